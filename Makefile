@@ -1,0 +1,61 @@
+# riskreg: `make run` serves the demo, `make test` runs every check. Nothing to install first
+# but Python 3.11+, Node.js with npm, and (for the browser tests) Chromium.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test assets db lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+build/assets/riskreg.css: node_modules/.package-lock.json assets/build.mjs assets/riskreg.scss assets/riskreg.mjs
+	npm run --silent build
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+assets: build/assets/riskreg.css
+
+db: install
+	$(BIN)/riskreg db upgrade
+	$(BIN)/riskreg seed-demo --if-empty
+
+run: install assets db
+	@echo
+	@$(BIN)/riskreg demo-sign-ins
+	@echo
+	@echo "riskreg is at http://$(HOST):$(PORT)"
+	$(BIN)/riskreg run --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet -c pyproject.toml -r riskreg --severity-level medium
+
+# The whole suite on SQLite; again on PostgreSQL when RISKREG_TEST_DATABASE_URL is set.
+test: install-test assets lint
+	RISKREG_TEST_DATABASE_URL= $(BIN)/python -m pytest
+	@if [ -n "$$RISKREG_TEST_DATABASE_URL" ]; then \
+		echo "== again on $$RISKREG_TEST_DATABASE_URL (browser tests ran above) =="; \
+		$(BIN)/python -m pytest -m "not browser" -p no:cacheprovider; \
+	fi
+
+bench: install-test assets
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache

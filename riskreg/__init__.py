@@ -1,0 +1,64 @@
+"""riskreg: risk and assurance registers for public bodies."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(env_name: str | None = None, overrides: dict | None = None) -> Flask:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from riskreg import database  # noqa: F401 - registers the SQLite engine hooks
+    from riskreg.cli import register_commands
+    from riskreg.config import load_config
+    from riskreg.extensions import csrf, db, limiter, login_manager, migrate
+    from riskreg.web import hooks
+
+    env_name = env_name or os.environ.get("RISKREG_ENV", "development")
+    instance_path = Path(os.environ.get("RISKREG_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        static_folder=str(PROJECT_ROOT / "build" / "assets"),
+        static_url_path="/assets",
+    )
+    app.config.update(load_config(env_name, instance_path))
+    app.config.update(overrides or {})
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(PROJECT_ROOT / "templates"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    # Batch mode: SQLite can only change a table by rebuilding it.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    hooks.init_app(app)
+    register_commands(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from riskreg.web.auth import bp as auth_bp
+    from riskreg.web.main import bp as main_bp
+    from riskreg.web.registers import bp as registers_bp
+    from riskreg.web.risks import bp as risks_bp
+
+    for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,78 @@
+"""Settings per environment, read from the process environment.
+
+``RISKREG_ENV`` picks the environment (development, testing, production).
+Production has no default secrets: it refuses to start without them.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from riskreg.rules.scoring import DEFAULT_RULES
+
+
+def normalise_database_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "riskreg_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 60 * 60
+    WTF_CSRF_TIME_LIMIT = 8 * 60 * 60
+    RATELIMIT_STORAGE_URI = os.environ.get("RISKREG_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failed sign-ins allowed in 15 minutes, per account and per client address.
+    RISKREG_SIGNIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    RISKREG_SIGNIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    RISKREG_RULES = DEFAULT_RULES
+    RISKREG_PAGE_SIZE = 50
+    RISKREG_PROXY_HOPS = int(os.environ.get("RISKREG_PROXY_HOPS", "0"))
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A per-installation secret for development, kept so sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(env_name: str, instance_path: Path) -> dict:
+    env = os.environ
+    config = {k: v for k, v in vars(BaseConfig).items() if k.isupper()}
+    config["ENV_NAME"] = env_name
+    default_db = f"sqlite:///{instance_path / 'riskreg.sqlite'}"
+    if env_name == "production":
+        missing = [name for name in ("RISKREG_SECRET_KEY", "DATABASE_URL") if not env.get(name)]
+        if missing:
+            raise RuntimeError(f"production needs these environment variables set: {', '.join(missing)}")
+        config["SECRET_KEY"] = env["RISKREG_SECRET_KEY"]
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
+    elif env_name == "testing":
+        config["TESTING"] = True
+        # Tests post forms directly; the CSRF tests switch protection back on (fixture csrf_enabled).
+        config["WTF_CSRF_ENABLED"] = False
+        config["SECRET_KEY"] = "testing-only-secret"  # noqa: S105 - never used outside the test suite
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            env.get("RISKREG_TEST_DATABASE_URL") or "sqlite:///:memory:"
+        )
+    else:
+        config["SECRET_KEY"] = env.get("RISKREG_SECRET_KEY") or _instance_secret(instance_path)
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env.get("DATABASE_URL") or default_db)
+    return config

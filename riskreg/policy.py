@@ -1,0 +1,74 @@
+"""Who may do what: the one place riskreg answers that question.
+
+Routes, templates and the API all ask ``can()``; nothing else decides access.
+A role held at a unit applies to the unit's whole subtree (DESIGN §5).
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from werkzeug.exceptions import Forbidden, NotFound
+
+from riskreg.enums import Role
+from riskreg.models import Register, Risk, Unit, User
+
+# Roles that can read every register, including restricted risks, wherever they are held.
+READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
+EDITORS = frozenset({Role.RISK_MANAGER, Role.UNIT_HEAD})
+
+
+class Action(StrEnum):
+    READ_REGISTER = "read_register"
+    READ_RISK = "read_risk"
+    READ_RESTRICTED = "read_restricted"  # see a register's restricted risks
+    EDIT_REGISTER = "edit_register"  # create and edit risks, countermeasures, reviews
+    VIEW_AUDIT_TRAIL = "view_audit_trail"
+    ADMINISTER = "administer"
+
+
+def roles_at(user: User, unit: Unit) -> set[Role]:
+    """The roles that apply to ``unit`` because they are held there or above it."""
+    return {assignment.role for assignment in user.roles if unit.is_within(assignment.unit)}
+
+
+def holds_anywhere(user: User, roles: frozenset[Role]) -> bool:
+    return any(assignment.role in roles for assignment in user.roles)
+
+
+def _is_member(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def _can_read_risk(user: User, risk: Risk) -> bool:
+    return not risk.restricted or can(user, Action.READ_RESTRICTED, risk.register)
+
+
+def _can_edit_register(user: User, register: Register) -> bool:
+    return bool(roles_at(user, register.unit) & EDITORS)
+
+
+def can(user: Any, action: Action, target: Any = None) -> bool:
+    if not _is_member(user):
+        return False
+    if action is Action.READ_REGISTER:
+        return True
+    if action is Action.READ_RISK:
+        return _can_read_risk(user, target)
+    if action is Action.READ_RESTRICTED:
+        return bool(roles_at(user, target.unit)) or holds_anywhere(user, READ_EVERYTHING)
+    if action is Action.EDIT_REGISTER:
+        register = target.register if isinstance(target, Risk) else target
+        return _can_edit_register(user, register)
+    if action is Action.VIEW_AUDIT_TRAIL:
+        return _can_read_risk(user, target)
+    if action is Action.ADMINISTER:
+        return holds_anywhere(user, frozenset({Role.ADMIN}))
+    raise ValueError(f"no rule for {action}")
+
+
+def authorize(user: Any, action: Action, target: Any = None) -> None:
+    """Raise 404 when the user may not know the target exists, 403 when they may see it but not act."""
+    if isinstance(target, Risk) and not can(user, Action.READ_RISK, target):
+        raise NotFound()
+    if not can(user, action, target):
+        raise Forbidden()

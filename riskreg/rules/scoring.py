@@ -1,0 +1,116 @@
+"""Scores, bands, appetite and review cadence (DESIGN rules 4.1 to 4.4).
+
+Every threshold lives in ``ScoringRules`` so an organisation can configure its
+own; the defaults are the ones in the design.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from riskreg.enums import AppetiteLevel, Band, Category
+
+SCALE = range(1, 6)
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    # Upper bound (inclusive) of each band's score, in ascending order.
+    band_ceilings: tuple[tuple[Band, int], ...] = (
+        (Band.LOW, 4),
+        (Band.MEDIUM, 9),
+        (Band.HIGH, 15),
+        (Band.VERY_HIGH, 25),
+    )
+    review_days: dict[Band, int] = field(
+        default_factory=lambda: {Band.VERY_HIGH: 30, Band.HIGH: 60, Band.MEDIUM: 90, Band.LOW: 180}
+    )
+    tolerance: dict[AppetiteLevel, int] = field(
+        default_factory=lambda: {
+            AppetiteLevel.AVERSE: 4,
+            AppetiteLevel.MINIMAL: 6,
+            AppetiteLevel.CAUTIOUS: 9,
+            AppetiteLevel.OPEN: 12,
+            AppetiteLevel.EAGER: 16,
+        }
+    )
+    # A prosecution service's starting point: least appetite where the law,
+    # security and public confidence are at stake.
+    appetite: dict[Category, AppetiteLevel] = field(
+        default_factory=lambda: {
+            Category.STRATEGY: AppetiteLevel.OPEN,
+            Category.GOVERNANCE: AppetiteLevel.MINIMAL,
+            Category.OPERATIONS: AppetiteLevel.CAUTIOUS,
+            Category.LEGAL: AppetiteLevel.AVERSE,
+            Category.PROPERTY: AppetiteLevel.CAUTIOUS,
+            Category.FINANCIAL: AppetiteLevel.CAUTIOUS,
+            Category.COMMERCIAL: AppetiteLevel.CAUTIOUS,
+            Category.PEOPLE: AppetiteLevel.CAUTIOUS,
+            Category.TECHNOLOGY: AppetiteLevel.CAUTIOUS,
+            Category.INFORMATION: AppetiteLevel.MINIMAL,
+            Category.SECURITY: AppetiteLevel.AVERSE,
+            Category.PROJECT: AppetiteLevel.OPEN,
+            Category.REPUTATIONAL: AppetiteLevel.MINIMAL,
+        }
+    )
+
+
+DEFAULT_RULES = ScoringRules()
+
+
+def is_valid_rating(value: int) -> bool:
+    return value in SCALE
+
+
+def score(likelihood: int, impact: int) -> int:
+    if not (is_valid_rating(likelihood) and is_valid_rating(impact)):
+        raise ValueError(f"likelihood and impact must be 1 to 5, not {likelihood} and {impact}")
+    return likelihood * impact
+
+
+def band(value: int, rules: ScoringRules = DEFAULT_RULES) -> Band:
+    for name, ceiling in rules.band_ceilings:
+        if value <= ceiling:
+            return name
+    raise ValueError(f"score {value} is above the highest band")
+
+
+def band_range(name: Band, rules: ScoringRules = DEFAULT_RULES) -> tuple[int, int]:
+    """The lowest and highest score in a band, for filtering in queries."""
+    floor = 1
+    for current, ceiling in rules.band_ceilings:
+        if current is name:
+            return floor, ceiling
+        floor = ceiling + 1
+    raise ValueError(f"unknown band {name}")
+
+
+def tolerance_for(category: Category, rules: ScoringRules = DEFAULT_RULES) -> int:
+    return rules.tolerance[rules.appetite[category]]
+
+
+def is_above_appetite(residual_score: int, category: Category, rules: ScoringRules = DEFAULT_RULES) -> bool:
+    return residual_score > tolerance_for(category, rules)
+
+
+def review_interval(residual_score: int, rules: ScoringRules = DEFAULT_RULES) -> timedelta:
+    return timedelta(days=rules.review_days[band(residual_score, rules)])
+
+
+def next_review_date(reviewed_on: date, residual_score: int, rules: ScoringRules = DEFAULT_RULES) -> date:
+    return reviewed_on + review_interval(residual_score, rules)
+
+
+def is_review_overdue(next_review_on: date | None, today: date) -> bool:
+    return next_review_on is not None and next_review_on < today
+
+
+def trend(scores_oldest_first: list[int]) -> str:
+    """'rising', 'falling' or 'steady' from the last two recorded scores."""
+    if len(scores_oldest_first) < 2:
+        return "steady"
+    previous, latest = scores_oldest_first[-2], scores_oldest_first[-1]
+    if latest > previous:
+        return "rising"
+    if latest < previous:
+        return "falling"
+    return "steady"

@@ -1,0 +1,195 @@
+"""Reading registers: the unit tree with per-register figures, and a register's risk list."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
+
+from riskreg.enums import Band, Category, RiskStatus
+from riskreg.extensions import db
+from riskreg.models import Register, Risk, Unit, User
+from riskreg.rules import scoring
+
+
+def rules() -> scoring.ScoringRules:
+    return current_app.config["RISKREG_RULES"]
+
+
+def residual_score_expr():
+    return Risk.residual_l * Risk.residual_i
+
+
+def above_appetite_expr():
+    tolerance = sa.case(
+        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category]
+    )
+    return residual_score_expr() > tolerance
+
+
+@dataclass
+class RegisterFigures:
+    open_risks: int = 0
+    above_appetite: int = 0
+    reviews_overdue: int = 0
+
+
+@dataclass
+class TreeRow:
+    unit: Unit
+    depth: int
+    register: Register | None
+    figures: RegisterFigures = field(default_factory=RegisterFigures)
+
+
+def register_figures(today: date) -> dict[int, RegisterFigures]:
+    is_open = Risk.status == RiskStatus.OPEN
+    rows = db.session.execute(
+        sa.select(
+            Risk.register_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((above_appetite_expr(), 1), else_=0)),
+            sa.func.sum(sa.case((Risk.next_review_on < today, 1), else_=0)),
+        )
+        .where(is_open)
+        .group_by(Risk.register_id)
+    ).all()
+    return {
+        register_id: RegisterFigures(count, int(above or 0), int(overdue or 0))
+        for register_id, count, above, overdue in rows
+    }
+
+
+def unit_tree(today: date) -> list[TreeRow]:
+    """Every unit, depth first, with its register's figures: three queries whatever the size."""
+    units = db.session.scalars(sa.select(Unit).options(joinedload(Unit.register))).unique().all()
+    figures = register_figures(today)
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    rows: list[TreeRow] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        # Headquarters first, then areas, divisions and units, each alphabetically.
+        kind_order = {"headquarters": 0, "area": 1, "division": 2, "unit": 3}
+        for unit in sorted(children.get(parent_id, []), key=lambda u: (kind_order[u.kind.value], u.name)):
+            register = unit.register
+            row_figures = figures.get(register.id, RegisterFigures()) if register else RegisterFigures()
+            rows.append(TreeRow(unit, depth, register, row_figures))
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def get_by_code(code: str) -> Register:
+    register = db.session.scalar(
+        sa.select(Register).join(Register.unit).where(Unit.code == code.upper()).options(joinedload(Register.unit))
+    )
+    if register is None:
+        raise NotFound()
+    return register
+
+
+def all_registers() -> list[Register]:
+    return list(
+        db.session.scalars(sa.select(Register).join(Register.unit).options(joinedload(Register.unit)).order_by(Unit.name))
+    )
+
+
+@dataclass(frozen=True)
+class RiskFilters:
+    category: Category | None = None
+    band: Band | None = None
+    owner_id: int | None = None
+    overdue: bool = False
+    likelihood: int | None = None
+    impact: int | None = None
+    status: RiskStatus | None = RiskStatus.OPEN
+    include_restricted: bool = False
+
+
+SORTS = {
+    "ref": (Risk.id,),
+    "title": (Risk.title, Risk.id),
+    "score": (residual_score_expr().desc(), Risk.id),
+    "review": (Risk.next_review_on, Risk.id),
+    "category": (Risk.category, Risk.id),
+}
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Select:
+    query = sa.select(Risk).where(Risk.register_id == register.id)
+    if filters.status is not None:
+        query = query.where(Risk.status == filters.status)
+    if not filters.include_restricted:
+        query = query.where(Risk.restricted.is_(False))
+    if filters.category is not None:
+        query = query.where(Risk.category == filters.category)
+    if filters.band is not None:
+        low, high = scoring.band_range(filters.band, rules())
+        query = query.where(residual_score_expr().between(low, high))
+    if filters.owner_id is not None:
+        query = query.where(Risk.owner_id == filters.owner_id)
+    if filters.overdue:
+        query = query.where(Risk.next_review_on < today, Risk.status == RiskStatus.OPEN)
+    if filters.likelihood is not None:
+        query = query.where(Risk.residual_l == filters.likelihood)
+    if filters.impact is not None:
+        query = query.where(Risk.residual_i == filters.impact)
+    return query
+
+
+def list_risks(
+    register: Register, filters: RiskFilters, sort: str, page: int, today: date, page_size: int
+) -> Page:
+    query = _filtered(register, filters, today)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page = max(1, page)
+    items = db.session.scalars(
+        query.options(joinedload(Risk.owner))
+        .order_by(*SORTS.get(sort, SORTS["ref"]))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return Page(list(items), total or 0, page, page_size)
+
+
+def heat_map(register: Register, include_restricted: bool) -> dict[tuple[int, int], int]:
+    """Open risks by (residual likelihood, residual impact)."""
+    query = (
+        sa.select(Risk.residual_l, Risk.residual_i, sa.func.count())
+        .where(Risk.register_id == register.id, Risk.status == RiskStatus.OPEN)
+        .group_by(Risk.residual_l, Risk.residual_i)
+    )
+    if not include_restricted:
+        query = query.where(Risk.restricted.is_(False))
+    return {(likelihood, impact): count for likelihood, impact, count in db.session.execute(query)}
+
+
+def owners_in(register: Register) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.id.in_(sa.select(Risk.owner_id).where(Risk.register_id == register.id)))
+            .order_by(User.name)
+        )
+    )
+
+
+def touch(register: Register, when: datetime) -> None:
+    register.updated_at = when

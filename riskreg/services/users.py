@@ -1,0 +1,99 @@
+"""Users, sign-in and role assignments."""
+
+import secrets
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from riskreg.enums import Role
+from riskreg.extensions import db
+from riskreg.models import RoleAssignment, Unit, User
+from riskreg.services import ServiceError, audit
+
+MIN_PASSWORD_LENGTH = 12
+# Compared against when the e-mail is unknown, so a miss takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("riskreg-timing-equaliser")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def load_from_session(session_id: str) -> User | None:
+    """Flask-Login's loader: the cookie holds "<id>:<session token>"."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = get_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.is_active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every existing session cookie stops matching."""
+    user.session_token = secrets.token_hex(32)
+    db.session.flush()
+
+
+def create_user(email: str, name: str, password: str, actor: User | None = None) -> User:
+    email = normalise_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
+    if get_by_email(email) is not None:
+        raise ServiceError(f"A user with the e-mail address {email} already exists")
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=generate_password_hash(password),
+        session_token=secrets.token_hex(32),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", "user", user.id, {"email": email, "name": user.name})
+    return user
+
+
+def assign_role(user: User, role: Role, unit: Unit, actor: User | None = None) -> RoleAssignment:
+    assignment = RoleAssignment(user=user, role=role, unit=unit)
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(actor, "role.assigned", "user", user.id, {"role": role, "unit": unit.code})
+    return assignment
+
+
+OWNER_ROLES = (Role.VIEWER, Role.RISK_MANAGER, Role.UNIT_HEAD)
+
+
+def owner_candidates(unit: Unit) -> list[User]:
+    """People who can own a risk in this unit's register: members of the unit, above it or below it."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ancestor_paths = ["/" + "/".join(str(i) for i in ids[: n + 1]) + "/" for n in range(len(ids))]
+    related_units = sa.select(Unit.id).where(sa.or_(Unit.path.in_(ancestor_paths), Unit.path.startswith(unit.path)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                User.is_active.is_(True),
+                RoleAssignment.role.in_(OWNER_ROLES),
+                RoleAssignment.unit_id.in_(related_units),
+            )
+            .distinct()
+            .order_by(User.name)
+        )
+    )

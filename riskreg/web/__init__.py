@@ -1,0 +1,1 @@
+"""Blueprints: thin routes and their forms, one package per area."""

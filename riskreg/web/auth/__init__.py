@@ -1,0 +1,102 @@
+"""Signing in and out."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired
+
+from riskreg.extensions import limiter
+from riskreg.services import audit, users
+from riskreg.web.access import public, signed_in
+from riskreg.web.forms import render_form
+
+bp = Blueprint("auth", __name__)
+
+
+class SignInForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        validators=[
+            InputRequired("Enter your email address"),
+            Email("Enter an email address in the correct format, like name@example.com"),
+        ],
+        widget=GovTextInput(),
+    )
+    password = PasswordField("Password", validators=[InputRequired("Enter your password")], widget=GovPasswordInput())
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect through ?next=."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("main.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("main.home")
+    return target
+
+
+def _account_key() -> str:
+    return "account:" + users.normalise_email(request.form.get("email", ""))
+
+
+def _address_key() -> str:
+    return "address:" + (request.remote_addr or "unknown")
+
+
+def _failed(response) -> bool:
+    # A successful sign-in redirects; only failures count towards the limits.
+    return response.status_code != 302
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key, methods=["POST"], deduct_when=_failed, scope="sign-in-account",
+)  # fmt: skip
+@limiter.limit(
+    lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ADDRESS"],
+    key_func=_address_key, methods=["POST"], deduct_when=_failed, scope="sign-in-address",
+)  # fmt: skip
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            # A fresh session at sign-in: nothing from before it (fixation) survives.
+            session.clear()
+            login_user(user)
+            audit.record(user, "user.signed_in", "user", user.id, {})
+            return redirect(safe_next(request.args.get("next")))
+        form.email.errors.append("Enter a correct email address and password")
+    return render_form("auth/sign_in.html", form)
+
+
+@bp.app_errorhandler(429)
+def too_many_attempts(error):
+    # Flask-Limiter refuses before the view runs, so this is an app-wide handler.
+    if request.endpoint != "auth.sign_in":
+        return render_template("errors/error.html", heading="Too many requests", body="Wait, then try again."), 429
+    form = SignInForm()
+    message = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
+    form.email.errors = [message]
+    return render_template("auth/sign_in.html", form=form), 429
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in
+def sign_out():
+    user = current_user._get_current_object()
+    users.end_all_sessions(user)
+    audit.record(user, "user.signed_out", "user", user.id, {})
+    logout_user()
+    session.clear()
+    flash("You have been signed out.")
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,116 @@
+"""Form pieces shared by the blueprints, with GOV.UK widgets and error wording."""
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+
+from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS
+
+
+def to_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class RatingField(SelectField):
+    """A 1-5 likelihood or impact, with its label ("3 - Possible")."""
+
+    widget = GovSelect()
+
+    def __init__(self, label: str, scale: dict[int, str], **kwargs: Any) -> None:
+        choices = [("", "Choose a rating")] + [(str(n), f"{n} – {name}") for n, name in scale.items()]
+        super().__init__(label, choices=to_choices(choices), coerce=str, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        if not self.data:
+            raise StopValidation(f"Select the {self.label.text.lower()}")
+        if self.data not in {str(n) for n in range(1, 6)}:
+            raise StopValidation(f"{self.label.text} must be from 1 to 5")
+
+    @property
+    def rating(self) -> int:
+        return int(self.data)
+
+
+def likelihood(label: str) -> RatingField:
+    return RatingField(label, LIKELIHOOD_LABELS)
+
+
+def impact(label: str) -> RatingField:
+    return RatingField(label, IMPACT_LABELS)
+
+
+def required_text(label: str, message: str, max_length: int | None = None, hint: str | None = None):
+    validators = [DataRequired(message)]
+    if max_length:
+        validators.append(Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"))
+    return StringField(label, validators=validators, widget=GovTextInput(), description=hint or "")
+
+
+def required_paragraph(label: str, message: str, hint: str | None = None, max_length: int = 4000):
+    validators = [
+        DataRequired(message),
+        Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
+    ]
+    return TextAreaField(label, validators=validators, widget=GovTextArea(), description=hint or "")
+
+
+class ChoiceOf(SelectField):
+    """A select whose first option asks for a choice, with a GOV.UK "Select ..." message."""
+
+    widget = GovSelect()
+
+    def __init__(self, label: str, choices: list[tuple[str, str]], message: str, **kwargs: Any) -> None:
+        super().__init__(label, choices=to_choices([("", "Choose"), *choices]), coerce=str, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form: Any) -> None:
+        if not self.data:
+            raise StopValidation(self.message)
+        if self.data not in {choice.value for choice in self.choices}:  # type: ignore[union-attr]
+            raise StopValidation(self.message)
+
+
+class VersionedForm(FlaskForm):
+    """Carries the version of the record the user started editing (optimistic lock)."""
+
+    version = HiddenField()
+
+    def validate_version(self, field: HiddenField) -> None:
+        if not (field.data or "").isdigit():
+            raise ValidationError("This form is out of date: reload the page and try again")
+
+    @property
+    def expected_version(self) -> int:
+        return int(self.version.data)
+
+
+class ConfirmForm(FlaskForm):
+    """A bare confirmation (CSRF token and a button) for destructive actions."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+__all__ = [
+    "ChoiceOf", "to_choices", "ConfirmForm", "IntegerField", "RatingField", "VersionedForm", "impact", "likelihood",
+    "required_paragraph", "required_text",
+]  # fmt: skip
+
+
+def render_form(template: str, form: FlaskForm, **context: Any):
+    """Render a form page: 400 when a submitted form had errors, so failures are visible in logs and tests."""
+    from flask import render_template
+
+    return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
+def refuse(template: str, form: FlaskForm, message: str, status: int, **context: Any):
+    """Show a refusal from a service as an error at the top of the form; the user's input stays."""
+    from flask import render_template
+
+    form.form_errors.append(message)
+    return render_template(template, form=form, **context), status

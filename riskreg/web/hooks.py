@@ -1,0 +1,163 @@
+"""Request-wide behaviour: sign-in loading, one commit per request, security headers, errors, template helpers."""
+
+import secrets
+from datetime import date, datetime
+
+from flask import Flask, current_app, g, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from riskreg import policy
+from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
+from riskreg.extensions import db, login_manager
+from riskreg.rules import scoring
+from riskreg.services import users
+
+BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
+
+
+def init_app(app: Flask) -> None:
+    if app.config["RISKREG_PROXY_HOPS"]:
+        hops = app.config["RISKREG_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(users.load_from_session)
+
+    app.before_request(_make_csp_nonce)
+    app.after_request(_commit_or_roll_back)
+    app.after_request(_security_headers)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+
+
+def _make_csp_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _commit_or_roll_back(response):
+    """The one place a request's writes are committed: services only flush."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _security_headers(response):
+    nonce = getattr(g, "csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if current_user.is_authenticated:
+        # Pages about risks are sensitive: keep them out of shared caches and the back-forward cache.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+ERROR_PAGES = {
+    400: ("Sorry, there is a problem with the request", "Check what you entered and try again."),
+    403: ("You do not have permission to do this", "Ask your unit's risk manager or an administrator for access."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Sorry, that action is not available here", "Go back and try again."),
+    409: ("This was changed by someone else", "Go back, reload the page and try again."),
+    413: ("The file is too large", "Choose a smaller file."),
+    500: ("Sorry, there is a problem with the service", "Try again later."),
+}
+
+
+def _error_page(status: int, heading: str | None = None, body: str | None = None):
+    default_heading, default_body = ERROR_PAGES.get(status, ERROR_PAGES[500])
+    db.session.rollback()
+    return render_template("errors/error.html", heading=heading or default_heading, body=body or default_body), status
+
+
+def _register_error_pages(app: Flask) -> None:
+    for status in ERROR_PAGES:
+        app.register_error_handler(status, lambda error, status=status: _error_page(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return _error_page(
+            400,
+            "Your form could not be sent",
+            "The page had expired or did not come from riskreg, so nothing was saved. Go back, reload the page "
+            "and try again.",
+        )
+
+
+def govuk_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "Not set"
+    if isinstance(value, datetime):
+        return f"{value:%-d %B %Y at %H:%M}"
+    return f"{value:%-d %B %Y}"
+
+
+def error_list(form) -> list[dict]:
+    """The error summary's entries, each linking to its field (date inputs to their day box)."""
+    items = []
+    for name, messages in form.errors.items():
+        if not name:
+            items += [{"text": message} for message in messages]
+            continue
+        field = form[name]
+        anchor = f"{field.name}-day" if field.type == "DateField" else field.id
+        items.append({"text": messages[0], "href": f"#{anchor}"})
+    return items
+
+
+def url_with(**changes) -> str:
+    """This page's URL with some query arguments changed (None removes one): sorting, filters, pages."""
+    args = request.args.to_dict()
+    args.update(changes)
+    args = {name: value for name, value in args.items() if value not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    def rules() -> scoring.ScoringRules:
+        return current_app.config["RISKREG_RULES"]
+
+    def band_of(score: int) -> Band:
+        return scoring.band(score, rules())
+
+    def above_appetite(risk) -> bool:
+        return scoring.is_above_appetite(risk.residual_score, risk.category, rules())
+
+    def tolerance(risk) -> int:
+        return scoring.tolerance_for(risk.category, rules())
+
+    def appetite_level(risk):
+        return rules().appetite[risk.category]
+
+    app.add_template_filter(govuk_date)
+    app.add_template_global(error_list)
+    app.add_template_global(url_with)
+    app.add_template_global(band_of)
+    app.add_template_global(above_appetite)
+    app.add_template_global(tolerance)
+    app.add_template_global(appetite_level)
+    app.add_template_global(lambda band: BAND_TAG_COLOURS[band], "band_colour")
+    app.add_template_global(policy.can, "can")
+    app.add_template_global(policy.Action, "Action")
+    app.add_template_global(LIKELIHOOD_LABELS, "likelihood_labels")
+    app.add_template_global(IMPACT_LABELS, "impact_labels")
+    app.add_template_global(scoring.trend, "trend")
+
+    @app.context_processor
+    def csp_nonce():
+        return {"cspNonce": getattr(g, "csp_nonce", "")}

@@ -1,0 +1,70 @@
+"""The registers index and a register's page."""
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+
+from riskreg import policy
+from riskreg.clock import today
+from riskreg.enums import Band, Category, RiskStatus
+from riskreg.services import registers
+from riskreg.web.access import signed_in
+
+bp = Blueprint("registers", __name__, url_prefix="/registers")
+
+
+@bp.route("")
+@signed_in
+def index():
+    return render_template("registers/index.html", rows=registers.unit_tree(today()))
+
+
+def _enum_arg(name: str, enum):
+    value = request.args.get(name, "")
+    return enum(value) if value in enum._value2member_map_ else None
+
+
+def _rating_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value in {"1", "2", "3", "4", "5"} else None
+
+
+def _filters(register) -> registers.RiskFilters:
+    status = request.args.get("status", "open")
+    owner = request.args.get("owner", "")
+    return registers.RiskFilters(
+        category=_enum_arg("category", Category),
+        band=_enum_arg("band", Band),
+        owner_id=int(owner) if owner.isdigit() else None,
+        overdue=request.args.get("overdue") == "1",
+        likelihood=_rating_arg("l"),
+        impact=_rating_arg("i"),
+        status=None if status == "all" else _enum_arg("status", RiskStatus) or RiskStatus.OPEN,
+        include_restricted=policy.can(current_user, policy.Action.READ_RESTRICTED, register),
+    )
+
+
+@bp.route("/<code>")
+@signed_in
+def show(code: str):
+    register = registers.get_by_code(code)
+    policy.authorize(current_user, policy.Action.READ_REGISTER, register)
+    filters = _filters(register)
+    sort = request.args.get("sort", "ref")
+    page = request.args.get("page", "1")
+    risk_page = registers.list_risks(
+        register, filters, sort if sort in registers.SORTS else "ref",
+        int(page) if page.isdigit() else 1, today(), current_app.config["RISKREG_PAGE_SIZE"],
+    )  # fmt: skip
+    return render_template(
+        "registers/show.html",
+        register=register,
+        filters=filters,
+        sort=sort,
+        page=risk_page,
+        heat_map=registers.heat_map(register, filters.include_restricted),
+        owners=registers.owners_in(register),
+        can_edit=policy.can(current_user, policy.Action.EDIT_REGISTER, register),
+        category_choices=Category.choices(),
+        band_choices=Band.choices(),
+        today=today(),
+    )

@@ -1,0 +1,168 @@
+"""A risk's page, and creating and changing risks, countermeasures and reviews."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from riskreg import policy
+from riskreg.clock import today
+from riskreg.enums import CountermeasureStatus
+from riskreg.rules import countermeasures as countermeasure_rules
+from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, users
+from riskreg.web.access import signed_in
+from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.risks.forms import (
+    CloseRiskForm,
+    CountermeasureForm,
+    EditRiskForm,
+    ReviewForm,
+    RiskForm,
+    countermeasure_form_data,
+    risk_form_data,
+)
+
+bp = Blueprint("risks", __name__)
+
+STALE_HINT = ". Your changes have not been saved: check the risk as it is now, then try again."
+
+
+def _risk_for_edit(ref: str):
+    risk = risks.get_by_ref(ref)
+    policy.authorize(current_user, policy.Action.EDIT_REGISTER, risk)
+    return risk
+
+
+@bp.route("/risks/<ref>")
+@signed_in
+def show(ref: str):
+    risk = risks.get_by_ref(ref)
+    policy.authorize(current_user, policy.Action.READ_RISK, risk)
+    return render_template(
+        "risks/show.html",
+        risk=risk,
+        history=audit.history_for_risk(risk.id),
+        scores=risks.score_history(risk),
+        can_edit=policy.can(current_user, policy.Action.EDIT_REGISTER, risk),
+        today=today(),
+    )
+
+
+@bp.route("/registers/<code>/risks/new", methods=["GET", "POST"])
+@signed_in
+def new(code: str):
+    register = registers.get_by_code(code)
+    policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
+    form = RiskForm()
+    form.set_owners(users.owner_candidates(register.unit))
+    if form.validate_on_submit():
+        risk = risks.create_risk(register, form.values(), current_user)
+        flash(f"Risk {risk.ref} added to the register")
+        return redirect(url_for("risks.show", ref=risk.ref))
+    return render_form("risks/form.html", form, register=register, risk=None)
+
+
+@bp.route("/risks/<ref>/edit", methods=["GET", "POST"])
+@signed_in
+def edit(ref: str):
+    risk = _risk_for_edit(ref)
+    form = EditRiskForm(data=risk_form_data(risk))
+    form.set_owners(users.owner_candidates(risk.register.unit))
+    if form.validate_on_submit():
+        try:
+            risks.update_risk(risk, form.values(), form.expected_version, current_user)
+        except (StaleEdit, StaleDataError):
+            message = str(StaleEdit()) + STALE_HINT
+            return refuse("risks/form.html", form, message, 409, register=risk.register, risk=risk)
+        flash("Risk updated")
+        return redirect(url_for("risks.show", ref=risk.ref))
+    return render_form("risks/form.html", form, register=risk.register, risk=risk)
+
+
+@bp.route("/risks/<ref>/close", methods=["GET", "POST"])
+@signed_in
+def close(ref: str):
+    risk = _risk_for_edit(ref)
+    form = CloseRiskForm(data={"version": str(risk.version)})
+    if form.validate_on_submit():
+        try:
+            risks.close_risk(risk, form.reason.data, form.expected_version, current_user)
+        except (StaleEdit, StaleDataError):
+            return refuse("risks/close.html", form, str(StaleEdit()) + STALE_HINT, 409, risk=risk)
+        except ServiceError as error:
+            return refuse("risks/close.html", form, str(error), 400, risk=risk)
+        flash(f"Risk {risk.ref} closed")
+        return redirect(url_for("risks.show", ref=risk.ref))
+    return render_form("risks/close.html", form, risk=risk)
+
+
+@bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
+@signed_in
+def review(ref: str):
+    risk = _risk_for_edit(ref)
+    form = ReviewForm(
+        data={"version": str(risk.version), "residual_l": str(risk.residual_l), "residual_i": str(risk.residual_i),
+              "reviewed_on": today()}
+    )  # fmt: skip
+    if form.validate_on_submit():
+        try:
+            risks.record_review(risk, form.values(), form.expected_version, current_user)
+        except (StaleEdit, StaleDataError):
+            return refuse("risks/review.html", form, str(StaleEdit()) + STALE_HINT, 409, risk=risk)
+        except ServiceError as error:
+            return refuse("risks/review.html", form, str(error), 400, risk=risk)
+        flash(f"Review recorded. The next review is due on {risk.next_review_on:%-d %B %Y}")
+        return redirect(url_for("risks.show", ref=risk.ref))
+    return render_form("risks/review.html", form, risk=risk)
+
+
+@bp.route("/risks/<ref>/countermeasures/new", methods=["GET", "POST"])
+@signed_in
+def new_countermeasure(ref: str):
+    risk = _risk_for_edit(ref)
+    form = CountermeasureForm(data={"status": CountermeasureStatus.PLANNED.value})
+    form.set_owners(users.owner_candidates(risk.register.unit))
+    form.set_statuses([CountermeasureStatus.PLANNED, CountermeasureStatus.IN_PLACE])
+    if form.validate_on_submit():
+        try:
+            risks.add_countermeasure(risk, form.values(), current_user)
+        except ServiceError as error:
+            return refuse("risks/countermeasure.html", form, str(error), 400, risk=risk, countermeasure=None)
+        flash("Countermeasure added")
+        return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
+    return render_form("risks/countermeasure.html", form, risk=risk, countermeasure=None)
+
+
+@bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_countermeasure(ref: str, countermeasure_id: int):
+    risk = _risk_for_edit(ref)
+    countermeasure = risks.get_countermeasure(risk, countermeasure_id)
+    form = CountermeasureForm(data=countermeasure_form_data(countermeasure))
+    form.set_owners(users.owner_candidates(risk.register.unit))
+    form.set_statuses(countermeasure_rules.next_statuses(countermeasure.status))
+    context = {"risk": risk, "countermeasure": countermeasure}
+    if form.validate_on_submit():
+        try:
+            risks.update_countermeasure(countermeasure, form.values(), current_user)
+        except ServiceError as error:
+            return refuse("risks/countermeasure.html", form, str(error), 400, **context)
+        flash("Countermeasure updated")
+        return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
+    return render_form("risks/countermeasure.html", form, **context)
+
+
+@bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])
+@signed_in
+def retire_countermeasure(ref: str, countermeasure_id: int):
+    risk = _risk_for_edit(ref)
+    countermeasure = risks.get_countermeasure(risk, countermeasure_id)
+    form = ConfirmForm()
+    context = {"risk": risk, "countermeasure": countermeasure}
+    if form.validate_on_submit():
+        try:
+            risks.retire_countermeasure(countermeasure, current_user)
+        except ServiceError as error:
+            return refuse("risks/retire.html", form, str(error), 400, **context)
+        flash(f"Countermeasure “{countermeasure.title}” retired")
+        return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
+    return render_form("risks/retire.html", form, **context)

@@ -1,0 +1,107 @@
+"""Test set-up: one schema per run, built by the real migrations; each test in a rolled-back transaction.
+
+RISKREG_TEST_DATABASE_URL selects PostgreSQL; without it the suite runs on a
+SQLite file, as the application does by default.
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from riskreg import create_app
+from riskreg.extensions import db, limiter
+from tests import factories
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("RISKREG_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'riskreg-test.sqlite'}"
+
+
+def _empty_database(app) -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    os.environ["RISKREG_TEST_DATABASE_URL"] = _database_url(tmp_path_factory)
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["RISKREG_INSTANCE_PATH"] = str(instance)
+    app = create_app("testing")
+    with app.app_context():
+        _empty_database(app)
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app):
+    """Every test runs inside a transaction that is rolled back: requests' commits become savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's own ignores a bound connection and picks the engine.
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
+        )
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def org():
+    return factories.build_organisation()
+
+
+@pytest.fixture
+def sign_in(client):
+    def _sign_in(user, password=factories.PASSWORD):
+        response = client.post("/sign-in", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data.decode()[:2000]
+        return user
+
+    return _sign_in
+
+
+@pytest.fixture
+def csrf_enabled(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+
+@contextmanager
+def count_queries():
+    """Counts the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def before_execute(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before_execute)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before_execute)

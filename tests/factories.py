@@ -1,0 +1,150 @@
+"""factory_boy factories for the models, and a small organisation most tests share."""
+
+import secrets
+from datetime import timedelta
+from types import SimpleNamespace
+
+import factory
+from werkzeug.security import generate_password_hash
+
+from riskreg.clock import today
+from riskreg.enums import (
+    Category,
+    CountermeasureKind,
+    CountermeasureStatus,
+    Influence,
+    Objective,
+    ReviewOutcome,
+    RiskStatus,
+    Role,
+    UnitKind,
+)
+from riskreg.extensions import db
+from riskreg.models import Countermeasure, Register, Review, Risk, RoleAssignment, Unit, User
+
+PASSWORD = "correct horse battery staple"
+# A cheap hash: tests sign in often, and the production hash is deliberately slow.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+class Base(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        # "commit" only releases the test's savepoint (see conftest): the data survives a request that
+        # rolls back its own work, and the whole test is still rolled back at the end.
+        sqlalchemy_session_persistence = "commit"
+
+
+class UnitFactory(Base):
+    class Meta:
+        model = Unit
+
+    code = factory.Sequence(lambda n: f"U{n}")
+    name = factory.LazyAttribute(lambda o: f"Unit {o.code}")
+    kind = UnitKind.AREA
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        unit = super()._create(model_class, *args, **kwargs)
+        unit.path = (unit.parent.path if unit.parent else "/") + f"{unit.id}/"
+        register = Register(unit=unit, title=f"{unit.name} risk register")
+        db.session.add(register)
+        db.session.commit()
+        return unit
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Sequence(lambda n: f"Test User {n}")
+    password_hash = PASSWORD_HASH
+    session_token = factory.LazyFunction(lambda: secrets.token_hex(32))
+    is_active = True
+
+
+def user_with_role(role: Role, unit: Unit, **kwargs) -> User:
+    user = UserFactory(**kwargs)
+    db.session.add(RoleAssignment(user=user, role=role, unit=unit))
+    db.session.commit()
+    db.session.refresh(user)
+    return user
+
+
+class RiskFactory(Base):
+    class Meta:
+        model = Risk
+
+    register = None
+    ref = factory.LazyAttribute(lambda o: _next_ref(o.register))
+    title = factory.Sequence(lambda n: f"Test risk {n}")
+    cause = "A cause"
+    event = "something happens"
+    consequence = "a consequence follows"
+    category = Category.OPERATIONS
+    objective = Objective.QUALITY
+    influence = Influence.MEDIUM
+    owner = None
+    inherent_l, inherent_i = 4, 4
+    residual_l, residual_i = 3, 3
+    target_l, target_i = 2, 2
+    status = RiskStatus.OPEN
+    restricted = False
+    review_frequency_days = 90
+    next_review_on = factory.LazyFunction(lambda: today() + timedelta(days=30))
+    last_reviewed_on = factory.LazyFunction(lambda: today() - timedelta(days=60))
+
+
+def _next_ref(register: Register) -> str:
+    register.last_ref_number += 1
+    return f"{register.unit.code}-{register.last_ref_number:03d}"
+
+
+class CountermeasureFactory(Base):
+    class Meta:
+        model = Countermeasure
+
+    risk = None
+    title = factory.Sequence(lambda n: f"Countermeasure {n}")
+    description = ""
+    kind = CountermeasureKind.PREVENTIVE
+    status = CountermeasureStatus.IN_PLACE
+    owner = None
+
+
+class ReviewFactory(Base):
+    class Meta:
+        model = Review
+
+    risk = None
+    reviewed_on = factory.LazyFunction(lambda: today() - timedelta(days=60))
+    reviewer = None
+    residual_l, residual_i = 3, 3
+    commentary = "Reviewed"
+    outcome = ReviewOutcome.CONTINUE
+
+
+def build_organisation() -> SimpleNamespace:
+    """Headquarters with two areas (LN, LS) and a user for every role."""
+    hq = UnitFactory(code="HQ", name="Headquarters", kind=UnitKind.HEADQUARTERS)
+    ln = UnitFactory(code="LN", name="London North", parent=hq)
+    ls = UnitFactory(code="LS", name="London South", parent=hq)
+    return SimpleNamespace(
+        hq=hq,
+        ln=ln,
+        ls=ls,
+        head_ln=user_with_role(Role.UNIT_HEAD, ln, name="Helen Head"),
+        risk_ln=user_with_role(Role.RISK_MANAGER, ln, name="Rhys Risk"),
+        viewer_ln=user_with_role(Role.VIEWER, ln, name="Vic Viewer"),
+        head_ls=user_with_role(Role.UNIT_HEAD, ls, name="Other Head"),
+        risk_ls=user_with_role(Role.RISK_MANAGER, ls, name="Other Risk"),
+        risk_hq=user_with_role(Role.RISK_MANAGER, hq, name="Corporate Risk"),
+        hq_risk=user_with_role(Role.HQ_RISK, hq, name="HQ Risk Team"),
+        committee=user_with_role(Role.COMMITTEE, hq, name="Committee Member"),
+        auditor=user_with_role(Role.AUDITOR, hq, name="Internal Auditor"),
+        admin=user_with_role(Role.ADMIN, hq, name="Administrator"),
+        nobody=UserFactory(name="No Roles"),
+    )

@@ -1,0 +1,45 @@
+import sqlalchemy as sa
+
+from riskreg.extensions import db
+from riskreg.models import User
+
+
+def test_the_riskreg_command_lists_its_commands(app):
+    from click.testing import CliRunner
+
+    from riskreg.cli import cli
+
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0, result.output
+    for command in ("seed-demo", "create-user", "audit", "db", "run"):
+        assert command in result.output
+
+
+def test_create_user_with_a_role(app, org):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "--email", "New.Person@Example.org", "--name", "New Person", "--role", "risk_manager",
+              "--unit", "ln", "--password", "a long enough password"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.org"))
+    assert [(a.role.value, a.unit.code) for a in user.roles] == [("risk_manager", "LN")]
+
+
+def test_create_user_refuses_a_short_password_and_an_unknown_unit(app, org):
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["create-user", "--email", "a@example.org", "--name", "A", "--password", "short"])
+    assert short.exit_code != 0 and "12 characters" in short.output
+    unknown = runner.invoke(
+        args=["create-user", "--email", "b@example.org", "--name", "B", "--role", "viewer", "--unit", "ZZ",
+              "--password", "a long enough password"]
+    )  # fmt: skip
+    assert unknown.exit_code != 0 and "No unit has the code ZZ" in unknown.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.like("%@example.org"))) == (
+        db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.like("%@example.org")))
+    )
+    assert db.session.scalar(sa.select(User).where(User.email.in_(["a@example.org", "b@example.org"]))) is None
+
+
+def test_seed_demo_if_empty_leaves_an_existing_organisation_alone(app, org):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "was not loaded" in result.output

@@ -1,0 +1,39 @@
+"""The permission policy (DESIGN §5), role by role."""
+
+import pytest
+
+from riskreg.policy import Action, can
+from tests.factories import RiskFactory
+
+
+@pytest.mark.parametrize(
+    ("who", "may_edit_ln"),
+    [("head_ln", True), ("risk_ln", True), ("viewer_ln", False), ("head_ls", False), ("risk_hq", True),
+     ("hq_risk", False), ("committee", False), ("auditor", False), ("admin", False), ("nobody", False)],
+)  # fmt: skip
+def test_who_may_edit_the_london_north_register(org, who, may_edit_ln):
+    assert can(getattr(org, who), Action.EDIT_REGISTER, org.ln.register) is may_edit_ln
+
+
+@pytest.mark.parametrize(
+    ("who", "may_read"),
+    [("head_ln", True), ("viewer_ln", True), ("head_ls", False), ("hq_risk", True), ("committee", True),
+     ("auditor", True), ("admin", True), ("nobody", False)],
+)  # fmt: skip
+def test_who_may_read_a_restricted_risk(org, who, may_read):
+    risk = RiskFactory(register=org.ln.register, restricted=True)
+    assert can(getattr(org, who), Action.READ_RISK, risk) is may_read
+
+
+def test_everyone_signed_in_reads_unrestricted_risks(org):
+    risk = RiskFactory(register=org.ln.register)
+    assert can(org.nobody, Action.READ_RISK, risk)
+
+
+def test_inactive_users_can_do_nothing(org):
+    org.head_ln.is_active = False
+    assert not can(org.head_ln, Action.READ_REGISTER, org.ln.register)
+
+
+def test_only_admins_administer(org):
+    assert can(org.admin, Action.ADMINISTER) and not can(org.hq_risk, Action.ADMINISTER)

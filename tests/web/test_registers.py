@@ -1,0 +1,134 @@
+from datetime import timedelta
+
+from bs4 import BeautifulSoup
+
+from riskreg.clock import today
+from riskreg.enums import Category, RiskStatus
+from tests.conftest import count_queries
+from tests.factories import RiskFactory, UserFactory
+
+
+def _soup(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def _refs(response):
+    return [a.text for a in _soup(response).select("table:not(.app-heatmap) td a[href^='/risks/']")]
+
+
+def test_registers_index_shows_the_tree_with_figures(client, org, sign_in):
+    register = org.ln.register
+    RiskFactory(register=register, residual_l=5, residual_i=5, category=Category.LEGAL)  # above appetite
+    RiskFactory(register=register, next_review_on=today() - timedelta(days=1))  # overdue
+    RiskFactory(register=register, status=RiskStatus.CLOSED)  # not counted
+    sign_in(org.viewer_ln)
+    soup = _soup(client.get("/registers"))
+    row = next(tr for tr in soup.select("tbody tr") if "London North" in tr.th.text)
+    open_risks, above, overdue = (td.get_text(strip=True) for td in row.select("td")[:3])
+    assert (open_risks, above, overdue) == ("2", "1", "1")
+    names = [th.a.text if th.a else th.text for th in soup.select("tbody th")]
+    assert names[0].strip() == "Headquarters"
+
+
+def test_register_page_lists_risks_and_marks_overdue_reviews(client, org, sign_in):
+    overdue = RiskFactory(register=org.ln.register, title="Overdue one", next_review_on=today() - timedelta(days=3))
+    RiskFactory(register=org.ln.register, title="Fresh one")
+    sign_in(org.viewer_ln)
+    soup = _soup(client.get("/registers/LN"))
+    row = next(tr for tr in soup.select("tbody tr") if "Overdue one" in tr.text)
+    assert "Review overdue" in row.text
+    fresh = next(tr for tr in soup.select("tbody tr") if "Fresh one" in tr.text)
+    assert "Review overdue" not in fresh.text
+    assert overdue.ref in _refs(client.get("/registers/LN?overdue=1"))
+    assert len(_refs(client.get("/registers/LN?overdue=1"))) == 1
+
+
+def test_filters_by_category_band_and_owner(client, org, sign_in):
+    owner = UserFactory(name="Owner A")
+    legal = RiskFactory(register=org.ln.register, category=Category.LEGAL, residual_l=5, residual_i=4, owner=owner)
+    low = RiskFactory(register=org.ln.register, category=Category.PEOPLE, residual_l=1, residual_i=2)
+    sign_in(org.viewer_ln)
+    assert _refs(client.get("/registers/LN?category=legal")) == [legal.ref]
+    assert _refs(client.get("/registers/LN?band=very_high")) == [legal.ref]
+    assert _refs(client.get("/registers/LN?band=low")) == [low.ref]
+    assert _refs(client.get(f"/registers/LN?owner={owner.id}")) == [legal.ref]
+    assert _refs(client.get("/registers/LN?category=not-a-category")) == [legal.ref, low.ref]
+
+
+def test_sorting_by_residual_score(client, org, sign_in):
+    small = RiskFactory(register=org.ln.register, residual_l=1, residual_i=1)
+    big = RiskFactory(register=org.ln.register, residual_l=5, residual_i=5)
+    sign_in(org.viewer_ln)
+    assert _refs(client.get("/registers/LN?sort=score")) == [big.ref, small.ref]
+    assert _refs(client.get("/registers/LN?sort=ref")) == [small.ref, big.ref]
+
+
+def test_heat_map_is_a_table_whose_counts_link_to_the_filtered_list(client, org, sign_in):
+    first = RiskFactory(register=org.ln.register, residual_l=4, residual_i=2)
+    RiskFactory(register=org.ln.register, residual_l=4, residual_i=2)
+    RiskFactory(register=org.ln.register, residual_l=1, residual_i=1)
+    sign_in(org.viewer_ln)
+    table = _soup(client.get("/registers/LN")).select_one("table.app-heatmap")
+    assert table.caption and len(table.select("th[scope=row]")) == 5 and len(table.select("thead th[scope=col]")) == 5
+    link = table.select_one("a[href*='l=4'][href*='i=2']")
+    assert link.contents[0].strip() == "2"
+    filtered = _refs(client.get(link["href"]))
+    assert len(filtered) == 2 and first.ref in filtered
+
+
+def test_register_pages_are_paginated(client, org, sign_in, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 5)
+    for _ in range(12):
+        RiskFactory(register=org.ln.register)
+    sign_in(org.viewer_ln)
+    assert len(_refs(client.get("/registers/LN"))) == 5
+    assert len(_refs(client.get("/registers/LN?page=3"))) == 2
+    assert _soup(client.get("/registers/LN")).select_one(".govuk-pagination")
+
+
+def test_restricted_risks_are_hidden_from_other_units(client, org, sign_in):
+    secret = RiskFactory(register=org.ln.register, restricted=True)
+    sign_in(org.head_ls)
+    assert secret.ref not in _refs(client.get("/registers/LN"))
+    client.post("/sign-out")
+    sign_in(org.viewer_ln)
+    assert secret.ref in _refs(client.get("/registers/LN"))
+
+
+def test_empty_register_says_so(client, org, sign_in):
+    sign_in(org.viewer_ln)
+    assert "No risks match these filters" in client.get("/registers/LS").data.decode()
+
+
+def test_unknown_register_is_404(client, org, sign_in):
+    sign_in(org.viewer_ln)
+    assert client.get("/registers/ZZ").status_code == 404
+
+
+def _queries_for_register_page(client, n_risks, register):
+    for _ in range(n_risks):
+        RiskFactory(register=register, owner=UserFactory())
+    with count_queries() as statements:
+        assert client.get(f"/registers/{register.unit.code}?status=all").status_code == 200
+    return len(statements)
+
+
+def test_register_page_query_count_does_not_grow_with_risks(app, client, org, sign_in, monkeypatch):
+    monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 500)
+    sign_in(org.hq_risk)
+    small = _queries_for_register_page(client, 10, org.ln.register)
+    large = _queries_for_register_page(client, 200, org.ls.register)
+    assert small == large, (small, large)
+
+
+def test_registers_index_query_count_does_not_grow(client, org, sign_in):
+    from tests.factories import UnitFactory
+
+    sign_in(org.viewer_ln)
+    with count_queries() as before:
+        client.get("/registers")
+    for _ in range(10):
+        RiskFactory(register=UnitFactory(parent=org.hq).register)
+    with count_queries() as after:
+        client.get("/registers")
+    assert len(before) == len(after)
