@@ -108,13 +108,11 @@ def _can_cascade(user: User, target: Risk | Register) -> bool:
 
 
 def _can_read_comments(user: User, risk: Risk) -> bool:
-    """Comments are for the risk's owners: its owner, its register's editors, and those who comment."""
+    """Comments are for the risk's owners (its owner and its register's editors) and the committee roles."""
     if not _can_read_risk(user, risk):
         return False
     return (
-        risk.owner_id == user.id
-        or _can_edit_register(user, risk.register)
-        or holds_anywhere(user, COMMITTEE_READERS)
+        risk.owner_id == user.id or _can_edit_register(user, risk.register) or holds_anywhere(user, COMMITTEE_READERS)
     )
 
 
@@ -123,7 +121,7 @@ LINK_RULES = {
     Action.REMOVE_LINK: _can_remove_link,
     # A new corporate risk is the HQ risk team's or a corporate risk manager's to confirm.
     Action.ESCALATE: lambda user, register: _can_edit_register(user, register) or _is_hq_risk(user),
-    Action.CASCADE: lambda user, target: _can_cascade(user, target),
+    Action.CASCADE: _can_cascade,
     Action.VIEW_COMMITTEE: lambda user, _target: holds_anywhere(user, COMMITTEE_READERS),
     Action.COMMENT: lambda user, risk: _can_read_risk(user, risk) and holds_anywhere(user, COMMENTERS),
     Action.READ_COMMENTS: _can_read_comments,

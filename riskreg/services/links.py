@@ -65,24 +65,36 @@ def _links_between(first: Risk, second: Risk) -> list[link_rules.ExistingLink]:
     return [link_rules.ExistingLink(*row) for row in rows]
 
 
-def _contributes_edges_from(risk_id: int) -> list[link_rules.Edge]:
-    """Every contributes_to link reachable from ``risk_id``: one recursive query however deep."""
+def _reachable_query() -> sa.Select:
+    """Every contributes_to link reachable from the risk ``:start``, with both ends' references.
+
+    One recursive query however deep; UNION (not UNION ALL) stops even if old data holds a loop.
+    Built once: the link rules run it for every new link, and the demo makes a hundred.
+    """
     reachable = (
         sa.select(RiskLink.from_risk_id, RiskLink.to_risk_id)
-        .where(RiskLink.kind == CONTRIBUTES, RiskLink.from_risk_id == risk_id)
+        .where(RiskLink.kind == CONTRIBUTES, RiskLink.from_risk_id == sa.bindparam("start"))
         .cte("reachable", recursive=True)
     )
-    step = sa.select(RiskLink.from_risk_id, RiskLink.to_risk_id).join(
-        reachable, RiskLink.from_risk_id == reachable.c.to_risk_id
-    ).where(RiskLink.kind == CONTRIBUTES)
-    reachable = reachable.union(step)  # UNION, not UNION ALL: stops even if old data holds a loop
-    source, target = aliased(Risk), aliased(Risk)
-    rows = db.session.execute(
-        sa.select(reachable.c.from_risk_id, source.ref, reachable.c.to_risk_id, target.ref)
-        .join(source, source.id == reachable.c.from_risk_id)
-        .join(target, target.id == reachable.c.to_risk_id)
+    step = (
+        sa.select(RiskLink.from_risk_id, RiskLink.to_risk_id)
+        .join(reachable, RiskLink.from_risk_id == reachable.c.to_risk_id)
+        .where(RiskLink.kind == CONTRIBUTES)
     )
-    return [link_rules.Edge(*row) for row in rows]
+    reachable = reachable.union(step)
+    source, target = Risk.__table__.alias("source"), Risk.__table__.alias("target")
+    return (
+        sa.select(reachable.c.from_risk_id, source.c.ref, reachable.c.to_risk_id, target.c.ref)
+        .join(source, source.c.id == reachable.c.from_risk_id)
+        .join(target, target.c.id == reachable.c.to_risk_id)
+    )
+
+
+_REACHABLE = _reachable_query()
+
+
+def _contributes_edges_from(risk_id: int) -> list[link_rules.Edge]:
+    return [link_rules.Edge(*row) for row in db.session.execute(_REACHABLE, {"start": risk_id})]
 
 
 def link_refusal(source: Risk, target: Risk, kind: LinkKind) -> str | None:
@@ -313,8 +325,10 @@ def divergence_counts_by_register() -> dict[int, int]:
     columns = ("id", "ref", "category", "status", "residual_l", "residual_i")
     query = (
         sa.select(
-            child.register_id, *(getattr(child, name) for name in columns),
-            parent.register_id, *(getattr(parent, name) for name in columns),
+            child.register_id,
+            *(getattr(child, name) for name in columns),
+            parent.register_id,
+            *(getattr(parent, name) for name in columns),
         )  # fmt: skip
         .join(RiskLink, RiskLink.from_risk_id == child.id)
         .join(parent, RiskLink.to_risk_id == parent.id)

@@ -23,9 +23,7 @@ def _edge(source: LinkEnd, target: LinkEnd) -> Edge:
     return Edge(source.id, source.ref, target.id, target.ref)
 
 
-@pytest.mark.parametrize(
-    ("source", "target"), [(LN, HQ), (DIV, HQ), (DIV_UNIT, DIV), (DIV_UNIT, HQ)]
-)
+@pytest.mark.parametrize(("source", "target"), [(LN, HQ), (DIV, HQ), (DIV_UNIT, DIV), (DIV_UNIT, HQ)])
 def test_contributes_to_may_point_up_the_unit_tree(source, target):
     assert link_refusal(CONTRIBUTES, source, target) is None
 
