@@ -166,9 +166,6 @@ class Divergence:
     parent_id: int
     message: str
 
-    def concerns(self, risk_id: int) -> bool:
-        return risk_id in (self.contributor_id, self.parent_id)
-
 
 def divergences(contributor: Scored, parent: Scored, rules: scoring.ScoringRules) -> list[Divergence]:
     """How a risk that contributes to ``parent`` disagrees with it. Closed contributors raise nothing."""

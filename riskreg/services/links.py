@@ -244,10 +244,6 @@ class LinkPanel:
     alerts: list[Divergence] = field(default_factory=list)
     hidden: int = 0  # linked risks the reader may not see (restricted)
 
-    @property
-    def empty(self) -> bool:
-        return not (self.informs or self.informed_by or self.other or self.hidden)
-
 
 def links_of(risk_ids: Collection[int], kinds: Iterable[LinkKind] = tuple(LinkKind)) -> list[RiskLink]:
     """Links touching any of the risks, with both ends and their registers loaded: one query."""
@@ -296,7 +292,18 @@ def panel(risk: Risk, visible: Callable[[Risk], bool]) -> LinkPanel:
     return result
 
 
-# Divergence counts ----------------------------------------------------------------
+# Divergences ------------------------------------------------------------------------
+
+
+def divergences_for(risk_ids: Collection[int]) -> dict[int, list[Divergence]]:
+    """The divergence alerts that concern each of the risks, as contributor or as parent: one query."""
+    wanted = set(risk_ids)
+    found: dict[int, list[Divergence]] = defaultdict(list)
+    for link in links_of(wanted, kinds=[CONTRIBUTES]):
+        for alert in link_rules.divergences(link.from_risk, link.to_risk, rules()):
+            for risk_id in {alert.contributor_id, alert.parent_id} & wanted:
+                found[risk_id].append(alert)
+    return dict(found)
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ def test_a_contributor_scored_above_its_parent_diverges():
     alerts = divergences(child, parent, DEFAULT_RULES)
     assert _kinds(alerts) == [DivergenceKind.SCORED_ABOVE_PARENT]
     assert alerts[0].message == "LN-001 is scored 8, above the 6 of HQ-001, which it contributes to"
-    assert alerts[0].concerns(1) and alerts[0].concerns(2) and not alerts[0].concerns(3)
+    assert (alerts[0].contributor_id, alerts[0].parent_id) == (1, 2)
     assert divergences(FakeRisk(1, "LN-001", 6), parent, DEFAULT_RULES) == []
 
 

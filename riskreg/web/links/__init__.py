@@ -100,23 +100,35 @@ def escalate(ref: str):
     return render_form("links/escalate.html", form, **context)
 
 
+def _new_linked_risk(source, register, mode: str, create, done: str):
+    """The escalate-to-new and cascade pages: a risk form pre-filled from ``source``, for ``register``.
+
+    ``create(values, rationale)`` makes the risk and its link; ``done`` is the message, given the new risk.
+    """
+    form = LinkedRiskForm(data=prefill_from(source))
+    form.set_owners(users.owner_candidates(register.unit))
+    context = {"source": source, "register": register, "mode": mode}
+    if form.validate_on_submit():
+        try:
+            created = create(form.values(), form.rationale.data)
+        except ServiceError as error:
+            return refuse("links/new_risk.html", form, str(error), 400, **context)
+        flash(done.format(created=created.ref, source=source.ref, register=register.title))
+        return redirect(url_for("risks.show", ref=created.ref, _anchor="links"))
+    return render_form("links/new_risk.html", form, **context)
+
+
 @bp.route("/risks/<ref>/escalate/new", methods=["GET", "POST"])
 @signed_in
 def escalate_new(ref: str):
     risk = _risk_to_link(ref)
     corporate = _corporate_register(risk)
     policy.authorize(current_user, Action.ESCALATE, corporate)
-    form = LinkedRiskForm(data=prefill_from(risk))
-    form.set_owners(users.owner_candidates(corporate.unit))
-    context = {"source": risk, "register": corporate, "mode": "escalate"}
-    if form.validate_on_submit():
-        try:
-            created = links_service.escalate_to_new(risk, form.values(), form.rationale.data, current_user)
-        except ServiceError as error:
-            return refuse("links/new_risk.html", form, str(error), 400, **context)
-        flash(f"Corporate risk {created.ref} created; {risk.ref} contributes to it")
-        return redirect(url_for("risks.show", ref=created.ref, _anchor="links"))
-    return render_form("links/new_risk.html", form, **context)
+    return _new_linked_risk(
+        risk, corporate, "escalate",
+        lambda values, rationale: links_service.escalate_to_new(risk, values, rationale, current_user),
+        "Corporate risk {created} created; {source} contributes to it",
+    )  # fmt: skip
 
 
 @bp.route("/risks/<ref>/cascade", methods=["GET", "POST"])
@@ -141,14 +153,8 @@ def cascade_into(ref: str, code: str):
     register = registers.get_by_code(code)
     policy.authorize(current_user, Action.READ_RISK, risk)
     policy.authorize(current_user, Action.CASCADE, register)
-    form = LinkedRiskForm(data=prefill_from(risk))
-    form.set_owners(users.owner_candidates(register.unit))
-    context = {"source": risk, "register": register, "mode": "cascade"}
-    if form.validate_on_submit():
-        try:
-            local = links_service.cascade(risk, register, form.values(), form.rationale.data, current_user)
-        except ServiceError as error:
-            return refuse("links/new_risk.html", form, str(error), 400, **context)
-        flash(f"Risk {local.ref} created in the {register.title}; it contributes to {risk.ref}")
-        return redirect(url_for("risks.show", ref=local.ref, _anchor="links"))
-    return render_form("links/new_risk.html", form, **context)
+    return _new_linked_risk(
+        risk, register, "cascade",
+        lambda values, rationale: links_service.cascade(risk, register, values, rationale, current_user),
+        "Risk {created} created in the {register}; it contributes to {source}",
+    )  # fmt: skip
