@@ -62,3 +62,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
         app.register_blueprint(blueprint)
+
+    from riskreg.web.assurance import bp as assurance_bp
+
+    app.register_blueprint(assurance_bp)
