@@ -151,14 +151,15 @@ class AssuranceLine(LabelledEnum):
         return {"1": "1st line", "2": "2nd line", "3": "3rd line", "4": "4th line"}[self.value]
 
     @property
+    def who(self) -> str:
+        """Who tests at this line: "Internal audit"."""
+        return {"1": "Management", "2": "HQ oversight", "3": "Internal audit", "4": "External inspection"}[self.value]
+
+    @property
     def tester(self) -> str:
-        """Who tests at this line, as the end of "tested effective by ..."."""
-        return {
-            "1": "management (1st line)",
-            "2": "HQ oversight (2nd line)",
-            "3": "internal audit (3rd line)",
-            "4": "external inspection (4th line)",
-        }[self.value]
+        """As the end of "tested effective by ...": "internal audit (3rd line)"."""
+        who = self.who if self is AssuranceLine.SECOND else self.who.lower()
+        return f"{who} ({self.short_label})"
 
     @property
     def label(self) -> str:

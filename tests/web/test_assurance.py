@@ -424,3 +424,18 @@ def test_the_risk_pages_assurance_section_issues_a_constant_number_of_queries(cl
         page = client.get(f"/risks/{control.risk.ref}")
     assert _text(page, "#assurance ~ table").count("Strong evidence") == 11
     assert len(large) == len(small), large
+
+
+def test_a_request_over_the_servers_limit_is_refused_whole(app, monkeypatch, client, org, as_user, control):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4 * 1024)
+    as_user(org.risk_ln)
+    response = _post_test(client, control, upload=(PDF + bytes(8 * 1024), "huge.pdf"))
+    assert response.status_code == 413 and "The file is too large" in _text(response)
+    assert (_count(ControlTest), _count(Evidence), _count(EvidenceBlob)) == (0, 0, 0)
+
+
+def test_forms_need_their_csrf_token(app, monkeypatch, client, org, as_user, control):
+    as_user(org.risk_ln)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert _post_test(client, control, upload=(PDF, "papers.pdf")).status_code == 400
+    assert _count(ControlTest) == 0

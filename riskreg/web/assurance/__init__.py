@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
-from riskreg.services import ServiceError, assurance_map, control_tests, registers, risks
+from riskreg.services import NotAllowed, ServiceError, assurance_map, control_tests, registers, risks
 from riskreg.services import evidence as evidence_service
 from riskreg.web.access import signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
@@ -44,7 +44,7 @@ def _countermeasure_url(countermeasure, **kwargs) -> str:
 
 def _refused(template: str, form, error: ServiceError, **context):
     """A service refusal shown at the field it concerns when it names one, otherwise above the form."""
-    status = 403 if isinstance(error, evidence_service.NotAllowed) else 400
+    status = 403 if isinstance(error, NotAllowed) else 400
     name = form.FIELD_NAMES.get(getattr(error, "field", None))
     if name is None:
         return refuse(template, form, str(error), status, **context)
