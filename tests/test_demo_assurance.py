@@ -3,12 +3,13 @@
 import hashlib
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from riskreg import demo
 from riskreg.clock import today
 from riskreg.enums import AssuranceLine, Conclusion, EvidenceKind, EvidenceStrength
 from riskreg.extensions import db
-from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Unit
+from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, Unit
 from riskreg.policy import assurance_lines
 from riskreg.rules import uploads
 from riskreg.services import assurance_map, audit, control_tests
@@ -40,7 +41,14 @@ def test_demo_control_tests_and_evidence():
     assert (today() - oldest).days > 600 and newest <= today()
 
     # Every test was recorded by someone the policy lets record that line.
-    tests = db.session.scalars(sa.select(ControlTest).order_by(ControlTest.id).limit(400)).all()
+    tests = db.session.scalars(
+        sa.select(ControlTest)
+        .options(
+            joinedload(ControlTest.tester),
+            joinedload(ControlTest.countermeasure).joinedload(Countermeasure.risk).joinedload(Risk.register),
+        )
+        .order_by(ControlTest.id)
+    ).all()
     assert all(test.line in assurance_lines(test.tester, test.countermeasure.risk) for test in tests)
 
     london_north = assurance_map.build(
