@@ -1,5 +1,6 @@
 """Typed models. Derived properties only: every query lives in riskreg.services."""
 
+from riskreg.models.assurance import ControlTest, Evidence, EvidenceBlob, control_test_evidence
 from riskreg.models.audit import AuditEvent
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
@@ -7,3 +8,4 @@ from riskreg.models.risk import Countermeasure, Review, Risk
 
 __all__ = ["AuditEvent", "Countermeasure", "Register", "Review", "Risk", "RoleAssignment", "Unit", "User"]
 __all__ += ["Comment", "RiskLink"]
+__all__ += ["ControlTest", "Evidence", "EvidenceBlob", "control_test_evidence"]
