@@ -239,3 +239,16 @@ class EvidenceStrength(LabelledEnum):
     def rank(self) -> int:
         """Higher is stronger: none 0 ... strong 4."""
         return len(EvidenceStrength) - 1 - list(EvidenceStrength).index(self)
+class CertificateStatus(LabelledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SIGNED = "signed"
+    VALIDATED = "validated"
+    CHALLENGED = "challenged"
+    SUPERSEDED = "superseded"
+
+
+class Declaration(LabelledEnum):
+    ASSURED = "assured"
+    ASSURED_WITH_EXCEPTIONS = "assured_with_exceptions"
+    NOT_ASSURED = "not_assured"
