@@ -239,6 +239,8 @@ class EvidenceStrength(LabelledEnum):
     def rank(self) -> int:
         """Higher is stronger: none 0 ... strong 4."""
         return len(EvidenceStrength) - 1 - list(EvidenceStrength).index(self)
+
+
 class CertificateStatus(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
