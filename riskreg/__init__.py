@@ -57,6 +57,8 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 def _register_blueprints(app: Flask) -> None:
     from riskreg.web.assurance import bp as assurance_bp
     from riskreg.web.auth import bp as auth_bp
+    from riskreg.web.certificates import bp as certificates_bp
+    from riskreg.web.certificates.template_admin import bp as certificate_template_bp
     from riskreg.web.committee import bp as committee_bp
     from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
@@ -64,4 +66,6 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.risks import bp as risks_bp
 
     for blueprint in (auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (certificates_bp, certificate_template_bp):
         app.register_blueprint(blueprint)

@@ -254,3 +254,10 @@ class Declaration(LabelledEnum):
     ASSURED = "assured"
     ASSURED_WITH_EXCEPTIONS = "assured_with_exceptions"
     NOT_ASSURED = "not_assured"
+
+
+class ValidationOutcome(LabelledEnum):
+    """Internal audit's conclusion on a signed certificate (kept when a correction supersedes it)."""
+
+    VALIDATED = "validated"
+    CHALLENGED = "challenged"

@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.exceptions import Forbidden, NotFound
 
 from riskreg.enums import AssuranceLine, Role
-from riskreg.models import ControlTest, Evidence, Register, Risk, RiskLink, Unit, User
+from riskreg.models import Certificate, ControlTest, Evidence, Register, Risk, RiskLink, Unit, User
 
 # Roles that can read every register, including restricted risks, wherever they are held.
 READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
@@ -38,6 +38,11 @@ class Action(StrEnum):
     ADD_EVIDENCE = "add_evidence"  # target: a ControlTest
     DELETE_EVIDENCE = "delete_evidence"  # target: an Evidence item
     READ_EVIDENCE = "read_evidence"  # target: an Evidence item (download it)
+    READ_CERTIFICATE = "read_certificate"  # target: a Certificate, or a Unit (its certificates)
+    PREPARE_CERTIFICATE = "prepare_certificate"  # target: a Unit or a Certificate (draft, submit, withdraw, correct)
+    SIGN_CERTIFICATE = "sign_certificate"  # target: a Certificate
+    VALIDATE_CERTIFICATE = "validate_certificate"  # target: a Certificate
+    VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -77,8 +82,9 @@ def can(user: Any, action: Action, target: Any = None) -> bool:
         return _can_read_risk(user, target)
     if action is Action.ADMINISTER:
         return holds_anywhere(user, frozenset({Role.ADMIN}))
-    if action in LINK_RULES:
-        return LINK_RULES[action](user, target)
+    rule = LINK_RULES.get(action) or CERTIFICATE_RULES.get(action)
+    if rule:
+        return rule(user, target)
     if action in ASSURANCE_ACTIONS:
         return _can_assure(user, action, target)
     raise ValueError(f"no rule for {action}")
@@ -177,3 +183,26 @@ def _can_assure(user: User, action: Action, target: Any) -> bool:
         )
     # Deleting: whoever could have added it to every test that relies on it.
     return bool(evidence.control_tests) and all(_can_add_evidence(user, test) for test in evidence.control_tests)
+
+
+# Certificates of assurance (DESIGN capability 6, §5). Anyone who may read the unit's register may read its
+# certificates. Risk managers and unit heads prepare them; only a unit head holding the role AT the unit itself
+# (not above it) signs; internal audit validates or challenges.
+def _can_prepare_certificate(user: User, target: Unit | Certificate) -> bool:
+    unit = target.unit if isinstance(target, Certificate) else target
+    return bool(roles_at(user, unit) & EDITORS)
+
+
+def _can_sign_certificate(user: User, certificate: Certificate) -> bool:
+    return any(
+        assignment.role is Role.UNIT_HEAD and assignment.unit_id == certificate.unit_id for assignment in user.roles
+    )
+
+
+CERTIFICATE_RULES = {
+    Action.READ_CERTIFICATE: lambda user, target: can(user, Action.READ_REGISTER, target),
+    Action.PREPARE_CERTIFICATE: _can_prepare_certificate,
+    Action.SIGN_CERTIFICATE: _can_sign_certificate,
+    Action.VALIDATE_CERTIFICATE: lambda user, _certificate: holds_anywhere(user, frozenset({Role.AUDITOR})),
+    Action.VIEW_CERTIFICATE_ROLLUP: lambda user, _target: holds_anywhere(user, READ_EVERYTHING),
+}

@@ -2,6 +2,15 @@
 
 from riskreg.models.assurance import ControlTest, Evidence, EvidenceBlob, control_test_evidence
 from riskreg.models.audit import AuditEvent
+from riskreg.models.certificate import (
+    Assertion,
+    Certificate,
+    CertificateSection,
+    CertificateTemplate,
+    TemplateAssertion,
+    TemplateSection,
+    assertion_countermeasure,
+)
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.risk import Countermeasure, Review, Risk
@@ -9,3 +18,5 @@ from riskreg.models.risk import Countermeasure, Review, Risk
 __all__ = ["AuditEvent", "Countermeasure", "Register", "Review", "Risk", "RoleAssignment", "Unit", "User"]
 __all__ += ["Comment", "RiskLink"]
 __all__ += ["ControlTest", "Evidence", "EvidenceBlob", "control_test_evidence"]
+__all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
+__all__ += ["TemplateSection", "assertion_countermeasure"]

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from riskreg.clock import utcnow
-from riskreg.enums import CertificateStatus, Declaration
+from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, ValidationOutcome
 from riskreg.extensions import db
 from riskreg.models.org import Unit, User
 from riskreg.models.risk import Countermeasure
@@ -65,6 +65,8 @@ class Certificate(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"))
     prepared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Touched by every change to the draft, so the optimistic lock covers its sections and assertions too.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     signed_at: Mapped[datetime | None]
@@ -76,6 +78,7 @@ class Certificate(db.Model):
     disclosures: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     validated_at: Mapped[datetime | None]
+    validation_outcome: Mapped[ValidationOutcome | None] = mapped_column(enum_column_type(ValidationOutcome))
     validation_notes: Mapped[str | None] = mapped_column(sa.Text)
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -95,12 +98,23 @@ class Certificate(db.Model):
         return self.signed_at is not None
 
     @property
+    def is_draft(self) -> bool:
+        return self.status in (CertificateStatus.DRAFT, CertificateStatus.SUBMITTED)
+
+    @property
     def assertions(self) -> list["Assertion"]:
         return [assertion for section in self.sections for assertion in section.assertions]
 
     @property
     def title(self) -> str:
         return f"Certificate of assurance {self.period}: {self.unit.name}"
+
+    @property
+    def exception_count(self) -> int:
+        return sum(1 for assertion in self.assertions if assertion.has_exception)
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.id} {self.period} v{self.version} {self.status.value}>"
 
 
 class CertificateSection(db.Model):
@@ -121,7 +135,73 @@ class Assertion(db.Model):
     statement: Mapped[str] = mapped_column(sa.Text)
     declaration: Mapped[Declaration | None] = mapped_column(enum_column_type(Declaration))
     exception_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The strength and its reason as judged when the certificate was signed; None before.
+    signed_strength: Mapped[EvidenceStrength | None] = mapped_column(enum_column_type(EvidenceStrength))
+    signed_reason: Mapped[str | None] = mapped_column(sa.Text)
     section: Mapped[CertificateSection] = relationship(back_populates="assertions")
     countermeasures: Mapped[list[Countermeasure]] = relationship(
         secondary=assertion_countermeasure, order_by="Countermeasure.id"
     )
+
+    @property
+    def has_exception(self) -> bool:
+        return self.declaration not in (None, Declaration.ASSURED)
+
+
+class FrozenCertificate(Exception):
+    """An attempt to change what a signed certificate froze: its PDF, snapshot, hashes or assertions."""
+
+
+# Columns fixed for good once a certificate is signed. Status and validation still move afterwards.
+FROZEN_COLUMNS = frozenset({
+    "unit_id", "period", "version", "supersedes_id", "signed_by_id", "signed_at", "content_sha256",
+    "snapshot_sha256", "snapshot", "pdf", "disclosures",
+})  # fmt: skip
+FROZEN_ASSERTION_COLUMNS = frozenset(
+    {"section_id", "position", "statement", "declaration", "exception_text", "signed_strength", "signed_reason"}
+)
+
+
+def _signed_in_database(connection, certificate_id: int) -> bool:
+    # Asked of the database, not the session: the row as stored decides, whatever was loaded or expired.
+    table = Certificate.__table__
+    query = sa.select(table.c.content_sha256).where(table.c.id == certificate_id)
+    return connection.scalar(query) is not None
+
+
+@sa.event.listens_for(Certificate, "before_update")
+def _refuse_changing_a_signed_certificate(_mapper, connection, certificate: Certificate) -> None:
+    # The service refuses first, with a message; this guards every other code path.
+    state = sa.inspect(certificate)
+    changed = [name for name in FROZEN_COLUMNS if state.attrs[name].history.has_changes()]
+    if changed and _signed_in_database(connection, certificate.id):
+        raise FrozenCertificate(f"certificate {certificate.id} is signed: {', '.join(sorted(changed))} cannot change")
+
+
+@sa.event.listens_for(Certificate, "before_delete")
+def _refuse_deleting_a_signed_certificate(_mapper, connection, certificate: Certificate) -> None:
+    if _signed_in_database(connection, certificate.id):
+        raise FrozenCertificate(f"certificate {certificate.id} is signed and cannot be deleted")
+
+
+def _certificate_of_assertion(connection, section_id: int) -> int:
+    table = CertificateSection.__table__
+    return connection.scalar(sa.select(table.c.certificate_id).where(table.c.id == section_id))
+
+
+def _guard_assertion(connection, assertion: Assertion) -> None:
+    section_id = sa.inspect(assertion).committed_state.get("section_id", assertion.section_id)
+    if _signed_in_database(connection, _certificate_of_assertion(connection, section_id)):
+        raise FrozenCertificate(f"assertion {assertion.id} belongs to a signed certificate and cannot change")
+
+
+@sa.event.listens_for(Assertion, "before_update")
+def _refuse_changing_a_signed_assertion(_mapper, connection, assertion: Assertion) -> None:
+    state = sa.inspect(assertion)
+    if any(state.attrs[name].history.has_changes() for name in FROZEN_ASSERTION_COLUMNS):
+        _guard_assertion(connection, assertion)
+
+
+@sa.event.listens_for(Assertion, "before_delete")
+def _refuse_deleting_a_signed_assertion(_mapper, connection, assertion: Assertion) -> None:
+    _guard_assertion(connection, assertion)

@@ -23,6 +23,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 SIGNATURE_FIELD = "CertificateOfAssurance"
+SETTINGS = ("RISKREG_SIGNING_KEY", "RISKREG_SIGNING_CERT", "RISKREG_SIGNING_TRUST_ROOTS")
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,28 @@ class SigningConfig:
 
     @classmethod
     def from_app_config(cls, config: dict) -> "SigningConfig":
+        """The configured paths; SigningUnavailable names the settings that are missing."""
+        missing = [name for name in SETTINGS if not config.get(name)]
+        if missing:
+            raise SigningUnavailable(
+                "Signing is not configured: set " + ", ".join(missing) + " to the organisation's signing key, "
+                "certificate and trust roots (see docs/operations.md)"
+            )
         return cls(
             Path(config["RISKREG_SIGNING_KEY"]),
             Path(config["RISKREG_SIGNING_CERT"]),
             tuple(Path(p) for p in config["RISKREG_SIGNING_TRUST_ROOTS"]),
         )
 
+    def missing_files(self) -> list[Path]:
+        return [path for path in (self.key_path, self.cert_path, *self.trust_root_paths) if not path.exists()]
+
     def is_present(self) -> bool:
-        return all(path.exists() for path in (self.key_path, self.cert_path, *self.trust_root_paths))
+        return bool(self.trust_root_paths) and not self.missing_files()
+
+    def what_is_missing(self) -> str:
+        missing = [str(path) for path in self.missing_files()]
+        return ", ".join(missing) if missing else "no trust root is configured"
 
 
 class SigningUnavailable(Exception):
@@ -49,7 +64,7 @@ class SigningUnavailable(Exception):
 
 def sign(pdf: bytes, config: SigningConfig, signer_name: str, reason: str, location: str = "") -> bytes:
     if not config.is_present():
-        raise SigningUnavailable("The organisation's signing certificate is not configured")
+        raise SigningUnavailable(f"The organisation's signing certificate cannot be found ({config.what_is_missing()})")
     signer = signers.SimpleSigner.load(
         str(config.key_path), str(config.cert_path), ca_chain_files=tuple(str(p) for p in config.trust_root_paths)
     )
@@ -145,6 +160,11 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     path.chmod(0o600)
 
 
+def demo_paths(folder: Path) -> SigningConfig:
+    """Where create_demo_ca puts its files (the development defaults of the RISKREG_SIGNING_* settings)."""
+    return SigningConfig(folder / "signing-key.pem", folder / "signing-cert.pem", (folder / "demo-ca.pem",))
+
+
 def create_demo_ca(folder: Path, now: dt.datetime | None = None) -> SigningConfig:
     """A demo root CA and an organisational document-signing certificate, for the demo only."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -185,7 +205,7 @@ def create_demo_ca(folder: Path, now: dt.datetime | None = None) -> SigningConfi
         )
         .sign(ca_key, hashes.SHA256())
     )
-    paths = SigningConfig(folder / "signing-key.pem", folder / "signing-cert.pem", (folder / "demo-ca.pem",))
+    paths = demo_paths(folder)
     _write_key(paths.key_path, key)
     paths.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     paths.trust_root_paths[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
