@@ -100,7 +100,7 @@ def remove_section(section: TemplateSection, actor: User) -> None:
         raise ServiceError("The template needs at least one section: add another before removing this one")
     details = {"title": section.title, "assertions": [assertion.statement for assertion in section.assertions]}
     section_id = section.id
-    db.session.delete(section)
+    section.template.sections.remove(section)  # delete-orphan: removed from the collection and the database
     db.session.flush()
     _record(actor, "section_removed", "template_section", section_id, details)
 
@@ -126,6 +126,6 @@ def edit_assertion(assertion: TemplateAssertion, statement: str, actor: User) ->
 def remove_assertion(assertion: TemplateAssertion, actor: User) -> None:
     details = {"section": assertion.section.title, "statement": assertion.statement}
     assertion_id = assertion.id
-    db.session.delete(assertion)
+    assertion.section.assertions.remove(assertion)
     db.session.flush()
     _record(actor, "assertion_removed", "template_assertion", assertion_id, details)
