@@ -66,7 +66,7 @@ def control(org, strength: str, unit=None, title=None, risk=None):
 def draft(org, unit=None, preparer=None):
     unit = unit or org.ln
     certificate = workflow.prepare_draft(unit, PERIOD.label, preparer or org.risk_ln)
-    db.session.flush()
+    db.session.commit()  # only a savepoint (see conftest): a later refused request must not roll it back
     return queries.get_certificate(certificate.id)
 
 
@@ -81,5 +81,5 @@ def declare_all(certificate, actor, strengths_by_position: dict[int, str], org, 
                                  Declaration.ASSURED_WITH_EXCEPTIONS)  # fmt: skip
         text = "" if chosen is Declaration.ASSURED else "Two custody cases were missed; a daily check now runs"
         workflow.declare(assertion, chosen, text, actor)
-    db.session.flush()
+    db.session.commit()
     return queries.get_certificate(certificate.id)

@@ -14,8 +14,22 @@ from riskreg.services.certificate_workflow import EXCEPTION_MAX, NOTES_MAX
 from riskreg.web.forms import VersionedForm, required_text, to_choices
 
 
-def radios(label: str, choices: list[tuple[str, str]], message: str) -> RadioField:
-    return RadioField(label, choices=to_choices(choices), validators=[InputRequired(message)], widget=GovRadioInput())
+class Radios(RadioField):
+    """Radios with the GOV.UK message ("Select ...") whether nothing or something unknown was posted."""
+
+    widget = GovRadioInput()
+
+    def __init__(self, label: str, choices: list[tuple[str, str]], message: str, **kwargs: Any) -> None:
+        super().__init__(label, choices=to_choices(choices), validators=[InputRequired(message)], **kwargs)
+        self.message = message
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {choice.value for choice in self.choices}:  # type: ignore[union-attr]
+            raise StopValidation(self.message)
+
+
+def radios(label: str, choices: list[tuple[str, str]], message: str) -> Radios:
+    return Radios(label, choices, message)
 
 
 class PrepareForm(FlaskForm):
