@@ -180,6 +180,17 @@ def test_a_wrong_password_is_refused_on_the_page(client, org, as_user):
     assert db.session.get(Certificate, certificate.id).status is CertificateStatus.SUBMITTED
 
 
+def test_repeated_wrong_passwords_are_throttled(client, org, as_user):
+    certificate = _submitted(org)
+    as_user(org.head_ln)
+    url = f"/certificates/{certificate.id}/sign"
+    for _attempt in range(5):
+        assert client.post(url, data={"version": _version(certificate), "password": "guess"}).status_code == 400
+    throttled = client.post(url, data={"version": _version(certificate), "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert db.session.get(Certificate, certificate.id).status is CertificateStatus.SUBMITTED
+
+
 def test_signing_a_weak_assured_assertion_is_refused_with_a_link_to_fix_it(client, org, as_user):
     certificate = _submitted(org, {2: "limited"}, Declaration.ASSURED)
     weak = certificate.assertions[2]

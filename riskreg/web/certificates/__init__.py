@@ -3,13 +3,14 @@
 import csv
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from riskreg import policy
 from riskreg.clock import today, utcnow
 from riskreg.enums import ValidationOutcome
+from riskreg.extensions import limiter
 from riskreg.rules import certificates as rules
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
 from riskreg.services import certificate_documents as documents
@@ -254,9 +255,22 @@ def correct(certificate_id: int):
     return _step(certificate_id, Action.PREPARE_CERTIFICATE, start, done)
 
 
+def _signer_key() -> str:
+    return f"certificate-signer:{getattr(current_user, 'id', 'anonymous')}"
+
+
+def _wrong_password(_response) -> bool:
+    return bool(g.get("wrong_signing_password"))
+
+
 @bp.route("/certificates/<int:certificate_id>/sign", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ACCOUNT"],
+    key_func=_signer_key, methods=["POST"], deduct_when=_wrong_password, scope="certificate-sign",
+)  # fmt: skip
 @signed_in
 def sign(certificate_id: int):
+    """The unit head re-enters their password; wrong passwords count towards the sign-in limit per account."""
     certificate = _certificate(certificate_id)
     policy.authorize(current_user, Action.SIGN_CERTIFICATE, certificate)
     form = SignForm(data={"version": str(certificate.lock_version)})
@@ -265,6 +279,7 @@ def sign(certificate_id: int):
         try:
             workflow.sign(certificate, current_user, form.password.data, form.expected_version)
         except workflow.WrongPassword as error:
+            g.wrong_signing_password = True
             form.password.errors = [str(error)]
             return render_template("certificates/sign.html", form=form, **context), 400
         except workflow.ProblemsFound as error:
