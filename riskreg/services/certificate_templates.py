@@ -87,12 +87,16 @@ def add_section(template: CertificateTemplate, title: str, actor: User) -> Templ
     return section
 
 
-def rename_section(section: TemplateSection, title: str, actor: User) -> None:
-    title = check_title(title)
-    if title != section.title:
-        before, section.title = section.title, title
+def _change_text(item: TemplateSection | TemplateAssertion, field: str, value: str, actor: User, action: str) -> None:
+    before = getattr(item, field)
+    if value != before:
+        setattr(item, field, value)
         db.session.flush()
-        _record(actor, "section_renamed", "template_section", section.id, {"title": [before, title]})
+        _record(actor, action, item.__tablename__, item.id, {field: [before, value]})
+
+
+def rename_section(section: TemplateSection, title: str, actor: User) -> None:
+    _change_text(section, "title", check_title(title), actor, "section_renamed")
 
 
 def remove_section(section: TemplateSection, actor: User) -> None:
@@ -116,11 +120,7 @@ def add_assertion(section: TemplateSection, statement: str, actor: User) -> Temp
 
 
 def edit_assertion(assertion: TemplateAssertion, statement: str, actor: User) -> None:
-    statement = check_statement(statement)
-    if statement != assertion.statement:
-        before, assertion.statement = assertion.statement, statement
-        db.session.flush()
-        _record(actor, "assertion_edited", "template_assertion", assertion.id, {"statement": [before, statement]})
+    _change_text(assertion, "statement", check_statement(statement), actor, "assertion_edited")
 
 
 def remove_assertion(assertion: TemplateAssertion, actor: User) -> None:

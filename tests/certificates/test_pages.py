@@ -24,6 +24,8 @@ pytestmark = pytest.mark.usefixtures("signing_ca")
 
 @pytest.fixture
 def as_user(client, sign_in):
+    """Sign in as someone, signing out whoever was signed in before."""
+
     def _as_user(user):
         client.post("/sign-out")
         return sign_in(user)
@@ -84,6 +86,7 @@ def test_the_certificate_page_shows_strengths_problems_and_live_disclosures(clie
     assert "Weak evidence" in card.get_text(" ", strip=True) and "Cannot be signed as declared" in card.get_text()
     assert "Strong evidence" in _soup(page).select_one(f"#assertion-{certificate.assertions[1].id}").get_text()
     assert "Would be disclosed if signed now" in text and "Controls not tested in the last 12 months (1)" in text
+    assert _soup(page).select_one('.govuk-summary-list a[href="/registers/LN"]').get_text() == "London North"
     assert "Declare" not in text and "Submit for signature" not in text  # a viewer only reads
     as_user(org.risk_ln)
     text = _text(client.get(f"/certificates/{certificate.id}"))
