@@ -3,14 +3,24 @@
 ``public`` routes need no sign-in. ``signed_in`` routes need a member of the
 organisation; what they may do with a particular register or risk is asked of
 riskreg.policy inside the route, once the object is loaded.
+
+``checks`` declares, next to ``signed_in``, which policy question the route asks
+and about which object. The access-control sweep (tests/web/test_access_sweep.py)
+reads these declarations, derives every role's expected answer from
+riskreg.policy and compares it with what the route really answers; a signed-in
+route without a declaration fails it. See docs/security.md, "Adding a route".
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from flask_login import login_required
 
+from riskreg.policy import Action
+
 ACCESS_ATTRIBUTE = "access_rule"
+POLICY_CHECK_ATTRIBUTE = "policy_check"
 
 
 def public(view: Callable) -> Callable:
@@ -22,3 +32,27 @@ def signed_in(view: Callable) -> Callable:
     wrapped = wraps(view)(login_required(view))
     setattr(wrapped, ACCESS_ATTRIBUTE, "signed_in")
     return wrapped
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """``policy.authorize(user, action, <target>)``, where target names the object the URL identifies."""
+
+    action: Action | None
+    target: str | None = None
+
+
+def checks(action: Action | None, target: str | None = None) -> Callable[[Callable], Callable]:
+    """Declare the policy check a signed-in route makes before it does anything.
+
+    ``@checks(Action.EDIT_REGISTER, target="risk")``: the route authorizes that action on the risk
+    named in its URL. ``@checks(None)``: any signed-in member may use it (home, sign out).
+    The declaration does not replace the route's own ``policy.authorize`` call: it states what the
+    call is, so the sweep can tell when the two disagree.
+    """
+
+    def declare(view: Callable) -> Callable:
+        setattr(view, POLICY_CHECK_ATTRIBUTE, PolicyCheck(action, target))
+        return view
+
+    return declare

@@ -9,7 +9,7 @@ from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, users
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
@@ -34,6 +34,7 @@ def _risk_for_edit(ref: str):
 
 @bp.route("/risks/<ref>")
 @signed_in
+@checks(policy.Action.READ_RISK, target="risk")
 def show(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, policy.Action.READ_RISK, risk)
@@ -49,6 +50,7 @@ def show(ref: str):
 
 @bp.route("/registers/<code>/risks/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def new(code: str):
     register = registers.get_by_code(code)
     policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
@@ -63,6 +65,7 @@ def new(code: str):
 
 @bp.route("/risks/<ref>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit(ref: str):
     risk = _risk_for_edit(ref)
     form = EditRiskForm(data=risk_form_data(risk))
@@ -80,6 +83,7 @@ def edit(ref: str):
 
 @bp.route("/risks/<ref>/close", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def close(ref: str):
     risk = _risk_for_edit(ref)
     form = CloseRiskForm(data={"version": str(risk.version)})
@@ -97,6 +101,7 @@ def close(ref: str):
 
 @bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def review(ref: str):
     risk = _risk_for_edit(ref)
     form = ReviewForm(
@@ -117,6 +122,7 @@ def review(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def new_countermeasure(ref: str):
     risk = _risk_for_edit(ref)
     form = CountermeasureForm(data={"status": CountermeasureStatus.PLANNED.value})
@@ -134,6 +140,7 @@ def new_countermeasure(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
@@ -153,6 +160,7 @@ def edit_countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def retire_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
