@@ -45,8 +45,11 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app):
+def _transaction(app, request):
     """Every test runs inside a transaction that is rolled back: requests' commits become savepoints."""
+    if request.node.get_closest_marker("browser"):
+        yield  # browser tests drive a served app with its own database (tests/browser/conftest.py)
+        return
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
