@@ -43,6 +43,7 @@ def missing_chromium() -> str | None:
     return f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does) to run them"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter) -> None:
     if "skipped" in _outcome:
         terminalreporter.write_sep("!", f"BROWSER TESTS SKIPPED: {_outcome['skipped']}", yellow=True, bold=True)
