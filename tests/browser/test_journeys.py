@@ -27,6 +27,11 @@ def test_sign_in_and_out(visitor):
     visitor.follow("Sign in", role="button")
     assert "Enter a correct email address and password" in visitor.error_summary()
 
+    password = visitor.page.get_by_label("Password", exact=True)
+    visitor.page.get_by_role("button", name="Show password").click()
+    assert password.get_attribute("type") == "text"  # people may check what they typed (GOV.UK password input)
+    visitor.check()
+
     visitor.sign_in()
     assert visitor.heading() == "Hello, Helen Okafor"
     cookie = next(c for c in visitor.page.context.cookies() if c["name"] == "riskreg_session")

@@ -130,7 +130,7 @@ def outcome(response) -> str:
     status = response.status_code
     location = urlsplit(response.headers.get("Location", ""))
     # Flask-Login's refusal carries ?next=; signing out also lands on /sign-in, without it.
-    if status == 302 and location.path == "/sign-in" and "next=" in location.query:
+    if status == 401 or (status == 302 and location.path == "/sign-in" and "next=" in location.query):
         return SIGN_IN
     if status in (403, 404):
         return str(status)
@@ -204,6 +204,15 @@ def test_every_route_answers_as_the_policy_says(app, org, role):
 def test_the_sweep_expects_every_kind_of_answer(app, org):
     """Guards against a vacuous sweep: the policy must expect allowed, 403, 404 and sign-in somewhere."""
     assert {probe.want for probe in plan(app, org, _scenarios(org))} == {ALLOWED, "403", "404", SIGN_IN}
+
+
+def test_a_countermeasure_is_reached_only_through_its_own_risk(app, org):
+    """Direct object references: an editor of both risks still gets 404 for a mismatched pair of ids."""
+    ln, _restricted, ls = _scenarios(org)
+    client = _client(app, org.risk_hq)  # may edit LN and LS
+    for action in ("edit", "retire"):
+        assert client.get(f"/risks/{ln.risk.ref}/countermeasures/{ls.countermeasure.id}/{action}").status_code == 404
+        assert client.get(f"/risks/{ln.risk.ref}/countermeasures/{ln.countermeasure.id}/{action}").status_code == 200
 
 
 def _app_with_route(view: Callable) -> Flask:

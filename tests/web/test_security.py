@@ -231,6 +231,81 @@ def test_passwords_are_stored_as_salted_slow_hashes_and_short_ones_refused():
         users.create_user("short@example.org", "Short", "too short")
 
 
+def test_passwords_are_used_whole_and_may_hold_any_character(client):
+    long_one = "correct horse battery staple " * 4 + "ünïcödé ✓ 🔒"
+    user = users.create_user("long.password@example.org", "Long Password", long_one)
+    assert users.authenticate(user.email, long_one) is user
+    assert users.authenticate(user.email, long_one[:-1]) is None, "no truncation"
+    assert users.authenticate(user.email, long_one[:72]) is None
+
+
+def test_the_sign_in_form_lets_password_managers_fill_it(client):
+    soup = BeautifulSoup(client.get("/sign-in").data, "html.parser")
+    assert soup.find("input", attrs={"name": "email"})["autocomplete"] == "username"
+    assert soup.find("input", attrs={"name": "password"})["autocomplete"] == "current-password"
+
+
+# Input and output ---------------------------------------------------------------------------------------------
+
+
+def _edit_form(risk, owner, **extra) -> dict:
+    data = {
+        "version": str(risk.version), "title": risk.title, "cause": risk.cause, "event": risk.event,
+        "consequence": risk.consequence, "category": risk.category.value, "objective": risk.objective.value,
+        "owner_id": str(owner.id), "influence": risk.influence.value,
+        **{name: str(getattr(risk, name)) for name in ("inherent_l", "inherent_i", "residual_l", "residual_i",
+                                                        "target_l", "target_i")},
+    }  # fmt: skip
+    return {**data, **extra}
+
+
+def test_fields_a_form_does_not_offer_cannot_be_set(client, org, sign_in):
+    """Mass assignment: extra fields in a post change nothing beyond the form's own fields."""
+    risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
+    sign_in(org.risk_ln)
+    extra = {"ref": "HQ-999", "register_id": str(org.hq.register.id), "status": "closed",
+             "next_review_on": "2001-01-01", "id": "999"}  # fmt: skip
+    assert client.post(f"/risks/{risk.ref}/edit", data=_edit_form(risk, org.risk_ln, **extra)).status_code == 302
+    db.session.refresh(risk)
+    assert (risk.ref, risk.register_id, risk.status.value) == ("LN-001", org.ln.register.id, "open")
+    assert str(risk.next_review_on) != "2001-01-01"
+
+
+def test_an_owner_from_outside_the_unit_cannot_be_chosen(client, org, sign_in):
+    risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
+    sign_in(org.risk_ln)
+    response = client.post(f"/risks/{risk.ref}/edit", data=_edit_form(risk, org.head_ls))
+    assert response.status_code == 400 and "Select a risk owner" in response.data.decode()
+
+
+def test_what_people_type_is_shown_as_text_never_run(client, org, sign_in):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    risk = RiskFactory(register=org.ln.register, title=payload, cause=payload)
+    sign_in(org.head_ln)
+    for path in (f"/risks/{risk.ref}", "/registers/LN", f"/risks/{risk.ref}/edit"):
+        body = client.get(path).data.decode()
+        assert payload not in body and "&lt;script&gt;alert(" in body, path
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["owner=1%20OR%201=1", "sort=ref;DROP%20TABLE%20risk", "category=legal'--", "l=1%27%20OR%20%271", "page=-1",
+     "band[]=high&band=x", "status=open&status=closed"],
+)  # fmt: skip
+def test_register_filters_take_only_what_they_know(client, org, sign_in, query):
+    RiskFactory(register=org.ln.register)
+    sign_in(org.head_ln)
+    response = client.get(f"/registers/LN?{query}")
+    assert response.status_code == 200 and "LN-001" in response.data.decode()
+
+
+@pytest.mark.parametrize("path", ["/assets/", "/assets/../pyproject.toml", "/assets/%2e%2e/pyproject.toml",
+                                  "/assets/..%2fpyproject.toml", "/.git/config", "/assets/.gitignore"])  # fmt: skip
+def test_no_directory_listing_or_files_outside_the_built_assets(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and b"[build-system]" not in response.data
+
+
 # Errors ---------------------------------------------------------------------------------------------------
 
 
