@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -41,7 +42,14 @@ def app(tmp_path_factory):
         _empty_database(app)
         upgrade()
         db.engine.dispose()
+    request_started.connect(_forget_signed_in_user, app)
     return app
+
+
+def _forget_signed_in_user(_sender, **_extra) -> None:
+    # A test's requests share its app context, so Flask-Login's cached user (g._login_user) would carry
+    # over from one request, or one client, to the next: each request must sign in from its own cookie.
+    g.pop("_login_user", None)
 
 
 @pytest.fixture(autouse=True)

@@ -146,6 +146,15 @@ def test_production_sends_the_session_cookie_secure_httponly_and_lax(app, org, m
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_a_tampered_session_cookie_is_ignored(app, client, org, sign_in):
+    sign_in(org.head_ln)
+    name = app.config["SESSION_COOKIE_NAME"]
+    value = client.get_cookie(name).value
+    payload, _, signature = value.rpartition(".")
+    client.set_cookie(name, f"{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}")
+    assert client.get("/").status_code == 302
+
+
 def test_sign_out_takes_a_post_with_a_csrf_token(client, org, csrf_enabled):
     page = client.get("/sign-in")
     token = BeautifulSoup(page.data, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
@@ -227,6 +236,8 @@ def _stays_on_site(location: str) -> bool:
 def test_passwords_are_stored_as_salted_slow_hashes_and_short_ones_refused():
     user = users.create_user("new.person@example.org", "New Person", "a long enough password")
     assert user.password_hash.startswith("scrypt:") and "a long enough password" not in user.password_hash
+    twin = users.create_user("twin@example.org", "Same Password", "a long enough password")
+    assert twin.password_hash != user.password_hash, "each hash has its own salt"
     with pytest.raises(ServiceError, match="12 characters or more"):
         users.create_user("short@example.org", "Short", "too short")
 
