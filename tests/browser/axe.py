@@ -34,5 +34,7 @@ def describe(found: list[dict]) -> str:
     lines = []
     for violation in found:
         lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} - {violation['helpUrl']}")
-        lines += [f"    {node['target']}: {node['summary']}" for node in violation["nodes"]]
+        for node in violation["nodes"]:
+            summary = (node["summary"] or "").replace("\n", "\n        ")
+            lines.append(f"    {node['target']}: {summary}")
     return "\n".join(lines)

@@ -42,7 +42,6 @@ class Visitor:
         self.pending: str | None = None  # a loaded page not yet checked
         self.missed: list[str] = []  # pages that loaded and were left unchecked
         self.problems: list[str] = []  # CSP violations and script errors since the last check
-        self.tab_presses = 0
         page.on("load", self._loaded)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
@@ -57,12 +56,17 @@ class Visitor:
             self.problems.append(f"CSP violation: {message.text}")
 
     # Checks -------------------------------------------------------------
+    def violations(self) -> list[dict]:
+        """axe-core's WCAG A/AA violations on the page as it is now; the page counts as checked."""
+        self.pending = None
+        return axe.violations(self.page)
+
     def check(self) -> None:
         """The page as it is now: no axe violations, nothing blocked by the CSP, no script errors."""
-        found = axe.violations(self.page)
+        found = self.violations()
         assert not found, f"axe-core found violations on {self.page.url}:\n{axe.describe(found)}"
-        assert not self.problems, f"on {self.page.url}: {self.problems}"
-        self.pending = None
+        problems, self.problems = self.problems, []
+        assert not problems, f"on {self.page.url}: {problems}"
 
     def unchecked(self) -> list[str]:
         return self.missed + ([self.pending] if self.pending else [])
@@ -112,7 +116,6 @@ class Visitor:
         """Press Tab until the element matching ``selector`` has the focus, and check the focus is visible."""
         for _ in range(limit):
             self.page.keyboard.press("Tab")
-            self.tab_presses += 1
             if self.page.evaluate("s => document.activeElement.matches(s)", selector):
                 assert self.page.evaluate(_FOCUS_VISIBLE), f"{selector} has the focus but shows no focus style"
                 return
