@@ -113,6 +113,31 @@ def test_risk_edit_form_with_errors(visitor):
     assert visitor.page.locator("#title-error").is_visible()
 
 
+def test_the_other_risk_forms_empty_and_with_errors(visitor):
+    """Adding a risk or a countermeasure, closing a risk, retiring a countermeasure: sent empty, nothing saved."""
+    visitor.sign_in("risk.ln@example.org")
+    visitor.goto("/registers/LN")
+    visitor.follow("Add a risk", role="button")  # a link styled and announced as a button (GOV.UK)
+    visitor.follow("Save risk", role="button")
+    assert "Enter a risk title" in visitor.error_summary()
+
+    visitor.goto("/risks/LN-002")
+    visitor.follow("Add a countermeasure")
+    visitor.follow("Save countermeasure", role="button")
+    assert "Enter the countermeasure" in visitor.error_summary()
+
+    visitor.goto("/risks/LN-002")
+    visitor.follow("Close risk")
+    visitor.follow("Close risk", role="button")
+    assert "Enter why the risk is being closed" in visitor.error_summary()
+
+    visitor.goto("/risks/LN-002")
+    retire = visitor.page.locator("#countermeasures + table").get_by_role("link", name="Retire").first
+    with visitor.navigate():
+        retire.click()
+    assert visitor.heading().startswith("Are you sure you want to retire")
+
+
 def test_error_pages(visitor):
     visitor.goto("/no-such-page", status=404)
     assert visitor.heading() == "Page not found"
