@@ -23,7 +23,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.routing import Rule
 
 from riskreg import create_app, policy
-from riskreg.models import Countermeasure, Register, Risk
+from riskreg.models import Register, Risk
 from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
 from tests.factories import PASSWORD, CountermeasureFactory, RiskFactory
 
@@ -42,18 +42,24 @@ ROLES = {
 }
 
 
-@dataclass
 class Scenario:
-    """The objects one pass of the sweep puts in URLs."""
+    """The objects one pass of the sweep puts in URLs: a risk, its register, and what OBJECTS makes for it."""
 
-    name: str
-    risk: Risk
-    countermeasure: Countermeasure
+    def __init__(self, name: str, risk: Risk) -> None:
+        self.name = name
+        self.risk = risk
+        for attribute, make in OBJECTS.items():
+            setattr(self, attribute, make(self))
 
     @property
     def register(self) -> Register:
         return self.risk.register
 
+
+# Objects each scenario makes for its risk, by attribute name. A feature with new objects adds a line.
+OBJECTS: dict[str, Callable[[Scenario], Any]] = {
+    "countermeasure": lambda s: CountermeasureFactory(risk=s.risk),
+}
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
 URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
@@ -74,14 +80,10 @@ ALLOWED, SIGN_IN = "allowed", "sent to sign in"
 
 
 def _scenarios(org) -> list[Scenario]:
-    def scenario(name, register, **risk):
-        risk = RiskFactory(register=register, **risk)
-        return Scenario(name, risk, CountermeasureFactory(risk=risk))
-
     return [
-        scenario("an LN risk", org.ln.register),
-        scenario("a restricted LN risk", org.ln.register, restricted=True),
-        scenario("an LS risk", org.ls.register),
+        Scenario("an LN risk", RiskFactory(register=org.ln.register)),
+        Scenario("a restricted LN risk", RiskFactory(register=org.ln.register, restricted=True)),
+        Scenario("an LS risk", RiskFactory(register=org.ls.register)),
     ]
 
 
