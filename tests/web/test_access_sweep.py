@@ -136,8 +136,8 @@ def outcome(response) -> str:
         return SIGN_IN
     if status in (403, 404):
         return str(status)
-    # 400 is a form sent empty and refused by its validation: the route got past its policy check.
-    return ALLOWED if status in (200, 302, 400) else f"unexpected {status}"
+    # 400 and 422 are a form sent empty and refused by its validation, 409 a stale edit: past the policy check.
+    return ALLOWED if 200 <= status < 400 or status in (400, 409, 422) else f"unexpected {status}"
 
 
 def _client(app: Flask, user):
