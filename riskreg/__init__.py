@@ -62,3 +62,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
         app.register_blueprint(blueprint)
+
+    from riskreg.web.committee import bp as committee_bp
+    from riskreg.web.links import bp as links_bp
+
+    for blueprint in (links_bp, committee_bp):
+        app.register_blueprint(blueprint)

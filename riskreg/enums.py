@@ -132,3 +132,32 @@ class ReviewOutcome(LabelledEnum):
 
 LIKELIHOOD_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
 IMPACT_LABELS = {1: "Minimal", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}
+
+
+class LinkKind(LabelledEnum):
+    """How one risk relates to a risk in another register."""
+
+    CONTRIBUTES_TO = "contributes_to"  # informs a risk in a register higher up the unit tree
+    DUPLICATES = "duplicates"  # confirmed to be the same risk
+    RELATED = "related"
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether A→B and B→A say the same thing."""
+        return self is not LinkKind.CONTRIBUTES_TO
+
+
+class DivergenceKind(LabelledEnum):
+    """Ways a contributing risk and the risk it informs disagree (DESIGN capability 4)."""
+
+    SCORED_ABOVE_PARENT = "scored_above_parent"
+    PARENT_CLOSED = "parent_closed"
+    ABOVE_APPETITE_PARENT_WITHIN = "above_appetite_parent_within"
+
+    @property
+    def label(self) -> str:
+        return {
+            DivergenceKind.SCORED_ABOVE_PARENT: "Scored above the risk it informs",
+            DivergenceKind.PARENT_CLOSED: "Informs a closed risk",
+            DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN: "Above appetite while the risk it informs is within",
+        }[self]

@@ -13,6 +13,7 @@ from riskreg.enums import (
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
+    LinkKind,
     Objective,
     ReviewOutcome,
     RiskStatus,
@@ -20,7 +21,7 @@ from riskreg.enums import (
     UnitKind,
 )
 from riskreg.extensions import db
-from riskreg.models import Countermeasure, Register, Review, Risk, RoleAssignment, Unit, User
+from riskreg.models import Comment, Countermeasure, Register, Review, Risk, RiskLink, RoleAssignment, Unit, User
 
 PASSWORD = "correct horse battery staple"
 # A cheap hash: tests sign in often, and the production hash is deliberately slow.
@@ -148,3 +149,28 @@ def build_organisation() -> SimpleNamespace:
         admin=user_with_role(Role.ADMIN, hq, name="Administrator"),
         nobody=UserFactory(name="No Roles"),
     )
+
+
+# Links and committee comments (riskreg.models.link) ------------------------------------------
+
+
+class RiskLinkFactory(Base):
+    """Writes a link directly, without the link rules: for set-up, and for legacy data the rules would refuse."""
+
+    class Meta:
+        model = RiskLink
+
+    from_risk = None
+    to_risk = None
+    kind = LinkKind.CONTRIBUTES_TO
+    rationale = "Linked in a test"
+    created_by = None
+
+
+class CommentFactory(Base):
+    class Meta:
+        model = Comment
+
+    risk = None
+    author = None
+    body = factory.Sequence(lambda n: f"Comment {n}")

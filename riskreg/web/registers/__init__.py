@@ -6,7 +6,7 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import Band, Category, RiskStatus
-from riskreg.services import registers
+from riskreg.services import links, registers
 from riskreg.web.access import checks, signed_in
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -16,7 +16,9 @@ bp = Blueprint("registers", __name__, url_prefix="/registers")
 @signed_in
 @checks(None)
 def index():
-    return render_template("registers/index.html", rows=registers.unit_tree(today()))
+    return render_template(
+        "registers/index.html", rows=registers.unit_tree(today()), link_alerts=links.divergence_counts_by_register()
+    )
 
 
 def _enum_arg(name: str, enum):
