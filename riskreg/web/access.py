@@ -36,23 +36,32 @@ def signed_in(view: Callable) -> Callable:
 
 @dataclass(frozen=True)
 class PolicyCheck:
-    """``policy.authorize(user, action, <target>)``, where target names the object the URL identifies."""
+    """``policy.authorize(user, action, <target>)`` for requests with one of ``methods`` (None: all)."""
 
     action: Action | None
     target: str | None = None
+    methods: frozenset[str] | None = None
 
 
-def checks(action: Action | None, target: str | None = None) -> Callable[[Callable], Callable]:
-    """Declare the policy check a signed-in route makes before it does anything.
+def checks(
+    action: Action | None, target: str | None = None, methods: set[str] | None = None
+) -> Callable[[Callable], Callable]:
+    """Declare a policy check a signed-in route makes before it does anything; put it under ``@signed_in``.
 
-    ``@checks(Action.EDIT_REGISTER, target="risk")``: the route authorizes that action on the risk
-    named in its URL. ``@checks(None)``: any signed-in member may use it (home, sign out).
-    The declaration does not replace the route's own ``policy.authorize`` call: it states what the
-    call is, so the sweep can tell when the two disagree.
+    ``@checks(Action.EDIT_REGISTER, target="risk")``: the route authorizes that action on the risk named
+    in its URL. ``target`` names the object as the access sweep's scenarios know it, as an attribute path
+    ("risk", "register", "link.from_risk"). ``@checks(None)``: any signed-in member may use it (home,
+    sign out). A route that checks several things in turn stacks one ``@checks`` per check, in the order
+    the route makes them; ``methods`` limits a check to some methods (a POST that needs more than a GET).
+    The declaration does not replace the route's own ``policy.authorize`` calls: it states what they are,
+    so the sweep can tell when the two disagree.
     """
 
     def declare(view: Callable) -> Callable:
-        setattr(view, POLICY_CHECK_ATTRIBUTE, PolicyCheck(action, target))
+        # Decorators apply bottom-up: put this one before those applied already, to keep reading order.
+        earlier = getattr(view, POLICY_CHECK_ATTRIBUTE, ())
+        check = PolicyCheck(action, target, frozenset(methods) if methods else None)
+        setattr(view, POLICY_CHECK_ATTRIBUTE, (check, *earlier))
         return view
 
     return declare
