@@ -38,7 +38,7 @@ def test_sign_in_and_out(visitor):
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
 
     visitor.sign_out()
-    assert "You have been signed out." in visitor.page.locator(".govuk-notification-banner").inner_text()
+    assert "You have been signed out." in visitor.page.locator(".govuk-notification-banner--success").inner_text()
     visitor.goto("/registers")
     assert "/sign-in" in visitor.page.url
 
@@ -95,7 +95,7 @@ def test_record_a_review(visitor):
     visitor.page.get_by_label("Commentary").fill("Controls checked with the custody team; no change to the score.")
     visitor.page.get_by_label("Continue").check()
     visitor.follow("Record review", role="button")
-    banner = visitor.page.locator(".govuk-notification-banner").inner_text()
+    banner = visitor.page.locator(".govuk-notification-banner--success").inner_text()
     due = re.search(r"The next review is due on (\d+ \w+ \d{4})", banner).group(1)
     after = visitor.summary_value("Next review")
     assert after.strip() == due and due not in before and "overdue" not in after

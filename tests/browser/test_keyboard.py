@@ -59,6 +59,6 @@ def test_record_a_review_by_keyboard(visitor):
     assert visitor.page.evaluate("document.activeElement.checked")
     visitor.press_on('main form[method="post"] button[type="submit"]')
 
-    banner = visitor.page.locator(".govuk-notification-banner").inner_text()
+    banner = visitor.page.locator(".govuk-notification-banner--success").inner_text()
     due = re.search(r"The next review is due on (\d+ \w+ \d{4})", banner).group(1)
     assert visitor.summary_value("Next review").strip() == due and due not in before
