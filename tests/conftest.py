@@ -42,14 +42,15 @@ def app(tmp_path_factory):
         _empty_database(app)
         upgrade()
         db.engine.dispose()
-    request_started.connect(_forget_signed_in_user, app)
+    request_started.connect(_fresh_request_globals, app)
     return app
 
 
-def _forget_signed_in_user(_sender, **_extra) -> None:
-    # A test's requests share its app context, so Flask-Login's cached user (g._login_user) would carry
-    # over from one request, or one client, to the next: each request must sign in from its own cookie.
-    g.pop("_login_user", None)
+def _fresh_request_globals(_sender, **_extra) -> None:
+    # A test's requests share its app context, and so its ``g``, where Flask-Login caches the signed-in
+    # user and Flask-WTF the CSRF token: without this they would carry over from one request, or one
+    # client, to the next. Each request starts with an empty ``g``, as it does when served.
+    vars(g).clear()
 
 
 @pytest.fixture(autouse=True)

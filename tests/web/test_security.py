@@ -87,6 +87,8 @@ def _pages(client, org, risk) -> dict[str, object]:
         "edit form with errors": client.post(f"/risks/{risk.ref}/edit", data={"title": ""}),
         "review form": client.get(f"/risks/{risk.ref}/reviews/new"),
         "404": client.get("/no-such-page"),
+        "committee": (_sign_in(client, org.committee), client.get("/committee"))[1],
+        "comments": client.get(f"/risks/{risk.ref}/comments"),
     }
 
 
@@ -112,15 +114,19 @@ def test_pages_carry_nothing_the_csp_would_block(app, client, org, monkeypatch):
     _nothing_the_csp_blocks("CSRF refusal", client.post(f"/risks/{risk.ref}/edit", data={"title": ""}))
 
 
-def test_every_form_that_posts_carries_a_csrf_token(client, org, csrf_enabled):
+def test_every_form_that_posts_carries_a_csrf_token(app, client, org, csrf_enabled):
     risk = RiskFactory(register=org.ln.register, owner=org.head_ln)
     page = client.get("/sign-in")
     token = BeautifulSoup(page.data, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
     client.post("/sign-in", data={"email": org.head_ln.email, "password": PASSWORD, "csrf_token": token})
     paths = ["/", f"/risks/{risk.ref}", f"/risks/{risk.ref}/edit", f"/risks/{risk.ref}/reviews/new",
              f"/risks/{risk.ref}/close", f"/risks/{risk.ref}/countermeasures/new", "/registers/LN/risks/new"]
-    for path in paths:
-        response = client.get(path)
+    committee = app.test_client()
+    token = BeautifulSoup(committee.get("/sign-in").data, "html.parser").find("input", attrs={"name": "csrf_token"})
+    committee.post("/sign-in", data={"email": org.committee.email, "password": PASSWORD, "csrf_token": token["value"]})
+    pages = [(client, path) for path in paths] + [(committee, "/committee"), (committee, f"/risks/{risk.ref}/comments")]
+    for who, path in pages:
+        response = who.get(path)
         assert response.status_code == 200, path
         forms = BeautifulSoup(response.data, "html.parser").find_all("form", method=re.compile("post", re.I))
         assert forms, path
