@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
-from riskreg.services import NotAllowed, ServiceError, assurance_map, control_tests, registers, risks
+from riskreg.services import NotAllowed, ServiceError, assurance_map, control_tests, links, registers, risks
 from riskreg.services import evidence as evidence_service
 from riskreg.web.access import signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
@@ -174,7 +174,16 @@ def register_map(code: str):
 def risk_map(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, Action.READ_RISK, risk)
-    # The committee's view adds the risks that contribute to a corporate risk once risk links exist.
+    # A risk that others inform (a corporate risk, for the committee) is mapped together with them.
+    contributors = [
+        link.from_risk
+        for link in links.contributions_to([risk.id])
+        if link.from_risk.is_open and policy.can(current_user, Action.READ_RISK, link.from_risk)
+    ]
     return render_template(
-        "assurance/map.html", map=assurance_map.build([risk], today()), register=risk.register, risk=risk
+        "assurance/map.html",
+        map=assurance_map.build([risk, *contributors], today()),
+        register=risk.register,
+        risk=risk,
+        contributors=contributors,
     )
