@@ -132,3 +132,14 @@ class ReviewOutcome(LabelledEnum):
 
 LIKELIHOOD_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
 IMPACT_LABELS = {1: "Minimal", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}
+
+
+class SimilarityStage(LabelledEnum):
+    """Which stage of duplicate detection found a pair (DESIGN rule 4.6)."""
+
+    LEXICAL = "lexical"  # near-verbatim: the same characters
+    SEMANTIC = "semantic"  # the same meaning in other words
+
+    @property
+    def label(self) -> str:
+        return {SimilarityStage.LEXICAL: "Near-verbatim wording", SimilarityStage.SEMANTIC: "Similar meaning"}[self]

@@ -3,5 +3,8 @@
 from riskreg.models.audit import AuditEvent
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.risk import Countermeasure, Review, Risk
+from riskreg.models.similarity import RiskEmbedding
 
-__all__ = ["AuditEvent", "Countermeasure", "Register", "Review", "Risk", "RoleAssignment", "Unit", "User"]
+__all__ = [
+    "AuditEvent", "Countermeasure", "Register", "Review", "Risk", "RiskEmbedding", "RoleAssignment", "Unit", "User",
+]  # fmt: skip
