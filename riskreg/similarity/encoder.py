@@ -66,6 +66,10 @@ class _Runner:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token name, not a secret
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # One thread that sleeps when idle: web workers and other processes share the cores, and spinning
+        # threads made batches several times slower on a busy two-core machine (docs/benchmarks.md).
+        options.intra_op_num_threads = int(os.environ.get("RISKREG_EMBEDDING_THREADS", "1"))
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
