@@ -44,10 +44,10 @@ def test_saving_a_risk_stores_its_embedding_and_recomputes_it_only_when_its_text
     risk = risks.create_risk(org.ln.register, _values(org.risk_ln, STAFFING), org.risk_ln)
     row = db.session.get(RiskEmbedding, risk.id)
     assert row.model == encoder.MODEL_ID and len(row.vector) == encoder.DIMENSIONS
-    first_hash, first_stamp = row.text_hash, row.stamp
+    first_hash, first_computed = row.text_hash, row.computed_at
 
     risks.update_risk(risk, {"residual_l": 4}, risk.version, org.risk_ln)
-    assert (row.text_hash, row.stamp) == (first_hash, first_stamp)  # scores changed, text did not
+    assert (row.text_hash, row.computed_at) == (first_hash, first_computed)  # scores changed, text did not
 
     risks.update_risk(risk, {"event": "prosecutors leave and are not replaced"}, risk.version, org.risk_ln)
     db.session.refresh(row)

@@ -12,8 +12,6 @@ class RiskEmbedding(db.Model):
 
     ``vector`` holds int8 components; multiplied by ``scale`` they give a unit vector. ``text_hash``
     covers the model and the embedded text, so the embedding is recomputed only when either changes.
-    ``stamp`` is a fresh random number on every write: the sum over all rows changes whenever any row
-    does, which lets each process keep its matrix of vectors until then (services.similarity).
     """
 
     __tablename__ = "risk_embedding"
@@ -23,8 +21,18 @@ class RiskEmbedding(db.Model):
     text_hash: Mapped[str] = mapped_column(sa.String(64))
     scale: Mapped[float]
     vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    stamp: Mapped[int]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
         return f"<RiskEmbedding risk={self.risk_id} {self.model}>"
+
+
+class RiskEmbeddingVersion(db.Model):
+    """One row whose ``token`` becomes a fresh random number with every write to risk_embedding, in the same
+    transaction. A process keeps its matrix of vectors until the token it was built from changes: one
+    primary-key read per query instead of reading every vector (services.similarity)."""
+
+    __tablename__ = "risk_embedding_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[int] = mapped_column(sa.BigInteger)

@@ -114,9 +114,15 @@ def rank_of(scores: np.ndarray, target: int) -> int:
 
 def descending_blocks(scores: np.ndarray, first: int, largest: int = 2000) -> Iterator[np.ndarray]:
     """Indices in descending score order, in blocks that double in size up to ``largest``: the caller can
-    stop early, and needs few blocks to go through everything."""
+    stop early, and needs few blocks to go through everything. The first block needs no full sort."""
+    first = max(1, first)
+    head = top_indices(scores, first)
+    yield head
+    if len(head) == len(scores):
+        return
     order = np.argsort(-scores, kind="stable")
-    start, size = 0, max(1, first)
+    order = order[~np.isin(order, head)]  # ties at the edge of the first block may sort either way
+    start, size = 0, min(first * 2, max(largest, first))
     while start < len(order):
         yield order[start : start + size]
         start, size = start + size, min(size * 2, max(largest, first))

@@ -2,9 +2,9 @@
 
 Each risk's embedding (title and event) is stored when its text is saved (``refresh_embedding``, called by
 riskreg.services.risks) or by ``reindex``. Queries compare one vector with all stored vectors in a single matrix
-product. Each process keeps the matrix until the stored embeddings change (their count and the sum of their
-random stamps, one cheap aggregate query, tell it when), so a query does not reload every vector; the app still
-keeps no state that matters between requests. Scope: the organisation, which is the whole database today.
+product. Each process keeps the matrix until the stored embeddings change (a token that every write replaces,
+read by primary key, tells it when), so a query does not reload every vector; the app still keeps no state that
+matters between requests. Scope: the organisation, which is the whole database today.
 """
 
 import secrets
@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from riskreg.clock import utcnow
 from riskreg.enums import RiskStatus, SimilarityStage
 from riskreg.extensions import db
-from riskreg.models import Register, Risk, RiskEmbedding
+from riskreg.models import Register, Risk, RiskEmbedding, RiskEmbeddingVersion
 from riskreg.rules import similarity as similarity_rules
 from riskreg.rules.similarity import DEFAULT_SIMILARITY, SimilarityRules
 from riskreg.services import audit
@@ -71,8 +71,17 @@ def _store(risk_id: int, vector: np.ndarray, text_hash: str, row: RiskEmbedding 
         row = RiskEmbedding(risk_id=risk_id)
         db.session.add(row)
     row.model, row.text_hash, row.vector, row.scale = encoder.MODEL_ID, text_hash, blob, scale
-    row.stamp = secrets.randbits(31)
     row.computed_at = utcnow()
+
+
+def _new_version() -> None:
+    """Tell every process that the stored embeddings changed (with this transaction, or not at all)."""
+    token = secrets.randbits(62)
+    changed = db.session.execute(
+        sa.update(RiskEmbeddingVersion).where(RiskEmbeddingVersion.id == 1).values(token=token)
+    ).rowcount
+    if not changed:
+        db.session.add(RiskEmbeddingVersion(id=1, token=token))
 
 
 def refresh_embedding(risk: Risk) -> bool:
@@ -83,6 +92,7 @@ def refresh_embedding(risk: Risk) -> bool:
     if row is not None and row.text_hash == digest:
         return False
     _store(risk.id, encoder.encode([text])[0], digest, row)
+    _new_version()
     db.session.flush()
     return True
 
@@ -113,6 +123,7 @@ def reindex(actor=None, force: bool = False) -> ReindexResult:
             _store(risk_id, vector, digest, rows.get(risk_id))
         db.session.flush()
     if todo:
+        _new_version()
         audit.record(actor, "similarity.reindexed", "risk_embedding", None,
                      {"model": encoder.MODEL_ID, "computed": len(todo), "checked": len(risks)})  # fmt: skip
     return ReindexResult(checked=len(risks), computed=len(todo))
@@ -123,7 +134,7 @@ def reindex(actor=None, force: bool = False) -> ReindexResult:
 
 @dataclass(frozen=True)
 class _Index:
-    fingerprint: tuple[int, int]
+    version: int | None
     risk_ids: np.ndarray
     vectors: np.ndarray
 
@@ -132,20 +143,11 @@ _indexes: dict[str, _Index] = {}
 _indexes_lock = threading.Lock()
 
 
-def _fingerprint() -> tuple[int, int]:
-    count, stamps = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(RiskEmbedding.stamp), 0)).where(
-            RiskEmbedding.model == encoder.MODEL_ID
-        )
-    ).one()
-    return int(count), int(stamps)
-
-
 def _index() -> _Index:
     key = str(db.session.get_bind().engine.url)
-    fingerprint = _fingerprint()
+    version = db.session.scalar(sa.select(RiskEmbeddingVersion.token).where(RiskEmbeddingVersion.id == 1))
     index = _indexes.get(key)
-    if index is not None and index.fingerprint == fingerprint:
+    if index is not None and index.version == version:
         return index
     rows = db.session.execute(
         sa.select(RiskEmbedding.risk_id, RiskEmbedding.scale, RiskEmbedding.vector)
@@ -153,7 +155,7 @@ def _index() -> _Index:
         .order_by(RiskEmbedding.risk_id)
     ).tuples().all()
     index = _Index(
-        fingerprint=fingerprint,
+        version=version,
         risk_ids=np.array([row[0] for row in rows], dtype=np.int64),
         vectors=similarity_rules.dequantise([row[2] for row in rows], [row[1] for row in rows], encoder.DIMENSIONS),
     )
@@ -165,30 +167,42 @@ def _index() -> _Index:
 # Queries ----------------------------------------------------------------------------------------------------
 
 
-def _open_risks(risk_ids: Iterable[int], exclude_register_id: int | None, exclude_risk_id: int | None) -> dict:
+def _open_risks(risk_ids: Iterable[int]) -> dict[int, Risk]:
     query = (
         sa.select(Risk)
         .where(Risk.id.in_([int(risk_id) for risk_id in risk_ids]), Risk.status == RiskStatus.OPEN)
         .options(joinedload(Risk.register).joinedload(Register.unit))
     )
+    return {risk.id: risk for risk in db.session.scalars(query)}
+
+
+def _eligible_ids(risk_ids: np.ndarray, exclude_register_id: int | None, exclude_risk_id: int | None) -> set[int]:
+    """Which of these risks are open and outside the excluded register: ids only, cheap for a large block."""
+    ids = [int(risk_id) for risk_id in risk_ids]
+    query = sa.select(Risk.id).where(Risk.id.in_(ids), Risk.status == RiskStatus.OPEN)
     if exclude_register_id is not None:
         query = query.where(Risk.register_id != exclude_register_id)
     if exclude_risk_id is not None:
         query = query.where(Risk.id != exclude_risk_id)
-    return {risk.id: risk for risk in db.session.scalars(query)}
+    return set(db.session.scalars(query))
 
 
 def _shortlist(semantic: np.ndarray, index: _Index, size: int, exclude_register_id, exclude_risk_id, visible):
-    """The ``size`` semantically nearest open risks that pass the filters, nearest first."""
+    """The ``size`` semantically nearest open risks that pass the filters, nearest first. Ids are filtered a
+    block at a time; whole risks are loaded only for as many as are needed."""
     chosen: list[tuple[Risk, float]] = []
     for block in similarity_rules.descending_blocks(semantic, first=4 * size, largest=2000):
-        found = _open_risks(index.risk_ids[block], exclude_register_id, exclude_risk_id)
-        for position in block:
-            risk = found.get(int(index.risk_ids[position]))
-            if risk is not None and (visible is None or visible(risk)):
-                chosen.append((risk, float(semantic[position])))
-                if len(chosen) == size:
-                    return chosen
+        eligible = _eligible_ids(index.risk_ids[block], exclude_register_id, exclude_risk_id)
+        positions = block[np.isin(index.risk_ids[block], np.fromiter(eligible, dtype=np.int64))].tolist()
+        while positions and len(chosen) < size:
+            batch, positions = positions[: size - len(chosen)], positions[size - len(chosen) :]
+            loaded = _open_risks(index.risk_ids[batch])
+            for position in batch:
+                risk = loaded.get(int(index.risk_ids[position]))
+                if risk is not None and (visible is None or visible(risk)):
+                    chosen.append((risk, float(semantic[position])))
+        if len(chosen) == size:
+            break
     return chosen
 
 
@@ -285,7 +299,7 @@ def duplicate_candidates(threshold: float | None = None) -> list[DuplicateCandid
     semantic = similarity_rules.dequantise([row[5] for row in rows], [row[4] for row in rows], encoder.DIMENSIONS)
     lexical = similarity_rules.ngram_matrix([similarity_rules.risk_text(row[2], row[3]) for row in rows], settings)
     pairs = _candidate_pairs(semantic, lexical, groups, threshold, settings)
-    risks = _open_risks({rows[i][0] for pair in pairs for i in pair[:2]}, None, None)
+    risks = _open_risks({rows[i][0] for pair in pairs for i in pair[:2]})
     return [
         DuplicateCandidate(risks[rows[i][0]], risks[rows[j][0]], score, lex, sem, similarity_rules.stage(lex, settings))
         for i, j, score, lex, sem in sorted(pairs, key=lambda pair: (-pair[2], rows[pair[0]][0], rows[pair[1]][0]))

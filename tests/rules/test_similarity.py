@@ -81,6 +81,8 @@ def test_descending_blocks_cover_every_index_once_in_score_order():
     joined = np.concatenate(blocks)
     assert sorted(joined.tolist()) == list(range(1000))
     assert np.all(np.diff(scores[joined]) <= 0)
+    ties = np.array([0.5] * 7 + [0.9])
+    assert sorted(np.concatenate(list(rules.descending_blocks(ties, first=3))).tolist()) == list(range(8))
 
 
 def test_pairs_above_finds_pairs_across_groups_only_once_each():
