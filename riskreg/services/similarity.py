@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from riskreg.clock import utcnow
 from riskreg.enums import RiskStatus, SimilarityStage
 from riskreg.extensions import db
-from riskreg.models import Register, Risk, RiskEmbedding, RiskEmbeddingVersion
+from riskreg.models import Register, Risk, RiskEmbedding, RiskEmbeddingVersion, User
 from riskreg.rules import similarity as similarity_rules
 from riskreg.rules.similarity import DEFAULT_SIMILARITY, SimilarityRules
 from riskreg.services import audit
@@ -103,15 +103,15 @@ class ReindexResult:
     computed: int
 
 
-def reindex(actor=None, force: bool = False) -> ReindexResult:
-    """Compute the embeddings of every risk that has none or whose text changed, in batches."""
+def reindex(actor: User | None = None) -> ReindexResult:
+    """Compute, in batches, the embeddings of every risk that has none or whose text (or the model) changed."""
     stored = dict(db.session.execute(sa.select(RiskEmbedding.risk_id, RiskEmbedding.text_hash)).tuples().all())
     risks = db.session.execute(sa.select(Risk.id, Risk.title, Risk.event).order_by(Risk.id)).tuples().all()
     todo = []
     for risk_id, title, event in risks:
         text = similarity_rules.risk_text(title, event)
         digest = similarity_rules.text_hash(encoder.MODEL_ID, text)
-        if force or stored.get(risk_id) != digest:
+        if stored.get(risk_id) != digest:
             todo.append((risk_id, text, digest))
     for start in range(0, len(todo), REINDEX_BATCH):
         batch = todo[start : start + REINDEX_BATCH]
