@@ -4,7 +4,6 @@ import json
 
 import sqlalchemy as sa
 
-from riskreg import demo
 from riskreg.demo import content
 from riskreg.enums import RiskStatus, SimilarityStage
 from riskreg.extensions import db
@@ -170,9 +169,7 @@ def test_riskreg_similar_reindex_embeds_what_is_missing(app, org):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RiskEmbedding)) == 1
 
 
-def test_the_demo_is_embedded_and_its_restated_corporate_risks_are_found():
-    demo.seed()
-    db.session.flush()
+def test_the_demo_is_embedded_and_its_restated_corporate_risks_are_found(demo):
     embedded = db.session.scalar(sa.select(sa.func.count()).select_from(RiskEmbedding))
     assert embedded == db.session.scalar(sa.select(sa.func.count()).select_from(Risk))
 
