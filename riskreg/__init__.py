@@ -55,16 +55,13 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
+    from riskreg.web.assurance import bp as assurance_bp
     from riskreg.web.auth import bp as auth_bp
+    from riskreg.web.committee import bp as committee_bp
+    from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
 
-    for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
-        app.register_blueprint(blueprint)
-
-    from riskreg.web.committee import bp as committee_bp
-    from riskreg.web.links import bp as links_bp
-
-    for blueprint in (links_bp, committee_bp):
+    for blueprint in (auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp):
         app.register_blueprint(blueprint)

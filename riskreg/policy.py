@@ -9,8 +9,8 @@ from typing import Any
 
 from werkzeug.exceptions import Forbidden, NotFound
 
-from riskreg.enums import Role
-from riskreg.models import Register, Risk, RiskLink, Unit, User
+from riskreg.enums import AssuranceLine, Role
+from riskreg.models import ControlTest, Evidence, Register, Risk, RiskLink, Unit, User
 
 # Roles that can read every register, including restricted risks, wherever they are held.
 READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
@@ -34,6 +34,10 @@ class Action(StrEnum):
     VIEW_COMMITTEE = "view_committee"
     COMMENT = "comment"  # target: the risk
     READ_COMMENTS = "read_comments"  # target: the risk
+    RECORD_CONTROL_TEST = "record_control_test"  # target: a Risk; some line of assurance (see assurance_lines)
+    ADD_EVIDENCE = "add_evidence"  # target: a ControlTest
+    DELETE_EVIDENCE = "delete_evidence"  # target: an Evidence item
+    READ_EVIDENCE = "read_evidence"  # target: an Evidence item (download it)
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -75,6 +79,8 @@ def can(user: Any, action: Action, target: Any = None) -> bool:
         return holds_anywhere(user, frozenset({Role.ADMIN}))
     if action in LINK_RULES:
         return LINK_RULES[action](user, target)
+    if action in ASSURANCE_ACTIONS:
+        return _can_assure(user, action, target)
     raise ValueError(f"no rule for {action}")
 
 
@@ -134,3 +140,40 @@ def authorize(user: Any, action: Action, target: Any = None) -> None:
         raise NotFound()
     if not can(user, action, target):
         raise Forbidden()
+
+
+# Assurance (DESIGN §5): a unit's risk managers and unit heads assess their own controls
+# (1st line); only internal audit records independent (2nd, 3rd and 4th line) tests.
+ASSURANCE_ACTIONS = frozenset(
+    {Action.RECORD_CONTROL_TEST, Action.ADD_EVIDENCE, Action.DELETE_EVIDENCE, Action.READ_EVIDENCE}
+)
+INDEPENDENT_LINES = (AssuranceLine.SECOND, AssuranceLine.THIRD, AssuranceLine.FOURTH)
+
+
+def assurance_lines(user: Any, risk: Risk) -> list[AssuranceLine]:
+    """The lines of assurance at which ``user`` may test the countermeasures of ``risk``."""
+    if not _is_member(user) or not _can_read_risk(user, risk):
+        return []
+    lines = [AssuranceLine.FIRST] if _can_edit_register(user, risk.register) else []
+    if holds_anywhere(user, frozenset({Role.AUDITOR})):
+        lines += INDEPENDENT_LINES
+    return lines
+
+
+def _can_add_evidence(user: User, test: ControlTest) -> bool:
+    return test.line in assurance_lines(user, test.countermeasure.risk)
+
+
+def _can_assure(user: User, action: Action, target: Any) -> bool:
+    if action is Action.RECORD_CONTROL_TEST:
+        return bool(assurance_lines(user, target))
+    if action is Action.ADD_EVIDENCE:
+        return _can_add_evidence(user, target)
+    evidence: Evidence = target
+    if action is Action.READ_EVIDENCE:
+        # Evidence is as confidential as every risk whose tests rely on it.
+        return bool(evidence.control_tests) and all(
+            _can_read_risk(user, test.countermeasure.risk) for test in evidence.control_tests
+        )
+    # Deleting: whoever could have added it to every test that relies on it.
+    return bool(evidence.control_tests) and all(_can_add_evidence(user, test) for test in evidence.control_tests)

@@ -42,7 +42,7 @@ def app(tmp_path_factory):
         _empty_database(app)
         upgrade()
         db.engine.dispose()
-    request_started.connect(_fresh_request_globals, app)
+    request_started.connect(_fresh_request_globals)
     return app
 
 
@@ -53,13 +53,10 @@ def _fresh_request_globals(_sender, **_extra) -> None:
     vars(g).clear()
 
 
-@pytest.fixture(autouse=True)
-def _transaction(app, request):
-    """Every test runs inside a transaction that is rolled back: requests' commits become savepoints."""
-    if request.node.get_closest_marker("browser"):
-        yield  # browser tests drive a served app with its own database (tests/browser/conftest.py)
-        return
-    with app.app_context():
+@contextmanager
+def _rolled_back(flask_app):
+    """Run inside a transaction that is rolled back: requests' commits become savepoints."""
+    with flask_app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
@@ -67,7 +64,6 @@ def _transaction(app, request):
         db.session = scoped_session(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
         )
-        limiter.reset()
         try:
             yield
         finally:
@@ -75,6 +71,51 @@ def _transaction(app, request):
             db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Every test runs in a rolled-back transaction, on the demo database when it asks for ``demo``."""
+    if request.node.get_closest_marker("browser"):
+        yield  # browser tests drive a served app with its own database (tests/browser/conftest.py)
+        return
+    limiter.reset()
+    target = request.getfixturevalue("demo_app") if "demo" in request.fixturenames else app
+    with _rolled_back(target):
+        yield
+
+
+def _demo_database_url(tmp_path_factory) -> str:
+    url = os.environ["RISKREG_TEST_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path_factory.mktemp('demo') / 'riskreg-demo.sqlite'}"
+    # PostgreSQL: a schema of its own in the same test database.
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS riskreg_demo CASCADE; CREATE SCHEMA riskreg_demo"))
+    engine.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3Driskreg_demo"
+
+
+@pytest.fixture(scope="session")
+def demo_app(app, tmp_path_factory):
+    """A second database holding the demo organisation, seeded once per run: seeding takes seconds."""
+    from riskreg import demo as demo_module
+
+    demo_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": _demo_database_url(tmp_path_factory)})
+    with demo_app.app_context():
+        upgrade()
+        demo_module.seed()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return demo_app
+
+
+@pytest.fixture
+def demo():
+    """Tests that take this fixture run (rolled back) against the seeded demo organisation."""
 
 
 @pytest.fixture

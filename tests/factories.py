@@ -9,9 +9,13 @@ from werkzeug.security import generate_password_hash
 
 from riskreg.clock import today
 from riskreg.enums import (
+    AssuranceLine,
     Category,
+    Conclusion,
+    ControlTestMethod,
     CountermeasureKind,
     CountermeasureStatus,
+    EvidenceKind,
     Influence,
     LinkKind,
     Objective,
@@ -21,7 +25,19 @@ from riskreg.enums import (
     UnitKind,
 )
 from riskreg.extensions import db
-from riskreg.models import Comment, Countermeasure, Register, Review, Risk, RiskLink, RoleAssignment, Unit, User
+from riskreg.models import (
+    Comment,
+    ControlTest,
+    Countermeasure,
+    Evidence,
+    Register,
+    Review,
+    Risk,
+    RiskLink,
+    RoleAssignment,
+    Unit,
+    User,
+)
 
 PASSWORD = "correct horse battery staple"
 # A cheap hash: tests sign in often, and the production hash is deliberately slow.
@@ -126,6 +142,41 @@ class ReviewFactory(Base):
     residual_l, residual_i = 3, 3
     commentary = "Reviewed"
     outcome = ReviewOutcome.CONTINUE
+
+
+class ControlTestFactory(Base):
+    """A test of a countermeasure; ``with_evidence=True`` attaches a dated reference."""
+
+    class Meta:
+        model = ControlTest
+
+    countermeasure = None
+    tested_on = factory.LazyFunction(lambda: today() - timedelta(days=30))
+    tester = factory.SubFactory(UserFactory)
+    line = AssuranceLine.FIRST
+    method = ControlTestMethod.SAMPLE_TEST
+    sample_size = 25
+    exceptions = 0
+    conclusion = Conclusion.EFFECTIVE
+    notes = ""
+
+    @factory.post_generation
+    def with_evidence(self, create, extracted, **_kwargs):
+        if extracted:
+            EvidenceFactory(control_tests=[self], uploaded_by=self.tester, dated_on=self.tested_on)
+
+
+class EvidenceFactory(Base):
+    class Meta:
+        model = Evidence
+
+    title = factory.Sequence(lambda n: f"Working papers {n}")
+    kind = EvidenceKind.REFERENCE
+    source = "Internal audit file 2026/01"
+    dated_on = factory.LazyFunction(today)
+    uploaded_by = factory.SubFactory(UserFactory)
+    control_tests = factory.LazyFunction(list)
+    locked = False
 
 
 def build_organisation() -> SimpleNamespace:

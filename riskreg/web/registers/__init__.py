@@ -43,6 +43,7 @@ def _filters(register) -> registers.RiskFilters:
         impact=_rating_arg("i"),
         status=None if status == "all" else _enum_arg("status", RiskStatus) or RiskStatus.OPEN,
         include_restricted=policy.can(current_user, policy.Action.READ_RESTRICTED, register),
+        controls_untested=request.args.get("untested") == "1",
     )
 
 

@@ -8,7 +8,8 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
-from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, users
+from riskreg.rules.similarity import risk_text
+from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, similarity, users
 from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.risks.forms import (
@@ -30,6 +31,19 @@ def _risk_for_edit(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, policy.Action.EDIT_REGISTER, risk)
     return risk
+
+
+def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
+    """Risks in other registers that look like the one being saved, to show before it is saved: none when the
+    user has seen them and chose "Save anyway", or when an edit leaves the title and event as they were."""
+    if form.save_anyway.data:
+        return []
+    if risk is not None and risk_text(form.title.data, form.event.data) == risk_text(risk.title, risk.event):
+        return []
+    return similarity.suggestions(
+        form.title.data.strip(), form.event.data.strip(), register, exclude_risk=risk,
+        visible=lambda other: policy.can(current_user, policy.Action.READ_RISK, other),
+    )  # fmt: skip
 
 
 @bp.route("/risks/<ref>")
@@ -57,6 +71,9 @@ def new(code: str):
     form = RiskForm()
     form.set_owners(users.owner_candidates(register.unit))
     if form.validate_on_submit():
+        similar = _similar_before_saving(form, register)
+        if similar:
+            return render_form("risks/form.html", form, register=register, risk=None, similar=similar)
         risk = risks.create_risk(register, form.values(), current_user)
         flash(f"Risk {risk.ref} added to the register")
         return redirect(url_for("risks.show", ref=risk.ref))
@@ -71,6 +88,9 @@ def edit(ref: str):
     form = EditRiskForm(data=risk_form_data(risk))
     form.set_owners(users.owner_candidates(risk.register.unit))
     if form.validate_on_submit():
+        similar = _similar_before_saving(form, risk.register, risk)
+        if similar:
+            return render_form("risks/form.html", form, register=risk.register, risk=risk, similar=similar)
         try:
             risks.update_risk(risk, form.values(), form.expected_version, current_user)
         except (StaleEdit, StaleDataError):
