@@ -41,10 +41,11 @@ class PolicyCheck:
     action: Action | None
     target: str | None = None
     methods: frozenset[str] | None = None
+    refuse_with: int | None = None  # a route that answers a refusal with this status rather than authorize's
 
 
 def checks(
-    action: Action | None, target: str | None = None, methods: set[str] | None = None
+    action: Action | None, target: str | None = None, methods: set[str] | None = None, refuse_with: int | None = None
 ) -> Callable[[Callable], Callable]:
     """Declare a policy check a signed-in route makes before it does anything; put it under ``@signed_in``.
 
@@ -52,7 +53,9 @@ def checks(
     in its URL. ``target`` names the object as the access sweep's scenarios know it, as an attribute path
     ("risk", "register", "link.from_risk"). ``@checks(None)``: any signed-in member may use it (home,
     sign out). A route that checks several things in turn stacks one ``@checks`` per check, in the order
-    the route makes them; ``methods`` limits a check to some methods (a POST that needs more than a GET).
+    the route makes them; ``methods`` limits a check to some methods (a POST that needs more than a GET);
+    ``refuse_with=404`` says the route hides the object from whoever fails the check (``policy.authorize``
+    answers 404 only for risks).
     The declaration does not replace the route's own ``policy.authorize`` calls: it states what they are,
     so the sweep can tell when the two disagree.
     """
@@ -60,7 +63,7 @@ def checks(
     def declare(view: Callable) -> Callable:
         # Decorators apply bottom-up: put this one before those applied already, to keep reading order.
         earlier = getattr(view, POLICY_CHECK_ATTRIBUTE, ())
-        check = PolicyCheck(action, target, frozenset(methods) if methods else None)
+        check = PolicyCheck(action, target, frozenset(methods) if methods else None, refuse_with)
         setattr(view, POLICY_CHECK_ATTRIBUTE, (check, *earlier))
         return view
 

@@ -23,10 +23,12 @@ from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.routing import Rule
 
 from riskreg import create_app, policy
+from riskreg.clock import today
+from riskreg.enums import AssuranceLine, EvidenceKind
 from riskreg.models import Register, Risk
-from riskreg.services import links
+from riskreg.services import evidence, links
 from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
-from tests.factories import PASSWORD, CountermeasureFactory, RiskFactory, RiskLinkFactory
+from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
 
 # Each role the sweep signs in as: an attribute of tests.factories.build_organisation(); None is nobody signed in.
 ROLES = {
@@ -63,11 +65,21 @@ def _link(s: Scenario):
     return RiskLinkFactory(from_risk=s.risk, to_risk=RiskFactory(register=s.org.hq.register))
 
 
+def _evidence(s: Scenario):
+    """A file attached to the scenario's (internal audit) control test, stored as an upload would be."""
+    item = evidence.EvidenceInput(EvidenceKind.FILE, "Sweep working papers", today(), data=b"%PDF-1.7\n%%EOF\n",
+                                  filename="papers.pdf")  # fmt: skip
+    return evidence.add_evidence(s.control_test, item, s.org.auditor)
+
+
 # Objects each scenario makes for its risk, by attribute name. A feature with new objects adds a line.
 OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "countermeasure": lambda s: CountermeasureFactory(risk=s.risk),
     "link": _link,
     "corporate_register": lambda s: s.org.hq.register,
+    "control_test": lambda s: ControlTestFactory(countermeasure=s.countermeasure, tester=s.org.auditor,
+                                                 line=AssuranceLine.THIRD),  # fmt: skip
+    "evidence": _evidence,
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -76,6 +88,8 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "code": lambda s: s.register.unit.code,
     "countermeasure_id": lambda s: s.countermeasure.id,
     "link_id": lambda s: s.link.id,
+    "test_id": lambda s: s.control_test.id,
+    "evidence_id": lambda s: s.evidence.id,
     "filename": lambda s: "riskreg.css",  # the static files
 }
 
@@ -139,14 +153,15 @@ def expected(app: Flask, rule: Rule, method: str, user, scenario: Scenario) -> s
         return SIGN_IN
     if NOT_APPLICABLE.get(rule.endpoint, lambda _s: False)(scenario):
         return REFUSED
-    try:
-        for check in declared:
-            if check.action is not None and (check.methods is None or method in check.methods):
-                policy.authorize(user, check.action, _resolve(scenario, check.target) if check.target else None)
-    except NotFound:
-        return "404"
-    except Forbidden:
-        return "403"
+    for check in declared:
+        if check.action is None or (check.methods is not None and method not in check.methods):
+            continue
+        try:
+            policy.authorize(user, check.action, _resolve(scenario, check.target) if check.target else None)
+        except NotFound:
+            return "404"
+        except Forbidden:
+            return str(check.refuse_with or 403)
     return ALLOWED
 
 
