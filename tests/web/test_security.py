@@ -11,9 +11,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from riskreg import create_app
+from riskreg.clock import today
+from riskreg.enums import EvidenceKind
 from riskreg.extensions import db
-from riskreg.services import ServiceError, users
-from tests.factories import PASSWORD, RiskFactory
+from riskreg.services import ServiceError, evidence, users
+from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory
 
 SIGN_IN_LOCKED = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
 
@@ -321,6 +323,21 @@ def test_register_filters_take_only_what_they_know(client, org, sign_in, query):
 def test_no_directory_listing_or_files_outside_the_built_assets(client, path):
     response = client.get(path)
     assert response.status_code == 404 and b"[build-system]" not in response.data
+
+
+def test_an_uploaded_svg_with_a_script_is_only_ever_a_text_download(client, org, sign_in):
+    """SVG can carry script: riskreg keeps it as plain text and sends it as an attachment, never as an image."""
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
+    test = ControlTestFactory(countermeasure=CountermeasureFactory(risk=RiskFactory(register=org.ln.register)),
+                              tester=org.risk_ln)  # fmt: skip
+    item = evidence.EvidenceInput(EvidenceKind.FILE, "Diagram", today(), data=svg, filename="diagram.svg")
+    stored = evidence.add_evidence(test, item, org.risk_ln)
+    sign_in(org.viewer_ln)
+    response = client.get(f"/evidence/{stored.id}/download")
+    assert response.status_code == 200 and response.data == svg
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.headers["Content-Disposition"] == "attachment; filename=diagram.txt"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 # Errors ---------------------------------------------------------------------------------------------------
