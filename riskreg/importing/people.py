@@ -65,6 +65,8 @@ class People:
         return self._memo[key]
 
     def _owner(self, name: str, email: str) -> tuple[int | None, str | None]:
+        if "@" in name and not email:
+            name, email = "", name
         owners_by_email = self._owners_by_email
         fallback = (f"{self.default_owner.name} (you) set as the owner" if self.default_owner
                     else "left without an owner")  # fmt: skip

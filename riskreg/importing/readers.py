@@ -2,8 +2,8 @@
 
 What a file is, is decided by its content, not its name: an image renamed .xlsx is still an image. An XLSX
 is a ZIP, so its directory is checked (declared sizes and compression ratios) before any part of it is
-decompressed; its sheets are then streamed by ``riskreg.importing.xlsx``. CSV and JSON are decoded as UTF-8 (with or without a
-byte-order mark), UTF-16 when marked, Windows-1252 or Latin-1.
+decompressed; its sheets are then streamed by ``riskreg.importing.xlsx``. CSV and JSON are decoded as UTF-8
+(with or without a byte-order mark), UTF-16 when marked, Windows-1252 or Latin-1.
 """
 
 import codecs
@@ -11,11 +11,11 @@ import csv
 import io
 import json
 import zipfile
-from xml.parsers import expat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
+from xml.parsers import expat
 
 from riskreg.importing.errors import ImportRefused
 from riskreg.importing.xlsx import XlsxBook
@@ -114,7 +114,7 @@ def check_zip(data: bytes, limits: Limits) -> None:
         raise ImportRefused(f"The file is {what}, not an Excel workbook. {ACCEPTED}")
 
 
-def _ranges(references: list[str]) -> list[tuple[int, int, int, int]]:
+def merged_ranges_of(references: list[str]) -> list[tuple[int, int, int, int]]:
     from openpyxl.utils.cell import range_boundaries
 
     ranges = set()
@@ -166,7 +166,7 @@ class XlsxSource:
         rows = list(self._rows(name, most + 1, merged))
         if len(rows) > most:
             raise _too_many_rows(name, self.limits)
-        return Table(name, rows, _ranges(merged))
+        return Table(name, rows, merged_ranges_of(merged))
 
     def close(self) -> None:
         self.book.close()

@@ -6,6 +6,7 @@ column reaches 5. Whole numbers on 1–3, 1–4 and 1–10 scales, fractions 0�
 understood; an unknown word is reported, never guessed.
 """
 
+import contextlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -108,10 +109,8 @@ class ScaleDecision:
         except (KeyError, TypeError):
             pass
         result = self._rate(value)
-        try:
+        with contextlib.suppress(TypeError):
             self._memo[value] = result
-        except TypeError:
-            pass
         return result
 
     def _rate(self, value: object) -> tuple[int | None, str | None, str]:
