@@ -97,7 +97,9 @@ def layout(code: str, token: str):
             options.mapping.columns = {}  # another sheet or row has other columns
         importing.save_options(upload, options)
         return redirect(url_for("importing.preview", code=register.code, token=upload.token))
-    return render_form("importing/layout.html", form, register=register, upload=upload, head=head)
+    headings_found = any(c.usable for c in candidates if c.sheet == (options.sheet or candidates[0].sheet))
+    return render_form("importing/layout.html", form, register=register, upload=upload, head=head,
+                       headings_found=headings_found)  # fmt: skip
 
 
 @bp.route("/<token>/mapping", methods=["GET", "POST"])
