@@ -228,7 +228,26 @@ def sniff_delimiter(text: str) -> str:
     return best if scores[best] else ","
 
 
-class CsvSource:
+class _OneTable:
+    """A text file holds one table, read whole (its size is already bounded)."""
+
+    name: str
+    _table: Table
+
+    def sheet_names(self) -> list[str]:
+        return [self.name]
+
+    def head(self, name: str, count: int) -> list[tuple[int, list[Any]]]:
+        return self._table.rows[:count]
+
+    def table(self, name: str) -> Table:
+        return self._table
+
+    def close(self) -> None:
+        pass
+
+
+class CsvSource(_OneTable):
     kind = "csv"
 
     def __init__(self, data: bytes, name: str, limits: Limits) -> None:
@@ -250,18 +269,6 @@ class CsvSource:
         if not rows:
             raise ImportRefused("The CSV file has no rows with anything in them.")
         self._table = Table(name, rows)
-
-    def sheet_names(self) -> list[str]:
-        return [self.name]
-
-    def head(self, name: str, count: int) -> list[tuple[int, list[Any]]]:
-        return self._table.rows[:count]
-
-    def table(self, name: str) -> Table:
-        return self._table
-
-    def close(self) -> None:
-        pass
 
 
 def _objects(document: Any) -> list[Any]:
@@ -289,7 +296,7 @@ def _flatten(item: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-class JsonSource:
+class JsonSource(_OneTable):
     kind = "json"
 
     def __init__(self, data: bytes, name: str, limits: Limits) -> None:
@@ -309,18 +316,6 @@ class JsonSource:
         rows = [(0, list(keys))] + [(n, [item.get(key) for key in keys]) for n, item in enumerate(flat, start=1)]
         self.name, self.notes = name, [f"Read as JSON in {encoding}: {len(objects)} objects."]
         self._table = Table(name, rows)
-
-    def sheet_names(self) -> list[str]:
-        return [self.name]
-
-    def head(self, name: str, count: int) -> list[tuple[int, list[Any]]]:
-        return self._table.rows[:count]
-
-    def table(self, name: str) -> Table:
-        return self._table
-
-    def close(self) -> None:
-        pass
 
 
 Source = XlsxSource | CsvSource | JsonSource

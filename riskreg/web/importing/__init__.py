@@ -38,6 +38,16 @@ def _preview(register, upload):
     return importing.preview(register, upload.data, upload.filename, importing.options_of(upload), current_user)
 
 
+def _preview_or_stop(register, upload):
+    """(preview, None), or (None, the response instead): the heading-row step, or why the file is refused."""
+    try:
+        return _preview(register, upload), None
+    except HeadingsNotFound:
+        return None, redirect(url_for("importing.layout", code=register.code, token=upload.token))
+    except ImportRefused as error:
+        return None, (render_template("importing/refused.html", register=register, message=str(error)), 400)
+
+
 def _read_upload(form: UploadForm, limit: int) -> tuple[bytes, Mapping | None]:
     data = form.file.data.read(limit + 1)
     if len(data) > limit:
@@ -106,12 +116,9 @@ def layout(code: str, token: str):
 @signed_in
 def mapping(code: str, token: str):
     register, upload = _upload(code, token)
-    try:
-        result = _preview(register, upload)
-    except HeadingsNotFound:
-        return redirect(url_for("importing.layout", code=register.code, token=upload.token))
-    except ImportRefused as error:
-        return render_template("importing/refused.html", register=register, message=str(error)), 400
+    result, stop = _preview_or_stop(register, upload)
+    if stop is not None:
+        return stop
     form = mapping_form(result.layout.columns, result.mapping)
     if form.validate_on_submit():
         options = importing.options_of(upload)
@@ -147,12 +154,9 @@ def _show(register, upload, result, form, status: int = 200):
 @signed_in
 def preview(code: str, token: str):
     register, upload = _upload(code, token)
-    try:
-        result = _preview(register, upload)
-    except HeadingsNotFound:
-        return redirect(url_for("importing.layout", code=register.code, token=upload.token))
-    except ImportRefused as error:
-        return render_template("importing/refused.html", register=register, message=str(error)), 400
+    result, stop = _preview_or_stop(register, upload)
+    if stop is not None:
+        return stop
     form = ConfirmImportForm()
     if not form.validate_on_submit():
         return _show(register, upload, result, form, 400 if form.errors else 200)
