@@ -30,6 +30,7 @@ class Candidate:
     recognised: int
     rows: int  # non-empty rows seen below the header in the first rows read
     transposed: int = 0  # headings recognised down the first column
+    export: bool = False  # the Risks sheet of riskreg's own export
 
     @property
     def usable(self) -> bool:
@@ -59,7 +60,8 @@ class Layout:
 
     @property
     def ambiguous(self) -> bool:
-        return sum(c.usable for c in self.candidates) > 1
+        """More than one sheet looks like a register (riskreg's own export is never in doubt)."""
+        return not self.candidates[0].export and sum(c.usable for c in self.candidates) > 1
 
 
 def _heading_fields(cells: list[Any]) -> set[str]:
@@ -99,9 +101,10 @@ def survey(source: Source) -> list[Candidate]:
         head = source.head(name, HEAD_ROWS)
         line, recognised = (0, len(_heading_fields(head[0][1]))) if source.kind == "json" else find_header(head)
         below = sum(1 for row_line, _ in head if line is not None and row_line > line)
-        candidates.append(Candidate(name, line, recognised, below, _transposed_score(head)))
-    candidates.sort(key=lambda c: (c.usable, c.sheet == SHEET_RISKS and is_export(source, c), c.recognised, c.rows),
-                    reverse=True)  # fmt: skip
+        candidate = Candidate(name, line, recognised, below, _transposed_score(head))
+        candidate.export = name == SHEET_RISKS and is_export(source, candidate)
+        candidates.append(candidate)
+    candidates.sort(key=lambda c: (c.usable, c.export, c.recognised, c.rows), reverse=True)
     return candidates
 
 

@@ -182,3 +182,32 @@ def test_a_saved_mapping_file_can_be_uploaded_with_the_register(client, org, sig
     )  # fmt: skip
     text = _text(client.get(response.headers["Location"]))
     assert "3 new" in text and re.search(r"Import 3 risks", text)
+
+
+def test_when_several_sheets_look_like_registers_the_user_confirms_which(client, org, sign_in):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "2025"
+    workbook.active.append(["Risk title", "Likelihood", "Impact"])
+    workbook.active.append(["Old risk", 2, 2])
+    current = workbook.create_sheet("2026")
+    current.append(["Risk title", "Likelihood", "Impact", "Risk owner"])
+    current.append(["New risk", 3, 4, "Rhys Risk"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sign_in(org.risk_ln)
+    response = _upload(client, "two-years.xlsx", buffer.getvalue())
+    assert response.headers["Location"].endswith("/layout")
+    page = client.get(response.headers["Location"])
+    radios = [r["value"] for r in _soup(page).select("input[name=sheet]")]
+    assert radios == ["2026", "2025"] and _soup(page).select_one("input[name=sheet][checked]")["value"] == "2026"
+    chosen = client.post(response.headers["Location"], data={"sheet": "2025", "header_row": ""})
+    assert "Old risk" in _text(client.get(chosen.headers["Location"]))
+
+
+def test_the_size_limit_is_configurable(app, client, org, sign_in, monkeypatch):
+    monkeypatch.setitem(app.config, "RISKREG_IMPORT_MAX_BYTES", 1000)
+    sign_in(org.risk_ln)
+    response = _upload(client, "register.json")
+    assert response.status_code == 400 and "The selected file must be smaller than 1 KB" in _text(response)

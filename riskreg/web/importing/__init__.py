@@ -77,9 +77,9 @@ def upload(code: str):
     try:
         data, mapping = _read_upload(form, limit)
         options = importing.ImportOptions.from_mapping(mapping)
-        needs_layout = False
         try:
-            importing.preview(register, data, form.file.data.filename or "upload", options, current_user)
+            result = importing.preview(register, data, form.file.data.filename or "upload", options, current_user)
+            needs_layout = result.layout.ambiguous and options.sheet is None
         except HeadingsNotFound:
             needs_layout = True
     except ImportRefused as error:
