@@ -46,3 +46,19 @@ def test_register_page_links_to_downloads_and_the_import_for_editors(client, org
     _switch(client, sign_in, org.risk_ln)
     assert "/registers/LN/import" in client.get("/registers/LN").get_data(as_text=True)
     assert "/export.xlsx" in client.get("/registers").get_data(as_text=True)
+
+
+def test_a_downloaded_register_uploads_straight_to_its_preview(client, org, sign_in):
+    from tests.factories import CountermeasureFactory, ReviewFactory, UnitFactory
+
+    risk = RiskFactory(register=org.ln.register, owner=org.risk_ln, title="Round trip")
+    CountermeasureFactory(risk=risk, owner=org.risk_ln, title="Weekly check")
+    ReviewFactory(risk=risk, reviewer=org.risk_ln)
+    UnitFactory(code="LNX", name="London North team", parent=org.ln)
+    sign_in(org.risk_ln)
+    data = client.get("/registers/LN/export.xlsx").data
+    upload = client.post("/registers/LNX/import", data={"file": (io.BytesIO(data), "ln.xlsx")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert upload.status_code == 302 and not upload.headers["Location"].endswith("/layout")
+    page = client.get(upload.headers["Location"]).get_data(as_text=True)
+    assert "1 countermeasures and 1 reviews to add" in page and "Round trip" in page

@@ -67,7 +67,7 @@ def test_a_new_user_imports_their_own_layout_fixing_the_mapping(client, org, sig
     assert client.post(preview_url + "/mapping", data=form).status_code == 302
     checked = client.get(preview_url)
     text = _text(checked)
-    assert "3 new" in text and "Cannot import" not in text and "4 × 3 = 12" in text
+    assert "3 new, 0 to update" in text and "Cannot import" not in text and "4 × 3 = 12" in text
     fingerprint = _soup(checked).select_one("input[name=fingerprint]")["value"]
     done = client.post(preview_url, data={"fingerprint": fingerprint})
     assert done.status_code == 302 and done.headers["Location"] == "/registers/LN"
