@@ -56,11 +56,15 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 def _register_blueprints(app: Flask) -> None:
     from riskreg.web.auth import bp as auth_bp
-    from riskreg.web.exporting import bp as exporting_bp
-    from riskreg.web.importing import bp as importing_bp
     from riskreg.web.main import bp as main_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
 
-    for blueprint in (auth_bp, main_bp, registers_bp, risks_bp, importing_bp, exporting_bp):
+    for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
         app.register_blueprint(blueprint)
+
+    from riskreg.web.exporting import bp as exporting_bp
+    from riskreg.web.importing import bp as importing_bp
+
+    app.register_blueprint(importing_bp)
+    app.register_blueprint(exporting_bp)

@@ -5,6 +5,5 @@ from riskreg.models.importing import ImportUpload
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.risk import Countermeasure, Review, Risk
 
-__all__ = [
-    "AuditEvent", "Countermeasure", "ImportUpload", "Register", "Review", "Risk", "RoleAssignment", "Unit", "User",
-]  # fmt: skip
+__all__ = ["AuditEvent", "Countermeasure", "Register", "Review", "Risk", "RoleAssignment", "Unit", "User"]
+__all__ += ["ImportUpload"]
