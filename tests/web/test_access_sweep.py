@@ -26,7 +26,7 @@ from riskreg import create_app, policy
 from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind
 from riskreg.models import Register, Risk
-from riskreg.services import evidence, links
+from riskreg.services import evidence, importing, links
 from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
 
@@ -72,6 +72,16 @@ def _evidence(s: Scenario):
     return evidence.add_evidence(s.control_test, item, s.org.auditor)
 
 
+def _editor(s: Scenario):
+    return {"LN": s.org.risk_ln, "LS": s.org.risk_ls, "HQ": s.org.risk_hq}[s.register.unit.code]
+
+
+def _import_upload(s: Scenario):
+    """A spreadsheet waiting between the import wizard's steps, uploaded by the register's risk manager."""
+    data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
+    return importing.store_upload(s.register, _editor(s), "register.csv", data, importing.ImportOptions())
+
+
 # Objects each scenario makes for its risk, by attribute name. A feature with new objects adds a line.
 OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "countermeasure": lambda s: CountermeasureFactory(risk=s.risk),
@@ -80,6 +90,7 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "control_test": lambda s: ControlTestFactory(countermeasure=s.countermeasure, tester=s.org.auditor,
                                                  line=AssuranceLine.THIRD),  # fmt: skip
     "evidence": _evidence,
+    "import_upload": _import_upload,
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -90,7 +101,15 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "link_id": lambda s: s.link.id,
     "test_id": lambda s: s.control_test.id,
     "evidence_id": lambda s: s.evidence.id,
+    "token": lambda s: s.import_upload.token,
+    "fmt": lambda s: "csv",
     "filename": lambda s: "riskreg.css",  # the static files
+}
+
+# URL arguments naming an object that only one user may use, whatever the policy says (the service answers
+# 404 to anyone else, so its tokens cannot be probed): who that user is.
+OWNED_BY: dict[str, Callable[[Scenario], Any]] = {
+    "token": lambda s: s.import_upload.user_id,
 }
 
 # Scenarios where a route does not apply at all, by endpoint: everyone signed in must be refused (403 or 404).
@@ -162,6 +181,8 @@ def expected(app: Flask, rule: Rule, method: str, user, scenario: Scenario) -> s
             return "404"
         except Forbidden:
             return str(check.refuse_with or 403)
+    if any(OWNED_BY[arg](scenario) != user.id for arg in rule.arguments & OWNED_BY.keys()):
+        return "404"
     return ALLOWED
 
 
