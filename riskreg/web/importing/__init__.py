@@ -12,7 +12,7 @@ from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping
 from riskreg.importing.readers import size_text
 from riskreg.services import ServiceError, importing, registers
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import render_form
 from riskreg.web.importing.forms import ConfirmImportForm, LayoutForm, UploadForm, mapping_form
 
@@ -60,6 +60,7 @@ def _read_upload(form: UploadForm, limit: int) -> tuple[bytes, Mapping | None]:
 
 @bp.route("", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def upload(code: str):
     register = _register_for_import(code)
     limit = current_app.config["RISKREG_IMPORT_MAX_BYTES"]
@@ -92,6 +93,7 @@ def upload(code: str):
 
 @bp.route("/<token>/layout", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def layout(code: str, token: str):
     register, upload = _upload(code, token)
     options = importing.options_of(upload)
@@ -114,6 +116,7 @@ def layout(code: str, token: str):
 
 @bp.route("/<token>/mapping", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def mapping(code: str, token: str):
     register, upload = _upload(code, token)
     result, stop = _preview_or_stop(register, upload)
@@ -130,6 +133,7 @@ def mapping(code: str, token: str):
 
 @bp.route("/<token>/mapping.json")
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def mapping_file(code: str, token: str):
     register, upload = _upload(code, token)
     try:
@@ -152,6 +156,7 @@ def _show(register, upload, result, form, status: int = 200):
 
 @bp.route("/<token>", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def preview(code: str, token: str):
     register, upload = _upload(code, token)
     result, stop = _preview_or_stop(register, upload)

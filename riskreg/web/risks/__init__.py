@@ -10,7 +10,7 @@ from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
 from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, similarity, users
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
@@ -48,6 +48,7 @@ def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
 
 @bp.route("/risks/<ref>")
 @signed_in
+@checks(policy.Action.READ_RISK, target="risk")
 def show(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, policy.Action.READ_RISK, risk)
@@ -63,6 +64,7 @@ def show(ref: str):
 
 @bp.route("/registers/<code>/risks/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def new(code: str):
     register = registers.get_by_code(code)
     policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
@@ -80,6 +82,7 @@ def new(code: str):
 
 @bp.route("/risks/<ref>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit(ref: str):
     risk = _risk_for_edit(ref)
     form = EditRiskForm(data=risk_form_data(risk))
@@ -100,6 +103,7 @@ def edit(ref: str):
 
 @bp.route("/risks/<ref>/close", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def close(ref: str):
     risk = _risk_for_edit(ref)
     form = CloseRiskForm(data={"version": str(risk.version)})
@@ -117,6 +121,7 @@ def close(ref: str):
 
 @bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def review(ref: str):
     risk = _risk_for_edit(ref)
     form = ReviewForm(
@@ -137,6 +142,7 @@ def review(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def new_countermeasure(ref: str):
     risk = _risk_for_edit(ref)
     form = CountermeasureForm(data={"status": CountermeasureStatus.PLANNED.value})
@@ -154,6 +160,7 @@ def new_countermeasure(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
@@ -173,6 +180,7 @@ def edit_countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def retire_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
