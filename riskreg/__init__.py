@@ -60,12 +60,17 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.certificates import bp as certificates_bp
     from riskreg.web.certificates.template_admin import bp as certificate_template_bp
     from riskreg.web.committee import bp as committee_bp
+    from riskreg.web.exporting import bp as exporting_bp
+    from riskreg.web.importing import bp as importing_bp
     from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
 
-    for blueprint in (auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp):
+    blueprints = (
+        auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp, importing_bp, exporting_bp,
+    )  # fmt: skip
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     for blueprint in (certificates_bp, certificate_template_bp):
         app.register_blueprint(blueprint)

@@ -1,7 +1,5 @@
 """The `riskreg` command: `riskreg --help` lists what it can do."""
 
-from pathlib import Path
-
 import click
 import sqlalchemy as sa
 from flask.cli import FlaskGroup, with_appcontext
@@ -25,8 +23,12 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """The app's own commands, so `riskreg`, `flask` and the test runner all see them."""
-    for command in (seed_demo, demo_sign_ins, create_user, audit):
+    from riskreg.cli_certificates import certificates_cli
+    from riskreg.cli_transfer import export_command, import_command
+
+    for command in (seed_demo, demo_sign_ins, create_user, audit, import_command, export_command):
         app.cli.add_command(command)
+    app.cli.add_command(similar)
     app.cli.add_command(certificates_cli)
 
 
@@ -107,73 +109,43 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
-
-# Certificates of assurance ---------------------------------------------------------------------------------
-
-
-@click.group("certificates")
-def certificates_cli() -> None:
-    """Certificates of assurance: print a draft, export a signed one, verify a PDF."""
-
-
-@certificates_cli.command("render")
-@click.option("--unit", "unit_code", required=True, help="The unit's code, e.g. LN.")
-@click.option("--period", required=True, help="The financial year, e.g. 2025-26.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.command("similar")
+@click.argument("text", required=False)
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100), help="How many risks to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--reindex", is_flag=True, help="Compute the embeddings of risks that have none or whose text changed.")
 @with_appcontext
-def certificates_render(unit_code: str, period: str, output: str) -> None:
-    """Print the unit's current draft (unsigned, marked DRAFT) to a PDF file."""
-    from werkzeug.exceptions import NotFound
+def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
+    """The open risks most similar to TEXT, with register, reference, title and score."""
+    import json
+    import time
 
-    from riskreg.services import certificate_workflow, certificates
+    from riskreg.services import similarity
 
-    try:
-        draft = certificates.current_draft(certificates.get_unit(unit_code), period)
-    except NotFound:
-        raise click.UsageError(f"No unit has the code {unit_code}") from None
-    if draft is None:
-        raise click.ClickException(f"{unit_code.upper()} has no draft certificate for {period}")
-    Path(output).write_bytes(certificate_workflow.pdf_of(draft))
-    click.echo(f"Draft certificate {draft.id} ({draft.unit.code} {draft.period}, version {draft.version}) "
-               f"written to {output}: DRAFT, not signed")  # fmt: skip
-
-
-@certificates_cli.command("export")
-@click.argument("certificate_id", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
-@with_appcontext
-def certificates_export(certificate_id: int, output: str) -> None:
-    """Write a signed certificate's stored PDF, byte for byte."""
-    from riskreg.models import Certificate
-
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
-        raise click.ClickException(f"There is no certificate {certificate_id}")
-    if not certificate.is_frozen:
-        raise click.ClickException(f"Certificate {certificate_id} is not signed: use `riskreg certificates render`")
-    Path(output).write_bytes(certificate.pdf)
-    click.echo(f"Signed certificate {certificate_id} written to {output} (SHA-256 {certificate.content_sha256})")
-
-
-@certificates_cli.command("verify")
-@click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False))
-@with_appcontext
-def certificates_verify(pdf_file: str) -> None:
-    """Check a certificate PDF: signature intact, trusted and covering the file; snapshot and file as on record.
-
-    Exits 0 only when every check holds.
-    """
-    from riskreg.pdf.signing import SigningUnavailable
-    from riskreg.services import certificate_documents
-
-    try:
-        result = certificate_documents.verify(Path(pdf_file).read_bytes())
-    except SigningUnavailable as error:
-        raise click.ClickException(str(error)) from error
-    for check in result.checks:
-        click.echo(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
-    if result.ok:
-        click.echo(f"Verified: certificate {result.certificate_id}, signed and unchanged.")
+    if reindex:
+        started = time.perf_counter()
+        result = similarity.reindex()
+        db.session.commit()
+        click.echo(f"Embeddings: {result.checked} risks checked, {result.computed} computed "
+                   f"in {time.perf_counter() - started:.1f} s.")  # fmt: skip
+        if not text:
+            return
+    if not text or not text.strip():
+        raise click.UsageError("Give the text to compare, for example: riskreg similar \"staff shortages\"")
+    found = similarity.similar_to_text(text.strip(), top=top)
+    rows = [
+        {"ref": item.risk.ref, "register": item.risk.register.title, "unit": item.risk.register.code,
+         "title": item.risk.title, "score": round(item.score, 3), "lexical": round(item.lexical, 3),
+         "semantic": round(item.semantic, 3), "stage": item.stage.value}
+        for item in found
+    ]  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    click.echo("NOT VERIFIED: " + "; ".join(check.detail for check in result.failures), err=True)
-    raise SystemExit(1)
+    if not rows:
+        click.echo("No open risks to compare with (risks saved outside riskreg need `riskreg similar --reindex`).")
+        return
+    width = max(len(row["ref"]) for row in rows) + 2
+    click.echo(f"{'Score':<7}{'Ref':<{width}}{'Register':<42}Title")
+    for row in rows:
+        click.echo(f"{row['score']:<7.2f}{row['ref']:<{width}}{row['register'][:40]:<42}{row['title']}")

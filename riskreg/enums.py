@@ -241,6 +241,17 @@ class EvidenceStrength(LabelledEnum):
         return len(EvidenceStrength) - 1 - list(EvidenceStrength).index(self)
 
 
+class SimilarityStage(LabelledEnum):
+    """Which stage of duplicate detection found a pair (DESIGN rule 4.6)."""
+
+    LEXICAL = "lexical"  # near-verbatim: the same characters
+    SEMANTIC = "semantic"  # the same meaning in other words
+
+    @property
+    def label(self) -> str:
+        return {SimilarityStage.LEXICAL: "Near-verbatim wording", SimilarityStage.SEMANTIC: "Similar meaning"}[self]
+
+
 class CertificateStatus(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

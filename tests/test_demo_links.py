@@ -40,10 +40,8 @@ def _text(response) -> str:
     return BeautifulSoup(response.data, "html.parser").get_text(" ", strip=True)
 
 
-def test_the_demo_shows_links_to_the_committee_and_hq_can_escalate(client):
-    # One test, because seeding the demo takes seconds: the data, then the committee, then an escalation.
-    demo.seed()
-    db.session.commit()
+def test_the_demo_shows_links_to_the_committee_and_hq_can_escalate(client, demo):
+    # One test walking through the demo: the data, then the committee, then an escalation.
     _check_demo_data()
     _committee_member_reviews_the_demo(client)
     _hq_escalates_an_area_risk_into_a_new_corporate_risk(client)

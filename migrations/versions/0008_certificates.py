@@ -1,7 +1,7 @@
 """certificates
 
 Revision ID: 0008_certificates
-Revises: 0003_assurance
+Revises: 0005_import
 Create Date: 2026-11-26 06:28:54.970955
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0008_certificates"
-down_revision = "0003_assurance"
+down_revision = "0005_import"
 branch_labels = None
 depends_on = None
 

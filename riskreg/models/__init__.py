@@ -11,12 +11,16 @@ from riskreg.models.certificate import (
     TemplateSection,
     assertion_countermeasure,
 )
+from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.risk import Countermeasure, Review, Risk
+from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
 
-__all__ = ["AuditEvent", "Countermeasure", "Register", "Review", "Risk", "RoleAssignment", "Unit", "User"]
-__all__ += ["Comment", "RiskLink"]
-__all__ += ["ControlTest", "Evidence", "EvidenceBlob", "control_test_evidence"]
+__all__ = [
+    "AuditEvent", "Comment", "ControlTest", "Countermeasure", "Evidence", "EvidenceBlob", "ImportUpload",
+    "Register", "Review", "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit",
+    "User", "control_test_evidence",
+]  # fmt: skip
 __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
 __all__ += ["TemplateSection", "assertion_countermeasure"]

@@ -13,7 +13,7 @@ from riskreg.extensions import db
 from riskreg.models import AuditEvent, ControlTest, Evidence, EvidenceBlob
 from riskreg.services import evidence as evidence_service
 from tests.conftest import count_queries
-from tests.factories import ControlTestFactory, CountermeasureFactory, EvidenceFactory, RiskFactory
+from tests.factories import ControlTestFactory, CountermeasureFactory, EvidenceFactory, RiskFactory, RiskLinkFactory
 from tests.test_assurance import OUTCOMES, arrange
 
 L1, L2, L3, L4 = AssuranceLine
@@ -386,6 +386,23 @@ def test_risk_assurance_map(client, org, as_user, control):
     assert response.status_code == 200
     page = _text(response)
     assert "Weekly letters check" in page and "Another risk" not in page and other.ref not in page
+
+
+def test_a_corporate_risks_map_includes_the_risks_that_inform_it(client, org, as_user, control):
+    corporate = RiskFactory(register=org.hq.register, title="Victims not kept informed")
+    CountermeasureFactory(risk=corporate, title="National letters audit")
+    RiskLinkFactory(from_risk=control.risk, to_risk=corporate)
+    hidden = RiskFactory(register=org.ln.register, title="Secret contributor", restricted=True)
+    CountermeasureFactory(risk=hidden, title="Secret control")
+    RiskLinkFactory(from_risk=hidden, to_risk=corporate)
+    as_user(org.head_ls)  # may not see London North's restricted risk
+    page = _text(client.get(f"/risks/{corporate.ref}/assurance"))
+    assert "National letters audit" in page and "Weekly letters check" in page
+    assert "Secret control" not in page and "includes the 1 open risk" in page
+    as_user(org.committee)
+    page = _text(client.get(f"/risks/{corporate.ref}/assurance"))
+    assert "Secret control" in page and "includes the 2 open risks" in page
+    assert f"/risks/{corporate.ref}/assurance" in client.get("/committee").data.decode()
 
 
 def test_the_assurance_map_issues_a_constant_number_of_queries(client, org, as_user):
