@@ -6,7 +6,9 @@ signature names the person who signed and the reason, so one organisational
 certificate serves every unit head while each signature says who signed.
 """
 
+import asyncio
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -58,6 +60,20 @@ class SigningConfig:
         return ", ".join(missing) if missing else "no trust root is configured"
 
 
+def _outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which run their own event loop with asyncio.run().
+
+    That fails in a thread whose event loop is already running (an async server, or a test driving a browser
+    with Playwright's sync API): there, run it in a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 class SigningUnavailable(Exception):
     """The signing key or certificate is not configured or cannot be read."""
 
@@ -79,7 +95,7 @@ def sign(pdf: bytes, config: SigningConfig, signer_name: str, reason: str, locat
         location=location or None,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer).getvalue()
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,7 @@ def verify(pdf: bytes, trust_root_paths: tuple[Path, ...]) -> SignatureCheck:
     embedded = signatures[0]
     context = ValidationContext(trust_roots=_load_trust_roots(trust_root_paths), allow_fetching=False)
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = _outside_event_loop(validate_pdf_signature, embedded, context)
     except Exception as error:  # noqa: BLE001 - a mangled signature must be reported, not crash the check
         return SignatureCheck(present=True, problem=f"the signature cannot be validated ({error})")
     covers = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"

@@ -1,9 +1,11 @@
 """Shared set-up for the certificate tests: a CA of their own, controls of each evidence strength, a draft."""
 
 import hashlib
+import json
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from riskreg.clock import today
 from riskreg.enums import AssuranceLine, Conclusion, CountermeasureStatus, Declaration, EvidenceKind
@@ -83,3 +85,33 @@ def declare_all(certificate, actor, strengths_by_position: dict[int, str], org, 
         workflow.declare(assertion, chosen, text, actor)
     db.session.commit()
     return queries.get_certificate(certificate.id)
+
+
+def signed_stub(unit):
+    """A signed certificate written directly, with a stand-in PDF: for tests about who may reach a certificate's
+    pages (the access sweep), where a real signature would only cost time."""
+    from riskreg.clock import utcnow
+    from riskreg.enums import CertificateStatus, EvidenceStrength
+    from riskreg.models import Assertion, Certificate, CertificateSection
+    from tests.factories import UserFactory
+
+    version = 1 + db.session.scalar(
+        sa.select(sa.func.count()).select_from(Certificate).where(Certificate.unit_id == unit.id)
+    )
+    disclosed = {"as_of": today().isoformat(), "groups": []}
+    snapshot = json.dumps({"judged_on": PERIOD.end.isoformat(), "sections": [], "countermeasures": [],
+                           "disclosures": disclosed}, sort_keys=True)  # fmt: skip
+    certificate = Certificate(
+        unit=unit, period=PERIOD.label, version=version, status=CertificateStatus.SIGNED,
+        signed_by=UserFactory(name="Stub Signer"), signed_at=utcnow(), snapshot=snapshot,
+        snapshot_sha256=hashlib.sha256(snapshot.encode()).hexdigest(), pdf=b"%PDF-1.7 stand-in",
+        content_sha256=hashlib.sha256(b"%PDF-1.7 stand-in").hexdigest(), disclosures=disclosed,
+    )  # fmt: skip
+    section = CertificateSection(position=1, title="Areas of high operational risk")
+    section.assertions = [Assertion(position=1, statement="Controls operated effectively", exception_text="",
+                                    declaration=Declaration.ASSURED, signed_strength=EvidenceStrength.STRONG,
+                                    signed_reason="Tested effective")]  # fmt: skip
+    certificate.sections.append(section)
+    db.session.add(certificate)
+    db.session.commit()
+    return certificate

@@ -83,3 +83,15 @@ def test_pdfsig_lists_the_signature(signed, tmp_path):
     output = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
     # pdfsig exits 0 even for a bad digest, so read what it says.
     assert "Signature #1" in output and "Signature is Valid" in output
+
+
+def test_signing_and_verifying_work_inside_a_running_event_loop(demo_ca):
+    """pyHanko's synchronous calls start their own event loop: inside a running one (an async server, a test
+    driving a browser) riskreg runs them in a thread of their own instead of failing."""
+    import asyncio
+
+    async def inside():
+        signed = signing.sign(documents.render_pdf(HTML), demo_ca, "Helen Okafor", "Inside a loop")
+        return signing.verify(signed, demo_ca.trust_root_paths)
+
+    assert asyncio.run(inside()).ok

@@ -26,8 +26,9 @@ from riskreg import create_app, policy
 from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind
 from riskreg.models import Register, Risk
-from riskreg.services import evidence, importing, links
+from riskreg.services import certificate_templates, evidence, importing, links
 from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
+from tests.certificates.support import signed_stub
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
 
 # Each role the sweep signs in as: an attribute of tests.factories.build_organisation(); None is nobody signed in.
@@ -91,6 +92,9 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
                                                  line=AssuranceLine.THIRD),  # fmt: skip
     "evidence": _evidence,
     "import_upload": _import_upload,
+    "certificate": lambda s: signed_stub(s.register.unit),
+    "template_section": lambda s: certificate_templates.default_template().sections[0],
+    "template_assertion": lambda s: s.template_section.assertions[0],
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -104,6 +108,10 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "token": lambda s: s.import_upload.token,
     "fmt": lambda s: "csv",
     "filename": lambda s: "riskreg.css",  # the static files
+    "certificate_id": lambda s: s.certificate.id,
+    "assertion_id": lambda s: s.certificate.assertions[0].id,
+    "template_section_id": lambda s: s.template_section.id,
+    "template_assertion_id": lambda s: s.template_assertion.id,
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers

@@ -16,7 +16,7 @@ from riskreg.services import NotAllowed, ServiceError, StaleEdit
 from riskreg.services import certificate_documents as documents
 from riskreg.services import certificate_workflow as workflow
 from riskreg.services import certificates as queries
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.certificates.forms import (
     DeclarationForm,
     LinkForm,
@@ -62,6 +62,7 @@ def _show(certificate, status: int = 200, problems=None, message: str | None = N
 
 @bp.route("/certificates")
 @signed_in
+@checks(Action.VIEW_CERTIFICATE_ROLLUP)
 def rollup():
     policy.authorize(current_user, Action.VIEW_CERTIFICATE_ROLLUP)
     periods = queries.rollup_periods(today())
@@ -74,6 +75,7 @@ def rollup():
 
 @bp.route("/certificates.csv")
 @signed_in
+@checks(Action.VIEW_CERTIFICATE_ROLLUP)
 def rollup_csv():
     policy.authorize(current_user, Action.VIEW_CERTIFICATE_ROLLUP)
     label = request.args.get("period", "")
@@ -108,6 +110,8 @@ def _csv_values(row, label: str) -> list:
 
 @bp.route("/units/<code>/certificates", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="register.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="register.unit", methods={"POST"})
 def unit_certificates(code: str):
     unit = queries.get_unit(code)
     policy.authorize(current_user, Action.READ_CERTIFICATE, unit)
@@ -131,12 +135,14 @@ def unit_certificates(code: str):
 
 @bp.route("/certificates/<int:certificate_id>")
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
 def show(certificate_id: int):
     return _show(_certificate(certificate_id))
 
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
 def pdf(certificate_id: int):
     certificate = _certificate(certificate_id)
     response = Response(workflow.pdf_of(certificate, utcnow()), mimetype="application/pdf")
@@ -164,6 +170,8 @@ def _assertion_line(certificate, assertion_id: int):
 
 @bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
 def declare(certificate_id: int, assertion_id: int):
     certificate, assertion = _editable(certificate_id, assertion_id)
     if assertion is None:
@@ -188,6 +196,8 @@ def declare(certificate_id: int, assertion_id: int):
 @bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>/countermeasures",
           methods=["GET", "POST"])  # fmt: skip
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
 def link(certificate_id: int, assertion_id: int):
     certificate, assertion = _editable(certificate_id, assertion_id)
     if assertion is None:
@@ -233,6 +243,8 @@ def _step(certificate_id: int, action: Action, step, done: str):
 
 @bp.route("/certificates/<int:certificate_id>/submit", methods=["POST"])
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
 def submit(certificate_id: int):
     return _step(certificate_id, Action.PREPARE_CERTIFICATE, workflow.submit,
                  "Certificate submitted: the unit head can now sign it")  # fmt: skip
@@ -240,6 +252,8 @@ def submit(certificate_id: int):
 
 @bp.route("/certificates/<int:certificate_id>/withdraw", methods=["POST"])
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
 def withdraw(certificate_id: int):
     return _step(certificate_id, Action.PREPARE_CERTIFICATE, workflow.withdraw,
                  "Certificate withdrawn: it is a draft again")  # fmt: skip
@@ -247,6 +261,8 @@ def withdraw(certificate_id: int):
 
 @bp.route("/certificates/<int:certificate_id>/correct", methods=["POST"])
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
 def correct(certificate_id: int):
     def start(certificate, actor, _version):
         return workflow.start_correction(certificate, actor)
@@ -269,6 +285,8 @@ def _wrong_password(_response) -> bool:
     key_func=_signer_key, methods=["POST"], deduct_when=_wrong_password, scope="certificate-sign",
 )  # fmt: skip
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.SIGN_CERTIFICATE, target="certificate")
 def sign(certificate_id: int):
     """The unit head re-enters their password; wrong passwords count towards the sign-in limit per account."""
     certificate = _certificate(certificate_id)
@@ -298,6 +316,8 @@ def sign(certificate_id: int):
 
 @bp.route("/certificates/<int:certificate_id>/validate", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.VALIDATE_CERTIFICATE, target="certificate")
 def validate(certificate_id: int):
     certificate = _certificate(certificate_id)
     policy.authorize(current_user, Action.VALIDATE_CERTIFICATE, certificate)
