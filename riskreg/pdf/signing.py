@@ -60,7 +60,7 @@ class SigningConfig:
         return ", ".join(missing) if missing else "no trust root is configured"
 
 
-def _outside_event_loop(function, *args, **kwargs):
+def outside_event_loop(function, *args, **kwargs):
     """Call one of pyHanko's synchronous functions, which run their own event loop with asyncio.run().
 
     That fails in a thread whose event loop is already running (an async server, or a test driving a browser
@@ -95,7 +95,7 @@ def sign(pdf: bytes, config: SigningConfig, signer_name: str, reason: str, locat
         location=location or None,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    return _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer).getvalue()
+    return outside_event_loop(signers.sign_pdf, writer, meta, signer=signer).getvalue()
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def verify(pdf: bytes, trust_root_paths: tuple[Path, ...]) -> SignatureCheck:
     embedded = signatures[0]
     context = ValidationContext(trust_roots=_load_trust_roots(trust_root_paths), allow_fetching=False)
     try:
-        status = _outside_event_loop(validate_pdf_signature, embedded, context)
+        status = outside_event_loop(validate_pdf_signature, embedded, context)
     except Exception as error:  # noqa: BLE001 - a mangled signature must be reported, not crash the check
         return SignatureCheck(present=True, problem=f"the signature cannot be validated ({error})")
     covers = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"

@@ -111,8 +111,10 @@ def test_the_signature_names_the_unit_head_and_validates_with_pyhanko(signed, si
     assert check.reason.startswith(f"Certificate of assurance {PERIOD.label} for London North")
     # pyHanko's own validator, trusting only the CA.
     roots = signing._load_trust_roots(signing_ca.trust_root_paths)
-    status = validate_pdf_signature(PdfFileReader(BytesIO(signed.pdf)).embedded_signatures[0],
-                                    ValidationContext(trust_roots=roots, allow_fetching=False))  # fmt: skip
+    embedded = PdfFileReader(BytesIO(signed.pdf)).embedded_signatures[0]
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    # Outside any event loop the browser tests may have left running: pyHanko starts its own.
+    status = signing.outside_event_loop(validate_pdf_signature, embedded, context)
     assert status.intact and status.valid and status.trusted and status.coverage.name == "ENTIRE_FILE"
 
 
