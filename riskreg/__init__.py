@@ -55,10 +55,13 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
+    from riskreg.web.api import bp as api_bp
     from riskreg.web.auth import bp as auth_bp
     from riskreg.web.main import bp as main_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
 
     for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (api_bp,):
         app.register_blueprint(blueprint)

@@ -38,6 +38,8 @@ class BaseConfig:
     RISKREG_PAGE_SIZE = 50
     RISKREG_PROXY_HOPS = int(os.environ.get("RISKREG_PROXY_HOPS", "0"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # The JSON API's request bodies are small: a risk with every text field full is under 100 KB.
+    RISKREG_API_MAX_BODY_BYTES = 256 * 1024
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -1,0 +1,96 @@
+"""Schemathesis fuzzes the whole API in-process against its own OpenAPI document, as a risk manager of
+London North in the demo organisation: no server errors, no response that the document does not describe.
+
+Path parameters are drawn half the time from real registers, risks and countermeasures (so requests get
+past 404 into validation, policy and the services) and otherwise generated. The example count is bounded
+so the run stays well under a minute.
+"""
+
+import schemathesis
+import sqlalchemy as sa
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events
+
+from riskreg import demo
+from riskreg.extensions import db
+from riskreg.models import Countermeasure, Register, Risk, Unit
+from riskreg.services import users
+from riskreg.web.api.openapi import document
+from tests.api.conftest import make_token
+
+MAX_EXAMPLES = 10
+
+
+def _real_values() -> dict[str, list]:
+    demo.seed()
+    db.session.commit()
+    refs = list(db.session.scalars(sa.select(Risk.ref).order_by(Risk.id).limit(3)))
+    refs += list(db.session.scalars(sa.select(Risk.ref).join(Register).join(Unit).where(Unit.code == "LN").limit(4)))
+    refs += list(db.session.scalars(sa.select(Risk.ref).where(Risk.restricted.is_(True)).limit(2)))
+    ids = db.session.scalars(
+        sa.select(Countermeasure.id).join(Risk).where(Risk.ref.in_(refs)).order_by(Countermeasure.id).limit(10)
+    )
+    return {"codes": ["LN", "LS", "HQ"], "refs": refs, "ids": list(ids)}
+
+
+def _config(secret: str, values: dict[str, list]) -> SchemathesisConfig:
+    real = {"probability": 0.5}
+    return SchemathesisConfig.from_dict(
+        {
+            "headers": {"Authorization": f"Bearer {secret}"},
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
+            "dictionaries": {name: {"values": entries} for name, entries in values.items()},
+            "parameters": {
+                "path.code": {"dictionary": "codes", **real},
+                "path.ref": {"dictionary": "refs", **real},
+                "path.countermeasure_id": {"dictionary": "ids", **real},
+            },
+            "checks": {
+                # Valid by the schema is not always acceptable: an owner from another unit, a review dated
+                # tomorrow and a countermeasure going back to planned are the services' 422s, and If-Match: *
+                # is refused with 428 because it would switch the optimistic lock off.
+                "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422", "428"]},
+                # Switched off because of a Schemathesis 4.32 bug: its probe without credentials hands a
+                # network-only argument (max_redirects) to the in-process WSGI client and crashes.
+                # tests/web/test_route_access.py sends every API route no token and a wrong one instead.
+                "ignored_auth": {"enabled": False},
+                # RFC 6585's answer to a missing If-Match.
+                "missing_required_header": {"expected-statuses": ["400", "401", "403", "406", "415", "422", "428"]},
+            },
+        }
+    )
+
+
+def _run(schema) -> tuple[list[str], dict[str, set[int]]]:
+    """Run every phase (examples, coverage, fuzzing, stateful); collect what failed and the statuses seen."""
+    problems: list[str] = []
+    seen: dict[str, set[int]] = {}
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.NonFatalError | events.FatalError):
+            problems.append(f"error: {event.info.format() if hasattr(event, 'info') else event.exception}")
+        if not isinstance(event, events.ScenarioFinished):
+            continue
+        for interaction in event.recorder.interactions.values():
+            if interaction.response is not None:
+                seen.setdefault(event.recorder.label, set()).add(interaction.response.status_code)
+        for checks in event.recorder.checks.values():
+            for check in checks:
+                if check.failure_info is not None:
+                    failure = check.failure_info.failure
+                    problems.append(f"{event.recorder.label}: {failure.title}: {failure.message}")
+    return problems, seen
+
+
+def test_schemathesis_finds_no_server_errors_and_no_schema_violations(app):
+    values = _real_values()
+    secret = make_token(users.get_by_email("risk.ln@example.org"))
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=_config(secret, values))
+    problems, seen = _run(schema)
+    assert problems == [], "\n\n".join(problems[:20])
+    # Not a vacuous pass: every operation was reached and succeeded at least once, and writes met the policy.
+    # (Schemathesis leaves out the document it was loaded from; test_openapi.py covers that route.)
+    operations = [f"{method.upper()} {path}" for path, item in document()["paths"].items() for method in item
+                  if method != "parameters" and path != "/openapi.json"]  # fmt: skip
+    unreached = [operation for operation in operations if not {200, 201} & seen.get(operation, set())]
+    assert unreached == [], seen
+    assert 403 in seen["POST /registers/{code}/risks"] and 422 in seen["POST /registers/{code}/risks"]
