@@ -55,6 +55,7 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
+    from riskreg.web.account import bp as account_bp
     from riskreg.web.api import bp as api_bp
     from riskreg.web.auth import bp as auth_bp
     from riskreg.web.main import bp as main_bp
@@ -63,5 +64,5 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_bp,):
+    for blueprint in (account_bp, api_bp):
         app.register_blueprint(blueprint)
