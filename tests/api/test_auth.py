@@ -25,6 +25,7 @@ def test_a_valid_token_is_its_users_identity(client, org):
     assert me["roles"] == [{"role": "risk_manager", "unit": "LN"}]
     assert me["token"]["name"] == "Dashboard" and secret.startswith(me["token"]["prefix"])
     assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers  # no session is started for an API client
 
 
 def test_use_is_recorded(client, org):

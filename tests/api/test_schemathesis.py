@@ -1,8 +1,8 @@
 """Schemathesis fuzzes the whole API in-process against its own OpenAPI document, as a risk manager of
 London North in the demo organisation: no server errors, no response that the document does not describe.
 
-Path parameters are drawn half the time from real registers, risks and countermeasures (so requests get
-past 404 into validation, policy and the services) and otherwise generated. The example count is bounded
+Path parameters are drawn three times in four from real registers, risks and countermeasures (so requests
+get past 404 into validation, policy and the services) and otherwise generated. The example count is bounded
 so the run stays well under a minute.
 """
 
@@ -21,20 +21,24 @@ from tests.api.conftest import make_token
 MAX_EXAMPLES = 10
 
 
+def _first_ref(*conditions) -> str:
+    query = sa.select(Risk.ref).join(Register).join(Unit).where(Risk.status == "open", *conditions)
+    return db.session.scalars(query.order_by(Risk.id).limit(1)).one()
+
+
 def _real_values() -> dict[str, list]:
+    """Real path values: an LN risk with countermeasures (writable), an LS risk (403), a restricted one (404)."""
     demo.seed()
     db.session.commit()
-    refs = list(db.session.scalars(sa.select(Risk.ref).order_by(Risk.id).limit(3)))
-    refs += list(db.session.scalars(sa.select(Risk.ref).join(Register).join(Unit).where(Unit.code == "LN").limit(4)))
-    refs += list(db.session.scalars(sa.select(Risk.ref).where(Risk.restricted.is_(True)).limit(2)))
-    ids = db.session.scalars(
-        sa.select(Countermeasure.id).join(Risk).where(Risk.ref.in_(refs)).order_by(Countermeasure.id).limit(10)
-    )
+    in_ln = Unit.code == "LN"
+    writable = _first_ref(in_ln, Risk.restricted.is_(False), Risk.countermeasures.any())
+    refs = [writable, _first_ref(Unit.code == "LS", Risk.restricted.is_(False)), _first_ref(~in_ln, Risk.restricted)]
+    ids = db.session.scalars(sa.select(Countermeasure.id).join(Risk).where(Risk.ref == writable))
     return {"codes": ["LN", "LS", "HQ"], "refs": refs, "ids": list(ids)}
 
 
 def _config(secret: str, values: dict[str, list]) -> SchemathesisConfig:
-    real = {"probability": 0.5}
+    real = {"probability": 0.75}
     return SchemathesisConfig.from_dict(
         {
             "headers": {"Authorization": f"Bearer {secret}"},

@@ -1,9 +1,14 @@
 """Every API error is JSON: {"error": {"status", "message", "fields"?}}, never an HTML page."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Blueprint, Response, g, jsonify
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from riskreg.extensions import db
+from riskreg.services import ServiceError, StaleEdit
 
 MESSAGES = {
     400: "The request is not valid",
@@ -28,6 +33,22 @@ class ApiError(Exception):
         self.status = status
         self.message = message or MESSAGES.get(status, MESSAGES[500])
         self.fields = fields or {}
+
+
+STALE = (
+    "This risk was changed by someone else since you read it. Read it again (GET) and send its new ETag in If-Match."
+)
+
+
+@contextmanager
+def service_refusals() -> Iterator[None]:
+    """A service's refusal as the API's answer: a stale version is 409, any other 422, against its field."""
+    try:
+        yield
+    except (StaleEdit, StaleDataError) as error:
+        raise ApiError(409, STALE) from error
+    except ServiceError as error:
+        raise ApiError(422, str(error), {error.field: [str(error)]} if error.field else None) from error
 
 
 def error_response(

@@ -7,10 +7,10 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import Band, Category, RiskStatus
 from riskreg.models import Register
-from riskreg.services import ServiceError, registers, risks, users
+from riskreg.services import registers, risks, users
 from riskreg.web.access import public, token_required
 from riskreg.web.api import bp, responses, serializers
-from riskreg.web.api.errors import ApiError
+from riskreg.web.api.errors import ApiError, service_refusals
 from riskreg.web.api.openapi import document
 from riskreg.web.api.validation import json_body, query_args, to_values
 
@@ -102,11 +102,6 @@ def check_owner(register: Register, values: dict) -> None:
         )
 
 
-def unprocessable(error: ServiceError) -> ApiError:
-    """A service's refusal, against the field it names when it names one."""
-    return ApiError(422, str(error), {error.field: [str(error)]} if error.field else None)
-
-
 @bp.post("/registers/<code>/risks")
 @token_required
 def create_risk(code: str):
@@ -114,10 +109,8 @@ def create_risk(code: str):
     values = to_values(json_body())
     check_owner(register, values)
     values.setdefault("restricted", False)
-    try:
+    with service_refusals():
         risk = risks.create_risk(register, values, current_user)
-    except ServiceError as error:
-        raise unprocessable(error) from error
     risk = risks.get_by_ref(risk.ref)
     location = url_for("api.get_risk", ref=risk.ref)
     headers = {"Location": location, "ETag": responses.etag(risk.version)}

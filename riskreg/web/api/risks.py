@@ -2,22 +2,17 @@
 
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.models import Risk
-from riskreg.services import ServiceError, StaleEdit, risks
+from riskreg.services import risks
 from riskreg.web.access import token_required
 from riskreg.web.api import bp, responses, serializers
-from riskreg.web.api.errors import ApiError
-from riskreg.web.api.registers import check_owner, unprocessable
+from riskreg.web.api.errors import service_refusals
+from riskreg.web.api.registers import check_owner
 from riskreg.web.api.validation import if_match_version, json_body, to_values
-
-STALE = (
-    "This risk was changed by someone else since you read it. Read it again (GET) and send its new ETag in If-Match."
-)
 
 
 def _risk(ref: str, action: policy.Action = policy.Action.READ_RISK) -> Risk:
@@ -44,12 +39,8 @@ def update_risk(ref: str):
     version = if_match_version(risk.version)
     values = to_values(json_body())
     check_owner(risk.register, values)
-    try:
+    with service_refusals():
         risks.update_risk(risk, values, version, current_user)
-    except (StaleEdit, StaleDataError) as error:
-        raise ApiError(409, STALE) from error
-    except ServiceError as error:
-        raise unprocessable(error) from error
     return _risk_response(risk)
 
 
@@ -60,12 +51,8 @@ def create_review(ref: str):
     version = if_match_version(risk.version)
     values = to_values(json_body())
     values.setdefault("reviewed_on", today())
-    try:
+    with service_refusals():
         review = risks.record_review(risk, values, version, current_user)
-    except (StaleEdit, StaleDataError) as error:
-        raise ApiError(409, STALE) from error
-    except ServiceError as error:
-        raise unprocessable(error) from error
     return responses.data(serializers.review_json(review, risk), 201, {"ETag": responses.etag(risk.version)})
 
 
@@ -77,10 +64,8 @@ def create_countermeasure(ref: str):
     check_owner(risk.register, values)
     values.setdefault("description", "")
     values.setdefault("status", CountermeasureStatus.PLANNED)
-    try:
+    with service_refusals():
         countermeasure = risks.add_countermeasure(risk, values, current_user)
-    except ServiceError as error:
-        raise unprocessable(error) from error
     location = url_for("api.get_countermeasure", ref=risk.ref, countermeasure_id=countermeasure.id)
     return responses.data(serializers.countermeasure_json(countermeasure, risk), 201, {"Location": location})
 
@@ -100,8 +85,6 @@ def update_countermeasure(ref: str, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
     values = to_values(json_body())
     check_owner(risk.register, values)
-    try:
+    with service_refusals():
         risks.update_countermeasure(countermeasure, values, current_user)
-    except ServiceError as error:
-        raise unprocessable(error) from error
     return responses.data(serializers.countermeasure_json(countermeasure, risk))
