@@ -103,6 +103,12 @@ def authenticate(secret: str) -> TokenCheck:
 
 def _note_use(token: ApiToken) -> None:
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= USE_RECORDING_INTERVAL:
-        token.last_used_at = now
-        db.session.flush()
+    if token.last_used_at is not None and now - token.last_used_at < USE_RECORDING_INTERVAL:
+        return
+    try:
+        with db.session.begin_nested():
+            token.last_used_at = now
+    except sa.exc.OperationalError:
+        # Best effort: a read-only request on SQLite may find another writer got in first (its snapshot is
+        # stale and cannot become a write). The request still succeeds; a later one records the use.
+        pass

@@ -6,6 +6,9 @@ get past 404 into validation, policy and the services) and otherwise generated. 
 so the run stays well under a minute.
 """
 
+import itertools
+from urllib.parse import quote
+
 import schemathesis
 import sqlalchemy as sa
 from schemathesis.config import SchemathesisConfig
@@ -18,7 +21,7 @@ from riskreg.services import users
 from riskreg.web.api.openapi import document
 from tests.api.conftest import make_token
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 8
 
 
 def _first_ref(*conditions) -> str:
@@ -65,6 +68,27 @@ def _config(secret: str, values: dict[str, list]) -> SchemathesisConfig:
     )
 
 
+def _send_the_current_etag_half_the_time(schema, app, secret: str) -> None:
+    """Like a real client, every other request that carries If-Match first reads the risk and sends its ETag.
+
+    Otherwise changes would almost always meet 409 and the fuzzing would never reach a successful update.
+    Only positive cases are changed, so no case meant to be refused becomes acceptable.
+    """
+    turn = itertools.count()
+    reader = app.test_client()
+
+    @schema.hook("map_case")
+    def current_etag(_context, case):
+        positive = case.meta is None or case.meta.generation.mode.is_positive
+        if "If-Match" not in (case.headers or {}) or not positive or next(turn) % 2:
+            return case
+        ref = quote(str(case.path_parameters.get("ref", "")), safe="")
+        read = reader.get(f"/api/v1/risks/{ref}", headers={"Authorization": f"Bearer {secret}"})
+        if read.status_code == 200:
+            case.headers["If-Match"] = read.headers["ETag"]
+        return case
+
+
 def _run(schema) -> tuple[list[str], dict[str, set[int]]]:
     """Run every phase (examples, coverage, fuzzing, stateful); collect what failed and the statuses seen."""
     problems: list[str] = []
@@ -74,9 +98,11 @@ def _run(schema) -> tuple[list[str], dict[str, set[int]]]:
             problems.append(f"error: {event.info.format() if hasattr(event, 'info') else event.exception}")
         if not isinstance(event, events.ScenarioFinished):
             continue
-        for interaction in event.recorder.interactions.values():
-            if interaction.response is not None:
-                seen.setdefault(event.recorder.label, set()).add(interaction.response.status_code)
+        for case_id, interaction in event.recorder.interactions.items():
+            if interaction.response is not None and case_id in event.recorder.cases:
+                # By operation, so that the stateful phase's sequences count for the operations they call.
+                label = event.recorder.cases[case_id].value.operation.label
+                seen.setdefault(label, set()).add(interaction.response.status_code)
         for checks in event.recorder.checks.values():
             for check in checks:
                 if check.failure_info is not None:
@@ -89,6 +115,7 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(app):
     values = _real_values()
     secret = make_token(users.get_by_email("risk.ln@example.org"))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=_config(secret, values))
+    _send_the_current_etag_half_the_time(schema, app, secret)
     problems, seen = _run(schema)
     assert problems == [], "\n\n".join(problems[:20])
     # Not a vacuous pass: every operation was reached and succeeded at least once, and writes met the policy.
@@ -96,5 +123,5 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(app):
     operations = [f"{method.upper()} {path}" for path, item in document()["paths"].items() for method in item
                   if method != "parameters" and path != "/openapi.json"]  # fmt: skip
     unreached = [operation for operation in operations if not {200, 201} & seen.get(operation, set())]
-    assert unreached == [], seen
+    assert unreached == [], {operation: seen.get(operation) for operation in unreached}
     assert 403 in seen["POST /registers/{code}/risks"] and 422 in seen["POST /registers/{code}/risks"]

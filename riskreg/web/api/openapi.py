@@ -114,6 +114,22 @@ def _ok(schema: str, description: str, status: int = 200, headers: dict | None =
     return {str(status): response}
 
 
+def _links(ref: str, *operations: str) -> dict[str, Any]:
+    """OpenAPI links: where a response's risk reference and ETag can be used next (Schemathesis follows them)."""
+    parameters = {
+        "getRisk": {"ref": ref},
+        "updateRisk": {"ref": ref, "header.If-Match": "$response.header.ETag"},
+        "createReview": {"ref": ref, "header.If-Match": "$response.header.ETag"},
+        "createCountermeasure": {"ref": ref},
+    }
+    return {operation: {"operationId": operation, "parameters": parameters[operation]} for operation in operations}
+
+
+def _with_links(responses: dict[str, Any], status: str, links: dict[str, Any]) -> dict[str, Any]:
+    responses[status]["links"] = links
+    return responses
+
+
 def _body(schema: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
 
@@ -174,10 +190,14 @@ def _paths() -> dict[str, Any]:
                 "operationId": "createRisk",
                 "summary": "Add a risk to the register (risk managers and unit heads of the unit or above)",
                 "requestBody": _body("RiskCreate"),
-                "responses": {
-                    **_ok("RiskResponse", "The new risk", 201, {"Location": LOCATION, "ETag": ETAG}),
-                    **_errors(*WRITE_ERRORS),
-                },
+                "responses": _with_links(
+                    {
+                        **_ok("RiskResponse", "The new risk", 201, {"Location": LOCATION, "ETag": ETAG}),
+                        **_errors(*WRITE_ERRORS),
+                    },
+                    "201",
+                    _links("$response.body#/data/ref", "getRisk", "updateRisk", "createReview", "createCountermeasure"),
+                ),
             },
         },
         "/risks/{ref}": {
@@ -185,7 +205,11 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getRisk",
                 "summary": "A risk with its countermeasures and reviews",
-                "responses": {**_ok("RiskResponse", "The risk", headers={"ETag": ETAG}), **_errors(401, 404)},
+                "responses": _with_links(
+                    {**_ok("RiskResponse", "The risk", headers={"ETag": ETAG}), **_errors(401, 404)},
+                    "200",
+                    _links("$request.path.ref", "updateRisk", "createReview"),
+                ),
             },
             "patch": {
                 "operationId": "updateRisk",
