@@ -138,6 +138,10 @@ WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
 
 
 def _paths() -> dict[str, Any]:
+    return {**_register_paths(), **_risk_paths()}
+
+
+def _register_paths() -> dict[str, Any]:
     return {
         "/openapi.json": {
             "get": {
@@ -200,6 +204,11 @@ def _paths() -> dict[str, Any]:
                 ),
             },
         },
+    }
+
+
+def _risk_paths() -> dict[str, Any]:
+    return {
         "/risks/{ref}": {
             "parameters": [_param("ref")],
             "get": {
