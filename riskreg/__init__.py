@@ -55,6 +55,8 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
+    from riskreg.web.account import bp as account_bp
+    from riskreg.web.api import bp as api_bp
     from riskreg.web.assurance import bp as assurance_bp
     from riskreg.web.auth import bp as auth_bp
     from riskreg.web.committee import bp as committee_bp
@@ -67,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (
         auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp, importing_bp, exporting_bp,
+        account_bp, api_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -48,6 +48,8 @@ class BaseConfig:
     RISKREG_EVIDENCE_MAX_BYTES = int(os.environ.get("RISKREG_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
     # A control not tested for this many months shows as untested (DESIGN rule 4.5).
     RISKREG_TEST_WINDOW_MONTHS = 12
+    # The JSON API's request bodies are small: a risk with every text field full is under 100 KB.
+    RISKREG_API_MAX_BODY_BYTES = 256 * 1024
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -7,9 +7,10 @@ from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.risk import Countermeasure, Review, Risk
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
+from riskreg.models.token import ApiToken
 
 __all__ = [
-    "AuditEvent", "Comment", "ControlTest", "Countermeasure", "Evidence", "EvidenceBlob", "ImportUpload",
-    "Register", "Review", "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit",
-    "User", "control_test_evidence",
+    "ApiToken", "AuditEvent", "Comment", "ControlTest", "Countermeasure", "Evidence", "EvidenceBlob",
+    "ImportUpload", "Register", "Review", "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink",
+    "RoleAssignment", "Unit", "User", "control_test_evidence",
 ]  # fmt: skip

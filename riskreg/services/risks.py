@@ -55,7 +55,7 @@ def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 def _check_ratings(values: dict[str, Any]) -> None:
     for name in RATING_FIELDS:
         if name in values and not scoring.is_valid_rating(values[name]):
-            raise ServiceError(f"{name.replace('_', ' ')} must be from 1 to 5")
+            raise ServiceError(f"{name.replace('_', ' ')} must be from 1 to 5", field=name)
 
 
 def _check_version(risk: Risk, expected_version: int | None) -> None:
@@ -137,7 +137,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
         raise ServiceError("A closed risk cannot be reviewed")
     reviewed_on = values["reviewed_on"]
     if reviewed_on > today():
-        raise ServiceError("The review date must be today or in the past")
+        raise ServiceError("The review date must be today or in the past", field="reviewed_on")
     review = Review(risk=risk, reviewer=actor, **values)
     before = _snapshot(risk, ("residual_l", "residual_i", "next_review_on", "last_reviewed_on"))
     risk.residual_l, risk.residual_i = values["residual_l"], values["residual_i"]
@@ -171,7 +171,8 @@ def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any]
     new_status = values.get("status", countermeasure.status)
     if not countermeasure_rules.can_transition(countermeasure.status, new_status):
         raise ServiceError(
-            f"A countermeasure that is {countermeasure.status.label.lower()} cannot become {new_status.label.lower()}"
+            f"A countermeasure that is {countermeasure.status.label.lower()} cannot become {new_status.label.lower()}",
+            field="status",
         )
     if new_status is CountermeasureStatus.IN_PLACE and not (
         values.get("implemented_on") or countermeasure.implemented_on
