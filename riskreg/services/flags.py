@@ -414,6 +414,8 @@ def resolve_by_link(flag: Flag, actor: User, rationale: str) -> RiskLink:
     link = links_service.add_link(lower, higher, CONTRIBUTES, rationale, actor)
     flag.resolution, flag.reason, flag.condition_key = FlagResolution.LINKED, rationale.strip(), None
     _move(flag, FlagStatus.RESOLVED, actor, "flag.resolved", resolution=flag.resolution, link=link.id)
+    for risk in (lower, higher):  # the link may end "not linked upwards" and start a divergence
+        scan_risk(risk, actor)
     return link
 
 
