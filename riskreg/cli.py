@@ -187,23 +187,32 @@ def send_reminders(dry_run: bool) -> None:
         smtp = reminders.connect(settings) if due else None
     except (ServiceError, OSError, smtplib.SMTPException) as error:
         raise click.ClickException(f"Cannot send e-mail: {error}") from error
-    sent, failed = 0, 0
-    for reminder in due:
-        row = reminders.claim(reminder, day)
-        db.session.commit()
-        if row is None:
-            continue
-        try:
-            smtp.send_message(reminders.message(reminder, settings))
-        except smtplib.SMTPException as error:
-            reminders.release(row)
-            db.session.commit()
-            failed += 1
-            click.echo(f"Not sent to {reminder.recipient.email}: {error}", err=True)
-            continue
-        reminders.mark_sent(row)
-        db.session.commit()
-        sent += 1
-    if smtp is not None:
-        smtp.quit()
+    sent, failed = _deliver(due, day, smtp, settings) if smtp is not None else (0, 0)
     click.echo(f"Reminders sent: {sent}" + (f"; failed (will be tried again): {failed}" if failed else "") + ".")
+
+
+def _deliver(due, day, smtp, settings) -> tuple[int, int]:
+    """Claim each reminder in the outbox (committed), send it, then mark it sent (committed): never twice."""
+    import smtplib
+
+    from riskreg.services import reminders
+
+    sent, failed = 0, 0
+    with smtp:
+        for reminder in due:
+            row = reminders.claim(reminder, day)
+            db.session.commit()
+            if row is None:
+                continue
+            try:
+                smtp.send_message(reminders.message(reminder, settings))
+            except smtplib.SMTPException as error:
+                reminders.release(row)
+                db.session.commit()
+                failed += 1
+                click.echo(f"Not sent to {reminder.recipient.email}: {error}", err=True)
+                continue
+            reminders.mark_sent(row)
+            db.session.commit()
+            sent += 1
+    return sent, failed

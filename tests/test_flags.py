@@ -219,9 +219,8 @@ def test_register_health_is_stored_each_day_with_its_trend(org):
     late.next_review_on = today() + timedelta(days=30)
     flags.scan_all()
     flags.scan_all()  # the same day again: one snapshot per register and day
-    rows = db.session.scalars(
-        sa.select(RegisterHealth).where(RegisterHealth.register_id == org.ln.register.id).order_by(RegisterHealth.taken_on)
-    ).all()  # fmt: skip
+    in_ln = RegisterHealth.register_id == org.ln.register.id
+    rows = db.session.scalars(sa.select(RegisterHealth).where(in_ln).order_by(RegisterHealth.taken_on)).all()
     assert [row.taken_on for row in rows] == [today() - timedelta(days=1), today()]
     yesterday, now = rows
     assert (yesterday.open_risks, yesterday.flagged_risks, yesterday.overdue_reviews) == (2, 1, 1)

@@ -53,7 +53,8 @@ def test_stagnant_score_needs_several_unchanged_reviews_above_appetite():
     assert FlagKind.STAGNANT_SCORE in _kinds(above)
     assert FlagKind.STAGNANT_SCORE not in _kinds(replace(above, review_scores=[12, 12, 8]))
     assert FlagKind.STAGNANT_SCORE not in _kinds(replace(above, residual_score=9, review_scores=[9, 9, 9]))
-    assert FlagKind.STAGNANT_SCORE in _kinds(replace(above, review_scores=[12, 12]), rules=FlagRules(stagnant_reviews=2))
+    two = FlagRules(stagnant_reviews=2)
+    assert FlagKind.STAGNANT_SCORE in _kinds(replace(above, review_scores=[12, 12]), rules=two)
 
 
 def test_no_countermeasures_after_the_grace_period():

@@ -2,8 +2,8 @@
 
 from bs4 import BeautifulSoup
 
-from riskreg.extensions import db
 from riskreg.enums import LinkKind
+from riskreg.extensions import db
 from riskreg.models import AuditEvent, Risk, RiskLink
 from riskreg.services import similarity
 from tests.factories import RiskFactory
@@ -114,22 +114,25 @@ def test_editing_the_text_shows_similar_risks_and_editing_only_scores_does_not(c
 def test_link_to_this_risk_instead_saves_the_risk_linked_to_the_chosen_one(client, org, sign_in):
     corporate = _corporate_workforce_risk(org)
     sign_in(org.risk_ln)
-    response = client.post("/registers/LN/risks/new", data=_risk_form(org.risk_ln, link_to=f"{corporate.ref}:contributes_to"))
+    data = _risk_form(org.risk_ln, link_to=f"{corporate.ref}:contributes_to")
+    response = client.post("/registers/LN/risks/new", data=data)
     assert response.status_code == 302
     [risk] = _risks_titled("Not enough lawyers to cover the caseload")
     assert response.headers["Location"].endswith(f"/risks/{risk.ref}#links")
     link = db.session.scalar(db.select(RiskLink))
     assert (link.from_risk, link.to_risk, link.kind) == (risk, corporate, LinkKind.CONTRIBUTES_TO)
-    actions = {event.action for event in db.session.scalars(db.select(AuditEvent).where(AuditEvent.risk_id == risk.id))}
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.risk_id == risk.id))
+    actions = {event.action for event in events}
     assert {"risk.created", "link.added"} <= actions
 
 
 def test_a_link_the_rules_refuse_saves_nothing_and_offers_related(client, org, sign_in):
-    beside = RiskFactory(register=org.ls.register, title="Legal workforce capacity",
-                         event="the organisation lacks sufficient qualified lawyers to manage casework demand")  # fmt: skip
+    event = "the organisation lacks sufficient qualified lawyers to manage casework demand"
+    beside = RiskFactory(register=org.ls.register, title="Legal workforce capacity", event=event)
     similarity.refresh_embedding(beside)
     sign_in(org.risk_ln)
-    refused = client.post("/registers/LN/risks/new", data=_risk_form(org.risk_ln, link_to=f"{beside.ref}:contributes_to"))
+    data = _risk_form(org.risk_ln, link_to=f"{beside.ref}:contributes_to")
+    refused = client.post("/registers/LN/risks/new", data=data)
     assert refused.status_code == 400
     page = _soup(refused)
     assert "London South is not above London North" in page.select_one(".govuk-error-summary").get_text()
