@@ -45,12 +45,18 @@ def test_area_risks_restate_corporate_risks_in_other_words(demo):
 
 
 def _fingerprint(session) -> list[tuple]:
-    """What the demo is made of: risks, reviews, links, control tests and evidence files."""
+    """What the demo is made of, by natural keys (ids differ between databases): risks, reviews, links,
+    control tests and evidence files."""
+    source, target = sa.orm.aliased(Risk), sa.orm.aliased(Risk)
     queries = [
         sa.select(Risk.ref, Risk.title, Risk.residual_l, Risk.residual_i, Risk.next_review_on).order_by(Risk.id),
-        sa.select(Review.risk_id, Review.reviewed_on, Review.residual_l).order_by(Review.id),
-        sa.select(RiskLink.from_risk_id, RiskLink.to_risk_id, RiskLink.kind).order_by(RiskLink.id),
-        sa.select(ControlTest.countermeasure_id, ControlTest.tested_on, ControlTest.line, ControlTest.conclusion)
+        sa.select(Risk.ref, Review.reviewed_on, Review.residual_l).join(Review.risk).order_by(Review.id),
+        sa.select(source.ref, target.ref, RiskLink.kind)
+        .join(source, RiskLink.from_risk_id == source.id)
+        .join(target, RiskLink.to_risk_id == target.id)
+        .order_by(RiskLink.id),
+        sa.select(Countermeasure.title, ControlTest.tested_on, ControlTest.line, ControlTest.conclusion)
+        .join(ControlTest.countermeasure)
         .order_by(ControlTest.id),
         sa.select(Evidence.filename, Evidence.sha256).order_by(Evidence.id),
     ]

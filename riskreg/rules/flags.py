@@ -298,9 +298,4 @@ def health_trend(scores_oldest_first: Sequence[int]) -> str:
     """'better', 'worse' or 'steady' from the two latest health scores; 'new' with fewer than two."""
     if len(scores_oldest_first) < 2:
         return "new"
-    previous, latest = scores_oldest_first[-2], scores_oldest_first[-1]
-    if latest > previous:
-        return "better"
-    if latest < previous:
-        return "worse"
-    return "steady"
+    return {"rising": "better", "falling": "worse"}.get(scoring.trend(list(scores_oldest_first)), "steady")

@@ -258,7 +258,13 @@ def _reconcile(
         if flag.is_live and (flag.note, flag.score) != (wanted[key].raised.note, wanted[key].raised.score):
             flag.note, flag.score = wanted[key].raised.note, wanted[key].raised.score
     db.session.flush()
-    for key in sorted(set(wanted) - set(standing)):
+    # In the order of the risks' ids (numbers, not the keys' text), so flags are raised in the same order
+    # whatever ids the risks have: the demo is the same in every database.
+    def order(key: str) -> tuple:
+        item = wanted[key]
+        return item.risk_id, item.raised.other_risk_id or 0, item.raised.kind.value
+
+    for key in sorted(set(wanted) - set(standing), key=order):
         _raise(key, wanted[key], staleness.get(wanted[key].risk_id, 0), actor, result)
     return result
 
