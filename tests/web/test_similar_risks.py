@@ -52,6 +52,9 @@ def test_similar_risks_in_other_registers_are_shown_before_saving(client, org, s
     first_choice = row.select("button")[0]
     assert first_choice.get_text(" ", strip=True).startswith("Link to this risk instead")
     assert (first_choice["name"], first_choice["value"]) == ("link_to", f"{corporate.ref}:contributes_to")
+    # Enter in a field submits with the form's first button: it only checks again, it never links.
+    default = page.select_one("main form button")
+    assert default.get_text(strip=True) == "Check for similar risks again" and not default.get("name")
     # Nothing is saved yet, and the answers are kept for "Save anyway".
     assert _risks_titled("Not enough lawyers to cover the caseload") == []
     assert page.select_one("#title")["value"] == "Not enough lawyers to cover the caseload"
