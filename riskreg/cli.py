@@ -23,7 +23,9 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """The app's own commands, so `riskreg`, `flask` and the test runner all see them."""
-    for command in (seed_demo, demo_sign_ins, create_user, audit):
+    from riskreg.cli_transfer import export_command, import_command
+
+    for command in (seed_demo, demo_sign_ins, create_user, audit, import_command, export_command):
         app.cli.add_command(command)
     app.cli.add_command(similar)
     app.cli.add_command(flags_group)

@@ -38,6 +38,10 @@ class BaseConfig:
     RISKREG_SIGNIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
     RISKREG_RULES = DEFAULT_RULES
     RISKREG_SIMILARITY = DEFAULT_SIMILARITY
+    # Register imports: the largest file accepted, what an XLSX may expand to, and the most rows at once.
+    RISKREG_IMPORT_MAX_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+    RISKREG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
+    RISKREG_IMPORT_MAX_ROWS = int(os.environ.get("RISKREG_IMPORT_MAX_ROWS", 20_000))
     RISKREG_PAGE_SIZE = 50
     RISKREG_PROXY_HOPS = int(os.environ.get("RISKREG_PROXY_HOPS", "0"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024

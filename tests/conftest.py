@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -41,7 +42,15 @@ def app(tmp_path_factory):
         _empty_database(app)
         upgrade()
         db.engine.dispose()
+    request_started.connect(_fresh_request_globals)
     return app
+
+
+def _fresh_request_globals(_sender, **_extra) -> None:
+    # A test's requests share its app context, and so its ``g``, where Flask-Login caches the signed-in
+    # user and Flask-WTF the CSRF token: without this they would carry over from one request, or one
+    # client, to the next. Each request starts with an empty ``g``, as it does when served.
+    vars(g).clear()
 
 
 @contextmanager
@@ -67,6 +76,9 @@ def _rolled_back(flask_app):
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Every test runs in a rolled-back transaction, on the demo database when it asks for ``demo``."""
+    if request.node.get_closest_marker("browser"):
+        yield  # browser tests drive a served app with its own database (tests/browser/conftest.py)
+        return
     limiter.reset()
     target = request.getfixturevalue("demo_app") if "demo" in request.fixturenames else app
     with _rolled_back(target):

@@ -1,7 +1,7 @@
 """flags: HQ quality flags, flag comments, dismissed duplicate pairs, register health, reminder outbox
 
 Revision ID: 0009_flags
-Revises: 0007_similarity
+Revises: 0005_import
 Create Date: 2026-11-26 06:41:30.933708
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0009_flags"
-down_revision = "0007_similarity"
+down_revision = "0005_import"
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@
 from riskreg.models.assurance import ControlTest, Evidence, EvidenceBlob, control_test_evidence
 from riskreg.models.audit import AuditEvent
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
+from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.reminder import ReminderOutbox
@@ -10,8 +11,8 @@ from riskreg.models.risk import Countermeasure, Review, Risk
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
 
 __all__ = [
-    "AuditEvent", "Comment", "ControlTest", "Countermeasure", "Evidence", "EvidenceBlob", "Register", "Review",
-    "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit", "User",
-    "control_test_evidence",
+    "AuditEvent", "Comment", "ControlTest", "Countermeasure", "Evidence", "EvidenceBlob", "ImportUpload",
+    "Register", "Review", "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit",
+    "User", "control_test_evidence",
     "DismissedPair", "Flag", "FlagComment", "RegisterHealth", "ReminderOutbox",
 ]  # fmt: skip

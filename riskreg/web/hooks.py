@@ -3,7 +3,7 @@
 import secrets
 from datetime import date, datetime
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -27,15 +27,18 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(users.load_from_session)
 
-    app.before_request(_make_csp_nonce)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)
     _register_error_pages(app)
     _register_template_helpers(app)
 
 
-def _make_csp_nonce() -> None:
-    g.csp_nonce = secrets.token_urlsafe(16)
+def csp_nonce() -> str:
+    """This request's script nonce, made on first use: a request refused before our own hooks run
+    (a CSRF failure) needs one too, or its error page loses its scripts."""
+    if not has_request_context():
+        return ""
+    return request.environ.setdefault("riskreg.csp_nonce", secrets.token_urlsafe(16))
 
 
 def _commit_or_roll_back(response):
@@ -48,7 +51,7 @@ def _commit_or_roll_back(response):
 
 
 def _security_headers(response):
-    nonce = getattr(g, "csp_nonce", "")
+    nonce = csp_nonce()
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
@@ -158,6 +161,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(IMPACT_LABELS, "impact_labels")
     app.add_template_global(scoring.trend, "trend")
 
-    @app.context_processor
-    def csp_nonce():
-        return {"cspNonce": getattr(g, "csp_nonce", "")}
+    app.context_processor(lambda: {"cspNonce": csp_nonce()})

@@ -9,7 +9,7 @@ from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
 from riskreg.services import NotAllowed, ServiceError, assurance_map, control_tests, links, registers, risks
 from riskreg.services import evidence as evidence_service
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 
@@ -63,6 +63,7 @@ def _period_choice(as_of):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>")
 @signed_in
+@checks(Action.READ_RISK, target="risk")
 def countermeasure(ref: str, countermeasure_id: int):
     countermeasure = _readable_countermeasure(ref, countermeasure_id)
     tests = control_tests.tests_of(countermeasure)
@@ -86,6 +87,8 @@ def countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/tests/new", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_RISK, target="risk")
+@checks(Action.RECORD_CONTROL_TEST, target="risk")
 def record_test(ref: str, countermeasure_id: int):
     countermeasure = _readable_countermeasure(ref, countermeasure_id)
     policy.authorize(current_user, Action.RECORD_CONTROL_TEST, countermeasure.risk)
@@ -107,6 +110,8 @@ def record_test(ref: str, countermeasure_id: int):
     "/risks/<ref>/countermeasures/<int:countermeasure_id>/tests/<int:test_id>/evidence/new", methods=["GET", "POST"]
 )
 @signed_in
+@checks(Action.READ_RISK, target="risk")
+@checks(Action.ADD_EVIDENCE, target="control_test")
 def add_evidence(ref: str, countermeasure_id: int, test_id: int):
     countermeasure = _readable_countermeasure(ref, countermeasure_id)
     test = control_tests.get_test(countermeasure, test_id)
@@ -126,6 +131,7 @@ def add_evidence(ref: str, countermeasure_id: int, test_id: int):
 
 @bp.route("/evidence/<int:evidence_id>/download")
 @signed_in
+@checks(Action.READ_EVIDENCE, target="evidence", refuse_with=404)
 def download(evidence_id: int):
     evidence = _readable_evidence(evidence_id)
     try:
@@ -142,6 +148,8 @@ def download(evidence_id: int):
 
 @bp.route("/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_EVIDENCE, target="evidence", refuse_with=404)
+@checks(Action.DELETE_EVIDENCE, target="evidence")
 def delete_evidence(evidence_id: int):
     evidence = _readable_evidence(evidence_id)
     policy.authorize(current_user, Action.DELETE_EVIDENCE, evidence)
@@ -160,6 +168,7 @@ def delete_evidence(evidence_id: int):
 
 @bp.route("/registers/<code>/assurance")
 @signed_in
+@checks(Action.READ_REGISTER, target="register")
 def register_map(code: str):
     register = registers.get_by_code(code)
     policy.authorize(current_user, Action.READ_REGISTER, register)
@@ -171,6 +180,7 @@ def register_map(code: str):
 
 @bp.route("/risks/<ref>/assurance")
 @signed_in
+@checks(Action.READ_RISK, target="risk")
 def risk_map(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, Action.READ_RISK, risk)

@@ -10,7 +10,7 @@ from riskreg.clock import today, utcnow
 from riskreg.pdf.render import render_pdf
 from riskreg.policy import Action
 from riskreg.services import ServiceError, committee, risks
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.committee.forms import CommentForm, PackForm
 from riskreg.web.forms import refuse, render_form
 
@@ -34,6 +34,7 @@ def _filters() -> committee.CommitteeFilters:
 
 @bp.route("/committee")
 @signed_in
+@checks(Action.VIEW_COMMITTEE)
 def index():
     policy.authorize(current_user, Action.VIEW_COMMITTEE)
     filters = _filters()
@@ -48,6 +49,7 @@ def index():
 
 @bp.route("/committee/pack", methods=["POST"])
 @signed_in
+@checks(Action.VIEW_COMMITTEE)
 def pack_request():
     """The meeting date from the committee page's form, sent on to the PDF's stable URL."""
     policy.authorize(current_user, Action.VIEW_COMMITTEE)
@@ -63,6 +65,7 @@ def pack_request():
 
 @bp.route("/committee/pack.pdf")
 @signed_in
+@checks(Action.VIEW_COMMITTEE)
 def pack():
     policy.authorize(current_user, Action.VIEW_COMMITTEE)
     try:
@@ -81,6 +84,8 @@ def pack():
 
 @bp.route("/risks/<ref>/comments", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_COMMENTS, target="risk")
+@checks(Action.COMMENT, target="risk", methods={"POST"})
 def comments(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, Action.READ_COMMENTS, risk)

@@ -11,7 +11,7 @@ from riskreg.policy import Action
 from riskreg.services import ServiceError, registers
 from riskreg.services import flag_queue as queue_service
 from riskreg.services import flags as flags_service
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm
 from riskreg.web.forms import ConfirmForm
 
@@ -54,6 +54,7 @@ def _queue_url(filters: queue_service.QueueFilters) -> str:
 
 @bp.route("/flags")
 @signed_in
+@checks(Action.VIEW_FLAGS)
 def index():
     policy.authorize(current_user, Action.VIEW_FLAGS)
     filters = _filters()
@@ -75,6 +76,7 @@ def index():
 
 @bp.route("/flags/acknowledge", methods=["POST"])
 @signed_in
+@checks(Action.MANAGE_FLAGS)
 def acknowledge_selected():
     """Bulk acknowledge: the first post asks for confirmation with the count, the second acknowledges."""
     policy.authorize(current_user, Action.MANAGE_FLAGS)
@@ -96,6 +98,7 @@ def acknowledge_selected():
 
 @bp.route("/flags/scan", methods=["POST"])
 @signed_in
+@checks(Action.MANAGE_FLAGS)
 def scan():
     policy.authorize(current_user, Action.MANAGE_FLAGS)
     if ConfirmForm().validate_on_submit():
@@ -126,6 +129,7 @@ def _flag_page(flag, decide_form=None, comment_form=None, status: int = 200):
 
 @bp.route("/flags/<int:flag_id>")
 @signed_in
+@checks(Action.READ_FLAG, target="flag")
 def show(flag_id: int):
     return _flag_page(_flag_for(flag_id, Action.READ_FLAG))
 
@@ -151,6 +155,7 @@ def _carry_out(flag, decision: str, reason: str) -> str:
 
 @bp.route("/flags/<int:flag_id>/decide", methods=["POST"])
 @signed_in
+@checks(Action.MANAGE_FLAGS, target="flag")
 def decide(flag_id: int):
     """The decision form posts twice: first to confirm what will happen, then (confirmed) to do it."""
     flag = _flag_for(flag_id, Action.MANAGE_FLAGS)
@@ -171,6 +176,7 @@ def decide(flag_id: int):
 
 @bp.route("/flags/<int:flag_id>/comments", methods=["POST"])
 @signed_in
+@checks(Action.REPLY_FLAG, target="flag")
 def comment(flag_id: int):
     flag = _flag_for(flag_id, Action.REPLY_FLAG)
     form = CommentForm()

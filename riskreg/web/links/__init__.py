@@ -8,7 +8,7 @@ from riskreg.enums import LinkKind
 from riskreg.policy import Action
 from riskreg.services import ServiceError, registers, risks, users
 from riskreg.services import links as links_service
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.links.forms import CascadeForm, EscalateForm, LinkedRiskForm, LinkForm, prefill_from
 
@@ -39,6 +39,7 @@ def _back_to(risk):
 
 @bp.route("/risks/<ref>/links/new", methods=["GET", "POST"])
 @signed_in
+@checks(Action.LINK_RISKS, target="risk")
 def new(ref: str):
     risk = _risk_to_link(ref)
     form = LinkForm()
@@ -58,6 +59,9 @@ def new(ref: str):
 
 @bp.route("/links/<int:link_id>/remove", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_RISK, target="link.from_risk")
+@checks(Action.READ_RISK, target="link.to_risk")
+@checks(Action.REMOVE_LINK, target="link")
 def remove(link_id: int):
     link = links_service.get_link(link_id)
     for end in (link.from_risk, link.to_risk):
@@ -82,6 +86,7 @@ def _corporate_register(risk):
 
 @bp.route("/risks/<ref>/escalate", methods=["GET", "POST"])
 @signed_in
+@checks(Action.LINK_RISKS, target="risk")
 def escalate(ref: str):
     risk = _risk_to_link(ref)
     corporate = _corporate_register(risk)
@@ -120,6 +125,8 @@ def _new_linked_risk(source, register, mode: str, create, done: str):
 
 @bp.route("/risks/<ref>/escalate/new", methods=["GET", "POST"])
 @signed_in
+@checks(Action.LINK_RISKS, target="risk")
+@checks(Action.ESCALATE, target="corporate_register")
 def escalate_new(ref: str):
     risk = _risk_to_link(ref)
     corporate = _corporate_register(risk)
@@ -133,6 +140,7 @@ def escalate_new(ref: str):
 
 @bp.route("/risks/<ref>/cascade", methods=["GET", "POST"])
 @signed_in
+@checks(Action.CASCADE, target="risk")
 def cascade(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, Action.CASCADE, risk)
@@ -148,6 +156,8 @@ def cascade(ref: str):
 
 @bp.route("/risks/<ref>/cascade/<code>", methods=["GET", "POST"])
 @signed_in
+@checks(Action.READ_RISK, target="risk")
+@checks(Action.CASCADE, target="register")
 def cascade_into(ref: str, code: str):
     risk = risks.get_by_ref(ref)
     register = registers.get_by_code(code)

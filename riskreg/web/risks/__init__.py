@@ -10,7 +10,7 @@ from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
 from riskreg.services import ServiceError, StaleEdit, audit, links, registers, risks, similarity, users
-from riskreg.web.access import signed_in
+from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
@@ -69,6 +69,7 @@ def _save_linked(form: RiskForm, register, risk=None):
 
 @bp.route("/risks/<ref>")
 @signed_in
+@checks(policy.Action.READ_RISK, target="risk")
 def show(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, policy.Action.READ_RISK, risk)
@@ -84,6 +85,7 @@ def show(ref: str):
 
 @bp.route("/registers/<code>/risks/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def new(code: str):
     register = registers.get_by_code(code)
     policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
@@ -103,6 +105,7 @@ def new(code: str):
 
 @bp.route("/risks/<ref>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit(ref: str):
     risk = _risk_for_edit(ref)
     form = EditRiskForm(data=risk_form_data(risk))
@@ -125,6 +128,7 @@ def edit(ref: str):
 
 @bp.route("/risks/<ref>/close", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def close(ref: str):
     risk = _risk_for_edit(ref)
     form = CloseRiskForm(data={"version": str(risk.version)})
@@ -142,6 +146,7 @@ def close(ref: str):
 
 @bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def review(ref: str):
     risk = _risk_for_edit(ref)
     form = ReviewForm(
@@ -162,6 +167,7 @@ def review(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def new_countermeasure(ref: str):
     risk = _risk_for_edit(ref)
     form = CountermeasureForm(data={"status": CountermeasureStatus.PLANNED.value})
@@ -179,6 +185,7 @@ def new_countermeasure(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
@@ -198,6 +205,7 @@ def edit_countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def retire_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
