@@ -217,11 +217,12 @@ def _duplicates_wanted() -> dict[str, _Wanted]:
 
 
 def _raise(key: str, wanted: _Wanted, staleness: int, actor: User | None, result: ScanResult) -> Flag:
+    """A flag from a scan (raised by nobody); ``actor``, who ran the scan if anyone, is in the audit event."""
     raised = wanted.raised
     flag = Flag(
         kind=raised.kind, risk_id=wanted.risk_id, other_risk_id=raised.other_risk_id, condition_key=key,
         score=raised.score, method=raised.method, staleness=staleness, status=FlagStatus.OPEN, note=raised.note,
-        raised_by=actor, raised_at=utcnow(),
+        raised_by=None, raised_at=utcnow(),
     )  # fmt: skip
     db.session.add(flag)
     db.session.flush()
@@ -338,6 +339,23 @@ _LIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 # Deciding on flags ----------------------------------------------------------------------------------------
 
 COMMENT_MAX_LENGTH = 4000
+
+
+def raise_flag(risk: Risk, kind: FlagKind, note: str, actor: User) -> Flag:
+    """A flag the HQ risk team raises by hand, for what it saw itself. It stands for no condition, so scans
+    leave it alone: it stays until someone decides on it. Possible duplicates come from scans (they need a pair)."""
+    note = note.strip()
+    if kind is FlagKind.POSSIBLE_DUPLICATE:
+        raise ServiceError("Possible duplicates are raised by scans: choose another kind of flag")
+    if not note:
+        raise ServiceError("Enter what the register's owners should look at")
+    if not risk.is_open:
+        raise ServiceError(f"{risk.ref} is closed: flags are raised on open risks")
+    flag = Flag(kind=kind, risk=risk, note=note, status=FlagStatus.OPEN, raised_by=actor, raised_at=utcnow())
+    db.session.add(flag)
+    db.session.flush()
+    audit.record(actor, "flag.raised", "flag", flag.id, {"kind": kind, "note": note}, risk_id=risk.id)
+    return flag
 
 
 def _move(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) -> None:

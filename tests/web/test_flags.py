@@ -182,3 +182,23 @@ def test_hq_can_run_a_scan_from_the_queue(client, org, sign_in):
     response = client.post("/flags/scan")
     assert response.status_code == 302
     assert "Scan finished: 1 flags raised, 0 cleared" in _text(client.get("/flags"))
+
+
+def test_hq_raises_a_flag_by_hand_and_scans_leave_it_alone(client, org, sign_in):
+    risk = _risk(org.ln.register, org.risk_ln)
+    sign_in(org.hq_risk)
+    assert "Raise a flag on this risk" in _text(client.get(f"/risks/{risk.ref}"))
+    missing = client.post(f"/risks/{risk.ref}/flags/new", data={"kind": "unclear_description", "note": ""})
+    assert missing.status_code == 400 and "Enter what the register's owners should look at" in _text(missing)
+    assert client.post(f"/risks/{risk.ref}/flags/new", data={"kind": "possible_duplicate", "note": "x"}).status_code == 400
+    response = client.post(f"/risks/{risk.ref}/flags/new",
+                           data={"kind": "unclear_description", "note": "The event does not say what might happen"})
+    assert response.status_code == 302
+    flag = db.session.scalar(sa.select(Flag))
+    assert (flag.raised_by, flag.condition_key, flag.kind) == (org.hq_risk, None, FlagKind.UNCLEAR_DESCRIPTION)
+    flags.scan_all()  # the rules find the description clear, but a flag raised by hand is HQ's to decide
+    assert flag.status is FlagStatus.OPEN
+    client.post("/sign-out")
+    sign_in(org.risk_ln)
+    assert client.get(f"/risks/{risk.ref}/flags/new").status_code == 403
+    assert "The event does not say what might happen" in _text(client.get("/"))

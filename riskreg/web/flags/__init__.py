@@ -8,12 +8,12 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
-from riskreg.services import ServiceError, registers
+from riskreg.services import ServiceError, registers, risks
 from riskreg.services import flag_queue as queue_service
 from riskreg.services import flags as flags_service
 from riskreg.web.access import checks, signed_in
-from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm
-from riskreg.web.forms import ConfirmForm
+from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm, RaiseFlagForm
+from riskreg.web.forms import ConfirmForm, refuse, render_form
 
 bp = Blueprint("flags", __name__)
 
@@ -189,3 +189,23 @@ def comment(flag_id: int):
         return _flag_page(flag, comment_form=form, status=400)
     flash("Comment added")
     return redirect(url_for("flags.show", flag_id=flag.id, _anchor="comments"))
+
+
+@bp.route("/risks/<ref>/flags/new", methods=["GET", "POST"])
+@signed_in
+@checks(Action.READ_RISK, target="risk")
+@checks(Action.MANAGE_FLAGS)
+def new(ref: str):
+    """The HQ risk team raises a flag by hand, for what it saw itself."""
+    risk = risks.get_by_ref(ref)
+    policy.authorize(current_user, Action.READ_RISK, risk)
+    policy.authorize(current_user, Action.MANAGE_FLAGS)
+    form = RaiseFlagForm()
+    if form.validate_on_submit():
+        try:
+            flag = flags_service.raise_flag(risk, FlagKind(form.kind.data), form.note.data, current_user)
+        except ServiceError as error:
+            return refuse("flags/new.html", form, str(error), 400, risk=risk)
+        flash(f"Flag raised on {risk.ref}. The register's owners will see it.")
+        return redirect(url_for("flags.show", flag_id=flag.id))
+    return render_form("flags/new.html", form, risk=risk)

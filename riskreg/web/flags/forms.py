@@ -3,6 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from riskreg.enums import FlagKind
 from riskreg.services.flags import COMMENT_MAX_LENGTH
 from riskreg.web.forms import required_paragraph, to_choices
 
@@ -75,3 +76,15 @@ class BulkAcknowledgeForm(FlaskForm):
     register = HiddenField()
     status = HiddenField()
     submit = SubmitField("Acknowledge selected flags", widget=GovSubmitInput())
+
+
+class RaiseFlagForm(FlaskForm):
+    kind = RadioField(
+        "What needs attention?", validators=[InputRequired("Select what needs attention")], widget=GovRadioInput(),
+        choices=to_choices([(kind.value, kind.label) for kind in FlagKind if kind is not FlagKind.POSSIBLE_DUPLICATE]),
+    )  # fmt: skip
+    note = required_paragraph(
+        "What should the register's owners look at?", "Enter what the register's owners should look at",
+        hint="They will see this on the risk's page and on their home page",
+    )  # fmt: skip
+    submit = SubmitField("Raise flag", widget=GovSubmitInput())
