@@ -190,7 +190,8 @@ def test_hq_raises_a_flag_by_hand_and_scans_leave_it_alone(client, org, sign_in)
     assert "Raise a flag on this risk" in _text(client.get(f"/risks/{risk.ref}"))
     missing = client.post(f"/risks/{risk.ref}/flags/new", data={"kind": "unclear_description", "note": ""})
     assert missing.status_code == 400 and "Enter what the register's owners should look at" in _text(missing)
-    assert client.post(f"/risks/{risk.ref}/flags/new", data={"kind": "possible_duplicate", "note": "x"}).status_code == 400
+    duplicate = {"kind": "possible_duplicate", "note": "Same as HQ-001"}
+    assert client.post(f"/risks/{risk.ref}/flags/new", data=duplicate).status_code == 400
     response = client.post(f"/risks/{risk.ref}/flags/new",
                            data={"kind": "unclear_description", "note": "The event does not say what might happen"})
     assert response.status_code == 302
