@@ -14,7 +14,7 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import ServiceError, StaleEdit, audit, similarity
+from riskreg.services import ServiceError, StaleEdit, audit, flags, similarity
 from riskreg.services.registers import rules, touch
 
 RISK_FIELDS = (
@@ -89,6 +89,7 @@ def create_risk(register: Register, values: dict[str, Any], actor: User) -> Risk
     db.session.flush()
     similarity.refresh_embedding(risk)
     audit.record(actor, "risk.created", "risk", risk.id, _snapshot(risk, RISK_FIELDS), risk_id=risk.id)
+    flags.scan_risk(risk)
     return risk
 
 
@@ -109,6 +110,7 @@ def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor
     db.session.flush()
     similarity.refresh_embedding(risk)
     audit.record(actor, "risk.updated", "risk", risk.id, changes, risk_id=risk.id)
+    flags.scan_risk(risk)
     return risk
 
 
@@ -126,6 +128,7 @@ def close_risk(risk: Risk, reason: str, expected_version: int, actor: User) -> R
     audit.record(
         actor, "risk.closed", "risk", risk.id, {"status": ["open", "closed"], "reason": reason}, risk_id=risk.id
     )
+    flags.scan_risk(risk)
     return risk
 
 
@@ -150,6 +153,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     changes = diff(before, _snapshot(risk, tuple(before)))
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)
+    flags.scan_risk(risk)
     return review
 
 

@@ -25,8 +25,9 @@ from werkzeug.routing import Rule
 
 from riskreg import create_app, policy
 from riskreg.clock import today
-from riskreg.enums import AssuranceLine, EvidenceKind
-from riskreg.models import Register, Risk
+from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
+from riskreg.extensions import db
+from riskreg.models import Flag, Register, Risk
 from riskreg.services import evidence, importing, links, tokens
 from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
@@ -77,6 +78,14 @@ def _editor(s: Scenario):
     return {"LN": s.org.risk_ln, "LS": s.org.risk_ls, "HQ": s.org.risk_hq}[s.register.unit.code]
 
 
+def _flag(s: Scenario):
+    """An HQ quality flag on the scenario's risk."""
+    flag = Flag(kind=FlagKind.REVIEW_OVERDUE, risk=s.risk, note="The review was due")
+    db.session.add(flag)
+    db.session.commit()
+    return flag
+
+
 def _import_upload(s: Scenario):
     """A spreadsheet waiting between the import wizard's steps, uploaded by the register's risk manager."""
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
@@ -93,6 +102,7 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "evidence": _evidence,
     "import_upload": _import_upload,
     "api_token": lambda s: tokens.create_token(_editor(s), "Sweep", today() + timedelta(days=30))[0],
+    "flag": _flag,
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -106,6 +116,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "token": lambda s: s.import_upload.token,
     "token_id": lambda s: s.api_token.id,
     "fmt": lambda s: "csv",
+    "flag_id": lambda s: s.flag.id,
     "filename": lambda s: "riskreg.css",  # the static files
 }
 
