@@ -55,12 +55,15 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
+    from riskreg.web.account import bp as account_bp
+    from riskreg.web.api import bp as api_bp
     from riskreg.web.assurance import bp as assurance_bp
     from riskreg.web.auth import bp as auth_bp
     from riskreg.web.certificates import bp as certificates_bp
     from riskreg.web.certificates.template_admin import bp as certificate_template_bp
     from riskreg.web.committee import bp as committee_bp
     from riskreg.web.exporting import bp as exporting_bp
+    from riskreg.web.flags import bp as flags_bp
     from riskreg.web.importing import bp as importing_bp
     from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
@@ -69,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (
         auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp, importing_bp, exporting_bp,
+        account_bp, api_bp, flags_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

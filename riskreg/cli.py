@@ -29,6 +29,8 @@ def register_commands(app) -> None:
     for command in (seed_demo, demo_sign_ins, create_user, audit, import_command, export_command):
         app.cli.add_command(command)
     app.cli.add_command(similar)
+    app.cli.add_command(flags_group)
+    app.cli.add_command(send_reminders)
     app.cli.add_command(certificates_cli)
 
 
@@ -149,3 +151,76 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
     click.echo(f"{'Score':<7}{'Ref':<{width}}{'Register':<42}Title")
     for row in rows:
         click.echo(f"{row['score']:<7.2f}{row['ref']:<{width}}{row['register'][:40]:<42}{row['title']}")
+
+
+@click.group("flags")
+def flags_group() -> None:
+    """HQ quality flags."""
+
+
+@flags_group.command("scan")
+@with_appcontext
+def flags_scan() -> None:
+    """Scan every register: raise new flags, clear those whose condition has gone, store register health."""
+    from riskreg.services import flags
+
+    result = flags.scan_all()
+    db.session.commit()
+    click.echo(f"Flags raised: {result.raised_count}; cleared: {result.cleared_count}.")
+    for kind in sorted(set(result.raised) | set(result.cleared), key=lambda kind: kind.label):
+        click.echo(f"  {kind.label}: {result.raised[kind]} raised, {result.cleared[kind]} cleared")
+
+
+@click.command("send-reminders")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and store nothing.")
+@with_appcontext
+def send_reminders(dry_run: bool) -> None:
+    """E-mail each owner a digest of reviews and actions due within 14 days or overdue (once a day at most)."""
+    import smtplib
+
+    from flask import current_app
+
+    from riskreg.clock import today
+    from riskreg.services import reminders
+
+    day = today()
+    due = reminders.pending(day, current_app.config.get("RISKREG_BASE_URL", ""))
+    if dry_run:
+        for reminder in due:
+            click.echo(f"Would send to {reminder.recipient.email}: {reminder.subject}\n{reminder.body}")
+        click.echo(f"Dry run: {len(due)} reminders would be sent; nothing was sent or stored.")
+        return
+    try:
+        settings = reminders.smtp_settings(current_app.config)
+        smtp = reminders.connect(settings) if due else None
+    except (ServiceError, OSError, smtplib.SMTPException) as error:
+        raise click.ClickException(f"Cannot send e-mail: {error}") from error
+    sent, failed = _deliver(due, day, smtp, settings) if smtp is not None else (0, 0)
+    click.echo(f"Reminders sent: {sent}" + (f"; failed (will be tried again): {failed}" if failed else "") + ".")
+
+
+def _deliver(due, day, smtp, settings) -> tuple[int, int]:
+    """Claim each reminder in the outbox (committed), send it, then mark it sent (committed): never twice."""
+    import smtplib
+
+    from riskreg.services import reminders
+
+    sent, failed = 0, 0
+    with smtp:
+        for reminder in due:
+            row = reminders.claim(reminder, day)
+            db.session.commit()
+            if row is None:
+                continue
+            try:
+                smtp.send_message(reminders.message(reminder, settings))
+            except smtplib.SMTPException as error:
+                reminders.release(row)
+                db.session.commit()
+                failed += 1
+                click.echo(f"Not sent to {reminder.recipient.email}: {error}", err=True)
+                continue
+            reminders.mark_sent(row)
+            db.session.commit()
+            sent += 1
+    return sent, failed

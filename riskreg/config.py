@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
+from riskreg.rules.flags import DEFAULT_FLAG_RULES
 from riskreg.rules.scoring import DEFAULT_RULES
 from riskreg.rules.similarity import DEFAULT_SIMILARITY
 
@@ -48,6 +49,18 @@ class BaseConfig:
     RISKREG_EVIDENCE_MAX_BYTES = int(os.environ.get("RISKREG_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
     # A control not tested for this many months shows as untested (DESIGN rule 4.5).
     RISKREG_TEST_WINDOW_MONTHS = 12
+    # The JSON API's request bodies are small: a risk with every text field full is under 100 KB.
+    RISKREG_API_MAX_BODY_BYTES = 256 * 1024
+    RISKREG_FLAGS = DEFAULT_FLAG_RULES
+    # E-mail reminders (riskreg send-reminders); see docs/operations.md.
+    RISKREG_SMTP_HOST = os.environ.get("RISKREG_SMTP_HOST", "")
+    RISKREG_SMTP_PORT = int(os.environ.get("RISKREG_SMTP_PORT", "25"))
+    RISKREG_SMTP_USER = os.environ.get("RISKREG_SMTP_USER", "")
+    RISKREG_SMTP_PASSWORD = os.environ.get("RISKREG_SMTP_PASSWORD", "")
+    RISKREG_SMTP_STARTTLS = os.environ.get("RISKREG_SMTP_STARTTLS", "").lower() in ("1", "true", "yes", "on")
+    RISKREG_MAIL_FROM = os.environ.get("RISKREG_MAIL_FROM", "riskreg@localhost")
+    # Where people open riskreg, for the links in e-mails (e.g. https://riskreg.example.org); none when empty.
+    RISKREG_BASE_URL = os.environ.get("RISKREG_BASE_URL", "")
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -252,6 +252,75 @@ class SimilarityStage(LabelledEnum):
         return {SimilarityStage.LEXICAL: "Near-verbatim wording", SimilarityStage.SEMANTIC: "Similar meaning"}[self]
 
 
+class FlagKind(LabelledEnum):
+    """What an HQ quality flag says about a risk (DESIGN capability 7)."""
+
+    POSSIBLE_DUPLICATE = "possible_duplicate"
+    REVIEW_OVERDUE = "review_overdue"
+    STAGNANT_SCORE = "stagnant_score"
+    NO_COUNTERMEASURES = "no_countermeasures"
+    UNCLEAR_DESCRIPTION = "unclear_description"
+    NOT_LINKED_UPWARDS = "not_linked_upwards"
+    CONTROL_UNTESTED = "control_untested"
+    ACTION_OVERDUE = "action_overdue"
+    LINK_DIVERGENCE = "link_divergence"
+
+    @property
+    def label(self) -> str:
+        return {
+            FlagKind.POSSIBLE_DUPLICATE: "Possible duplicate",
+            FlagKind.REVIEW_OVERDUE: "Review overdue",
+            FlagKind.STAGNANT_SCORE: "Score unchanged above appetite",
+            FlagKind.NO_COUNTERMEASURES: "No countermeasures",
+            FlagKind.UNCLEAR_DESCRIPTION: "Unclear description",
+            FlagKind.NOT_LINKED_UPWARDS: "Low influence, not linked upwards",
+            FlagKind.CONTROL_UNTESTED: "Control untested",
+            FlagKind.ACTION_OVERDUE: "Action overdue",
+            FlagKind.LINK_DIVERGENCE: "Link divergence",
+        }[self]
+
+
+class FlagStatus(LabelledEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+    @property
+    def is_live(self) -> bool:
+        """Still waiting for a decision: open or acknowledged."""
+        return self in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+
+
+class FlagResolution(LabelledEnum):
+    """How a flag was closed."""
+
+    LINKED = "linked"  # a duplicate pair linked as contributes_to
+    DUPLICATE_CLOSED = "duplicate_closed"  # marked as duplicates and one of the two closed
+    NOT_DUPLICATE = "not_duplicate"  # dismissed: the pair is remembered and never raised again
+    DISMISSED = "dismissed"  # not a problem, with a reason
+    FIXED = "fixed"  # resolved by the HQ risk team
+    CLEARED = "cleared"  # a scan found the condition no longer holds
+
+    @property
+    def label(self) -> str:
+        return {
+            FlagResolution.LINKED: "Linked as contributes to",
+            FlagResolution.DUPLICATE_CLOSED: "Marked as duplicate, one risk closed",
+            FlagResolution.NOT_DUPLICATE: "Not a duplicate",
+            FlagResolution.DISMISSED: "Dismissed",
+            FlagResolution.FIXED: "Resolved",
+            FlagResolution.CLEARED: "Cleared: the condition no longer holds",
+        }[self]
+
+
+class ReminderKind(LabelledEnum):
+    """What an e-mail reminder is about; at most one of each kind per person per day."""
+
+    DUE_DIGEST = "due_digest"  # reviews and actions due within 14 days or overdue
+    CERTIFICATES = "certificates"  # certificates awaiting the unit head's signature
+
+
 class CertificateStatus(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

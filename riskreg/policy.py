@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.exceptions import Forbidden, NotFound
 
 from riskreg.enums import AssuranceLine, Role
-from riskreg.models import Certificate, ControlTest, Evidence, Register, Risk, RiskLink, Unit, User
+from riskreg.models import Certificate, ControlTest, Evidence, Flag, Register, Risk, RiskLink, Unit, User
 
 # Roles that can read every register, including restricted risks, wherever they are held.
 READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
@@ -38,6 +38,10 @@ class Action(StrEnum):
     ADD_EVIDENCE = "add_evidence"  # target: a ControlTest
     DELETE_EVIDENCE = "delete_evidence"  # target: an Evidence item
     READ_EVIDENCE = "read_evidence"  # target: an Evidence item (download it)
+    VIEW_FLAGS = "view_flags"  # HQ's ranked queue of flags and the register health table
+    MANAGE_FLAGS = "manage_flags"  # raise, acknowledge, resolve and dismiss flags, run scans; target: a Flag or none
+    READ_FLAG = "read_flag"  # target: a Flag
+    REPLY_FLAG = "reply_flag"  # comment on a flag: HQ's feedback, the owners' replies; target: a Flag
     READ_CERTIFICATE = "read_certificate"  # target: a Certificate, or a Unit (its certificates)
     PREPARE_CERTIFICATE = "prepare_certificate"  # target: a Unit or a Certificate (draft, submit, withdraw, correct)
     SIGN_CERTIFICATE = "sign_certificate"  # target: a Certificate
@@ -82,9 +86,8 @@ def can(user: Any, action: Action, target: Any = None) -> bool:
         return _can_read_risk(user, target)
     if action is Action.ADMINISTER:
         return holds_anywhere(user, frozenset({Role.ADMIN}))
-    rule = LINK_RULES.get(action) or CERTIFICATE_RULES.get(action)
-    if rule:
-        return rule(user, target)
+    if action in LINK_RULES:
+        return LINK_RULES[action](user, target)
     if action in ASSURANCE_ACTIONS:
         return _can_assure(user, action, target)
     raise ValueError(f"no rule for {action}")
@@ -144,6 +147,8 @@ def authorize(user: Any, action: Action, target: Any = None) -> None:
     """Raise 404 when the user may not know the target exists, 403 when they may see it but not act."""
     if isinstance(target, Risk) and not can(user, Action.READ_RISK, target):
         raise NotFound()
+    if isinstance(target, Flag) and not _can_read_flag_risks(user, target):
+        raise NotFound()
     if not can(user, action, target):
         raise Forbidden()
 
@@ -185,6 +190,41 @@ def _can_assure(user: User, action: Action, target: Any) -> bool:
     return bool(evidence.control_tests) and all(_can_add_evidence(user, test) for test in evidence.control_tests)
 
 
+# HQ quality flags (DESIGN §5): the HQ risk team raises, resolves and dismisses them and runs scans; the
+# committee and internal audit read them; a flagged risk's owners (its owner and its register's editors)
+# see the flags on their risks and reply to HQ's feedback. Nobody else sees flags.
+FLAG_READERS = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR})
+
+
+def _flag_risks(flag: Flag) -> list[Risk]:
+    return [risk for risk in (flag.risk, flag.other_risk) if risk is not None]
+
+
+def _can_read_flag_risks(user: User, flag: Flag) -> bool:
+    return _is_member(user) and all(_can_read_risk(user, risk) for risk in _flag_risks(flag))
+
+
+def owns_flag(user: User, flag: Flag) -> bool:
+    """The flag is on a risk the user owns, or in a register they edit (either risk of a duplicate)."""
+    return any(risk.owner_id == user.id or _can_edit_register(user, risk.register) for risk in _flag_risks(flag))
+
+
+def _can_manage_flags(user: User, flag: Flag | None) -> bool:
+    return _is_hq_risk(user) and (flag is None or _can_read_flag_risks(user, flag))
+
+
+FLAG_RULES = {
+    Action.VIEW_FLAGS: lambda user, _target: holds_anywhere(user, FLAG_READERS),
+    Action.MANAGE_FLAGS: _can_manage_flags,
+    Action.READ_FLAG: lambda user, flag: _can_read_flag_risks(user, flag)
+    and (holds_anywhere(user, FLAG_READERS) or owns_flag(user, flag)),
+    Action.REPLY_FLAG: lambda user, flag: _can_read_flag_risks(user, flag)
+    and (_is_hq_risk(user) or owns_flag(user, flag)),
+}
+# can() answers these through the same table as the link rules (keeps can() itself short).
+LINK_RULES.update(FLAG_RULES)
+
+
 # Certificates of assurance (DESIGN capability 6, §5). Anyone who may read the unit's register may read its
 # certificates. Risk managers and unit heads prepare them; only a unit head holding the role AT the unit itself
 # (not above it) signs; internal audit validates or challenges.
@@ -206,3 +246,4 @@ CERTIFICATE_RULES = {
     Action.VALIDATE_CERTIFICATE: lambda user, _certificate: holds_anywhere(user, frozenset({Role.AUDITOR})),
     Action.VIEW_CERTIFICATE_ROLLUP: lambda user, _target: holds_anywhere(user, READ_EVERYTHING),
 }
+LINK_RULES.update(CERTIFICATE_RULES)

@@ -11,16 +11,20 @@ from riskreg.models.certificate import (
     TemplateSection,
     assertion_countermeasure,
 )
+from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
+from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
+from riskreg.models.token import ApiToken
 
 __all__ = [
-    "AuditEvent", "Comment", "ControlTest", "Countermeasure", "Evidence", "EvidenceBlob", "ImportUpload",
-    "Register", "Review", "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit",
-    "User", "control_test_evidence",
+    "ApiToken", "AuditEvent", "Comment", "ControlTest", "Countermeasure", "DismissedPair", "Evidence",
+    "EvidenceBlob", "Flag", "FlagComment", "ImportUpload", "Register", "RegisterHealth", "ReminderOutbox", "Review",
+    "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit", "User",
+    "control_test_evidence",
 ]  # fmt: skip
 __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
 __all__ += ["TemplateSection", "assertion_countermeasure"]

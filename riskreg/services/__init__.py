@@ -2,7 +2,15 @@
 
 
 class ServiceError(Exception):
-    """A request that cannot be carried out; the message is safe to show to the user."""
+    """A request that cannot be carried out; the message is safe to show to the user.
+
+    ``field`` names the input at fault when there is one, so the API can report
+    the message against that field.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class StaleEdit(ServiceError):

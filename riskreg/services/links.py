@@ -350,3 +350,29 @@ def divergence_counts_by_register() -> dict[int, int]:
             counts[child_register] += found
             counts[parent_register] += found
     return dict(counts)
+
+
+# Saving a risk linked to another ------------------------------------------------------
+
+
+def save_linked(
+    register: Register, values: dict[str, Any], target: Risk, kind: LinkKind, actor: User,
+    risk: Risk | None = None, expected_version: int | None = None,
+) -> Risk:  # fmt: skip
+    """Save a new risk in ``register`` (or the edit of ``risk``) and link it to ``target``, all or nothing: the
+    "Link to this risk instead" of the similar risks shown before saving. The link rules are asked before
+    anything is written, so a refused link saves nothing."""
+    if risk is None:
+        unit = register.unit
+        new_end = link_rules.LinkEnd(0, "This risk", register.id, unit.path, unit.name)
+        refusal = link_rules.link_refusal(kind, new_end, _end(target))
+    else:
+        refusal = link_refusal(risk, target, kind)
+    if refusal:
+        raise ServiceError(refusal)
+    saved = risks.create_risk(register, values, actor) if risk is None else (
+        risks.update_risk(risk, values, expected_version, actor)
+    )  # fmt: skip
+    rationale = f"Linked when {saved.ref} was saved, instead of keeping it as a separate risk like {target.ref}"
+    add_link(saved, target, kind, rationale, actor)
+    return saved

@@ -197,3 +197,17 @@ def owners_in(register: Register) -> list[User]:
 
 def touch(register: Register, when: datetime) -> None:
     register.updated_at = when
+
+
+def page_of_registers(page: int, page_size: int) -> Page:
+    """Registers by unit code (unique, so pages are stable), with their units and parent units loaded."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Register))
+    items = db.session.scalars(
+        sa.select(Register)
+        .join(Register.unit)
+        .options(joinedload(Register.unit).joinedload(Unit.parent))
+        .order_by(Unit.code)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return Page(list(items), total or 0, page, page_size)

@@ -14,7 +14,7 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import ServiceError, StaleEdit, audit, similarity
+from riskreg.services import ServiceError, StaleEdit, audit, flags, similarity
 from riskreg.services.registers import rules, touch
 
 RISK_FIELDS = (
@@ -55,7 +55,7 @@ def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 def _check_ratings(values: dict[str, Any]) -> None:
     for name in RATING_FIELDS:
         if name in values and not scoring.is_valid_rating(values[name]):
-            raise ServiceError(f"{name.replace('_', ' ')} must be from 1 to 5")
+            raise ServiceError(f"{name.replace('_', ' ')} must be from 1 to 5", field=name)
 
 
 def _check_version(risk: Risk, expected_version: int | None) -> None:
@@ -89,6 +89,7 @@ def create_risk(register: Register, values: dict[str, Any], actor: User) -> Risk
     db.session.flush()
     similarity.refresh_embedding(risk)
     audit.record(actor, "risk.created", "risk", risk.id, _snapshot(risk, RISK_FIELDS), risk_id=risk.id)
+    flags.scan_risk(risk)
     return risk
 
 
@@ -109,6 +110,7 @@ def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor
     db.session.flush()
     similarity.refresh_embedding(risk)
     audit.record(actor, "risk.updated", "risk", risk.id, changes, risk_id=risk.id)
+    flags.scan_risk(risk)
     return risk
 
 
@@ -126,6 +128,7 @@ def close_risk(risk: Risk, reason: str, expected_version: int, actor: User) -> R
     audit.record(
         actor, "risk.closed", "risk", risk.id, {"status": ["open", "closed"], "reason": reason}, risk_id=risk.id
     )
+    flags.scan_risk(risk)
     return risk
 
 
@@ -137,7 +140,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
         raise ServiceError("A closed risk cannot be reviewed")
     reviewed_on = values["reviewed_on"]
     if reviewed_on > today():
-        raise ServiceError("The review date must be today or in the past")
+        raise ServiceError("The review date must be today or in the past", field="reviewed_on")
     review = Review(risk=risk, reviewer=actor, **values)
     before = _snapshot(risk, ("residual_l", "residual_i", "next_review_on", "last_reviewed_on"))
     risk.residual_l, risk.residual_i = values["residual_l"], values["residual_i"]
@@ -150,6 +153,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     changes = diff(before, _snapshot(risk, tuple(before)))
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)
+    flags.scan_risk(risk)
     return review
 
 
@@ -171,7 +175,8 @@ def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any]
     new_status = values.get("status", countermeasure.status)
     if not countermeasure_rules.can_transition(countermeasure.status, new_status):
         raise ServiceError(
-            f"A countermeasure that is {countermeasure.status.label.lower()} cannot become {new_status.label.lower()}"
+            f"A countermeasure that is {countermeasure.status.label.lower()} cannot become {new_status.label.lower()}",
+            field="status",
         )
     if new_status is CountermeasureStatus.IN_PLACE and not (
         values.get("implemented_on") or countermeasure.implemented_on

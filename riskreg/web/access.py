@@ -9,13 +9,18 @@ and about which object. The access-control sweep (tests/web/test_access_sweep.py
 reads these declarations, derives every role's expected answer from
 riskreg.policy and compares it with what the route really answers; a signed-in
 route without a declaration fails it. See docs/security.md, "Adding a route".
+
+``token_required`` routes (the JSON API) need a personal access token and never
+look at the session cookie.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from flask import g
 from flask_login import login_required
+from werkzeug.exceptions import Unauthorized
 
 from riskreg.policy import Action
 
@@ -68,3 +73,16 @@ def checks(
         return view
 
     return declare
+
+
+def token_required(view: Callable) -> Callable:
+    """The API's rule: ``g.api_token`` is set only by the API's bearer-token check, never from a cookie."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("api_token") is None:
+            raise Unauthorized()
+        return view(*args, **kwargs)
+
+    setattr(wrapped, ACCESS_ATTRIBUTE, "token")
+    return wrapped

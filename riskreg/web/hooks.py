@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from riskreg import policy
@@ -82,7 +83,12 @@ ERROR_PAGES = {
 }
 
 
-def _error_page(status: int, heading: str | None = None, body: str | None = None):
+def _error_page(status: int, heading: str | None = None, body: str | None = None, error=None):
+    if request.path.startswith("/api/"):
+        # The API answers in JSON even for URLs and methods it does not have, which no blueprint handler sees.
+        from riskreg.web.api.errors import error_response, http_error_response
+
+        return http_error_response(error) if isinstance(error, HTTPException) else error_response(status)
     default_heading, default_body = ERROR_PAGES.get(status, ERROR_PAGES[500])
     db.session.rollback()
     return render_template("errors/error.html", heading=heading or default_heading, body=body or default_body), status
@@ -90,7 +96,7 @@ def _error_page(status: int, heading: str | None = None, body: str | None = None
 
 def _register_error_pages(app: Flask) -> None:
     for status in ERROR_PAGES:
-        app.register_error_handler(status, lambda error, status=status: _error_page(status))
+        app.register_error_handler(status, lambda error, status=status: _error_page(status, error=error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

@@ -13,6 +13,7 @@ what to add.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,9 +25,10 @@ from werkzeug.routing import Rule
 
 from riskreg import create_app, policy
 from riskreg.clock import today
-from riskreg.enums import AssuranceLine, EvidenceKind
-from riskreg.models import Register, Risk
-from riskreg.services import certificate_templates, evidence, importing, links
+from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
+from riskreg.extensions import db
+from riskreg.models import Flag, Register, Risk
+from riskreg.services import certificate_templates, evidence, importing, links, tokens
 from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
 from tests.certificates.support import signed_stub
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
@@ -77,6 +79,14 @@ def _editor(s: Scenario):
     return {"LN": s.org.risk_ln, "LS": s.org.risk_ls, "HQ": s.org.risk_hq}[s.register.unit.code]
 
 
+def _flag(s: Scenario):
+    """An HQ quality flag on the scenario's risk."""
+    flag = Flag(kind=FlagKind.REVIEW_OVERDUE, risk=s.risk, note="The review was due")
+    db.session.add(flag)
+    db.session.commit()
+    return flag
+
+
 def _import_upload(s: Scenario):
     """A spreadsheet waiting between the import wizard's steps, uploaded by the register's risk manager."""
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
@@ -92,6 +102,8 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
                                                  line=AssuranceLine.THIRD),  # fmt: skip
     "evidence": _evidence,
     "import_upload": _import_upload,
+    "api_token": lambda s: tokens.create_token(_editor(s), "Sweep", today() + timedelta(days=30))[0],
+    "flag": _flag,
     "certificate": lambda s: signed_stub(s.register.unit),
     "template_section": lambda s: certificate_templates.default_template().sections[0],
     "template_assertion": lambda s: s.template_section.assertions[0],
@@ -106,7 +118,9 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "test_id": lambda s: s.control_test.id,
     "evidence_id": lambda s: s.evidence.id,
     "token": lambda s: s.import_upload.token,
+    "token_id": lambda s: s.api_token.id,
     "fmt": lambda s: "csv",
+    "flag_id": lambda s: s.flag.id,
     "filename": lambda s: "riskreg.css",  # the static files
     "certificate_id": lambda s: s.certificate.id,
     "assertion_id": lambda s: s.certificate.assertions[0].id,
@@ -118,6 +132,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
 # 404 to anyone else, so its tokens cannot be probed): who that user is.
 OWNED_BY: dict[str, Callable[[Scenario], Any]] = {
     "token": lambda s: s.import_upload.user_id,
+    "token_id": lambda s: s.api_token.user_id,
 }
 
 # Scenarios where a route does not apply at all, by endpoint: everyone signed in must be refused (403 or 404).
@@ -160,10 +175,11 @@ def uncovered(app: Flask) -> list[str]:
     problems = []
     for rule in app.url_map.iter_rules():
         access, declared = _access(app, rule)
-        if access not in ("public", "signed_in"):
-            problems.append(f"{rule.rule}: no @public or @signed_in")
-        elif access == "signed_in" and not declared:
-            problems.append(f"{rule.rule}: signed in, but no @checks(...) declaring its policy check")
+        if access not in ("public", "signed_in", "token"):
+            problems.append(f"{rule.rule}: no @public, @signed_in or @token_required")
+        elif access in ("signed_in", "token") and not declared:
+            kind = "signed in" if access == "signed_in" else "token required"
+            problems.append(f"{rule.rule}: {kind}, but no @checks(...) declaring its policy check")
         problems += [f"{rule.rule}: target {check.target!r} is not a scenario object (add it to OBJECTS)"
                      for check in declared or () if check.target and check.target.split(".")[0] not in known]
         problems += [f"{rule.rule}: URL argument <{arg}> is not in URL_ARGUMENTS"
@@ -202,8 +218,9 @@ def outcome(response) -> str:
         return SIGN_IN
     if status in (403, 404):
         return str(status)
-    # 400 and 422 are a form sent empty and refused by its validation, 409 a stale edit: past the policy check.
-    return ALLOWED if 200 <= status < 400 or status in (400, 409, 422) else f"unexpected {status}"
+    # 400 and 422 are a form or body sent empty and refused by its validation, 409 a stale edit, 428 an API
+    # update without If-Match, 415 an API write without a JSON body: all past the policy check.
+    return ALLOWED if 200 <= status < 400 or status in (400, 409, 415, 422, 428) else f"unexpected {status}"
 
 
 def _client(app: Flask, user):
@@ -219,7 +236,16 @@ class _Sessions:
     request (POST /sign-out) has ended the user's sessions."""
 
     def __init__(self, app: Flask) -> None:
-        self.app, self.cookies = app, {}
+        self.app, self.cookies, self.secrets = app, {}, {}
+
+    def api_client(self, user):
+        """A client with no cookie that sends the user's personal access token (the JSON API's only sign-in)."""
+        client = self.app.test_client()
+        if user is not None:
+            if user.id not in self.secrets:
+                self.secrets[user.id] = tokens.create_token(user, "Access sweep", today() + timedelta(days=30))[1]
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {self.secrets[user.id]}"
+        return client
 
     def client(self, user):
         if user is None:
@@ -268,7 +294,9 @@ def sweep(app: Flask, probes: list[Probe]) -> list[str]:
     """Make each request; describe every answer that differs from the policy's."""
     mismatches, sessions = [], _Sessions(app)
     for probe in probes:
-        got = outcome(sessions.client(probe.user).open(probe.url, method=probe.method))
+        api = _access(app, app.url_map._rules_by_endpoint[probe.endpoint][0])[0] == "token"
+        client = sessions.api_client(probe.user) if api else sessions.client(probe.user)
+        got = outcome(client.open(probe.url, method=probe.method))
         if got != probe.want and not (probe.want == REFUSED and got in ("403", "404")):
             mismatches.append(
                 f"{probe.role}: {probe.method} {probe.url} ({probe.scenario.name}): "

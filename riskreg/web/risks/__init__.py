@@ -1,6 +1,6 @@
 """A risk's page, and creating and changing risks, countermeasures and reviews."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -9,7 +9,7 @@ from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
-from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, similarity, users
+from riskreg.services import ServiceError, StaleEdit, audit, links, registers, risks, similarity, users
 from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.risks.forms import (
@@ -46,6 +46,27 @@ def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
     )  # fmt: skip
 
 
+def _save_linked(form: RiskForm, register, risk=None):
+    """"Link to this risk instead": save the risk and link it to the chosen one in one go. A refused link
+    saves nothing and shows why, with the similar risks again (offering "related" for the refused one)."""
+    ref, kind = form.link_choice
+    target = links.find_risk(ref)
+    if target is None or not policy.can(current_user, policy.Action.READ_RISK, target):
+        abort(404)
+    version = form.expected_version if risk is not None else None
+    try:
+        saved = links.save_linked(register, form.values(), target, kind, current_user, risk=risk,
+                                  expected_version=version)  # fmt: skip
+    except (StaleEdit, StaleDataError):
+        return refuse("risks/form.html", form, str(StaleEdit()) + STALE_HINT, 409, register=register, risk=risk)
+    except ServiceError as error:
+        similar = _similar_before_saving(form, register, risk)
+        return refuse("risks/form.html", form, str(error), 400, register=register, risk=risk, similar=similar,
+                      refused=target.ref)  # fmt: skip
+    flash(f"Risk {saved.ref} saved and linked to {target.ref}")
+    return redirect(url_for("risks.show", ref=saved.ref, _anchor="links"))
+
+
 @bp.route("/risks/<ref>")
 @signed_in
 @checks(policy.Action.READ_RISK, target="risk")
@@ -71,6 +92,8 @@ def new(code: str):
     form = RiskForm()
     form.set_owners(users.owner_candidates(register.unit))
     if form.validate_on_submit():
+        if form.link_choice:
+            return _save_linked(form, register)
         similar = _similar_before_saving(form, register)
         if similar:
             return render_form("risks/form.html", form, register=register, risk=None, similar=similar)
@@ -88,6 +111,8 @@ def edit(ref: str):
     form = EditRiskForm(data=risk_form_data(risk))
     form.set_owners(users.owner_candidates(risk.register.unit))
     if form.validate_on_submit():
+        if form.link_choice:
+            return _save_linked(form, risk.register, risk)
         similar = _similar_before_saving(form, risk.register, risk)
         if similar:
             return render_form("risks/form.html", form, register=risk.register, risk=risk, similar=similar)

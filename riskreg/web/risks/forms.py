@@ -7,10 +7,18 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from riskreg.enums import Category, CountermeasureKind, CountermeasureStatus, Influence, Objective, ReviewOutcome
+from riskreg.enums import (
+    Category,
+    CountermeasureKind,
+    CountermeasureStatus,
+    Influence,
+    LinkKind,
+    Objective,
+    ReviewOutcome,
+)
 from riskreg.web.forms import (
     ChoiceOf,
     VersionedForm,
@@ -49,6 +57,16 @@ class RiskForm(FlaskForm):
     submit = SubmitField("Save risk", widget=GovSubmitInput())
     # Offered with the similar risks in other registers shown before saving (templates/risks/_similar.html).
     save_anyway = SubmitField("Save anyway", widget=GovSubmitInput())
+    # Set by the "Link to this risk instead" buttons there: "<ref>:<link kind>".
+    link_to = HiddenField()
+
+    @property
+    def link_choice(self) -> tuple[str, LinkKind] | None:
+        """The risk to link to and how, from a "Link to this risk instead" button; None when none was pressed."""
+        ref, _, kind = (self.link_to.data or "").partition(":")
+        if not ref or kind not in (LinkKind.CONTRIBUTES_TO.value, LinkKind.RELATED.value):
+            return None
+        return ref, LinkKind(kind)
 
     def set_owners(self, owners) -> None:
         self.owner_id.choices = to_choices([("", "Choose")] + [(str(user.id), user.name) for user in owners])

@@ -1,0 +1,474 @@
+"""HQ quality flags: scanning risks for them, deciding on them, and register health (DESIGN capability 7).
+
+A scan compares the flags the risks' facts call for (riskreg.rules.flags) with the flags that stand for a
+condition (``Flag.condition_key``), then:
+
+- raises a flag for each condition nobody has a flag for yet, so running a scan twice raises nothing new;
+- leaves alone the flags still called for (it only refreshes their staleness for ranking);
+- clears the open and acknowledged flags whose condition no longer holds (resolved, resolution "cleared",
+  by nobody), and forgets decided flags whose condition ended, so the flag can be raised afresh if the
+  condition comes back. A dismissed duplicate pair is remembered in its own table and never raised again.
+
+``scan_all`` covers every risk, including possible duplicates, and stores each register's health for the day.
+``scan_risk`` covers one risk's own flags, on save; it leaves duplicates to ``scan_all``, because whoever
+saves a risk has just been shown the similar risks in other registers (riskreg.web.risks).
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.orm import joinedload
+
+from riskreg.clock import today as clock_today
+from riskreg.clock import utcnow
+from riskreg.enums import FlagKind, FlagResolution, FlagStatus, LinkKind, RiskStatus
+from riskreg.extensions import db
+from riskreg.models import (
+    ControlTest,
+    Countermeasure,
+    DismissedPair,
+    Flag,
+    FlagComment,
+    Register,
+    RegisterHealth,
+    Review,
+    Risk,
+    RiskLink,
+    User,
+)
+from riskreg.rules import flags as flag_rules
+from riskreg.rules import links as link_rules
+from riskreg.rules.flags import DEFAULT_FLAG_RULES, FlagRules, Raised, RiskFacts
+from riskreg.services import ServiceError, audit, risks, similarity
+from riskreg.services import links as links_service
+from riskreg.services.control_tests import window_months
+from riskreg.services.registers import rules as scoring_rules
+
+CONTRIBUTES = LinkKind.CONTRIBUTES_TO
+# Staleness counts unchanged reviews among the latest few; the stagnant-score rule needs at most as many.
+REVIEWS_CONSIDERED = 6
+
+
+def rules() -> FlagRules:
+    return current_app.config.get("RISKREG_FLAGS", DEFAULT_FLAG_RULES) if has_app_context() else DEFAULT_FLAG_RULES
+
+
+@dataclass
+class ScanResult:
+    raised: Counter = field(default_factory=Counter)
+    cleared: Counter = field(default_factory=Counter)
+
+    @property
+    def raised_count(self) -> int:
+        return sum(self.raised.values())
+
+    @property
+    def cleared_count(self) -> int:
+        return sum(self.cleared.values())
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    risk_id: int
+    raised: Raised
+
+
+# Facts ----------------------------------------------------------------------------------------------------
+
+
+def _recent_scores(scope, count: int) -> dict[int, list[int]]:
+    position = sa.func.row_number().over(
+        partition_by=Review.risk_id, order_by=(Review.reviewed_on.desc(), Review.id.desc())
+    )
+    ranked = (
+        sa.select(Review.risk_id, (Review.residual_l * Review.residual_i).label("score"), position.label("n"))
+        .where(Review.risk_id.in_(scope))
+        .subquery()
+    )
+    scores: dict[int, list[int]] = defaultdict(list)
+    query = sa.select(ranked.c.risk_id, ranked.c.score).where(ranked.c.n <= count)
+    for risk_id, score in db.session.execute(query.order_by(ranked.c.risk_id, ranked.c.n)):
+        scores[risk_id].append(score)
+    return scores
+
+
+def _countermeasures(scope, today: date) -> dict[int, list[flag_rules.CountermeasureFacts]]:
+    last_test = (
+        sa.select(ControlTest.countermeasure_id, sa.func.max(ControlTest.tested_on).label("tested_on"))
+        .where(ControlTest.tested_on <= today)
+        .group_by(ControlTest.countermeasure_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Countermeasure.risk_id, Countermeasure.title, Countermeasure.status, Countermeasure.due_on,
+                  last_test.c.tested_on, Countermeasure.implemented_on)  # fmt: skip
+        .outerjoin(last_test, last_test.c.countermeasure_id == Countermeasure.id)
+        .where(Countermeasure.risk_id.in_(scope))
+        .order_by(Countermeasure.id)
+    )
+    found: dict[int, list[flag_rules.CountermeasureFacts]] = defaultdict(list)
+    for risk_id, *facts in db.session.execute(query):
+        found[risk_id].append(flag_rules.CountermeasureFacts(*facts))
+    return found
+
+
+def _contributing(scope) -> set[int]:
+    query = sa.select(RiskLink.from_risk_id).where(RiskLink.kind == CONTRIBUTES, RiskLink.from_risk_id.in_(scope))
+    return set(db.session.scalars(query))
+
+
+def _divergences(risk_ids: Sequence[int] | None) -> dict[int, list[str]]:
+    """Divergence messages per risk: for some risks, or (None) for every contributes_to link in one query."""
+    if risk_ids is not None:
+        found = links_service.divergences_for(risk_ids)
+        return {risk_id: [alert.message for alert in alerts] for risk_id, alerts in found.items()}
+    links = db.session.scalars(
+        sa.select(RiskLink)
+        .where(RiskLink.kind == CONTRIBUTES)
+        .options(joinedload(RiskLink.from_risk), joinedload(RiskLink.to_risk))
+        .order_by(RiskLink.id)
+    )
+    messages: dict[int, list[str]] = defaultdict(list)
+    for link in links:
+        for alert in link_rules.divergences(link.from_risk, link.to_risk, scoring_rules()):
+            messages[alert.contributor_id].append(alert.message)
+            messages[alert.parent_id].append(alert.message)
+    return messages
+
+
+def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, RiskFacts]:
+    """Each risk's facts in a fixed number of queries. ``scope`` (what the queries filter on) is a list of the
+    risks' ids, or for a whole scan (``whole``) a select of every open risk's id: no list of thousands of ids."""
+    settings = rules()
+    scores = _recent_scores(scope, max(settings.stagnant_reviews, REVIEWS_CONSIDERED))
+    countermeasures = _countermeasures(scope, today)
+    upwards = _contributing(scope)
+    divergences = _divergences(None if whole else [risk.id for risk in risks])
+    return {
+        risk.id: RiskFacts(
+            id=risk.id, is_open=risk.is_open, created_on=risk.created_at.date(), category=risk.category,
+            residual_score=risk.residual_score, influence=risk.influence, cause=risk.cause,
+            consequence=risk.consequence, has_register_above=risk.register.unit.parent_id is not None,
+            next_review_on=risk.next_review_on, review_scores=scores.get(risk.id, []),
+            countermeasures=countermeasures.get(risk.id, []), contributes_upwards=risk.id in upwards,
+            divergences=divergences.get(risk.id, []), owner_inactive=risk.owner is None or not risk.owner.is_active,
+        )  # fmt: skip
+        for risk in risks
+    }
+
+
+def _wanted_per_risk(facts: dict[int, RiskFacts], today: date) -> tuple[dict[str, _Wanted], dict[int, int]]:
+    settings, scoring, months = rules(), scoring_rules(), window_months()
+    wanted: dict[str, _Wanted] = {}
+    staleness: dict[int, int] = {}
+    for risk_id, risk_facts in facts.items():
+        staleness[risk_id] = flag_rules.staleness_of(risk_facts, today, settings, scoring, months)
+        for raised in flag_rules.raised_flags(risk_facts, today, settings, scoring, months):
+            wanted[flag_rules.condition_key(raised.kind, risk_id)] = _Wanted(risk_id, raised)
+    return wanted, staleness
+
+
+# Possible duplicates --------------------------------------------------------------------------------------
+
+
+def linked_pairs() -> set[frozenset[int]]:
+    """Every pair of risks linked in any way, either direction."""
+    return {frozenset(pair) for pair in db.session.execute(sa.select(RiskLink.from_risk_id, RiskLink.to_risk_id))}
+
+
+def dismissed_pairs() -> set[frozenset[int]]:
+    rows = db.session.execute(sa.select(DismissedPair.low_risk_id, DismissedPair.high_risk_id))
+    return {frozenset(pair) for pair in rows}
+
+
+def _duplicates_wanted() -> dict[str, _Wanted]:
+    """Possible duplicates between a register and those above it (rules().include_siblings: and beside it),
+    leaving out pairs already linked and pairs dismissed; each risk's best few only."""
+    settings = rules()
+    excluded = linked_pairs() | dismissed_pairs()
+    per_risk: dict[int, list[_Wanted]] = defaultdict(list)
+    for candidate in similarity.duplicate_candidates(settings.duplicate_threshold):
+        first, second = candidate.risk, candidate.other
+        pair = flag_rules.duplicate_pair(
+            (first.id, first.register.unit.path), (second.id, second.register.unit.path), settings.include_siblings
+        )
+        if pair is None or frozenset(pair) in excluded:
+            continue
+        lower, higher = (first, second) if pair[0] == first.id else (second, first)
+        note = (
+            f"{lower.ref} ({lower.register.unit.name}) may be the same risk as {higher.ref} "
+            f"({higher.register.unit.name}): {candidate.stage.label.lower()}, score {candidate.score:.2f}"
+        )
+        raised = Raised(FlagKind.POSSIBLE_DUPLICATE, note, higher.id, round(candidate.score, 4), candidate.stage.value)
+        per_risk[lower.id].append(_Wanted(lower.id, raised))
+    wanted: dict[str, _Wanted] = {}
+    for lower_id, found in per_risk.items():
+        best = sorted(found, key=lambda w: (-(w.raised.score or 0), w.raised.other_risk_id))
+        for item in best[: settings.duplicates_per_risk]:
+            wanted[flag_rules.condition_key(FlagKind.POSSIBLE_DUPLICATE, lower_id, item.raised.other_risk_id)] = item
+    return wanted
+
+
+# Reconciling ------------------------------------------------------------------------------------------------
+
+
+def _raise(key: str, wanted: _Wanted, staleness: int, actor: User | None, result: ScanResult) -> Flag:
+    """A flag from a scan (raised by nobody); ``actor``, who ran the scan if anyone, is in the audit event."""
+    raised = wanted.raised
+    flag = Flag(
+        kind=raised.kind, risk_id=wanted.risk_id, other_risk_id=raised.other_risk_id, condition_key=key,
+        score=raised.score, method=raised.method, staleness=staleness, status=FlagStatus.OPEN, note=raised.note,
+        raised_by=None, raised_at=utcnow(),
+    )  # fmt: skip
+    db.session.add(flag)
+    db.session.flush()
+    changes = {"kind": raised.kind, "note": raised.note, "other_risk_id": raised.other_risk_id, "score": raised.score}
+    audit.record(actor, "flag.raised", "flag", flag.id, changes, risk_id=wanted.risk_id)
+    result.raised[raised.kind] += 1
+    return flag
+
+
+def _clear(flag: Flag, result: ScanResult) -> None:
+    """The condition no longer holds: an undecided flag is resolved as cleared; a decided one lets go of it."""
+    flag.condition_key = None
+    if not flag.is_live:
+        return
+    flag.status, flag.resolution, flag.resolved_at, flag.resolved_by = (
+        FlagStatus.RESOLVED, FlagResolution.CLEARED, utcnow(), None,
+    )  # fmt: skip
+    db.session.flush()
+    audit.record(None, "flag.cleared", "flag", flag.id, {"kind": flag.kind, "status": ["open", "resolved"]},
+                 risk_id=flag.risk_id)  # fmt: skip
+    result.cleared[flag.kind] += 1
+
+
+def _reconcile(
+    existing: Iterable[Flag], wanted: dict[str, _Wanted], staleness: dict[int, int], actor: User | None
+) -> ScanResult:
+    result = ScanResult()
+    standing = {flag.condition_key: flag for flag in existing}
+    for key, flag in standing.items():
+        if key not in wanted:
+            _clear(flag, result)
+            continue
+        flag.staleness = staleness.get(flag.risk_id, flag.staleness)
+        if flag.is_live and (flag.note, flag.score) != (wanted[key].raised.note, wanted[key].raised.score):
+            flag.note, flag.score = wanted[key].raised.note, wanted[key].raised.score
+    db.session.flush()
+    # In the order of the risks' ids (numbers, not the keys' text), so flags are raised in the same order
+    # whatever ids the risks have: the demo is the same in every database.
+    def order(key: str) -> tuple:
+        item = wanted[key]
+        return item.risk_id, item.raised.other_risk_id or 0, item.raised.kind.value
+
+    for key in sorted(set(wanted) - set(standing), key=order):
+        _raise(key, wanted[key], staleness.get(wanted[key].risk_id, 0), actor, result)
+    return result
+
+
+def _open_risks() -> list[Risk]:
+    return list(
+        db.session.scalars(
+            sa.select(Risk)
+            .where(Risk.status == RiskStatus.OPEN)
+            .options(joinedload(Risk.register).joinedload(Register.unit), joinedload(Risk.owner))
+            .order_by(Risk.id)
+        )
+    )
+
+
+def scan_all(actor: User | None = None, today: date | None = None) -> ScanResult:
+    """Scan every open risk, possible duplicates included, and store each register's health for the day."""
+    today = today or clock_today()
+    risks = _open_risks()
+    scope = sa.select(Risk.id).where(Risk.status == RiskStatus.OPEN)
+    wanted, staleness = _wanted_per_risk(_facts(risks, scope, today, whole=True), today)
+    wanted.update(_duplicates_wanted())
+    existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None)))
+    result = _reconcile(existing, wanted, staleness, actor)
+    _store_health(risks, staleness, today)
+    audit.record(actor, "flags.scanned", "flag", None, {"raised": result.raised_count, "cleared": result.cleared_count})
+    return result
+
+
+def scan_risk(risk: Risk, actor: User | None = None, today: date | None = None) -> ScanResult:
+    """One risk's own flags, when it is saved. A closed risk's flags are all cleared, duplicates included."""
+    today = today or clock_today()
+    wanted, staleness = _wanted_per_risk(_facts([risk], [risk.id], today, whole=False), today)
+    touching = Flag.risk_id == risk.id
+    if not risk.is_open:
+        touching = sa.or_(touching, Flag.other_risk_id == risk.id)
+    else:
+        touching = sa.and_(touching, Flag.kind != FlagKind.POSSIBLE_DUPLICATE)
+    existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None), touching))
+    return _reconcile(existing, wanted, staleness, actor)
+
+
+# Register health ------------------------------------------------------------------------------------------
+
+
+def _store_health(risks: Sequence[Risk], staleness: dict[int, int], today: date) -> None:
+    flagged = set(db.session.scalars(sa.select(Flag.risk_id).where(Flag.status.in_(_LIVE)).distinct()))
+    figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for risk in risks:
+        row = figures[risk.register_id]
+        row[0] += 1
+        row[1] += risk.id in flagged
+        row[2] += bool(risk.next_review_on and risk.next_review_on < today)
+        row[3] += staleness.get(risk.id, 0)
+    stored = {row.register_id: row for row in db.session.scalars(
+        sa.select(RegisterHealth).where(RegisterHealth.taken_on == today))}  # fmt: skip
+    for register_id in db.session.scalars(sa.select(Register.id)):
+        health = flag_rules.HealthFigures(*figures.get(register_id, [0, 0, 0, 0]))
+        row = stored.get(register_id) or RegisterHealth(register_id=register_id, taken_on=today)
+        row.score, row.mean_staleness = flag_rules.health_score(health), round(health.mean_staleness, 1)
+        row.open_risks, row.flagged_risks, row.overdue_reviews = (
+            health.open_risks, health.flagged_risks, health.overdue_reviews,
+        )  # fmt: skip
+        db.session.add(row)
+    db.session.flush()
+
+
+_LIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+
+
+# Deciding on flags ----------------------------------------------------------------------------------------
+
+COMMENT_MAX_LENGTH = 4000
+
+
+def raise_flag(risk: Risk, kind: FlagKind, note: str, actor: User) -> Flag:
+    """A flag the HQ risk team raises by hand, for what it saw itself. It stands for no condition, so scans
+    leave it alone: it stays until someone decides on it. Possible duplicates come from scans (they need a pair)."""
+    note = note.strip()
+    if kind is FlagKind.POSSIBLE_DUPLICATE:
+        raise ServiceError("Possible duplicates are raised by scans: choose another kind of flag")
+    if not note:
+        raise ServiceError("Enter what the register's owners should look at")
+    if not risk.is_open:
+        raise ServiceError(f"{risk.ref} is closed: flags are raised on open risks")
+    flag = Flag(kind=kind, risk=risk, note=note, status=FlagStatus.OPEN, raised_by=actor, raised_at=utcnow())
+    db.session.add(flag)
+    db.session.flush()
+    audit.record(actor, "flag.raised", "flag", flag.id, {"kind": kind, "note": note}, risk_id=risk.id)
+    return flag
+
+
+def _move(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) -> None:
+    """Every status change of a flag: checked against the lifecycle, audited against the flag's risk."""
+    refusal = flag_rules.transition_refusal(flag.status, new)
+    if refusal:
+        raise ServiceError(refusal)
+    before = flag.status
+    flag.status = new
+    now = utcnow()
+    if new is FlagStatus.ACKNOWLEDGED:
+        flag.acknowledged_by, flag.acknowledged_at = actor, now
+    else:
+        flag.resolved_by, flag.resolved_at = actor, now
+    db.session.flush()
+    audit.record(actor, action, "flag", flag.id, {"kind": flag.kind, "status": [before, new], **changes},
+                 risk_id=flag.risk_id)  # fmt: skip
+
+
+def acknowledge(flag: Flag, actor: User) -> Flag:
+    """HQ has seen the flag and is dealing with it (with the register's owners)."""
+    _move(flag, FlagStatus.ACKNOWLEDGED, actor, "flag.acknowledged")
+    return flag
+
+
+def bulk_acknowledge(flag_ids: Iterable[int], actor: User) -> int:
+    """Acknowledge every open flag among ``flag_ids``; others are left as they are. Returns how many."""
+    ids = sorted({int(flag_id) for flag_id in flag_ids})
+    if not ids:
+        raise ServiceError("Select the flags to acknowledge")
+    chosen = db.session.scalars(
+        sa.select(Flag).where(Flag.id.in_(ids), Flag.status == FlagStatus.OPEN).order_by(Flag.id)
+    ).all()
+    for flag in chosen:
+        acknowledge(flag, actor)
+    return len(chosen)
+
+
+def resolve(flag: Flag, actor: User, reason: str = "") -> Flag:
+    """HQ considers the matter dealt with. While the condition lasts the flag keeps standing for it."""
+    flag.resolution, flag.reason = FlagResolution.FIXED, reason.strip() or None
+    _move(flag, FlagStatus.RESOLVED, actor, "flag.resolved", reason=flag.reason)
+    return flag
+
+
+def dismiss(flag: Flag, actor: User, reason: str) -> Flag:
+    """Not a problem, for a stated reason. A dismissed duplicate pair is remembered and never raised again."""
+    refusal = flag_rules.dismissal_refusal(reason)
+    if refusal:
+        raise ServiceError(refusal)
+    flag.reason = reason.strip()
+    flag.resolution = FlagResolution.NOT_DUPLICATE if flag.is_duplicate else FlagResolution.DISMISSED
+    _move(flag, FlagStatus.DISMISSED, actor, "flag.dismissed", reason=flag.reason)
+    if flag.is_duplicate and flag.other_risk_id is not None:
+        low, high = sorted((flag.risk_id, flag.other_risk_id))
+        if frozenset((low, high)) not in dismissed_pairs():
+            db.session.add(DismissedPair(
+                low_risk_id=low, high_risk_id=high, reason=flag.reason, dismissed_by_id=actor.id, flag_id=flag.id
+            ))  # fmt: skip
+            db.session.flush()
+    return flag
+
+
+def _pair(flag: Flag) -> tuple[Risk, Risk]:
+    if not flag.is_duplicate or flag.other_risk is None:
+        raise ServiceError("Only a possible duplicate is resolved by linking or closing one of its risks")
+    return flag.risk, flag.other_risk
+
+
+def _check_resolvable(flag: Flag) -> None:
+    refusal = flag_rules.transition_refusal(flag.status, FlagStatus.RESOLVED)
+    if refusal:
+        raise ServiceError(refusal)
+
+
+def resolve_by_link(flag: Flag, actor: User, rationale: str) -> RiskLink:
+    """The lower-level risk contributes to the higher-level one: both are kept, and linked."""
+    lower, higher = _pair(flag)
+    _check_resolvable(flag)
+    link = links_service.add_link(lower, higher, CONTRIBUTES, rationale, actor)
+    flag.resolution, flag.reason, flag.condition_key = FlagResolution.LINKED, rationale.strip(), None
+    _move(flag, FlagStatus.RESOLVED, actor, "flag.resolved", resolution=flag.resolution, link=link.id)
+    for risk in (lower, higher):  # the link may end "not linked upwards" and start a divergence
+        scan_risk(risk, actor)
+    return link
+
+
+def resolve_as_duplicate(flag: Flag, close: Risk, reason: str, actor: User) -> Risk:
+    """The two risks are one: they are linked as duplicates and ``close`` (one of them) is closed."""
+    lower, higher = _pair(flag)
+    if close.id not in (lower.id, higher.id):
+        raise ServiceError(f"Choose {lower.ref} or {higher.ref} to close")
+    if not reason.strip():
+        raise ServiceError("Enter why the risk is being closed")
+    _check_resolvable(flag)
+    kept = higher if close.id == lower.id else lower
+    links_service.add_link(lower, higher, LinkKind.DUPLICATES, reason, actor)
+    flag.resolution, flag.reason, flag.condition_key = FlagResolution.DUPLICATE_CLOSED, reason.strip(), None
+    _move(flag, FlagStatus.RESOLVED, actor, "flag.resolved", resolution=flag.resolution, closed=close.ref)
+    risks.close_risk(close, f"Duplicate of {kept.ref}: {reason.strip()}", close.version, actor)
+    return close
+
+
+def add_comment(flag: Flag, body: str, actor: User) -> FlagComment:
+    """Feedback from the HQ risk team, or a reply from the register's owners."""
+    body = body.strip()
+    if not body:
+        raise ServiceError("Enter a comment")
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ServiceError(f"Comment must be {COMMENT_MAX_LENGTH} characters or fewer")
+    comment = FlagComment(flag=flag, author=actor, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(actor, "flag.commented", "flag_comment", comment.id, {"flag_id": flag.id, "body": body},
+                 risk_id=flag.risk_id)  # fmt: skip
+    return comment

@@ -1,0 +1,96 @@
+"""API routes: a risk, and changing it, its countermeasures and its reviews."""
+
+from flask import url_for
+from flask_login import current_user
+
+from riskreg import policy
+from riskreg.clock import today
+from riskreg.enums import CountermeasureStatus
+from riskreg.models import Risk
+from riskreg.services import risks
+from riskreg.web.access import checks, token_required
+from riskreg.web.api import bp, responses, serializers
+from riskreg.web.api.errors import service_refusals
+from riskreg.web.api.registers import check_owner
+from riskreg.web.api.validation import if_match_version, json_body, to_values
+
+
+def _risk(ref: str, action: policy.Action = policy.Action.READ_RISK) -> Risk:
+    risk = risks.get_by_ref(ref)
+    # 404 for a restricted risk the user may not see, 403 for one they may see but not change.
+    policy.authorize(current_user, action, risk)
+    return risk
+
+
+def _risk_response(risk: Risk, status: int = 200):
+    return responses.data(serializers.risk_detail_json(risk), status, {"ETag": responses.etag(risk.version)})
+
+
+@bp.get("/risks/<ref>")
+@token_required
+@checks(policy.Action.READ_RISK, target="risk")
+def get_risk(ref: str):
+    return _risk_response(_risk(ref))
+
+
+@bp.patch("/risks/<ref>")
+@token_required
+@checks(policy.Action.EDIT_REGISTER, target="risk")
+def update_risk(ref: str):
+    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+    version = if_match_version(risk.version)
+    values = to_values(json_body())
+    check_owner(risk.register, values)
+    with service_refusals():
+        risks.update_risk(risk, values, version, current_user)
+    return _risk_response(risk)
+
+
+@bp.post("/risks/<ref>/reviews")
+@token_required
+@checks(policy.Action.EDIT_REGISTER, target="risk")
+def create_review(ref: str):
+    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+    version = if_match_version(risk.version)
+    values = to_values(json_body())
+    values.setdefault("reviewed_on", today())
+    with service_refusals():
+        review = risks.record_review(risk, values, version, current_user)
+    return responses.data(serializers.review_json(review, risk), 201, {"ETag": responses.etag(risk.version)})
+
+
+@bp.post("/risks/<ref>/countermeasures")
+@token_required
+@checks(policy.Action.EDIT_REGISTER, target="risk")
+def create_countermeasure(ref: str):
+    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+    values = to_values(json_body())
+    check_owner(risk.register, values)
+    values.setdefault("description", "")
+    values.setdefault("status", CountermeasureStatus.PLANNED)
+    with service_refusals():
+        countermeasure = risks.add_countermeasure(risk, values, current_user)
+    location = url_for("api.get_countermeasure", ref=risk.ref, countermeasure_id=countermeasure.id)
+    return responses.data(serializers.countermeasure_json(countermeasure, risk), 201, {"Location": location})
+
+
+@bp.get("/risks/<ref>/countermeasures/<int:countermeasure_id>")
+@token_required
+@checks(policy.Action.READ_RISK, target="risk")
+def get_countermeasure(ref: str, countermeasure_id: int):
+    risk = _risk(ref)
+    countermeasure = risks.get_countermeasure(risk, countermeasure_id)
+    return responses.data(serializers.countermeasure_json(countermeasure, risk))
+
+
+@bp.patch("/risks/<ref>/countermeasures/<int:countermeasure_id>")
+@token_required
+@checks(policy.Action.EDIT_REGISTER, target="risk")
+def update_countermeasure(ref: str, countermeasure_id: int):
+    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+    countermeasure = risks.get_countermeasure(risk, countermeasure_id)
+    values = to_values(json_body())
+    check_owner(risk.register, values)
+    with service_refusals():
+        risks.update_countermeasure(countermeasure, values, current_user)
+    return responses.data(serializers.countermeasure_json(countermeasure, risk))
