@@ -2,11 +2,9 @@
 
 Computed from the unit's register at the moment of signing and stored with the
 certificate; drafts show the same list live ("would be disclosed if signed
-now"). Each kind of disclosure is one *source*: a function from the unit's open
-risks and their assurance map to a group of items. HQ quality flags do not
-exist yet: when they do, the flags feature adds its source with
-``add_source("hq_flags", ..., after="overdue_reviews")`` and every certificate
-signed from then on discloses them.
+now"). Each kind of disclosure is one *source* in SOURCES: a function from the
+unit's open risks and their assurance map to a group of items, so disclosing
+something more is one function and one line.
 
 Restricted risks are disclosed by reference only, because certificates are read
 by everyone in the organisation.
@@ -21,11 +19,12 @@ import sqlalchemy as sa
 
 from riskreg.enums import CountermeasureStatus, EvidenceStrength
 from riskreg.extensions import db
-from riskreg.models import Countermeasure, Risk, Unit
+from riskreg.models import Countermeasure, Flag, Risk, Unit
 from riskreg.rules import scoring
 from riskreg.rules.evidence import long_date
 from riskreg.services import assurance_map
 from riskreg.services.assurance_map import AssuranceMap, MapRow
+from riskreg.services.flag_queue import LIVE as LIVE_FLAGS
 from riskreg.services.registers import rules
 
 WITHHELD = "Restricted risk (details withheld)"
@@ -86,6 +85,22 @@ def untested_controls(context: DisclosureContext) -> list[Item]:
     return _control_items([row for row in context.map.rows if row.assessment.strength is EvidenceStrength.WEAK])
 
 
+def open_flags(context: DisclosureContext) -> list[Item]:
+    """HQ quality flags still waiting for a decision (open or acknowledged) on any of the unit's open risks."""
+    risks = {risk.id: risk for risk in context.risks}
+    flags = db.session.scalars(
+        sa.select(Flag)
+        .where(Flag.status.in_(LIVE_FLAGS), sa.or_(Flag.risk_id.in_(risks), Flag.other_risk_id.in_(risks)))
+        .order_by(Flag.risk_id, Flag.id)
+    ).all()
+    found = []
+    for flag in flags:
+        risk = risks.get(flag.risk_id) or risks[flag.other_risk_id]
+        text = WITHHELD if risk.restricted else f"{risk.title}: {flag.kind.label.lower()} ({flag.status.label.lower()})"
+        found.append({"ref": risk.ref, "text": text})
+    return found
+
+
 def overdue_actions(context: DisclosureContext) -> list[Item]:
     risks = {risk.id: risk for risk in context.risks}
     overdue = db.session.scalars(
@@ -116,18 +131,13 @@ class SourceInfo:
 SOURCES: list[SourceInfo] = [
     SourceInfo("above_appetite", "Open risks above appetite", "No open risk is above appetite", above_appetite),
     SourceInfo("overdue_reviews", "Risks with overdue reviews", "No review is overdue", overdue_reviews),
+    SourceInfo("open_flags", "Open HQ quality flags", "No HQ quality flag is open", open_flags),
     SourceInfo("ineffective_controls", "Controls found ineffective", "No control in place was found ineffective",
                ineffective_controls),
     SourceInfo("untested_controls", "Controls not tested in the last 12 months",
                "Every control in place was tested in the last 12 months", untested_controls),
     SourceInfo("overdue_actions", "Overdue actions", "No planned action is past its due date", overdue_actions),
 ]  # fmt: skip
-
-
-def add_source(kind: str, title: str, none: str, source: Source, after: str | None = None) -> None:
-    """Disclose something more on every certificate signed from now on (after the source ``after``)."""
-    position = len(SOURCES) if after is None else [info.kind for info in SOURCES].index(after) + 1
-    SOURCES.insert(position, SourceInfo(kind, title, none, source))
 
 
 def compute(unit: Unit, today: date) -> dict[str, Any]:

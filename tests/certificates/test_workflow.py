@@ -6,11 +6,20 @@ import pytest
 import sqlalchemy as sa
 
 from riskreg.clock import today
-from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, Role, ValidationOutcome
+from riskreg.enums import (
+    CertificateStatus,
+    Declaration,
+    EvidenceStrength,
+    FlagKind,
+    FlagStatus,
+    ReminderKind,
+    Role,
+    ValidationOutcome,
+)
 from riskreg.extensions import db
-from riskreg.models import AuditEvent, Certificate, Evidence
+from riskreg.models import AuditEvent, Certificate, Evidence, Flag
 from riskreg.models.certificate import FrozenCertificate
-from riskreg.services import NotAllowed, ServiceError, StaleEdit, certificate_templates
+from riskreg.services import NotAllowed, ServiceError, StaleEdit, certificate_templates, reminders
 from riskreg.services import certificate_workflow as workflow
 from riskreg.services import certificates as queries
 from riskreg.services.certificate_defaults import DEFAULT_SECTIONS
@@ -257,12 +266,16 @@ def test_disclosures_are_computed_at_signing_and_kept_as_they_were(org):
     control(org, "weak", title="Diary of time limits")
     overdue = control(org, "planned", title="New custody tracker")
     overdue.due_on = today() - timedelta(days=10)
+    db.session.add_all([Flag(kind=FlagKind.STAGNANT_SCORE, risk=above, note="Unchanged for four reviews"),
+                        Flag(kind=FlagKind.REVIEW_OVERDUE, risk=above, note="Done", status=FlagStatus.RESOLVED)])
     db.session.flush()
     certificate = _submitted(org)
     workflow.sign(certificate, org.head_ln, PASSWORD)
     groups = {group["kind"]: group["items"] for group in certificate.disclosures["groups"]}
-    assert list(groups) == ["above_appetite", "overdue_reviews", "ineffective_controls", "untested_controls",
-                            "overdue_actions"]  # fmt: skip
+    assert list(groups) == ["above_appetite", "overdue_reviews", "open_flags", "ineffective_controls",
+                            "untested_controls", "overdue_actions"]  # fmt: skip
+    assert groups["open_flags"] == [{"ref": above.ref, "text": "Custody cases released: score unchanged above "
+                                                              "appetite (open)"}]  # only the live flag
     above_texts = " ".join(item["text"] for item in groups["above_appetite"])
     assert "Custody cases released: residual score 20 (very high), tolerance 9" in above_texts
     assert "Restricted risk (details withheld)" in above_texts and "Secret source" not in certificate.snapshot
@@ -334,3 +347,20 @@ def test_a_correction_is_a_new_version_that_supersedes_the_signed_one_when_signe
 def test_only_a_signed_certificate_can_be_corrected(org):
     with pytest.raises(ServiceError, match="Only a signed certificate"):
         workflow.start_correction(draft(org), org.risk_ln)
+
+
+# Reminders -------------------------------------------------------------------------------------------------------
+
+
+def test_the_units_own_head_is_reminded_of_a_certificate_waiting_for_signature(org):
+    draft(org, org.ls, org.risk_ls)  # a draft: nothing to sign yet
+    certificate = _submitted(org)
+    user_with_role(Role.UNIT_HEAD, org.hq, name="Chief Executive")  # above LN, but cannot sign its certificate
+    found = reminders.certificates_awaiting_signature(today(), "https://riskreg.example.org")
+    assert [(r.recipient.id, r.kind) for r in found] == [(org.head_ln.id, ReminderKind.CERTIFICATES)]
+    assert f"London North, {PERIOD.label} (version 1) https://riskreg.example.org/certificates/{certificate.id}" in (
+        found[0].body)  # fmt: skip
+    assert found[0].subject == "riskreg: 1 certificate of assurance to sign"
+    assert ReminderKind.CERTIFICATES in {r.kind for r in reminders.pending(today())}
+    workflow.sign(certificate, org.head_ln, PASSWORD)
+    assert reminders.certificates_awaiting_signature(today()) == []
