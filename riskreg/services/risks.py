@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
 from riskreg.clock import today, utcnow
@@ -63,6 +64,17 @@ def _check_version(risk: Risk, expected_version: int | None) -> None:
         raise StaleEdit()
 
 
+def _flush_risk_change() -> None:
+    """Flush a change to a risk. On PostgreSQL two requests can both pass _check_version; the second to write
+    then updates no row. That is a stale edit too, and the session is rolled back so that the refusal page
+    can read the risk as it is now (a failed flush leaves the session unusable until then)."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise StaleEdit() from error
+
+
 def _allocate_ref(register: Register) -> str:
     number = db.session.execute(
         sa.update(Register)
@@ -105,7 +117,7 @@ def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor
         _schedule(risk, risk.last_reviewed_on or risk.created_at.date())
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
-    db.session.flush()
+    _flush_risk_change()
     audit.record(actor, "risk.updated", "risk", risk.id, changes, risk_id=risk.id)
     return risk
 
@@ -120,7 +132,7 @@ def close_risk(risk: Risk, reason: str, expected_version: int, actor: User) -> R
     risk.closed_reason = reason.strip()
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
-    db.session.flush()
+    _flush_risk_change()
     audit.record(
         actor, "risk.closed", "risk", risk.id, {"status": ["open", "closed"], "reason": reason}, risk_id=risk.id
     )
@@ -144,7 +156,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
     db.session.add(review)
-    db.session.flush()
+    _flush_risk_change()
     changes = diff(before, _snapshot(risk, tuple(before)))
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)
