@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from riskreg.clock import utcnow
 from riskreg.extensions import db
@@ -87,7 +87,7 @@ def history_for_risk(risk_id: int, limit: int = 100) -> list[AuditEvent]:
         db.session.scalars(
             sa.select(AuditEvent)
             .where(AuditEvent.risk_id == risk_id)
-            .options(selectinload(AuditEvent.actor))
+            .options(selectinload(AuditEvent.actor).options(lazyload(User.roles)))
             .order_by(AuditEvent.id.desc())
             .limit(limit)
         )

@@ -16,7 +16,7 @@ from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
 from riskreg.services import ServiceError, StaleEdit, audit
-from riskreg.services.registers import rules, touch
+from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
     "title", "cause", "event", "consequence", "category", "objective", "owner_id", "influence",
@@ -32,9 +32,9 @@ def get_by_ref(ref: str) -> Risk:
         .where(Risk.ref == ref.upper())
         .options(
             joinedload(Risk.register).joinedload(Register.unit),
-            joinedload(Risk.owner),
-            selectinload(Risk.countermeasures).joinedload(Countermeasure.owner),
-            selectinload(Risk.reviews).joinedload(Review.reviewer),
+            joinedload(Risk.owner).options(NAMES_ONLY),
+            selectinload(Risk.countermeasures).joinedload(Countermeasure.owner).options(NAMES_ONLY),
+            selectinload(Risk.reviews).joinedload(Review.reviewer).options(NAMES_ONLY),
         )
     )
     if risk is None:
