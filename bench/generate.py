@@ -87,6 +87,10 @@ def generate(connection: sa.Connection, scale: Scale, today: date | None = None,
     if connection.dialect.name == "postgresql":
         # Like riskreg.services.audit.record: nobody else appends to the chain while we do.
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    else:
+        # The unique index on the audit hashes is written in random order: without a large page cache SQLite
+        # spends most of a bulk load re-reading its own pages.
+        connection.exec_driver_sql("PRAGMA cache_size = -524288")
     audit_event = db.metadata.tables["audit_event"]
     prev_hash = (
         connection.execute(sa.select(audit_event.c.hash).order_by(audit_event.c.id.desc()).limit(1)).scalar() or GENESIS
