@@ -68,8 +68,9 @@ def _chain_rows(batch_size: int) -> Iterator[tuple]:
     )
     last_id = 0
     while True:
-        # Keyset pages keep memory flat however long the trail grows.
-        rows = db.session.execute(
+        # Keyset pages keep memory flat however long the trail grows. Plain rows through the session's
+        # connection: the ORM's row handling cost a tenth of the check's time and adds nothing to columns.
+        rows = db.session.connection().execute(
             sa.select(*columns).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch_size)
         ).all()
         if not rows:
