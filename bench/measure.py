@@ -2,7 +2,7 @@
 
 import random
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit
 from riskreg.rules.audit_chain import ChainCheck
 from riskreg.services import audit, users
+from tests.conftest import count_queries  # the test suite's own counter, so both count alike
 
 BENCH_EMAIL = "bench.runner@bench.example.org"
 REGISTER_SAMPLE = 20
@@ -90,37 +91,41 @@ def optional_pages(app: Flask) -> tuple[dict[str, list[str]], list[str]]:
     return pages, notes
 
 
-@contextmanager
-def counting_queries(app: Flask):
-    statements: list[str] = []
+@dataclass
+class PageCost:
+    queries: tuple[int, int]  # fewest and most SQL statements over the sampled URLs
+    cpu_ms: float  # this process's CPU time per request: the app's own cost, little changed by other load
 
-    def before_execute(_connection, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before_execute)
+    def text(self) -> str:
+        low, high = self.queries
+        return f"{low if low == high else f'{low}–{high}'} queries, {self.cpu_ms:.1f} ms CPU"
 
 
-def query_counts(app: Flask, email: str, pages: dict[str, list[str]]) -> dict[str, int]:
-    """SQL statements for one request of each page, signed in, through the Flask test client (after one warm-up)."""
+def page_costs(app: Flask, email: str, pages: dict[str, list[str]], samples: int = 5, repeat: int = 30):
+    """SQL statements per request (over up to ``samples`` URLs of each page) and app CPU time per request,
+    signed in, through the Flask test client, after a warm-up."""
     client = app.test_client()
     token = CSRF_FIELD.search(client.get("/sign-in").data)
     response = client.post("/sign-in", data={"csrf_token": token.group(1).decode(), "email": email,
                                              "password": BENCH_PASSWORD})  # fmt: skip
     if response.status_code != 302:
         raise RuntimeError(f"in-process sign-in answered {response.status_code}")
-    counts = {}
+    costs = {}
     for label, paths in pages.items():
-        client.get(paths[0])
-        with counting_queries(app) as statements:
-            status = client.get(paths[0]).status_code
-        counts[label] = len(statements) if status == 200 else -status
-    return counts
+        counts = []
+        for path in paths[:samples]:
+            client.get(path)
+            with ExitStack() as stack:
+                # count_queries finds the engine in an app context; the request must then push its own.
+                with app.app_context():
+                    statements = stack.enter_context(count_queries())
+                status = client.get(path).status_code
+            counts.append(len(statements) if status == 200 else -status)
+        began = time.process_time()
+        for number in range(repeat):
+            client.get(paths[number % len(paths)])
+        costs[label] = PageCost((min(counts), max(counts)), 1000 * (time.process_time() - began) / repeat)
+    return costs
 
 
 def verify_rate(app: Flask) -> tuple[ChainCheck, float]:

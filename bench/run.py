@@ -20,13 +20,13 @@ import sqlalchemy as sa
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import report  # noqa: E402
+from bench import profile, report  # noqa: E402
 from bench.app import BENCH_INSTANCE, bench_app, is_postgres  # noqa: E402
 from bench.client import Browser  # noqa: E402
 from bench.context import SCALES  # noqa: E402
 from bench.generate import default_database_url, generate_database  # noqa: E402
 from bench.load import run_load  # noqa: E402
-from bench.measure import ensure_bench_user, optional_pages, pick_targets, query_counts, verify_rate  # noqa: E402
+from bench.measure import ensure_bench_user, optional_pages, page_costs, pick_targets, verify_rate  # noqa: E402
 from bench.organisation import BENCH_PASSWORD  # noqa: E402
 from bench.report import Row, Run  # noqa: E402
 from bench.server import Gunicorn  # noqa: E402
@@ -69,7 +69,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace, run: Run) -> None:
         self.args = args
         self.run = run
-        self.query_counts: dict[tuple[str, str], dict[str, int]] = {}
+        self.query_counts: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
 
     def row(self, kind: str, scale: str, measure: str, result: str, target: str = "", met: bool | None = None):
         self.run.rows.append(Row(NAMES[kind], scale, measure, result, target, met))
@@ -91,16 +91,17 @@ class Bench:
         pages = {"Registers index": ["/registers"], "Register page": targets.registers, "Risk page": targets.risks,
                  **extra}  # fmt: skip
         self.run.notes += [note for note in notes if note not in self.run.notes]
-        counts = query_counts(app, email, pages)
-        self.query_counts[(kind, scale)] = counts
-        self.row(kind, scale, "SQL queries per page", ", ".join(f"{page} {n}" for page, n in counts.items()))
+        costs = page_costs(app, email, pages)
+        self.query_counts[(kind, scale)] = {page: cost.queries for page, cost in costs.items()}
+        self.row(kind, scale, "SQL queries and app CPU per request (in-process, one client)",
+                 "; ".join(f"{page}: {cost.text()}" for page, cost in costs.items()))  # fmt: skip
         log = BENCH_INSTANCE / f"gunicorn-{kind}-{scale.lower()}.log"
         with Gunicorn(url, log, self.args.workers, self.args.threads) as server:
             browsers = [Browser(server.port) for _ in range(self.args.clients)]
             for browser in browsers:
                 browser.sign_in(email, BENCH_PASSWORD)
             for page, paths in pages.items():
-                self.load(kind, scale, page, paths, browsers)
+                self.load(kind, scale, page, paths, browsers, server)
             self.writes(kind, scale, app, server, browsers, targets)
             for browser in browsers:
                 browser.close()
@@ -118,9 +119,15 @@ class Bench:
         with app.app_context():
             db.engine.dispose()
 
-    def load(self, kind: str, scale: str, page: str, paths: list[str], browsers: list[Browser]) -> None:
+    def load(self, kind, scale, page: str, paths: list[str], browsers: list[Browser], server: Gunicorn) -> None:
         run_load(browsers, paths, self.args.warmup)
-        result = run_load(browsers, paths, self.args.requests)
+        if self.args.profile:
+            raw = BENCH_INSTANCE / f"profile-{kind}-{scale.lower()}-{page.lower().replace(' ', '-')}.txt"
+            with profile.sampled(server.process.pid, raw):
+                result = run_load(browsers, paths, self.args.requests)
+            print(f"Profile of {page} ({raw}):\n{profile.summary(raw)}", flush=True)
+        else:
+            result = run_load(browsers, paths, self.args.requests)
         target, met = "", None
         if page in PAGE_TARGET and scale == "M" and kind == "postgresql":
             p95, per_second = PAGE_TARGET[page]
@@ -152,8 +159,15 @@ class Bench:
             small, large = self.query_counts.get((kind, "S")), self.query_counts.get((kind, "M"))
             if small and large:
                 same = all(small[page] == large.get(page) for page in small)
-                detail = ", ".join(f"{page} {small[page]} → {large.get(page)}" for page in small)
+                detail = ", ".join(f"{page} {_span(small[page])} → {_span(large.get(page))}" for page in small)
                 self.row(kind, "S → M", "SQL queries per page as the data grows 40×", detail, "the same", same)
+
+
+def _span(queries: tuple[int, int] | None) -> str:
+    if queries is None:
+        return "not measured"
+    low, high = queries
+    return str(low) if low == high else f"{low}–{high}"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -172,6 +186,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--rounds", type=int, default=5, help="reviews each client records per scenario")
     parser.add_argument("--reuse", action="store_true", help="keep databases that already have data")
+    parser.add_argument("--profile", action="store_true", help="sample the workers with py-spy during each page's load")
     parser.add_argument("--note", default="", help="a remark printed with the results (e.g. a busy machine)")
     parser.add_argument("--output", type=Path, default=report.RESULTS)
     return parser.parse_args(argv)
@@ -183,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"production settings); {args.clients} clients in one process (threads, http.client, keep-alive), "
                 f"{args.requests} requests per page after {args.warmup} warm-up requests; {args.rounds} reviews per "
                 f"client per write scenario.")  # fmt: skip
+    if args.profile:
+        settings += " Workers sampled with py-spy during each page's load (slower than without)."
     if args.note:
         settings += f" **{args.note}**"
     run = Run(command=shlex.join(["python", "bench/run.py", *(argv if argv is not None else sys.argv[1:])]),

@@ -6,6 +6,7 @@ risk's scores not those of the last accepted review. Conflicts (409, "changed by
 someone else") are the optimistic lock doing its job.
 """
 
+import secrets
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -43,13 +44,13 @@ class WriteResult:
         statuses = self.statuses
         other = {status: n for status, n in statuses.items() if status not in (302, 409)}
         return (f"{len(self.attempts)} reviews sent: {statuses[302]} accepted, {statuses[409]} conflicts (409), "
-                f"{sum(other.values())} other {other or ''}; lost updates {self.lost}; "
+                f"{sum(other.values())} other{f' {other}' if other else ''}; lost updates {self.lost}; "
                 f"'database is locked' {self.locked}")  # fmt: skip
 
 
-def _attempt(browser: Browser, ref: str, client: int, round_number: int, barrier: threading.Barrier | None) -> Attempt:
+def _attempt(browser: Browser, ref: str, tag: str, client: int, round_number: int, barrier) -> Attempt:
     residual = (1 + (client + round_number) % 5, 1 + (2 * client + round_number) % 5)
-    attempt = Attempt(ref, f"bench review {ref} client {client} round {round_number}", residual)
+    attempt = Attempt(ref, f"{tag} {ref} client {client} round {round_number}", residual)
     status, _body, hidden = browser.get_form(f"/risks/{ref}/reviews/new")
     if barrier is not None:
         barrier.wait()  # everyone has read the same version: now all post at once
@@ -69,9 +70,10 @@ def record_reviews(browsers: list[Browser], refs: list[str], rounds: int, togeth
     attempts: list[Attempt] = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(browsers)) if together else None
+    tag = f"bench review {secrets.token_hex(4)}"  # unique to this run, so earlier runs' reviews are not counted
 
     def client(number: int) -> None:
-        mine = [_attempt(browsers[number], refs[number], number, r, barrier) for r in range(rounds)]
+        mine = [_attempt(browsers[number], refs[number], tag, number, r, barrier) for r in range(rounds)]
         with lock:
             attempts.extend(mine)
 
