@@ -77,13 +77,7 @@ class Bench:
 
     def one(self, kind: str, scale: str) -> None:
         url = database_url(kind, scale, self.args.postgresql_url)
-        if self.args.reuse and has_data(url):
-            self.row(kind, scale, "Data", "reused from an earlier run (not regenerated)")
-        else:
-            summary = generate_database(url, SCALES[scale], reset=True)
-            counts = ", ".join(f"{n:,} {table}" for table, n in summary.rows.items() if table != "role_assignment")
-            self.row(kind, scale, "Generation", f"{summary.total_rows:,} rows in {summary.total_seconds:.1f} s "
-                     f"({summary.total_rows / summary.total_seconds:,.0f} rows/s): {counts}")  # fmt: skip
+        self.data(kind, scale, url)
         app = bench_app(url)
         email = ensure_bench_user(app)
         targets = pick_targets(app)
@@ -105,22 +99,30 @@ class Bench:
             self.writes(kind, scale, app, server, browsers, targets)
             for browser in browsers:
                 browser.close()
-        check, seconds = verify_rate(app)
-        rate = check.checked / seconds
-        state = "intact" if check.ok else f"BROKEN at event {check.broken_id}: {check.reason}"
-        self.row(
-            kind,
-            scale,
-            "Audit trail verification",
-            f"{check.checked:,} events in {seconds:.1f} s: {rate:,.0f} events/s; {state}",
-            f"≥ {VERIFY_TARGET:,} events/s",
-            rate >= VERIFY_TARGET and check.ok,
-        )
+        self.verify(kind, scale, app)
         with app.app_context():
             db.engine.dispose()
 
+    def data(self, kind: str, scale: str, url: str) -> None:
+        if self.args.reuse and has_data(url):
+            self.row(kind, scale, "Data", "reused from an earlier run (not regenerated)")
+            return
+        summary = generate_database(url, SCALES[scale], reset=True)
+        counts = ", ".join(f"{n:,} {table}" for table, n in summary.rows.items() if table != "role_assignment")
+        self.row(kind, scale, "Generation", f"{summary.total_rows:,} rows in {summary.total_seconds:.1f} s "
+                 f"({summary.total_rows / summary.total_seconds:,.0f} rows/s): {counts}")  # fmt: skip
+
+    def verify(self, kind: str, scale: str, app) -> None:
+        check, seconds = verify_rate(app)
+        rate = check.checked / seconds
+        state = "intact" if check.ok else f"BROKEN at event {check.broken_id}: {check.reason}"
+        result = f"{check.checked:,} events in {seconds:.1f} s: {rate:,.0f} events/s; {state}"
+        self.row(kind, scale, "Audit trail verification", result, f"≥ {VERIFY_TARGET:,} events/s",
+                 rate >= VERIFY_TARGET and check.ok)  # fmt: skip
+
     def load(self, kind, scale, page: str, paths: list[str], browsers: list[Browser], server: Gunicorn) -> None:
         run_load(browsers, paths, self.args.warmup)
+        load = os.getloadavg()[0]
         if self.args.profile:
             raw = BENCH_INSTANCE / f"profile-{kind}-{scale.lower()}-{page.lower().replace(' ', '-')}.txt"
             with profile.sampled(server.process.pid, raw):
@@ -134,7 +136,8 @@ class Bench:
             target = f"p95 < {p95} ms, ≥ {per_second} req/s"
             met = result.percentile(95) < p95 and result.per_second >= per_second and not result.failures
         retries = f"; {result.retries} reconnections" if result.retries else ""
-        self.row(kind, scale, f"{page} ({len(paths)} URLs)", result.text() + retries, target, met)
+        result_text = f"{result.text()}{retries}; load average {load:.1f} when it started"
+        self.row(kind, scale, f"{page} ({len(paths)} URLs)", result_text, target, met)
 
     def writes(self, kind, scale, app, server, browsers, targets) -> None:
         scenarios = (("different risks", targets.writers, False),
