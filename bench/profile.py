@@ -25,7 +25,8 @@ def sampled(pid: int, output: Path):
     spy = py_spy()
     if spy is None:
         raise RuntimeError("--profile needs py-spy: pip install py-spy")
-    command = [spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--format", "raw",
+    # --gil: only stacks holding the GIL, i.e. Python running rather than waiting for the database or a client.
+    command = [spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil", "--format", "raw",
                "--output", str(output)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.5)  # attaching to every worker takes a moment

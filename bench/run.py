@@ -24,6 +24,7 @@ from bench import profile, report  # noqa: E402
 from bench.app import BENCH_INSTANCE, bench_app, is_postgres  # noqa: E402
 from bench.client import Browser  # noqa: E402
 from bench.context import SCALES  # noqa: E402
+from bench.cpu import CpuMeter  # noqa: E402
 from bench.generate import default_database_url, generate_database  # noqa: E402
 from bench.load import run_load  # noqa: E402
 from bench.measure import ensure_bench_user, optional_pages, page_costs, pick_targets, verify_rate  # noqa: E402
@@ -90,7 +91,7 @@ class Bench:
         self.row(kind, scale, "SQL queries and app CPU per request (in-process, one client)",
                  "; ".join(f"{page}: {cost.text()}" for page, cost in costs.items()))  # fmt: skip
         log = BENCH_INSTANCE / f"gunicorn-{kind}-{scale.lower()}.log"
-        with Gunicorn(url, log, self.args.workers, self.args.threads) as server:
+        with Gunicorn(url, log, self.args.workers, self.args.threads, self.args.worker_class) as server:
             browsers = [Browser(server.port) for _ in range(self.args.clients)]
             for browser in browsers:
                 browser.sign_in(email, BENCH_PASSWORD)
@@ -123,20 +124,23 @@ class Bench:
     def load(self, kind, scale, page: str, paths: list[str], browsers: list[Browser], server: Gunicorn) -> None:
         run_load(browsers, paths, self.args.warmup)
         load = os.getloadavg()[0]
+        meter = CpuMeter(server.process.pid, server.database_url)
         if self.args.profile:
             raw = BENCH_INSTANCE / f"profile-{kind}-{scale.lower()}-{page.lower().replace(' ', '-')}.txt"
-            with profile.sampled(server.process.pid, raw):
+            with profile.sampled(server.process.pid, raw), meter:
                 result = run_load(browsers, paths, self.args.requests)
             print(f"Profile of {page} ({raw}):\n{profile.summary(raw)}", flush=True)
         else:
-            result = run_load(browsers, paths, self.args.requests)
+            with meter:
+                result = run_load(browsers, paths, self.args.requests)
         target, met = "", None
         if page in PAGE_TARGET and scale == "M" and kind == "postgresql":
             p95, per_second = PAGE_TARGET[page]
             target = f"p95 < {p95} ms, ≥ {per_second} req/s"
             met = result.percentile(95) < p95 and result.per_second >= per_second and not result.failures
         retries = f"; {result.retries} reconnections" if result.retries else ""
-        result_text = f"{result.text()}{retries}; load average {load:.1f} when it started"
+        cpu = meter.used.per_request_text(result.requests)
+        result_text = f"{result.text()}{retries}; load average {load:.1f} when it started. {cpu}"
         self.row(kind, scale, f"{page} ({len(paths)} URLs)", result_text, target, met)
 
     def writes(self, kind, scale, app, server, browsers, targets) -> None:
@@ -187,6 +191,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--rounds", type=int, default=5, help="reviews each client records per scenario")
     parser.add_argument("--reuse", action="store_true", help="keep databases that already have data")
     parser.add_argument("--profile", action="store_true", help="sample the workers with py-spy during each page's load")
@@ -197,7 +202,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
-    settings = (f"gunicorn with {args.workers} gthread workers × {args.threads} threads (gunicorn.conf.py, "
+    threads = f" × {args.threads} threads" if args.worker_class == "gthread" else ""
+    settings = (f"gunicorn with {args.workers} {args.worker_class} workers{threads} (gunicorn.conf.py, "
                 f"production settings); {args.clients} clients in one process (threads, http.client, keep-alive), "
                 f"{args.requests} requests per page after {args.warmup} warm-up requests; {args.rounds} reviews per "
                 f"client per write scenario.")  # fmt: skip

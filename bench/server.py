@@ -23,11 +23,14 @@ def free_port() -> int:
 class Gunicorn:
     """Start with ``with Gunicorn(url, log) as server:``; ``server.port`` is where it listens."""
 
-    def __init__(self, database_url: str, log_path: Path, workers: int = 4, threads: int = 2) -> None:
+    def __init__(
+        self, database_url: str, log_path: Path, workers: int = 4, threads: int = 2, worker_class: str = "gthread"
+    ) -> None:
         self.database_url = normalise_database_url(database_url)
         self.log_path = log_path
         self.workers = workers
         self.threads = threads
+        self.worker_class = worker_class
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -48,10 +51,10 @@ class Gunicorn:
     def __enter__(self) -> "Gunicorn":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", self.worker_class, "wsgi:app"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=PROJECT_ROOT, env=self._environment(), stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command, cwd=PROJECT_ROOT, env=self._environment(), stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         self._wait_until_ready()
         return self
