@@ -5,7 +5,9 @@ and audit actors are shown by name only, and loading their roles cost one more
 query per kind of person on the page.
 """
 
-from riskreg.services import audit
+from riskreg.enums import Role
+from riskreg.extensions import db
+from riskreg.services import audit, users
 from tests.conftest import count_queries
 from tests.factories import CountermeasureFactory, ReviewFactory, RiskFactory
 
@@ -36,3 +38,13 @@ def test_risk_page_queries_do_not_depend_on_how_many_people_it_shows(client, org
         audit.record(org.admin, "risk.updated", "risk", risk.id, {"title": ["a", "b"]}, risk_id=risk.id)
     sign_in(org.hq_risk)
     assert _queries(client, f"/risks/{busy.ref}") == _queries(client, f"/risks/{bare.ref}")
+
+
+
+def test_the_signed_in_user_and_their_roles_load_in_one_query(org):
+    session_id = org.risk_ln.get_id()
+    db.session.expunge_all()  # as at the start of a request: nothing loaded yet
+    with count_queries() as statements:
+        user = users.load_from_session(session_id)
+        assert [assignment.role for assignment in user.roles] == [Role.RISK_MANAGER]
+    assert len(statements) == 1
