@@ -51,7 +51,9 @@ class Gunicorn:
     def __enter__(self) -> "Gunicorn":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", self.worker_class, "wsgi:app"]
+        # No control socket: its default path is shared by every gunicorn of the same user on the machine.
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", self.worker_class,
+                   "--no-control-socket", "wsgi:app"]  # fmt: skip
         self.process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self._environment(), stdout=log, stderr=subprocess.STDOUT
         )
