@@ -55,10 +55,18 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 
 def _register_blueprints(app: Flask) -> None:
+    from riskreg.web.assurance import bp as assurance_bp
     from riskreg.web.auth import bp as auth_bp
+    from riskreg.web.committee import bp as committee_bp
+    from riskreg.web.exporting import bp as exporting_bp
+    from riskreg.web.importing import bp as importing_bp
+    from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
 
-    for blueprint in (auth_bp, main_bp, registers_bp, risks_bp):
+    blueprints = (
+        auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp, importing_bp, exporting_bp,
+    )  # fmt: skip
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -23,8 +23,11 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """The app's own commands, so `riskreg`, `flask` and the test runner all see them."""
-    for command in (seed_demo, demo_sign_ins, create_user, audit):
+    from riskreg.cli_transfer import export_command, import_command
+
+    for command in (seed_demo, demo_sign_ins, create_user, audit, import_command, export_command):
         app.cli.add_command(command)
+    app.cli.add_command(similar)
 
 
 @click.command("seed-demo")
@@ -98,3 +101,45 @@ def audit_verify() -> None:
         err=True,
     )
     raise SystemExit(1)
+
+
+@click.command("similar")
+@click.argument("text", required=False)
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100), help="How many risks to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--reindex", is_flag=True, help="Compute the embeddings of risks that have none or whose text changed.")
+@with_appcontext
+def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
+    """The open risks most similar to TEXT, with register, reference, title and score."""
+    import json
+    import time
+
+    from riskreg.services import similarity
+
+    if reindex:
+        started = time.perf_counter()
+        result = similarity.reindex()
+        db.session.commit()
+        click.echo(f"Embeddings: {result.checked} risks checked, {result.computed} computed "
+                   f"in {time.perf_counter() - started:.1f} s.")  # fmt: skip
+        if not text:
+            return
+    if not text or not text.strip():
+        raise click.UsageError("Give the text to compare, for example: riskreg similar \"staff shortages\"")
+    found = similarity.similar_to_text(text.strip(), top=top)
+    rows = [
+        {"ref": item.risk.ref, "register": item.risk.register.title, "unit": item.risk.register.code,
+         "title": item.risk.title, "score": round(item.score, 3), "lexical": round(item.lexical, 3),
+         "semantic": round(item.semantic, 3), "stage": item.stage.value}
+        for item in found
+    ]  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No open risks to compare with (risks saved outside riskreg need `riskreg similar --reindex`).")
+        return
+    width = max(len(row["ref"]) for row in rows) + 2
+    click.echo(f"{'Score':<7}{'Ref':<{width}}{'Register':<42}Title")
+    for row in rows:
+        click.echo(f"{row['score']:<7.2f}{row['ref']:<{width}}{row['register'][:40]:<42}{row['title']}")

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 from riskreg.rules.scoring import DEFAULT_RULES
+from riskreg.rules.similarity import DEFAULT_SIMILARITY
 
 
 def normalise_database_url(url: str) -> str:
@@ -35,9 +36,18 @@ class BaseConfig:
     RISKREG_SIGNIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     RISKREG_SIGNIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
     RISKREG_RULES = DEFAULT_RULES
+    RISKREG_SIMILARITY = DEFAULT_SIMILARITY
+    # Register imports: the largest file accepted, what an XLSX may expand to, and the most rows at once.
+    RISKREG_IMPORT_MAX_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+    RISKREG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
+    RISKREG_IMPORT_MAX_ROWS = int(os.environ.get("RISKREG_IMPORT_MAX_ROWS", 20_000))
     RISKREG_PAGE_SIZE = 50
     RISKREG_PROXY_HOPS = int(os.environ.get("RISKREG_PROXY_HOPS", "0"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Largest evidence file kept; keep it below MAX_CONTENT_LENGTH so the form can explain a refusal.
+    RISKREG_EVIDENCE_MAX_BYTES = int(os.environ.get("RISKREG_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+    # A control not tested for this many months shows as untested (DESIGN rule 4.5).
+    RISKREG_TEST_WINDOW_MONTHS = 12
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -132,3 +132,121 @@ class ReviewOutcome(LabelledEnum):
 
 LIKELIHOOD_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
 IMPACT_LABELS = {1: "Minimal", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}
+
+
+class LinkKind(LabelledEnum):
+    """How one risk relates to a risk in another register."""
+
+    CONTRIBUTES_TO = "contributes_to"  # informs a risk in a register higher up the unit tree
+    DUPLICATES = "duplicates"  # confirmed to be the same risk
+    RELATED = "related"
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether A→B and B→A say the same thing."""
+        return self is not LinkKind.CONTRIBUTES_TO
+
+
+class DivergenceKind(LabelledEnum):
+    """Ways a contributing risk and the risk it informs disagree (DESIGN capability 4)."""
+
+    SCORED_ABOVE_PARENT = "scored_above_parent"
+    PARENT_CLOSED = "parent_closed"
+    ABOVE_APPETITE_PARENT_WITHIN = "above_appetite_parent_within"
+
+    @property
+    def label(self) -> str:
+        return {
+            DivergenceKind.SCORED_ABOVE_PARENT: "Scored above the risk it informs",
+            DivergenceKind.PARENT_CLOSED: "Informs a closed risk",
+            DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN: "Above appetite while the risk it informs is within",
+        }[self]
+
+
+class AssuranceLine(LabelledEnum):
+    """Who gave assurance on a control: the three lines of defence, and external inspection as a fourth."""
+
+    FIRST = "1"
+    SECOND = "2"
+    THIRD = "3"
+    FOURTH = "4"
+
+    @property
+    def number(self) -> int:
+        return int(self.value)
+
+    @property
+    def short_label(self) -> str:
+        return {"1": "1st line", "2": "2nd line", "3": "3rd line", "4": "4th line"}[self.value]
+
+    @property
+    def who(self) -> str:
+        """Who tests at this line: "Internal audit"."""
+        return {"1": "Management", "2": "HQ oversight", "3": "Internal audit", "4": "External inspection"}[self.value]
+
+    @property
+    def tester(self) -> str:
+        """As the end of "tested effective by ...": "internal audit (3rd line)"."""
+        who = self.who if self is AssuranceLine.SECOND else self.who.lower()
+        return f"{who} ({self.short_label})"
+
+    @property
+    def label(self) -> str:
+        return {
+            "1": "1st line: management self-assessment",
+            "2": "2nd line: HQ oversight and compliance",
+            "3": "3rd line: internal audit",
+            "4": "4th line: external inspectorate or National Audit Office",
+        }[self.value]
+
+    @property
+    def is_independent(self) -> bool:
+        return self is not AssuranceLine.FIRST
+
+
+class ControlTestMethod(LabelledEnum):
+    WALKTHROUGH = "walkthrough"
+    SAMPLE_TEST = "sample_test"
+    REPERFORMANCE = "reperformance"
+    DATA_ANALYSIS = "data_analysis"
+    OBSERVATION = "observation"
+
+
+class Conclusion(LabelledEnum):
+    """What a control test concluded about the control."""
+
+    EFFECTIVE = "effective"
+    PARTIALLY_EFFECTIVE = "partially_effective"
+    INEFFECTIVE = "ineffective"
+
+
+class EvidenceKind(LabelledEnum):
+    FILE = "file"
+    LINK = "link"
+    REFERENCE = "reference"
+
+
+class EvidenceStrength(LabelledEnum):
+    """How well a countermeasure's effectiveness is evidenced (DESIGN rule 4.5), strongest first."""
+
+    STRONG = "strong"
+    MODERATE = "moderate"
+    LIMITED = "limited"
+    WEAK = "weak"
+    NONE = "none"
+
+    @property
+    def rank(self) -> int:
+        """Higher is stronger: none 0 ... strong 4."""
+        return len(EvidenceStrength) - 1 - list(EvidenceStrength).index(self)
+
+
+class SimilarityStage(LabelledEnum):
+    """Which stage of duplicate detection found a pair (DESIGN rule 4.6)."""
+
+    LEXICAL = "lexical"  # near-verbatim: the same characters
+    SEMANTIC = "semantic"  # the same meaning in other words
+
+    @property
+    def label(self) -> str:
+        return {SimilarityStage.LEXICAL: "Near-verbatim wording", SimilarityStage.SEMANTIC: "Similar meaning"}[self]

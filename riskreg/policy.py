@@ -9,12 +9,15 @@ from typing import Any
 
 from werkzeug.exceptions import Forbidden, NotFound
 
-from riskreg.enums import Role
-from riskreg.models import Register, Risk, Unit, User
+from riskreg.enums import AssuranceLine, Role
+from riskreg.models import ControlTest, Evidence, Register, Risk, RiskLink, Unit, User
 
 # Roles that can read every register, including restricted risks, wherever they are held.
 READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
 EDITORS = frozenset({Role.RISK_MANAGER, Role.UNIT_HEAD})
+# The Audit and Risk Committee's view and pack (DESIGN §5), and who may comment on risks there.
+COMMITTEE_READERS = frozenset({Role.COMMITTEE, Role.HQ_RISK, Role.AUDITOR})
+COMMENTERS = frozenset({Role.COMMITTEE, Role.HQ_RISK})
 
 
 class Action(StrEnum):
@@ -24,6 +27,17 @@ class Action(StrEnum):
     EDIT_REGISTER = "edit_register"  # create and edit risks, countermeasures, reviews
     VIEW_AUDIT_TRAIL = "view_audit_trail"
     ADMINISTER = "administer"
+    LINK_RISKS = "link_risks"  # target: the risk the link starts from
+    REMOVE_LINK = "remove_link"  # target: the RiskLink
+    ESCALATE = "escalate"  # create a corporate risk from a local one; target: the corporate register
+    CASCADE = "cascade"  # create a local instance of a risk; target: the register it goes into, or the risk
+    VIEW_COMMITTEE = "view_committee"
+    COMMENT = "comment"  # target: the risk
+    READ_COMMENTS = "read_comments"  # target: the risk
+    RECORD_CONTROL_TEST = "record_control_test"  # target: a Risk; some line of assurance (see assurance_lines)
+    ADD_EVIDENCE = "add_evidence"  # target: a ControlTest
+    DELETE_EVIDENCE = "delete_evidence"  # target: an Evidence item
+    READ_EVIDENCE = "read_evidence"  # target: an Evidence item (download it)
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -63,7 +77,61 @@ def can(user: Any, action: Action, target: Any = None) -> bool:
         return _can_read_risk(user, target)
     if action is Action.ADMINISTER:
         return holds_anywhere(user, frozenset({Role.ADMIN}))
+    if action in LINK_RULES:
+        return LINK_RULES[action](user, target)
+    if action in ASSURANCE_ACTIONS:
+        return _can_assure(user, action, target)
     raise ValueError(f"no rule for {action}")
+
+
+def _is_hq_risk(user: User) -> bool:
+    return holds_anywhere(user, frozenset({Role.HQ_RISK}))
+
+
+def _can_link(user: User, risk: Risk) -> bool:
+    return _can_read_risk(user, risk) and (_can_edit_register(user, risk.register) or _is_hq_risk(user))
+
+
+def _can_remove_link(user: User, link: RiskLink) -> bool:
+    """Either end's editors may remove a link (the corporate risk's owners may disown a contributor)."""
+    ends = (link.from_risk, link.to_risk)
+    if not all(_can_read_risk(user, risk) for risk in ends):
+        return False
+    return _is_hq_risk(user) or any(_can_edit_register(user, risk.register) for risk in ends)
+
+
+def _can_cascade(user: User, target: Risk | Register) -> bool:
+    """Into a register: its editors or HQ risk. A risk: anyone who may cascade into some register below it."""
+    if _is_hq_risk(user):
+        return True
+    if isinstance(target, Register):
+        return _can_edit_register(user, target)
+    unit = target.register.unit
+    return any(
+        assignment.role in EDITORS and (assignment.unit.is_within(unit) or unit.is_within(assignment.unit))
+        for assignment in user.roles
+    )
+
+
+def _can_read_comments(user: User, risk: Risk) -> bool:
+    """Comments are for the risk's owners (its owner and its register's editors) and the committee roles."""
+    if not _can_read_risk(user, risk):
+        return False
+    return (
+        risk.owner_id == user.id or _can_edit_register(user, risk.register) or holds_anywhere(user, COMMITTEE_READERS)
+    )
+
+
+LINK_RULES = {
+    Action.LINK_RISKS: _can_link,
+    Action.REMOVE_LINK: _can_remove_link,
+    # A new corporate risk is the HQ risk team's or a corporate risk manager's to confirm.
+    Action.ESCALATE: lambda user, register: _can_edit_register(user, register) or _is_hq_risk(user),
+    Action.CASCADE: _can_cascade,
+    Action.VIEW_COMMITTEE: lambda user, _target: holds_anywhere(user, COMMITTEE_READERS),
+    Action.COMMENT: lambda user, risk: _can_read_risk(user, risk) and holds_anywhere(user, COMMENTERS),
+    Action.READ_COMMENTS: _can_read_comments,
+}
 
 
 def authorize(user: Any, action: Action, target: Any = None) -> None:
@@ -72,3 +140,40 @@ def authorize(user: Any, action: Action, target: Any = None) -> None:
         raise NotFound()
     if not can(user, action, target):
         raise Forbidden()
+
+
+# Assurance (DESIGN §5): a unit's risk managers and unit heads assess their own controls
+# (1st line); only internal audit records independent (2nd, 3rd and 4th line) tests.
+ASSURANCE_ACTIONS = frozenset(
+    {Action.RECORD_CONTROL_TEST, Action.ADD_EVIDENCE, Action.DELETE_EVIDENCE, Action.READ_EVIDENCE}
+)
+INDEPENDENT_LINES = (AssuranceLine.SECOND, AssuranceLine.THIRD, AssuranceLine.FOURTH)
+
+
+def assurance_lines(user: Any, risk: Risk) -> list[AssuranceLine]:
+    """The lines of assurance at which ``user`` may test the countermeasures of ``risk``."""
+    if not _is_member(user) or not _can_read_risk(user, risk):
+        return []
+    lines = [AssuranceLine.FIRST] if _can_edit_register(user, risk.register) else []
+    if holds_anywhere(user, frozenset({Role.AUDITOR})):
+        lines += INDEPENDENT_LINES
+    return lines
+
+
+def _can_add_evidence(user: User, test: ControlTest) -> bool:
+    return test.line in assurance_lines(user, test.countermeasure.risk)
+
+
+def _can_assure(user: User, action: Action, target: Any) -> bool:
+    if action is Action.RECORD_CONTROL_TEST:
+        return bool(assurance_lines(user, target))
+    if action is Action.ADD_EVIDENCE:
+        return _can_add_evidence(user, target)
+    evidence: Evidence = target
+    if action is Action.READ_EVIDENCE:
+        # Evidence is as confidential as every risk whose tests rely on it.
+        return bool(evidence.control_tests) and all(
+            _can_read_risk(user, test.countermeasure.risk) for test in evidence.control_tests
+        )
+    # Deleting: whoever could have added it to every test that relies on it.
+    return bool(evidence.control_tests) and all(_can_add_evidence(user, test) for test in evidence.control_tests)

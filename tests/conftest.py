@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -41,13 +42,21 @@ def app(tmp_path_factory):
         _empty_database(app)
         upgrade()
         db.engine.dispose()
+    request_started.connect(_fresh_request_globals)
     return app
 
 
-@pytest.fixture(autouse=True)
-def _transaction(app):
-    """Every test runs inside a transaction that is rolled back: requests' commits become savepoints."""
-    with app.app_context():
+def _fresh_request_globals(_sender, **_extra) -> None:
+    # A test's requests share its app context, and so its ``g``, where Flask-Login caches the signed-in
+    # user and Flask-WTF the CSRF token: without this they would carry over from one request, or one
+    # client, to the next. Each request starts with an empty ``g``, as it does when served.
+    vars(g).clear()
+
+
+@contextmanager
+def _rolled_back(flask_app):
+    """Run inside a transaction that is rolled back: requests' commits become savepoints."""
+    with flask_app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
@@ -55,7 +64,6 @@ def _transaction(app):
         db.session = scoped_session(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
         )
-        limiter.reset()
         try:
             yield
         finally:
@@ -63,6 +71,51 @@ def _transaction(app):
             db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Every test runs in a rolled-back transaction, on the demo database when it asks for ``demo``."""
+    if request.node.get_closest_marker("browser"):
+        yield  # browser tests drive a served app with its own database (tests/browser/conftest.py)
+        return
+    limiter.reset()
+    target = request.getfixturevalue("demo_app") if "demo" in request.fixturenames else app
+    with _rolled_back(target):
+        yield
+
+
+def _demo_database_url(tmp_path_factory) -> str:
+    url = os.environ["RISKREG_TEST_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path_factory.mktemp('demo') / 'riskreg-demo.sqlite'}"
+    # PostgreSQL: a schema of its own in the same test database.
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS riskreg_demo CASCADE; CREATE SCHEMA riskreg_demo"))
+    engine.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3Driskreg_demo"
+
+
+@pytest.fixture(scope="session")
+def demo_app(app, tmp_path_factory):
+    """A second database holding the demo organisation, seeded once per run: seeding takes seconds."""
+    from riskreg import demo as demo_module
+
+    demo_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": _demo_database_url(tmp_path_factory)})
+    with demo_app.app_context():
+        upgrade()
+        demo_module.seed()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return demo_app
+
+
+@pytest.fixture
+def demo():
+    """Tests that take this fixture run (rolled back) against the seeded demo organisation."""
 
 
 @pytest.fixture

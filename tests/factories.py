@@ -9,10 +9,15 @@ from werkzeug.security import generate_password_hash
 
 from riskreg.clock import today
 from riskreg.enums import (
+    AssuranceLine,
     Category,
+    Conclusion,
+    ControlTestMethod,
     CountermeasureKind,
     CountermeasureStatus,
+    EvidenceKind,
     Influence,
+    LinkKind,
     Objective,
     ReviewOutcome,
     RiskStatus,
@@ -20,7 +25,19 @@ from riskreg.enums import (
     UnitKind,
 )
 from riskreg.extensions import db
-from riskreg.models import Countermeasure, Register, Review, Risk, RoleAssignment, Unit, User
+from riskreg.models import (
+    Comment,
+    ControlTest,
+    Countermeasure,
+    Evidence,
+    Register,
+    Review,
+    Risk,
+    RiskLink,
+    RoleAssignment,
+    Unit,
+    User,
+)
 
 PASSWORD = "correct horse battery staple"
 # A cheap hash: tests sign in often, and the production hash is deliberately slow.
@@ -127,6 +144,41 @@ class ReviewFactory(Base):
     outcome = ReviewOutcome.CONTINUE
 
 
+class ControlTestFactory(Base):
+    """A test of a countermeasure; ``with_evidence=True`` attaches a dated reference."""
+
+    class Meta:
+        model = ControlTest
+
+    countermeasure = None
+    tested_on = factory.LazyFunction(lambda: today() - timedelta(days=30))
+    tester = factory.SubFactory(UserFactory)
+    line = AssuranceLine.FIRST
+    method = ControlTestMethod.SAMPLE_TEST
+    sample_size = 25
+    exceptions = 0
+    conclusion = Conclusion.EFFECTIVE
+    notes = ""
+
+    @factory.post_generation
+    def with_evidence(self, create, extracted, **_kwargs):
+        if extracted:
+            EvidenceFactory(control_tests=[self], uploaded_by=self.tester, dated_on=self.tested_on)
+
+
+class EvidenceFactory(Base):
+    class Meta:
+        model = Evidence
+
+    title = factory.Sequence(lambda n: f"Working papers {n}")
+    kind = EvidenceKind.REFERENCE
+    source = "Internal audit file 2026/01"
+    dated_on = factory.LazyFunction(today)
+    uploaded_by = factory.SubFactory(UserFactory)
+    control_tests = factory.LazyFunction(list)
+    locked = False
+
+
 def build_organisation() -> SimpleNamespace:
     """Headquarters with two areas (LN, LS) and a user for every role."""
     hq = UnitFactory(code="HQ", name="Headquarters", kind=UnitKind.HEADQUARTERS)
@@ -148,3 +200,28 @@ def build_organisation() -> SimpleNamespace:
         admin=user_with_role(Role.ADMIN, hq, name="Administrator"),
         nobody=UserFactory(name="No Roles"),
     )
+
+
+# Links and committee comments (riskreg.models.link) ------------------------------------------
+
+
+class RiskLinkFactory(Base):
+    """Writes a link directly, without the link rules: for set-up, and for legacy data the rules would refuse."""
+
+    class Meta:
+        model = RiskLink
+
+    from_risk = None
+    to_risk = None
+    kind = LinkKind.CONTRIBUTES_TO
+    rationale = "Linked in a test"
+    created_by = None
+
+
+class CommentFactory(Base):
+    class Meta:
+        model = Comment
+
+    risk = None
+    author = None
+    body = factory.Sequence(lambda n: f"Comment {n}")

@@ -1,26 +1,21 @@
 """The demo organisation contains what riskreg is for (DESIGN §8)."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from riskreg import demo
 from riskreg.clock import today
 from riskreg.enums import Influence, RiskStatus
 from riskreg.extensions import db
-from riskreg.models import Countermeasure, Register, Review, Risk, Unit
+from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Review, Risk, RiskLink, Unit
 from riskreg.services import audit
-
-
-def _seeded():
-    demo.seed()
-    db.session.flush()
 
 
 def _count(query) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
-def test_demo_organisation_has_what_riskreg_is_for():
-    _seeded()
+def test_demo_organisation_has_what_riskreg_is_for(demo):
     codes = set(db.session.scalars(sa.select(Unit.code)))
     assert {"HQ", "LN", "LS", "MC", "YH", "CW", "WX", "SCCTD", "SCCTD-CT", "CFD", "OCD", "WRH"} <= codes
     assert _count(sa.select(Unit).where(Unit.kind == "area")) == 14
@@ -41,8 +36,7 @@ def test_demo_organisation_has_what_riskreg_is_for():
     assert (today() - oldest).days > 500  # two years of history
 
 
-def test_area_risks_restate_corporate_risks_in_other_words():
-    _seeded()
+def test_area_risks_restate_corporate_risks_in_other_words(demo):
     corporate = set(db.session.scalars(sa.select(Risk.title).join(Register).join(Unit).where(Unit.code == "HQ")))
     london_north = set(db.session.scalars(sa.select(Risk.title).join(Register).join(Unit).where(Unit.code == "LN")))
     assert "Workforce capacity and capability" in corporate
@@ -50,12 +44,35 @@ def test_area_risks_restate_corporate_risks_in_other_words():
     assert not corporate & london_north  # the same risks, never the same words
 
 
-def test_demo_is_deterministic_and_its_audit_trail_verifies():
-    _seeded()
+def _fingerprint(session) -> list[tuple]:
+    """What the demo is made of, by natural keys (ids differ between databases): risks, reviews, links,
+    control tests and evidence files."""
+    source, target = sa.orm.aliased(Risk), sa.orm.aliased(Risk)
+    queries = [
+        sa.select(Risk.ref, Risk.title, Risk.residual_l, Risk.residual_i, Risk.next_review_on).order_by(Risk.id),
+        sa.select(Risk.ref, Review.reviewed_on, Review.residual_l).join(Review.risk).order_by(Review.id),
+        sa.select(source.ref, target.ref, RiskLink.kind)
+        .join(source, RiskLink.from_risk_id == source.id)
+        .join(target, RiskLink.to_risk_id == target.id)
+        .order_by(RiskLink.id),
+        sa.select(Countermeasure.title, ControlTest.tested_on, ControlTest.line, ControlTest.conclusion)
+        .join(ControlTest.countermeasure)
+        .order_by(ControlTest.id),
+        sa.select(Evidence.filename, Evidence.sha256).order_by(Evidence.id),
+    ]
+    return [tuple(row) for query in queries for row in session.execute(query)]
+
+
+def test_demo_is_deterministic_and_its_audit_trail_verifies(demo_app):
+    """Seeding again (here, into the test database) builds exactly what the shared demo database holds."""
+    demo.seed()
+    db.session.flush()
+    assert audit.verify_chain().ok
+    with demo_app.app_context(), sa.orm.Session(db.engine) as demo_session:
+        assert _fingerprint(db.session) == _fingerprint(demo_session)
     titles = db.session.scalars(sa.select(Risk.ref + Risk.title).order_by(Risk.id)).all()
     assert titles[:3] == [
         "HQ-001Workforce capacity and capability",
         "HQ-002Reduction in funding and financial sustainability",
         "HQ-003Custody time limit failures",
     ]
-    assert audit.verify_chain().ok

@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 from werkzeug.security import generate_password_hash
 
 from riskreg.clock import today as clock_today
-from riskreg.demo import content
+from riskreg.demo import assurance, content, similarity
+from riskreg.demo.links import link_risks
 from riskreg.enums import (
     Category,
     CountermeasureKind,
@@ -218,6 +219,9 @@ def seed(today: date | None = None) -> str:
     builder.people()
     builder.all_risks()
     builder.audit_risks()
+    link_risks(builder.today)
+    assurance.seed(builder)
+    similarity.embed_risks()
     return (
         f"Demo organisation loaded: {len(builder.units)} units, {builder.risk_count} risks.\n\n" + sign_ins_text()
     )

@@ -17,6 +17,8 @@ GENESIS = "0" * 64
 
 def to_jsonable(value: Any) -> Any:
     """Values as they will read back from a JSON column, so hashes match after a round trip."""
+    if value is None or type(value) in (str, int, float, bool):  # the common case, checked cheaply
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):

@@ -53,6 +53,27 @@ def record(
     return event
 
 
+def record_many(actor: User | None, events: list[tuple[str, str, int | None, dict[str, Any], int | None]]) -> int:
+    """Append (action, entity, entity_id, changes, risk_id) events in order, with one read and one flush.
+
+    Bulk writers (an import of thousands of risks) would otherwise pay a query and a flush per event.
+    """
+    _lock_chain()
+    prev_hash = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    at = utcnow()
+    actor_id = actor.id if actor is not None else None
+    rows = []
+    for action, entity, entity_id, changes, risk_id in events:
+        changes = to_jsonable(changes)
+        digest = event_hash(prev_hash, at, actor_id, action, entity, entity_id, risk_id, changes)
+        rows.append({"at": at, "actor_id": actor_id, "action": action, "entity": entity, "entity_id": entity_id,
+                     "risk_id": risk_id, "changes": changes, "prev_hash": prev_hash, "hash": digest})  # fmt: skip
+        prev_hash = digest
+    # An executemany inserts row by row in the list's order, so ids follow the chain (verified in id order).
+    db.session.execute(sa.insert(AuditEvent.__table__), rows)
+    return len(rows)
+
+
 def _chain_rows(batch_size: int) -> Iterator[tuple]:
     columns = (
         AuditEvent.id,

@@ -12,6 +12,7 @@ from riskreg.enums import Band, Category, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit, User
 from riskreg.rules import scoring
+from riskreg.services import control_tests
 
 # User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
 # or every page would run one more query per batch of owners, reviewers or actors it shows.
@@ -113,6 +114,7 @@ class RiskFilters:
     impact: int | None = None
     status: RiskStatus | None = RiskStatus.OPEN
     include_restricted: bool = False
+    controls_untested: bool = False  # a countermeasure in place not tested in the last 12 months
 
 
 SORTS = {
@@ -155,6 +157,8 @@ def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Selec
         query = query.where(Risk.residual_l == filters.likelihood)
     if filters.impact is not None:
         query = query.where(Risk.residual_i == filters.impact)
+    if filters.controls_untested:
+        query = query.where(Risk.id.in_(control_tests.untested_risk_ids(today)))
     return query
 
 

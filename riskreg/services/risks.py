@@ -15,7 +15,7 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import ServiceError, StaleEdit, audit
+from riskreg.services import ServiceError, StaleEdit, audit, similarity
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
@@ -99,6 +99,7 @@ def create_risk(register: Register, values: dict[str, Any], actor: User) -> Risk
     db.session.add(risk)
     touch(register, utcnow())
     db.session.flush()
+    similarity.refresh_embedding(risk)
     audit.record(actor, "risk.created", "risk", risk.id, _snapshot(risk, RISK_FIELDS), risk_id=risk.id)
     return risk
 
@@ -118,6 +119,7 @@ def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
     _flush_risk_change()
+    similarity.refresh_embedding(risk)
     audit.record(actor, "risk.updated", "risk", risk.id, changes, risk_id=risk.id)
     return risk
 

@@ -4,7 +4,7 @@ import secrets
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,15 +28,18 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(users.load_from_session)
 
-    app.before_request(_make_csp_nonce)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)
     _register_error_pages(app)
     _register_template_helpers(app)
 
 
-def _make_csp_nonce() -> None:
-    g.csp_nonce = secrets.token_urlsafe(16)
+def csp_nonce() -> str:
+    """This request's script nonce, made on first use: a request refused before our own hooks run
+    (a CSRF failure) needs one too, or its error page loses its scripts."""
+    if not has_request_context():
+        return ""
+    return request.environ.setdefault("riskreg.csp_nonce", secrets.token_urlsafe(16))
 
 
 def _commit_or_roll_back(response):
@@ -49,7 +52,7 @@ def _commit_or_roll_back(response):
 
 
 def _security_headers(response):
-    nonce = getattr(g, "csp_nonce", "")
+    nonce = csp_nonce()
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
@@ -131,9 +134,12 @@ def url_with(**changes) -> str:
     The same string url_for would build, but the page's path and arguments are worked out once per request:
     a register page makes dozens of these links, and url_for each time was a tenth of its CPU (bench/run.py).
     """
-    if "url_with_base" not in g:
-        g.url_with_base = (url_for(request.endpoint, **(request.view_args or {})), request.args.to_dict())
-    path, current = g.url_with_base
+    # Kept with the request rather than in g: g outlives a request when tests share one app context.
+    base = request.environ.get("riskreg.url_with_base")
+    if base is None:
+        base = (url_for(request.endpoint, **(request.view_args or {})), request.args.to_dict())
+        request.environ["riskreg.url_with_base"] = base
+    path, current = base
     args = {name: value for name, value in {**current, **changes}.items() if value not in (None, "")}
     return f"{path}?{urlencode(args, safe=QUERY_SAFE)}" if args else path
 
@@ -168,6 +174,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(IMPACT_LABELS, "impact_labels")
     app.add_template_global(scoring.trend, "trend")
 
-    @app.context_processor
-    def csp_nonce():
-        return {"cspNonce": getattr(g, "csp_nonce", "")}
+    app.context_processor(lambda: {"cspNonce": csp_nonce()})

@@ -6,16 +6,19 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import Band, Category, RiskStatus
-from riskreg.services import registers
-from riskreg.web.access import signed_in
+from riskreg.services import links, registers
+from riskreg.web.access import checks, signed_in
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
 
 @bp.route("")
 @signed_in
+@checks(None)
 def index():
-    return render_template("registers/index.html", rows=registers.unit_tree(today()))
+    return render_template(
+        "registers/index.html", rows=registers.unit_tree(today()), link_alerts=links.divergence_counts_by_register()
+    )
 
 
 def _enum_arg(name: str, enum):
@@ -40,11 +43,13 @@ def _filters(register) -> registers.RiskFilters:
         impact=_rating_arg("i"),
         status=None if status == "all" else _enum_arg("status", RiskStatus) or RiskStatus.OPEN,
         include_restricted=policy.can(current_user, policy.Action.READ_RESTRICTED, register),
+        controls_untested=request.args.get("untested") == "1",
     )
 
 
 @bp.route("/<code>")
 @signed_in
+@checks(policy.Action.READ_REGISTER, target="register")
 def show(code: str):
     register = registers.get_by_code(code)
     policy.authorize(current_user, policy.Action.READ_REGISTER, register)

@@ -8,8 +8,9 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
-from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, users
-from riskreg.web.access import signed_in
+from riskreg.rules.similarity import risk_text
+from riskreg.services import ServiceError, StaleEdit, audit, registers, risks, similarity, users
+from riskreg.web.access import checks, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
@@ -32,8 +33,22 @@ def _risk_for_edit(ref: str):
     return risk
 
 
+def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
+    """Risks in other registers that look like the one being saved, to show before it is saved: none when the
+    user has seen them and chose "Save anyway", or when an edit leaves the title and event as they were."""
+    if form.save_anyway.data:
+        return []
+    if risk is not None and risk_text(form.title.data, form.event.data) == risk_text(risk.title, risk.event):
+        return []
+    return similarity.suggestions(
+        form.title.data.strip(), form.event.data.strip(), register, exclude_risk=risk,
+        visible=lambda other: policy.can(current_user, policy.Action.READ_RISK, other),
+    )  # fmt: skip
+
+
 @bp.route("/risks/<ref>")
 @signed_in
+@checks(policy.Action.READ_RISK, target="risk")
 def show(ref: str):
     risk = risks.get_by_ref(ref)
     policy.authorize(current_user, policy.Action.READ_RISK, risk)
@@ -49,12 +64,16 @@ def show(ref: str):
 
 @bp.route("/registers/<code>/risks/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="register")
 def new(code: str):
     register = registers.get_by_code(code)
     policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
     form = RiskForm()
     form.set_owners(users.owner_candidates(register.unit))
     if form.validate_on_submit():
+        similar = _similar_before_saving(form, register)
+        if similar:
+            return render_form("risks/form.html", form, register=register, risk=None, similar=similar)
         risk = risks.create_risk(register, form.values(), current_user)
         flash(f"Risk {risk.ref} added to the register")
         return redirect(url_for("risks.show", ref=risk.ref))
@@ -63,11 +82,15 @@ def new(code: str):
 
 @bp.route("/risks/<ref>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit(ref: str):
     risk = _risk_for_edit(ref)
     form = EditRiskForm(data=risk_form_data(risk))
     form.set_owners(users.owner_candidates(risk.register.unit))
     if form.validate_on_submit():
+        similar = _similar_before_saving(form, risk.register, risk)
+        if similar:
+            return render_form("risks/form.html", form, register=risk.register, risk=risk, similar=similar)
         try:
             risks.update_risk(risk, form.values(), form.expected_version, current_user)
         except (StaleEdit, StaleDataError):
@@ -80,6 +103,7 @@ def edit(ref: str):
 
 @bp.route("/risks/<ref>/close", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def close(ref: str):
     risk = _risk_for_edit(ref)
     form = CloseRiskForm(data={"version": str(risk.version)})
@@ -97,6 +121,7 @@ def close(ref: str):
 
 @bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def review(ref: str):
     risk = _risk_for_edit(ref)
     form = ReviewForm(
@@ -117,6 +142,7 @@ def review(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/new", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def new_countermeasure(ref: str):
     risk = _risk_for_edit(ref)
     form = CountermeasureForm(data={"status": CountermeasureStatus.PLANNED.value})
@@ -134,6 +160,7 @@ def new_countermeasure(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/edit", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def edit_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
@@ -153,6 +180,7 @@ def edit_countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])
 @signed_in
+@checks(policy.Action.EDIT_REGISTER, target="risk")
 def retire_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)

@@ -47,6 +47,8 @@ class RiskForm(FlaskForm):
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Save risk", widget=GovSubmitInput())
+    # Offered with the similar risks in other registers shown before saving (templates/risks/_similar.html).
+    save_anyway = SubmitField("Save anyway", widget=GovSubmitInput())
 
     def set_owners(self, owners) -> None:
         self.owner_id.choices = to_choices([("", "Choose")] + [(str(user.id), user.name) for user in owners])

@@ -1,0 +1,1 @@
+"""PDFs riskreg prints: print-only templates in templates/pdf/, rendered by WeasyPrint."""

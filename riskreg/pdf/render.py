@@ -1,0 +1,33 @@
+"""HTML to PDF with WeasyPrint, fetching nothing from disk or the network.
+
+Print templates are ours, but what they show is typed by users; a fetcher that
+only answers ``data:`` URLs means no text in a risk can make the server read a
+local file or call another machine while it prints (DESIGN §6).
+"""
+
+from flask import render_template
+from weasyprint import HTML, URLFetcher
+
+ALLOWED_SCHEMES = ("data",)
+
+
+class RefusingFetcher(URLFetcher):
+    """Answers ``data:`` URLs only; anything else (``file:``, ``http:``, ...) is refused."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=ALLOWED_SCHEMES, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        scheme = url.partition(":")[0].lower()
+        if scheme not in ALLOWED_SCHEMES:
+            raise ValueError(f"riskreg's PDFs may only use data: URLs, not {scheme}: ({url[:80]})")
+        return super().fetch(url, headers)
+
+
+def html_to_pdf(html: str) -> bytes:
+    return HTML(string=html, url_fetcher=RefusingFetcher()).write_pdf()
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render a print template (templates/pdf/) to PDF bytes."""
+    return html_to_pdf(render_template(template, **context))

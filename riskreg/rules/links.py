@@ -1,0 +1,222 @@
+"""Links between risks in different registers, and the divergences they reveal (DESIGN capability 4).
+
+Pure functions: the services load what these need and act on the answers.
+"""
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from riskreg.enums import Category, DivergenceKind, LinkKind
+from riskreg.rules import scoring
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    """What the link rules need to know about a risk at one end of a proposed link."""
+
+    id: int
+    ref: str
+    register_id: int
+    unit_path: str  # materialised path of unit ids, "/1/4/"
+    unit_name: str
+    is_open: bool = True
+
+
+@dataclass(frozen=True)
+class ExistingLink:
+    from_id: int
+    to_id: int
+    kind: LinkKind
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An existing ``contributes_to`` link, with references for messages."""
+
+    from_id: int
+    from_ref: str
+    to_id: int
+    to_ref: str
+
+
+def link_refusal(
+    kind: LinkKind,
+    source: LinkEnd,
+    target: LinkEnd,
+    existing: Iterable[ExistingLink] = (),
+    contributes_edges: Iterable[Edge] = (),
+) -> str | None:
+    """Why ``source`` may not be linked to ``target`` as ``kind``, in words for the user; None when it may.
+
+    ``existing`` holds the links already between the two risks (either direction); ``contributes_edges``
+    the ``contributes_to`` links reachable from ``target`` (any superset will do).
+    """
+    if source.id == target.id:
+        return f"A risk cannot be linked to itself: choose a risk other than {source.ref}"
+    for end in (source, target):
+        if not end.is_open:
+            return f"{end.ref} is closed: only open risks can be linked"
+    if source.register_id == target.register_id:
+        return (
+            f"Link risks in different registers: {source.ref} and {target.ref} are both in the "
+            f"{source.unit_name} register"
+        )
+    repeat = _repeat(kind, source, target, existing)
+    if repeat:
+        return repeat
+    if kind is not LinkKind.CONTRIBUTES_TO:
+        return None
+    loop = cycle_path(source, target, contributes_edges)
+    if loop:
+        return (
+            f"{source.ref} cannot contribute to {target.ref}: {target.ref} already informs {source.ref}, so the "
+            f"link would make a loop ({' → '.join(loop)})"
+        )
+    return _direction_refusal(source, target)
+
+
+def _repeat(kind: LinkKind, source: LinkEnd, target: LinkEnd, existing: Iterable[ExistingLink]) -> str | None:
+    for link in existing:
+        same = (link.from_id, link.to_id) == (source.id, target.id)
+        reverse = (link.from_id, link.to_id) == (target.id, source.id)
+        if link.kind is not kind or not (same or (kind.symmetric and reverse)):
+            continue
+        if kind is LinkKind.CONTRIBUTES_TO:
+            return f"{source.ref} already contributes to {target.ref}"
+        if kind is LinkKind.DUPLICATES:
+            return f"{source.ref} and {target.ref} are already marked as duplicates"
+        return f"{source.ref} and {target.ref} are already linked as related risks"
+    return None
+
+
+def _direction_refusal(source: LinkEnd, target: LinkEnd) -> str | None:
+    """``contributes_to`` points up the unit tree: to a register of a unit above the source's."""
+    if source.unit_path.startswith(target.unit_path):
+        return None
+    if target.unit_path.startswith(source.unit_path):
+        return (
+            f"{source.ref} cannot contribute to {target.ref}: {target.unit_name} is below {source.unit_name} in "
+            "the organisation, and a risk can only contribute to a risk in a higher-level register. Link from "
+            f"{target.ref} to {source.ref} instead"
+        )
+    return (
+        f"{source.ref} cannot contribute to {target.ref}: {target.unit_name} is not above {source.unit_name} in "
+        "the organisation, and a risk can only contribute to a risk in a higher-level register. Use "
+        "“related” for risks alongside each other"
+    )
+
+
+def cycle_path(source: LinkEnd, target: LinkEnd, edges: Iterable[Edge]) -> list[str] | None:
+    """The loop a new ``source → target`` link would close, as references; None when there is none.
+
+    There is a loop when ``source`` can already be reached from ``target`` through ``contributes_to`` links.
+    """
+    outgoing: dict[int, list[Edge]] = {}
+    for edge in edges:
+        outgoing.setdefault(edge.from_id, []).append(edge)
+    came_from: dict[int, Edge] = {}
+    queue = deque([target.id])
+    seen = {target.id}
+    while queue:
+        current = queue.popleft()
+        if current == source.id:
+            return [source.ref, *_refs_back(came_from, target.id, source.id), source.ref]
+        for edge in outgoing.get(current, []):
+            if edge.to_id not in seen:
+                seen.add(edge.to_id)
+                came_from[edge.to_id] = edge
+                queue.append(edge.to_id)
+    return None
+
+
+def _refs_back(came_from: dict[int, Edge], start: int, end: int) -> list[str]:
+    """The references along the path found from ``start`` to ``end``, ``start`` first and ``end`` left out."""
+    refs = []
+    current = end
+    while current != start:
+        edge = came_from[current]
+        refs.append(edge.from_ref)
+        current = edge.from_id
+    return list(reversed(refs))
+
+
+# Divergences -----------------------------------------------------------------
+
+
+class Scored(Protocol):
+    """Anything with a risk's reference, residual score, category and status (a Risk will do)."""
+
+    id: int
+    ref: str
+    category: Category
+
+    @property
+    def residual_score(self) -> int: ...
+
+    @property
+    def is_open(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Divergence:
+    kind: DivergenceKind
+    contributor_id: int
+    parent_id: int
+    message: str
+
+
+def divergences(contributor: Scored, parent: Scored, rules: scoring.ScoringRules) -> list[Divergence]:
+    """How a risk that contributes to ``parent`` disagrees with it. Closed contributors raise nothing."""
+    if not contributor.is_open:
+        return []
+
+    def found(kind: DivergenceKind, message: str) -> Divergence:
+        return Divergence(kind, contributor.id, parent.id, message)
+
+    if not parent.is_open:
+        return [found(DivergenceKind.PARENT_CLOSED, f"{parent.ref} is closed but {contributor.ref}, which "
+                      "contributes to it, is still open")]  # fmt: skip
+    alerts = []
+    if contributor.residual_score > parent.residual_score:
+        alerts.append(found(
+            DivergenceKind.SCORED_ABOVE_PARENT,
+            f"{contributor.ref} is scored {contributor.residual_score}, above the {parent.residual_score} of "
+            f"{parent.ref}, which it contributes to",
+        ))  # fmt: skip
+    if _above(contributor, rules) and not _above(parent, rules):
+        tolerance = scoring.tolerance_for(contributor.category, rules)
+        alerts.append(found(
+            DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN,
+            f"{contributor.ref} is above appetite ({contributor.residual_score} against a tolerance of "
+            f"{tolerance}) while {parent.ref}, which it contributes to, is within appetite",
+        ))  # fmt: skip
+    return alerts
+
+
+def _above(risk: Scored, rules: scoring.ScoringRules) -> bool:
+    return scoring.is_above_appetite(risk.residual_score, risk.category, rules)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """The open contributing risks of one risk, summed up for the committee."""
+
+    count: int
+    highest: int | None
+    average: float | None
+    above_appetite: int
+
+
+def rollup(contributors: Iterable[Scored], rules: scoring.ScoringRules) -> Rollup:
+    scores = [(risk.residual_score, _above(risk, rules)) for risk in contributors if risk.is_open]
+    if not scores:
+        return Rollup(0, None, None, 0)
+    values = [value for value, _ in scores]
+    return Rollup(
+        count=len(values),
+        highest=max(values),
+        average=round(sum(values) / len(values), 1),
+        above_appetite=sum(1 for _, above in scores if above),
+    )

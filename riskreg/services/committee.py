@@ -1,0 +1,193 @@
+"""The Audit and Risk Committee's view: each corporate risk with what informs it, and comments on risks."""
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from riskreg.enums import LinkKind, RiskStatus, UnitKind
+from riskreg.extensions import db
+from riskreg.models import Comment, Register, Risk, RiskLink, Unit, User
+from riskreg.rules import links as link_rules
+from riskreg.rules import scoring
+from riskreg.rules.links import Divergence, Rollup
+from riskreg.services import ServiceError, audit
+from riskreg.services.links import contributions_to, trends
+from riskreg.services.registers import rules
+
+COMMENT_MAX_LENGTH = 4000
+# A committee pack carries the comments made in the quarter up to its meeting.
+PACK_COMMENT_WINDOW = timedelta(days=92)
+LATEST_COMMENTS_SHOWN = 3
+
+
+# Comments ---------------------------------------------------------------------------
+
+
+def add_comment(risk: Risk, body: str, actor: User) -> Comment:
+    body = body.strip()
+    if not body:
+        raise ServiceError("Enter a comment")
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ServiceError(f"Comment must be {COMMENT_MAX_LENGTH} characters or fewer")
+    comment = Comment(risk=risk, author=actor, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(actor, "comment.added", "comment", comment.id, {"body": body}, risk_id=risk.id)
+    return comment
+
+
+def comments_on(risk: Risk) -> list[Comment]:
+    return list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.risk_id == risk.id)
+            .options(joinedload(Comment.author))
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+        )
+    )
+
+
+def _comments_by_risk(
+    risk_ids: Collection[int], since: datetime | None, until: datetime | None, per_risk: int | None
+) -> dict[int, list[Comment]]:
+    """Comments on many risks, newest first, in one query: all in a period, or the latest few of each."""
+    position = sa.func.row_number().over(
+        partition_by=Comment.risk_id, order_by=(Comment.created_at.desc(), Comment.id.desc())
+    )
+    ranked = sa.select(Comment.id, position.label("n")).where(Comment.risk_id.in_(list(risk_ids)))
+    if since is not None:
+        ranked = ranked.where(Comment.created_at >= since)
+    if until is not None:
+        ranked = ranked.where(Comment.created_at < until)
+    ranked = ranked.subquery()
+    query = sa.select(Comment).join(ranked, ranked.c.id == Comment.id).options(joinedload(Comment.author))
+    if per_risk is not None:
+        query = query.where(ranked.c.n <= per_risk)
+    grouped: dict[int, list[Comment]] = defaultdict(list)
+    for comment in db.session.scalars(query.order_by(Comment.created_at.desc(), Comment.id.desc())):
+        grouped[comment.risk_id].append(comment)
+    return grouped
+
+
+# The committee view ---------------------------------------------------------------------
+
+
+@dataclass
+class Contributor:
+    risk: Risk
+    link: RiskLink
+    trend: str
+    alerts: list[Divergence]
+
+    @property
+    def difference(self) -> int:
+        """Its residual score less its parent's: positive when it is scored higher."""
+        return self.risk.residual_score - self.link.to_risk.residual_score
+
+
+@dataclass
+class RegisterGroup:
+    register: Register
+    contributors: list[Contributor] = field(default_factory=list)
+
+
+@dataclass
+class CorporateEntry:
+    risk: Risk
+    trend: str
+    above_appetite: bool
+    groups: list[RegisterGroup]
+    rollup: Rollup
+    alerts: list[Divergence]
+    comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def contributor_count(self) -> int:
+        return sum(len(group.contributors) for group in self.groups)
+
+
+@dataclass(frozen=True)
+class CommitteeFilters:
+    above_appetite: bool = False  # the corporate risk itself is above appetite
+    with_alerts: bool = False
+
+
+def _corporate_risks() -> list[Risk]:
+    """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those)."""
+    child = aliased(Risk)
+    still_informed = (
+        sa.select(RiskLink.to_risk_id)
+        .join(child, child.id == RiskLink.from_risk_id)
+        .where(RiskLink.kind == LinkKind.CONTRIBUTES_TO, child.status == RiskStatus.OPEN)
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Risk)
+            .join(Risk.register)
+            .join(Register.unit)
+            .where(Unit.kind == UnitKind.HEADQUARTERS)
+            .where(sa.or_(Risk.status == RiskStatus.OPEN, Risk.id.in_(still_informed)))
+            .options(joinedload(Risk.register).joinedload(Register.unit), joinedload(Risk.owner))
+            .order_by(Risk.id)
+        )
+    )
+
+
+def _entry(risk: Risk, incoming: list[RiskLink], trend_of: dict[int, str]) -> CorporateEntry:
+    groups: dict[int, RegisterGroup] = {}
+    alerts: list[Divergence] = []
+    for link in sorted(incoming, key=lambda link: (link.from_risk.register.unit.name, link.from_risk.id)):
+        contributor = link.from_risk
+        found = link_rules.divergences(contributor, risk, rules())
+        alerts += found
+        group = groups.setdefault(contributor.register_id, RegisterGroup(contributor.register))
+        group.contributors.append(Contributor(contributor, link, trend_of[contributor.id], found))
+    return CorporateEntry(
+        risk=risk,
+        trend=trend_of[risk.id],
+        above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, rules()),
+        groups=list(groups.values()),
+        rollup=link_rules.rollup((link.from_risk for link in incoming), rules()),
+        alerts=alerts,
+    )
+
+
+def committee_view(
+    filters: CommitteeFilters = CommitteeFilters(),  # noqa: B008 - frozen, so a shared default is safe
+    comments_between: tuple[datetime, datetime] | None = None,
+) -> list[CorporateEntry]:
+    """Every corporate risk with its contributing risks, in a fixed number of queries however many there are.
+
+    Comments: those made in ``comments_between`` (for a pack), otherwise the latest few on each risk.
+    """
+    corporate = _corporate_risks()
+    ids = [risk.id for risk in corporate]
+    incoming: dict[int, list[RiskLink]] = defaultdict(list)
+    for link in contributions_to(ids):
+        incoming[link.to_risk_id].append(link)
+    trend_of = trends({*ids, *(link.from_risk_id for links in incoming.values() for link in links)})
+    entries = [_entry(risk, incoming[risk.id], trend_of) for risk in corporate]
+    entries = [entry for entry in entries if _passes(entry, filters)]
+    since, until = comments_between or (None, None)
+    comments = _comments_by_risk(
+        [entry.risk.id for entry in entries], since, until, None if comments_between else LATEST_COMMENTS_SHOWN
+    )
+    for entry in entries:
+        entry.comments = comments.get(entry.risk.id, [])
+    return entries
+
+
+def _passes(entry: CorporateEntry, filters: CommitteeFilters) -> bool:
+    if filters.above_appetite and not entry.above_appetite:
+        return False
+    return not (filters.with_alerts and not entry.alerts)
+
+
+def pack(meeting: date) -> list[CorporateEntry]:
+    """The principal risks for a committee meeting: every corporate risk, with the quarter's comments."""
+    until = datetime.combine(meeting + timedelta(days=1), time.min)
+    return committee_view(CommitteeFilters(), comments_between=(until - PACK_COMMENT_WINDOW, until))

@@ -1,0 +1,26 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
+from wtforms import DateField, SubmitField
+from wtforms.validators import InputRequired
+
+from riskreg.services.committee import COMMENT_MAX_LENGTH
+from riskreg.web.forms import required_paragraph
+
+
+class PackForm(FlaskForm):
+    meeting = DateField(
+        "Date of the committee meeting",
+        format="%d %m %Y",
+        validators=[InputRequired("Enter the date of the committee meeting")],
+        widget=GovDateInput(),
+        description="The pack includes the comments made in the three months up to the meeting. For example, 27 3 2026",
+    )
+    submit = SubmitField("Download the committee pack (PDF)", widget=GovSubmitInput())
+
+
+class CommentForm(FlaskForm):
+    body = required_paragraph(
+        "Comment", "Enter a comment", max_length=COMMENT_MAX_LENGTH,
+        hint="The risk’s owner and its register’s risk managers will see this on the risk’s page",
+    )  # fmt: skip
+    submit = SubmitField("Add comment", widget=GovSubmitInput())

@@ -1,0 +1,228 @@
+"""The Audit and Risk Committee view, its pack PDF, and comments on risks."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+from riskreg.clock import today, utcnow
+from riskreg.enums import Category, RiskStatus
+from riskreg.extensions import db
+from riskreg.models import AuditEvent, Comment
+from tests.conftest import count_queries
+from tests.factories import CommentFactory, ReviewFactory, RiskFactory, RiskLinkFactory
+
+
+def _soup(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def _sections(response) -> dict[str, BeautifulSoup]:
+    return {section.h2.get_text(" ", strip=True): section for section in _soup(response).select("main section")}
+
+
+@pytest.fixture
+def linked(org):
+    """A corporate risk informed by two London North risks and one London South risk; another with none."""
+    corporate = RiskFactory(
+        register=org.hq.register, title="Custody time limit failures", residual_l=3, residual_i=3,
+        category=Category.OPERATIONS,
+    )  # fmt: skip
+    ln_high = RiskFactory(register=org.ln.register, title="Custody cases released", residual_l=4, residual_i=4)
+    ln_low = RiskFactory(register=org.ln.register, title="CTL diary errors", residual_l=2, residual_i=2)
+    ls_same = RiskFactory(register=org.ls.register, title="CTL failures in the south", residual_l=3, residual_i=3)
+    for risk in (ln_high, ln_low, ls_same):
+        RiskLinkFactory(from_risk=risk, to_risk=corporate)
+    lonely = RiskFactory(register=org.hq.register, title="Failure of key contracts", residual_l=1, residual_i=2)
+    return corporate, ln_high, ln_low, ls_same, lonely
+
+
+def test_committee_view_lists_corporate_risks_with_contributors_grouped_by_register(client, org, sign_in, linked):
+    corporate, ln_high, ln_low, ls_same, lonely = linked
+    sign_in(org.committee)
+    sections = _sections(client.get("/committee"))
+    assert list(sections) == [f"{corporate.ref} {corporate.title}", f"{lonely.ref} {lonely.title}"]
+    section = sections[f"{corporate.ref} {corporate.title}"]
+    groups = [tbody.th.get_text(strip=True) for tbody in section.select("tbody")]
+    assert groups == ["London North", "London South"]
+    rows = {tr.td.get_text(" ", strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")]
+            for tr in section.select("tbody tr") if tr.td}  # fmt: skip
+    assert rows[f"{ln_high.ref} {ln_high.title}"][1:3] == ["16 Very high Above appetite", "7 higher"]
+    assert rows[f"{ln_low.ref} {ln_low.title}"][2] == "5 lower"
+    assert rows[f"{ls_same.ref} {ls_same.title}"][2] == "The same"
+    summary = section.select_one(".govuk-summary-list").get_text(" ", strip=True)
+    assert "3 open contributing risks: highest 16, average 9.7, 1 above appetite" in summary
+    alerts = section.select_one(".app-link-alerts").get_text(" ", strip=True)
+    assert f"{ln_high.ref} is scored 16, above the 9 of {corporate.ref}" in alerts
+    lonely_text = sections[f"{lonely.ref} {lonely.title}"].get_text(" ", strip=True)
+    assert "No open risk in another register informs this risk" in lonely_text
+
+
+def test_committee_filters_above_appetite_and_with_alerts(client, org, sign_in, linked):
+    corporate, *_rest, lonely = linked
+    above = RiskFactory(register=org.hq.register, title="Legal risk above appetite", category=Category.LEGAL)
+    sign_in(org.committee)
+    assert list(_sections(client.get("/committee?with_alerts=1"))) == [f"{corporate.ref} {corporate.title}"]
+    assert list(_sections(client.get("/committee?above_appetite=1"))) == [f"{above.ref} {above.title}"]
+    assert list(_sections(client.get("/committee?above_appetite=1&with_alerts=1"))) == []
+    assert len(_sections(client.get("/committee"))) == 3
+
+
+def test_a_closed_corporate_risk_still_informed_by_open_risks_stays_in_view(client, org, sign_in):
+    closed = RiskFactory(register=org.hq.register, title="Estate programme", status=RiskStatus.CLOSED)
+    RiskLinkFactory(from_risk=RiskFactory(register=org.ln.register), to_risk=closed)
+    RiskFactory(register=org.hq.register, title="Closed and forgotten", status=RiskStatus.CLOSED)
+    sign_in(org.hq_risk)
+    sections = _sections(client.get("/committee"))
+    assert list(sections) == [f"{closed.ref} Estate programme"]
+    assert "HQ-001 is closed but LN-001, which contributes to it, is still open" in sections[
+        f"{closed.ref} Estate programme"
+    ].get_text(" ", strip=True)
+
+
+@pytest.mark.parametrize("who", ["committee", "hq_risk", "auditor"])
+def test_committee_hq_risk_and_internal_audit_see_the_committee_view(client, org, sign_in, who):
+    sign_in(getattr(org, who))
+    assert client.get("/committee").status_code == 200
+    assert "Committee" in [a.get_text(strip=True) for a in _soup(client.get("/")).select(".govuk-service-navigation a")]
+
+
+@pytest.mark.parametrize("who", ["viewer_ln", "risk_ln", "head_ln", "risk_hq", "admin", "nobody"])
+def test_everyone_else_is_refused_the_committee_view_and_pack(client, org, sign_in, who):
+    sign_in(getattr(org, who))
+    assert client.get("/committee").status_code == 403
+    assert client.get(f"/committee/pack.pdf?meeting={today().isoformat()}").status_code == 403
+    assert "Committee" not in [
+        a.get_text(strip=True) for a in _soup(client.get("/")).select(".govuk-service-navigation a")
+    ]
+
+
+def _link_many(org, corporate_count: int, contributors_each: int) -> None:
+    for _ in range(corporate_count):
+        corporate = RiskFactory(register=org.hq.register)
+        ReviewFactory(risk=corporate)
+        for n in range(contributors_each):
+            contributor = RiskFactory(register=(org.ln, org.ls)[n % 2].register, owner=org.risk_ln)
+            ReviewFactory(risk=contributor)
+            RiskLinkFactory(from_risk=contributor, to_risk=corporate)
+        CommentFactory(risk=corporate, author=org.committee)
+
+
+def test_committee_view_queries_do_not_grow_with_the_number_of_linked_risks(client, org, sign_in):
+    _link_many(org, corporate_count=1, contributors_each=1)
+    sign_in(org.committee)
+    client.get("/committee")
+    with count_queries() as few:
+        assert client.get("/committee").status_code == 200
+    _link_many(org, corporate_count=5, contributors_each=6)
+    with count_queries() as many:
+        response = client.get("/committee")
+    assert len(_sections(response)) == 6
+    assert len(many) == len(few), "\n".join(many)
+
+
+# Comments ------------------------------------------------------------------------------------------------
+
+
+def test_committee_members_comment_and_the_risks_owners_see_it(client, org, sign_in):
+    risk = RiskFactory(register=org.ln.register, owner=org.viewer_ln)
+    sign_in(org.committee)
+    response = client.post(f"/risks/{risk.ref}/comments", data={"body": "Please explain the rising score"})
+    assert response.status_code == 302
+    comment = db.session.scalar(sa.select(Comment))
+    assert (comment.risk_id, comment.author_id) == (risk.id, org.committee.id)
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "comment.added"))
+    assert event.risk_id == risk.id and event.changes["body"] == "Please explain the rising score"
+    client.post("/sign-out")
+    for owner in (org.viewer_ln, org.risk_ln):  # the risk's owner, and its register's risk manager
+        sign_in(owner)
+        comments = _soup(client.get(f"/risks/{risk.ref}")).select_one("#comments").find_next("div").get_text()
+        assert "Please explain the rising score" in comments and "Committee Member" in comments
+        client.post("/sign-out")
+
+
+def test_comments_are_not_shown_to_people_who_are_not_the_risks_owners(client, org, sign_in):
+    risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
+    CommentFactory(risk=risk, author=org.committee, body="For the owners only")
+    sign_in(org.head_ls)
+    assert "For the owners only" not in client.get(f"/risks/{risk.ref}").data.decode()
+    assert client.get(f"/risks/{risk.ref}/comments").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["auditor", "risk_ln", "viewer_ln"])
+def test_only_the_committee_and_hq_risk_may_comment(client, org, sign_in, who):
+    risk = RiskFactory(register=org.ln.register, owner=org.viewer_ln)
+    sign_in(getattr(org, who))
+    assert client.post(f"/risks/{risk.ref}/comments", data={"body": "Hello"}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+
+
+def test_an_empty_comment_is_explained(client, org, sign_in):
+    risk = RiskFactory(register=org.ln.register)
+    sign_in(org.hq_risk)
+    response = client.post(f"/risks/{risk.ref}/comments", data={"body": "  "})
+    assert response.status_code == 400
+    assert "Enter a comment" in _soup(response).select_one(".govuk-error-summary").text
+
+
+def test_the_committee_view_shows_the_latest_comments(client, org, sign_in, linked):
+    corporate = linked[0]
+    for n in range(5):
+        CommentFactory(risk=corporate, author=org.committee, body=f"Remark {n}", created_at=utcnow() + timedelta(n))
+    sign_in(org.auditor)
+    text = _sections(client.get("/committee"))[f"{corporate.ref} {corporate.title}"].get_text(" ", strip=True)
+    assert "Remark 4" in text and "Remark 2" in text and "Remark 1" not in text
+
+
+# The committee pack ------------------------------------------------------------------------------------
+
+
+def _pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_committee_pack_names_corporate_risks_their_contributors_alerts_and_comments(client, org, sign_in, linked):
+    corporate, ln_high, ln_low, ls_same, lonely = linked
+    meeting = today() + timedelta(days=7)
+    CommentFactory(risk=corporate, author=org.committee, body="Reconcile the area and corporate scores")
+    CommentFactory(risk=corporate, author=org.committee, body="An old remark", created_at=utcnow() - timedelta(200))
+    sign_in(org.committee)
+    response = client.get(f"/committee/pack.pdf?meeting={meeting.isoformat()}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f"committee-pack-{meeting.isoformat()}.pdf" in response.headers["Content-Disposition"]
+    reader, text = _pdf_text(response.data)
+    flat = " ".join(text.split())
+    for expected in (corporate.title, lonely.title, ln_high.title, ln_low.title, ls_same.title, ln_high.ref,
+                     "London North", "London South", f"{ln_high.ref} is scored 16, above the 9 of {corporate.ref}",
+                     "Reconcile the area and corporate scores"):  # fmt: skip
+        assert expected in flat, expected
+    assert "An old remark" not in flat  # outside the three months before the meeting
+    assert reader.metadata.title == f"Audit and Risk Committee pack – meeting on {meeting:%-d %B %Y}"
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_the_pack_form_sends_the_meeting_date_on_to_the_pdf(client, org, sign_in):
+    sign_in(org.committee)
+    response = client.post("/committee/pack", data={"meeting": ["3", "12", "2026"]})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/committee/pack.pdf?meeting=2026-12-03"
+    )
+    missing = client.post("/committee/pack", data={"meeting": ["", "", ""]})
+    assert missing.status_code == 400
+    assert "Enter the date of the committee meeting" in _soup(missing).select_one(".govuk-error-summary").text
+
+
+@pytest.mark.parametrize("meeting", ["", "tomorrow", "2026-13-01"])
+def test_a_pack_without_a_valid_meeting_date_is_a_bad_request(client, org, sign_in, meeting):
+    sign_in(org.committee)
+    assert client.get(f"/committee/pack.pdf?meeting={meeting}").status_code == 400
+
+
+def test_an_empty_organisation_still_prints_a_pack(client, org, sign_in):
+    sign_in(org.hq_risk)
+    _reader, text = _pdf_text(client.get(f"/committee/pack.pdf?meeting={date(2026, 3, 5).isoformat()}").data)
+    assert "Principal risks for the meeting on 5 March 2026" in " ".join(text.split())
