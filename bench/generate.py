@@ -6,8 +6,9 @@ The schema is built by the real migrations first. Rows are written with COPY on
 PostgreSQL and executemany on SQLite; the audit trail is a valid hash chain.
 
 The data is made by table groups, one function each, run in order (GROUPS).
-Features being built on other branches add theirs when their tables reach main:
-risk links, control tests, evidence metadata, certificates, flags and comments.
+Features that are not generated yet add a group when they need data at scale:
+committee comments, risk embeddings (similarity), import uploads, API tokens,
+and certificates and flags once their tables reach main.
 """
 
 import argparse
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import organisation, risks  # noqa: E402
+from bench import assurance, organisation, risks  # noqa: E402
 from bench.context import SCALES, Context, Scale  # noqa: E402
 from bench.sink import Sink, next_ids, reset_sequences  # noqa: E402
 from bench.timeline import AUDIT_COLUMNS, Timeline  # noqa: E402
@@ -42,6 +43,10 @@ COLUMNS = {
     "risk": risks.RISK_COLUMNS,
     "countermeasure": risks.COUNTERMEASURE_COLUMNS,
     "review": risks.REVIEW_COLUMNS,
+    "risk_link": assurance.LINK_COLUMNS,
+    "control_test": assurance.TEST_COLUMNS,
+    "evidence": assurance.EVIDENCE_COLUMNS,
+    "control_test_evidence": assurance.TEST_EVIDENCE_COLUMNS,
     "audit_event": AUDIT_COLUMNS,
 }
 
@@ -55,6 +60,8 @@ GROUPS: list[tuple[str, Callable[[Context], None]]] = [
     ("units and registers", organisation.organisations),
     ("users and role assignments", organisation.people),
     ("risks and countermeasures", risks.risks),
+    ("risk links (scheduled)", assurance.links),
+    ("control tests and evidence metadata (scheduled)", assurance.control_tests),
     ("two years of reviews, and the audit trail", _timeline),
     ("risks' and registers' state today", risks.final_state),
 ]

@@ -24,13 +24,18 @@ WRITERS = 8
 
 
 def ensure_bench_user(app: Flask) -> str:
-    """A risk manager at the first organisation's headquarters (so every register there is theirs to edit)."""
+    """A risk manager at the first organisation's headquarters (so every register there is theirs to edit),
+    and a member of its Audit and Risk Committee (for the committee view)."""
     with app.app_context():
-        if users.get_by_email(BENCH_EMAIL) is None:
-            headquarters = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+        user = users.get_by_email(BENCH_EMAIL)
+        headquarters = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+        if user is None:
             user = users.create_user(BENCH_EMAIL, "Benchmark runner", BENCH_PASSWORD)
-            users.assign_role(user, Role.RISK_MANAGER, headquarters)
-            db.session.commit()
+        held = {assignment.role for assignment in user.roles}
+        for role in (Role.RISK_MANAGER, Role.COMMITTEE):
+            if role not in held:
+                users.assign_role(user, role, headquarters)
+        db.session.commit()
     return BENCH_EMAIL
 
 

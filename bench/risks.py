@@ -60,6 +60,8 @@ class RiskLife:
     """A risk's changing state as the timeline moves; the rest of its row was written when it was created."""
 
     id: int
+    ref: str
+    organisation: int
     register_id: int
     owner_id: int
     manager_id: int
@@ -129,13 +131,14 @@ def _risk(ctx: Context, unit: UnitSpec, number: int, theme: tuple, repeat: int) 
     }  # fmt: skip
     interval = scoring.review_interval(values["residual_l"] * values["residual_i"])
     life = RiskLife(
-        id=ctx.timeline.next_id("risk"), register_id=unit.register_id, owner_id=values["owner_id"],
+        id=ctx.timeline.next_id("risk"), ref=f"{unit.code}-{number:03d}", organisation=unit.organisation,
+        register_id=unit.register_id, owner_id=values["owner_id"],
         manager_id=staff.manager, inherent_l=values["inherent_l"], residual_l=values["residual_l"],
         residual_i=values["residual_i"], review_frequency_days=interval.days, next_review_on=created_on + interval,
         stop_on=_stop_on(ctx), close_on=_close_on(ctx, created_on), updated_at=created_at,
         snapshot={name: values[name] for name in RISK_FIELDS}, countermeasures=[],
     )  # fmt: skip
-    row = {**values, "id": life.id, "register_id": unit.register_id, "ref": f"{unit.code}-{number:03d}",
+    row = {**values, "id": life.id, "register_id": unit.register_id, "ref": life.ref,
            "status": "open", "closed_reason": None, "review_frequency_days": interval.days,
            "next_review_on": life.next_review_on, "last_reviewed_on": None, "created_at": created_at,
            "updated_at": created_at, "version": 1}  # fmt: skip

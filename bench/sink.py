@@ -14,7 +14,8 @@ import riskreg.models  # noqa: F401 - registers every table on the metadata
 from riskreg.extensions import db
 
 # Parents before children.
-TABLE_ORDER = ("unit", "register", "app_user", "role_assignment", "risk", "countermeasure", "review", "audit_event")
+TABLE_ORDER = ("unit", "register", "app_user", "role_assignment", "risk", "countermeasure", "review", "risk_link",
+               "control_test", "evidence", "control_test_evidence", "audit_event")  # fmt: skip
 CHUNK_ROWS = 20_000
 
 
@@ -78,6 +79,7 @@ def _json_encoded(row: tuple, positions: list[int]) -> tuple:
 
 def next_ids(connection: sa.Connection, tables: Sequence[str]) -> dict[str, int]:
     """The first free id of each table: the generator numbers its rows itself, so children can point at parents."""
+    tables = [table for table in tables if "id" in db.metadata.tables[table].c]
     largest = {table: sa.select(sa.func.max(db.metadata.tables[table].c.id)) for table in tables}
     return {table: (connection.execute(query).scalar() or 0) + 1 for table, query in largest.items()}
 
@@ -86,7 +88,7 @@ def reset_sequences(connection: sa.Connection, tables: Sequence[str]) -> None:
     """PostgreSQL: move each id sequence past the ids the generator wrote (SQLite needs nothing)."""
     if connection.dialect.name != "postgresql":
         return
-    for table in tables:
+    for table in [table for table in tables if "id" in db.metadata.tables[table].c]:
         connection.execute(
             sa.text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max_id) "  # noqa: S608 - our table names

@@ -7,10 +7,22 @@ from bench.generate import generate
 from bench.organisation import BENCH_PASSWORD, tree_layout
 from riskreg.enums import UnitKind
 from riskreg.extensions import db
-from riskreg.models import AuditEvent, Countermeasure, Register, Review, Risk, RoleAssignment, Unit, User
+from riskreg.models import (
+    AuditEvent,
+    ControlTest,
+    Countermeasure,
+    Evidence,
+    Register,
+    Review,
+    Risk,
+    RiskLink,
+    RoleAssignment,
+    Unit,
+    User,
+)
 from riskreg.services import audit
 
-TINY = Scale("tiny", organisations=2, registers_per_organisation=3, risks_per_register=5)
+TINY = Scale("tiny", organisations=2, registers_per_organisation=3, risks_per_register=10)
 
 
 def _count(model, *where) -> int:
@@ -28,7 +40,7 @@ def _generate():
 def test_it_writes_the_expected_rows_for_the_scale():
     summary = _generate()
     units, users = 2 * 3, 2 * 3 * 4 + 2 * 4  # four people a unit, and four HQ-wide roles per organisation
-    assert (_count(Unit), _count(Register), _count(Risk)) == (units, units, units * 5)
+    assert (_count(Unit), _count(Register), _count(Risk)) == (units, units, units * 10)
     assert (_count(User), _count(RoleAssignment)) == (users, users)
     assert _count(Unit, Unit.parent_id.is_(None)) == 2  # one headquarters-rooted tree per organisation
     assert _count(Review) > _count(Risk)  # two years of reviews
@@ -42,6 +54,9 @@ def test_every_write_has_its_audit_event_and_the_chain_verifies():
     assert _events("review.recorded") == _count(Review)
     assert _events("risk.closed") == _count(Risk, Risk.status == "closed")
     assert _events("user.created") == _events("role.assigned") == _count(User)
+    assert _events("link.added") == 2 * _count(RiskLink)  # one in each linked risk's history
+    assert _events("control_test.recorded") == _count(ControlTest)
+    assert _events("evidence.added") == _count(Evidence)
     result = audit.verify_chain()
     assert result.ok, result.reason
     assert result.checked == _count(AuditEvent)
@@ -64,6 +79,26 @@ def test_each_risk_shows_the_state_its_reviews_left():
     )  # fmt: skip
     assert _count(Risk, reviews > 0, Risk.residual_l * 10 + Risk.residual_i != latest) == 0
     assert _count(Risk, Risk.last_reviewed_on.is_not(None), Risk.next_review_on <= Risk.last_reviewed_on) == 0
+
+
+def test_links_go_up_the_tree_and_tests_follow_the_countermeasure():
+    _generate()
+    assert _count(RiskLink) > 0 and _count(ControlTest) > 0 and _count(Evidence) > 0
+    ends = []
+    for column in (RiskLink.from_risk_id, RiskLink.to_risk_id):
+        risk, register, unit = sa.orm.aliased(Risk), sa.orm.aliased(Register), sa.orm.aliased(Unit)
+        ends.append((risk, register, unit, column))
+    query = sa.select(ends[0][2].parent_id, ends[1][2].id).select_from(RiskLink)
+    for risk, register, unit, column in ends:
+        query = query.join(risk, risk.id == column).join(register, register.id == risk.register_id)
+        query = query.join(unit, unit.id == register.unit_id)
+    links = db.session.execute(query).all()
+    assert links and all(parent == target_unit for parent, target_unit in links)  # up to the register above
+    tests = db.session.execute(
+        sa.select(ControlTest.tested_on, Countermeasure.implemented_on, Countermeasure.status)
+        .join(Countermeasure, Countermeasure.id == ControlTest.countermeasure_id)
+    ).all()  # fmt: skip
+    assert all(status == "in_place" and tested_on >= implemented_on for tested_on, implemented_on, status in tests)
 
 
 def test_it_continues_an_existing_audit_trail_and_numbering(org):
