@@ -38,11 +38,13 @@ class LoadResult:
                 f"p99 {self.percentile(99):.0f} ms ({self.requests} requests){failed}")  # fmt: skip
 
 
-def run_load(browsers: list[Browser], paths: list[str], total: int) -> LoadResult:
-    """Each browser is one client sending GETs back to back until ``total`` requests have been sent in all.
+def run_load(browsers: list[Browser], paths: list[str], total: int, seconds: float | None = None) -> LoadResult:
+    """Each browser is one client sending GETs back to back until ``total`` requests have been sent in all
+    (or, when ``seconds`` is given, until that long has passed: slow pages must not hold up the whole run).
 
     The paths are taken in turn, so every client visits a spread of registers or risks rather than one row.
     """
+    deadline = [float("inf")]
     counter = itertools.count()
     lock = threading.Lock()
     latencies: list[float] = []
@@ -54,7 +56,7 @@ def run_load(browsers: list[Browser], paths: list[str], total: int) -> LoadResul
         mine: list[float] = []
         codes: Counter = Counter()
         start.wait()
-        while (number := next(counter)) < total:
+        while time.perf_counter() < deadline[0] and (number := next(counter)) < total:
             began = time.perf_counter()
             status, _body = browser.request("GET", paths[number % len(paths)])
             mine.append(time.perf_counter() - began)
@@ -66,8 +68,10 @@ def run_load(browsers: list[Browser], paths: list[str], total: int) -> LoadResul
     threads = [threading.Thread(target=client, args=(browser,)) for browser in browsers]
     for thread in threads:
         thread.start()
-    start.wait()
     began = time.perf_counter()
+    if seconds is not None:
+        deadline[0] = began + seconds
+    start.wait()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - began

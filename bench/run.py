@@ -137,11 +137,11 @@ class Bench:
         if self.args.profile:
             raw = BENCH_INSTANCE / f"profile-{kind}-{scale.lower()}-{page.lower().replace(' ', '-')}.txt"
             with profile.sampled(server.process.pid, raw), meter:
-                result = run_load(browsers, paths, self.args.requests)
+                result = run_load(browsers, paths, self.args.requests, self.args.page_seconds)
             print(f"Profile of {page} ({raw}):\n{profile.summary(raw)}", flush=True)
         else:
             with meter:
-                result = run_load(browsers, paths, self.args.requests)
+                result = run_load(browsers, paths, self.args.requests, self.args.page_seconds)
         target, met = "", None
         if page in PAGE_TARGET and scale == "M" and kind == "postgresql":
             p95, per_second = PAGE_TARGET[page]
@@ -197,6 +197,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--requests", type=int, default=500, help="requests per page, after the warm-up")
     parser.add_argument("--warmup", type=int, default=40, help="requests per page before measuring")
+    parser.add_argument(
+        "--page-seconds",
+        type=float,
+        default=40,
+        help="stop a page's load after this long even if fewer requests were sent",
+    )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
@@ -214,7 +220,8 @@ def main(argv: list[str] | None = None) -> None:
     threads = f" × {args.threads} threads" if args.worker_class == "gthread" else ""
     settings = (f"gunicorn with {args.workers} {args.worker_class} workers{threads} (gunicorn.conf.py, "
                 f"production settings); {args.clients} clients in one process (threads, http.client, keep-alive), "
-                f"{args.requests} requests per page after {args.warmup} warm-up requests; {args.rounds} reviews per "
+                f"{args.requests} requests per page (or {args.page_seconds:.0f} s at most) after {args.warmup} "
+                f"warm-up requests; {args.rounds} reviews per "
                 f"client per write scenario.")  # fmt: skip
     if args.profile:
         settings += " Workers sampled with py-spy during each page's load (slower than without)."
