@@ -50,6 +50,7 @@ class Run:
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    commit: str = field(default_factory=lambda: current_commit())  # at the start: the code measured
 
 
 def machine() -> str:
@@ -67,7 +68,7 @@ def machine() -> str:
     return f"{cores} cores ({model}), {memory}, {platform.system()} {platform.release()}"
 
 
-def commit() -> str:
+def current_commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
 
@@ -85,11 +86,12 @@ def section(run: Run) -> str:
                          {"Python": platform.python_version(), "SQLite": sqlite3.sqlite_version,
                           **run.versions}.items())  # fmt: skip
     lines = [
-        f"## {run.started:%Y-%m-%d %H:%M} UTC, commit {commit()}",
+        f"## {run.started:%Y-%m-%d %H:%M} UTC, commit {run.commit}",
         "",
         "| Date | Commit | Machine | Load average before → after (1, 5, 15 min) |",
         "|---|---|---|---|",
-        f"| {run.started:%Y-%m-%d} | {commit()} | {machine()} | {_load(run.load_before)} → {_load(os.getloadavg())} |",
+        f"| {run.started:%Y-%m-%d} | {run.commit} | {machine()} | {_load(run.load_before)} → "
+        f"{_load(os.getloadavg())} |",
         "",
         f"Software: {versions}. {run.settings}",
         f"Command: `{run.command}`",
