@@ -57,7 +57,7 @@ test: install-test assets lint
 	fi
 
 bench: install-test assets
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache

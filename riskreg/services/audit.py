@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from riskreg.clock import utcnow
 from riskreg.extensions import db
@@ -89,8 +89,9 @@ def _chain_rows(batch_size: int) -> Iterator[tuple]:
     )
     last_id = 0
     while True:
-        # Keyset pages keep memory flat however long the trail grows.
-        rows = db.session.execute(
+        # Keyset pages keep memory flat however long the trail grows. Plain rows through the session's
+        # connection: the ORM's row handling cost a tenth of the check's time and adds nothing to columns.
+        rows = db.session.connection().execute(
             sa.select(*columns).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch_size)
         ).all()
         if not rows:
@@ -108,7 +109,7 @@ def history_for_risk(risk_id: int, limit: int = 100) -> list[AuditEvent]:
         db.session.scalars(
             sa.select(AuditEvent)
             .where(AuditEvent.risk_id == risk_id)
-            .options(selectinload(AuditEvent.actor))
+            .options(selectinload(AuditEvent.actor).options(lazyload(User.roles)))
             .order_by(AuditEvent.id.desc())
             .limit(limit)
         )

@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
 from riskreg.clock import today, utcnow
@@ -15,7 +16,7 @@ from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
 from riskreg.services import ServiceError, StaleEdit, audit, flags, similarity
-from riskreg.services.registers import rules, touch
+from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
     "title", "cause", "event", "consequence", "category", "objective", "owner_id", "influence",
@@ -31,9 +32,9 @@ def get_by_ref(ref: str) -> Risk:
         .where(Risk.ref == ref.upper())
         .options(
             joinedload(Risk.register).joinedload(Register.unit),
-            joinedload(Risk.owner),
-            selectinload(Risk.countermeasures).joinedload(Countermeasure.owner),
-            selectinload(Risk.reviews).joinedload(Review.reviewer),
+            joinedload(Risk.owner).options(NAMES_ONLY),
+            selectinload(Risk.countermeasures).joinedload(Countermeasure.owner).options(NAMES_ONLY),
+            selectinload(Risk.reviews).joinedload(Review.reviewer).options(NAMES_ONLY),
         )
     )
     if risk is None:
@@ -61,6 +62,17 @@ def _check_ratings(values: dict[str, Any]) -> None:
 def _check_version(risk: Risk, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != risk.version:
         raise StaleEdit()
+
+
+def _flush_risk_change() -> None:
+    """Flush a change to a risk. On PostgreSQL two requests can both pass _check_version; the second to write
+    then updates no row. That is a stale edit too, and the session is rolled back so that the refusal page
+    can read the risk as it is now (a failed flush leaves the session unusable until then)."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise StaleEdit() from error
 
 
 def _allocate_ref(register: Register) -> str:
@@ -107,7 +119,7 @@ def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor
         _schedule(risk, risk.last_reviewed_on or risk.created_at.date())
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
-    db.session.flush()
+    _flush_risk_change()
     similarity.refresh_embedding(risk)
     audit.record(actor, "risk.updated", "risk", risk.id, changes, risk_id=risk.id)
     flags.scan_risk(risk)
@@ -124,7 +136,7 @@ def close_risk(risk: Risk, reason: str, expected_version: int, actor: User) -> R
     risk.closed_reason = reason.strip()
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
-    db.session.flush()
+    _flush_risk_change()
     audit.record(
         actor, "risk.closed", "risk", risk.id, {"status": ["open", "closed"], "reason": reason}, risk_id=risk.id
     )
@@ -149,7 +161,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
     db.session.add(review)
-    db.session.flush()
+    _flush_risk_change()
     changes = diff(before, _snapshot(risk, tuple(before)))
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)

@@ -3,6 +3,7 @@
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from riskreg.enums import Role
@@ -28,7 +29,8 @@ def load_from_session(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    # Every request's first query: the user and their roles (which every permission check reads) in one.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
