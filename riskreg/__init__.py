@@ -59,6 +59,8 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.api import bp as api_bp
     from riskreg.web.assurance import bp as assurance_bp
     from riskreg.web.auth import bp as auth_bp
+    from riskreg.web.certificates import bp as certificates_bp
+    from riskreg.web.certificates.template_admin import bp as certificate_template_bp
     from riskreg.web.committee import bp as committee_bp
     from riskreg.web.exporting import bp as exporting_bp
     from riskreg.web.flags import bp as flags_bp
@@ -73,4 +75,6 @@ def _register_blueprints(app: Flask) -> None:
         account_bp, api_bp, flags_bp,
     )  # fmt: skip
     for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    for blueprint in (certificates_bp, certificate_template_bp):
         app.register_blueprint(blueprint)

@@ -23,6 +23,7 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """The app's own commands, so `riskreg`, `flask` and the test runner all see them."""
+    from riskreg.cli_certificates import certificates_cli
     from riskreg.cli_transfer import export_command, import_command
 
     for command in (seed_demo, demo_sign_ins, create_user, audit, import_command, export_command):
@@ -30,6 +31,7 @@ def register_commands(app) -> None:
     app.cli.add_command(similar)
     app.cli.add_command(flags_group)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(certificates_cli)
 
 
 @click.command("seed-demo")
@@ -47,6 +49,10 @@ def seed_demo(if_empty: bool) -> None:
     summary = demo.seed()
     db.session.commit()
     click.echo(summary)
+    from riskreg.services.certificate_documents import signing_config
+
+    folder = signing_config().cert_path.parent
+    click.echo(f"\nThe demo's certificates are signed with a demo CA in {folder} (never for real use).")
 
 
 @click.command("demo-sign-ins")

@@ -73,6 +73,30 @@ def _instance_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+SIGNING_FILES = {
+    "RISKREG_SIGNING_KEY": "signing-key.pem",
+    "RISKREG_SIGNING_CERT": "signing-cert.pem",
+    "RISKREG_SIGNING_TRUST_ROOTS": "demo-ca.pem",
+}
+
+
+def signing_settings(env_name: str, instance_path: Path, env) -> dict:
+    """Paths of the organisation's signing key, certificate and trust roots (several roots: os.pathsep between).
+
+    Development and testing default to instance/signing/, where `riskreg seed-demo` puts a demo CA.
+    Production has no default: signing is refused, saying what is missing, until they are set.
+    """
+    folder = instance_path / "signing"
+    settings: dict = {}
+    for name, filename in SIGNING_FILES.items():
+        value = env.get(name) or (None if env_name == "production" else str(folder / filename))
+        if name == "RISKREG_SIGNING_TRUST_ROOTS":
+            value = [path for path in (value or "").split(os.pathsep) if path]
+        settings[name] = value
+    settings["RISKREG_DEMO_SIGNING_FOLDER"] = None if env_name == "production" else str(folder)
+    return settings
+
+
 def load_config(env_name: str, instance_path: Path) -> dict:
     env = os.environ
     config = {k: v for k, v in vars(BaseConfig).items() if k.isupper()}
@@ -98,4 +122,5 @@ def load_config(env_name: str, instance_path: Path) -> dict:
     else:
         config["SECRET_KEY"] = env.get("RISKREG_SECRET_KEY") or _instance_secret(instance_path)
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env.get("DATABASE_URL") or default_db)
+    config.update(signing_settings(env_name, instance_path, env))
     return config

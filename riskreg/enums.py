@@ -319,3 +319,25 @@ class ReminderKind(LabelledEnum):
 
     DUE_DIGEST = "due_digest"  # reviews and actions due within 14 days or overdue
     CERTIFICATES = "certificates"  # certificates awaiting the unit head's signature
+
+
+class CertificateStatus(LabelledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SIGNED = "signed"
+    VALIDATED = "validated"
+    CHALLENGED = "challenged"
+    SUPERSEDED = "superseded"
+
+
+class Declaration(LabelledEnum):
+    ASSURED = "assured"
+    ASSURED_WITH_EXCEPTIONS = "assured_with_exceptions"
+    NOT_ASSURED = "not_assured"
+
+
+class ValidationOutcome(LabelledEnum):
+    """Internal audit's conclusion on a signed certificate (kept when a correction supersedes it)."""
+
+    VALIDATED = "validated"
+    CHALLENGED = "challenged"

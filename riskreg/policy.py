@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.exceptions import Forbidden, NotFound
 
 from riskreg.enums import AssuranceLine, Role
-from riskreg.models import ControlTest, Evidence, Flag, Register, Risk, RiskLink, Unit, User
+from riskreg.models import Certificate, ControlTest, Evidence, Flag, Register, Risk, RiskLink, Unit, User
 
 # Roles that can read every register, including restricted risks, wherever they are held.
 READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
@@ -42,6 +42,11 @@ class Action(StrEnum):
     MANAGE_FLAGS = "manage_flags"  # raise, acknowledge, resolve and dismiss flags, run scans; target: a Flag or none
     READ_FLAG = "read_flag"  # target: a Flag
     REPLY_FLAG = "reply_flag"  # comment on a flag: HQ's feedback, the owners' replies; target: a Flag
+    READ_CERTIFICATE = "read_certificate"  # target: a Certificate, or a Unit (its certificates)
+    PREPARE_CERTIFICATE = "prepare_certificate"  # target: a Unit or a Certificate (draft, submit, withdraw, correct)
+    SIGN_CERTIFICATE = "sign_certificate"  # target: a Certificate
+    VALIDATE_CERTIFICATE = "validate_certificate"  # target: a Certificate
+    VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -218,3 +223,27 @@ FLAG_RULES = {
 }
 # can() answers these through the same table as the link rules (keeps can() itself short).
 LINK_RULES.update(FLAG_RULES)
+
+
+# Certificates of assurance (DESIGN capability 6, §5). Anyone who may read the unit's register may read its
+# certificates. Risk managers and unit heads prepare them; only a unit head holding the role AT the unit itself
+# (not above it) signs; internal audit validates or challenges.
+def _can_prepare_certificate(user: User, target: Unit | Certificate) -> bool:
+    unit = target.unit if isinstance(target, Certificate) else target
+    return bool(roles_at(user, unit) & EDITORS)
+
+
+def _can_sign_certificate(user: User, certificate: Certificate) -> bool:
+    return any(
+        assignment.role is Role.UNIT_HEAD and assignment.unit_id == certificate.unit_id for assignment in user.roles
+    )
+
+
+CERTIFICATE_RULES = {
+    Action.READ_CERTIFICATE: lambda user, target: can(user, Action.READ_REGISTER, target),
+    Action.PREPARE_CERTIFICATE: _can_prepare_certificate,
+    Action.SIGN_CERTIFICATE: _can_sign_certificate,
+    Action.VALIDATE_CERTIFICATE: lambda user, _certificate: holds_anywhere(user, frozenset({Role.AUDITOR})),
+    Action.VIEW_CERTIFICATE_ROLLUP: lambda user, _target: holds_anywhere(user, READ_EVERYTHING),
+}
+LINK_RULES.update(CERTIFICATE_RULES)

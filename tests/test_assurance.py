@@ -185,7 +185,8 @@ def test_unlocked_evidence_can_be_corrected_or_deleted_and_both_are_audited(org,
     evidence_id = evidence.id
     evidence_service.delete_evidence(evidence, org.risk_ln)
     assert db.session.get(Evidence, evidence_id) is None and _count(EvidenceBlob) == 0
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity == "evidence")).all()
+    query = sa.select(AuditEvent.action).where(AuditEvent.entity == "evidence").order_by(AuditEvent.id)
+    actions = db.session.scalars(query).all()
     assert actions == ["evidence.added", "evidence.updated", "evidence.deleted"]
 
 

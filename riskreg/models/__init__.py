@@ -2,6 +2,15 @@
 
 from riskreg.models.assurance import ControlTest, Evidence, EvidenceBlob, control_test_evidence
 from riskreg.models.audit import AuditEvent
+from riskreg.models.certificate import (
+    Assertion,
+    Certificate,
+    CertificateSection,
+    CertificateTemplate,
+    TemplateAssertion,
+    TemplateSection,
+    assertion_countermeasure,
+)
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
@@ -17,3 +26,5 @@ __all__ = [
     "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit", "User",
     "control_test_evidence",
 ]  # fmt: skip
+__all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
+__all__ += ["TemplateSection", "assertion_countermeasure"]

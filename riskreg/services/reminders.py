@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from riskreg.clock import utcnow
-from riskreg.enums import CountermeasureStatus, ReminderKind, RiskStatus
+from riskreg.enums import CertificateStatus, CountermeasureStatus, ReminderKind, RiskStatus, Role
 from riskreg.extensions import db
-from riskreg.models import Countermeasure, Register, ReminderOutbox, Risk, User
+from riskreg.models import Certificate, Countermeasure, Register, ReminderOutbox, Risk, RoleAssignment, User
 from riskreg.rules.evidence import long_date
 from riskreg.services import ServiceError
 
@@ -94,10 +94,45 @@ def _digest(user: User, found: dict[str, list[str]], today: date) -> Reminder:
     return Reminder(user, ReminderKind.DUE_DIGEST, subject, "\n".join(parts) + "\n")
 
 
-# The extension point: each source gives the day's reminders of one kind. Certificates awaiting signature
-# (ReminderKind.CERTIFICATES, to each unit head) are added here as a source once the certificate model is on main.
+def certificates_awaiting_signature(today: date, base_url: str = "") -> list[Reminder]:
+    """One reminder per active unit head whose unit has a submitted certificate waiting for their signature
+    (the head holding the role at that unit itself: only they may sign it). Two queries."""
+    submitted = db.session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.status == CertificateStatus.SUBMITTED)
+        .options(joinedload(Certificate.unit))
+        .order_by(Certificate.period, Certificate.id)
+    ).all()
+    heads = db.session.execute(
+        sa.select(RoleAssignment.unit_id, User)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.role == Role.UNIT_HEAD, User.is_active.is_(True),
+               RoleAssignment.unit_id.in_({certificate.unit_id for certificate in submitted}))
+        .order_by(User.id)
+    ).all()  # fmt: skip
+    lines: dict[int, list[str]] = defaultdict(list)
+    people: dict[int, User] = {}
+    for unit_id, head in heads:
+        people[head.id] = head
+        for certificate in (c for c in submitted if c.unit_id == unit_id):
+            link = f" {base_url.rstrip('/')}/certificates/{certificate.id}" if base_url else ""
+            lines[head.id].append(f"- {certificate.unit.name}, {certificate.period} (version {certificate.version})"
+                                  f"{link}")  # fmt: skip
+    return [_certificates_reminder(people[user_id], found, today) for user_id, found in sorted(lines.items())]
+
+
+def _certificates_reminder(user: User, found: list[str], today: date) -> Reminder:
+    count = len(found)
+    parts = [f"Hello {user.name},", "", f"On {long_date(today)} these certificates of assurance are waiting for "
+             "your signature:", *found, "", "Open each one, check its assertions and disclosures, and sign it with "
+             "your password, or withdraw it to draft for changes."]  # fmt: skip
+    subject = f"riskreg: {count} {'certificate' if count == 1 else 'certificates'} of assurance to sign"
+    return Reminder(user, ReminderKind.CERTIFICATES, subject, "\n".join(parts) + "\n")
+
+
+# The extension point: each source gives the day's reminders of one kind.
 DigestSource = Callable[[date, str], list[Reminder]]
-SOURCES: list[DigestSource] = [due_digests]
+SOURCES: list[DigestSource] = [due_digests, certificates_awaiting_signature]
 
 
 def pending(today: date, base_url: str = "") -> list[Reminder]:

@@ -28,8 +28,9 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
-from riskreg.services import evidence, importing, links, tokens
+from riskreg.services import certificate_templates, evidence, importing, links, tokens
 from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
+from tests.certificates.support import signed_stub
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
 
 # Each role the sweep signs in as: an attribute of tests.factories.build_organisation(); None is nobody signed in.
@@ -103,6 +104,9 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "import_upload": _import_upload,
     "api_token": lambda s: tokens.create_token(_editor(s), "Sweep", today() + timedelta(days=30))[0],
     "flag": _flag,
+    "certificate": lambda s: signed_stub(s.register.unit),
+    "template_section": lambda s: certificate_templates.default_template().sections[0],
+    "template_assertion": lambda s: s.template_section.assertions[0],
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -118,6 +122,10 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "fmt": lambda s: "csv",
     "flag_id": lambda s: s.flag.id,
     "filename": lambda s: "riskreg.css",  # the static files
+    "certificate_id": lambda s: s.certificate.id,
+    "assertion_id": lambda s: s.certificate.assertions[0].id,
+    "template_section_id": lambda s: s.template_section.id,
+    "template_assertion_id": lambda s: s.template_assertion.id,
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers

@@ -1,0 +1,131 @@
+"""The certificate template: sections and default assertions each new certificate starts from.
+
+There is one default template, created from riskreg.services.certificate_defaults
+the first time it is needed. Administrators edit it; certificates already
+prepared keep the sections and assertions they were created with.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
+
+from riskreg.extensions import db
+from riskreg.models import CertificateTemplate, TemplateAssertion, TemplateSection, User
+from riskreg.services import ServiceError, audit
+from riskreg.services.certificate_defaults import DEFAULT_SECTIONS
+
+TITLE_MAX = 200
+STATEMENT_MAX = 1000
+
+
+def default_template() -> CertificateTemplate:
+    """The default template with its sections and assertions, created from the defaults if there is none."""
+    template = db.session.scalar(
+        sa.select(CertificateTemplate)
+        .where(CertificateTemplate.is_default.is_(True))
+        .options(selectinload(CertificateTemplate.sections).selectinload(TemplateSection.assertions))
+        .order_by(CertificateTemplate.id)
+        .limit(1)
+    )
+    return template or _create_default()
+
+
+def _create_default() -> CertificateTemplate:
+    template = CertificateTemplate(name="Certificate of assurance", is_default=True)
+    for position, (title, statements) in enumerate(DEFAULT_SECTIONS, start=1):
+        section = TemplateSection(position=position, title=title)
+        section.assertions = [TemplateAssertion(position=n, statement=text) for n, text in enumerate(statements, 1)]
+        template.sections.append(section)
+    db.session.add(template)
+    db.session.flush()
+    audit.record(None, "certificate_template.created", "certificate_template", template.id,
+                 {"sections": [title for title, _statements in DEFAULT_SECTIONS]})  # fmt: skip
+    return template
+
+
+def _check(text: str, limit: int, required: str, what: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise ServiceError(required)
+    if len(text) > limit:
+        raise ServiceError(f"{what} must be {limit} characters or fewer")
+    return text
+
+
+def check_title(title: str) -> str:
+    return _check(title, TITLE_MAX, "Enter the section title", "The section title")
+
+
+def check_statement(statement: str) -> str:
+    return _check(statement, STATEMENT_MAX, "Enter the assertion", "The assertion")
+
+
+def get_section(section_id: int) -> TemplateSection:
+    section = db.session.get(TemplateSection, section_id)
+    if section is None:
+        raise NotFound()
+    return section
+
+
+def get_assertion(assertion_id: int) -> TemplateAssertion:
+    assertion = db.session.get(TemplateAssertion, assertion_id)
+    if assertion is None:
+        raise NotFound()
+    return assertion
+
+
+def _record(actor: User, action: str, entity: str, entity_id: int, changes: dict) -> None:
+    audit.record(actor, f"certificate_template.{action}", entity, entity_id, changes)
+
+
+def add_section(template: CertificateTemplate, title: str, actor: User) -> TemplateSection:
+    position = max((section.position for section in template.sections), default=0) + 1
+    section = TemplateSection(template=template, position=position, title=check_title(title))
+    db.session.add(section)
+    db.session.flush()
+    _record(actor, "section_added", "template_section", section.id, {"title": section.title})
+    return section
+
+
+def _change_text(item: TemplateSection | TemplateAssertion, field: str, value: str, actor: User, action: str) -> None:
+    before = getattr(item, field)
+    if value != before:
+        setattr(item, field, value)
+        db.session.flush()
+        _record(actor, action, item.__tablename__, item.id, {field: [before, value]})
+
+
+def rename_section(section: TemplateSection, title: str, actor: User) -> None:
+    _change_text(section, "title", check_title(title), actor, "section_renamed")
+
+
+def remove_section(section: TemplateSection, actor: User) -> None:
+    if len(section.template.sections) <= 1:
+        raise ServiceError("The template needs at least one section: add another before removing this one")
+    details = {"title": section.title, "assertions": [assertion.statement for assertion in section.assertions]}
+    section_id = section.id
+    section.template.sections.remove(section)  # delete-orphan: removed from the collection and the database
+    db.session.flush()
+    _record(actor, "section_removed", "template_section", section_id, details)
+
+
+def add_assertion(section: TemplateSection, statement: str, actor: User) -> TemplateAssertion:
+    position = max((assertion.position for assertion in section.assertions), default=0) + 1
+    assertion = TemplateAssertion(section=section, position=position, statement=check_statement(statement))
+    db.session.add(assertion)
+    db.session.flush()
+    _record(actor, "assertion_added", "template_assertion", assertion.id,
+            {"section": section.title, "statement": assertion.statement})  # fmt: skip
+    return assertion
+
+
+def edit_assertion(assertion: TemplateAssertion, statement: str, actor: User) -> None:
+    _change_text(assertion, "statement", check_statement(statement), actor, "assertion_edited")
+
+
+def remove_assertion(assertion: TemplateAssertion, actor: User) -> None:
+    details = {"section": assertion.section.title, "statement": assertion.statement}
+    assertion_id = assertion.id
+    assertion.section.assertions.remove(assertion)
+    db.session.flush()
+    _record(actor, "assertion_removed", "template_assertion", assertion_id, details)

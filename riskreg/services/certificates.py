@@ -1,0 +1,349 @@
+"""Reading certificates of assurance: loading, grading each assertion by its evidence, and the HQ roll-up.
+
+A draft is graded live: each linked countermeasure's evidence strength for the
+certificate's financial year, judged on the year's last day (or today while the
+year runs), and each assertion as strong as its weakest countermeasure (DESIGN
+rule 4.5). A signed certificate is shown as it was signed: from its stored
+snapshot, never recomputed. The workflow is in certificate_workflow.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import NotFound
+
+from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, RiskStatus, UnitKind
+from riskreg.extensions import db
+from riskreg.models import Assertion, Certificate, CertificateSection, Countermeasure, Risk, Unit
+from riskreg.rules import certificates as rules
+from riskreg.rules import evidence as evidence_rules
+from riskreg.rules.certificates import Declared, Problem
+from riskreg.rules.evidence import Assessment, Period
+from riskreg.services import control_tests, disclosures
+from riskreg.services.control_tests import LatestTest
+
+KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
+
+
+@dataclass(frozen=True)
+class CountermeasureLine:
+    id: int
+    risk_ref: str
+    risk_title: str
+    title: str
+    status: str
+    strength: EvidenceStrength
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssertionLine:
+    id: int
+    statement: str
+    declaration: Declaration | None
+    exception_text: str
+    strength: EvidenceStrength
+    reason: str
+    countermeasures: list[CountermeasureLine]
+
+    @property
+    def declared(self) -> Declared:
+        return Declared(self.id, self.statement, self.declaration, self.exception_text, self.strength)
+
+    @property
+    def problem(self) -> str | None:
+        return rules.declaration_problem(self.declaration, rules.is_sufficient(self.strength), self.exception_text)
+
+
+@dataclass(frozen=True)
+class SectionLine:
+    title: str
+    assertions: list[AssertionLine]
+
+    @property
+    def strength(self) -> EvidenceStrength | None:
+        return min((a.strength for a in self.assertions), key=lambda s: s.rank, default=None)
+
+
+@dataclass
+class CertificateView:
+    """A certificate as shown on its page and printed: live for a draft, as signed once signed."""
+
+    certificate: Certificate
+    period: Period
+    judged_on: date
+    sections: list[SectionLine]
+    disclosures: dict[str, Any]
+    live: bool
+    tests: dict[int, list[LatestTest]] = field(default_factory=dict)  # live only: the tests that count
+
+    @property
+    def assertions(self) -> list[AssertionLine]:
+        return [assertion for section in self.sections for assertion in section.assertions]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return rules.signing_problems(assertion.declared for assertion in self.assertions)
+
+    @property
+    def exception_count(self) -> int:
+        return rules.count_exceptions(assertion.declaration for assertion in self.assertions)
+
+    @property
+    def disclosed_on(self) -> date:
+        return date.fromisoformat(self.disclosures["as_of"])
+
+    @property
+    def disclosure_count(self) -> int:
+        return disclosures.count(self.disclosures)
+
+    @property
+    def weakest(self) -> tuple[EvidenceStrength | None, list[str]]:
+        return rules.weakest_sections((s.title, [a.strength for a in s.assertions]) for s in self.sections)
+
+
+def _eager():
+    assertions = selectinload(Certificate.sections).selectinload(CertificateSection.assertions)
+    return (
+        joinedload(Certificate.unit).joinedload(Unit.register),
+        joinedload(Certificate.prepared_by),
+        joinedload(Certificate.signed_by),
+        joinedload(Certificate.validated_by),
+        assertions.selectinload(Assertion.countermeasures).joinedload(Countermeasure.risk),
+    )
+
+
+def get_certificate(certificate_id: int) -> Certificate:
+    """A certificate with its unit, people, sections, assertions and linked countermeasures: fixed queries."""
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.id == certificate_id).options(*_eager()))
+    if certificate is None:
+        raise NotFound()
+    return certificate
+
+
+def get_assertion(certificate: Certificate, assertion_id: int) -> Assertion:
+    for assertion in certificate.assertions:
+        if assertion.id == assertion_id:
+            return assertion
+    raise NotFound()
+
+
+def get_unit(code: str) -> Unit:
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code.upper()).options(joinedload(Unit.register)))
+    if unit is None or unit.register is None:
+        raise NotFound()
+    return unit
+
+
+def certificates_of(unit: Unit) -> list[Certificate]:
+    """A unit's certificates, newest period and version first."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.unit_id == unit.id)
+            .options(joinedload(Certificate.signed_by), joinedload(Certificate.validated_by))
+            .order_by(Certificate.period.desc(), Certificate.version.desc())
+        )
+    )
+
+
+def versions_of(unit: Unit, period: str) -> list[Certificate]:
+    """Every version of a unit's certificate for a period, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.unit_id == unit.id, Certificate.period == period)
+            .order_by(Certificate.version)
+        )
+    )
+
+
+def current_draft(unit: Unit, period: str) -> Certificate | None:
+    """The version being prepared (draft or submitted) for a unit and period, if there is one."""
+    drafts = [c for c in versions_of(unit, period) if c.status in rules.EDITABLE]
+    return get_certificate(drafts[-1].id) if drafts else None
+
+
+# Grading ---------------------------------------------------------------------------------------------------
+
+
+def _countermeasure_line(countermeasure: Countermeasure, assessment: Assessment) -> CountermeasureLine:
+    risk = countermeasure.risk
+    title = disclosures.WITHHELD if risk.restricted else countermeasure.title
+    return CountermeasureLine(countermeasure.id, risk.ref, disclosures.risk_name(risk), title,
+                              countermeasure.status.label, assessment.strength, assessment.reason)  # fmt: skip
+
+
+def grade_countermeasures(
+    countermeasures: list[Countermeasure], period: Period, as_of: date
+) -> tuple[dict[int, Assessment], dict[int, list[LatestTest]]]:
+    """Each countermeasure's strength for ``period`` judged on ``as_of``, and the tests that count. One query."""
+    latest = control_tests.latest_tests([countermeasure.id for countermeasure in countermeasures], as_of)
+    months = control_tests.window_months()
+    first, last = evidence_rules.counting_window(period, as_of, months)
+    assessments, counting = {}, {}
+    for countermeasure in countermeasures:
+        tests = latest.get(countermeasure.id, [])
+        assessments[countermeasure.id] = evidence_rules.assess(
+            countermeasure.status, [test.fact for test in tests], period, as_of, months
+        )
+        counting[countermeasure.id] = [test for test in tests if first <= test.tested_on <= last]
+    return assessments, counting
+
+
+def _live_view(certificate: Certificate, today: date) -> CertificateView:
+    period = rules.period_of(certificate.period)
+    as_of = rules.judged_on(period, today)
+    linked = {cm.id: cm for assertion in certificate.assertions for cm in assertion.countermeasures}
+    assessments, counting = grade_countermeasures(list(linked.values()), period, as_of)
+    sections = []
+    for section in certificate.sections:
+        lines = []
+        for assertion in section.assertions:
+            graded = evidence_rules.weakest_of(assessments[cm.id] for cm in assertion.countermeasures)
+            cm_lines = [_countermeasure_line(cm, assessments[cm.id]) for cm in assertion.countermeasures]
+            lines.append(AssertionLine(assertion.id, assertion.statement, assertion.declaration,
+                                       assertion.exception_text, graded.strength, graded.reason, cm_lines))  # fmt: skip
+        sections.append(SectionLine(section.title, lines))
+    return CertificateView(certificate, period, as_of, sections, disclosures.compute(certificate.unit, today),
+                           live=True, tests=counting)  # fmt: skip
+
+
+def _frozen_view(certificate: Certificate) -> CertificateView:
+    """A signed certificate exactly as its snapshot records it."""
+    data = json.loads(certificate.snapshot or "{}")
+    countermeasures = {
+        item["id"]: CountermeasureLine(item["id"], item["risk"]["ref"], item["risk"]["title"], item["title"],
+                                       item["status"], EvidenceStrength(item["strength"]), item["reason"])  # fmt: skip
+        for item in data["countermeasures"]
+    }
+    sections = [
+        SectionLine(section["title"], [
+            AssertionLine(item["id"], item["statement"], Declaration(item["declaration"]), item["exception_text"],
+                          EvidenceStrength(item["strength"]), item["reason"],
+                          [countermeasures[cm_id] for cm_id in item["countermeasure_ids"]])
+            for item in section["assertions"]
+        ])
+        for section in data["sections"]
+    ]  # fmt: skip
+    period = rules.period_of(certificate.period)
+    return CertificateView(certificate, period, date.fromisoformat(data["judged_on"]), sections,
+                           certificate.disclosures or data["disclosures"], live=False)  # fmt: skip
+
+
+def view(certificate: Certificate, today: date) -> CertificateView:
+    return _frozen_view(certificate) if certificate.is_frozen else _live_view(certificate, today)
+
+
+# Linking countermeasures -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkableRisk:
+    risk: Risk
+    countermeasures: list[tuple[Countermeasure, Assessment]]
+
+
+def linkable(certificate: Certificate, today: date) -> list[LinkableRisk]:
+    """Countermeasures an assertion may rest on: those of the unit's open risks that are not restricted
+    (a certificate is read by everyone), grouped by risk, each with its strength for the period."""
+    risks = db.session.scalars(
+        sa.select(Risk)
+        .where(Risk.register_id == certificate.unit.register.id, Risk.status == RiskStatus.OPEN,
+               Risk.restricted.is_(False))
+        .options(selectinload(Risk.countermeasures))
+        .order_by(Risk.id)
+    ).all()  # fmt: skip
+    period = rules.period_of(certificate.period)
+    everything = [cm for risk in risks for cm in risk.countermeasures]
+    assessments, _counting = grade_countermeasures(everything, period, rules.judged_on(period, today))
+    return [
+        LinkableRisk(risk, [(cm, assessments[cm.id]) for cm in risk.countermeasures])
+        for risk in risks
+        if risk.countermeasures
+    ]
+
+
+def countermeasures_by_id(ids: set[int]) -> list[Countermeasure]:
+    if not ids:
+        return []
+    query = sa.select(Countermeasure).where(Countermeasure.id.in_(ids)).options(joinedload(Countermeasure.risk))
+    return list(db.session.scalars(query.order_by(Countermeasure.id)))
+
+
+def linkable_ids(certificate: Certificate) -> set[int]:
+    query = (
+        sa.select(Countermeasure.id)
+        .join(Countermeasure.risk)
+        .where(Risk.register_id == certificate.unit.register.id, Risk.status == RiskStatus.OPEN,
+               Risk.restricted.is_(False))
+    )  # fmt: skip
+    return set(db.session.scalars(query))
+
+
+# HQ roll-up -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    unit: Unit
+    certificate: Certificate | None  # the latest version for the period
+    assertions: int = 0
+    exceptions: int = 0
+    not_assured: int = 0
+    weakest: EvidenceStrength | None = None
+    weakest_sections: tuple[str, ...] = ()
+
+
+def _rollup_row(unit: Unit, certificate: Certificate, strengths: dict[int, EvidenceStrength]) -> RollupRow:
+    declarations = [assertion.declaration for assertion in certificate.assertions]
+    weakest, titles = rules.weakest_sections(
+        (section.title, [strengths[assertion.id] for assertion in section.assertions])
+        for section in certificate.sections
+    )
+    not_assured = sum(1 for declaration in declarations if declaration is Declaration.NOT_ASSURED)
+    return RollupRow(unit, certificate, len(declarations), rules.count_exceptions(declarations), not_assured,
+                     weakest, tuple(titles))  # fmt: skip
+
+
+def rollup(period: Period, today: date) -> list[RollupRow]:
+    """Every unit with its latest certificate for ``period``: a fixed number of queries however many units."""
+    units = sorted(db.session.scalars(sa.select(Unit)), key=lambda unit: (KIND_ORDER[unit.kind], unit.name))
+    latest: dict[int, Certificate] = {}
+    for certificate in db.session.scalars(
+        sa.select(Certificate).where(Certificate.period == period.label).options(*_eager()).order_by(
+            Certificate.version)
+    ).unique():  # fmt: skip
+        latest[certificate.unit_id] = certificate
+    strengths = {a.id: a.signed_strength for c in latest.values() if c.is_frozen for a in c.assertions}
+    drafts = [c for c in latest.values() if not c.is_frozen]
+    linked = {cm.id: cm for c in drafts for a in c.assertions for cm in a.countermeasures}
+    assessments, _counting = grade_countermeasures(list(linked.values()), period, rules.judged_on(period, today))
+    for certificate in drafts:
+        for assertion in certificate.assertions:
+            graded = evidence_rules.weakest_of(assessments[cm.id] for cm in assertion.countermeasures)
+            strengths[assertion.id] = graded.strength
+    return [
+        _rollup_row(unit, latest[unit.id], strengths) if unit.id in latest else RollupRow(unit, None)
+        for unit in units
+    ]
+
+
+def rollup_periods(today: date) -> list[str]:
+    """Periods to offer on the roll-up: those with certificates, and the one being certified now."""
+    found = set(db.session.scalars(sa.select(Certificate.period).distinct()))
+    found.add(rules.certifying_period(today).label)
+    return sorted(found, reverse=True)
+
+
+def status_counts(rows: list[RollupRow]) -> dict[str, int]:
+    counts = {status.value: 0 for status in CertificateStatus}
+    counts["none"] = 0
+    for row in rows:
+        counts[row.certificate.status.value if row.certificate else "none"] += 1
+    return counts
+

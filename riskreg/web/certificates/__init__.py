@@ -1,0 +1,336 @@
+"""Certificates of assurance: a unit's certificates, preparing and declaring, the workflow, the HQ roll-up."""
+
+import csv
+import io
+
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from riskreg import policy
+from riskreg.clock import today, utcnow
+from riskreg.enums import ValidationOutcome
+from riskreg.extensions import limiter
+from riskreg.rules import certificates as rules
+from riskreg.services import NotAllowed, ServiceError, StaleEdit
+from riskreg.services import certificate_documents as documents
+from riskreg.services import certificate_workflow as workflow
+from riskreg.services import certificates as queries
+from riskreg.web.access import checks, signed_in
+from riskreg.web.certificates.forms import (
+    DeclarationForm,
+    LinkForm,
+    PrepareForm,
+    SignForm,
+    StepForm,
+    ValidationForm,
+)
+from riskreg.web.forms import refuse, render_form
+
+bp = Blueprint("certificates", __name__)
+Action = policy.Action
+STALE = "This certificate was changed by someone else while you were looking at it. Check it as it is now."
+ROLLUP_COLUMNS = (
+    "Unit code", "Unit", "Period", "Version", "Status", "Assertions", "Exceptions", "Not assured",
+    "Weakest evidence", "Weakest sections", "Signed by", "Signed at", "Validation", "Validated by",
+    "Validated at", "Validation notes", "PDF SHA-256",
+)  # fmt: skip
+
+
+def _certificate(certificate_id: int):
+    certificate = queries.get_certificate(certificate_id)
+    policy.authorize(current_user, Action.READ_CERTIFICATE, certificate.unit)
+    return certificate
+
+
+def _url(certificate, **kwargs) -> str:
+    return url_for("certificates.show", certificate_id=certificate.id, **kwargs)
+
+
+def _step_form(certificate) -> StepForm:
+    return StepForm(formdata=None, data={"version": str(certificate.lock_version)})
+
+
+def _show(certificate, status: int = 200, problems=None, message: str | None = None):
+    view = queries.view(certificate, today())
+    versions = queries.versions_of(certificate.unit, certificate.period)
+    return render_template(
+        "certificates/show.html", certificate=certificate, view=view, versions=versions,
+        step_form=_step_form(certificate), refusal=message, refused_problems=problems,
+    ), status  # fmt: skip
+
+
+@bp.route("/certificates")
+@signed_in
+@checks(Action.VIEW_CERTIFICATE_ROLLUP)
+def rollup():
+    policy.authorize(current_user, Action.VIEW_CERTIFICATE_ROLLUP)
+    periods = queries.rollup_periods(today())
+    label = request.args.get("period", "")
+    label = label if label in periods else rules.certifying_period(today()).label
+    rows = queries.rollup(rules.period_of(label), today())
+    return render_template("certificates/rollup.html", rows=rows, period=label, periods=periods,
+                           counts=queries.status_counts(rows))  # fmt: skip
+
+
+@bp.route("/certificates.csv")
+@signed_in
+@checks(Action.VIEW_CERTIFICATE_ROLLUP)
+def rollup_csv():
+    policy.authorize(current_user, Action.VIEW_CERTIFICATE_ROLLUP)
+    label = request.args.get("period", "")
+    if not rules.is_valid_period(label):
+        label = rules.certifying_period(today()).label
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(ROLLUP_COLUMNS)
+    for row in queries.rollup(rules.period_of(label), today()):
+        writer.writerow([rules.csv_cell(value) for value in _csv_values(row, label)])
+    response = Response(output.getvalue(), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=f"certificates-{label}.csv")
+    return response
+
+
+def _csv_values(row, label: str) -> list:
+    certificate = row.certificate
+    if certificate is None:
+        return [row.unit.code, row.unit.name, label, "", "not started"] + [""] * (len(ROLLUP_COLUMNS) - 5)
+    signed_by, validated_by = certificate.signed_by, certificate.validated_by
+    outcome = certificate.validation_outcome
+    return [
+        row.unit.code, row.unit.name, label, certificate.version, certificate.status.value, row.assertions,
+        row.exceptions, row.not_assured, row.weakest.value if row.weakest else "", "; ".join(row.weakest_sections),
+        signed_by.name if signed_by else "", certificate.signed_at.isoformat() if certificate.signed_at else "",
+        outcome.value if outcome else ("awaiting" if certificate.is_frozen else ""),
+        validated_by.name if validated_by else "",
+        certificate.validated_at.isoformat() if certificate.validated_at else "",
+        certificate.validation_notes or "", certificate.content_sha256 or "",
+    ]  # fmt: skip
+
+
+@bp.route("/units/<code>/certificates", methods=["GET", "POST"])
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="register.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="register.unit", methods={"POST"})
+def unit_certificates(code: str):
+    unit = queries.get_unit(code)
+    policy.authorize(current_user, Action.READ_CERTIFICATE, unit)
+    certificates = queries.certificates_of(unit)
+    taken = {certificate.period for certificate in certificates}
+    periods = [period for period in rules.period_choices(today()) if period.label not in taken]
+    form = PrepareForm()
+    form.set_periods(periods)
+    context = {"unit": unit, "certificates": certificates, "periods": periods}
+    if request.method == "POST":
+        policy.authorize(current_user, Action.PREPARE_CERTIFICATE, unit)
+        if form.validate_on_submit():
+            try:
+                certificate = workflow.prepare_draft(unit, form.period.data, current_user)
+            except ServiceError as error:
+                return refuse("certificates/unit.html", form, str(error), 400, **context)
+            flash(f"Draft certificate for {certificate.period} prepared")
+            return redirect(_url(certificate))
+    return render_form("certificates/unit.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>")
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+def show(certificate_id: int):
+    return _show(_certificate(certificate_id))
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+def pdf(certificate_id: int):
+    certificate = _certificate(certificate_id)
+    response = Response(workflow.pdf_of(certificate, utcnow()), mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=documents.draft_filename(certificate))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+SIGNED = "This certificate is signed and cannot be changed: start a correction to change it"
+
+
+def _editable(certificate_id: int, assertion_id: int):
+    """The certificate and assertion being edited; the assertion is None when the certificate is signed."""
+    certificate = _certificate(certificate_id)
+    policy.authorize(current_user, Action.PREPARE_CERTIFICATE, certificate)
+    if certificate.status not in rules.EDITABLE:
+        return certificate, None
+    return certificate, queries.get_assertion(certificate, assertion_id)
+
+
+def _assertion_line(certificate, assertion_id: int):
+    view = queries.view(certificate, today())
+    return next(line for line in view.assertions if line.id == assertion_id)
+
+
+@bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>", methods=["GET", "POST"])
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
+def declare(certificate_id: int, assertion_id: int):
+    certificate, assertion = _editable(certificate_id, assertion_id)
+    if assertion is None:
+        return _show(certificate, 409, message=SIGNED)
+    data = {"declaration": assertion.declaration.value if assertion.declaration else None,
+            "exception_text": assertion.exception_text, "version": str(certificate.lock_version)}  # fmt: skip
+    form = DeclarationForm(data=data)
+    context = {"certificate": certificate, "assertion": assertion, "line": _assertion_line(certificate, assertion_id)}
+    if form.validate_on_submit():
+        try:
+            workflow.declare(assertion, form.chosen, form.exception_text.data or "", current_user,
+                             form.expected_version)  # fmt: skip
+        except (StaleEdit, StaleDataError):
+            return refuse("certificates/declare.html", form, STALE, 409, **context)
+        except ServiceError as error:
+            return refuse("certificates/declare.html", form, str(error), 400, **context)
+        flash("Declaration saved")
+        return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
+    return render_form("certificates/declare.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>/countermeasures",
+          methods=["GET", "POST"])  # fmt: skip
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
+def link(certificate_id: int, assertion_id: int):
+    certificate, assertion = _editable(certificate_id, assertion_id)
+    if assertion is None:
+        return _show(certificate, 409, message=SIGNED)
+    groups = queries.linkable(certificate, today())
+    form = LinkForm(data={"countermeasures": [str(cm.id) for cm in assertion.countermeasures],
+                          "version": str(certificate.lock_version)})  # fmt: skip
+    form.set_choices([cm.id for group in groups for cm, _assessment in group.countermeasures])
+    context = {"certificate": certificate, "assertion": assertion, "groups": groups,
+               "linked": {cm.id for cm in assertion.countermeasures}}  # fmt: skip
+    if form.validate_on_submit():
+        try:
+            workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version)
+        except (StaleEdit, StaleDataError):
+            return refuse("certificates/link.html", form, STALE, 409, **context)
+        except ServiceError as error:
+            return refuse("certificates/link.html", form, str(error), 400, **context)
+        flash("Countermeasures saved")
+        return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
+    if form.is_submitted():
+        context["linked"] = form.chosen if not form.countermeasures.errors else context["linked"]
+    return render_form("certificates/link.html", form, **context)
+
+
+def _step(certificate_id: int, action: Action, step, done: str):
+    """A workflow button on the certificate page: one service call, then back to the certificate."""
+    certificate = _certificate(certificate_id)
+    policy.authorize(current_user, action, certificate)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return _show(certificate, 400, message="This form is out of date: reload the page and try again")
+    try:
+        result = step(certificate, current_user, form.expected_version)
+    except (StaleEdit, StaleDataError):
+        return _show(queries.get_certificate(certificate_id), 409, message=STALE)
+    except workflow.ProblemsFound as error:
+        return _show(certificate, 400, problems=error.problems, message=str(error))
+    except ServiceError as error:
+        return _show(certificate, 400, message=str(error))
+    flash(done)
+    return redirect(_url(result or certificate))
+
+
+@bp.route("/certificates/<int:certificate_id>/submit", methods=["POST"])
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
+def submit(certificate_id: int):
+    return _step(certificate_id, Action.PREPARE_CERTIFICATE, workflow.submit,
+                 "Certificate submitted: the unit head can now sign it")  # fmt: skip
+
+
+@bp.route("/certificates/<int:certificate_id>/withdraw", methods=["POST"])
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
+def withdraw(certificate_id: int):
+    return _step(certificate_id, Action.PREPARE_CERTIFICATE, workflow.withdraw,
+                 "Certificate withdrawn: it is a draft again")  # fmt: skip
+
+
+@bp.route("/certificates/<int:certificate_id>/correct", methods=["POST"])
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.PREPARE_CERTIFICATE, target="certificate")
+def correct(certificate_id: int):
+    def start(certificate, actor, _version):
+        return workflow.start_correction(certificate, actor)
+
+    done = "Correction started: a new draft version. The signed version stays until this one is signed"
+    return _step(certificate_id, Action.PREPARE_CERTIFICATE, start, done)
+
+
+def _signer_key() -> str:
+    return f"certificate-signer:{getattr(current_user, 'id', 'anonymous')}"
+
+
+def _wrong_password(_response) -> bool:
+    return bool(g.get("wrong_signing_password"))
+
+
+@bp.route("/certificates/<int:certificate_id>/sign", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ACCOUNT"],
+    key_func=_signer_key, methods=["POST"], deduct_when=_wrong_password, scope="certificate-sign",
+)  # fmt: skip
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.SIGN_CERTIFICATE, target="certificate")
+def sign(certificate_id: int):
+    """The unit head re-enters their password; wrong passwords count towards the sign-in limit per account."""
+    certificate = _certificate(certificate_id)
+    policy.authorize(current_user, Action.SIGN_CERTIFICATE, certificate)
+    form = SignForm(data={"version": str(certificate.lock_version)})
+    context = {"certificate": certificate, "view": queries.view(certificate, today()), "refused": None}
+    if form.validate_on_submit():
+        try:
+            workflow.sign(certificate, current_user, form.password.data, form.expected_version)
+        except workflow.WrongPassword as error:
+            g.wrong_signing_password = True
+            form.password.errors = [str(error)]
+            return render_template("certificates/sign.html", form=form, **context), 400
+        except workflow.ProblemsFound as error:
+            context["refused"] = error
+            return render_template("certificates/sign.html", form=form, **context), 400
+        except (StaleEdit, StaleDataError):
+            return refuse("certificates/sign.html", form, STALE, 409, **context)
+        except NotAllowed as error:
+            return refuse("certificates/sign.html", form, str(error), 403, **context)
+        except ServiceError as error:
+            return refuse("certificates/sign.html", form, str(error), 400, **context)
+        flash("Certificate signed. The signed PDF is frozen: download it below")
+        return redirect(_url(certificate))
+    return render_form("certificates/sign.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/validate", methods=["GET", "POST"])
+@signed_in
+@checks(Action.READ_CERTIFICATE, target="certificate.unit")
+@checks(Action.VALIDATE_CERTIFICATE, target="certificate")
+def validate(certificate_id: int):
+    certificate = _certificate(certificate_id)
+    policy.authorize(current_user, Action.VALIDATE_CERTIFICATE, certificate)
+    form = ValidationForm(data={"version": str(certificate.lock_version)})
+    context = {"certificate": certificate}
+    if form.validate_on_submit():
+        try:
+            workflow.validate(certificate, ValidationOutcome(form.outcome.data), form.notes.data,
+                              current_user, form.expected_version)  # fmt: skip
+        except (StaleEdit, StaleDataError):
+            return refuse("certificates/validate.html", form, STALE, 409, **context)
+        except ServiceError as error:
+            return refuse("certificates/validate.html", form, str(error), 400, **context)
+        flash(f"Certificate {certificate.status.label.lower()}")
+        return redirect(_url(certificate))
+    return render_form("certificates/validate.html", form, **context)

@@ -1,0 +1,128 @@
+"""Forms for certificates of assurance and the certificate template."""
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSubmitInput, GovTextArea
+from wtforms import PasswordField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+
+from riskreg.enums import Declaration, ValidationOutcome
+from riskreg.rules.evidence import Period
+from riskreg.services.certificate_templates import STATEMENT_MAX, TITLE_MAX
+from riskreg.services.certificate_workflow import EXCEPTION_MAX, NOTES_MAX
+from riskreg.web.forms import VersionedForm, required_text, to_choices
+
+
+class Radios(RadioField):
+    """Radios with the GOV.UK message ("Select ...") whether nothing or something unknown was posted."""
+
+    widget = GovRadioInput()
+
+    def __init__(self, label: str, choices: list[tuple[str, str]], message: str, **kwargs: Any) -> None:
+        super().__init__(label, choices=to_choices(choices), validators=[InputRequired(message)], **kwargs)
+        self.message = message
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {choice.value for choice in self.choices}:  # type: ignore[union-attr]
+            raise StopValidation(self.message)
+
+
+def radios(label: str, choices: list[tuple[str, str]], message: str) -> Radios:
+    return Radios(label, choices, message)
+
+
+class PrepareForm(FlaskForm):
+    period = radios("Financial year", [], "Select the financial year")
+    submit = SubmitField("Prepare a draft", widget=GovSubmitInput())
+
+    def set_periods(self, periods: list[Period]) -> None:
+        self.period.choices = to_choices([(period.label, f"{period.label} (1 April {period.start.year} to "
+                                                         f"31 March {period.end.year})") for period in periods])
+        if not self.period.data and periods:
+            self.period.data = periods[0].label
+
+
+class DeclarationForm(VersionedForm):
+    declaration = radios("Declaration", Declaration.choices(), "Select a declaration")
+    exception_text = TextAreaField(
+        "Explain the exception",
+        validators=[Length(max=EXCEPTION_MAX, message=f"The explanation must be {EXCEPTION_MAX} characters or fewer")],
+        widget=GovTextArea(),
+        description="What was not assured, why, and what is being done about it. Needed unless the assertion is "
+        "declared assured.",
+    )
+    submit = SubmitField("Save the declaration", widget=GovSubmitInput())
+
+    def validate_exception_text(self, field: TextAreaField) -> None:
+        qualified = self.declaration.data and self.declaration.data != Declaration.ASSURED.value
+        if qualified and not (field.data or "").strip():
+            raise StopValidation("Explain the exception: what was not assured, and what is being done about it")
+
+    @property
+    def chosen(self) -> Declaration:
+        return Declaration(self.declaration.data)
+
+
+class CountermeasureChoice(SelectMultipleField):
+    """Checkboxes drawn by the template, grouped by risk; the choices are the countermeasures that may be linked."""
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {str(value) for value, _label in self.choices}  # type: ignore[misc]
+        if any(value not in allowed for value in self.data or []):
+            raise StopValidation("Select countermeasures from the list")
+
+
+class LinkForm(VersionedForm):
+    countermeasures = CountermeasureChoice("Countermeasures", choices=[], coerce=str)
+    submit = SubmitField("Save the countermeasures", widget=GovSubmitInput())
+
+    def set_choices(self, ids: list[int]) -> None:
+        self.countermeasures.choices = [(str(cm_id), str(cm_id)) for cm_id in ids]
+
+    @property
+    def chosen(self) -> set[int]:
+        return {int(value) for value in self.countermeasures.data or []}
+
+
+class StepForm(VersionedForm):
+    """A workflow button (submit, withdraw, start a correction) carrying the version the page showed."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SignForm(VersionedForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password")], widget=GovPasswordInput(),
+        description="You are signing as yourself: enter the password you sign in with.",
+    )  # fmt: skip
+    submit = SubmitField("Sign the certificate", widget=GovSubmitInput())
+
+
+class ValidationForm(VersionedForm):
+    outcome = radios("Internal audit's conclusion", ValidationOutcome.choices(), "Select validated or challenged")
+    notes = TextAreaField(
+        "Notes",
+        validators=[DataRequired("Enter your notes"),
+                    Length(max=NOTES_MAX, message=f"Your notes must be {NOTES_MAX} characters or fewer")],
+        widget=GovTextArea(),
+        description="What you checked and what you found. A challenge says what the unit must correct.",
+    )  # fmt: skip
+    submit = SubmitField("Record the conclusion", widget=GovSubmitInput())
+
+
+class SectionForm(FlaskForm):
+    title = required_text("Section title", "Enter the section title", TITLE_MAX)
+    submit = SubmitField("Save the section", widget=GovSubmitInput())
+
+
+class TemplateAssertionForm(FlaskForm):
+    statement = TextAreaField(
+        "Assertion",
+        validators=[DataRequired("Enter the assertion"),
+                    Length(max=STATEMENT_MAX, message=f"The assertion must be {STATEMENT_MAX} characters or fewer")],
+        widget=GovTextArea(),
+        description="What the unit head asserts, for example “Controls over custody time limits operated "
+        "effectively throughout the year”.",
+    )  # fmt: skip
+    submit = SubmitField("Save the assertion", widget=GovSubmitInput())

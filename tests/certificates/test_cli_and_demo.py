@@ -1,0 +1,143 @@
+"""`riskreg certificates render / export / verify`, and the demo's certificates signed with the demo CA."""
+
+import shutil
+import subprocess
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
+
+from riskreg import demo
+from riskreg.clock import today
+from riskreg.enums import CertificateStatus, Declaration, ValidationOutcome
+from riskreg.extensions import db
+from riskreg.models import Certificate, Unit, User
+from riskreg.pdf import signing
+from riskreg.services import certificate_documents as documents
+from riskreg.services import certificate_workflow as workflow
+from riskreg.services import certificates as queries
+from tests.certificates.support import PASSWORD, PERIOD, declare_all, draft, signing_ca, test_ca  # noqa: F401
+
+
+def _run(app, *args):
+    return app.test_cli_runner().invoke(args=["certificates", *args])
+
+
+def _tamper(pdf: bytes) -> bytes:
+    changed = bytearray(pdf)
+    changed[pdf.index(b"/Producer") + 1] ^= 0x01  # one byte inside the signed range
+    return bytes(changed)
+
+
+@pytest.mark.usefixtures("signing_ca")
+def test_render_export_and_verify(app, org, tmp_path):
+    certificate = declare_all(draft(org), org.risk_ln, {}, org)
+    rendered = _run(app, "render", "--unit", "ln", "--period", PERIOD.label, "-o", str(tmp_path / "draft.pdf"))
+    assert rendered.exit_code == 0, rendered.output
+    assert "DRAFT, not signed" in rendered.output
+    assert "DRAFT – not signed" in PdfReader(tmp_path / "draft.pdf").pages[0].extract_text()
+    refused = _run(app, "export", str(certificate.id), "-o", str(tmp_path / "x.pdf"))
+    assert refused.exit_code != 0 and "is not signed" in refused.output
+
+    workflow.submit(certificate, org.risk_ln)
+    workflow.sign(certificate, org.head_ln, PASSWORD)
+    db.session.flush()
+    assert _run(app, "render", "--unit", "LN", "--period", PERIOD.label, "-o", str(tmp_path / "d.pdf")).exit_code != 0
+    exported = _run(app, "export", str(certificate.id), "-o", str(tmp_path / "signed.pdf"))
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "signed.pdf").read_bytes() == certificate.pdf  # byte for byte
+
+    verified = _run(app, "verify", str(tmp_path / "signed.pdf"))
+    assert verified.exit_code == 0, verified.output
+    assert f"Verified: certificate {certificate.id}" in verified.output
+
+    (tmp_path / "tampered.pdf").write_bytes(_tamper(certificate.pdf))
+    broken = _run(app, "verify", str(tmp_path / "tampered.pdf"))
+    assert broken.exit_code == 1
+    assert "FAIL  Signature intact: the signature is broken" in broken.output
+
+    failed = _run(app, "verify", str(tmp_path / "draft.pdf"))
+    assert failed.exit_code == 1 and "the file has no digital signature" in failed.output
+
+
+def test_verify_without_trust_roots_says_what_to_configure(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "RISKREG_SIGNING_TRUST_ROOTS", [])
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7")
+    result = _run(app, "verify", str(tmp_path / "a.pdf"))
+    assert result.exit_code != 0 and "RISKREG_SIGNING_TRUST_ROOTS" in result.output
+
+
+def test_production_has_no_default_signing_paths():
+    from pathlib import Path
+
+    from riskreg.config import signing_settings
+
+    production = signing_settings("production", Path("/srv/instance"), {})
+    assert production["RISKREG_SIGNING_KEY"] is None and production["RISKREG_SIGNING_TRUST_ROOTS"] == []
+    assert production["RISKREG_DEMO_SIGNING_FOLDER"] is None
+    configured = signing_settings("production", Path("/x"), {"RISKREG_SIGNING_TRUST_ROOTS": "/a.pem:/b.pem"})
+    assert configured["RISKREG_SIGNING_TRUST_ROOTS"] == ["/a.pem", "/b.pem"]
+    development = signing_settings("development", Path("/srv/instance"), {})
+    assert development["RISKREG_SIGNING_KEY"] == "/srv/instance/signing/signing-key.pem"
+
+
+# The demo -----------------------------------------------------------------------------------------------------
+
+
+def _demo_certificates() -> dict[str, Certificate]:
+    rows = db.session.execute(sa.select(Unit.code, Certificate).join(Certificate.unit).order_by(Certificate.id))
+    return {code: certificate for code, certificate in rows}
+
+
+def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(app, tmp_path):
+    demo.seed()
+    db.session.flush()
+    found = _demo_certificates()
+    assert {code: c.status for code, c in found.items()} == {
+        "LN": CertificateStatus.DRAFT, "LS": CertificateStatus.VALIDATED, "MC": CertificateStatus.CHALLENGED,
+        "YH": CertificateStatus.SIGNED, "CW": CertificateStatus.SUBMITTED}  # fmt: skip
+    assert found["LS"].validation_outcome is ValidationOutcome.VALIDATED and found["MC"].validation_notes
+    assert {c.period for c in found.values()} == {PERIOD.label}
+
+    # `riskreg certificates export` writes the stored PDF; pyHanko's validator trusts it against the demo CA alone.
+    exported = _run(app, "export", str(found["LS"].id), "-o", str(tmp_path / "ls.pdf"))
+    assert exported.exit_code == 0, exported.output
+    pdf = (tmp_path / "ls.pdf").read_bytes()
+    demo_ca = documents.signing_config().trust_root_paths
+    assert [path.name for path in demo_ca] == ["demo-ca.pem"]
+    context = ValidationContext(trust_roots=signing._load_trust_roots(demo_ca), allow_fetching=False)
+    embedded = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
+    # pyHanko's own validator (run outside any event loop the browser tests may have left running).
+    status = signing.outside_event_loop(validate_pdf_signature, embedded, context)
+    assert status.intact and status.valid and status.trusted and status.coverage.name == "ENTIRE_FILE"
+    signer = db.session.scalar(sa.select(User).where(User.email == "head.ls@example.org"))
+    assert PdfFileReader(BytesIO(pdf)).embedded_signatures[0].sig_object["/Name"] == signer.name
+
+    if not shutil.which("pdfsig"):
+        pytest.fail("pdfsig (Debian's poppler-utils) is required: .ci/run installs it")
+    listing = subprocess.run(["pdfsig", str(tmp_path / "ls.pdf")], capture_output=True, text=True, check=False).stdout
+    assert "Signature #1" in listing and "Signature is Valid" in listing
+
+    (tmp_path / "ls-changed.pdf").write_bytes(_tamper(pdf))
+    broken = _run(app, "verify", str(tmp_path / "ls-changed.pdf"))
+    assert broken.exit_code == 1 and "the signature is broken" in broken.output
+    assert _run(app, "verify", str(tmp_path / "ls.pdf")).exit_code == 0
+
+
+def test_the_demo_draft_is_signable_once_its_weak_assertions_carry_exceptions():
+    demo.seed()
+    db.session.flush()
+    london_north = queries.get_certificate(_demo_certificates()["LN"].id)
+    view = queries.view(london_north, today())
+    assert len(view.problems) == 2 and all("not strong enough" in p.problem for p in view.problems)
+    head = db.session.scalar(sa.select(User).where(User.email == "head.ln@example.org"))
+    for problem in view.problems:
+        assertion = queries.get_assertion(london_north, problem.key)
+        workflow.declare(assertion, Declaration.ASSURED_WITH_EXCEPTIONS, "Not tested this year; test booked", head)
+    workflow.submit(london_north, head)
+    workflow.sign(london_north, head, demo.DEMO_PASSWORD)
+    assert london_north.status is CertificateStatus.SIGNED and documents.verify(london_north.pdf).ok
