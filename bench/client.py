@@ -19,13 +19,14 @@ class Browser:
     def __init__(self, port: int, timeout: float = 120) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every request
         self.retries = 0
 
     def close(self) -> None:
         self.connection.close()
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
-        headers = {"User-Agent": "riskreg-bench", "Accept": "text/html"}
+        headers = {"User-Agent": "riskreg-bench", "Accept": "text/html", **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None

@@ -4,17 +4,19 @@ import random
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
 
 from bench.client import CSRF_FIELD
 from bench.organisation import BENCH_PASSWORD
+from riskreg.clock import today
 from riskreg.enums import RiskStatus, Role
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit
 from riskreg.rules.audit_chain import ChainCheck
-from riskreg.services import audit, users
+from riskreg.services import audit, tokens, users
 from tests.conftest import count_queries  # the test suite's own counter, so both count alike
 
 BENCH_EMAIL = "bench.runner@bench.example.org"
@@ -79,7 +81,15 @@ def pick_targets(app: Flask, seed: int = 1) -> Targets:
     )
 
 
-def optional_pages(app: Flask) -> tuple[dict[str, list[str]], list[str]]:
+def bench_token(app: Flask, email: str) -> str:
+    """A personal access token for the bench user: the JSON API accepts no session cookie."""
+    with app.app_context():
+        secret = tokens.create_token(users.get_by_email(email), "Benchmark", today() + timedelta(days=7))[1]
+        db.session.commit()
+    return secret
+
+
+def optional_pages(app: Flask, targets: "Targets") -> tuple[dict[str, list[str]], list[str]]:
     """Pages that exist only once their features are merged: measured when the URL map has them."""
     rules = [rule for rule in app.url_map.iter_rules() if "GET" in (rule.methods or ()) and not rule.arguments]
     pages, notes = {}, []
@@ -88,9 +98,9 @@ def optional_pages(app: Flask) -> tuple[dict[str, list[str]], list[str]]:
         pages["Committee view"] = committee
     else:
         notes.append("Committee view: not measured, there is no /committee route on this commit yet.")
-    api_lists = sorted((rule.rule for rule in rules if rule.rule.startswith("/api/")), key=lambda r: "risks" not in r)
-    if api_lists:
-        pages["API list"] = api_lists[:1]
+    if "/api/v1/registers/<code>/risks" in {rule.rule for rule in app.url_map.iter_rules()}:
+        # A register's risks through the API: the same sample of registers as the register page.
+        pages["API list"] = [f"/api/v1{path}/risks" for path in targets.registers]
     else:
         notes.append("API list: not measured, there is no /api/ route on this commit yet.")
     return pages, notes
@@ -106,13 +116,17 @@ class PageCost:
         return f"{low if low == high else f'{low}–{high}'} queries, {self.cpu_ms:.1f} ms CPU"
 
 
-def page_costs(app: Flask, email: str, pages: dict[str, list[str]], samples: int = 50, repeat: int = 30):
+def page_costs(
+    app: Flask, email: str, pages: dict[str, list[str]], bearer: str = "", samples: int = 50, repeat: int = 30
+):
     """SQL statements per request (over up to ``samples`` URLs of each page) and app CPU time per request,
     signed in, through the Flask test client, after a warm-up.
 
     A risk page runs one more query when the risk has links, and one more when it has countermeasures: the
     range over every sampled URL is what must stay the same as the data grows."""
     client = app.test_client()
+    if bearer:  # for the API; the pages ignore it
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
     token = CSRF_FIELD.search(client.get("/sign-in").data)
     response = client.post("/sign-in", data={"csrf_token": token.group(1).decode(), "email": email,
                                              "password": BENCH_PASSWORD})  # fmt: skip

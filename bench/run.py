@@ -27,7 +27,14 @@ from bench.context import SCALES  # noqa: E402
 from bench.cpu import CpuMeter  # noqa: E402
 from bench.generate import default_database_url, generate_database  # noqa: E402
 from bench.load import run_load  # noqa: E402
-from bench.measure import ensure_bench_user, optional_pages, page_costs, pick_targets, verify_rate  # noqa: E402
+from bench.measure import (  # noqa: E402
+    bench_token,
+    ensure_bench_user,
+    optional_pages,
+    page_costs,
+    pick_targets,
+    verify_rate,
+)
 from bench.organisation import BENCH_PASSWORD  # noqa: E402
 from bench.report import Row, Run  # noqa: E402
 from bench.server import Gunicorn  # noqa: E402
@@ -82,11 +89,12 @@ class Bench:
         app = bench_app(url)
         email = ensure_bench_user(app)
         targets = pick_targets(app)
-        extra, notes = optional_pages(app)
+        bearer = bench_token(app, email)
+        extra, notes = optional_pages(app, targets)
         pages = {"Registers index": ["/registers"], "Register page": targets.registers, "Risk page": targets.risks,
                  **extra}  # fmt: skip
         self.run.notes += [note for note in notes if note not in self.run.notes]
-        costs = page_costs(app, email, pages)
+        costs = page_costs(app, email, pages, bearer)
         self.query_counts[(kind, scale)] = {page: cost.queries for page, cost in costs.items()}
         self.row(kind, scale, "SQL queries and app CPU per request (in-process, one client)",
                  "; ".join(f"{page}: {cost.text()}" for page, cost in costs.items()))  # fmt: skip
@@ -95,6 +103,7 @@ class Bench:
             browsers = [Browser(server.port) for _ in range(self.args.clients)]
             for browser in browsers:
                 browser.sign_in(email, BENCH_PASSWORD)
+                browser.headers["Authorization"] = f"Bearer {bearer}"  # the API's sign-in; pages ignore it
             for page, paths in pages.items():
                 self.load(kind, scale, page, paths, browsers, server)
             self.writes(kind, scale, app, server, browsers, targets)
