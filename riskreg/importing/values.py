@@ -50,6 +50,13 @@ def clean_text(value: object) -> str:
     return text
 
 
+def spreadsheet_text(value: object) -> str:
+    """Text for a CSV cell that a spreadsheet shows as text: a leading apostrophe before anything it would run
+    as a formula (``clean_text`` above removes it again on import)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 def article(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 

@@ -11,7 +11,6 @@ from datetime import date
 
 from riskreg.enums import CertificateStatus as S
 from riskreg.enums import Declaration, EvidenceStrength
-from riskreg.importing.values import FORMULA_PREFIXES
 from riskreg.rules.evidence import Period, financial_year_of
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
@@ -141,10 +140,3 @@ def weakest_sections(
         return None, []
     weakest = min((strength for _title, strength in graded), key=lambda s: s.rank)
     return weakest, [title for title, strength in graded if strength is weakest]
-
-
-def csv_cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading apostrophe before anything it would run as a formula
-    (the same rule as the register export, which riskreg's importer undoes)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text

@@ -32,7 +32,7 @@ from riskreg.importing.fields import (
     SHEET_REVIEWS,
     SHEET_RISKS,
 )
-from riskreg.importing.values import FORMULA_PREFIXES
+from riskreg.importing.values import spreadsheet_text
 from riskreg.models import Countermeasure, Register, Review, Risk, Unit, User
 
 FORMATS = {
@@ -141,9 +141,7 @@ def _csv_cell(value: Any) -> Any:
     value = _human(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return "" if value is None else value
+    return spreadsheet_text(value) if isinstance(value, str) or value is None else value
 
 
 # Writers -----------------------------------------------------------------------------------------

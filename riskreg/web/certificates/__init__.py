@@ -11,6 +11,7 @@ from riskreg import policy
 from riskreg.clock import today, utcnow
 from riskreg.enums import ValidationOutcome
 from riskreg.extensions import limiter
+from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
 from riskreg.services import certificate_documents as documents
@@ -85,7 +86,7 @@ def rollup_csv():
     writer = csv.writer(output)
     writer.writerow(ROLLUP_COLUMNS)
     for row in queries.rollup(rules.period_of(label), today()):
-        writer.writerow([rules.csv_cell(value) for value in _csv_values(row, label)])
+        writer.writerow([spreadsheet_text(value) for value in _csv_values(row, label)])
     response = Response(output.getvalue(), mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment", filename=f"certificates-{label}.csv")
     return response
