@@ -6,9 +6,11 @@ SQLite file, as the application does by default.
 
 import os
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
@@ -158,3 +160,14 @@ def count_queries():
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", before_execute)
+
+
+# 90 days on is 3 September: a day and a month of one digit, which once broke a test comparing strings.
+FROZEN_NOW = datetime(2026, 6, 5, 10, 0)
+
+
+@pytest.fixture
+def frozen_clock():
+    """Stops the clock at FROZEN_NOW (UTC) for tests that compute dates from today."""
+    with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller

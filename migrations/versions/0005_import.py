@@ -1,7 +1,7 @@
 """import uploads
 
 Revision ID: 0005_import
-Revises: 0007_similarity
+Revises: 0004_similarity
 Create Date: 2026-11-26 05:56:21.685597
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0005_import"
-down_revision = "0007_similarity"
+down_revision = "0004_similarity"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """certificates
 
 Revision ID: 0008_certificates
-Revises: 0009_flags
+Revises: 0007_flags
 Create Date: 2026-11-26 06:28:54.970955
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0008_certificates"
-down_revision = "0009_flags"
+down_revision = "0007_flags"
 branch_labels = None
 depends_on = None
 

@@ -35,12 +35,11 @@ def test_account_page_shows_who_you_are(client, org, sign_in):
     assert "You have no tokens." in text
 
 
-def test_new_token_form_proposes_90_days(client, org, sign_in):
+def test_new_token_form_proposes_90_days(client, org, sign_in, frozen_clock):
     sign_in(org.risk_ln)
     soup = _soup(client.get("/account/tokens/new"))
-    default = today() + timedelta(days=90)
-    assert soup.select_one("#expires_on-year")["value"] == str(default.year)
-    assert soup.select_one("#expires_on-day")["value"] == str(default.day)
+    proposed = [int(soup.select_one(f"#expires_on-{part}")["value"]) for part in ("day", "month", "year")]
+    assert proposed == [3, 9, 2026]  # 5 June 2026 + 90 days
 
 
 def test_token_is_shown_once_and_stored_hashed(client, org, sign_in):

@@ -1,6 +1,6 @@
 """api: personal access tokens for the JSON API (only the SHA-256 of each secret is stored)
 
-Revision ID: 0004_api
+Revision ID: 0006_api
 Revises: 0005_import
 Create Date: 2026-11-26 05:52:30.725691
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0004_api"
+revision = "0006_api"
 down_revision = "0005_import"
 branch_labels = None
 depends_on = None

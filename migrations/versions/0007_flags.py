@@ -1,7 +1,7 @@
 """flags: HQ quality flags, flag comments, dismissed duplicate pairs, register health, reminder outbox
 
-Revision ID: 0009_flags
-Revises: 0004_api
+Revision ID: 0007_flags
+Revises: 0006_api
 Create Date: 2026-11-26 06:41:30.933708
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0009_flags"
-down_revision = "0004_api"
+revision = "0007_flags"
+down_revision = "0006_api"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """similarity: risk embeddings
 
-Revision ID: 0007_similarity
+Revision ID: 0004_similarity
 Revises: 0003_assurance
 Create Date: 2026-11-26 05:52:34.753462
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0007_similarity"
+revision = "0004_similarity"
 down_revision = "0003_assurance"
 branch_labels = None
 depends_on = None
