@@ -154,6 +154,7 @@ COUNTERMEASURE = closed(
         "due_on": nullable(DATE),
         "implemented_on": nullable(DATE),
         "overdue": {**BOOLEAN, "description": "Still planned after its due date"},
+        "version": {"type": "integer", "minimum": 1, "description": "The optimistic lock: the ETag is this, quoted"},
         "created_at": DATE_TIME,
     }
 )

@@ -122,6 +122,7 @@ def countermeasure_json(countermeasure: Countermeasure, risk: Risk) -> dict[str,
         "due_on": iso_date(countermeasure.due_on),
         "implemented_on": iso_date(countermeasure.implemented_on),
         "overdue": countermeasure.is_overdue(today()),
+        "version": countermeasure.version,
         "created_at": iso_datetime(countermeasure.created_at),
     }
 

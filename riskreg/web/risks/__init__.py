@@ -11,11 +11,13 @@ from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
 from riskreg.services import ServiceError, StaleEdit, audit, links, registers, risks, similarity, users
 from riskreg.web.access import checks, signed_in
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
     CountermeasureForm,
+    EditCountermeasureForm,
     EditRiskForm,
+    RetireCountermeasureForm,
     ReviewForm,
     RiskForm,
     countermeasure_form_data,
@@ -25,6 +27,10 @@ from riskreg.web.risks.forms import (
 bp = Blueprint("risks", __name__)
 
 STALE_HINT = ". Your changes have not been saved: check the risk as it is now, then try again."
+COUNTERMEASURE_STALE = (
+    str(StaleEdit("countermeasure")) + ". Your changes have not been saved: check the countermeasure as it is now, "
+    "then try again."
+)
 
 
 def _risk_for_edit(ref: str):
@@ -189,13 +195,15 @@ def new_countermeasure(ref: str):
 def edit_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
-    form = CountermeasureForm(data=countermeasure_form_data(countermeasure))
+    form = EditCountermeasureForm(data=countermeasure_form_data(countermeasure))
     form.set_owners(users.owner_candidates(risk.register.unit))
     form.set_statuses(countermeasure_rules.next_statuses(countermeasure.status))
     context = {"risk": risk, "countermeasure": countermeasure}
     if form.validate_on_submit():
         try:
-            risks.update_countermeasure(countermeasure, form.values(), current_user)
+            risks.update_countermeasure(countermeasure, form.values(), form.expected_version, current_user)
+        except (StaleEdit, StaleDataError):
+            return refuse("risks/countermeasure.html", form, COUNTERMEASURE_STALE, 409, **context)
         except ServiceError as error:
             return refuse("risks/countermeasure.html", form, str(error), 400, **context)
         flash("Countermeasure updated")
@@ -209,11 +217,13 @@ def edit_countermeasure(ref: str, countermeasure_id: int):
 def retire_countermeasure(ref: str, countermeasure_id: int):
     risk = _risk_for_edit(ref)
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
-    form = ConfirmForm()
+    form = RetireCountermeasureForm(data={"version": str(countermeasure.version)})
     context = {"risk": risk, "countermeasure": countermeasure}
     if form.validate_on_submit():
         try:
-            risks.retire_countermeasure(countermeasure, current_user)
+            risks.retire_countermeasure(countermeasure, form.expected_version, current_user)
+        except (StaleEdit, StaleDataError):
+            return refuse("risks/retire.html", form, COUNTERMEASURE_STALE, 409, **context)
         except ServiceError as error:
             return refuse("risks/retire.html", form, str(error), 400, **context)
         flash(f"Countermeasure “{countermeasure.title}” retired")
