@@ -43,6 +43,9 @@ class BaseConfig:
     RISKREG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
     RISKREG_IMPORT_MAX_ROWS = int(os.environ.get("RISKREG_IMPORT_MAX_ROWS", 20_000))
     RISKREG_PAGE_SIZE = 50
+    # Signed audit checkpoints are appended here (default: instance/audit-checkpoints.jsonl). Keep it where the
+    # database's users cannot rewrite it: append-only (chattr +a) or write-once storage. See docs/security.md.
+    RISKREG_AUDIT_CHECKPOINTS = os.environ.get("RISKREG_AUDIT_CHECKPOINTS", "")
     RISKREG_PROXY_HOPS = int(os.environ.get("RISKREG_PROXY_HOPS", "0"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # Largest evidence file kept; keep it below MAX_CONTENT_LENGTH so the form can explain a refusal.
