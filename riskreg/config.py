@@ -33,7 +33,9 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 60 * 60
     RATELIMIT_STORAGE_URI = os.environ.get("RISKREG_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    # Failed sign-ins allowed in 15 minutes, per account and per client address.
+    # Several riskreg installations (or test runs) may share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RISKREG_RATELIMIT_KEY_PREFIX", "riskreg")
+    # Failed sign-ins allowed in 15 minutes, per account from one address, and per address.
     RISKREG_SIGNIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     RISKREG_SIGNIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
     RISKREG_RULES = DEFAULT_RULES
@@ -104,6 +106,7 @@ def load_config(env_name: str, instance_path: Path) -> dict:
     env = os.environ
     config = {k: v for k, v in vars(BaseConfig).items() if k.isupper()}
     config["ENV_NAME"] = env_name
+    config["RATELIMIT_STORAGE_URI"] = env.get("RISKREG_RATELIMIT_STORAGE_URI") or "memory://"
     default_db = f"sqlite:///{instance_path / 'riskreg.sqlite'}"
     if env_name == "production":
         missing = [name for name in ("RISKREG_SECRET_KEY", "DATABASE_URL") if not env.get(name)]
@@ -111,6 +114,12 @@ def load_config(env_name: str, instance_path: Path) -> dict:
             raise RuntimeError(f"production needs these environment variables set: {', '.join(missing)}")
         config["SECRET_KEY"] = env["RISKREG_SECRET_KEY"]
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+            # Per-process counts multiply the sign-in limits by the number of workers.
+            raise RuntimeError(
+                "production needs shared storage for sign-in throttling: set RISKREG_RATELIMIT_STORAGE_URI "
+                "(e.g. redis://127.0.0.1:6379/0)"
+            )
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"
