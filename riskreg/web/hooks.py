@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,6 +15,7 @@ from riskreg import policy
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
 from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
+from riskreg.rules import text as text_rules
 from riskreg.services import users
 
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
@@ -29,6 +31,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(users.load_from_session)
 
+    app.before_request(_clean_text_input)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)
     _register_error_pages(app)
@@ -41,6 +44,29 @@ def csp_nonce() -> str:
     if not has_request_context():
         return ""
     return request.environ.setdefault("riskreg.csp_nonce", secrets.token_urlsafe(16))
+
+
+def _cleaned(values: MultiDict) -> ImmutableMultiDict | None:
+    """The values with control characters removed and invisible-only text emptied; None when nothing changes."""
+    pairs = [(key, value if "password" in key or not isinstance(value, str) else text_rules.clean(value))
+             for key, value in values.items(multi=True)]  # fmt: skip
+    if all(new == old for (_k, new), (_k2, old) in zip(pairs, values.items(multi=True), strict=True)):
+        return None
+    return ImmutableMultiDict(pairs)
+
+
+def _clean_text_input() -> None:
+    """Every form field and query argument, cleaned on the way in (rules/text.py): a control character stored in
+    a title broke the XLSX export, NUL is refused by PostgreSQL, and a title of zero-width spaces is no title."""
+    if request.path.startswith("/api/"):
+        return  # the API refuses these characters in its schema, with a message against the field
+    args = _cleaned(request.args)
+    if args is not None:
+        request.args = args
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        form = _cleaned(request.form)
+        if form is not None:
+            request.form = form
 
 
 def _commit_or_roll_back(response):

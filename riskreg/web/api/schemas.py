@@ -22,10 +22,12 @@ from riskreg.enums import (
     Role,
     UnitKind,
 )
+from riskreg.rules import text as text_rules
 
-# Some non-space character, and no NUL (PostgreSQL cannot store one in text).
-NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
-NO_NUL = "^[^\\u0000]*$"
+# Some character that shows, and no control character (NUL cannot be stored by PostgreSQL; others broke the
+# XLSX export): riskreg.rules.text.
+NOT_BLANK = text_rules.API_VISIBLE
+NO_NUL = text_rules.API_NO_CONTROL
 TITLE_MAX = 200
 TEXT_MAX = 4000
 
