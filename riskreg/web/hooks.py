@@ -48,7 +48,7 @@ def csp_nonce() -> str:
 
 def _cleaned(values: MultiDict) -> ImmutableMultiDict | None:
     """The values with control characters removed and invisible-only text emptied; None when nothing changes."""
-    pairs = [(key, value if "password" in key or not isinstance(value, str) else text_rules.clean(value))
+    pairs = [(key, value if "password" in str(key) or not isinstance(value, str) else text_rules.clean(value))
              for key, value in values.items(multi=True)]  # fmt: skip
     if all(new == old for (_k, new), (_k2, old) in zip(pairs, values.items(multi=True), strict=True)):
         return None
