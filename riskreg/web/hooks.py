@@ -4,12 +4,13 @@ import secrets
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
+from flask import Flask, Request, current_app, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from riskreg import policy
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
@@ -21,7 +22,17 @@ from riskreg.services import users
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
 
 
+class _IdConverter(IntegerConverter):
+    """<int:...> in URLs: ids are 32-bit in the database, so a larger number names nothing (404) rather than
+    overflowing the query (500; 2^63 did)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = _IdConverter
     if app.config["RISKREG_PROXY_HOPS"]:
         hops = app.config["RISKREG_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -31,7 +42,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(users.load_from_session)
 
-    app.before_request(_clean_text_input)
+    app.request_class = CleanTextRequest
+    app.before_request(_clean_query_arguments)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)
     _register_error_pages(app)
@@ -55,18 +67,28 @@ def _cleaned(values: MultiDict) -> ImmutableMultiDict | None:
     return ImmutableMultiDict(pairs)
 
 
-def _clean_text_input() -> None:
-    """Every form field and query argument, cleaned on the way in (rules/text.py): a control character stored in
-    a title broke the XLSX export, NUL is refused by PostgreSQL, and a title of zero-width spaces is no title."""
-    if request.path.startswith("/api/"):
-        return  # the API refuses these characters in its schema, with a message against the field
-    args = _cleaned(request.args)
-    if args is not None:
-        request.args = args
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        form = _cleaned(request.form)
-        if form is not None:
-            request.form = form
+def _clean_query_arguments() -> None:
+    """Query arguments, cleaned on the way in (rules/text.py): NUL in a search reached PostgreSQL."""
+    if not request.path.startswith("/api/"):  # the API refuses these characters, with a message against the field
+        args = _cleaned(request.args)
+        if args is not None:
+            request.args = args
+
+
+class CleanTextRequest(Request):
+    """Form fields cleaned on the way in (rules/text.py): a control character stored in a title broke the XLSX
+    export, NUL is refused by PostgreSQL, and a title of zero-width spaces is no title.
+
+    Cleaned where the form is parsed rather than in a before_request hook, so that a view can still set its own
+    request.max_content_length (the import and evidence uploads) before the body is read.
+    """
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if not self.path.startswith("/api/"):
+            form = _cleaned(self.form)
+            if form is not None:
+                self.form = form
 
 
 def _commit_or_roll_back(response):

@@ -77,3 +77,59 @@ def test_a_date_sent_with_the_wrong_number_of_parts_is_a_clear_400(client, org, 
     if parts:
         assert db.session.get(Countermeasure, countermeasure.id).title != "Edited"
     assert _count(Review) == 0 and _count(AuditEvent) == events + (1 if parts == [] else 0)
+
+
+BIG = [str(2**31), str(2**63), str(2**64 + 1), "9" * 40]
+
+
+@pytest.mark.parametrize("number", BIG)
+def test_ids_beyond_the_database_are_not_found(client, org, sign_in, number):
+    risk = RiskFactory(register=org.ln.register)
+    sign_in(org.hq_risk)
+    for url in (f"/risks/{risk.ref}/countermeasures/{number}", f"/flags/{number}", f"/certificates/{number}",
+                f"/evidence/{number}/download", f"/links/{number}/remove"):  # fmt: skip
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("number", [*BIG, "²", "-1", "0"])
+def test_any_page_number_shows_a_page(client, org, sign_in, number):
+    RiskFactory(register=org.ln.register)
+    sign_in(org.hq_risk)
+    assert client.get(f"/registers/LN?page={number}").status_code == 200
+    assert client.get(f"/flags?page={number}").status_code in (200, 400)
+
+
+@pytest.mark.parametrize("meeting", [["1", "1", "0001"], ["31", "12", "9999"], ["1", "1", "1899"]])
+def test_committee_meetings_far_in_the_past_or_future_are_refused(client, org, sign_in, meeting):
+    sign_in(org.committee)
+    response = client.post("/committee/pack", data={"meeting": meeting})
+    assert response.status_code == 400 and "must be between" in response.get_data(as_text=True)
+    for iso in ("0001-01-01", "9999-12-31"):
+        assert client.get(f"/committee/pack.pdf?meeting={iso}").status_code == 400
+
+
+def test_a_mapping_download_names_a_non_ascii_upload_properly(client, org, sign_in):
+    from riskreg.services import importing
+
+    data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
+    upload = importing.store_upload(org.ln.register, org.risk_ln, 'Règistre "ü".csv', data,
+                                    importing.ImportOptions())  # fmt: skip
+    db.session.commit()
+    sign_in(org.risk_ln)
+    response = client.get(f"/registers/LN/import/{upload.token}/mapping.json")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "filename*=UTF-8''R%C3%A8gistre" in disposition
+
+
+@pytest.mark.parametrize("mapping", [
+    '{"columns": {}, "scales": {"likelihood": [5]}}', '{"columns": {}, "defaults": {"category": ["legal"]}}',
+    '{"columns": {}, "sheet": ["Risks"]}', '{"columns": {}, "header_row": [1]}', '{"columns": {}, "scales": [5]}',
+    '{"columns": {"Title": ["title"]}}', '{"columns": {}, "defaults": {"category": {"a": 1}}}',
+])  # fmt: skip
+def test_a_mapping_file_with_a_list_where_a_value_belongs_is_refused(mapping):
+    from riskreg.importing import ImportRefused
+    from riskreg.importing.mapping import Mapping
+
+    with pytest.raises(ImportRefused):
+        Mapping.from_json(mapping)

@@ -58,7 +58,7 @@ def show(code: str):
     page = request.args.get("page", "1")
     risk_page = registers.list_risks(
         register, filters, sort if sort in registers.SORTS else "ref",
-        int(page) if page.isdigit() else 1, today(), current_app.config["RISKREG_PAGE_SIZE"],
+        int(page) if page.isdecimal() else 1, today(), current_app.config["RISKREG_PAGE_SIZE"],
     )  # fmt: skip
     return render_template(
         "registers/show.html",
