@@ -1,9 +1,11 @@
 """Request-wide behaviour: sign-in loading, one commit per request, security headers, errors, template helpers."""
 
+import errno
 import secrets
 from datetime import date, datetime
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import Flask, Request, current_app, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -143,9 +145,32 @@ def _error_page(status: int, heading: str | None = None, body: str | None = None
     return render_template("errors/error.html", heading=heading or default_heading, body=body or default_body), status
 
 
+def _database_failure():
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.remove()  # the connection itself is gone: a new one is taken for the next request
+    return _error_page(503, "Sorry, riskreg could not save or read your data",
+                       "Nothing was saved. Try again in a few minutes.")  # fmt: skip
+
+
 def _register_error_pages(app: Flask) -> None:
     for status in ERROR_PAGES:
         app.register_error_handler(status, lambda error, status=status: _error_page(status, error=error))
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_unavailable(error):
+        # The connection dropped, the server went away, or the disk is full: the request's transaction is rolled
+        # back whole (nothing is half-written), and people are told so rather than shown a generic failure.
+        current_app.logger.error("database unavailable: %s", error)
+        return _database_failure()
+
+    @app.errorhandler(OSError)
+    def disk_full(error: OSError):
+        if error.errno != errno.ENOSPC:
+            raise error
+        current_app.logger.error("disk full: %s", error)
+        return _database_failure()
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
