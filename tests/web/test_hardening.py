@@ -133,3 +133,10 @@ def test_a_mapping_file_with_a_list_where_a_value_belongs_is_refused(mapping):
 
     with pytest.raises(ImportRefused):
         Mapping.from_json(mapping)
+
+
+def test_imported_text_loses_its_control_characters():
+    from riskreg.importing.values import clean_text, is_blank
+
+    assert clean_text("Staff\x01 shortages\x00\x1b") == "Staff shortages"
+    assert clean_text("\u200b\ufeff") == "" and is_blank(clean_text("\u200b"))
