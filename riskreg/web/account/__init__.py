@@ -6,7 +6,7 @@ from flask_login import current_user
 from riskreg.clock import today
 from riskreg.rules import tokens as token_rules
 from riskreg.services import ServiceError, tokens
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 from riskreg.web.account.forms import TokenForm
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 
@@ -15,14 +15,14 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 @bp.route("")
 @signed_in
-@checks(None)
+@requires(None)
 def show():
     return render_template("account/show.html", tokens=tokens.tokens_of(current_user), today=today())
 
 
 @bp.route("/tokens/new", methods=["GET", "POST"])
 @signed_in
-@checks(None)
+@requires(None)
 def new_token():
     form = TokenForm(data={"expires_on": token_rules.default_expiry(today())})
     if form.validate_on_submit():
@@ -41,7 +41,7 @@ def new_token():
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @signed_in
-@checks(None)  # and only the token's own user: see OWNED_BY in the access sweep
+@requires(None)  # and only the token's own user: see OWNED_BY in the access sweep
 def revoke_token(token_id: int):
     token = tokens.token_of(current_user, token_id)
     form = ConfirmForm()

@@ -11,8 +11,8 @@ from riskreg.importing import HeadingsNotFound, ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping
 from riskreg.importing.readers import size_text
-from riskreg.services import ServiceError, importing, registers
-from riskreg.web.access import checks, signed_in
+from riskreg.services import ServiceError, importing
+from riskreg.web.access import requires, signed_in
 from riskreg.web.forms import render_form
 from riskreg.web.importing.forms import ConfirmImportForm, LayoutForm, UploadForm, mapping_form
 
@@ -23,15 +23,8 @@ FIELD_LABELS = {key: field.label for key, field in FIELD_BY_KEY.items()}
 UPLOAD_OVERHEAD = 256 * 1024
 
 
-def _register_for_import(code: str):
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
-    return register
-
-
-def _upload(code: str, token: str):
-    register = _register_for_import(code)
-    return register, importing.get_upload(token, register, current_user)
+def _upload(register, token: str):
+    return importing.get_upload(token, register, current_user)
 
 
 def _preview(register, upload):
@@ -60,9 +53,8 @@ def _read_upload(form: UploadForm, limit: int) -> tuple[bytes, Mapping | None]:
 
 @bp.route("", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def upload(code: str):
-    register = _register_for_import(code)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def upload(register):
     limit = current_app.config["RISKREG_IMPORT_MAX_BYTES"]
     request.max_content_length = limit + UPLOAD_OVERHEAD
     context = {"register": register, "limit": size_text(limit)}
@@ -93,9 +85,9 @@ def upload(code: str):
 
 @bp.route("/<token>/layout", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def layout(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def layout(register, token: str):
+    upload = _upload(register, token)
     options = importing.options_of(upload)
     try:
         candidates, head = importing.survey(upload.data, upload.filename, options.sheet)
@@ -116,9 +108,9 @@ def layout(code: str, token: str):
 
 @bp.route("/<token>/mapping", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def mapping(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def mapping(register, token: str):
+    upload = _upload(register, token)
     result, stop = _preview_or_stop(register, upload)
     if stop is not None:
         return stop
@@ -133,9 +125,9 @@ def mapping(code: str, token: str):
 
 @bp.route("/<token>/mapping.json")
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def mapping_file(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def mapping_file(register, token: str):
+    upload = _upload(register, token)
     try:
         result = _preview(register, upload)
     except ImportRefused as error:
@@ -156,9 +148,9 @@ def _show(register, upload, result, form, status: int = 200):
 
 @bp.route("/<token>", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def preview(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def preview(register, token: str):
+    upload = _upload(register, token)
     result, stop = _preview_or_stop(register, upload)
     if stop is not None:
         return stop

@@ -6,9 +6,9 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.enums import LinkKind
 from riskreg.policy import Action
-from riskreg.services import ServiceError, registers, risks, users
+from riskreg.services import ServiceError, users
 from riskreg.services import links as links_service
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import escalation_register, requires, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.links.forms import CascadeForm, EscalateForm, LinkedRiskForm, LinkForm, prefill_from
 
@@ -19,12 +19,6 @@ bp = Blueprint("links", __name__)
 def risk_links(risk) -> links_service.LinkPanel:
     """The risk page's links panel (templates/risks/_links.html), only with what the reader may see."""
     return links_service.panel(risk, visible=lambda other: policy.can(current_user, Action.READ_RISK, other))
-
-
-def _risk_to_link(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, Action.LINK_RISKS, risk)
-    return risk
 
 
 def _visible(ref: str):
@@ -39,9 +33,8 @@ def _back_to(risk):
 
 @bp.route("/risks/<ref>/links/new", methods=["GET", "POST"])
 @signed_in
-@checks(Action.LINK_RISKS, target="risk")
-def new(ref: str):
-    risk = _risk_to_link(ref)
+@requires(Action.LINK_RISKS, "risk")
+def new(risk):
     form = LinkForm()
     if form.validate_on_submit():
         target = _visible(form.target_ref.data)
@@ -59,14 +52,10 @@ def new(ref: str):
 
 @bp.route("/links/<int:link_id>/remove", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_RISK, target="link.from_risk")
-@checks(Action.READ_RISK, target="link.to_risk")
-@checks(Action.REMOVE_LINK, target="link")
-def remove(link_id: int):
-    link = links_service.get_link(link_id)
-    for end in (link.from_risk, link.to_risk):
-        policy.authorize(current_user, Action.READ_RISK, end)
-    policy.authorize(current_user, Action.REMOVE_LINK, link)
+@requires(Action.READ_RISK, "link.from_risk")
+@requires(Action.READ_RISK, "link.to_risk")
+@requires(Action.REMOVE_LINK, "link")
+def remove(link):
     form = ConfirmForm()
     # Back to whichever end the user came from (only ever one of the two: no open redirect).
     back = next((end for end in (link.to_risk, link.from_risk) if end.ref == request.args.get("from")), link.from_risk)
@@ -77,19 +66,11 @@ def remove(link_id: int):
     return render_form("links/remove.html", form, link=link, back=back)
 
 
-def _corporate_register(risk):
-    register = links_service.corporate_register_for(risk)
-    if register is None or register.id == risk.register_id:
-        abort(404)  # corporate risks have nowhere to escalate to
-    return register
-
-
 @bp.route("/risks/<ref>/escalate", methods=["GET", "POST"])
 @signed_in
-@checks(Action.LINK_RISKS, target="risk")
-def escalate(ref: str):
-    risk = _risk_to_link(ref)
-    corporate = _corporate_register(risk)
+@requires(Action.LINK_RISKS, "risk")
+def escalate(risk):
+    corporate = escalation_register(risk)
     form = EscalateForm()
     targets = [t for t in links_service.escalation_targets(corporate) if policy.can(current_user, Action.READ_RISK, t)]
     form.set_targets(targets)
@@ -125,14 +106,11 @@ def _new_linked_risk(source, register, mode: str, create, done: str):
 
 @bp.route("/risks/<ref>/escalate/new", methods=["GET", "POST"])
 @signed_in
-@checks(Action.LINK_RISKS, target="risk")
-@checks(Action.ESCALATE, target="corporate_register")
-def escalate_new(ref: str):
-    risk = _risk_to_link(ref)
-    corporate = _corporate_register(risk)
-    policy.authorize(current_user, Action.ESCALATE, corporate)
+@requires(Action.LINK_RISKS, "risk")
+@requires(Action.ESCALATE, "corporate_register")
+def escalate_new(risk, corporate_register):
     return _new_linked_risk(
-        risk, corporate, "escalate",
+        risk, corporate_register, "escalate",
         lambda values, rationale: links_service.escalate_to_new(risk, values, rationale, current_user),
         "Corporate risk {created} created; {source} contributes to it",
     )  # fmt: skip
@@ -140,10 +118,8 @@ def escalate_new(ref: str):
 
 @bp.route("/risks/<ref>/cascade", methods=["GET", "POST"])
 @signed_in
-@checks(Action.CASCADE, target="risk")
-def cascade(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, Action.CASCADE, risk)
+@requires(Action.CASCADE, "risk")
+def cascade(risk):
     targets = [r for r in links_service.cascade_targets(risk) if policy.can(current_user, Action.CASCADE, r)]
     if not targets:
         abort(403)
@@ -156,13 +132,9 @@ def cascade(ref: str):
 
 @bp.route("/risks/<ref>/cascade/<code>", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_RISK, target="risk")
-@checks(Action.CASCADE, target="register")
-def cascade_into(ref: str, code: str):
-    risk = risks.get_by_ref(ref)
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, Action.READ_RISK, risk)
-    policy.authorize(current_user, Action.CASCADE, register)
+@requires(Action.READ_RISK, "risk")
+@requires(Action.CASCADE, "register")
+def cascade_into(risk, register):
     return _new_linked_risk(
         risk, register, "cascade",
         lambda values, rationale: links_service.cascade(risk, register, values, rationale, current_user),

@@ -7,14 +7,14 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import Band, Category, RiskStatus
 from riskreg.services import links, registers
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
 
 @bp.route("")
 @signed_in
-@checks(None)
+@requires(None)
 def index():
     return render_template(
         "registers/index.html", rows=registers.unit_tree(today()), link_alerts=links.divergence_counts_by_register()
@@ -49,10 +49,8 @@ def _filters(register) -> registers.RiskFilters:
 
 @bp.route("/<code>")
 @signed_in
-@checks(policy.Action.READ_REGISTER, target="register")
-def show(code: str):
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, policy.Action.READ_REGISTER, register)
+@requires(policy.Action.READ_REGISTER, "register")
+def show(register):
     filters = _filters(register)
     sort = request.args.get("sort", "ref")
     page = request.args.get("page", "1")

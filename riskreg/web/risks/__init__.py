@@ -9,8 +9,8 @@ from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
-from riskreg.services import ServiceError, StaleEdit, audit, links, registers, risks, similarity, users
-from riskreg.web.access import checks, signed_in
+from riskreg.services import ServiceError, StaleEdit, audit, links, risks, similarity, users
+from riskreg.web.access import requires, signed_in
 from riskreg.web.forms import ConfirmForm, refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
@@ -25,12 +25,6 @@ from riskreg.web.risks.forms import (
 bp = Blueprint("risks", __name__)
 
 STALE_HINT = ". Your changes have not been saved: check the risk as it is now, then try again."
-
-
-def _risk_for_edit(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, policy.Action.EDIT_REGISTER, risk)
-    return risk
 
 
 def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
@@ -69,10 +63,8 @@ def _save_linked(form: RiskForm, register, risk=None):
 
 @bp.route("/risks/<ref>")
 @signed_in
-@checks(policy.Action.READ_RISK, target="risk")
-def show(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, policy.Action.READ_RISK, risk)
+@requires(policy.Action.READ_RISK, "risk")
+def show(risk):
     return render_template(
         "risks/show.html",
         risk=risk,
@@ -85,10 +77,8 @@ def show(ref: str):
 
 @bp.route("/registers/<code>/risks/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def new(code: str):
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def new(register):
     form = RiskForm()
     form.set_owners(users.owner_candidates(register.unit))
     if form.validate_on_submit():
@@ -105,9 +95,8 @@ def new(code: str):
 
 @bp.route("/risks/<ref>/edit", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def edit(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def edit(risk):
     form = EditRiskForm(data=risk_form_data(risk))
     form.set_owners(users.owner_candidates(risk.register.unit))
     if form.validate_on_submit():
@@ -128,9 +117,8 @@ def edit(ref: str):
 
 @bp.route("/risks/<ref>/close", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def close(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def close(risk):
     form = CloseRiskForm(data={"version": str(risk.version)})
     if form.validate_on_submit():
         try:
@@ -146,9 +134,8 @@ def close(ref: str):
 
 @bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def review(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def review(risk):
     form = ReviewForm(
         data={"version": str(risk.version), "residual_l": str(risk.residual_l), "residual_i": str(risk.residual_i),
               "reviewed_on": today()}
@@ -167,9 +154,8 @@ def review(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def new_countermeasure(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def new_countermeasure(risk):
     form = CountermeasureForm(data={"status": CountermeasureStatus.PLANNED.value})
     form.set_owners(users.owner_candidates(risk.register.unit))
     form.set_statuses([CountermeasureStatus.PLANNED, CountermeasureStatus.IN_PLACE])
@@ -185,9 +171,8 @@ def new_countermeasure(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/edit", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def edit_countermeasure(ref: str, countermeasure_id: int):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def edit_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
     form = CountermeasureForm(data=countermeasure_form_data(countermeasure))
     form.set_owners(users.owner_candidates(risk.register.unit))
@@ -205,9 +190,8 @@ def edit_countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def retire_countermeasure(ref: str, countermeasure_id: int):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def retire_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
     form = ConfirmForm()
     context = {"risk": risk, "countermeasure": countermeasure}
