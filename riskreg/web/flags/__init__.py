@@ -1,11 +1,12 @@
 """HQ quality flags: the HQ risk team's ranked queue and register health, one flag with its decision and its
 conversation, and the flags register owners see on their risks and their home page."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from riskreg import policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
 from riskreg.services import ServiceError, registers
@@ -57,7 +58,7 @@ def _queue_url(filters: queue_service.QueueFilters) -> str:
 @requires(Action.VIEW_FLAGS)
 def index():
     filters = _filters()
-    page = queue_service.queue(filters, request.args.get("page", 1, type=int), current_app.config["RISKREG_PAGE_SIZE"])
+    page = queue_service.queue(filters, request.args.get("page", 1, type=int), settings().page_size)
     return render_template(
         "flags/index.html",
         page=page,

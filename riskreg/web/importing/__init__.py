@@ -2,11 +2,12 @@
 check the preview, import. The file waits between steps in the database under an unguessable token.
 """
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from riskreg import policy
+from riskreg.config import settings
 from riskreg.importing import HeadingsNotFound, ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping
@@ -55,7 +56,7 @@ def _read_upload(form: UploadForm, limit: int) -> tuple[bytes, Mapping | None]:
 @signed_in
 @requires(policy.Action.EDIT_REGISTER, "register")
 def upload(register):
-    limit = current_app.config["RISKREG_IMPORT_MAX_BYTES"]
+    limit = settings().import_max_bytes
     request.max_content_length = limit + UPLOAD_OVERHEAD
     context = {"register": register, "limit": size_text(limit)}
     try:

@@ -1,10 +1,11 @@
 """The registers index and a register's page."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from riskreg import policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.enums import Band, Category, RiskStatus
 from riskreg.services import links, registers
 from riskreg.web.access import requires, signed_in
@@ -56,7 +57,7 @@ def show(register):
     page = request.args.get("page", "1")
     risk_page = registers.list_risks(
         register, filters, sort if sort in registers.SORTS else "ref",
-        int(page) if page.isdigit() else 1, today(), current_app.config["RISKREG_PAGE_SIZE"],
+        int(page) if page.isdigit() else 1, today(), settings().page_size,
     )  # fmt: skip
     return render_template(
         "registers/show.html",
