@@ -16,6 +16,7 @@ from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
 from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
 from riskreg.services import NotFoundError, users
+from riskreg.web.forms import Refused
 
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
 
@@ -101,6 +102,8 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(status, lambda error, status=status: _error_page(status, error=error))
     # The one place a service's "no such thing" becomes a 404 (the API blueprint answers its own in JSON).
     app.register_error_handler(NotFoundError, lambda _error: _error_page(404))
+    # A service's refusal, already shown on its form (riskreg/web/forms.py: refusals).
+    app.register_error_handler(Refused, lambda refused: refused.response)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

@@ -6,11 +6,11 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
-from riskreg.services import NotAllowed, ServiceError, assurance_map, control_tests, links
+from riskreg.services import assurance_map, control_tests, links
 from riskreg.services import evidence as evidence_service
 from riskreg.web.access import requires, signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 
 bp = Blueprint("assurance", __name__)
 Action = policy.Action
@@ -25,16 +25,6 @@ def risk_assurance(risk):
 def _countermeasure_url(countermeasure, **kwargs) -> str:
     return url_for("assurance.countermeasure", ref=countermeasure.risk.ref, countermeasure_id=countermeasure.id,
                    **kwargs)  # fmt: skip
-
-
-def _refused(template: str, form, error: ServiceError, **context):
-    """A service refusal shown at the field it concerns when it names one, otherwise above the form."""
-    status = 403 if isinstance(error, NotAllowed) else 400
-    name = form.FIELD_NAMES.get(getattr(error, "field", None))
-    if name is None:
-        return refuse(template, form, str(error), status, **context)
-    form[name].errors = [*form[name].errors, str(error)]
-    return render_template(template, form=form, **context), status
 
 
 def _period_choice(as_of):
@@ -79,10 +69,8 @@ def record_test(countermeasure):
     form.set_lines(lines)
     context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "upload_hint": upload_hint()}
     if form.validate_on_submit():
-        try:
+        with form_refusals("assurance/test_form.html", form, at_field=True, **context):
             control_tests.record_control_test(countermeasure, form.values(), current_user, form.evidence_items())
-        except ServiceError as error:
-            return _refused("assurance/test_form.html", form, error, **context)
         flash("Control test recorded")
         return redirect(_countermeasure_url(countermeasure))
     return render_form("assurance/test_form.html", form, **context)
@@ -99,10 +87,8 @@ def add_evidence(countermeasure, control_test):
     context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "test": control_test}
     context["upload_hint"] = upload_hint()
     if form.validate_on_submit():
-        try:
+        with form_refusals("assurance/evidence_form.html", form, at_field=True, **context):
             evidence_service.add_evidence(control_test, form.item(), current_user)
-        except ServiceError as error:
-            return _refused("assurance/evidence_form.html", form, error, **context)
         flash("Evidence added")
         return redirect(_countermeasure_url(countermeasure))
     return render_form("assurance/evidence_form.html", form, **context)
@@ -133,10 +119,9 @@ def delete_evidence(evidence):
     form = ConfirmForm()
     context = {"evidence": evidence, "back": back}
     if form.validate_on_submit():
-        try:
+        # Refused only when something relies on it now (a signed certificate): a conflict, not bad input.
+        with form_refusals("assurance/delete_evidence.html", form, status=409, **context):
             evidence_service.delete_evidence(evidence, current_user)
-        except ServiceError as error:
-            return refuse("assurance/delete_evidence.html", form, str(error), 409, **context)
         flash(f"Evidence “{evidence.title}” deleted")
         return redirect(back)
     return render_form("assurance/delete_evidence.html", form, **context)

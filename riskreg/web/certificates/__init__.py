@@ -26,7 +26,7 @@ from riskreg.web.certificates.forms import (
     StepForm,
     ValidationForm,
 )
-from riskreg.web.forms import refuse, render_form
+from riskreg.web.forms import form_refusals, refuse, render_form
 
 bp = Blueprint("certificates", __name__)
 Action = policy.Action
@@ -113,10 +113,8 @@ def unit_certificates(unit):
     form.set_periods(periods)
     context = {"unit": unit, "certificates": certificates, "periods": periods}
     if form.validate_on_submit():
-        try:
+        with form_refusals("certificates/unit.html", form, **context):
             certificate = workflow.prepare_draft(unit, form.period.data, current_user)
-        except ServiceError as error:
-            return refuse("certificates/unit.html", form, str(error), 400, **context)
         flash(f"Draft certificate for {certificate.period} prepared")
         return redirect(_url(certificate))
     return render_form("certificates/unit.html", form, **context)
@@ -167,13 +165,9 @@ def declare(certificate, assertion_id: int):
     form = DeclarationForm(data=data)
     context = {"certificate": certificate, "assertion": assertion, "line": _assertion_line(certificate, assertion_id)}
     if form.validate_on_submit():
-        try:
+        with form_refusals("certificates/declare.html", form, stale=STALE, **context):
             workflow.declare(assertion, form.chosen, form.exception_text.data or "", current_user,
                              form.expected_version)  # fmt: skip
-        except (StaleEdit, StaleDataError):
-            return refuse("certificates/declare.html", form, STALE, 409, **context)
-        except ServiceError as error:
-            return refuse("certificates/declare.html", form, str(error), 400, **context)
         flash("Declaration saved")
         return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
     return render_form("certificates/declare.html", form, **context)
@@ -195,12 +189,8 @@ def link(certificate, assertion_id: int):
     context = {"certificate": certificate, "assertion": assertion, "groups": groups,
                "linked": {cm.id for cm in assertion.countermeasures}}  # fmt: skip
     if form.validate_on_submit():
-        try:
+        with form_refusals("certificates/link.html", form, stale=STALE, **context):
             workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version)
-        except (StaleEdit, StaleDataError):
-            return refuse("certificates/link.html", form, STALE, 409, **context)
-        except ServiceError as error:
-            return refuse("certificates/link.html", form, str(error), 400, **context)
         flash("Countermeasures saved")
         return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
     if form.is_submitted():
@@ -304,13 +294,9 @@ def validate(certificate):
     form = ValidationForm(data={"version": str(certificate.lock_version)})
     context = {"certificate": certificate}
     if form.validate_on_submit():
-        try:
+        with form_refusals("certificates/validate.html", form, stale=STALE, **context):
             workflow.validate(certificate, ValidationOutcome(form.outcome.data), form.notes.data,
                               current_user, form.expected_version)  # fmt: skip
-        except (StaleEdit, StaleDataError):
-            return refuse("certificates/validate.html", form, STALE, 409, **context)
-        except ServiceError as error:
-            return refuse("certificates/validate.html", form, str(error), 400, **context)
         flash(f"Certificate {certificate.status.label.lower()}")
         return redirect(_url(certificate))
     return render_form("certificates/validate.html", form, **context)

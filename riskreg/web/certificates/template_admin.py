@@ -4,11 +4,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from riskreg import policy
-from riskreg.services import ServiceError
 from riskreg.services import certificate_templates as templates
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import SectionForm, TemplateAssertionForm
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 
 # Removals are defined last: the access sweep requests routes in this order, and a removal ends what follows.
 bp = Blueprint("certificate_template", __name__, url_prefix="/admin/certificate-template")
@@ -25,10 +24,8 @@ def index():
 def _save(template: str, form, action, done: str, **context):
     """Validate ``form``, run ``action`` (a service call), and go back to the template; refusals stay on the form."""
     if form.validate_on_submit():
-        try:
+        with form_refusals(template, form, **context):
             action()
-        except ServiceError as error:
-            return refuse(template, form, str(error), 400, **context)
         flash(done)
         return redirect(url_for(INDEX))
     return render_form(template, form, **context)

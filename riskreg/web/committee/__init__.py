@@ -9,10 +9,10 @@ from riskreg import policy
 from riskreg.clock import today, utcnow
 from riskreg.pdf.render import render_pdf
 from riskreg.policy import Action
-from riskreg.services import ServiceError, committee
+from riskreg.services import committee
 from riskreg.web.access import requires, signed_in
 from riskreg.web.committee.forms import CommentForm, PackForm
-from riskreg.web.forms import refuse, render_form
+from riskreg.web.forms import form_refusals, render_form
 
 bp = Blueprint("committee", __name__)
 
@@ -88,10 +88,8 @@ def comments(risk):
     form = CommentForm()
     context = {"risk": risk, "comments": committee.comments_on(risk), "may_comment": may_comment}
     if form.validate_on_submit():
-        try:
+        with form_refusals("committee/comments.html", form, **context):
             committee.add_comment(risk, form.body.data, current_user)
-        except ServiceError as error:
-            return refuse("committee/comments.html", form, str(error), 400, **context)
         flash("Comment added. The risk’s owners will see it on the risk’s page.")
         return redirect(url_for("committee.comments", ref=risk.ref))
     return render_form("committee/comments.html", form, **context)

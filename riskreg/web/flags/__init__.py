@@ -9,12 +9,12 @@ from riskreg.clock import today
 from riskreg.config import settings
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
-from riskreg.services import ServiceError, registers
 from riskreg.services import flag_queue as queue_service
 from riskreg.services import flags as flags_service
+from riskreg.services import registers
 from riskreg.web.access import requires, signed_in
 from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm, RaiseFlagForm
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, refusals, render_form, with_error
 
 bp = Blueprint("flags", __name__)
 
@@ -156,11 +156,11 @@ def decide(flag):
         return _flag_page(flag, decide_form=form, status=400)
     if form.confirmed.data != "yes":
         return render_template("flags/confirm.html", flag=flag, form=form)
-    try:
+    def refused(message: str, status: int, _field):
+        return _flag_page(flag, decide_form=with_error(form, message), status=status)
+
+    with refusals(refused):
         message = _carry_out(flag, form.decision.data, form.reason.data or "")
-    except ServiceError as error:
-        form.form_errors.append(str(error))
-        return _flag_page(flag, decide_form=form, status=400)
     flash(message)
     return redirect(url_for("flags.show", flag_id=flag.id))
 
@@ -172,11 +172,11 @@ def comment(flag):
     form = CommentForm()
     if not form.validate_on_submit():
         return _flag_page(flag, comment_form=form, status=400)
-    try:
+    def refused(message: str, status: int, _field):
+        return _flag_page(flag, comment_form=with_error(form, message), status=status)
+
+    with refusals(refused):
         flags_service.add_comment(flag, form.body.data, current_user)
-    except ServiceError as error:
-        form.form_errors.append(str(error))
-        return _flag_page(flag, comment_form=form, status=400)
     flash("Comment added")
     return redirect(url_for("flags.show", flag_id=flag.id, _anchor="comments"))
 
@@ -189,10 +189,8 @@ def new(risk):
     """The HQ risk team raises a flag by hand, for what it saw itself."""
     form = RaiseFlagForm()
     if form.validate_on_submit():
-        try:
+        with form_refusals("flags/new.html", form, risk=risk):
             flag = flags_service.raise_flag(risk, FlagKind(form.kind.data), form.note.data, current_user)
-        except ServiceError as error:
-            return refuse("flags/new.html", form, str(error), 400, risk=risk)
         flash(f"Flag raised on {risk.ref}. The register's owners will see it.")
         return redirect(url_for("flags.show", flag_id=flag.id))
     return render_form("flags/new.html", form, risk=risk)

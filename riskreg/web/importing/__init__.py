@@ -12,9 +12,9 @@ from riskreg.importing import HeadingsNotFound, ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping
 from riskreg.importing.readers import size_text
-from riskreg.services import ServiceError, importing
+from riskreg.services import importing
 from riskreg.web.access import requires, signed_in
-from riskreg.web.forms import render_form
+from riskreg.web.forms import refusals, render_form, with_error
 from riskreg.web.importing.forms import ConfirmImportForm, LayoutForm, UploadForm, mapping_form
 
 bp = Blueprint("importing", __name__, url_prefix="/registers/<code>/import")
@@ -161,11 +161,8 @@ def preview(register, token: str):
     if form.fingerprint.data != result.fingerprint:
         form.form_errors.append("The register or the mapping changed after you checked the preview: check it again")
         return _show(register, upload, result, form, 409)
-    try:
+    with refusals(lambda message, status, _field: _show(register, upload, result, with_error(form, message), status)):
         outcome = importing.commit(register, result, current_user, upload.sha256)
-    except ServiceError as error:
-        form.form_errors.append(str(error))
-        return _show(register, upload, result, form, 400)
     importing.discard(upload)
     flash(_done_message(outcome))
     return redirect(url_for("registers.show", code=register.code))

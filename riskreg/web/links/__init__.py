@@ -6,10 +6,10 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.enums import LinkKind
 from riskreg.policy import Action
-from riskreg.services import ServiceError, users
 from riskreg.services import links as links_service
+from riskreg.services import users
 from riskreg.web.access import escalation_register, requires, signed_in
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 from riskreg.web.links.forms import CascadeForm, EscalateForm, LinkedRiskForm, LinkForm, prefill_from
 
 bp = Blueprint("links", __name__)
@@ -41,10 +41,8 @@ def new(risk):
         if target is None:
             form.target_ref.errors.append(f"No risk has the reference {form.target_ref.data.strip().upper()}")
             return render_form("links/new.html", form, risk=risk)
-        try:
+        with form_refusals("links/new.html", form, risk=risk):
             links_service.add_link(risk, target, LinkKind(form.kind.data), form.rationale.data, current_user)
-        except ServiceError as error:
-            return refuse("links/new.html", form, str(error), 400, risk=risk)
         flash(f"{risk.ref} linked to {target.ref}")
         return _back_to(risk)
     return render_form("links/new.html", form, risk=risk)
@@ -77,10 +75,8 @@ def escalate(risk):
     context = {"risk": risk, "corporate": corporate, "may_create": policy.can(current_user, Action.ESCALATE, corporate)}
     if form.validate_on_submit():
         target = next(target for target in targets if str(target.id) == form.target_id.data)
-        try:
+        with form_refusals("links/escalate.html", form, **context):
             links_service.add_link(risk, target, LinkKind.CONTRIBUTES_TO, form.rationale.data, current_user)
-        except ServiceError as error:
-            return refuse("links/escalate.html", form, str(error), 400, **context)
         flash(f"{risk.ref} now contributes to the corporate risk {target.ref}")
         return _back_to(risk)
     return render_form("links/escalate.html", form, **context)
@@ -95,10 +91,8 @@ def _new_linked_risk(source, register, mode: str, create, done: str):
     form.set_owners(users.owner_candidates(register.unit))
     context = {"source": source, "register": register, "mode": mode}
     if form.validate_on_submit():
-        try:
+        with form_refusals("links/new_risk.html", form, **context):
             created = create(form.values(), form.rationale.data)
-        except ServiceError as error:
-            return refuse("links/new_risk.html", form, str(error), 400, **context)
         flash(done.format(created=created.ref, source=source.ref, register=register.title))
         return redirect(url_for("risks.show", ref=created.ref, _anchor="links"))
     return render_form("links/new_risk.html", form, **context)
