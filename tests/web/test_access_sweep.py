@@ -367,6 +367,12 @@ def test_the_sweep_refuses_an_undeclared_route():
     ]
 
 
+def _probe_plan(app: Flask, org, endpoint: str, role_names: tuple[str, ...]):
+    """The probes for one test route (LN and restricted-LN risks), and what each expects by (role, method, scenario)."""
+    probes = plan(app, org, _scenarios(org)[:2], {name: ROLES[name] for name in role_names}, {endpoint})
+    return probes, {(probe.role, probe.method, probe.scenario.name): probe.want for probe in probes}
+
+
 def test_stacked_checks_apply_in_order_and_by_method(org):
     """Read on GET, edit on POST: a viewer may look but not send; another unit gets 404 for a restricted risk."""
 
@@ -377,9 +383,7 @@ def test_stacked_checks_apply_in_order_and_by_method(org):
         return f"ok {risk.ref}"
 
     app = _app_with_route(careful)
-    roles = {name: ROLES[name] for name in ("viewer (LN)", "unit_head (LN)", "unit_head (LS)")}
-    probes = plan(app, org, _scenarios(org)[:2], roles, {"sweep_probe.careful"})
-    wants = {(probe.role, probe.method, probe.scenario.name): probe.want for probe in probes}
+    probes, wants = _probe_plan(app, org, "sweep_probe.careful", ("viewer (LN)", "unit_head (LN)", "unit_head (LS)"))
     assert wants[("viewer (LN)", "GET", "an LN risk")] == ALLOWED
     assert wants[("viewer (LN)", "POST", "an LN risk")] == "403"
     assert wants[("unit_head (LS)", "GET", "a restricted LN risk")] == "404"
@@ -396,9 +400,7 @@ def test_requires_enforces_what_it_declares(org):
         return f"editing {risk.ref}"
 
     app = _app_with_route(edit)
-    roles = {name: ROLES[name] for name in ("viewer (LN)", "risk_manager (LN)", "unit_head (LS)")}
-    probes = plan(app, org, _scenarios(org)[:2], roles, {"sweep_probe.edit"})
-    wants = {(probe.role, probe.method, probe.scenario.name): probe.want for probe in probes}
+    probes, wants = _probe_plan(app, org, "sweep_probe.edit", ("viewer (LN)", "risk_manager (LN)", "unit_head (LS)"))
     assert wants[("viewer (LN)", "GET", "an LN risk")] == "403"
     assert wants[("risk_manager (LN)", "POST", "an LN risk")] == ALLOWED
     assert wants[("unit_head (LS)", "GET", "a restricted LN risk")] == "404"
