@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from flask import current_app
 
 from riskreg.clock import utcnow
+from riskreg.config import settings
 from riskreg.extensions import db
 from riskreg.models import AuditEvent
 from riskreg.pdf.signing import SigningConfig, SigningUnavailable
@@ -28,7 +29,7 @@ from riskreg.services.audit import chain_rows
 
 
 def checkpoint_path() -> Path:
-    configured = current_app.config.get("RISKREG_AUDIT_CHECKPOINTS")
+    configured = settings().audit_checkpoints
     return Path(configured) if configured else Path(current_app.instance_path) / "audit-checkpoints.jsonl"
 
 
@@ -58,7 +59,7 @@ def _signature_ok(checkpoint: Checkpoint, cert_path: Path) -> bool:
 
 def _signing() -> SigningConfig:
     try:
-        config = SigningConfig.from_app_config(current_app.config)
+        config = SigningConfig.from_app_config(settings().signing)
     except SigningUnavailable as error:
         raise ServiceError(str(error)) from error
     missing = [path for path in (config.key_path, config.cert_path) if not path.exists()]

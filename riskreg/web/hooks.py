@@ -15,11 +15,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from riskreg import policy
+from riskreg.config import settings
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
 from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
 from riskreg.rules import text as text_rules
-from riskreg.services import users
+from riskreg.services import NotFoundError, users
+from riskreg.web.forms import Refused
 
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
 
@@ -157,6 +159,10 @@ def _database_failure():
 def _register_error_pages(app: Flask) -> None:
     for status in ERROR_PAGES:
         app.register_error_handler(status, lambda error, status=status: _error_page(status, error=error))
+    # The one place a service's "no such thing" becomes a 404 (the API blueprint answers its own in JSON).
+    app.register_error_handler(NotFoundError, lambda _error: _error_page(404))
+    # A service's refusal, already shown on its form (riskreg/web/forms.py: refusals).
+    app.register_error_handler(Refused, lambda refused: refused.response)
 
     @app.errorhandler(sa.exc.OperationalError)
     def database_unavailable(error):
@@ -225,7 +231,7 @@ def url_with(**changes) -> str:
 
 def _register_template_helpers(app: Flask) -> None:
     def rules() -> scoring.ScoringRules:
-        return current_app.config["RISKREG_RULES"]
+        return settings().scoring
 
     def band_of(score: int) -> Band:
         return scoring.band(score, rules())
