@@ -10,7 +10,7 @@ from flask import Flask, Request, current_app, has_request_context, render_templ
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -28,11 +28,14 @@ BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange
 
 class _IdConverter(IntegerConverter):
     """<int:...> in URLs: ids are 32-bit in the database, so a larger number names nothing (404) rather than
-    overflowing the query (500; 2^63 did)."""
+    overflowing the query (500; 2^63 did). NotFound rather than the converter's ``max``: werkzeug answers a
+    failed conversion with 405 when the same path has a rule for another method."""
 
-    def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > 2**31 - 1:
+            raise NotFound()
+        return number
 
 
 def init_app(app: Flask) -> None:
