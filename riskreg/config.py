@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
+from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.flags import DEFAULT_FLAG_RULES
 from riskreg.rules.scoring import DEFAULT_RULES
 from riskreg.rules.similarity import DEFAULT_SIMILARITY
@@ -49,6 +50,9 @@ class BaseConfig:
     RISKREG_EVIDENCE_MAX_BYTES = int(os.environ.get("RISKREG_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
     # A control not tested for this many months shows as untested (DESIGN rule 4.5).
     RISKREG_TEST_WINDOW_MONTHS = 12
+    # Minimum sample by control frequency, and the quarters a whole-period assertion needs tests in (rule 4.5).
+    RISKREG_MINIMUM_SAMPLES = dict(evidence_rules.MINIMUM_SAMPLES)
+    RISKREG_PERIOD_QUARTERS = evidence_rules.PERIOD_QUARTERS
     # The JSON API's request bodies are small: a risk with every text field full is under 100 KB.
     RISKREG_API_MAX_BODY_BYTES = 256 * 1024
     RISKREG_FLAGS = DEFAULT_FLAG_RULES

@@ -36,7 +36,8 @@ def _count(model) -> int:
 def _values(line=L1, conclusion=Conclusion.EFFECTIVE, days_ago=10, **overrides) -> dict:
     values = {
         "tested_on": today() - timedelta(days=days_ago), "line": line, "method": ControlTestMethod.SAMPLE_TEST,
-        "sample_size": 20, "exceptions": 1, "conclusion": conclusion, "notes": " One late letter ",
+        "sample_size": 20, "exceptions": 1, "exceptions_tolerated": 1,
+        "conclusion": conclusion, "notes": " One late letter ",
     }  # fmt: skip
     values.update(overrides)
     return values
@@ -234,7 +235,7 @@ OUTCOMES = {
     "moderate": ("risk_ln", L1, Conclusion.EFFECTIVE, True, "Tested effective by management (1st line)"),
     "limited": ("auditor", L2, Conclusion.PARTIALLY_EFFECTIVE, True, "Tested partially effective by HQ oversight"),
     "weak": (None, None, None, None, "In place but not tested between"),
-    "none": ("auditor", L4, Conclusion.INEFFECTIVE, True, "Tested ineffective by external inspection (4th line)"),
+    "none": ("auditor", L4, Conclusion.INEFFECTIVE, True, "Tested ineffective by external assurance (inspectorate, NAO or external audit)"),
 }
 
 

@@ -172,7 +172,7 @@ def sample_problem(sample_size: int | None, exceptions: int, tolerated: int, min
     if minimum is not None and (sample_size or 1) < minimum:
         return f"a sample of {sample_size or 1} is below the minimum of {minimum} for this control"
     if exceptions > tolerated:
-        return f"{exceptions} exceptions found, more than the {tolerated} tolerated"
+        return f"{exceptions} exception{'s' if exceptions != 1 else ''} found, more than the {tolerated} tolerated"
     return None
 
 

@@ -64,6 +64,7 @@ def _url(control, suffix="") -> str:
 def _test_form(line="1", **overrides) -> dict:
     data = {
         "tested_on": _day(3), "line": line, "method": "sample_test", "sample_size": "25", "exceptions": "2",
+        "exceptions_tolerated": "2", "nature": "operating",
         "conclusion": "effective", "notes": "Two letters sent late", "evidence_url": "", "evidence_title": "",
     }  # fmt: skip
     data.update(overrides)

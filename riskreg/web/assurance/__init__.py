@@ -93,9 +93,11 @@ def record_test(ref: str, countermeasure_id: int):
     countermeasure = _readable_countermeasure(ref, countermeasure_id)
     policy.authorize(current_user, Action.RECORD_CONTROL_TEST, countermeasure.risk)
     lines = policy.assurance_lines(current_user, countermeasure.risk)
-    form = ControlTestForm(data={"tested_on": today(), "exceptions": "0", "line": lines[0].value})
+    form = ControlTestForm(data={"tested_on": today(), "exceptions": "0", "exceptions_tolerated": "0",
+                                 "line": lines[0].value, "nature": "operating"})  # fmt: skip
     form.set_lines(lines)
-    context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "upload_hint": upload_hint()}
+    context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "upload_hint": upload_hint(),
+               "minimum_sample": control_tests.minimum_sample_of(countermeasure)}  # fmt: skip
     if form.validate_on_submit():
         try:
             control_tests.record_control_test(countermeasure, form.values(), current_user, form.evidence_items())
