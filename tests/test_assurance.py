@@ -235,7 +235,7 @@ OUTCOMES = {
     "moderate": ("risk_ln", L1, Conclusion.EFFECTIVE, True, "Tested effective by management (1st line)"),
     "limited": ("auditor", L2, Conclusion.PARTIALLY_EFFECTIVE, True, "Tested partially effective by HQ oversight"),
     "weak": (None, None, None, None, "In place but not tested between"),
-    "none": ("auditor", L4, Conclusion.INEFFECTIVE, True, "Tested ineffective by external assurance (inspectorate, NAO or external audit)"),
+    "none": ("auditor", L4, Conclusion.INEFFECTIVE, True, "Tested ineffective by external assurance (inspectorate"),
 }
 
 
