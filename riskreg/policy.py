@@ -154,7 +154,8 @@ def authorize(user: Any, action: Action, target: Any = None) -> None:
 
 
 # Assurance (DESIGN §5): a unit's risk managers and unit heads assess their own controls
-# (1st line); only internal audit records independent (2nd, 3rd and 4th line) tests.
+# (1st line); the HQ risk team records 2nd-line tests; internal audit records independent tests at any line
+# beyond the first (2nd, 3rd, and external assurance's results).
 ASSURANCE_ACTIONS = frozenset(
     {Action.RECORD_CONTROL_TEST, Action.ADD_EVIDENCE, Action.DELETE_EVIDENCE, Action.READ_EVIDENCE}
 )
@@ -168,6 +169,8 @@ def assurance_lines(user: Any, risk: Risk) -> list[AssuranceLine]:
     lines = [AssuranceLine.FIRST] if _can_edit_register(user, risk.register) else []
     if holds_anywhere(user, frozenset({Role.AUDITOR})):
         lines += INDEPENDENT_LINES
+    elif holds_anywhere(user, frozenset({Role.HQ_RISK})):
+        lines.append(AssuranceLine.SECOND)
     return lines
 
 

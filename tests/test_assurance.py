@@ -59,7 +59,7 @@ def control(org):
 @pytest.mark.parametrize(
     ("who", "lines"),
     [("risk_ln", [L1]), ("head_ln", [L1]), ("risk_hq", [L1]), ("auditor", [L2, L3, L4]), ("viewer_ln", []),
-     ("risk_ls", []), ("hq_risk", []), ("committee", []), ("admin", []), ("nobody", [])],
+     ("risk_ls", []), ("hq_risk", [L2]), ("committee", []), ("admin", []), ("nobody", [])],
 )  # fmt: skip
 def test_who_may_record_which_line(org, control, who, lines):
     user = getattr(org, who)

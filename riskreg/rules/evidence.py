@@ -184,8 +184,6 @@ def describe(test: ControlTestFact) -> str:
 
 def _limitation(test: ControlTestFact) -> str | None:
     """Why an "effective" test still gives only limited evidence, or None."""
-    if not test.has_evidence:
-        return None  # already said by describe()
     if test.tests_design_only:
         return "it tested design only, not that the control operated"
     if test.method is ControlTestMethod.INQUIRY:
