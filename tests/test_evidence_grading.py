@@ -80,8 +80,8 @@ def test_the_hq_risk_team_records_second_line_tests(org, daily_control):
         control_tests.record_control_test(daily_control, _values(line=L3), org.hq_risk)
 
 
-def test_the_form_shows_the_refusal_at_the_conclusion(client, org, as_user, daily_control):
-    as_user(org.risk_ln)
+def test_the_form_shows_the_refusal_at_the_conclusion(client, org, sign_in, daily_control):
+    sign_in(org.risk_ln)
     url = f"/risks/{daily_control.risk.ref}/countermeasures/{daily_control.id}/tests/new"
     page = client.get(url).get_data(as_text=True)
     assert "needs a sample of at least 20" in page
