@@ -87,7 +87,7 @@ def test_the_form_shows_the_refusal_at_the_conclusion(client, org, sign_in, dail
     assert "needs a sample of at least 20" in page
     day = today() - timedelta(days=3)
     data = {
-        "tested_on-day": day.day, "tested_on-month": day.month, "tested_on-year": day.year, "line": "1",
+        "tested_on": [str(day.day), str(day.month), str(day.year)], "line": "1",
         "method": "sample_test", "nature": "operating", "sample_size": "5", "exceptions": "0",
         "exceptions_tolerated": "0", "conclusion": "effective", "notes": "", "evidence_url": "", "evidence_title": "",
     }  # fmt: skip
