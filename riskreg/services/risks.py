@@ -22,7 +22,9 @@ RISK_FIELDS = (
     "title", "cause", "event", "consequence", "category", "objective", "owner_id", "influence",
     "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i", "restricted",
 )  # fmt: skip
-COUNTERMEASURE_FIELDS = ("title", "description", "kind", "owner_id", "status", "due_on", "implemented_on")
+COUNTERMEASURE_FIELDS = (
+    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "frequency",
+)  # fmt: skip
 RATING_FIELDS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i")
 
 
