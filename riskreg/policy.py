@@ -47,6 +47,8 @@ class Action(StrEnum):
     SIGN_CERTIFICATE = "sign_certificate"  # target: a Certificate
     VALIDATE_CERTIFICATE = "validate_certificate"  # target: a Certificate
     VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
+    CHALLENGE_LINK = "challenge_link"  # target: a Certificate (one of its assertion <-> countermeasure links)
+    ANSWER_CHALLENGE = "answer_challenge"  # target: a Certificate
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -248,5 +250,8 @@ CERTIFICATE_RULES = {
     Action.SIGN_CERTIFICATE: _can_sign_certificate,
     Action.VALIDATE_CERTIFICATE: lambda user, _certificate: holds_anywhere(user, frozenset({Role.AUDITOR})),
     Action.VIEW_CERTIFICATE_ROLLUP: lambda user, _target: holds_anywhere(user, READ_EVERYTHING),
+    # Internal audit and the HQ risk team doubt a link; the unit that made it answers.
+    Action.CHALLENGE_LINK: lambda user, _certificate: holds_anywhere(user, frozenset({Role.AUDITOR, Role.HQ_RISK})),
+    Action.ANSWER_CHALLENGE: _can_prepare_certificate,
 }
 LINK_RULES.update(CERTIFICATE_RULES)

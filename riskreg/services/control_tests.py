@@ -17,7 +17,7 @@ from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, User, control_test_evidence
 from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.evidence import Assessment, ControlTestFact, Period
-from riskreg.services import NotAllowed, ServiceError, audit
+from riskreg.services import NotAllowed, ServiceError, audit, reliance
 from riskreg.services import evidence as evidence_service
 from riskreg.services.evidence import EvidenceInput
 
@@ -164,6 +164,7 @@ def record_control_test(
     snapshot = {name: getattr(test, name) for name in TEST_FIELDS} | {"countermeasure_id": countermeasure.id}
     audit.record(actor, "control_test.recorded", "control_test", test.id, snapshot, risk_id=countermeasure.risk_id)
     evidence_service.attach_new(test, prepared, actor)
+    reliance.after_control_test(test)
     return test
 
 
