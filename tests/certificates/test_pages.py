@@ -125,9 +125,14 @@ def test_linking_countermeasures_offers_the_units_own_grouped_by_risk(client, or
     assert _soup(page).select_one(f"#countermeasures-{theirs.id}") is None
     refused = client.post(url, data={"version": _version(certificate), "countermeasures": [str(theirs.id)]})
     assert refused.status_code == 400 and "Select countermeasures from the list" in _text(refused)
-    saved = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)]})
+    unexplained = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)]})
+    assert unexplained.status_code == 400 and "Say why “Daily custody check” supports this assertion" in _text(unexplained)
+    reason = "The daily check is how custody time limits are monitored"
+    saved = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)],
+                                   f"reason-{mine.id}": reason})  # fmt: skip
     assert saved.status_code == 302
     assert [cm.id for cm in queries.get_certificate(certificate.id).assertions[0].countermeasures] == [mine.id]
+    assert reason in _text(client.get(url))
 
 
 # The workflow buttons ---------------------------------------------------------------------------------------

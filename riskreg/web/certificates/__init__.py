@@ -13,7 +13,7 @@ from riskreg.enums import ValidationOutcome
 from riskreg.extensions import limiter
 from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
-from riskreg.services import NotAllowed, ServiceError, StaleEdit
+from riskreg.services import NotAllowed, ServiceError, StaleEdit, reliance
 from riskreg.services import certificate_documents as documents
 from riskreg.services import certificate_workflow as workflow
 from riskreg.services import certificates as queries
@@ -58,6 +58,7 @@ def _show(certificate, status: int = 200, problems=None, message: str | None = N
     return render_template(
         "certificates/show.html", certificate=certificate, view=view, versions=versions,
         step_form=_step_form(certificate), refusal=message, refused_problems=problems,
+        contradictions=reliance.contradictions_of([certificate.id]), challenges=reliance.challenges_of(certificate),
     ), status  # fmt: skip
 
 
@@ -207,11 +208,16 @@ def link(certificate_id: int, assertion_id: int):
     form = LinkForm(data={"countermeasures": [str(cm.id) for cm in assertion.countermeasures],
                           "version": str(certificate.lock_version)})  # fmt: skip
     form.set_choices([cm.id for group in groups for cm, _assessment in group.countermeasures])
+    reasons = reliance.link_reasons([assertion.id])
     context = {"certificate": certificate, "assertion": assertion, "groups": groups,
-               "linked": {cm.id for cm in assertion.countermeasures}}  # fmt: skip
+               "linked": {cm.id for cm in assertion.countermeasures},
+               "reasons": {cm_id: text for (_a, cm_id), text in reasons.items()}}  # fmt: skip
+    if form.is_submitted():
+        context["reasons"] = {cm_id: request.form.get(f"reason-{cm_id}", "") for cm_id in form.chosen}
     if form.validate_on_submit():
         try:
-            workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version)
+            workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version,
+                                          context["reasons"])  # fmt: skip
         except (StaleEdit, StaleDataError):
             return refuse("certificates/link.html", form, STALE, 409, **context)
         except ServiceError as error:
@@ -335,3 +341,4 @@ def validate(certificate_id: int):
         flash(f"Certificate {certificate.status.label.lower()}")
         return redirect(_url(certificate))
     return render_form("certificates/validate.html", form, **context)
+from riskreg.web.certificates import challenges as _challenges  # noqa: E402,F401  (registers its routes on bp)
