@@ -7,7 +7,17 @@ from werkzeug.exceptions import NotFound
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
-from riskreg.services import NotAllowed, ServiceError, assurance_map, control_tests, links, registers, risks
+from riskreg.services import (
+    NotAllowed,
+    ServiceError,
+    assurance_map,
+    calibration,
+    control_tests,
+    links,
+    registers,
+    reliance,
+    risks,
+)
 from riskreg.services import evidence as evidence_service
 from riskreg.web.access import checks, signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
@@ -21,6 +31,12 @@ Action = policy.Action
 def risk_assurance(risk):
     """Each countermeasure of a risk with its evidence strength today, for the risk page's partial."""
     return control_tests.risk_assurance(risk, today())
+
+
+@bp.app_template_global()
+def relied_on(countermeasures):
+    """Standing signed assertions resting on these countermeasures (risk and countermeasure pages)."""
+    return reliance.reliances([countermeasure.id for countermeasure in countermeasures])
 
 
 def _readable_countermeasure(ref: str, countermeasure_id: int):
@@ -176,7 +192,8 @@ def register_map(code: str):
     policy.authorize(current_user, Action.READ_REGISTER, register)
     included = assurance_map.register_risks(register, policy.can(current_user, Action.READ_RESTRICTED, register))
     return render_template(
-        "assurance/map.html", map=assurance_map.build(included, today()), register=register, risk=None
+        "assurance/map.html", map=assurance_map.build(included, today()), register=register, risk=None,
+        calibration=calibration.of_unit(register.unit_id, today()),
     )
 
 
@@ -198,4 +215,5 @@ def risk_map(ref: str):
         register=risk.register,
         risk=risk,
         contributors=contributors,
+        calibration=calibration.of_unit(risk.register.unit_id, today()),
     )

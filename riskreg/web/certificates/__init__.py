@@ -122,7 +122,8 @@ def unit_certificates(code: str):
     periods = [period for period in rules.period_choices(today()) if period.label not in taken]
     form = PrepareForm()
     form.set_periods(periods)
-    context = {"unit": unit, "certificates": certificates, "periods": periods}
+    context = {"unit": unit, "certificates": certificates, "periods": periods,
+               "record": reliance.assurance_record(unit)}  # fmt: skip
     if request.method == "POST":
         policy.authorize(current_user, Action.PREPARE_CERTIFICATE, unit)
         if form.validate_on_submit():
