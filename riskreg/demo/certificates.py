@@ -3,11 +3,12 @@
 - London North: a draft prepared by its risk manager in which two assertions are declared assured on weak
   evidence. The page marks them; the demo's area head (Helen Okafor) declares them with exceptions, submits and
   signs. Everything else in it is declared as its evidence allows, so it is signable once those two are fixed.
-- London South: signed by its head and validated by internal audit; afterwards internal audit finds a control
-  one of its assured assertions relied on ineffective, so that assertion shows as contradicted.
+- London South: signed by its head and validated by internal audit.
 - Mersey-Cheshire: signed and challenged by internal audit.
 - Yorkshire and Humberside: signed, awaiting validation.
 - Cymru-Wales: submitted, awaiting its head's signature.
+- After signing, internal audit finds ineffective a control that one assertion signed as assured relied on (in
+  the first signed certificate that has one): the assertion shows as contradicted.
 
 (Corrections and superseded versions are left out: each signed certificate costs about a second to print and
 sign, and the demo is seeded often by the tests. The tests cover corrections.)
@@ -187,9 +188,9 @@ def seed(builder, password: str) -> int:
     auditor = db.session.scalar(sa.select(User).where(User.email == "auditor@example.org"))
     make = _CertificateBuilder(random.Random(SEED), period, _people(builder, codes), auditor, password)
     make.certificate("LN", "draft")
-    validated = make.certificate("LS", "signed", ValidationOutcome.VALIDATED)
-    contradict(queries.get_certificate(validated.id), auditor, builder.today)
-    make.certificate("MC", "signed", ValidationOutcome.CHALLENGED)
-    make.certificate("YH", "signed")
+    signed = [make.certificate("LS", "signed", ValidationOutcome.VALIDATED),
+              make.certificate("MC", "signed", ValidationOutcome.CHALLENGED), make.certificate("YH", "signed")]
     make.certificate("CW", "submitted")
+    # The first signed certificate with an assertion signed assured on a control is contradicted afterwards.
+    any(contradict(queries.get_certificate(certificate.id), auditor, builder.today) for certificate in signed)
     return db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
