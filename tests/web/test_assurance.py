@@ -118,7 +118,7 @@ def test_the_form_offers_only_the_lines_the_user_may_record(client, org, as_user
     assert response.status_code == 400 and _count(ControlTest) == 0
 
 
-@pytest.mark.parametrize("who", ["viewer_ln", "risk_ls", "hq_risk", "committee"])
+@pytest.mark.parametrize("who", ["viewer_ln", "risk_ls", "committee"])  # the HQ risk team records 2nd-line tests
 def test_people_who_may_not_test_are_refused(client, org, as_user, control, who):
     as_user(getattr(org, who))
     assert client.get(_url(control, "/tests/new")).status_code == 403
