@@ -1,7 +1,7 @@
 """Control tests on countermeasures, the test cadence, and evidence strength (DESIGN rule 4.5)."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -175,29 +175,18 @@ def assess_countermeasure(
     return evidence_rules.assess(countermeasure.status, facts, period, as_of, window_months())
 
 
-@dataclass(frozen=True)
-class LatestTest:
+@dataclass(frozen=True, kw_only=True)
+class LatestTest(ControlTestFact):
     """A test that may decide a countermeasure's standing: the latest of its line, or on its latest date."""
 
     id: int
     countermeasure_id: int
-    tested_on: date
-    line: AssuranceLine
-    conclusion: Conclusion
-    has_evidence: bool
     line_rank: int
-    method: ControlTestMethod = ControlTestMethod.SAMPLE_TEST
-    nature: TestNature = TestNature.OPERATING
-    sample_size: int | None = None
-    exceptions: int = 0
-    tolerated: int = 0
-    minimum_sample: int | None = None
 
     @property
     def fact(self) -> ControlTestFact:
-        return ControlTestFact(self.tested_on, self.line, self.conclusion, self.has_evidence, self.method,
-                               self.nature, self.sample_size, self.exceptions, self.tolerated,
-                               self.minimum_sample)  # fmt: skip
+        """The plain fact, equal to the one the ControlTest row gives."""
+        return ControlTestFact(**{item.name: getattr(self, item.name) for item in fields(ControlTestFact)})
 
 
 def latest_tests(countermeasure_ids: Sequence[int], as_of: date) -> dict[int, list[LatestTest]]:
@@ -236,10 +225,11 @@ def latest_tests(countermeasure_ids: Sequence[int], as_of: date) -> dict[int, li
     minimums = minimum_samples()
     for row in rows:
         found.setdefault(row.countermeasure_id, []).append(
-            LatestTest(row.id, row.countermeasure_id, row.tested_on, row.line, row.conclusion,
-                       bool(row.has_evidence), row.line_rank, row.method, row.nature, row.sample_size,
-                       row.exceptions, row.exceptions_tolerated,
-                       evidence_rules.minimum_sample(row.frequency, minimums))  # fmt: skip
+            LatestTest(id=row.id, countermeasure_id=row.countermeasure_id, line_rank=row.line_rank,
+                       tested_on=row.tested_on, line=row.line, conclusion=row.conclusion,
+                       has_evidence=bool(row.has_evidence), method=row.method, nature=row.nature,
+                       sample_size=row.sample_size, exceptions=row.exceptions, tolerated=row.exceptions_tolerated,
+                       minimum_sample=evidence_rules.minimum_sample(row.frequency, minimums))  # fmt: skip
         )
     return found
 
