@@ -139,3 +139,29 @@ def test_calibration_compares_first_line_effective_with_the_next_independent_tes
     # the other moderate control's two were never checked.
     assert (figures.self_assessed, figures.checked, figures.not_confirmed) == (4, 2, 2)
     assert figures.text == "2 of 2 not confirmed (100%)"
+
+
+def test_challenge_and_answer_through_the_pages(client, org, sign_in):
+    certificate = declare_all(draft(org), org.risk_ln, {}, org)
+    assertion = certificate.assertions[1]
+    control = assertion.countermeasures[0]
+    url = f"/certificates/{certificate.id}/assertions/{assertion.id}"
+    sign_in(org.auditor)
+    assert "Challenge a link" in client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    refused = client.post(f"{url}/challenge", data={"countermeasure": str(control.id), "reason": ""})
+    assert refused.status_code == 400 and "Enter why the control does not support the assertion" in refused.text
+    reason = "Training attendance does not show disclosure was made"
+    saved = client.post(f"{url}/challenge", data={"countermeasure": str(control.id), "reason": reason})
+    assert saved.status_code == 302
+    page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    assert "Link challenged" in page and reason in page and "Waiting for the unit" in page
+    assert client.get(f"{url}/answer").status_code == 403
+
+    client.post("/sign-out")
+    sign_in(org.risk_ln)
+    assert client.get(f"{url}/challenge").status_code == 403
+    assert reason in client.get(f"{url}/answer").get_data(as_text=True)
+    answered = client.post(f"{url}/answer", data={"answer": "Each course ends with a sampled file review"})
+    assert answered.status_code == 302
+    page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    assert "Each course ends with a sampled file review" in page and "Waiting for the unit" not in page
