@@ -299,6 +299,8 @@ def test_the_roll_up_is_for_hq_roles_and_downloads_as_csv(client, org, as_user):
         "signed", "2", "none")  # fmt: skip
     assert london_north["PDF SHA-256"] == certificate.content_sha256
     assert london_north["Weakest sections"] == certificate.sections[1].title
+    assert london_north["Contradicted since signing"] == "0"
+    assert london_north["Self-assessment not confirmed"] == "No 1st-line conclusion of effective"
     assert next(row for row in table if row["Unit code"] == "HQ")["Status"] == "not started"
 
 

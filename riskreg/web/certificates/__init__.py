@@ -34,7 +34,7 @@ STALE = "This certificate was changed by someone else while you were looking at 
 ROLLUP_COLUMNS = (
     "Unit code", "Unit", "Period", "Version", "Status", "Assertions", "Exceptions", "Not assured",
     "Weakest evidence", "Weakest sections", "Signed by", "Signed at", "Validation", "Validated by",
-    "Validated at", "Validation notes", "PDF SHA-256",
+    "Validated at", "Validation notes", "PDF SHA-256", "Contradicted since signing", "Self-assessment not confirmed",
 )  # fmt: skip
 
 
@@ -96,7 +96,8 @@ def rollup_csv():
 def _csv_values(row, label: str) -> list:
     certificate = row.certificate
     if certificate is None:
-        return [row.unit.code, row.unit.name, label, "", "not started"] + [""] * (len(ROLLUP_COLUMNS) - 5)
+        blanks = [""] * (len(ROLLUP_COLUMNS) - 6)
+        return [row.unit.code, row.unit.name, label, "", "not started", *blanks, _calibration_text(row)]
     signed_by, validated_by = certificate.signed_by, certificate.validated_by
     outcome = certificate.validation_outcome
     return [
@@ -107,7 +108,12 @@ def _csv_values(row, label: str) -> list:
         validated_by.name if validated_by else "",
         certificate.validated_at.isoformat() if certificate.validated_at else "",
         certificate.validation_notes or "", certificate.content_sha256 or "",
+        row.contradicted if certificate.is_frozen else "", _calibration_text(row),
     ]  # fmt: skip
+
+
+def _calibration_text(row) -> str:
+    return row.calibration.text if row.calibration else "No 1st-line conclusion of effective"
 
 
 @bp.route("/units/<code>/certificates", methods=["GET", "POST"])
