@@ -73,7 +73,7 @@ def test_the_generous_area_shows_in_the_calibration_figures_on_the_map(demo, cli
     generous = db.session.scalar(sa.select(Unit).where(Unit.code == "MC"))
     others = [f.share for unit_id, f in figures.items() if unit_id != generous.id and f.share is not None]
     assert figures[generous.id].checked >= 5
-    assert figures[generous.id].share > 0.9 > max(others)
+    assert figures[generous.id].share >= 0.8 and figures[generous.id].share > max(others) + 0.15
 
     viewer = db.session.scalar(sa.select(User).where(User.email == "auditor@example.org"))
     _sign_in(client, viewer.email)
