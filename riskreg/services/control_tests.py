@@ -1,23 +1,22 @@
 """Control tests on countermeasures, the test cadence, and evidence strength (DESIGN rule 4.5)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.exceptions import NotFound
 
 from riskreg import policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, CountermeasureStatus, TestNature
 from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, User, control_test_evidence
 from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.evidence import Assessment, ControlTestFact, Period
-from riskreg.services import NotAllowed, ServiceError, audit, reliance
+from riskreg.services import NotAllowed, NotFoundError, ServiceError, audit, reliance
 from riskreg.services import evidence as evidence_service
 from riskreg.services.evidence import EvidenceInput
 
@@ -28,11 +27,11 @@ TEST_FIELDS = (
 
 
 def window_months() -> int:
-    return current_app.config["RISKREG_TEST_WINDOW_MONTHS"]
+    return settings().test_window_months
 
 
-def minimum_samples() -> dict:
-    return current_app.config["RISKREG_MINIMUM_SAMPLES"]
+def minimum_samples() -> Mapping:
+    return settings().minimum_samples
 
 
 def minimum_sample_of(countermeasure: Countermeasure) -> int | None:
@@ -40,7 +39,7 @@ def minimum_sample_of(countermeasure: Countermeasure) -> int | None:
 
 
 def period_quarters() -> int:
-    return current_app.config["RISKREG_PERIOD_QUARTERS"]
+    return settings().period_quarters
 
 
 def get_countermeasure(ref: str, countermeasure_id: int) -> Countermeasure:
@@ -55,7 +54,7 @@ def get_countermeasure(ref: str, countermeasure_id: int) -> Countermeasure:
         )
     )
     if countermeasure is None:
-        raise NotFound()
+        raise NotFoundError()
     return countermeasure
 
 
@@ -88,7 +87,7 @@ def get_test(countermeasure: Countermeasure, test_id: int) -> ControlTest:
         .options(joinedload(ControlTest.tester), selectinload(ControlTest.evidence))
     )
     if test is None:
-        raise NotFound()
+        raise NotFoundError()
     return test
 
 

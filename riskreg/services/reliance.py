@@ -14,7 +14,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 
 from riskreg import policy
 from riskreg.clock import utcnow
@@ -103,13 +102,6 @@ def challenges_of(certificate: Certificate) -> list[LinkChallenge]:
         .order_by(LinkChallenge.raised_at, LinkChallenge.id)
     )  # fmt: skip
     return list(db.session.scalars(query))
-
-
-def get_challenge(certificate: Certificate, challenge_id: int) -> LinkChallenge:
-    for challenge in challenges_of(certificate):
-        if challenge.id == challenge_id:
-            return challenge
-    raise NotFound()
 
 
 def _check_text(text: str, what: str) -> str:

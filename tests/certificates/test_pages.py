@@ -126,7 +126,8 @@ def test_linking_countermeasures_offers_the_units_own_grouped_by_risk(client, or
     refused = client.post(url, data={"version": _version(certificate), "countermeasures": [str(theirs.id)]})
     assert refused.status_code == 400 and "Select countermeasures from the list" in _text(refused)
     unexplained = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)]})
-    assert unexplained.status_code == 400 and "Say why “Daily custody check” supports this assertion" in _text(unexplained)
+    assert unexplained.status_code == 400
+    assert "Say why “Daily custody check” supports this assertion" in _text(unexplained)
     reason = "The daily check is how custody time limits are monitored"
     saved = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)],
                                    f"reason-{mine.id}": reason})  # fmt: skip
