@@ -1,7 +1,7 @@
 """hardening: an optimistic lock on countermeasures
 
 Revision ID: 0012_hardening
-Revises: 0008_certificates
+Revises: 0009_evidence
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0012_hardening"
-down_revision = "0008_certificates"
+down_revision = "0009_evidence"
 branch_labels = None
 depends_on = None
 
