@@ -210,4 +210,4 @@ def test_the_size_limit_is_configurable(app, client, org, sign_in, monkeypatch):
     monkeypatch.setitem(app.config, "RISKREG_IMPORT_MAX_BYTES", 1000)
     sign_in(org.risk_ln)
     response = _upload(client, "register.json")
-    assert response.status_code == 400 and "The selected file must be smaller than 1 KB" in _text(response)
+    assert response.status_code == 400 and "The selected file must be smaller than 1000 bytes" in _text(response)
