@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from riskreg.extensions import db
 from riskreg.importing import ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
-from riskreg.importing.mapping import Mapping
+from riskreg.importing.mapping import Mapping, parse_defaults
 from riskreg.importing.readers import check_size
 from riskreg.services import ServiceError, exporting, importing, registers, users
 
@@ -82,11 +82,15 @@ def _print_text(report: dict) -> None:
               help="Write the mapping used to this file, to reuse or edit.")
 @click.option("--user", "user_email", help="The e-mail of the person importing: recorded in the audit trail, "
               "and made the owner of risks whose owner is not matched.")
+@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE",
+              help="A value for rows without one: category=operations, objective=quality or influence=medium "
+              "(repeat for each). Without one, such rows import with the field not yet set.")
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
-def import_command(path, code, sheet, header_row, mapping_path, save_mapping, user_email, dry_run, as_json) -> None:
-    """Import a register from an XLSX, CSV or JSON file."""
+def import_command(path, code, sheet, header_row, mapping_path, save_mapping, user_email, defaults, dry_run,
+                   as_json) -> None:  # fmt: skip
+    """Import a register from an XLSX, XLSM, XLS, ODS, CSV or JSON file."""
     try:
         check_size(path.stat().st_size, importing.limits())  # before reading a byte of it
         register = registers.get_by_code(code)
@@ -94,6 +98,9 @@ def import_command(path, code, sheet, header_row, mapping_path, save_mapping, us
         if user_email and actor is None:
             raise ServiceError(f"No user has the e-mail address {user_email}")
         mapping = Mapping.from_json(mapping_path.read_text(encoding="utf-8-sig")) if mapping_path else None
+        if defaults:
+            mapping = mapping or Mapping()
+            mapping.defaults.update(parse_defaults(defaults))
         options = importing.ImportOptions.from_mapping(mapping)
         options.sheet, options.header_row = sheet or options.sheet, header_row or options.header_row
         result, outcome = importing.import_file(register, path.read_bytes(), path.name, actor, options, dry_run)

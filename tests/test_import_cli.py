@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from riskreg.enums import Influence
 from riskreg.extensions import db
 from riskreg.models import Risk
 from tests.factories import RiskFactory
@@ -68,10 +69,10 @@ def test_unknown_register_and_user(app, org):
 
 
 def test_import_with_a_saved_mapping_then_reuse_it(app, org, tmp_path):
-    people = sample_people(org)
+    sample_people(org)
     saved = tmp_path / "mapping.json"
     first = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--dry-run", "--save-mapping", saved)
-    assert "4 cannot be imported" in first.output
+    assert "4 new" in first.output and "0 cannot be imported" in first.output  # no influence column: not yet set
     mapping = json.loads(saved.read_text())
     assert mapping["columns"]["Likelihood"] == "residual_l" and mapping["header_row"] == 4
     mapping["defaults"] = {"influence": "medium"}
@@ -82,7 +83,18 @@ def test_import_with_a_saved_mapping_then_reuse_it(app, org, tmp_path):
     assert "Row 8 [warning] Next review date: ‘Annual review’ is not a date" in result.output
     risks = db.session.scalars(sa.select(Risk).order_by(Risk.id)).all()
     assert [r.ref for r in risks] == ["LN-001", "LN-002", "LN-003", "LN-004"]
-    assert risks[3].owner_id == people["rhys"].id  # "Head of Operations" is no one: the importing user
+    assert (risks[3].owner_id, risks[3].owner_to_confirm) == (None, "Head of Operations")  # matched no one
+    assert {r.influence for r in risks} == {Influence.MEDIUM}
+
+
+def test_defaults_on_the_command_line(app, org):
+    sample_people(org)
+    result = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--default", "influence=Moderate",
+                  "--default", "category=operations")  # fmt: skip
+    assert result.exit_code == 0 and "Imported: 4 risks created" in result.output
+    assert {r.influence for r in db.session.scalars(sa.select(Risk))} == {Influence.MEDIUM}
+    refused = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--default", "colour=red")
+    assert refused.exit_code == 1 and "a default is for category, objective or influence" in refused.output
 
 
 def test_export_command_writes_each_format(app, org, tmp_path):

@@ -147,6 +147,25 @@ def _defaults(data: object) -> dict[str, str]:
     return dict(data)
 
 
+def parse_defaults(pairs: Sequence[str]) -> dict[str, str]:
+    """``category=operations`` and the like (any word riskreg reads for that field) as mapping defaults."""
+    from riskreg.importing.values import read_enum
+
+    defaults = {}
+    for pair in pairs:
+        key, _, word = pair.partition("=")
+        key = key.strip().lower()
+        if key not in DEFAULTABLE:
+            raise ImportRefused(f"‘{pair}’: a default is for category, objective or influence "
+                                "(e.g. category=operations).")
+        member, problem = read_enum(word, DEFAULTABLE[key], key)
+        if member is None:
+            choices = ", ".join(m.value for m in DEFAULTABLE[key])
+            raise ImportRefused(f"‘{pair}’: {problem or 'no value given'}; choose one of {choices}.")
+        defaults[key] = member.value
+    return defaults
+
+
 def _optional_str(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 

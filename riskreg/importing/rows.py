@@ -21,7 +21,6 @@ from riskreg.importing.records import countermeasure as countermeasure_record
 from riskreg.importing.records import review as review_record
 from riskreg.importing.scores import ScaleDecision, decide, scale_hint
 from riskreg.importing.values import (
-    article,
     clean_text,
     is_blank,
     one_line,
@@ -41,6 +40,7 @@ ENUM_FIELDS = {
     "influence": (Influence, "degree of local influence"),
 }
 CLOSED_WITHOUT_REASON = "Closed before the register was imported into riskreg"
+NOT_YET_SET = "not yet set (HQ's checks flag the risk as incomplete until someone sets it)"
 
 
 @dataclass(frozen=True)
@@ -174,20 +174,21 @@ class RowReader:
         draft.given.update(key for key in text if self.mapped(key))
 
     def _enums(self, draft: Draft, cells: list[Any]) -> None:
-        for key, (enum, what) in ENUM_FIELDS.items():
-            member, problem = read_enum(self.value(cells, key), enum, what)
-            if problem:
-                draft.problem("error", problem, key)
-            elif member is not None:
+        """Import first, tidy later: a missing or unknown category, objective or influence never stops a row."""
+        for key, (enum, _what) in ENUM_FIELDS.items():
+            member, problem = read_enum(self.value(cells, key), enum, _what)
+            if member is not None:
                 draft.values[key] = member
                 draft.given.add(key)
-            elif key in self.mapping.defaults:
-                draft.values[key] = enum(self.mapping.defaults[key])
-                if self.mapped(key):
-                    draft.problem("warning", f"Empty: set to {draft.values[key].label}, the default you chose", key)
-            else:
-                where = "Empty" if self.mapped(key) else "No column holds it"
-                draft.problem("error", f"{where}: choose its column, or {article(what)} for every row without one", key)
+                continue
+            # A word riskreg does not know is left for a person to read, never replaced by a default.
+            default = enum(self.mapping.defaults[key]) if key in self.mapping.defaults and not problem else None
+            draft.values[key] = default
+            outcome = f"set to {default.label}, the default you chose" if default else NOT_YET_SET
+            if problem:
+                draft.problem("warning", f"{problem}: {outcome}", key)
+            elif self.mapped(key):
+                draft.problem("warning" if default is None else "info", f"Empty: {outcome}", key)
 
     # Scores ----------------------------------------------------------------------------------------
     def _scores(self, draft: Draft, cells: list[Any]) -> None:
@@ -226,7 +227,11 @@ class RowReader:
         name, email = self.value(cells, "owner"), self.value(cells, "owner_email")
         draft.owner_text = clean_text(name) or clean_text(email)
         owner_id, problem = self.context.people.owner(name, email)
-        draft.values["owner_id"] = owner_id
+        draft.values["owner_id"], draft.values["owner_to_confirm"] = owner_id, None
+        if problem and draft.owner_text:
+            # Not silently dropped: the name stays on the risk for the register's manager to resolve.
+            draft.values["owner_id"], draft.values["owner_to_confirm"] = None, draft.owner_text[:200]
+            problem = f"{problem.split(':')[0]}: kept as ‘{one_line(draft.owner_text)}’, an owner to confirm"
         if problem and (self.mapped("owner") or self.mapped("owner_email")):
             draft.problem("warning", problem, "owner")
         if not problem:
@@ -340,6 +345,9 @@ def file_notes(reader: RowReader) -> list[str]:
         if key in reader.mapping.defaults:
             label = enum(reader.mapping.defaults[key]).label
             notes.append(f"{FIELD_BY_KEY[key].label}: {label} for every row without one, as you chose.")
+        elif not reader.mapped(key):
+            notes.append(f"No {FIELD_BY_KEY[key].label.lower()} column: {NOT_YET_SET}; or choose a default "
+                         "for every row.")  # fmt: skip
     if reader.mapped("controls") or reader.mapped("actions"):
         notes.append("Cells listing several controls or actions (one per line or bullet) become separate "
                      "countermeasures: controls in place, actions planned, each ‘preventive’ and owned by the "

@@ -84,11 +84,19 @@ def band_range(name: Band, rules: ScoringRules = DEFAULT_RULES) -> tuple[int, in
     raise ValueError(f"unknown band {name}")
 
 
-def tolerance_for(category: Category, rules: ScoringRules = DEFAULT_RULES) -> int:
-    return rules.tolerance[rules.appetite[category]]
+def appetite_of(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> AppetiteLevel:
+    """The category's appetite; a category not yet set (an imported risk) gets the least, so nothing is
+    understated until someone chooses one."""
+    if category is None:
+        return min(rules.tolerance, key=lambda level: rules.tolerance[level])
+    return rules.appetite[category]
 
 
-def is_above_appetite(residual_score: int, category: Category, rules: ScoringRules = DEFAULT_RULES) -> bool:
+def tolerance_for(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> int:
+    return rules.tolerance[appetite_of(category, rules)]
+
+
+def is_above_appetite(residual_score: int, category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> bool:
     return residual_score > tolerance_for(category, rules)
 
 

@@ -140,6 +140,15 @@ def _divergences(risk_ids: Sequence[int] | None) -> dict[int, list[str]]:
     return messages
 
 
+def not_yet_set(risk: Risk) -> tuple[str, ...]:
+    """What an import left for the register's manager to fill in."""
+    missing = [label for label, value in (("category", risk.category), ("strategic objective", risk.objective),
+                                          ("local influence", risk.influence)) if value is None]  # fmt: skip
+    if risk.owner_to_confirm:
+        missing.append(f"owner (‘{risk.owner_to_confirm}’ to confirm)")
+    return tuple(missing)
+
+
 def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, RiskFacts]:
     """Each risk's facts in a fixed number of queries. ``scope`` (what the queries filter on) is a list of the
     risks' ids, or for a whole scan (``whole``) a select of every open risk's id: no list of thousands of ids."""
@@ -156,6 +165,7 @@ def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, 
             next_review_on=risk.next_review_on, review_scores=scores.get(risk.id, []),
             countermeasures=countermeasures.get(risk.id, []), contributes_upwards=risk.id in upwards,
             divergences=divergences.get(risk.id, []), owner_inactive=risk.owner is None or not risk.owner.is_active,
+            not_yet_set=not_yet_set(risk),
         )  # fmt: skip
         for risk in risks
     }

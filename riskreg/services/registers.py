@@ -29,7 +29,8 @@ def residual_score_expr():
 
 def above_appetite_expr():
     tolerance = sa.case(
-        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category]
+        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category],
+        else_=scoring.tolerance_for(None, rules()),
     )
     return residual_score_expr() > tolerance
 

@@ -115,6 +115,8 @@ def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor
     changes = diff(before, _snapshot(risk, RISK_FIELDS))
     if not changes:
         return risk
+    if "owner_id" in changes and risk.owner_id is not None:
+        risk.owner_to_confirm = None  # the manager has resolved the owner named on import
     if "residual_l" in changes or "residual_i" in changes:
         _schedule(risk, risk.last_reviewed_on or risk.created_at.date())
     risk.updated_at = utcnow()
