@@ -42,6 +42,10 @@ class BaseConfig:
     RISKREG_IMPORT_MAX_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
     RISKREG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
     RISKREG_IMPORT_MAX_ROWS = int(os.environ.get("RISKREG_IMPORT_MAX_ROWS", 20_000))
+    # Percentages as likelihood: the upper bound of bands 1 to 4 (above the last is 5), e.g. "10,30,50,80".
+    RISKREG_IMPORT_PERCENT_BANDS = tuple(
+        float(bound) for bound in os.environ.get("RISKREG_IMPORT_PERCENT_BANDS", "20,40,60,80").split(",")
+    )
     RISKREG_PAGE_SIZE = 50
     RISKREG_PROXY_HOPS = int(os.environ.get("RISKREG_PROXY_HOPS", "0"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024

@@ -7,6 +7,7 @@ missing next review date follows the review cadence. A category, objective or in
 not know is an error, never a guess; a default for blank cells is used only when the user chose one.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from riskreg.importing.people import People
 from riskreg.importing.records import CountermeasureDraft, ReviewDraft, from_cell, nested
 from riskreg.importing.records import countermeasure as countermeasure_record
 from riskreg.importing.records import review as review_record
-from riskreg.importing.scores import ScaleDecision, decide, scale_hint
+from riskreg.importing.scores import PERCENT_BANDS, ScaleDecision, decide, scale_hint
 from riskreg.importing.values import (
     clean_text,
     is_blank,
@@ -39,6 +40,9 @@ ENUM_FIELDS = {
     "objective": (Objective, "strategic objective"),
     "influence": (Influence, "degree of local influence"),
 }
+# A line under the table that lands in the title column: "Total risks: 16", "Key: 1 = low", "Source: …".
+_SUMMARY_ROW = re.compile(r"^\s*(?:totals?|count|key|notes?|source|last updated|updated|prepared by|version|"
+                          r"number of risks)\b", re.I)
 CLOSED_WITHOUT_REASON = "Closed before the register was imported into riskreg"
 NOT_YET_SET = "not yet set (HQ's checks flag the risk as incomplete until someone sets it)"
 
@@ -78,6 +82,7 @@ class Context:
     people: People
     today: date
     rules: scoring.ScoringRules = scoring.DEFAULT_RULES
+    percent_bands: tuple[float, ...] = PERCENT_BANDS
     # riskreg's own Countermeasures and Reviews sheets, by risk reference.
     linked: dict[str, dict[str, list[tuple[int, dict[str, Any]]]]] = field(default_factory=dict)
 
@@ -115,7 +120,7 @@ class RowReader:
         indexes = [i for key in keys for i in self.index.get(key, [])]
         values = [_cell(cells, i) for _, cells in self.layout.rows for i in indexes]
         hints = [h for c in self.layout.columns if c.index in indexes if (h := scale_hint(c.heading.full))]
-        return decide(dimension, values, self.mapping.scales.get(dimension), hints)
+        return decide(dimension, values, self.mapping.scales.get(dimension), hints, self.context.percent_bands)
 
     def mapped(self, key: str) -> bool:
         return key in self.index
@@ -129,8 +134,8 @@ class RowReader:
         width = len(cells)
         filled = [key for key, indexes in self.index.items()
                   if any(i < width and not is_blank(cells[i]) for i in indexes)]  # fmt: skip
-        if not filled or (len(filled) == 1 and filled[0] not in ("title", "event")):
-            first = next((clean_text(c) for c in cells if clean_text(c)), "")
+        first = next((clean_text(c) for c in cells if clean_text(c)), "")
+        if not filled or (len(filled) == 1 and (filled[0] not in ("title", "event") or _SUMMARY_ROW.match(first))):
             draft.ignored = f"not a risk: nothing to import but ‘{one_line(first, 40)}’"
             return draft
         draft.ref = clean_text(self.value(cells, "ref")).upper()

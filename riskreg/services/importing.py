@@ -184,7 +184,7 @@ def preview(register: Register, data: bytes, filename: str, options: ImportOptio
     mapping, mapping_notes = resolve(headings, samples, options.mapping)
     mapping.sheet, mapping.header_row = layout.sheet, layout.header_line
     people = _people(register, actor, _emails(layout, linked))
-    context = rows.Context(people, today(), rules(), linked)
+    context = rows.Context(people, today(), rules(), current_app.config["RISKREG_IMPORT_PERCENT_BANDS"], linked)
     built = rows.build(layout, mapping, context)
     planned = plans.plan(built.drafts, register.code, _existing(register))
     _compare_updates(planned)
