@@ -9,7 +9,7 @@ not know is an error, never a guess; a default for blank cells is used only when
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from riskreg.enums import Category, CountermeasureStatus, Influence, Objective, RiskStatus
@@ -277,13 +277,13 @@ class RowReader:
         days, problem = read_days(self.value(cells, "review_frequency_days"))
         if problem:
             draft.problem("warning", f"{problem}: the review cadence is used", "review_frequency_days")
+        # The one schedule rule every save uses (form, API, import): from the last review, else from today.
         residual = draft.values.get("residual_l", 0) * draft.values.get("residual_i", 0)
-        cadence = scoring.review_interval(residual, self.context.rules).days if residual else 90
-        draft.values["review_frequency_days"] = days or cadence
+        frequency, scheduled = scoring.review_schedule(residual or 9, last or self.context.today, self.context.rules,
+                                                       days)  # fmt: skip
+        draft.values["review_frequency_days"] = frequency
         draft.values["last_reviewed_on"] = last
-        draft.values["next_review_on"] = next_on or (last or self.context.today) + timedelta(
-            days=draft.values["review_frequency_days"]
-        )
+        draft.values["next_review_on"] = next_on or scheduled
         draft.given.update(key for key, value in (("last_reviewed_on", last), ("next_review_on", next_on),
                                                   ("review_frequency_days", days)) if value)  # fmt: skip
 
