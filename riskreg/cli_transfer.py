@@ -1,6 +1,8 @@
 """`riskreg import` and `riskreg export`: registers in and out from the command line."""
 
+import hashlib
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -71,6 +73,23 @@ def _print_text(report: dict) -> None:
         click.echo("Nothing was imported: no row is new or changed.")
 
 
+PROGRESS_FROM = 1000  # rows: smaller files import in about a second, without a bar
+
+
+def _import_with_progress(register, path: Path, actor, options, dry_run: bool, quiet: bool):
+    """Preview, then commit with a progress bar over the saved risks' after-save work (embeddings and flag
+    scan, in batches), the slow part of a large import. On stderr, so --json output stays clean."""
+    data = path.read_bytes()
+    result = importing.preview(register, data, path.name, options, actor)
+    if dry_run or not result.writes:
+        return result, None
+    if quiet or result.writes < PROGRESS_FROM:
+        return result, importing.commit(register, result, actor, hashlib.sha256(data).hexdigest())
+    label = f"Importing {result.writes:,} risks"
+    with click.progressbar(length=result.writes, label=label, file=sys.stderr) as bar:
+        return result, importing.commit(register, result, actor, hashlib.sha256(data).hexdigest(), bar.update)
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--register", "code", required=True, help="The code of the register to import into (e.g. LN).")
@@ -103,7 +122,7 @@ def import_command(path, code, sheet, header_row, mapping_path, save_mapping, us
             mapping.defaults.update(parse_defaults(defaults))
         options = importing.ImportOptions.from_mapping(mapping)
         options.sheet, options.header_row = sheet or options.sheet, header_row or options.header_row
-        result, outcome = importing.import_file(register, path.read_bytes(), path.name, actor, options, dry_run)
+        result, outcome = _import_with_progress(register, path, actor, options, dry_run, quiet=as_json)
     except NotFound:
         return _fail(f"No register has the code {code}", as_json)
     except (ImportRefused, ServiceError) as error:

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from riskreg import cli_transfer
 from riskreg.enums import Influence
 from riskreg.extensions import db
 from riskreg.models import Risk
@@ -110,3 +111,13 @@ def test_export_command_writes_each_format(app, org, tmp_path):
     assert everything.exit_code == 0 and json.loads((tmp_path / "all.json").read_text())["registers"]
     missing = runner.invoke(args=["export", "--register", "ZZ", "--format", "csv", "-o", str(tmp_path / "x.csv")])
     assert missing.exit_code == 1 and "No register has the code ZZ" in missing.output
+
+
+def test_a_large_import_shows_a_progress_bar(app, org, monkeypatch):
+    sample_people(org)
+    monkeypatch.setattr(cli_transfer, "PROGRESS_FROM", 2)  # files from 2 rows count as large here
+    result = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN")
+    # Not a terminal here, so click shows the bar's label only; the test runner mixes stderr into the output.
+    assert result.exit_code == 0 and "Importing 4 risks" in result.output
+    quiet = _run(app, SAMPLES / "percentages.csv", "--register", "LN", "--json")
+    assert "Importing" not in quiet.stdout and json.loads(quiet.stdout)["created"]
