@@ -90,14 +90,14 @@ FIELDS: tuple[Field, ...] = (
         "existing countermeasures", "mitigating controls", "internal controls", "what are we doing",
         "controls and mitigations", "existing controls and mitigations", "security measures", "measures",
         "existing measures", "safeguards", "what we do about it", "what are we doing about it",
-        "current mitigation"), many=True),
+        "current mitigation", "completed remediations"), many=True),
     Field("actions", "Planned actions", (
         "actions", "further actions", "planned actions", "additional controls", "further controls",
         "further mitigations", "planned mitigations", "additional actions", "action plan", "actions planned",
         "mitigating actions", "next steps", "treatment", "treatment plan", "further action required",
         "further actions required", "what more should we do", "actions required", "planned controls",
         "further action", "response", "risk response", "response plan", "responses", "remediation",
-        "remediation plan", "planned remediation"),
+        "remediation plan", "planned remediation", "planned remediations"),
         many=True),
     Field("reviews", "Review history (riskreg files)", ("reviews", "review history")),
     Field("action_due_on", "Due date of the planned actions", (

@@ -20,6 +20,7 @@ from typing import Any
 import python_calamine
 
 from riskreg import files
+from riskreg.importing import oscal
 from riskreg.importing.errors import ImportRefused
 
 MB = 1024 * 1024
@@ -324,7 +325,13 @@ class JsonSource(_OneTable):
         except (ValueError, RecursionError) as error:
             where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
             raise ImportRefused(f"The JSON file is malformed{where}, so it cannot be read.") from error
-        objects = _objects(document)
+        notes = [f"Read as JSON in {encoding}."]
+        if oscal.kind_of(document):
+            objects, note = oscal.rows(document)
+            notes.append(note)
+        else:
+            objects = _objects(document)
+            notes = [f"Read as JSON in {encoding}: {len(objects)} objects."]
         if not objects or not all(isinstance(item, dict) for item in objects):
             raise ImportRefused("The JSON file must hold a list of risks, each an object (in braces { }).")
         if len(objects) > limits.max_rows:
@@ -332,7 +339,7 @@ class JsonSource(_OneTable):
         flat = [_flatten(item) for item in objects]
         keys = list(dict.fromkeys(key for item in flat for key in item))[: limits.max_columns]
         rows = [(0, list(keys))] + [(n, [item.get(key) for key in keys]) for n, item in enumerate(flat, start=1)]
-        self.name, self.notes = name, [f"Read as JSON in {encoding}: {len(objects)} objects."]
+        self.name, self.notes = name, notes
         self._table = Table(name, rows)
 
 

@@ -187,7 +187,8 @@ ENUM_WORDS: dict[type[StrEnum], dict[str, StrEnum]] = {
         # The words registers, RAID logs and tools use; the four Ts (treat, tolerate, transfer, terminate) too.
         "open": ("active", "live", "current", "ongoing", "new", "opened", "escalated", "monitor", "monitoring",
                  "in progress", "not started", "treat", "treating", "tolerate", "tolerated", "transfer", "transferred",
-                 "to do", "todo", "backlog", "in review", "blocked", "reopened",
+                 "to do", "todo", "backlog", "in review", "blocked", "reopened", "investigating", "remediating",
+                 "deviation requested", "deviation approved", "risk accepted",
                  "mitigating", "mitigate", "mitigation in progress", "under review", "accepted", "accept",
                  "identified", "proposed", "draft", "pending", "on hold", "managed", "assessed", "analysing",
                  "analyzing", "planned", "watch", "watching", "red", "amber", "green", "increasing",

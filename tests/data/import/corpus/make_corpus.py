@@ -388,10 +388,50 @@ def housing_association() -> None:
         "the register on the fourth sheet, headings on row 6, gross and net")  # fmt: skip
 
 
+# 14 and 15. NIST OSCAL JSON: a plan of action and milestones, and assessment results (risks in results).
+def _oscal_risk(n: int, title: str, event: str, effect: str) -> dict:
+    levels = ["low", "moderate", "high"]
+    return {
+        "uuid": f"00000000-0000-4000-8000-{n:012d}", "title": title, "description": event, "statement": effect,
+        "status": ["open", "investigating", "remediating", "risk-accepted", "closed"][n % 5],
+        "characterizations": [{"origin": {"actors": [{"type": "party", "actor-uuid": "assessor"}]}, "facets": [
+            {"name": "likelihood", "system": "https://fedramp.gov", "value": levels[n % 3]},
+            {"name": "impact", "system": "https://fedramp.gov", "value": levels[(n + 1) % 3]}]}],
+        "remediations": [
+            {"uuid": f"10000000-0000-4000-8000-{n:012d}", "lifecycle": "planned", "title": f"Fix: {title.lower()}",
+             "description": "Planned remediation"},
+            {"uuid": f"20000000-0000-4000-8000-{n:012d}", "lifecycle": "completed", "title": "Compensating control",
+             "description": "In place"}],
+        "deadline": f"2026-{1 + n % 12:02d}-28T00:00:00Z",
+    }  # fmt: skip
+
+
+def oscal_documents() -> None:
+    metadata = {"title": "System POA&M", "last-modified": "2026-06-01T00:00:00Z", "version": "1.0",
+                "oscal-version": "1.1.2"}  # fmt: skip
+    risks = [_oscal_risk(n, title, event, effect) for n, (title, _c, event, effect) in enumerate(_topics(12, 3), 1)]
+    items = [{"uuid": f"30000000-0000-4000-8000-{n:012d}", "title": risk["title"], "description": risk["description"],
+              "props": [{"name": "POAM-ID", "value": f"V-{n:03d}"}],
+              "related-risks": [{"risk-uuid": risk["uuid"]}]} for n, risk in enumerate(risks, 1)]  # fmt: skip
+    poam = {"plan-of-action-and-milestones": {"uuid": "40000000-0000-4000-8000-000000000001", "metadata": metadata,
+                                              "risks": risks, "poam-items": items}}  # fmt: skip
+    (HERE / "oscal_poam.json").write_text(json.dumps(poam, indent=2) + "\n", encoding="utf-8")
+    results = {"assessment-results": {"uuid": "40000000-0000-4000-8000-000000000002", "metadata": metadata,
+                                      "results": [{"uuid": "50000000-0000-4000-8000-000000000001", "title": "Q2",
+                                                   "start": "2026-06-01T00:00:00Z", "risks": risks[:10]}]}}  # fmt: skip
+    (HERE / "oscal_assessment_results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    columns = {"Risk ID": "ref", "Title": "title", "Description": "event", "Consequence": "consequence",
+               "Status": "status", "Likelihood": "residual_l", "Impact": "residual_i",
+               "Planned remediations": "actions", "Completed remediations": "controls", "Deadline": "action_due_on"}
+    _expect("oscal_poam.json", columns, 12, None, 0, "NIST OSCAL plan of action and milestones (JSON)")
+    _expect("oscal_assessment_results.json", columns, 10, None, 0, "NIST OSCAL assessment results (JSON)")
+
+
 if __name__ == "__main__":
     for make in (board_assurance_framework, council_corporate_register, clinical_hazard_log, project_raid_log,
                  tracker_export, grc_tool_export, university_register, cyber_scenarios, charity_register,
-                 construction_register, department_register, school_register_ods, housing_association):  # fmt: skip
+                 construction_register, department_register, school_register_ods, housing_association,
+                 oscal_documents):  # fmt: skip
         make()
     (HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(EXPECTED)} layouts and expected.json")
