@@ -10,7 +10,7 @@ from riskreg import cli_transfer
 from riskreg.enums import Influence
 from riskreg.extensions import db
 from riskreg.models import Risk
-from tests.factories import RiskFactory
+from tests.factories import PASSWORD, RiskFactory
 from tests.import_helpers import SAMPLES, counts, sample_people
 
 REGISTERS = ["cp1252_semicolon.csv", "title_formulas_merged.xlsx", "word_scales.xlsx", "percentages.csv",
@@ -121,3 +121,15 @@ def test_a_large_import_shows_a_progress_bar(app, org, monkeypatch):
     assert result.exit_code == 0 and "Importing 4 risks" in result.output
     quiet = _run(app, SAMPLES / "percentages.csv", "--register", "LN", "--json")
     assert "Importing" not in quiet.stdout and json.loads(quiet.stdout)["created"]
+
+
+def test_owners_to_confirm_are_listed_for_the_registers_manager(app, org, client, sign_in):
+    sample_people(org)
+    assert _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN").exit_code == 0
+    sign_in(org.risk_ln)
+    page = client.get("/registers/LN").get_data(as_text=True)
+    assert "Owners to confirm" in page and "‘Head of Operations’" in page
+    viewer = app.test_client()
+    viewer.post("/sign-in", data={"email": org.viewer_ln.email, "password": PASSWORD})
+    shown = viewer.get("/registers/LN").get_data(as_text=True)
+    assert "Vic Viewer" in shown and "Owners to confirm" not in shown
