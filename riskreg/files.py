@@ -133,18 +133,24 @@ def stream(archive: zipfile.ZipFile, member: zipfile.ZipInfo | str) -> Iterable[
             yield chunk
 
 
-def count_matches(archive: zipfile.ZipFile, name: str, pattern: re.Pattern[bytes], most: int) -> int:
-    """How many times ``pattern`` (at most ``overlap`` bytes long) occurs in a part, streamed in constant memory;
-    counting stops just past ``most``. 0 when the part does not exist."""
+def matches(archive: zipfile.ZipFile, name: str, pattern: re.Pattern[bytes], overlap: int = 256) -> Iterable:
+    """Every match of ``pattern`` (at most ``overlap`` bytes long) in a part, streamed in constant memory."""
     if name not in archive.NameToInfo:
-        return 0
-    overlap = 32
-    count, tail = 0, b""
+        return
+    tail = b""
     for chunk in stream(archive, name):
         buffer = tail + chunk
         cut = max(0, len(buffer) - overlap)
-        count += sum(1 for match in pattern.finditer(buffer) if match.start() < cut)
+        yield from (match for match in pattern.finditer(buffer) if match.start() < cut)
         tail = buffer[cut:]
+    yield from pattern.finditer(tail)
+
+
+def count_matches(archive: zipfile.ZipFile, name: str, pattern: re.Pattern[bytes], most: int) -> int:
+    """How many times ``pattern`` occurs in a part; counting stops just past ``most``. 0 without the part."""
+    count = 0
+    for _match in matches(archive, name, pattern, 32):
+        count += 1
         if count > most:
-            return count
-    return count + sum(1 for _ in pattern.finditer(tail))
+            break
+    return count

@@ -103,11 +103,40 @@ def check_zip(data: bytes, limits: Limits) -> str:
             strings = files.count_matches(archive, "xl/sharedStrings.xml", _SHARED_STRING, MAX_SHARED_STRINGS)
         except files.ARCHIVE_ERRORS as error:
             raise ImportRefused(DAMAGED) from error
+        _check_extents(archive, names, limits)
     if strings > MAX_SHARED_STRINGS:
         raise ImportRefused(f"The workbook holds more than {MAX_SHARED_STRINGS:,} different pieces of text, far "
                             "more than a register of the largest size riskreg imports. Remove the sheets it does "
                             "not need, or export the register as CSV.")  # fmt: skip
     return "xlsx"
+
+
+# A cell with a value, and its reference ("XFD1048576"): how far each sheet reaches, before calamine reads it.
+_VALUED_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>\s*<(?:\w+:)?(?:v|is|f)\b')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_extents(archive, names: set[str], limits: Limits) -> None:
+    """calamine holds a sheet as one grid from A1 to its furthest cell: one value in XFD1048576 would need
+    hundreds of gigabytes. Refused when a sheet's grid exceeds what the largest register needs."""
+    most_cells = (limits.max_rows + 100) * limits.max_columns
+    for name in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+        rows = columns = 0
+        try:
+            for match in files.matches(archive, name, _VALUED_CELL):
+                rows, columns = max(rows, int(match[2])), max(columns, _column_number(match[1]))
+        except files.ARCHIVE_ERRORS as error:
+            raise ImportRefused(DAMAGED) from error
+        if rows * columns > most_cells:
+            raise ImportRefused(f"A sheet has values as far as row {rows:,} and column {columns:,}, far beyond a "
+                                "register of the largest size riskreg imports. Delete the rows and columns the "
+                                "register does not use, or export it as CSV.")  # fmt: skip
 
 
 def merged_ranges_of(references: list[str]) -> list[tuple[int, int, int, int]]:

@@ -81,3 +81,24 @@ def test_a_crafted_shared_strings_workbook_stays_within_the_memory_bound(strings
     measured = _measure(data)
     assert measured["outcome"].startswith(outcome), measured
     assert measured["grown_mb"] < BOUND_MB, measured
+
+
+def _with_far_cell(data: bytes, reference: str) -> bytes:
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                row = reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                body = body.replace(b"</sheetData>", f'<row r="{row}"><c r="{reference}"><v>1</v></c></row>'
+                                                      "</sheetData>".encode())  # fmt: skip
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def test_one_value_far_away_is_refused_before_the_reader_allocates_the_grid():
+    """calamine holds a sheet as a grid from A1 to its furthest value: XFD1048576 asked it for 550 GB (abort)."""
+    measured = _measure(_with_far_cell(crafted_workbook(679), "XFD1048576"))
+    assert measured["outcome"].startswith("refused: A sheet has values as far as row 1,048,576"), measured
+    assert measured["grown_mb"] < BOUND_MB
+    assert _measure(_with_far_cell(crafted_workbook(679), "J500"))["outcome"] == "read 3 rows"
