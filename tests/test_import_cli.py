@@ -133,3 +133,14 @@ def test_owners_to_confirm_are_listed_for_the_registers_manager(app, org, client
     viewer.post("/sign-in", data={"email": org.viewer_ln.email, "password": PASSWORD})
     shown = viewer.get("/registers/LN").get_data(as_text=True)
     assert "Vic Viewer" in shown and "Owners to confirm" not in shown
+
+
+def test_risks_with_fields_not_yet_set_export_in_every_format(app, org, tmp_path):
+    sample_people(org)
+    assert _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN").exit_code == 0  # no influence column
+    runner = app.test_cli_runner()
+    for fmt in ("xlsx", "csv", "json"):
+        target = tmp_path / f"ln.{fmt}"
+        result = runner.invoke(args=["export", "--register", "LN", "--format", fmt, "-o", str(target)])
+        assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "ln.json").read_text())["registers"][0]["risks"][0]["influence"] is None
