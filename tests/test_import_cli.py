@@ -144,3 +144,12 @@ def test_risks_with_fields_not_yet_set_export_in_every_format(app, org, tmp_path
         result = runner.invoke(args=["export", "--register", "LN", "--format", fmt, "-o", str(target)])
         assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "ln.json").read_text())["registers"][0]["risks"][0]["influence"] is None
+
+
+def test_a_risk_with_fields_not_yet_set_shows_them_and_can_be_tidied(app, org, client, sign_in):
+    sample_people(org)
+    assert _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN").exit_code == 0  # no influence column
+    sign_in(org.risk_ln)
+    page = client.get("/risks/LN-001").get_data(as_text=True)
+    assert "Not yet set" in page and "Incomplete" in page  # the 'incomplete' flag raised by the import's scan
+    assert client.get("/risks/LN-001/edit").status_code == 200
