@@ -113,11 +113,12 @@ def embed_saved(saved: Sequence[Risk], _actor: User | None = None) -> int:
     reused = {row.text_hash: row for row in db.session.scalars(
         sa.select(RiskEmbedding).where(RiskEmbedding.text_hash.in_({digests[risk_id] for risk_id in todo}))
     )}  # fmt: skip
-    fresh = [risk_id for risk_id in todo if digests[risk_id] not in reused]
-    vectors = dict(zip(fresh, encoder.encode([wanted[risk_id] for risk_id in fresh]), strict=True))
+    # Each distinct new text is encoded once, however many of the saved risks share it.
+    fresh = {digests[risk_id]: wanted[risk_id] for risk_id in todo if digests[risk_id] not in reused}
+    vectors = dict(zip(fresh, encoder.encode(list(fresh.values())), strict=True))
     for risk_id in todo:
-        if risk_id in vectors:
-            _store(risk_id, vectors[risk_id], digests[risk_id], rows.get(risk_id))
+        if digests[risk_id] in vectors:
+            _store(risk_id, vectors[digests[risk_id]], digests[risk_id], rows.get(risk_id))
         else:
             _copy(risk_id, reused[digests[risk_id]], rows.get(risk_id))
     _new_version()
