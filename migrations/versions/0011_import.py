@@ -1,7 +1,7 @@
 """import: category, objective and influence may be "not yet set" on imported risks; an owner to confirm
 
 Revision ID: 0011_import
-Revises: 0008_certificates
+Revises: 0009_evidence
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_import"
-down_revision = "0008_certificates"
+down_revision = "0009_evidence"
 branch_labels = None
 depends_on = None
 
