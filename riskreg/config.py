@@ -51,6 +51,10 @@ class BaseConfig:
     RISKREG_IMPORT_MAX_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
     RISKREG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
     RISKREG_IMPORT_MAX_ROWS = int(os.environ.get("RISKREG_IMPORT_MAX_ROWS", 20_000))
+    # Percentages as likelihood: the upper bound of bands 1 to 4 (above the last is 5), e.g. "10,30,50,80".
+    RISKREG_IMPORT_PERCENT_BANDS = tuple(
+        float(bound) for bound in os.environ.get("RISKREG_IMPORT_PERCENT_BANDS", "20,40,60,80").split(",")
+    )
     RISKREG_PAGE_SIZE = 50
     # Signed audit checkpoints are appended here (default: instance/audit-checkpoints.jsonl). Keep it where the
     # database's users cannot rewrite it: append-only (chattr +a) or write-once storage. See docs/security.md.
@@ -169,6 +173,7 @@ class Settings:
     import_max_bytes: int
     import_max_unpacked_bytes: int
     import_max_rows: int
+    import_percent_bands: tuple[float, ...]  # percentages as likelihood: upper bounds of bands 1 to 4
     api_max_body_bytes: int
     base_url: str  # where people open riskreg, for links in e-mails; "" when unknown
     signing: Mapping[str, Any]  # SIGNING_SETTINGS by name, as riskreg.pdf.signing.SigningConfig reads them
@@ -189,6 +194,7 @@ class Settings:
             import_max_bytes=int(config["RISKREG_IMPORT_MAX_BYTES"]),
             import_max_unpacked_bytes=int(config["RISKREG_IMPORT_MAX_UNPACKED_BYTES"]),
             import_max_rows=int(config["RISKREG_IMPORT_MAX_ROWS"]),
+            import_percent_bands=tuple(config.get("RISKREG_IMPORT_PERCENT_BANDS", (20, 40, 60, 80))),
             api_max_body_bytes=int(config["RISKREG_API_MAX_BODY_BYTES"]),
             base_url=config.get("RISKREG_BASE_URL", ""),
             signing={name: config.get(name) for name in SIGNING_SETTINGS},

@@ -28,7 +28,8 @@ def residual_score_expr():
 
 def above_appetite_expr():
     tolerance = sa.case(
-        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category]
+        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category],
+        else_=scoring.tolerance_for(None, rules()),
     )
     return residual_score_expr() > tolerance
 
@@ -202,6 +203,15 @@ def owners_in(register: Register) -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+def owners_to_confirm(register: Register, most: int = 50) -> list[tuple[str, str, str]]:
+    """(reference, title, owner as the file named them) of open risks whose imported owner matched nobody."""
+    return list(db.session.execute(
+        sa.select(Risk.ref, Risk.title, Risk.owner_to_confirm)
+        .where(Risk.register_id == register.id, Risk.owner_to_confirm.is_not(None), Risk.status == RiskStatus.OPEN)
+        .order_by(Risk.id).limit(most)
+    ).tuples())  # fmt: skip
 
 
 def touch(register: Register, when: datetime) -> None:

@@ -246,7 +246,7 @@ def _register_template_helpers(app: Flask) -> None:
         return scoring.tolerance_for(risk.category, rules())
 
     def appetite_level(risk):
-        return rules().appetite[risk.category]
+        return scoring.appetite_of(risk.category, rules())
 
     app.add_template_filter(govuk_date)
     app.add_template_global(error_list)

@@ -194,7 +194,8 @@ def risk_form_data(risk) -> dict:
     data = {name: str(getattr(risk, name)) for name in (*RATINGS, "owner_id")}
     data.update(
         title=risk.title, cause=risk.cause, event=risk.event, consequence=risk.consequence,
-        category=risk.category.value, objective=risk.objective.value, influence=risk.influence.value,
+        # A risk imported without them has none yet: the form asks for them (import first, tidy later).
+        **{name: getattr(risk, name).value for name in ("category", "objective", "influence") if getattr(risk, name)},
         restricted=risk.restricted, version=str(risk.version),
     )  # fmt: skip
     return data
