@@ -1,7 +1,7 @@
 """hardening: an optimistic lock on countermeasures
 
 Revision ID: 0012_hardening
-Revises: 0009_evidence
+Revises: 0011_import
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0012_hardening"
-down_revision = "0009_evidence"
+down_revision = "0011_import"
 branch_labels = None
 depends_on = None
 
