@@ -46,6 +46,7 @@ run: install assets db
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit --quiet -c pyproject.toml -r riskreg --severity-level medium
 
 # The whole suite on SQLite; again on PostgreSQL when RISKREG_TEST_DATABASE_URL is set.
