@@ -1,8 +1,8 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against riskreg served on a loopback port.
 
-One server and one browser for the whole session. The served app uses a fresh SQLite file built by the
-real migrations and seeded with the demo organisation, outside the rolled-back transaction the other
-tests run in; CSRF protection is on and errors go to the error pages, as in production.
+One server and one browser for the whole session. The served app uses a SQLite file built by the
+real migrations and seeded with the demo organisation (a copy of the run's), outside the rolled-back
+transaction the other tests run in; CSRF protection is on and errors go to the error pages, as in production.
 
 Without Chromium the browser tests are skipped, and the run says so in its summary. With
 RISKREG_REQUIRE_BROWSER=1 (set by .ci/run) a missing Chromium fails them instead.
@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 from flask import Blueprint, Flask, render_template_string
-from flask_migrate import upgrade
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from riskreg import create_app, demo
-from riskreg.extensions import db
+from riskreg import create_app
+from tests import databases
 from tests.browser.visitor import Visitor
 
 CHROMIUM = Path(os.environ.get("RISKREG_CHROMIUM", "/usr/bin/chromium"))
@@ -103,17 +102,11 @@ def _test_only_pages() -> Blueprint:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium, tmp_path_factory) -> Iterator[LiveServer]:
-    database = tmp_path_factory.mktemp("browser") / "riskreg.sqlite"
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": False, "WTF_CSRF_ENABLED": True},
-    )
+def live_server(chromium, app, tmp_path_factory) -> Iterator[LiveServer]:
+    # A copy of the run's seeded demo database (tests/databases.py), which the browser may change at will.
+    database = databases.demo_sqlite(tmp_path_factory, tmp_path_factory.mktemp("browser") / "riskreg.sqlite")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database, "TESTING": False, "WTF_CSRF_ENABLED": True})
     app.register_blueprint(_test_only_pages())
-    with app.app_context():
-        upgrade()
-        demo.seed()
-        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="riskreg-live-server", daemon=True)
     thread.start()
