@@ -62,6 +62,28 @@ def pytest_sessionfinish(session) -> None:
         databases.drop_postgresql(databases.DEMO_TEMPLATE)
 
 
+def pytest_configure(config) -> None:
+    """RISKREG_TEST_TODAY=2099-06-15 runs the suite on another day, the clock ticking from there.
+
+    A test that passes today and fails then depends on today's date: freeze the clock in it (frozen_clock)
+    or give it explicit dates. Run it (not the browser tests) with a far-off day, a month's end and 29 February.
+    """
+    day = os.environ.get("RISKREG_TEST_TODAY")
+    if day:
+        traveller = time_machine.travel(datetime.fromisoformat(day).replace(hour=12), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    # Under `pytest -n` with `--dist loadgroup` (make test), the browser tests run on one worker, in file order,
+    # with one Chromium and one served app between them.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def _fresh_request_globals(_sender, **_extra) -> None:
     # A test's requests share its app context, and so its ``g``, where Flask-Login caches the signed-in
     # user and Flask-WTF the CSRF token: without this they would carry over from one request, or one
