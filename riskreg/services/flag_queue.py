@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 
 from riskreg.enums import FlagKind, FlagStatus, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, Register, RegisterHealth, Risk, Unit, User
 from riskreg.rules import flags as flag_rules
+from riskreg.services import NotFoundError
 from riskreg.services.registers import Page
 
 LIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
@@ -37,7 +37,7 @@ def get_flag(flag_id: int) -> Flag:
         )  # fmt: skip
     )
     if flag is None:
-        raise NotFound()
+        raise NotFoundError()
     return flag
 
 
