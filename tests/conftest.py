@@ -19,7 +19,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from riskreg import create_app
 from riskreg.extensions import db, limiter
-from tests import databases, factories
+from tests import browser, databases, factories
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -82,6 +82,16 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    browser.OUTCOME.update(getattr(node, "workeroutput", {}).get("browser", {}))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter) -> None:
+    browser.write_summary(terminalreporter)
 
 
 def _fresh_request_globals(_sender, **_extra) -> None:

@@ -20,6 +20,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from riskreg import create_app
 from tests import databases
+from tests.browser import OUTCOME
 from tests.browser.visitor import Visitor
 
 CHROMIUM = Path(os.environ.get("RISKREG_CHROMIUM", "/usr/bin/chromium"))
@@ -32,7 +33,6 @@ REQUIRED = os.environ.get("RISKREG_REQUIRE_BROWSER") == "1"
 PAGES = Path(__file__).parent / "pages"
 SERVER_ERROR_DETAIL = "internal detail: /srv/riskreg/secrets.py password=hunter2"
 
-_outcome: dict[str, str] = {}  # what the summary line says: "ran" or "skipped"
 _call_report = pytest.StashKey[pytest.TestReport]()
 
 
@@ -42,12 +42,10 @@ def missing_chromium() -> str | None:
     return f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does) to run them"
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter) -> None:
-    if "skipped" in _outcome:
-        terminalreporter.write_sep("!", f"BROWSER TESTS SKIPPED: {_outcome['skipped']}", yellow=True, bold=True)
-    elif "ran" in _outcome:
-        terminalreporter.write_line(f"browser tests ran with {_outcome['ran']}")
+def pytest_sessionfinish(session) -> None:
+    # An xdist worker: hand the outcome to the controller, which writes the summary (tests/conftest.py).
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["browser"] = dict(OUTCOME)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -64,13 +62,13 @@ def chromium():
     if reason:
         if REQUIRED:
             pytest.fail(f"{reason}. RISKREG_REQUIRE_BROWSER=1: the browser tests are required.", pytrace=False)
-        _outcome["skipped"] = reason
+        OUTCOME["skipped"] = reason
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        _outcome["ran"] = f"Chromium {browser.version} ({CHROMIUM})"
+        OUTCOME["ran"] = f"Chromium {browser.version} ({CHROMIUM})"
         yield browser
         browser.close()
 
