@@ -14,14 +14,16 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, similarity
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, reliance, similarity
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
     "title", "cause", "event", "consequence", "category", "objective", "owner_id", "influence",
     "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i", "restricted",
 )  # fmt: skip
-COUNTERMEASURE_FIELDS = ("title", "description", "kind", "owner_id", "status", "due_on", "implemented_on")
+COUNTERMEASURE_FIELDS = (
+    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "frequency",
+)  # fmt: skip
 RATING_FIELDS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i")
 
 
@@ -63,15 +65,15 @@ def _check_version(risk: Risk, expected_version: int | None) -> None:
         raise StaleEdit()
 
 
-def _flush_risk_change() -> None:
-    """Flush a change to a risk. On PostgreSQL two requests can both pass _check_version; the second to write
-    then updates no row. That is a stale edit too, and the session is rolled back so that the refusal page
-    can read the risk as it is now (a failed flush leaves the session unusable until then)."""
+def _flush_risk_change(what: str = "risk") -> None:
+    """Flush a change to a risk or countermeasure. On PostgreSQL two requests can both pass the version check;
+    the second to write then updates no row. That is a stale edit too, and the session is rolled back so that
+    the refusal page can read the record as it is now (a failed flush leaves the session unusable until then)."""
     try:
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise StaleEdit() from error
+        raise StaleEdit(what) from error
 
 
 def _allocate_ref(register: Register) -> str:
@@ -153,6 +155,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     if reviewed_on > today():
         raise ServiceError("The review date must be today or in the past", field="reviewed_on")
     review = Review(risk=risk, reviewer=actor, **values)
+    was_above = scoring.is_above_appetite(risk.residual_score, risk.category, rules())
     before = _snapshot(risk, ("residual_l", "residual_i", "next_review_on", "last_reviewed_on"))
     risk.residual_l, risk.residual_i = values["residual_l"], values["residual_i"]
     risk.last_reviewed_on = reviewed_on
@@ -165,6 +168,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)
     flags.scan_risk(risk)
+    reliance.after_review(review, rules(), was_above)
     return review
 
 
@@ -182,7 +186,11 @@ def add_countermeasure(risk: Risk, values: dict[str, Any], actor: User) -> Count
     return countermeasure
 
 
-def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any], actor: User) -> Countermeasure:
+def update_countermeasure(
+    countermeasure: Countermeasure, values: dict[str, Any], expected_version: int, actor: User
+) -> Countermeasure:
+    if expected_version != countermeasure.version:
+        raise StaleEdit("countermeasure")
     new_status = values.get("status", countermeasure.status)
     if not countermeasure_rules.can_transition(countermeasure.status, new_status):
         raise ServiceError(
@@ -200,16 +208,16 @@ def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any]
     changes = diff(before, _snapshot(countermeasure, COUNTERMEASURE_FIELDS))
     if changes:
         touch(countermeasure.risk.register, utcnow())
-        db.session.flush()
+        _flush_risk_change("countermeasure")
         action = "countermeasure.retired" if new_status is CountermeasureStatus.RETIRED else "countermeasure.updated"
         audit.record(actor, action, "countermeasure", countermeasure.id, changes, risk_id=countermeasure.risk_id)
     return countermeasure
 
 
-def retire_countermeasure(countermeasure: Countermeasure, actor: User) -> Countermeasure:
+def retire_countermeasure(countermeasure: Countermeasure, expected_version: int, actor: User) -> Countermeasure:
     if countermeasure.status is CountermeasureStatus.RETIRED:
         raise ServiceError("This countermeasure is already retired")
-    return update_countermeasure(countermeasure, {"status": CountermeasureStatus.RETIRED}, actor)
+    return update_countermeasure(countermeasure, {"status": CountermeasureStatus.RETIRED}, expected_version, actor)
 
 
 def score_history(risk: Risk) -> list[tuple[date, int]]:

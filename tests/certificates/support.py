@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ PASSWORD = factories.PASSWORD  # every test user's
 # The year's last day: inside the year, and still "tested in the last 12 months" on every day PERIOD is the year
 # being certified. 40 days earlier, the live disclosures counted it untested from mid-February to March.
 TESTED_ON = PERIOD.end
+EARLIER_TEST = PERIOD.end - timedelta(days=200)  # two quarters earlier
 L1, L2, L3, L4 = AssuranceLine
 
 
@@ -59,6 +61,9 @@ def control(org, strength: str, unit=None, title=None, risk=None):
     }
     if strength in setups:
         tester, line, conclusion, with_file = setups[strength]
+        # An earlier test in another quarter: "throughout the year" needs tests in at least two (rule 4.5).
+        ControlTestFactory(countermeasure=countermeasure, tested_on=EARLIER_TEST, tester=tester, line=line,
+                           conclusion=conclusion)  # fmt: skip
         test = ControlTestFactory(countermeasure=countermeasure, tested_on=TESTED_ON, tester=tester, line=line,
                                   conclusion=conclusion)  # fmt: skip
         if with_file:

@@ -13,6 +13,7 @@ from riskreg.enums import (
     AppetiteLevel,
     Band,
     Category,
+    ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
@@ -22,10 +23,12 @@ from riskreg.enums import (
     Role,
     UnitKind,
 )
+from riskreg.rules import text as text_rules
 
-# Some non-space character, and no NUL (PostgreSQL cannot store one in text).
-NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
-NO_NUL = "^[^\\u0000]*$"
+# Some character that shows, and no control character (NUL cannot be stored by PostgreSQL; others broke the
+# XLSX export): riskreg.rules.text.
+NOT_BLANK = text_rules.API_VISIBLE
+NO_NUL = text_rules.API_NO_CONTROL
 TITLE_MAX = 200
 TEXT_MAX = 4000
 
@@ -103,6 +106,8 @@ COUNTERMEASURE_WRITABLE: dict[str, Any] = {
     "status": one_of(CountermeasureStatus, "planned → in_place → retired (a plan may also be retired)"),
     "due_on": nullable(DATE),
     "implemented_on": nullable(DATE),
+    "frequency": {"type": ["string", "null"], "enum": [*(f.value for f in ControlFrequency), None],
+                  "description": "How often the control operates; it sets the minimum sample a test needs"},
 }
 
 PERSON = closed({"id": ID, "name": STRING})
@@ -153,7 +158,9 @@ COUNTERMEASURE = closed(
         "owner": nullable(ref("Person")),
         "due_on": nullable(DATE),
         "implemented_on": nullable(DATE),
+        "frequency": {"type": ["string", "null"], "enum": [*(f.value for f in ControlFrequency), None]},
         "overdue": {**BOOLEAN, "description": "Still planned after its due date"},
+        "version": {"type": "integer", "minimum": 1, "description": "The optimistic lock: the ETag is this, quoted"},
         "created_at": DATE_TIME,
     }
 )
