@@ -10,12 +10,20 @@ from datetime import date, datetime, timedelta
 
 from bench.context import Context
 from bench.risks import RiskLife
-from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, CountermeasureStatus, EvidenceKind, Role
+from riskreg.enums import (
+    AssuranceLine,
+    Conclusion,
+    ControlTestMethod,
+    CountermeasureStatus,
+    EvidenceKind,
+    Role,
+    TestNature,
+)  # fmt: skip
 from riskreg.services.control_tests import TEST_FIELDS
 
 LINK_COLUMNS = ("id", "from_risk_id", "to_risk_id", "kind", "rationale", "created_by_id", "created_at")
-TEST_COLUMNS = ("id", "countermeasure_id", "tested_on", "tester_id", "line", "method", "sample_size", "exceptions",
-                "conclusion", "notes", "created_at")  # fmt: skip
+TEST_COLUMNS = ("id", "countermeasure_id", "tested_on", "tester_id", "line", "method", "nature", "population",
+                "sample_size", "exceptions", "exceptions_tolerated", "conclusion", "notes", "created_at")  # fmt: skip
 EVIDENCE_COLUMNS = ("id", "title", "kind", "source", "dated_on", "sha256", "size", "content_type", "filename", "url",
                     "uploaded_by_id", "uploaded_at", "locked")  # fmt: skip
 TEST_EVIDENCE_COLUMNS = ("control_test_id", "evidence_id")
@@ -90,14 +98,18 @@ def _tested(timeline, at: datetime, state: tuple) -> None:
     line = rng.choice(LINES)
     method = rng.choice(list(ControlTestMethod))
     sample = rng.randint(10, 40) if method is ControlTestMethod.SAMPLE_TEST else None
-    values = {"tested_on": at.date(), "line": line.value, "method": method.value, "sample_size": sample,
-              "exceptions": rng.choice((0, 0, 0, 1, 2)) if sample else 0, "conclusion": rng.choice(CONCLUSIONS).value,
-              "notes": ""}  # fmt: skip
+    exceptions = rng.choice((0, 0, 0, 1, 2)) if sample else 0
+    conclusion = rng.choice(CONCLUSIONS)
+    if exceptions and conclusion is Conclusion.EFFECTIVE:
+        conclusion = Conclusion.PARTIALLY_EFFECTIVE  # the service refuses "effective" with untolerated exceptions
+    nature = TestNature.DESIGN if method is ControlTestMethod.WALKTHROUGH else TestNature.OPERATING
+    values = {"tested_on": at.date(), "line": line.value, "method": method.value, "nature": nature.value,
+              "population": sample * 10 if sample else None, "sample_size": sample, "exceptions": exceptions,
+              "exceptions_tolerated": 0, "conclusion": conclusion.value, "notes": ""}  # fmt: skip
     tester = _tester(ctx, life, line)
     test_id = timeline.next_id("control_test")
-    timeline.sink.add("control_test", (test_id, countermeasure_id, values["tested_on"], tester, values["line"],
-                                       values["method"], values["sample_size"], values["exceptions"],
-                                       values["conclusion"], values["notes"], at))  # fmt: skip
+    row = tuple(values[name] for name in TEST_COLUMNS[4:-1])
+    timeline.sink.add("control_test", (test_id, countermeasure_id, values["tested_on"], tester, *row, at))
     snapshot = {name: values[name] for name in TEST_FIELDS} | {"countermeasure_id": countermeasure_id}
     timeline.audit(at, tester, "control_test.recorded", "control_test", test_id, snapshot, risk_id=life.id)
     if rng.random() < SHARE_WITH_EVIDENCE:

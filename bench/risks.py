@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from bench.context import Context
 from bench.organisation import UnitSpec
 from riskreg.demo import content
-from riskreg.enums import CountermeasureStatus, ReviewOutcome, UnitKind
+from riskreg.enums import ControlFrequency, CountermeasureStatus, ReviewOutcome, UnitKind
 from riskreg.extensions import db
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
@@ -26,8 +26,9 @@ RISK_COLUMNS = (
     "closed_reason", "restricted", "review_frequency_days", "next_review_on", "last_reviewed_on", "created_at",
     "updated_at", "version",
 )  # fmt: skip
+FREQUENCIES = [frequency.value for frequency in ControlFrequency]
 COUNTERMEASURE_COLUMNS = ("id", "risk_id", "title", "description", "kind", "owner_id", "status", "due_on",
-                          "implemented_on", "created_at")  # fmt: skip
+                          "implemented_on", "frequency", "created_at")  # fmt: skip
 REVIEW_COLUMNS = ("id", "risk_id", "reviewed_on", "reviewer_id", "residual_l", "residual_i", "commentary", "outcome",
                   "created_at")  # fmt: skip
 # What a review, a closure and the passing of time change on a risk row.
@@ -173,11 +174,12 @@ def _countermeasures(ctx: Context, life: RiskLife, category: str, created_on: da
             "status": CountermeasureStatus.PLANNED.value if planned else CountermeasureStatus.IN_PLACE.value,
             "due_on": ctx.today + timedelta(days=rng.randint(-120, 150)) if planned else None,
             "implemented_on": None if planned else created_on,
+            "frequency": rng.choice(FREQUENCIES),
         }  # fmt: skip
         countermeasure_id = ctx.timeline.next_id("countermeasure")
         ctx.sink.add("countermeasure", (countermeasure_id, life.id, values["title"], values["description"],
                                         values["kind"], values["owner_id"], values["status"], values["due_on"],
-                                        values["implemented_on"], created_at))  # fmt: skip
+                                        values["implemented_on"], values["frequency"], created_at))  # fmt: skip
         life.countermeasures.append((countermeasure_id, {name: values[name] for name in COUNTERMEASURE_FIELDS}))
 
 

@@ -149,6 +149,8 @@ def load_config(env_name: str, instance_path: Path) -> dict:
         config["SECRET_KEY"] = env.get("RISKREG_SECRET_KEY") or _instance_secret(instance_path)
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env.get("DATABASE_URL") or default_db)
     config.update(signing_settings(env_name, instance_path, env))
+    if not config["RISKREG_AUDIT_CHECKPOINTS"]:
+        config["RISKREG_AUDIT_CHECKPOINTS"] = str(Path(instance_path) / "audit-checkpoints.jsonl")
     return config
 
 
@@ -178,7 +180,7 @@ class Settings:
     base_url: str  # where people open riskreg, for links in e-mails; "" when unknown
     signing: Mapping[str, Any]  # SIGNING_SETTINGS by name, as riskreg.pdf.signing.SigningConfig reads them
     demo_signing_folder: str | None  # None in production: no demo CA is ever made there
-    audit_checkpoints: str  # the signed checkpoints' file; "" for instance/audit-checkpoints.jsonl
+    audit_checkpoints: str  # the signed checkpoints' file (default: instance/audit-checkpoints.jsonl)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":

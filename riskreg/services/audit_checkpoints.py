@@ -15,7 +15,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from flask import current_app
 
 from riskreg.clock import utcnow
 from riskreg.config import settings
@@ -29,8 +28,7 @@ from riskreg.services.audit import chain_rows
 
 
 def checkpoint_path() -> Path:
-    configured = settings().audit_checkpoints
-    return Path(configured) if configured else Path(current_app.instance_path) / "audit-checkpoints.jsonl"
+    return Path(settings().audit_checkpoints)
 
 
 def _sign(payload: bytes, key_path: Path) -> str:
