@@ -29,11 +29,13 @@ class FlagRules:
     # threshold that is shown before saving (0.50 reaches 0.79 of paraphrased pairs on the evaluation set,
     # against 0.69 at 0.55: docs/benchmarks.md).
     duplicate_threshold: float = 0.5
-    # At most this many higher-level risks are proposed as the duplicate of one risk, the most similar first.
-    duplicates_per_risk: int = 3
-    # Also look for duplicates between registers side by side (two areas). Off: areas share local themes
-    # by design, and HQ's question is duplication between a register and those above it.
-    include_siblings: bool = False
+    # At most this many other risks are proposed as the duplicate (or the original) of one risk, the most
+    # similar first: one is enough to start the conversation, and the rest follow when it is linked.
+    duplicates_per_risk: int = 1
+    # Also look for duplicates between registers at the same level (two areas, two divisions).
+    include_siblings: bool = True
+    # A wording held by at least this many registers at one level is a theme they share, not a duplicate.
+    common_theme_registers: int = 3
     weights: staleness_rules.StalenessWeights = field(default_factory=staleness_rules.StalenessWeights)
 
 
@@ -42,6 +44,7 @@ DEFAULT_FLAG_RULES = FlagRules()
 # Higher first in HQ's queue: the inspection's findings (duplication, registers not reviewed) lead.
 SEVERITY: dict[FlagKind, int] = {
     FlagKind.POSSIBLE_DUPLICATE: 9,
+    FlagKind.REPEATS_HIGHER: 9,
     FlagKind.REVIEW_OVERDUE: 8,
     FlagKind.LINK_DIVERGENCE: 7,
     FlagKind.STAGNANT_SCORE: 6,
@@ -98,7 +101,7 @@ class Raised:
 
 def condition_key(kind: FlagKind, risk_id: int, other_risk_id: int | None = None) -> str:
     """Names the condition a flag is about: one risk, or an unordered pair of risks for a duplicate."""
-    if kind is FlagKind.POSSIBLE_DUPLICATE and other_risk_id is not None:
+    if kind.is_pair and other_risk_id is not None:
         low, high = sorted((risk_id, other_risk_id))
         return f"{kind.value}:{low}:{high}"
     return f"{kind.value}:{risk_id}"
@@ -219,22 +222,45 @@ def parent_path(path: str) -> str:
     return "/" + "".join(f"{part}/" for part in parts[:-1])
 
 
-def duplicate_pair(
-    first: tuple[int, str], second: tuple[int, str], include_siblings: bool = False
-) -> tuple[int, int] | None:
-    """(lower risk, higher risk) when two risks, given as (id, unit path), are in registers where a
-    duplicate matters: one unit above the other (area and corporate, unit and division), or side by side
-    when siblings are included (the newer risk counts as the lower). None otherwise."""
+def depth(path: str) -> int:
+    return len([part for part in path.split("/") if part])
+
+
+def pair_flag(
+    first: tuple[int, str], second: tuple[int, str], include_siblings: bool = True
+) -> tuple[int, int, FlagKind] | None:
+    """(lower risk, higher risk, kind) for two similar risks given as (id, unit path), by where their
+    registers sit. One register above the other (area and corporate, unit and division): the lower risk
+    *repeats* the higher one, and should inform it (inspection 4.10). Registers at the same level (two areas,
+    two divisions): a *possible duplicate*, the newer risk counted as the lower. None in the same register or
+    in registers at different levels of different branches, which share themes but not risks."""
     (first_id, first_path), (second_id, second_path) = first, second
     if first_path == second_path:
         return None
     if first_path.startswith(second_path):
-        return first_id, second_id
+        return first_id, second_id, FlagKind.REPEATS_HIGHER
     if second_path.startswith(first_path):
-        return second_id, first_id
-    if include_siblings and parent_path(first_path) == parent_path(second_path):
-        return max(first_id, second_id), min(first_id, second_id)
+        return second_id, first_id, FlagKind.REPEATS_HIGHER
+    if include_siblings and depth(first_path) == depth(second_path):
+        return max(first_id, second_id), min(first_id, second_id), FlagKind.POSSIBLE_DUPLICATE
     return None
+
+
+def pair_note(kind: FlagKind, lower: str, higher: str, higher_title: str, how: str) -> str:
+    """What a pair flag tells the register's owners to do. ``lower``/``higher`` are "REF (unit name)"."""
+    if kind is FlagKind.REPEATS_HIGHER:
+        return (f"{lower} repeats {higher}, “{higher_title}” ({how}): link it as contributing to it, or close it "
+                "if the unit cannot influence it")  # fmt: skip
+    return (f"{lower} may be the same risk as {higher} ({how}): if one register should hold it, close the other "
+            "as a duplicate; if not, dismiss the flag")  # fmt: skip
+
+
+def duplicate_pair(
+    first: tuple[int, str], second: tuple[int, str], include_siblings: bool = False
+) -> tuple[int, int] | None:
+    """(lower risk, higher risk) of ``pair_flag``, whatever the kind."""
+    found = pair_flag(first, second, include_siblings)
+    return found[:2] if found else None
 
 
 # Lifecycle ------------------------------------------------------------------------

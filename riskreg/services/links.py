@@ -19,7 +19,7 @@ from riskreg.models import Register, Review, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.rules.links import Divergence
-from riskreg.services import ServiceError, audit, risks
+from riskreg.services import ServiceError, audit, pair_flags, risks
 from riskreg.services.registers import rules
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
@@ -116,6 +116,7 @@ def add_link(source: Risk, target: Risk, kind: LinkKind, rationale: str, actor: 
     except IntegrityError as error:  # someone made the same link a moment ago
         raise ServiceError(f"{source.ref} and {target.ref} are already linked like this") from error
     _audit(actor, "link.added", link)
+    pair_flags.resolve_linked(link, actor)  # a linked pair is never flagged: every route that links gets this
     return link
 
 
@@ -241,7 +242,7 @@ class LinkPanel:
     informs: list[LinkedRisk] = field(default_factory=list)
     informed_by: list[LinkedRisk] = field(default_factory=list)
     other: list[LinkedRisk] = field(default_factory=list)
-    alerts: list[Divergence] = field(default_factory=list)
+    alerts: list[link_rules.GroupedAlert] = field(default_factory=list)
     hidden: int = 0  # linked risks the reader may not see (restricted)
 
 
@@ -275,6 +276,7 @@ def panel(risk: Risk, visible: Callable[[Risk], bool]) -> LinkPanel:
     links = links_of([risk.id])
     trend_of = trends({link.other_end(risk.id).id for link in links})
     result = LinkPanel()
+    found: list[Divergence] = []
     for link in links:
         other = link.other_end(risk.id)
         if not visible(other):
@@ -288,7 +290,9 @@ def panel(risk: Risk, visible: Callable[[Risk], bool]) -> LinkPanel:
         else:
             result.informed_by.append(entry)
         if link.kind is CONTRIBUTES:
-            result.alerts += link_rules.divergences(link.from_risk, link.to_risk, rules())
+            found += link_rules.divergences(link.from_risk, link.to_risk, rules())
+    refs = {end.id: end.ref for link in links for end in (link.from_risk, link.to_risk)}
+    result.alerts = link_rules.grouped(found, refs)
     return result
 
 

@@ -8,7 +8,7 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
-from riskreg.services import ServiceError, registers, risks
+from riskreg.services import ServiceError, duplicates, registers, risks
 from riskreg.services import flag_queue as queue_service
 from riskreg.services import flags as flags_service
 from riskreg.web.access import checks, signed_in
@@ -146,10 +146,10 @@ def _carry_out(flag, decision: str, reason: str) -> str:
         flags_service.dismiss(flag, current_user, reason)
         return "Flag dismissed" + (": this pair will not be proposed again" if flag.is_duplicate else "")
     if decision == "link":
-        flags_service.resolve_by_link(flag, current_user, reason)
-        return f"{flag.risk.ref} now contributes to {flag.other_risk.ref}"
+        link = duplicates.resolve_by_link(flag, current_user, reason)
+        return f"{link.from_risk.ref} and {link.to_risk.ref} are linked ({link.kind.label.lower()}); flag resolved"
     close = flag.risk if decision == "close_lower" else flag.other_risk
-    flags_service.resolve_as_duplicate(flag, close, reason, current_user)
+    duplicates.resolve_as_duplicate(flag, close, reason, current_user)
     return f"{flag.risk.ref} and {flag.other_risk.ref} marked as duplicates; {close.ref} closed"
 
 
