@@ -37,6 +37,13 @@ def _flags_in(unit_code: str, kind: FlagKind) -> list[Flag]:
     )
 
 
+def _pair_flags() -> list[Flag]:
+    """Open pair flags anywhere, same-level possible duplicates first."""
+    query = sa.select(Flag).where(Flag.kind.in_([FlagKind.POSSIBLE_DUPLICATE, FlagKind.REPEATS_HIGHER]),
+                                  Flag.status == FlagStatus.OPEN)  # fmt: skip
+    return sorted(db.session.scalars(query), key=lambda flag: (flag.kind is not FlagKind.POSSIBLE_DUPLICATE, flag.id))
+
+
 def _is_restatement(flag: Flag) -> bool:
     return flag.other_risk is not None and (flag.risk.title, flag.other_risk.title) in RESTATED
 
@@ -46,7 +53,7 @@ def seed(today: date) -> None:
     hq = _user("hq.risk@example.org")
     pairs = _flags_in("LN", FlagKind.REPEATS_HIGHER) + _flags_in("LN", FlagKind.POSSIBLE_DUPLICATE)
     restated = [flag for flag in pairs if _is_restatement(flag)]
-    lookalike = next(flag for flag in pairs if not _is_restatement(flag))
+    lookalike = next(flag for flag in _pair_flags() if not _is_restatement(flag))
 
     asked = restated[0]
     flags.acknowledge(asked, hq)

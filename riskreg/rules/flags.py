@@ -17,18 +17,24 @@ from riskreg.rules.evidence import is_current, long_date, window_start
 
 @dataclass(frozen=True)
 class FlagRules:
-    # Stagnant score: at least this many of the latest reviews recorded the same score, above appetite.
-    stagnant_reviews: int = 3
+    # Stagnant score: at least this many of the latest reviews recorded the same score, above appetite. Four
+    # is a year of reviews at the usual 90-day cadence: three in a row is common, and HQ cannot chase them all.
+    stagnant_reviews: int = 4
+    # A review this many days late is the owner's (the reminders remind them); later, HQ is told.
+    review_grace_days: int = 30
+    # Untested controls, overdue actions and missing countermeasures are HQ's business on risks above
+    # appetite; on the others they are the owner's and the certificate's (which discloses them).
+    housekeeping_above_appetite_only: bool = True
+    # An overdue action reaches HQ when it is this many days late: before that the owner's reminders chase it.
+    action_grace_days: int = 90
     # A risk this young is not yet flagged for having no countermeasures or not being linked upwards:
     # its owner adds those after saving it.
     grace_days: int = 30
     # A cause or consequence shorter than this (in characters, ignoring spaces) explains nothing.
     min_description_length: int = 15
-    # Duplicate flags. The engine's organisation-wide default (0.55) is for every pair of registers; a
-    # register and the registers above it make far fewer pairs, so the scan can afford the more generous
-    # threshold that is shown before saving (0.50 reaches 0.79 of paraphrased pairs on the evaluation set,
-    # against 0.69 at 0.55: docs/benchmarks.md).
-    duplicate_threshold: float = 0.5
+    # Pair flags: the similarity engine's scan threshold, chosen for precision at least 0.8 on the labelled
+    # pairs of different risks that look alike (docs/benchmarks.md, "Precision").
+    duplicate_threshold: float = 0.6
     # At most this many other risks are proposed as the duplicate (or the original) of one risk, the most
     # similar first: one is enough to start the conversation, and the rest follow when it is linked.
     duplicates_per_risk: int = 1
@@ -131,6 +137,10 @@ def _untested_controls(facts: RiskFacts, today: date, months: int) -> list[Count
     ]  # fmt: skip
 
 
+def _in_place(facts: RiskFacts) -> int:
+    return sum(cm.status is CountermeasureStatus.IN_PLACE for cm in facts.countermeasures)
+
+
 def _titles(countermeasures: Sequence[CountermeasureFacts], with_due: bool = False) -> str:
     parts = [f"{cm.title} (due {long_date(cm.due_on)})" if with_due and cm.due_on else cm.title
              for cm in countermeasures]  # fmt: skip
@@ -162,30 +172,40 @@ def raised_flags(
     if not facts.is_open:
         return []
     found: list[Raised] = []
-    if scoring.is_review_overdue(facts.next_review_on, today):
-        found.append(Raised(FlagKind.REVIEW_OVERDUE, f"The review was due on {long_date(facts.next_review_on)}"))
+    due = facts.next_review_on
+    if due is not None and (today - due).days > rules.review_grace_days:
+        found.append(Raised(FlagKind.REVIEW_OVERDUE, f"The review was due on {long_date(due)}, {(today - due).days} "
+                            "days ago: review it, or close the risk if it no longer applies"))  # fmt: skip
+    above = _above(facts, scoring_rules)
     run = staleness_rules.unchanged_run(facts.review_scores)
-    if _above(facts, scoring_rules) and run >= rules.stagnant_reviews:
+    if above and run >= rules.stagnant_reviews:
         tolerance = scoring.tolerance_for(facts.category, scoring_rules)
         found.append(Raised(FlagKind.STAGNANT_SCORE, f"The last {run} reviews all recorded a residual score of "
-                            f"{facts.review_scores[0]}, above the tolerance of {tolerance}"))  # fmt: skip
+                            f"{facts.review_scores[0]}, above the tolerance of {tolerance}: say what will bring it "
+                            "down, or escalate it"))  # fmt: skip
+    material = above or not rules.housekeeping_above_appetite_only
     settled = (today - facts.created_on).days >= rules.grace_days
-    if settled and not any(cm.status is not CountermeasureStatus.RETIRED for cm in facts.countermeasures):
-        found.append(Raised(FlagKind.NO_COUNTERMEASURES, "No countermeasure is planned or in place"))
+    live = any(cm.status is not CountermeasureStatus.RETIRED for cm in facts.countermeasures)
+    if settled and material and not live:
+        found.append(Raised(FlagKind.NO_COUNTERMEASURES, "No countermeasure is planned or in place for a risk above "
+                            "appetite"))  # fmt: skip
     description = _description_flag(facts, rules)
     if description:
         found.append(description)
     upwards_missing = facts.has_register_above and not facts.contributes_upwards
     if settled and facts.influence is Influence.LOW and upwards_missing:
         found.append(Raised(FlagKind.NOT_LINKED_UPWARDS, "The unit has little influence over this risk, but it does "
-                            "not contribute to a risk in a higher-level register"))  # fmt: skip
-    untested = _untested_controls(facts, today, months)
-    if untested:
-        found.append(Raised(FlagKind.CONTROL_UNTESTED, f"In place but not tested in the last {months} months: "
-                            f"{_titles(untested)}"))  # fmt: skip
-    overdue = _overdue_actions(facts, today)
-    if overdue:
-        found.append(Raised(FlagKind.ACTION_OVERDUE, f"Planned, past the due date: {_titles(overdue, True)}"))
+                            "not contribute to a risk in a higher-level register: link it to the risk it informs, "
+                            "or close it"))  # fmt: skip
+    untested = _untested_controls(facts, today, months) if material else []
+    # Some controls tested in the window: the risk has assurance, and the gaps are the certificate's to show.
+    if untested and len(untested) == _in_place(facts):
+        found.append(Raised(FlagKind.CONTROL_UNTESTED, f"None of its controls was tested in the last {months} "
+                            f"months: {_titles(untested)}. Test the one it relies on most"))  # fmt: skip
+    late = [cm for cm in _overdue_actions(facts, today) if (today - cm.due_on).days > rules.action_grace_days]
+    if material and late:
+        found.append(Raised(FlagKind.ACTION_OVERDUE, f"Planned, more than {rules.action_grace_days} days past "
+                            f"the due date: {_titles(late, True)}. Complete it, or re-plan it"))  # fmt: skip
     if facts.divergences:
         found.append(Raised(FlagKind.LINK_DIVERGENCE, "; ".join(facts.divergences)))
     return found

@@ -312,6 +312,7 @@ def scan_all(actor: User | None = None, today: date | None = None) -> ScanResult
     scope = sa.select(Risk.id).where(Risk.status == RiskStatus.OPEN)
     wanted, staleness = _wanted_per_risk(_facts(risks, scope, today, whole=True), today)
     wanted.update(_duplicates_wanted(_contributing(scope)))
+    _drop_redundant(wanted, {item.risk_id for item in wanted.values() if item.raised.kind is FlagKind.REPEATS_HIGHER})
     existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None)))
     result = _reconcile(existing, wanted, staleness, actor)
     _store_health(risks, staleness, today)
@@ -319,10 +320,21 @@ def scan_all(actor: User | None = None, today: date | None = None) -> ScanResult
     return result
 
 
+def _drop_redundant(wanted: dict[str, _Wanted], repeating: set[int]) -> None:
+    """A risk flagged as repeating a higher-level risk is not also flagged as "not linked upwards": the repeat
+    says which risk to link it to."""
+    for risk_id in repeating:
+        wanted.pop(flag_rules.condition_key(FlagKind.NOT_LINKED_UPWARDS, risk_id), None)
+
+
 def scan_risk(risk: Risk, actor: User | None = None, today: date | None = None) -> ScanResult:
     """One risk's own flags, when it is saved. A closed risk's flags are all cleared, duplicates included."""
     today = today or clock_today()
     wanted, staleness = _wanted_per_risk(_facts([risk], [risk.id], today, whole=False), today)
+    repeats = sa.select(Flag.id).where(Flag.risk_id == risk.id, Flag.kind == FlagKind.REPEATS_HIGHER,
+                                       Flag.status.in_(_LIVE))  # fmt: skip
+    if db.session.scalar(repeats.limit(1)) is not None:
+        _drop_redundant(wanted, {risk.id})
     touching = Flag.risk_id == risk.id
     if not risk.is_open:
         touching = sa.or_(touching, Flag.other_risk_id == risk.id)
