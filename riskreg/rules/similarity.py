@@ -171,6 +171,20 @@ def rank_shortlist(
     return top_indices(combined, len(combined)), combined
 
 
+def group_copies(lexical: np.ndarray, threshold: float) -> list[list[int]]:
+    """Candidates (rows of ``lexical``, their pairwise lexical scores, best candidate first) grouped into
+    near-verbatim copies of one wording: each joins the first group whose leader it copies, else leads its own.
+    The same words pasted into fourteen area registers are one result, not the whole top five."""
+    groups: list[list[int]] = []
+    for index in range(len(lexical)):
+        home = next((group for group in groups if lexical[group[0], index] >= threshold), None)
+        if home is None:
+            groups.append([index])
+        else:
+            home.append(index)
+    return groups
+
+
 def describe(score: float) -> str:
     """A score in words for people deciding whether two risks are the same (not a probability)."""
     if score >= 0.8:
