@@ -49,3 +49,20 @@ def test_an_area_head_reads_hq_feedback_and_replies(visitor):
     visitor.follow("Add comment", role="button")
     assert "Comment added" in visitor.page.locator(".govuk-notification-banner--success").inner_text()
     assert "we will deal with this at our next risk meeting" in visitor.page.inner_text("main")
+
+
+def test_linking_a_flagged_pair_from_the_risk_page_resolves_the_flag_at_once(visitor):
+    """Issue 13: London North's LN-009 repeats the corporate HQ-009; linking them from the risk page resolves
+    the flag in the same request, without waiting for a scan."""
+    visitor.sign_in("risk.ln@example.org")
+    visitor.goto("/risks/LN-009")
+    flags = visitor.page.locator("#flags + table")
+    assert "Repeats a higher-level risk" in flags.inner_text() and "Open" in flags.inner_text()
+    visitor.follow("Link to another risk")
+    visitor.page.get_by_label("Contributes to").check()
+    visitor.page.get_by_label("Reference of the other risk").fill("HQ-009")
+    visitor.page.get_by_label("Why are the risks linked?").fill("London North's form of the corporate advocacy risk.")
+    visitor.follow("Link the risks", role="button")
+    assert "LN-009 linked to HQ-009" in visitor.page.locator(".govuk-notification-banner--success").inner_text()
+    row = visitor.page.locator("#flags + table tbody tr", has_text="Repeats a higher-level risk")
+    assert "Resolved" in row.inner_text() and "The two risks were linked" in row.inner_text()
