@@ -137,6 +137,18 @@ def _owned_by(user: User):
     return sa.select(Risk.id).where(sa.or_(Risk.owner_id == user.id, Risk.register.has(Register.unit_id.in_(units))))
 
 
+def owner_counts_by_kind(user: User) -> dict[FlagKind, int]:
+    """How many open and acknowledged flags of each kind are on the user's risks: the home page's summary."""
+    owned = _owned_by(user)
+    query = (
+        sa.select(Flag.kind, sa.func.count())
+        .where(Flag.status.in_(LIVE), sa.or_(Flag.risk_id.in_(owned), Flag.other_risk_id.in_(owned)))
+        .group_by(Flag.kind)
+    )
+    counts = dict(db.session.execute(query).tuples().all())
+    return {kind: counts[kind] for kind in sorted(counts, key=lambda kind: -flag_rules.SEVERITY.get(kind, 0))}
+
+
 def flags_for_owner(user: User, limit: int = 20) -> tuple[list[Flag], int]:
     """Open and acknowledged flags on the user's risks (their own, or their registers'), most serious first,
     and how many there are in all."""

@@ -28,11 +28,20 @@ def risk_flags(risk):
     return {"flags": found, "comments": queue_service.comment_counts([flag.id for flag in found])}
 
 
-@bp.app_template_global("my_flags")
-def my_flags():
-    """Open flags on the signed-in person's risks, for the home page (templates/flags/_home.html)."""
-    found, total = queue_service.flags_for_owner(current_user)
-    return {"flags": [flag for flag in found if policy.can(current_user, Action.READ_FLAG, flag)], "total": total}
+@bp.app_template_global("my_flag_counts")
+def my_flag_counts():
+    """How many open flags of each kind are on the signed-in person's risks (templates/flags/_home.html)."""
+    return queue_service.owner_counts_by_kind(current_user)
+
+
+@bp.route("/flags/mine")
+@signed_in
+@checks(None)
+def mine():
+    """Every open flag on the signed-in person's risks (their own, or their registers'), most serious first."""
+    found, total = queue_service.flags_for_owner(current_user, limit=500)
+    shown = [flag for flag in found if policy.can(current_user, Action.READ_FLAG, flag)]
+    return render_template("flags/mine.html", flags=shown, total=total)
 
 
 def _filters() -> queue_service.QueueFilters:
