@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from riskreg.clock import today
-from riskreg.enums import FlagKind, FlagStatus, LinkKind
+from riskreg.enums import Category, FlagKind, FlagStatus, LinkKind
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, RiskLink
 from riskreg.services import flags, similarity
@@ -86,7 +86,8 @@ def test_the_queue_filters_by_kind_register_and_status_and_pages(client, org, si
     assert "4 flags" in _text(client.get("/flags?register=LN"))  # with the duplicate, which involves LN
     assert "0 flags" in _text(client.get("/flags?status=dismissed"))
     ranked = _soup(client.get("/flags")).select("tbody tr td:nth-of-type(2) a")
-    assert ranked[0].get_text(" ", strip=True).startswith("Repeats a higher-level risk")  # most serious first
+    # Ranked by the risk's consequence (appetite, staleness), then each risk's flags together.
+    assert ranked[0].get_text(" ", strip=True).startswith("Review overdue")
     monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 4)
     second = _soup(client.get("/flags?page=2"))
     assert len(second.select("table")[0].select("tbody tr")) == 1 and second.select_one(".govuk-pagination")
@@ -219,3 +220,19 @@ def test_hq_raises_a_flag_by_hand_and_scans_leave_it_alone(client, org, sign_in)
     assert client.get(f"/risks/{risk.ref}/flags/new").status_code == 403
     assert "Unclear description: 1" in _text(client.get("/"))
     assert "The event does not say what might happen" in _text(client.get("/flags/mine"))
+
+
+def test_the_queue_ranks_by_consequence_and_keeps_each_risks_flags_together(client, org, sign_in):
+    within = _risk(org.ln.register, org.risk_ln, overdue=True)
+    above = _risk(org.ls.register, org.risk_ls, overdue=True)
+    above.residual_l, above.residual_i, above.category = 5, 5, Category.LEGAL  # tolerance 4
+    within.residual_l, within.residual_i, within.category = 1, 1, Category.LEGAL
+    for risk in (within, above):
+        db.session.add(Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=risk, note="Vague", staleness=0))
+    flags.scan_all()
+    sign_in(org.hq_risk)
+    page = _soup(client.get("/flags"))
+    refs = [row.select("td")[1].get_text(" ", strip=True) for row in page.select("#queue + form tbody tr")]
+    owners = [next(ref for ref in (above.ref, within.ref) if ref in text) for text in refs]
+    assert owners == [above.ref, above.ref, within.ref, within.ref]  # above appetite first, each risk together
+    assert "Staleness of the risk (points)" in page.get_text()
