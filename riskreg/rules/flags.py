@@ -236,12 +236,6 @@ def staleness_of(
 # Duplicate scope ----------------------------------------------------------------
 
 
-def parent_path(path: str) -> str:
-    """The materialised path of a unit's parent: "/1/4/" gives "/1/"."""
-    parts = [part for part in path.split("/") if part]
-    return "/" + "".join(f"{part}/" for part in parts[:-1])
-
-
 def depth(path: str) -> int:
     return len([part for part in path.split("/") if part])
 
@@ -273,14 +267,6 @@ def pair_note(kind: FlagKind, lower: str, higher: str, higher_title: str, how: s
                 "if the unit cannot influence it")  # fmt: skip
     return (f"{lower} may be the same risk as {higher} ({how}): if one register should hold it, close the other "
             "as a duplicate; if not, dismiss the flag")  # fmt: skip
-
-
-def duplicate_pair(
-    first: tuple[int, str], second: tuple[int, str], include_siblings: bool = False
-) -> tuple[int, int] | None:
-    """(lower risk, higher risk) of ``pair_flag``, whatever the kind."""
-    found = pair_flag(first, second, include_siblings)
-    return found[:2] if found else None
 
 
 # Lifecycle ------------------------------------------------------------------------
