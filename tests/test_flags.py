@@ -281,3 +281,19 @@ def test_register_health_is_stored_each_day_with_its_trend(org):
     assert row.trend == "better" and [item.score for item in row.history] == [yesterday.score, 100]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RegisterHealth).where(
         RegisterHealth.taken_on == today())) == 3  # fmt: skip
+
+
+def test_link_alerts_are_one_flag_on_the_risk_informed_saying_what_to_do(org):
+    corporate = _risk(org.hq.register, WORKFORCE, residual_l=2, residual_i=2)  # people: tolerance 9
+    contributors = [_risk(org.ln.register, STAFFING, residual_l=4, residual_i=4, next_review_on=None),
+                    _risk(org.ls.register, ("Vacancies", "posts stay empty"), residual_l=4, residual_i=3)]  # fmt: skip
+    for contributor in contributors:
+        RiskLinkFactory(from_risk=contributor, to_risk=corporate, kind=LinkKind.CONTRIBUTES_TO)
+    flags.scan_all()
+    [flag] = _live(FlagKind.LINK_DIVERGENCE)
+    assert flag.risk == corporate  # not one per contributor
+    assert f"2 contributing risks ({contributors[0].ref}, {contributors[1].ref}) are in a higher band" in flag.note
+    assert f"are above appetite while {corporate.ref} is within it: review {corporate.ref}'s score" in flag.note
+    # Once the corporate risk is rescored to the areas' view, the alert clears.
+    corporate.residual_l, corporate.residual_i = 4, 4
+    assert flags.scan_all().cleared[FlagKind.LINK_DIVERGENCE] == 1
