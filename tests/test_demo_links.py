@@ -13,7 +13,7 @@ from riskreg.demo.content import CORPORATE_RISKS, LOCAL_RISKS
 from riskreg.enums import DivergenceKind, LinkKind, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Register, Risk, RiskLink, Unit
-from riskreg.services import audit, committee
+from riskreg.services import audit, committee, links
 
 RESTATEMENTS = {theme[0] for theme in LOCAL_RISKS[:12]}
 
@@ -88,6 +88,9 @@ def test_the_corporate_registers_link_alerts_fit_on_one_screen_each_saying_what_
     for alert in alerts:
         action = alert.message.split(": ", 1)[1]
         assert action.startswith(("review ", "link them")), alert.message
+    # The registers index counts the corporate register's alerts the same way.
+    corporate = db.session.scalar(sa.select(Register).join(Unit).where(Unit.kind == UnitKind.HEADQUARTERS))
+    assert links.divergence_counts_by_register()[corporate.id] == len(alerts)
 
 
 def _committee_member_reviews_the_demo(client):

@@ -331,7 +331,8 @@ class _Scored:
 
 
 def divergence_counts_by_register() -> dict[int, int]:
-    """Divergence alerts per register (an alert counts in both risks' registers): one query."""
+    """Link alerts per register, one query: each contributor's alerts in its register, and in the register of
+    the risk informed one alert per risk and reason (riskreg.rules.links.grouped)."""
     child, parent = aliased(Risk), aliased(Risk)
     columns = ("id", "ref", "category", "status", "residual_l", "residual_i")
     query = (
@@ -346,13 +347,15 @@ def divergence_counts_by_register() -> dict[int, int]:
         .where(RiskLink.kind == CONTRIBUTES, child.status == RiskStatus.OPEN)
     )
     counts: dict[int, int] = defaultdict(int)
+    grouped: dict[int, set] = defaultdict(set)  # the risk informed's register: one alert per risk and reason
     width = len(columns) + 1
     for row in db.session.execute(query):
         child_register, parent_register = row[0], row[width]
-        found = len(link_rules.divergences(_Scored(*row[1:width]), _Scored(*row[width + 1 :]), rules()))
-        if found:
-            counts[child_register] += found
-            counts[parent_register] += found
+        for alert in link_rules.divergences(_Scored(*row[1:width]), _Scored(*row[width + 1 :]), rules()):
+            counts[child_register] += 1
+            grouped[parent_register].add((alert.parent_id, alert.kind))
+    for register_id, alerts in grouped.items():
+        counts[register_id] += len(alerts)
     return dict(counts)
 
 
