@@ -14,7 +14,7 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
     from riskreg import database  # noqa: F401 - registers the SQLite engine hooks
     from riskreg.cli import register_commands
-    from riskreg.config import load_config
+    from riskreg.config import Settings, load_config
     from riskreg.extensions import csrf, db, limiter, login_manager, migrate
     from riskreg.web import hooks
 
@@ -28,6 +28,7 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
     )
     app.config.update(load_config(env_name, instance_path))
     app.config.update(overrides or {})
+    Settings.from_config(app.config)  # a missing or mistyped setting stops the start, not a later request
 
     app.jinja_loader = ChoiceLoader(
         [

@@ -20,13 +20,11 @@ def certificates_cli() -> None:
 @with_appcontext
 def certificates_render(unit_code: str, period: str, output: str) -> None:
     """Print the unit's current draft (unsigned, marked DRAFT) to a PDF file."""
-    from werkzeug.exceptions import NotFound
-
-    from riskreg.services import certificate_workflow, certificates
+    from riskreg.services import NotFoundError, certificate_workflow, certificates
 
     try:
         draft = certificates.current_draft(certificates.get_unit(unit_code), period)
-    except NotFound:
+    except NotFoundError:
         raise click.UsageError(f"No unit has the code {unit_code}") from None
     if draft is None:
         raise click.ClickException(f"{unit_code.upper()} has no draft certificate for {period}")

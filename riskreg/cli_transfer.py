@@ -6,14 +6,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from werkzeug.exceptions import NotFound
 
 from riskreg.extensions import db
 from riskreg.importing import ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping
 from riskreg.importing.readers import check_size
-from riskreg.services import ServiceError, exporting, importing, registers, users
+from riskreg.services import NotFoundError, ServiceError, exporting, importing, registers, users
 
 
 def _fail(message: str, as_json: bool) -> None:
@@ -97,7 +96,7 @@ def import_command(path, code, sheet, header_row, mapping_path, save_mapping, us
         options = importing.ImportOptions.from_mapping(mapping)
         options.sheet, options.header_row = sheet or options.sheet, header_row or options.header_row
         result, outcome = importing.import_file(register, path.read_bytes(), path.name, actor, options, dry_run)
-    except NotFound:
+    except NotFoundError:
         return _fail(f"No register has the code {code}", as_json)
     except (ImportRefused, ServiceError) as error:
         return _fail(str(error), as_json)
@@ -123,7 +122,7 @@ def export_command(code: str | None, fmt: str, output: Path) -> None:
     """Export a register, or every register, to XLSX, CSV or JSON (restricted risks included)."""
     try:
         chosen = [registers.get_by_code(code)] if code else registers.all_registers()
-    except NotFound:
+    except NotFoundError:
         raise click.ClickException(f"No register has the code {code}") from None
     with output.open("wb") as out:
         exporting.export(chosen, None, fmt, out)

@@ -6,11 +6,16 @@ Production has no default secrets: it refuses to start without them.
 
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from riskreg.rules.flags import DEFAULT_FLAG_RULES
-from riskreg.rules.scoring import DEFAULT_RULES
-from riskreg.rules.similarity import DEFAULT_SIMILARITY
+from flask import current_app, has_app_context
+
+from riskreg.rules.flags import DEFAULT_FLAG_RULES, FlagRules
+from riskreg.rules.scoring import DEFAULT_RULES, ScoringRules
+from riskreg.rules.similarity import DEFAULT_SIMILARITY, SimilarityRules
 
 
 def normalise_database_url(url: str) -> str:
@@ -124,3 +129,58 @@ def load_config(env_name: str, instance_path: Path) -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env.get("DATABASE_URL") or default_db)
     config.update(signing_settings(env_name, instance_path, env))
     return config
+
+
+SIGNING_SETTINGS = ("RISKREG_SIGNING_KEY", "RISKREG_SIGNING_CERT", "RISKREG_SIGNING_TRUST_ROOTS")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """riskreg's own settings, typed: services and routes read ``settings()``, never ``app.config["RISKREG_…"]``.
+
+    Built from the application's config (``BaseConfig`` and ``load_config`` above say where each comes from).
+    """
+
+    scoring: ScoringRules
+    similarity: SimilarityRules
+    flags: FlagRules
+    page_size: int
+    test_window_months: int  # a control not tested for this long shows as untested (DESIGN rule 4.5)
+    evidence_max_bytes: int
+    import_max_bytes: int
+    import_max_unpacked_bytes: int
+    import_max_rows: int
+    api_max_body_bytes: int
+    base_url: str  # where people open riskreg, for links in e-mails; "" when unknown
+    signing: Mapping[str, Any]  # SIGNING_SETTINGS by name, as riskreg.pdf.signing.SigningConfig reads them
+    demo_signing_folder: str | None  # None in production: no demo CA is ever made there
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Settings":
+        return cls(
+            scoring=config["RISKREG_RULES"],
+            similarity=config.get("RISKREG_SIMILARITY", DEFAULT_SIMILARITY),
+            flags=config.get("RISKREG_FLAGS", DEFAULT_FLAG_RULES),
+            page_size=int(config["RISKREG_PAGE_SIZE"]),
+            test_window_months=int(config["RISKREG_TEST_WINDOW_MONTHS"]),
+            evidence_max_bytes=int(config["RISKREG_EVIDENCE_MAX_BYTES"]),
+            import_max_bytes=int(config["RISKREG_IMPORT_MAX_BYTES"]),
+            import_max_unpacked_bytes=int(config["RISKREG_IMPORT_MAX_UNPACKED_BYTES"]),
+            import_max_rows=int(config["RISKREG_IMPORT_MAX_ROWS"]),
+            api_max_body_bytes=int(config["RISKREG_API_MAX_BODY_BYTES"]),
+            base_url=config.get("RISKREG_BASE_URL", ""),
+            signing={name: config.get(name) for name in SIGNING_SETTINGS},
+            demo_signing_folder=config.get("RISKREG_DEMO_SIGNING_FOLDER"),
+        )
+
+
+DEFAULT_SETTINGS = Settings.from_config({k: v for k, v in vars(BaseConfig).items() if k.isupper()})
+
+
+def settings() -> Settings:
+    """The running application's settings; the defaults outside one (pure scripts, rules' tests).
+
+    Read from app.config at each call, not cached: an installation sets them before it starts, and tests change
+    one setting for one test (monkeypatch.setitem(app.config, ...)).
+    """
+    return Settings.from_config(current_app.config) if has_app_context() else DEFAULT_SETTINGS

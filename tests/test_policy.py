@@ -2,6 +2,7 @@
 
 import pytest
 
+from riskreg import policy
 from riskreg.policy import Action, can
 from tests.factories import RiskFactory
 
@@ -37,3 +38,9 @@ def test_inactive_users_can_do_nothing(org):
 
 def test_only_admins_administer(org):
     assert can(org.admin, Action.ADMINISTER) and not can(org.hq_risk, Action.ADMINISTER)
+
+
+def test_every_action_has_one_rule():
+    """policy.can answers from one Action -> rule table: a new Action without a rule fails here, not in a route."""
+    assert [action for action in policy.Action if action not in policy.RULES] == []
+    assert set(policy.RULES) == set(policy.Action)

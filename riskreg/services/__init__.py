@@ -1,4 +1,13 @@
-"""The only code that queries or writes. Services flush; the request commits once."""
+"""The only code that queries or writes. Services flush; the request commits once.
+
+Services speak no HTTP: they raise ``NotFoundError`` for what does not exist (or the caller may not know
+exists), which the web and API error handlers turn into a 404 in one place each (riskreg/web/hooks.py,
+riskreg/web/api/errors.py), and ``ServiceError`` for a refusal the user can fix.
+"""
+
+
+class NotFoundError(Exception):
+    """There is no such object: 404 on the web and in the API. Not a ServiceError, so forms never show it."""
 
 
 class ServiceError(Exception):

@@ -10,20 +10,24 @@ changes afterwards; nor do the signed PDF and its SHA-256.
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy.orm import joinedload, selectinload
 
+from riskreg.config import settings
 from riskreg.extensions import db
 from riskreg.models import Certificate, ControlTest, Evidence, User
 from riskreg.pdf import documents, signing
 from riskreg.pdf.signing import SigningConfig, SigningUnavailable
 from riskreg.services.certificates import CertificateView
+
+logger = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "snapshot.json"
 SNAPSHOT_FORMAT = "riskreg certificate snapshot, version 1"
@@ -44,7 +48,7 @@ def canonical(data: Any) -> bytes:
 
 def signing_config() -> SigningConfig:
     """The organisation's signing key, certificate and trust roots, or SigningUnavailable saying what is missing."""
-    return SigningConfig.from_app_config(current_app.config)
+    return SigningConfig.from_app_config(settings().signing)
 
 
 def ensure_demo_signing() -> SigningConfig:
@@ -53,13 +57,13 @@ def ensure_demo_signing() -> SigningConfig:
     Only where the default paths are configured and none of the files exists: never overwrites anything.
     """
     config = signing_config()
-    folder = current_app.config.get("RISKREG_DEMO_SIGNING_FOLDER")
+    folder = settings().demo_signing_folder
     if config.is_present() or not folder:
         return config
     defaults = signing.demo_paths(Path(folder))
     if config != defaults or len(config.missing_files()) < 3:
         raise SigningUnavailable(f"The signing files are incomplete (missing: {config.what_is_missing()})")
-    current_app.logger.info("creating a demo CA and signing certificate in %s (for the demo only)", folder)
+    logger.info("creating a demo CA and signing certificate in %s (for the demo only)", folder)
     return signing.create_demo_ca(Path(folder))
 
 
@@ -138,7 +142,7 @@ def build_snapshot(view: CertificateView, signer: User, signed_at: datetime, rea
                    "end": view.period.end.isoformat()},
         "judged_on": view.judged_on.isoformat(),
         "evidence_rule": "DESIGN rule 4.5: the latest test inside the period and no more than "
-                         f"{current_app.config['RISKREG_TEST_WINDOW_MONTHS']} months old counts",
+                         f"{settings().test_window_months} months old counts",
         "generated_at": signed_at.isoformat() + "Z",
         "signer": {"id": signer.id, "name": signer.name, "email": signer.email, "role": "unit_head"},
         "reason": reason,

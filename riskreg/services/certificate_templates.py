@@ -7,11 +7,10 @@ prepared keep the sections and assertions they were created with.
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from riskreg.extensions import db
 from riskreg.models import CertificateTemplate, TemplateAssertion, TemplateSection, User
-from riskreg.services import ServiceError, audit
+from riskreg.services import NotFoundError, ServiceError, audit
 from riskreg.services.certificate_defaults import DEFAULT_SECTIONS
 
 TITLE_MAX = 200
@@ -63,14 +62,14 @@ def check_statement(statement: str) -> str:
 def get_section(section_id: int) -> TemplateSection:
     section = db.session.get(TemplateSection, section_id)
     if section is None:
-        raise NotFound()
+        raise NotFoundError()
     return section
 
 
 def get_assertion(assertion_id: int) -> TemplateAssertion:
     assertion = db.session.get(TemplateAssertion, assertion_id)
     if assertion is None:
-        raise NotFound()
+        raise NotFoundError()
     return assertion
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.exceptions import NotFound
 
 from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, RiskStatus, UnitKind
 from riskreg.extensions import db
@@ -23,7 +22,7 @@ from riskreg.rules import certificates as rules
 from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.certificates import Declared, Problem
 from riskreg.rules.evidence import Assessment, Period
-from riskreg.services import control_tests, disclosures
+from riskreg.services import NotFoundError, control_tests, disclosures
 from riskreg.services.control_tests import LatestTest
 
 KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
@@ -121,7 +120,7 @@ def get_certificate(certificate_id: int) -> Certificate:
     """A certificate with its unit, people, sections, assertions and linked countermeasures: fixed queries."""
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.id == certificate_id).options(*_eager()))
     if certificate is None:
-        raise NotFound()
+        raise NotFoundError()
     return certificate
 
 
@@ -129,13 +128,13 @@ def get_assertion(certificate: Certificate, assertion_id: int) -> Assertion:
     for assertion in certificate.assertions:
         if assertion.id == assertion_id:
             return assertion
-    raise NotFound()
+    raise NotFoundError()
 
 
 def get_unit(code: str) -> Unit:
     unit = db.session.scalar(sa.select(Unit).where(Unit.code == code.upper()).options(joinedload(Unit.register)))
     if unit is None or unit.register is None:
-        raise NotFound()
+        raise NotFoundError()
     return unit
 
 

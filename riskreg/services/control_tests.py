@@ -6,18 +6,17 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.exceptions import NotFound
 
 from riskreg import policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.enums import AssuranceLine, Conclusion, CountermeasureStatus
 from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, User, control_test_evidence
 from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.evidence import Assessment, ControlTestFact, Period
-from riskreg.services import NotAllowed, ServiceError, audit
+from riskreg.services import NotAllowed, NotFoundError, ServiceError, audit
 from riskreg.services import evidence as evidence_service
 from riskreg.services.evidence import EvidenceInput
 
@@ -25,7 +24,7 @@ TEST_FIELDS = ("tested_on", "line", "method", "sample_size", "exceptions", "conc
 
 
 def window_months() -> int:
-    return current_app.config["RISKREG_TEST_WINDOW_MONTHS"]
+    return settings().test_window_months
 
 
 def get_countermeasure(ref: str, countermeasure_id: int) -> Countermeasure:
@@ -40,7 +39,7 @@ def get_countermeasure(ref: str, countermeasure_id: int) -> Countermeasure:
         )
     )
     if countermeasure is None:
-        raise NotFound()
+        raise NotFoundError()
     return countermeasure
 
 
@@ -73,7 +72,7 @@ def get_test(countermeasure: Countermeasure, test_id: int) -> ControlTest:
         .options(joinedload(ControlTest.tester), selectinload(ControlTest.evidence))
     )
     if test is None:
-        raise NotFound()
+        raise NotFoundError()
     return test
 
 

@@ -8,25 +8,27 @@ correcting it means adding new evidence.
 """
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from riskreg import policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.enums import EvidenceKind
 from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, User
 from riskreg.rules import uploads
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotAllowed, ServiceError, audit
+from riskreg.services import NotAllowed, NotFoundError, ServiceError, audit
 from riskreg.services.evidence_store import store
+
+logger = logging.getLogger(__name__)
 
 LOCKED_MESSAGE = (
     "This evidence supports a signed certificate, so it cannot be changed or deleted. "
@@ -62,7 +64,7 @@ class EvidenceDamaged(ServiceError):
 
 
 def max_bytes() -> int:
-    return current_app.config["RISKREG_EVIDENCE_MAX_BYTES"]
+    return settings().evidence_max_bytes
 
 
 def _check_text(value: str, limit: int, field: str, what: str, required_message: str | None = None) -> str:
@@ -220,7 +222,7 @@ def get_evidence(evidence_id: int) -> Evidence:
         )
     )
     if evidence is None:
-        raise NotFound()
+        raise NotFoundError()
     return evidence
 
 
@@ -232,10 +234,10 @@ def risks_relying_on(evidence: Evidence) -> list[Risk]:
 def read_file(evidence: Evidence) -> bytes:
     """The file's bytes, after checking they still match the fingerprint taken at upload."""
     if not evidence.is_file:
-        raise NotFound()
+        raise NotFoundError()
     data = store().load(evidence.id)
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
-        current_app.logger.error("evidence %s does not match its SHA-256 fingerprint", evidence.id)
+        logger.error("evidence %s does not match its SHA-256 fingerprint", evidence.id)
         raise EvidenceDamaged(
             "The stored file no longer matches the fingerprint taken when it was uploaded, so it has not been "
             "sent. Tell an administrator."

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 
 from riskreg.enums import Category, FlagKind, FlagStatus, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, Register, RegisterHealth, Risk, Unit, User
 from riskreg.rules import flags as flag_rules
 from riskreg.rules import scoring
+from riskreg.services import NotFoundError
 from riskreg.services import registers as registers_service
 from riskreg.services.registers import Page
 
@@ -39,7 +39,7 @@ def get_flag(flag_id: int) -> Flag:
         )  # fmt: skip
     )
     if flag is None:
-        raise NotFound()
+        raise NotFoundError()
     return flag
 
 

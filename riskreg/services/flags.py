@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.orm import joinedload
 
 from riskreg.clock import today as clock_today
 from riskreg.clock import utcnow
+from riskreg.config import settings
 from riskreg.enums import DivergenceKind, FlagKind, FlagResolution, FlagStatus, LinkKind, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import (
@@ -42,7 +42,7 @@ from riskreg.models import (
 )
 from riskreg.rules import flags as flag_rules
 from riskreg.rules import links as link_rules
-from riskreg.rules.flags import DEFAULT_FLAG_RULES, FlagRules, Raised, RiskFacts
+from riskreg.rules.flags import FlagRules, Raised, RiskFacts
 from riskreg.services import ServiceError, audit, pair_flags, similarity
 from riskreg.services.control_tests import window_months
 from riskreg.services.registers import rules as scoring_rules
@@ -53,7 +53,7 @@ REVIEWS_CONSIDERED = 6
 
 
 def rules() -> FlagRules:
-    return current_app.config.get("RISKREG_FLAGS", DEFAULT_FLAG_RULES) if has_app_context() else DEFAULT_FLAG_RULES
+    return settings().flags
 
 
 @dataclass

@@ -15,11 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from riskreg.clock import today, utcnow
+from riskreg.config import settings
 from riskreg.extensions import db
 from riskreg.importing import ImportRefused, readers, records, rows
 from riskreg.importing import layout as layouts
@@ -30,7 +29,7 @@ from riskreg.importing.people import People, Person
 from riskreg.importing.values import one_line
 from riskreg.models import Countermeasure, ImportUpload, Register, Review, Risk, User
 from riskreg.rules import scoring
-from riskreg.services import ServiceError, audit, users
+from riskreg.services import NotFoundError, ServiceError, audit, users
 from riskreg.services.registers import rules, touch
 from riskreg.services.risks import RISK_FIELDS
 
@@ -42,11 +41,11 @@ __all__ = ["ImportRefused", "ImportOptions", "Preview", "preview", "commit", "im
 
 
 def limits() -> readers.Limits:
-    config = current_app.config
+    config = settings()
     return readers.Limits(
-        max_bytes=config["RISKREG_IMPORT_MAX_BYTES"],
-        max_unpacked_bytes=config["RISKREG_IMPORT_MAX_UNPACKED_BYTES"],
-        max_rows=config["RISKREG_IMPORT_MAX_ROWS"],
+        max_bytes=config.import_max_bytes,
+        max_unpacked_bytes=config.import_max_unpacked_bytes,
+        max_rows=config.import_max_rows,
     )
 
 
@@ -385,11 +384,11 @@ def options_of(upload: ImportUpload) -> ImportOptions:
 def get_upload(token: str, register: Register, actor: User) -> ImportUpload:
     """The user's own upload for this register; 404 for anything else, so tokens cannot be probed."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
-        raise NotFound()
+        raise NotFoundError()
     upload = db.session.scalar(sa.select(ImportUpload).where(ImportUpload.token == token))
     if (upload is None or upload.user_id != actor.id or upload.register_id != register.id
             or upload.created_at < utcnow() - UPLOAD_LIFETIME):  # fmt: skip
-        raise NotFound()
+        raise NotFoundError()
     return upload
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
-from werkzeug.exceptions import NotFound
 
 from riskreg.enums import Category, LinkKind, RiskStatus, UnitKind
 from riskreg.extensions import db
@@ -19,7 +18,7 @@ from riskreg.models import Register, Review, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.rules.links import Divergence
-from riskreg.services import ServiceError, audit, pair_flags, risks
+from riskreg.services import NotFoundError, ServiceError, audit, pair_flags, risks
 from riskreg.services.registers import rules
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
@@ -44,7 +43,7 @@ def get_link(link_id: int) -> RiskLink:
         .options(_with_unit(RiskLink.from_risk), _with_unit(RiskLink.to_risk), joinedload(RiskLink.created_by))
     )
     if link is None:
-        raise NotFound()
+        raise NotFoundError()
     return link
 
 

@@ -4,15 +4,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload, lazyload
-from werkzeug.exceptions import NotFound
 
+from riskreg.config import settings
 from riskreg.enums import Band, Category, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit, User
 from riskreg.rules import scoring
-from riskreg.services import control_tests
+from riskreg.services import NotFoundError, control_tests
 
 # User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
 # or every page would run one more query per batch of owners, reviewers or actors it shows.
@@ -20,7 +19,7 @@ NAMES_ONLY = lazyload(User.roles)
 
 
 def rules() -> scoring.ScoringRules:
-    return current_app.config["RISKREG_RULES"]
+    return settings().scoring
 
 
 def residual_score_expr():
@@ -94,7 +93,7 @@ def get_by_code(code: str) -> Register:
         sa.select(Register).join(Register.unit).where(Unit.code == code.upper()).options(joinedload(Register.unit))
     )
     if register is None:
-        raise NotFound()
+        raise NotFoundError()
     return register
 
 

@@ -6,7 +6,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import NotFound
 
 from riskreg.clock import today, utcnow
 from riskreg.enums import CountermeasureStatus, RiskStatus
@@ -15,7 +14,7 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import ServiceError, StaleEdit, audit, flags, similarity
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, similarity
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
@@ -38,7 +37,7 @@ def get_by_ref(ref: str) -> Risk:
         )
     )
     if risk is None:
-        raise NotFound()
+        raise NotFoundError()
     return risk
 
 
@@ -46,7 +45,7 @@ def get_countermeasure(risk: Risk, countermeasure_id: int) -> Countermeasure:
     for countermeasure in risk.countermeasures:
         if countermeasure.id == countermeasure_id:
             return countermeasure
-    raise NotFound()
+    raise NotFoundError()
 
 
 def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:

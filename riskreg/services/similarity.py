@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.orm import joinedload
 
 from riskreg.clock import utcnow
+from riskreg.config import settings
 from riskreg.enums import RiskStatus, SimilarityStage
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, RiskEmbedding, RiskEmbeddingVersion, User
 from riskreg.rules import similarity as similarity_rules
-from riskreg.rules.similarity import DEFAULT_SIMILARITY, SimilarityRules
+from riskreg.rules.similarity import SimilarityRules
 from riskreg.services import audit
 from riskreg.similarity import encoder
 
@@ -63,7 +63,7 @@ class DuplicateCandidate:
 
 
 def rules() -> SimilarityRules:
-    return current_app.config.get("RISKREG_SIMILARITY", DEFAULT_SIMILARITY) if has_app_context() else DEFAULT_SIMILARITY
+    return settings().similarity
 
 
 def text_of(risk: Risk) -> str:

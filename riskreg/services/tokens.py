@@ -6,13 +6,12 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 
 from riskreg.clock import today, utcnow
 from riskreg.extensions import db
 from riskreg.models import ApiToken, User
 from riskreg.rules import tokens as token_rules
-from riskreg.services import ServiceError, audit
+from riskreg.services import NotFoundError, ServiceError, audit
 
 NAME_MAX_LENGTH = 100
 # last_used_at is refreshed at most this often, so reading the API is not a write on every request.
@@ -72,7 +71,7 @@ def token_of(user: User, token_id: int) -> ApiToken:
     """One of the user's own tokens: anyone else's is not found."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound()
+        raise NotFoundError()
     return token
 
 

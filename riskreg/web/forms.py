@@ -1,14 +1,19 @@
 """Form pieces shared by the blueprints, with GOV.UK widgets and error wording."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from flask import render_template
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS
+from riskreg.services import NotAllowed, ServiceError, StaleEdit
 
 
 def to_choices(pairs) -> list[SelectChoice]:
@@ -103,14 +108,54 @@ __all__ = [
 
 def render_form(template: str, form: FlaskForm, **context: Any):
     """Render a form page: 400 when a submitted form had errors, so failures are visible in logs and tests."""
-    from flask import render_template
-
     return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
+def with_error(form: FlaskForm, message: str) -> FlaskForm:
+    """The form with ``message`` above its fields (and in the page's error summary)."""
+    form.form_errors.append(message)
+    return form
 
 
 def refuse(template: str, form: FlaskForm, message: str, status: int, **context: Any):
     """Show a refusal from a service as an error at the top of the form; the user's input stays."""
-    from flask import render_template
-
-    form.form_errors.append(message)
+    with_error(form, message)
     return render_template(template, form=form, **context), status
+
+
+class Refused(Exception):  # noqa: N818 - not an error: a response, already rendered
+    """A refusal already rendered by ``refusals``: riskreg/web/hooks.py answers it as it is (and rolls back)."""
+
+    def __init__(self, response: Any) -> None:
+        super().__init__("refused")
+        self.response = response
+
+
+@contextmanager
+def refusals(show: Callable[[str, int, str | None], Any], stale: str | None = None, status: int = 400) -> Iterator:
+    """A service's refusal inside the block answered with ``show(message, status, field)``: 409 for a stale edit
+    (``stale``, or the service's message), 403 for NotAllowed, otherwise ``status``. The web's counterpart of
+    the API's ``service_refusals()``."""
+    try:
+        yield
+    except (StaleEdit, StaleDataError) as error:
+        raise Refused(show(stale or str(StaleEdit()), 409, None)) from error
+    except ServiceError as error:
+        raise Refused(show(str(error), 403 if isinstance(error, NotAllowed) else status, error.field)) from error
+
+
+def form_refusals(
+    template: str, form: FlaskForm, *, stale: str | None = None, status: int = 400, at_field: bool = False,
+    **context: Any,
+):  # fmt: skip
+    """``refusals`` shown on ``form`` with the user's input kept: above the form, or (``at_field``) at the field
+    the service names when the form has it (a form's FIELD_NAMES maps the service's names to its own)."""
+
+    def show(message: str, status: int, field: str | None):
+        name = getattr(form, "FIELD_NAMES", {}).get(field, field) if at_field and field else None
+        if name is None or name not in form:
+            return refuse(template, form, message, status, **context)
+        form[name].errors = [*form[name].errors, message]
+        return render_template(template, form=form, **context), status
+
+    return refusals(show, stale, status)

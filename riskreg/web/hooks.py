@@ -4,17 +4,19 @@ import secrets
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
+from flask import Flask, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from riskreg import policy
+from riskreg.config import settings
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
 from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
-from riskreg.services import users
+from riskreg.services import NotFoundError, users
+from riskreg.web.forms import Refused
 
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
 
@@ -98,6 +100,10 @@ def _error_page(status: int, heading: str | None = None, body: str | None = None
 def _register_error_pages(app: Flask) -> None:
     for status in ERROR_PAGES:
         app.register_error_handler(status, lambda error, status=status: _error_page(status, error=error))
+    # The one place a service's "no such thing" becomes a 404 (the API blueprint answers its own in JSON).
+    app.register_error_handler(NotFoundError, lambda _error: _error_page(404))
+    # A service's refusal, already shown on its form (riskreg/web/forms.py: refusals).
+    app.register_error_handler(Refused, lambda refused: refused.response)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
@@ -152,7 +158,7 @@ def url_with(**changes) -> str:
 
 def _register_template_helpers(app: Flask) -> None:
     def rules() -> scoring.ScoringRules:
-        return current_app.config["RISKREG_RULES"]
+        return settings().scoring
 
     def band_of(score: int) -> Band:
         return scoring.band(score, rules())

@@ -1,35 +1,36 @@
 """The access-control sweep: every route × every role × every method answers what riskreg.policy says.
 
 Generated from ``app.url_map``. Each signed-in view declares the policy checks it makes
-(``@checks(Action.X, target=...)`` from riskreg/web/access.py). For each scenario (an LN risk, a
+(``@requires(Action.X, "risk")`` from riskreg/web/access.py, which also makes them). For each scenario (an LN risk, a
 restricted LN risk, an LS risk and a corporate risk, each with the objects OBJECTS makes for it) the sweep
 fills the route's URL with real objects, asks ``policy.authorize`` what each role should get (allowed, 403
 or 404; anonymous people are sent to sign in) and compares that with what the route really answers.
 
 A route the sweep cannot cover fails ``test_the_sweep_covers_every_route``: a signed-in view without
-``@checks``, or a target or URL argument this file does not know. docs/security.md ("Adding a route") says
+``@requires``, or a target or URL argument this file does not know. docs/security.md ("Adding a route") says
 what to add.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Blueprint, Flask
-from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.routing import Rule
 
+import riskreg.web
 from riskreg import create_app, policy
 from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
 from riskreg.services import certificate_templates, evidence, importing, links, tokens
-from riskreg.web.access import ACCESS_ATTRIBUTE, POLICY_CHECK_ATTRIBUTE, checks, signed_in
+from riskreg.web.access import ACCESS_ATTRIBUTE, LOADERS, POLICY_CHECK_ATTRIBUTE, PolicyCheck, requires, signed_in
 from tests.certificates.support import signed_stub
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
 
@@ -95,6 +96,7 @@ def _import_upload(s: Scenario):
 
 # Objects each scenario makes for its risk, by attribute name. A feature with new objects adds a line.
 OBJECTS: dict[str, Callable[[Scenario], Any]] = {
+    "unit": lambda s: s.register.unit,
     "countermeasure": lambda s: CountermeasureFactory(risk=s.risk),
     "link": _link,
     "corporate_register": lambda s: s.org.hq.register,
@@ -179,7 +181,7 @@ def uncovered(app: Flask) -> list[str]:
             problems.append(f"{rule.rule}: no @public, @signed_in or @token_required")
         elif access in ("signed_in", "token") and not declared:
             kind = "signed in" if access == "signed_in" else "token required"
-            problems.append(f"{rule.rule}: {kind}, but no @checks(...) declaring its policy check")
+            problems.append(f"{rule.rule}: {kind}, but no @requires(...) declaring its policy check")
         problems += [f"{rule.rule}: target {check.target!r} is not a scenario object (add it to OBJECTS)"
                      for check in declared or () if check.target and check.target.split(".")[0] not in known]
         problems += [f"{rule.rule}: URL argument <{arg}> is not in URL_ARGUMENTS"
@@ -339,12 +341,13 @@ def _app_with_route(view: Callable) -> Flask:
 
 
 def test_the_sweep_catches_a_route_that_skips_its_check(org):
-    """A route declaring an edit check but never asking the policy: the sweep reports who got in."""
+    """A route whose declaration is not enforced (set by hand, not by @requires): the sweep reports who got in."""
 
     @signed_in
-    @checks(policy.Action.EDIT_REGISTER, target="risk")
     def careless(ref):
         return "edited"
+
+    setattr(careless, POLICY_CHECK_ATTRIBUTE, (PolicyCheck(policy.Action.EDIT_REGISTER, "risk"),))
 
     app = _app_with_route(careless)
     probes = plan(app, org, _scenarios(org)[:1], {"viewer (LN)": "viewer_ln"}, {"sweep_probe.careless"})
@@ -360,32 +363,65 @@ def test_the_sweep_refuses_an_undeclared_route():
         return "?"
 
     assert uncovered(_app_with_route(undeclared)) == [
-        "/probe/<ref>: signed in, but no @checks(...) declaring its policy check"
+        "/probe/<ref>: signed in, but no @requires(...) declaring its policy check"
     ]
+
+
+def _probe_plan(app: Flask, org, endpoint: str, role_names: tuple[str, ...]):
+    """The probes for one test route (LN and restricted-LN risks), and what each expects by (role, method, scenario)."""
+    probes = plan(app, org, _scenarios(org)[:2], {name: ROLES[name] for name in role_names}, {endpoint})
+    return probes, {(probe.role, probe.method, probe.scenario.name): probe.want for probe in probes}
 
 
 def test_stacked_checks_apply_in_order_and_by_method(org):
     """Read on GET, edit on POST: a viewer may look but not send; another unit gets 404 for a restricted risk."""
 
     @signed_in
-    @checks(policy.Action.READ_RISK, target="risk")
-    @checks(policy.Action.EDIT_REGISTER, target="risk", methods={"POST"})
-    def careful(ref):
-        from flask import request
-
-        from riskreg.services import risks
-
-        risk = risks.get_by_ref(ref)
-        policy.authorize(current_user, policy.Action.READ_RISK, risk)
-        if request.method == "POST":
-            policy.authorize(current_user, policy.Action.EDIT_REGISTER, risk)
-        return "ok"
+    @requires(policy.Action.READ_RISK, "risk")
+    @requires(policy.Action.EDIT_REGISTER, "risk", methods={"POST"})
+    def careful(risk):
+        return f"ok {risk.ref}"
 
     app = _app_with_route(careful)
-    roles = {name: ROLES[name] for name in ("viewer (LN)", "unit_head (LN)", "unit_head (LS)")}
-    probes = plan(app, org, _scenarios(org)[:2], roles, {"sweep_probe.careful"})
-    wants = {(probe.role, probe.method, probe.scenario.name): probe.want for probe in probes}
+    probes, wants = _probe_plan(app, org, "sweep_probe.careful", ("viewer (LN)", "unit_head (LN)", "unit_head (LS)"))
     assert wants[("viewer (LN)", "GET", "an LN risk")] == ALLOWED
     assert wants[("viewer (LN)", "POST", "an LN risk")] == "403"
     assert wants[("unit_head (LS)", "GET", "a restricted LN risk")] == "404"
     assert sweep(app, probes) == []
+
+
+def test_requires_enforces_what_it_declares(org):
+    """The declaration alone protects a route whose body checks nothing: a viewer may not edit, the editor may,
+    a user who may not see a restricted risk gets 404, and the view receives the risk, not its reference."""
+
+    @signed_in
+    @requires(policy.Action.EDIT_REGISTER, "risk")
+    def edit(risk):
+        return f"editing {risk.ref}"
+
+    app = _app_with_route(edit)
+    probes, wants = _probe_plan(app, org, "sweep_probe.edit", ("viewer (LN)", "risk_manager (LN)", "unit_head (LS)"))
+    assert wants[("viewer (LN)", "GET", "an LN risk")] == "403"
+    assert wants[("risk_manager (LN)", "POST", "an LN risk")] == ALLOWED
+    assert wants[("unit_head (LS)", "GET", "a restricted LN risk")] == "404"
+    assert sweep(app, probes) == []
+    risk = _scenarios(org)[0].risk
+    assert _client(app, org.risk_ln).get(f"/probe/{risk.ref}").get_data(as_text=True) == f"editing {risk.ref}"
+
+
+def test_requires_refuses_a_target_it_cannot_load():
+    with pytest.raises(ValueError, match="no loader for 'spreadsheet'"):
+        requires(policy.Action.READ_REGISTER, "spreadsheet")
+
+
+def test_every_loader_is_a_scenario_object():
+    """Each object a route may name is one the sweep can put in a URL."""
+    assert set(LOADERS) <= {"risk", "register", *OBJECTS}
+
+
+def test_no_route_repeats_its_check():
+    """Routes check through @requires only; services trust them. Nothing under riskreg/web calls authorize."""
+    web = Path(riskreg.web.__file__).parent
+    offenders = [str(path.relative_to(web)) for path in sorted(web.rglob("*.py"))
+                 if "policy.authorize(" in path.read_text() and path.name != "access.py"]  # fmt: skip
+    assert offenders == []

@@ -5,34 +5,29 @@ from flask_login import current_user
 
 from riskreg.clock import today
 from riskreg.rules import tokens as token_rules
-from riskreg.services import ServiceError, tokens
-from riskreg.web.access import checks, signed_in
+from riskreg.services import tokens
+from riskreg.web.access import requires, signed_in
 from riskreg.web.account.forms import TokenForm
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 @bp.route("")
 @signed_in
-@checks(None)
+@requires(None)
 def show():
     return render_template("account/show.html", tokens=tokens.tokens_of(current_user), today=today())
 
 
 @bp.route("/tokens/new", methods=["GET", "POST"])
 @signed_in
-@checks(None)
+@requires(None)
 def new_token():
     form = TokenForm(data={"expires_on": token_rules.default_expiry(today())})
     if form.validate_on_submit():
-        try:
+        with form_refusals("account/new_token.html", form, at_field=True, latest=token_rules.latest_expiry(today())):
             token, secret = tokens.create_token(current_user, form.name.data, form.expires_on.data)
-        except ServiceError as error:
-            if error.field in form:
-                form[error.field].errors = [str(error)]
-                return render_form("account/new_token.html", form, latest=token_rules.latest_expiry(today()))
-            return refuse("account/new_token.html", form, str(error), 400)
         # Shown in the response to the POST, not after a redirect: the secret is never stored, not even in
         # the (client-side) session, so this is the one time it can be shown.
         return render_template("account/token_created.html", token=token, secret=secret), 201
@@ -41,15 +36,13 @@ def new_token():
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @signed_in
-@checks(None)  # and only the token's own user: see OWNED_BY in the access sweep
+@requires(None)  # and only the token's own user: see OWNED_BY in the access sweep
 def revoke_token(token_id: int):
     token = tokens.token_of(current_user, token_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with form_refusals("account/revoke_token.html", form, token=token):
             tokens.revoke_token(token, current_user)
-        except ServiceError as error:
-            return refuse("account/revoke_token.html", form, str(error), 400, token=token)
         flash(f"Token “{token.name}” revoked: it no longer works")
         return redirect(url_for("account.show"))
     return render_form("account/revoke_token.html", form, token=token)

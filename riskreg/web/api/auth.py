@@ -6,12 +6,13 @@ turned into an API call (no CSRF), and an API client needs no session.
 
 from flask import current_app, g, request
 
+from riskreg.config import settings
 from riskreg.services import tokens
 
 
 def authenticate_request() -> None:
     """Before every API request: make the token's user Flask-Login's current_user, or an anonymous user."""
-    request.max_content_length = current_app.config["RISKREG_API_MAX_BODY_BYTES"]
+    request.max_content_length = settings().api_max_body_bytes
     g.api_token = None
     g.api_token_sent = False
     # Flask-Login reads the user from here; setting it first stops it loading one from the session cookie.

@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from riskreg.extensions import db
-from riskreg.services import ServiceError, StaleEdit
+from riskreg.services import NotFoundError, ServiceError, StaleEdit
 
 MESSAGES = {
     400: "The request is not valid",
@@ -85,6 +85,7 @@ def http_error_response(error: HTTPException) -> Response:
 
 def register_handlers(bp: Blueprint) -> None:
     bp.register_error_handler(ApiError, lambda error: error_response(error.status, error.message, error.fields))
+    bp.register_error_handler(NotFoundError, lambda _error: error_response(404))
     for status in HANDLED:
         # By status code, so these take precedence over the application's HTML pages for the same codes.
         bp.register_error_handler(status, http_error_response)

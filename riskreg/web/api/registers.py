@@ -8,7 +8,7 @@ from riskreg.clock import today
 from riskreg.enums import Band, Category, RiskStatus
 from riskreg.models import Register
 from riskreg.services import registers, risks, users
-from riskreg.web.access import checks, public, token_required
+from riskreg.web.access import public, requires, token_required
 from riskreg.web.api import bp, responses, serializers
 from riskreg.web.api.errors import ApiError, service_refusals
 from riskreg.web.api.openapi import document
@@ -24,7 +24,7 @@ def openapi():
 
 @bp.get("/me")
 @token_required
-@checks(None)
+@requires(None)
 def me():
     token = g.api_token
     return responses.data(
@@ -40,7 +40,7 @@ def me():
 
 @bp.get("/registers")
 @token_required
-@checks(None)
+@requires(None)
 def list_registers():
     args = query_args()
     result = registers.page_of_registers(args["page"], args["per_page"])
@@ -48,26 +48,18 @@ def list_registers():
     return responses.page([serializers.register_json(item, figures.get(item.id)) for item in result.items], result)
 
 
-def _register(code: str, action: policy.Action = policy.Action.READ_REGISTER) -> Register:
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, action, register)
-    return register
-
-
 @bp.get("/registers/<code>")
 @token_required
-@checks(policy.Action.READ_REGISTER, target="register")
-def get_register(code: str):
-    register = _register(code)
+@requires(policy.Action.READ_REGISTER, "register")
+def get_register(register):
     figures = registers.register_figures(today()).get(register.id)
     return responses.data(serializers.register_json(register, figures))
 
 
 @bp.get("/registers/<code>/owners")
 @token_required
-@checks(policy.Action.READ_REGISTER, target="register")
-def list_owners(code: str):
-    register = _register(code)
+@requires(policy.Action.READ_REGISTER, "register")
+def list_owners(register):
     return responses.data([serializers.person(user) for user in users.owner_candidates(register.unit)])
 
 
@@ -86,9 +78,8 @@ def _filters(args: dict, register: Register) -> registers.RiskFilters:
 
 @bp.get("/registers/<code>/risks")
 @token_required
-@checks(policy.Action.READ_REGISTER, target="register")
-def list_risks(code: str):
-    register = _register(code)
+@requires(policy.Action.READ_REGISTER, "register")
+def list_risks(register):
     args = query_args()
     result = registers.list_risks(
         register, _filters(args, register), args["sort"], args["page"], today(), args["per_page"]
@@ -109,9 +100,8 @@ def check_owner(register: Register, values: dict) -> None:
 
 @bp.post("/registers/<code>/risks")
 @token_required
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def create_risk(code: str):
-    register = _register(code, policy.Action.EDIT_REGISTER)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def create_risk(register):
     values = to_values(json_body())
     check_owner(register, values)
     values.setdefault("restricted", False)

@@ -8,18 +8,11 @@ from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.models import Risk
 from riskreg.services import risks
-from riskreg.web.access import checks, token_required
+from riskreg.web.access import requires, token_required
 from riskreg.web.api import bp, responses, serializers
 from riskreg.web.api.errors import service_refusals
 from riskreg.web.api.registers import check_owner
 from riskreg.web.api.validation import if_match_version, json_body, to_values
-
-
-def _risk(ref: str, action: policy.Action = policy.Action.READ_RISK) -> Risk:
-    risk = risks.get_by_ref(ref)
-    # 404 for a restricted risk the user may not see, 403 for one they may see but not change.
-    policy.authorize(current_user, action, risk)
-    return risk
 
 
 def _risk_response(risk: Risk, status: int = 200):
@@ -28,16 +21,15 @@ def _risk_response(risk: Risk, status: int = 200):
 
 @bp.get("/risks/<ref>")
 @token_required
-@checks(policy.Action.READ_RISK, target="risk")
-def get_risk(ref: str):
-    return _risk_response(_risk(ref))
+@requires(policy.Action.READ_RISK, "risk")
+def get_risk(risk):
+    return _risk_response(risk)
 
 
 @bp.patch("/risks/<ref>")
 @token_required
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def update_risk(ref: str):
-    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def update_risk(risk):
     version = if_match_version(risk.version)
     values = to_values(json_body())
     check_owner(risk.register, values)
@@ -48,9 +40,8 @@ def update_risk(ref: str):
 
 @bp.post("/risks/<ref>/reviews")
 @token_required
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def create_review(ref: str):
-    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def create_review(risk):
     version = if_match_version(risk.version)
     values = to_values(json_body())
     values.setdefault("reviewed_on", today())
@@ -61,9 +52,8 @@ def create_review(ref: str):
 
 @bp.post("/risks/<ref>/countermeasures")
 @token_required
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def create_countermeasure(ref: str):
-    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def create_countermeasure(risk):
     values = to_values(json_body())
     check_owner(risk.register, values)
     values.setdefault("description", "")
@@ -76,18 +66,16 @@ def create_countermeasure(ref: str):
 
 @bp.get("/risks/<ref>/countermeasures/<int:countermeasure_id>")
 @token_required
-@checks(policy.Action.READ_RISK, target="risk")
-def get_countermeasure(ref: str, countermeasure_id: int):
-    risk = _risk(ref)
+@requires(policy.Action.READ_RISK, "risk")
+def get_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
     return responses.data(serializers.countermeasure_json(countermeasure, risk))
 
 
 @bp.patch("/risks/<ref>/countermeasures/<int:countermeasure_id>")
 @token_required
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def update_countermeasure(ref: str, countermeasure_id: int):
-    risk = _risk(ref, policy.Action.EDIT_REGISTER)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def update_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
     values = to_values(json_body())
     check_owner(risk.register, values)

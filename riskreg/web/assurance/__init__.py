@@ -2,16 +2,15 @@
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import NotFound
 
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
-from riskreg.services import NotAllowed, ServiceError, assurance_map, control_tests, links, registers, risks
+from riskreg.services import assurance_map, control_tests, links
 from riskreg.services import evidence as evidence_service
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 
 bp = Blueprint("assurance", __name__)
 Action = policy.Action
@@ -23,33 +22,9 @@ def risk_assurance(risk):
     return control_tests.risk_assurance(risk, today())
 
 
-def _readable_countermeasure(ref: str, countermeasure_id: int):
-    countermeasure = control_tests.get_countermeasure(ref, countermeasure_id)
-    policy.authorize(current_user, Action.READ_RISK, countermeasure.risk)
-    return countermeasure
-
-
-def _readable_evidence(evidence_id: int):
-    evidence = evidence_service.get_evidence(evidence_id)
-    # Not 403: whoever may not read the risks it supports may not learn that it exists.
-    if not policy.can(current_user, Action.READ_EVIDENCE, evidence):
-        raise NotFound()
-    return evidence
-
-
 def _countermeasure_url(countermeasure, **kwargs) -> str:
     return url_for("assurance.countermeasure", ref=countermeasure.risk.ref, countermeasure_id=countermeasure.id,
                    **kwargs)  # fmt: skip
-
-
-def _refused(template: str, form, error: ServiceError, **context):
-    """A service refusal shown at the field it concerns when it names one, otherwise above the form."""
-    status = 403 if isinstance(error, NotAllowed) else 400
-    name = form.FIELD_NAMES.get(getattr(error, "field", None))
-    if name is None:
-        return refuse(template, form, str(error), status, **context)
-    form[name].errors = [*form[name].errors, str(error)]
-    return render_template(template, form=form, **context), status
 
 
 def _period_choice(as_of):
@@ -63,9 +38,8 @@ def _period_choice(as_of):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>")
 @signed_in
-@checks(Action.READ_RISK, target="risk")
-def countermeasure(ref: str, countermeasure_id: int):
-    countermeasure = _readable_countermeasure(ref, countermeasure_id)
+@requires(Action.READ_RISK, "countermeasure.risk")
+def countermeasure(countermeasure):
     tests = control_tests.tests_of(countermeasure)
     key, periods, period, judged_on = _period_choice(today())
     last_tested = tests[0].tested_on if tests else None
@@ -87,20 +61,16 @@ def countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/tests/new", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_RISK, target="risk")
-@checks(Action.RECORD_CONTROL_TEST, target="risk")
-def record_test(ref: str, countermeasure_id: int):
-    countermeasure = _readable_countermeasure(ref, countermeasure_id)
-    policy.authorize(current_user, Action.RECORD_CONTROL_TEST, countermeasure.risk)
+@requires(Action.READ_RISK, "countermeasure.risk")
+@requires(Action.RECORD_CONTROL_TEST, "countermeasure.risk")
+def record_test(countermeasure):
     lines = policy.assurance_lines(current_user, countermeasure.risk)
     form = ControlTestForm(data={"tested_on": today(), "exceptions": "0", "line": lines[0].value})
     form.set_lines(lines)
     context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "upload_hint": upload_hint()}
     if form.validate_on_submit():
-        try:
+        with form_refusals("assurance/test_form.html", form, at_field=True, **context):
             control_tests.record_control_test(countermeasure, form.values(), current_user, form.evidence_items())
-        except ServiceError as error:
-            return _refused("assurance/test_form.html", form, error, **context)
         flash("Control test recorded")
         return redirect(_countermeasure_url(countermeasure))
     return render_form("assurance/test_form.html", form, **context)
@@ -110,20 +80,15 @@ def record_test(ref: str, countermeasure_id: int):
     "/risks/<ref>/countermeasures/<int:countermeasure_id>/tests/<int:test_id>/evidence/new", methods=["GET", "POST"]
 )
 @signed_in
-@checks(Action.READ_RISK, target="risk")
-@checks(Action.ADD_EVIDENCE, target="control_test")
-def add_evidence(ref: str, countermeasure_id: int, test_id: int):
-    countermeasure = _readable_countermeasure(ref, countermeasure_id)
-    test = control_tests.get_test(countermeasure, test_id)
-    policy.authorize(current_user, Action.ADD_EVIDENCE, test)
+@requires(Action.READ_RISK, "countermeasure.risk")
+@requires(Action.ADD_EVIDENCE, "control_test")
+def add_evidence(countermeasure, control_test):
     form = EvidenceForm(data={"dated_on": today()})
-    context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "test": test}
+    context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "test": control_test}
     context["upload_hint"] = upload_hint()
     if form.validate_on_submit():
-        try:
-            evidence_service.add_evidence(test, form.item(), current_user)
-        except ServiceError as error:
-            return _refused("assurance/evidence_form.html", form, error, **context)
+        with form_refusals("assurance/evidence_form.html", form, at_field=True, **context):
+            evidence_service.add_evidence(control_test, form.item(), current_user)
         flash("Evidence added")
         return redirect(_countermeasure_url(countermeasure))
     return render_form("assurance/evidence_form.html", form, **context)
@@ -131,9 +96,8 @@ def add_evidence(ref: str, countermeasure_id: int, test_id: int):
 
 @bp.route("/evidence/<int:evidence_id>/download")
 @signed_in
-@checks(Action.READ_EVIDENCE, target="evidence", refuse_with=404)
-def download(evidence_id: int):
-    evidence = _readable_evidence(evidence_id)
+@requires(Action.READ_EVIDENCE, "evidence", refuse_with=404)  # not 403: nobody learns what they may not read
+def download(evidence):
     try:
         data = evidence_service.read_file(evidence)
     except evidence_service.EvidenceDamaged as error:
@@ -148,19 +112,16 @@ def download(evidence_id: int):
 
 @bp.route("/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_EVIDENCE, target="evidence", refuse_with=404)
-@checks(Action.DELETE_EVIDENCE, target="evidence")
-def delete_evidence(evidence_id: int):
-    evidence = _readable_evidence(evidence_id)
-    policy.authorize(current_user, Action.DELETE_EVIDENCE, evidence)
+@requires(Action.READ_EVIDENCE, "evidence", refuse_with=404)
+@requires(Action.DELETE_EVIDENCE, "evidence")
+def delete_evidence(evidence):
     back = _countermeasure_url(evidence.control_tests[0].countermeasure)
     form = ConfirmForm()
     context = {"evidence": evidence, "back": back}
     if form.validate_on_submit():
-        try:
+        # Refused only when something relies on it now (a signed certificate): a conflict, not bad input.
+        with form_refusals("assurance/delete_evidence.html", form, status=409, **context):
             evidence_service.delete_evidence(evidence, current_user)
-        except ServiceError as error:
-            return refuse("assurance/delete_evidence.html", form, str(error), 409, **context)
         flash(f"Evidence “{evidence.title}” deleted")
         return redirect(back)
     return render_form("assurance/delete_evidence.html", form, **context)
@@ -168,10 +129,8 @@ def delete_evidence(evidence_id: int):
 
 @bp.route("/registers/<code>/assurance")
 @signed_in
-@checks(Action.READ_REGISTER, target="register")
-def register_map(code: str):
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, Action.READ_REGISTER, register)
+@requires(Action.READ_REGISTER, "register")
+def register_map(register):
     included = assurance_map.register_risks(register, policy.can(current_user, Action.READ_RESTRICTED, register))
     return render_template(
         "assurance/map.html", map=assurance_map.build(included, today()), register=register, risk=None
@@ -180,10 +139,8 @@ def register_map(code: str):
 
 @bp.route("/risks/<ref>/assurance")
 @signed_in
-@checks(Action.READ_RISK, target="risk")
-def risk_map(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, Action.READ_RISK, risk)
+@requires(Action.READ_RISK, "risk")
+def risk_map(risk):
     # A risk that others inform (a corporate risk, for the committee) is mapped together with them.
     contributors = [
         link.from_risk

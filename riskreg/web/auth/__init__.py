@@ -11,7 +11,7 @@ from wtforms.validators import Email, InputRequired
 
 from riskreg.extensions import limiter
 from riskreg.services import audit, users
-from riskreg.web.access import checks, public, signed_in
+from riskreg.web.access import public, requires, signed_in
 from riskreg.web.forms import render_form
 
 bp = Blueprint("auth", __name__)
@@ -92,7 +92,7 @@ def too_many_attempts(error):
 
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
-@checks(None)
+@requires(None)
 def sign_out():
     user = current_user._get_current_object()
     users.end_all_sessions(user)

@@ -17,7 +17,7 @@ from riskreg.services import NotAllowed, ServiceError, StaleEdit
 from riskreg.services import certificate_documents as documents
 from riskreg.services import certificate_workflow as workflow
 from riskreg.services import certificates as queries
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
     DeclarationForm,
     LinkForm,
@@ -26,7 +26,7 @@ from riskreg.web.certificates.forms import (
     StepForm,
     ValidationForm,
 )
-from riskreg.web.forms import refuse, render_form
+from riskreg.web.forms import form_refusals, refuse, render_form
 
 bp = Blueprint("certificates", __name__)
 Action = policy.Action
@@ -36,12 +36,6 @@ ROLLUP_COLUMNS = (
     "Weakest evidence", "Weakest sections", "Signed by", "Signed at", "Validation", "Validated by",
     "Validated at", "Validation notes", "PDF SHA-256",
 )  # fmt: skip
-
-
-def _certificate(certificate_id: int):
-    certificate = queries.get_certificate(certificate_id)
-    policy.authorize(current_user, Action.READ_CERTIFICATE, certificate.unit)
-    return certificate
 
 
 def _url(certificate, **kwargs) -> str:
@@ -63,9 +57,8 @@ def _show(certificate, status: int = 200, problems=None, message: str | None = N
 
 @bp.route("/certificates")
 @signed_in
-@checks(Action.VIEW_CERTIFICATE_ROLLUP)
+@requires(Action.VIEW_CERTIFICATE_ROLLUP)
 def rollup():
-    policy.authorize(current_user, Action.VIEW_CERTIFICATE_ROLLUP)
     periods = queries.rollup_periods(today())
     label = request.args.get("period", "")
     label = label if label in periods else rules.certifying_period(today()).label
@@ -76,9 +69,8 @@ def rollup():
 
 @bp.route("/certificates.csv")
 @signed_in
-@checks(Action.VIEW_CERTIFICATE_ROLLUP)
+@requires(Action.VIEW_CERTIFICATE_ROLLUP)
 def rollup_csv():
-    policy.authorize(current_user, Action.VIEW_CERTIFICATE_ROLLUP)
     label = request.args.get("period", "")
     if not rules.is_valid_period(label):
         label = rules.certifying_period(today()).label
@@ -111,41 +103,34 @@ def _csv_values(row, label: str) -> list:
 
 @bp.route("/units/<code>/certificates", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="register.unit")
-@checks(Action.PREPARE_CERTIFICATE, target="register.unit", methods={"POST"})
-def unit_certificates(code: str):
-    unit = queries.get_unit(code)
-    policy.authorize(current_user, Action.READ_CERTIFICATE, unit)
+@requires(Action.READ_CERTIFICATE, "unit")
+@requires(Action.PREPARE_CERTIFICATE, "unit", methods={"POST"})
+def unit_certificates(unit):
     certificates = queries.certificates_of(unit)
     taken = {certificate.period for certificate in certificates}
     periods = [period for period in rules.period_choices(today()) if period.label not in taken]
     form = PrepareForm()
     form.set_periods(periods)
     context = {"unit": unit, "certificates": certificates, "periods": periods}
-    if request.method == "POST":
-        policy.authorize(current_user, Action.PREPARE_CERTIFICATE, unit)
-        if form.validate_on_submit():
-            try:
-                certificate = workflow.prepare_draft(unit, form.period.data, current_user)
-            except ServiceError as error:
-                return refuse("certificates/unit.html", form, str(error), 400, **context)
-            flash(f"Draft certificate for {certificate.period} prepared")
-            return redirect(_url(certificate))
+    if form.validate_on_submit():
+        with form_refusals("certificates/unit.html", form, **context):
+            certificate = workflow.prepare_draft(unit, form.period.data, current_user)
+        flash(f"Draft certificate for {certificate.period} prepared")
+        return redirect(_url(certificate))
     return render_form("certificates/unit.html", form, **context)
 
 
 @bp.route("/certificates/<int:certificate_id>")
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-def show(certificate_id: int):
-    return _show(_certificate(certificate_id))
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+def show(certificate):
+    return _show(certificate)
 
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-def pdf(certificate_id: int):
-    certificate = _certificate(certificate_id)
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+def pdf(certificate):
     response = Response(workflow.pdf_of(certificate, utcnow()), mimetype="application/pdf")
     response.headers.set("Content-Disposition", "attachment", filename=documents.draft_filename(certificate))
     response.headers["Cache-Control"] = "private, no-store"
@@ -155,13 +140,11 @@ def pdf(certificate_id: int):
 SIGNED = "This certificate is signed and cannot be changed: start a correction to change it"
 
 
-def _editable(certificate_id: int, assertion_id: int):
-    """The certificate and assertion being edited; the assertion is None when the certificate is signed."""
-    certificate = _certificate(certificate_id)
-    policy.authorize(current_user, Action.PREPARE_CERTIFICATE, certificate)
+def _editable(certificate, assertion_id: int):
+    """The assertion being edited; None when the certificate is signed."""
     if certificate.status not in rules.EDITABLE:
-        return certificate, None
-    return certificate, queries.get_assertion(certificate, assertion_id)
+        return None
+    return queries.get_assertion(certificate, assertion_id)
 
 
 def _assertion_line(certificate, assertion_id: int):
@@ -171,10 +154,10 @@ def _assertion_line(certificate, assertion_id: int):
 
 @bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-@checks(Action.PREPARE_CERTIFICATE, target="certificate")
-def declare(certificate_id: int, assertion_id: int):
-    certificate, assertion = _editable(certificate_id, assertion_id)
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def declare(certificate, assertion_id: int):
+    assertion = _editable(certificate, assertion_id)
     if assertion is None:
         return _show(certificate, 409, message=SIGNED)
     data = {"declaration": assertion.declaration.value if assertion.declaration else None,
@@ -182,13 +165,9 @@ def declare(certificate_id: int, assertion_id: int):
     form = DeclarationForm(data=data)
     context = {"certificate": certificate, "assertion": assertion, "line": _assertion_line(certificate, assertion_id)}
     if form.validate_on_submit():
-        try:
+        with form_refusals("certificates/declare.html", form, stale=STALE, **context):
             workflow.declare(assertion, form.chosen, form.exception_text.data or "", current_user,
                              form.expected_version)  # fmt: skip
-        except (StaleEdit, StaleDataError):
-            return refuse("certificates/declare.html", form, STALE, 409, **context)
-        except ServiceError as error:
-            return refuse("certificates/declare.html", form, str(error), 400, **context)
         flash("Declaration saved")
         return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
     return render_form("certificates/declare.html", form, **context)
@@ -197,10 +176,10 @@ def declare(certificate_id: int, assertion_id: int):
 @bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>/countermeasures",
           methods=["GET", "POST"])  # fmt: skip
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-@checks(Action.PREPARE_CERTIFICATE, target="certificate")
-def link(certificate_id: int, assertion_id: int):
-    certificate, assertion = _editable(certificate_id, assertion_id)
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def link(certificate, assertion_id: int):
+    assertion = _editable(certificate, assertion_id)
     if assertion is None:
         return _show(certificate, 409, message=SIGNED)
     groups = queries.linkable(certificate, today())
@@ -210,12 +189,8 @@ def link(certificate_id: int, assertion_id: int):
     context = {"certificate": certificate, "assertion": assertion, "groups": groups,
                "linked": {cm.id for cm in assertion.countermeasures}}  # fmt: skip
     if form.validate_on_submit():
-        try:
+        with form_refusals("certificates/link.html", form, stale=STALE, **context):
             workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version)
-        except (StaleEdit, StaleDataError):
-            return refuse("certificates/link.html", form, STALE, 409, **context)
-        except ServiceError as error:
-            return refuse("certificates/link.html", form, str(error), 400, **context)
         flash("Countermeasures saved")
         return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
     if form.is_submitted():
@@ -223,17 +198,15 @@ def link(certificate_id: int, assertion_id: int):
     return render_form("certificates/link.html", form, **context)
 
 
-def _step(certificate_id: int, action: Action, step, done: str):
+def _step(certificate, step, done: str):
     """A workflow button on the certificate page: one service call, then back to the certificate."""
-    certificate = _certificate(certificate_id)
-    policy.authorize(current_user, action, certificate)
     form = StepForm()
     if not form.validate_on_submit():
         return _show(certificate, 400, message="This form is out of date: reload the page and try again")
     try:
         result = step(certificate, current_user, form.expected_version)
     except (StaleEdit, StaleDataError):
-        return _show(queries.get_certificate(certificate_id), 409, message=STALE)
+        return _show(queries.get_certificate(certificate.id), 409, message=STALE)
     except workflow.ProblemsFound as error:
         return _show(certificate, 400, problems=error.problems, message=str(error))
     except ServiceError as error:
@@ -244,32 +217,32 @@ def _step(certificate_id: int, action: Action, step, done: str):
 
 @bp.route("/certificates/<int:certificate_id>/submit", methods=["POST"])
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-@checks(Action.PREPARE_CERTIFICATE, target="certificate")
-def submit(certificate_id: int):
-    return _step(certificate_id, Action.PREPARE_CERTIFICATE, workflow.submit,
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def submit(certificate):
+    return _step(certificate, workflow.submit,
                  "Certificate submitted: the unit head can now sign it")  # fmt: skip
 
 
 @bp.route("/certificates/<int:certificate_id>/withdraw", methods=["POST"])
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-@checks(Action.PREPARE_CERTIFICATE, target="certificate")
-def withdraw(certificate_id: int):
-    return _step(certificate_id, Action.PREPARE_CERTIFICATE, workflow.withdraw,
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def withdraw(certificate):
+    return _step(certificate, workflow.withdraw,
                  "Certificate withdrawn: it is a draft again")  # fmt: skip
 
 
 @bp.route("/certificates/<int:certificate_id>/correct", methods=["POST"])
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-@checks(Action.PREPARE_CERTIFICATE, target="certificate")
-def correct(certificate_id: int):
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def correct(certificate):
     def start(certificate, actor, _version):
         return workflow.start_correction(certificate, actor)
 
     done = "Correction started: a new draft version. The signed version stays until this one is signed"
-    return _step(certificate_id, Action.PREPARE_CERTIFICATE, start, done)
+    return _step(certificate, start, done)
 
 
 def _signer_key() -> str:
@@ -286,12 +259,10 @@ def _wrong_password(_response) -> bool:
     key_func=_signer_key, methods=["POST"], deduct_when=_wrong_password, scope="certificate-sign",
 )  # fmt: skip
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-@checks(Action.SIGN_CERTIFICATE, target="certificate")
-def sign(certificate_id: int):
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.SIGN_CERTIFICATE, "certificate")
+def sign(certificate):
     """The unit head re-enters their password; wrong passwords count towards the sign-in limit per account."""
-    certificate = _certificate(certificate_id)
-    policy.authorize(current_user, Action.SIGN_CERTIFICATE, certificate)
     form = SignForm(data={"version": str(certificate.lock_version)})
     context = {"certificate": certificate, "view": queries.view(certificate, today()), "refused": None}
     if form.validate_on_submit():
@@ -317,21 +288,15 @@ def sign(certificate_id: int):
 
 @bp.route("/certificates/<int:certificate_id>/validate", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_CERTIFICATE, target="certificate.unit")
-@checks(Action.VALIDATE_CERTIFICATE, target="certificate")
-def validate(certificate_id: int):
-    certificate = _certificate(certificate_id)
-    policy.authorize(current_user, Action.VALIDATE_CERTIFICATE, certificate)
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.VALIDATE_CERTIFICATE, "certificate")
+def validate(certificate):
     form = ValidationForm(data={"version": str(certificate.lock_version)})
     context = {"certificate": certificate}
     if form.validate_on_submit():
-        try:
+        with form_refusals("certificates/validate.html", form, stale=STALE, **context):
             workflow.validate(certificate, ValidationOutcome(form.outcome.data), form.notes.data,
                               current_user, form.expected_version)  # fmt: skip
-        except (StaleEdit, StaleDataError):
-            return refuse("certificates/validate.html", form, STALE, 409, **context)
-        except ServiceError as error:
-            return refuse("certificates/validate.html", form, str(error), 400, **context)
         flash(f"Certificate {certificate.status.label.lower()}")
         return redirect(_url(certificate))
     return render_form("certificates/validate.html", form, **context)

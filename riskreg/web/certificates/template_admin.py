@@ -4,36 +4,28 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from riskreg import policy
-from riskreg.services import ServiceError
 from riskreg.services import certificate_templates as templates
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import SectionForm, TemplateAssertionForm
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 
 # Removals are defined last: the access sweep requests routes in this order, and a removal ends what follows.
 bp = Blueprint("certificate_template", __name__, url_prefix="/admin/certificate-template")
 INDEX = "certificate_template.index"
 
 
-def _admin() -> None:
-    policy.authorize(current_user, policy.Action.ADMINISTER)
-
-
 @bp.route("")
 @signed_in
-@checks(policy.Action.ADMINISTER)
+@requires(policy.Action.ADMINISTER)
 def index():
-    _admin()
     return render_template("certificates/template.html", template=templates.default_template())
 
 
 def _save(template: str, form, action, done: str, **context):
     """Validate ``form``, run ``action`` (a service call), and go back to the template; refusals stay on the form."""
     if form.validate_on_submit():
-        try:
+        with form_refusals(template, form, **context):
             action()
-        except ServiceError as error:
-            return refuse(template, form, str(error), 400, **context)
         flash(done)
         return redirect(url_for(INDEX))
     return render_form(template, form, **context)
@@ -41,9 +33,8 @@ def _save(template: str, form, action, done: str, **context):
 
 @bp.route("/sections/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.ADMINISTER)
+@requires(policy.Action.ADMINISTER)
 def new_section():
-    _admin()
     form = SectionForm()
     return _save("certificates/template_section.html", form,
                  lambda: templates.add_section(templates.default_template(), form.title.data, current_user),
@@ -52,9 +43,8 @@ def new_section():
 
 @bp.route("/sections/<int:template_section_id>", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.ADMINISTER)
+@requires(policy.Action.ADMINISTER)
 def edit_section(template_section_id: int):
-    _admin()
     section = templates.get_section(template_section_id)
     form = SectionForm(data={"title": section.title})
     return _save("certificates/template_section.html", form,
@@ -64,9 +54,8 @@ def edit_section(template_section_id: int):
 
 @bp.route("/sections/<int:template_section_id>/assertions/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.ADMINISTER)
+@requires(policy.Action.ADMINISTER)
 def new_assertion(template_section_id: int):
-    _admin()
     section = templates.get_section(template_section_id)
     form = TemplateAssertionForm()
     return _save("certificates/template_assertion.html", form,
@@ -76,9 +65,8 @@ def new_assertion(template_section_id: int):
 
 @bp.route("/assertions/<int:template_assertion_id>", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.ADMINISTER)
+@requires(policy.Action.ADMINISTER)
 def edit_assertion(template_assertion_id: int):
-    _admin()
     assertion = templates.get_assertion(template_assertion_id)
     form = TemplateAssertionForm(data={"statement": assertion.statement})
     return _save("certificates/template_assertion.html", form,
@@ -88,9 +76,8 @@ def edit_assertion(template_assertion_id: int):
 
 @bp.route("/assertions/<int:template_assertion_id>/delete", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.ADMINISTER)
+@requires(policy.Action.ADMINISTER)
 def delete_assertion(template_assertion_id: int):
-    _admin()
     assertion = templates.get_assertion(template_assertion_id)
     return _save("certificates/template_delete.html", ConfirmForm(),
                  lambda: templates.remove_assertion(assertion, current_user),
@@ -99,9 +86,8 @@ def delete_assertion(template_assertion_id: int):
 
 @bp.route("/sections/<int:template_section_id>/delete", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.ADMINISTER)
+@requires(policy.Action.ADMINISTER)
 def delete_section(template_section_id: int):
-    _admin()
     section = templates.get_section(template_section_id)
     return _save("certificates/template_delete.html", ConfirmForm(),
                  lambda: templates.remove_section(section, current_user),

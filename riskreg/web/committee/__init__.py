@@ -9,10 +9,10 @@ from riskreg import policy
 from riskreg.clock import today, utcnow
 from riskreg.pdf.render import render_pdf
 from riskreg.policy import Action
-from riskreg.services import ServiceError, committee, risks
-from riskreg.web.access import checks, signed_in
+from riskreg.services import committee
+from riskreg.web.access import requires, signed_in
 from riskreg.web.committee.forms import CommentForm, PackForm
-from riskreg.web.forms import refuse, render_form
+from riskreg.web.forms import form_refusals, render_form
 
 bp = Blueprint("committee", __name__)
 
@@ -34,9 +34,8 @@ def _filters() -> committee.CommitteeFilters:
 
 @bp.route("/committee")
 @signed_in
-@checks(Action.VIEW_COMMITTEE)
+@requires(Action.VIEW_COMMITTEE)
 def index():
-    policy.authorize(current_user, Action.VIEW_COMMITTEE)
     filters = _filters()
     return render_template(
         "committee/index.html",
@@ -49,10 +48,9 @@ def index():
 
 @bp.route("/committee/pack", methods=["POST"])
 @signed_in
-@checks(Action.VIEW_COMMITTEE)
+@requires(Action.VIEW_COMMITTEE)
 def pack_request():
     """The meeting date from the committee page's form, sent on to the PDF's stable URL."""
-    policy.authorize(current_user, Action.VIEW_COMMITTEE)
     form = PackForm()
     if form.validate_on_submit():
         return redirect(url_for("committee.pack", meeting=form.meeting.data.isoformat()))
@@ -65,9 +63,8 @@ def pack_request():
 
 @bp.route("/committee/pack.pdf")
 @signed_in
-@checks(Action.VIEW_COMMITTEE)
+@requires(Action.VIEW_COMMITTEE)
 def pack():
-    policy.authorize(current_user, Action.VIEW_COMMITTEE)
     try:
         meeting = date.fromisoformat(request.args.get("meeting", ""))
     except ValueError:
@@ -84,21 +81,15 @@ def pack():
 
 @bp.route("/risks/<ref>/comments", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_COMMENTS, target="risk")
-@checks(Action.COMMENT, target="risk", methods={"POST"})
-def comments(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, Action.READ_COMMENTS, risk)
+@requires(Action.READ_COMMENTS, "risk")
+@requires(Action.COMMENT, "risk", methods={"POST"})
+def comments(risk):
     may_comment = policy.can(current_user, Action.COMMENT, risk)
     form = CommentForm()
     context = {"risk": risk, "comments": committee.comments_on(risk), "may_comment": may_comment}
-    if request.method == "POST":
-        policy.authorize(current_user, Action.COMMENT, risk)
-        if form.validate_on_submit():
-            try:
-                committee.add_comment(risk, form.body.data, current_user)
-            except ServiceError as error:
-                return refuse("committee/comments.html", form, str(error), 400, **context)
-            flash("Comment added. The risk’s owners will see it on the risk’s page.")
-            return redirect(url_for("committee.comments", ref=risk.ref))
+    if form.validate_on_submit():
+        with form_refusals("committee/comments.html", form, **context):
+            committee.add_comment(risk, form.body.data, current_user)
+        flash("Comment added. The risk’s owners will see it on the risk’s page.")
+        return redirect(url_for("committee.comments", ref=risk.ref))
     return render_form("committee/comments.html", form, **context)

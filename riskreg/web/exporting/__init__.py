@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 
 from riskreg import policy
 from riskreg.services import exporting, registers
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 
 bp = Blueprint("exporting", __name__)
 IN_MEMORY_UP_TO = 8 * 1024 * 1024  # larger exports spill to a temporary file
@@ -26,16 +26,14 @@ def _send(chosen, fmt: str, everything: bool):
 
 @bp.route("/registers/<code>/export.<fmt>")
 @signed_in
-@checks(policy.Action.READ_REGISTER, target="register")
-def register(code: str, fmt: str):
-    chosen = registers.get_by_code(code)
-    policy.authorize(current_user, policy.Action.READ_REGISTER, chosen)
-    return _send([chosen], fmt, everything=False)
+@requires(policy.Action.READ_REGISTER, "register")
+def register(register, fmt: str):
+    return _send([register], fmt, everything=False)
 
 
 @bp.route("/export.<fmt>")
 @signed_in
-@checks(None)
+@requires(None)
 def everything(fmt: str):
     visible = [r for r in registers.all_registers() if policy.can(current_user, policy.Action.READ_REGISTER, r)]
     return _send(visible, fmt, everything=True)

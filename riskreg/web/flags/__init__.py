@@ -1,19 +1,20 @@
 """HQ quality flags: the HQ risk team's ranked queue and register health, one flag with its decision and its
 conversation, and the flags register owners see on their risks and their home page."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from riskreg import policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
-from riskreg.services import ServiceError, duplicates, registers, risks
+from riskreg.services import duplicates, registers
 from riskreg.services import flag_queue as queue_service
 from riskreg.services import flags as flags_service
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm, RaiseFlagForm
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, refusals, render_form, with_error
 
 bp = Blueprint("flags", __name__)
 
@@ -36,7 +37,7 @@ def my_flag_counts():
 
 @bp.route("/flags/mine")
 @signed_in
-@checks(None)
+@requires(None)
 def mine():
     """Every open flag on the signed-in person's risks (their own, or their registers'), most serious first."""
     found, total = queue_service.flags_for_owner(current_user, limit=500)
@@ -63,11 +64,10 @@ def _queue_url(filters: queue_service.QueueFilters) -> str:
 
 @bp.route("/flags")
 @signed_in
-@checks(Action.VIEW_FLAGS)
+@requires(Action.VIEW_FLAGS)
 def index():
-    policy.authorize(current_user, Action.VIEW_FLAGS)
     filters = _filters()
-    page = queue_service.queue(filters, request.args.get("page", 1, type=int), current_app.config["RISKREG_PAGE_SIZE"])
+    page = queue_service.queue(filters, request.args.get("page", 1, type=int), settings().page_size)
     return render_template(
         "flags/index.html",
         page=page,
@@ -85,10 +85,9 @@ def index():
 
 @bp.route("/flags/acknowledge", methods=["POST"])
 @signed_in
-@checks(Action.MANAGE_FLAGS)
+@requires(Action.MANAGE_FLAGS)
 def acknowledge_selected():
     """Bulk acknowledge: the first post asks for confirmation with the count, the second acknowledges."""
-    policy.authorize(current_user, Action.MANAGE_FLAGS)
     form = BulkAcknowledgeForm()
     filters = queue_service.QueueFilters(
         kind=FlagKind(form.kind.data) if form.kind.data in FlagKind._value2member_map_ else None,
@@ -107,19 +106,12 @@ def acknowledge_selected():
 
 @bp.route("/flags/scan", methods=["POST"])
 @signed_in
-@checks(Action.MANAGE_FLAGS)
+@requires(Action.MANAGE_FLAGS)
 def scan():
-    policy.authorize(current_user, Action.MANAGE_FLAGS)
     if ConfirmForm().validate_on_submit():
         result = flags_service.scan_all(current_user)
         flash(f"Scan finished: {result.raised_count} flags raised, {result.cleared_count} cleared")
     return redirect(url_for("flags.index"))
-
-
-def _flag_for(flag_id: int, action: Action):
-    flag = queue_service.get_flag(flag_id)
-    policy.authorize(current_user, action, flag)
-    return flag
 
 
 def _flag_page(flag, decide_form=None, comment_form=None, status: int = 200):
@@ -138,9 +130,9 @@ def _flag_page(flag, decide_form=None, comment_form=None, status: int = 200):
 
 @bp.route("/flags/<int:flag_id>")
 @signed_in
-@checks(Action.READ_FLAG, target="flag")
-def show(flag_id: int):
-    return _flag_page(_flag_for(flag_id, Action.READ_FLAG))
+@requires(Action.READ_FLAG, "flag")
+def show(flag):
+    return _flag_page(flag)
 
 
 def _carry_out(flag, decision: str, reason: str) -> str:
@@ -164,57 +156,50 @@ def _carry_out(flag, decision: str, reason: str) -> str:
 
 @bp.route("/flags/<int:flag_id>/decide", methods=["POST"])
 @signed_in
-@checks(Action.MANAGE_FLAGS, target="flag")
-def decide(flag_id: int):
+@requires(Action.MANAGE_FLAGS, "flag")
+def decide(flag):
     """The decision form posts twice: first to confirm what will happen, then (confirmed) to do it."""
-    flag = _flag_for(flag_id, Action.MANAGE_FLAGS)
     form = DecideForm()
     form.set_choices(flag)
     if not form.validate_on_submit():
         return _flag_page(flag, decide_form=form, status=400)
     if form.confirmed.data != "yes":
         return render_template("flags/confirm.html", flag=flag, form=form)
-    try:
+    def refused(message: str, status: int, _field):
+        return _flag_page(flag, decide_form=with_error(form, message), status=status)
+
+    with refusals(refused):
         message = _carry_out(flag, form.decision.data, form.reason.data or "")
-    except ServiceError as error:
-        form.form_errors.append(str(error))
-        return _flag_page(flag, decide_form=form, status=400)
     flash(message)
     return redirect(url_for("flags.show", flag_id=flag.id))
 
 
 @bp.route("/flags/<int:flag_id>/comments", methods=["POST"])
 @signed_in
-@checks(Action.REPLY_FLAG, target="flag")
-def comment(flag_id: int):
-    flag = _flag_for(flag_id, Action.REPLY_FLAG)
+@requires(Action.REPLY_FLAG, "flag")
+def comment(flag):
     form = CommentForm()
     if not form.validate_on_submit():
         return _flag_page(flag, comment_form=form, status=400)
-    try:
+    def refused(message: str, status: int, _field):
+        return _flag_page(flag, comment_form=with_error(form, message), status=status)
+
+    with refusals(refused):
         flags_service.add_comment(flag, form.body.data, current_user)
-    except ServiceError as error:
-        form.form_errors.append(str(error))
-        return _flag_page(flag, comment_form=form, status=400)
     flash("Comment added")
     return redirect(url_for("flags.show", flag_id=flag.id, _anchor="comments"))
 
 
 @bp.route("/risks/<ref>/flags/new", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_RISK, target="risk")
-@checks(Action.MANAGE_FLAGS)
-def new(ref: str):
+@requires(Action.READ_RISK, "risk")
+@requires(Action.MANAGE_FLAGS)
+def new(risk):
     """The HQ risk team raises a flag by hand, for what it saw itself."""
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, Action.READ_RISK, risk)
-    policy.authorize(current_user, Action.MANAGE_FLAGS)
     form = RaiseFlagForm()
     if form.validate_on_submit():
-        try:
+        with form_refusals("flags/new.html", form, risk=risk):
             flag = flags_service.raise_flag(risk, FlagKind(form.kind.data), form.note.data, current_user)
-        except ServiceError as error:
-            return refuse("flags/new.html", form, str(error), 400, risk=risk)
         flash(f"Flag raised on {risk.ref}. The register's owners will see it.")
         return redirect(url_for("flags.show", flag_id=flag.id))
     return render_form("flags/new.html", form, risk=risk)

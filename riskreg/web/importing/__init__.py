@@ -2,18 +2,19 @@
 check the preview, import. The file waits between steps in the database under an unguessable token.
 """
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from riskreg import policy
+from riskreg.config import settings
 from riskreg.importing import HeadingsNotFound, ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping
 from riskreg.importing.readers import size_text
-from riskreg.services import ServiceError, importing, registers
-from riskreg.web.access import checks, signed_in
-from riskreg.web.forms import render_form
+from riskreg.services import importing
+from riskreg.web.access import requires, signed_in
+from riskreg.web.forms import refusals, render_form, with_error
 from riskreg.web.importing.forms import ConfirmImportForm, LayoutForm, UploadForm, mapping_form
 
 bp = Blueprint("importing", __name__, url_prefix="/registers/<code>/import")
@@ -23,15 +24,8 @@ FIELD_LABELS = {key: field.label for key, field in FIELD_BY_KEY.items()}
 UPLOAD_OVERHEAD = 256 * 1024
 
 
-def _register_for_import(code: str):
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
-    return register
-
-
-def _upload(code: str, token: str):
-    register = _register_for_import(code)
-    return register, importing.get_upload(token, register, current_user)
+def _upload(register, token: str):
+    return importing.get_upload(token, register, current_user)
 
 
 def _preview(register, upload):
@@ -60,10 +54,9 @@ def _read_upload(form: UploadForm, limit: int) -> tuple[bytes, Mapping | None]:
 
 @bp.route("", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def upload(code: str):
-    register = _register_for_import(code)
-    limit = current_app.config["RISKREG_IMPORT_MAX_BYTES"]
+@requires(policy.Action.EDIT_REGISTER, "register")
+def upload(register):
+    limit = settings().import_max_bytes
     request.max_content_length = limit + UPLOAD_OVERHEAD
     context = {"register": register, "limit": size_text(limit)}
     try:
@@ -93,9 +86,9 @@ def upload(code: str):
 
 @bp.route("/<token>/layout", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def layout(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def layout(register, token: str):
+    upload = _upload(register, token)
     options = importing.options_of(upload)
     try:
         candidates, head = importing.survey(upload.data, upload.filename, options.sheet)
@@ -116,9 +109,9 @@ def layout(code: str, token: str):
 
 @bp.route("/<token>/mapping", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def mapping(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def mapping(register, token: str):
+    upload = _upload(register, token)
     result, stop = _preview_or_stop(register, upload)
     if stop is not None:
         return stop
@@ -133,9 +126,9 @@ def mapping(code: str, token: str):
 
 @bp.route("/<token>/mapping.json")
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def mapping_file(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def mapping_file(register, token: str):
+    upload = _upload(register, token)
     try:
         result = _preview(register, upload)
     except ImportRefused as error:
@@ -156,9 +149,9 @@ def _show(register, upload, result, form, status: int = 200):
 
 @bp.route("/<token>", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def preview(code: str, token: str):
-    register, upload = _upload(code, token)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def preview(register, token: str):
+    upload = _upload(register, token)
     result, stop = _preview_or_stop(register, upload)
     if stop is not None:
         return stop
@@ -168,11 +161,8 @@ def preview(code: str, token: str):
     if form.fingerprint.data != result.fingerprint:
         form.form_errors.append("The register or the mapping changed after you checked the preview: check it again")
         return _show(register, upload, result, form, 409)
-    try:
+    with refusals(lambda message, status, _field: _show(register, upload, result, with_error(form, message), status)):
         outcome = importing.commit(register, result, current_user, upload.sha256)
-    except ServiceError as error:
-        form.form_errors.append(str(error))
-        return _show(register, upload, result, form, 400)
     importing.discard(upload)
     flash(_done_message(outcome))
     return redirect(url_for("registers.show", code=register.code))

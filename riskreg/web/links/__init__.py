@@ -6,10 +6,10 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.enums import LinkKind
 from riskreg.policy import Action
-from riskreg.services import ServiceError, registers, risks, users
 from riskreg.services import links as links_service
-from riskreg.web.access import checks, signed_in
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.services import users
+from riskreg.web.access import escalation_register, requires, signed_in
+from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 from riskreg.web.links.forms import CascadeForm, EscalateForm, LinkedRiskForm, LinkForm, prefill_from
 
 bp = Blueprint("links", __name__)
@@ -19,12 +19,6 @@ bp = Blueprint("links", __name__)
 def risk_links(risk) -> links_service.LinkPanel:
     """The risk page's links panel (templates/risks/_links.html), only with what the reader may see."""
     return links_service.panel(risk, visible=lambda other: policy.can(current_user, Action.READ_RISK, other))
-
-
-def _risk_to_link(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, Action.LINK_RISKS, risk)
-    return risk
 
 
 def _visible(ref: str):
@@ -39,19 +33,16 @@ def _back_to(risk):
 
 @bp.route("/risks/<ref>/links/new", methods=["GET", "POST"])
 @signed_in
-@checks(Action.LINK_RISKS, target="risk")
-def new(ref: str):
-    risk = _risk_to_link(ref)
+@requires(Action.LINK_RISKS, "risk")
+def new(risk):
     form = LinkForm()
     if form.validate_on_submit():
         target = _visible(form.target_ref.data)
         if target is None:
             form.target_ref.errors.append(f"No risk has the reference {form.target_ref.data.strip().upper()}")
             return render_form("links/new.html", form, risk=risk)
-        try:
+        with form_refusals("links/new.html", form, risk=risk):
             links_service.add_link(risk, target, LinkKind(form.kind.data), form.rationale.data, current_user)
-        except ServiceError as error:
-            return refuse("links/new.html", form, str(error), 400, risk=risk)
         flash(f"{risk.ref} linked to {target.ref}")
         return _back_to(risk)
     return render_form("links/new.html", form, risk=risk)
@@ -59,14 +50,10 @@ def new(ref: str):
 
 @bp.route("/links/<int:link_id>/remove", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_RISK, target="link.from_risk")
-@checks(Action.READ_RISK, target="link.to_risk")
-@checks(Action.REMOVE_LINK, target="link")
-def remove(link_id: int):
-    link = links_service.get_link(link_id)
-    for end in (link.from_risk, link.to_risk):
-        policy.authorize(current_user, Action.READ_RISK, end)
-    policy.authorize(current_user, Action.REMOVE_LINK, link)
+@requires(Action.READ_RISK, "link.from_risk")
+@requires(Action.READ_RISK, "link.to_risk")
+@requires(Action.REMOVE_LINK, "link")
+def remove(link):
     form = ConfirmForm()
     # Back to whichever end the user came from (only ever one of the two: no open redirect).
     back = next((end for end in (link.to_risk, link.from_risk) if end.ref == request.args.get("from")), link.from_risk)
@@ -77,29 +64,19 @@ def remove(link_id: int):
     return render_form("links/remove.html", form, link=link, back=back)
 
 
-def _corporate_register(risk):
-    register = links_service.corporate_register_for(risk)
-    if register is None or register.id == risk.register_id:
-        abort(404)  # corporate risks have nowhere to escalate to
-    return register
-
-
 @bp.route("/risks/<ref>/escalate", methods=["GET", "POST"])
 @signed_in
-@checks(Action.LINK_RISKS, target="risk")
-def escalate(ref: str):
-    risk = _risk_to_link(ref)
-    corporate = _corporate_register(risk)
+@requires(Action.LINK_RISKS, "risk")
+def escalate(risk):
+    corporate = escalation_register(risk)
     form = EscalateForm()
     targets = [t for t in links_service.escalation_targets(corporate) if policy.can(current_user, Action.READ_RISK, t)]
     form.set_targets(targets)
     context = {"risk": risk, "corporate": corporate, "may_create": policy.can(current_user, Action.ESCALATE, corporate)}
     if form.validate_on_submit():
         target = next(target for target in targets if str(target.id) == form.target_id.data)
-        try:
+        with form_refusals("links/escalate.html", form, **context):
             links_service.add_link(risk, target, LinkKind.CONTRIBUTES_TO, form.rationale.data, current_user)
-        except ServiceError as error:
-            return refuse("links/escalate.html", form, str(error), 400, **context)
         flash(f"{risk.ref} now contributes to the corporate risk {target.ref}")
         return _back_to(risk)
     return render_form("links/escalate.html", form, **context)
@@ -114,10 +91,8 @@ def _new_linked_risk(source, register, mode: str, create, done: str):
     form.set_owners(users.owner_candidates(register.unit))
     context = {"source": source, "register": register, "mode": mode}
     if form.validate_on_submit():
-        try:
+        with form_refusals("links/new_risk.html", form, **context):
             created = create(form.values(), form.rationale.data)
-        except ServiceError as error:
-            return refuse("links/new_risk.html", form, str(error), 400, **context)
         flash(done.format(created=created.ref, source=source.ref, register=register.title))
         return redirect(url_for("risks.show", ref=created.ref, _anchor="links"))
     return render_form("links/new_risk.html", form, **context)
@@ -125,14 +100,11 @@ def _new_linked_risk(source, register, mode: str, create, done: str):
 
 @bp.route("/risks/<ref>/escalate/new", methods=["GET", "POST"])
 @signed_in
-@checks(Action.LINK_RISKS, target="risk")
-@checks(Action.ESCALATE, target="corporate_register")
-def escalate_new(ref: str):
-    risk = _risk_to_link(ref)
-    corporate = _corporate_register(risk)
-    policy.authorize(current_user, Action.ESCALATE, corporate)
+@requires(Action.LINK_RISKS, "risk")
+@requires(Action.ESCALATE, "corporate_register")
+def escalate_new(risk, corporate_register):
     return _new_linked_risk(
-        risk, corporate, "escalate",
+        risk, corporate_register, "escalate",
         lambda values, rationale: links_service.escalate_to_new(risk, values, rationale, current_user),
         "Corporate risk {created} created; {source} contributes to it",
     )  # fmt: skip
@@ -140,10 +112,8 @@ def escalate_new(ref: str):
 
 @bp.route("/risks/<ref>/cascade", methods=["GET", "POST"])
 @signed_in
-@checks(Action.CASCADE, target="risk")
-def cascade(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, Action.CASCADE, risk)
+@requires(Action.CASCADE, "risk")
+def cascade(risk):
     targets = [r for r in links_service.cascade_targets(risk) if policy.can(current_user, Action.CASCADE, r)]
     if not targets:
         abort(403)
@@ -156,13 +126,9 @@ def cascade(ref: str):
 
 @bp.route("/risks/<ref>/cascade/<code>", methods=["GET", "POST"])
 @signed_in
-@checks(Action.READ_RISK, target="risk")
-@checks(Action.CASCADE, target="register")
-def cascade_into(ref: str, code: str):
-    risk = risks.get_by_ref(ref)
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, Action.READ_RISK, risk)
-    policy.authorize(current_user, Action.CASCADE, register)
+@requires(Action.READ_RISK, "risk")
+@requires(Action.CASCADE, "register")
+def cascade_into(risk, register):
     return _new_linked_risk(
         risk, register, "cascade",
         lambda values, rationale: links_service.cascade(risk, register, values, rationale, current_user),

@@ -5,14 +5,14 @@ from flask_login import current_user
 
 from riskreg.clock import today
 from riskreg.services import home as home_service
-from riskreg.web.access import checks, public, signed_in
+from riskreg.web.access import public, requires, signed_in
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 @signed_in
-@checks(None)
+@requires(None)
 def home():
     return render_template(
         "main/home.html",

@@ -1,20 +1,21 @@
 """The registers index and a register's page."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from riskreg import policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.enums import Band, Category, RiskStatus
 from riskreg.services import links, registers
-from riskreg.web.access import checks, signed_in
+from riskreg.web.access import requires, signed_in
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
 
 @bp.route("")
 @signed_in
-@checks(None)
+@requires(None)
 def index():
     return render_template(
         "registers/index.html", rows=registers.unit_tree(today()), link_alerts=links.divergence_counts_by_register()
@@ -49,16 +50,14 @@ def _filters(register) -> registers.RiskFilters:
 
 @bp.route("/<code>")
 @signed_in
-@checks(policy.Action.READ_REGISTER, target="register")
-def show(code: str):
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, policy.Action.READ_REGISTER, register)
+@requires(policy.Action.READ_REGISTER, "register")
+def show(register):
     filters = _filters(register)
     sort = request.args.get("sort", "ref")
     page = request.args.get("page", "1")
     risk_page = registers.list_risks(
         register, filters, sort if sort in registers.SORTS else "ref",
-        int(page) if page.isdigit() else 1, today(), current_app.config["RISKREG_PAGE_SIZE"],
+        int(page) if page.isdigit() else 1, today(), settings().page_size,
     )  # fmt: skip
     return render_template(
         "registers/show.html",

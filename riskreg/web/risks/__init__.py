@@ -2,16 +2,15 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
-from riskreg.services import ServiceError, StaleEdit, audit, links, registers, risks, similarity, users
-from riskreg.web.access import checks, signed_in
-from riskreg.web.forms import ConfirmForm, refuse, render_form
+from riskreg.services import StaleEdit, audit, links, risks, similarity, users
+from riskreg.web.access import requires, signed_in
+from riskreg.web.forms import ConfirmForm, form_refusals, refusals, refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
     CountermeasureForm,
@@ -24,13 +23,7 @@ from riskreg.web.risks.forms import (
 
 bp = Blueprint("risks", __name__)
 
-STALE_HINT = ". Your changes have not been saved: check the risk as it is now, then try again."
-
-
-def _risk_for_edit(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, policy.Action.EDIT_REGISTER, risk)
-    return risk
+STALE = f"{StaleEdit()}. Your changes have not been saved: check the risk as it is now, then try again."
 
 
 def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
@@ -54,25 +47,25 @@ def _save_linked(form: RiskForm, register, risk=None):
     if target is None or not policy.can(current_user, policy.Action.READ_RISK, target):
         abort(404)
     version = form.expected_version if risk is not None else None
-    try:
+
+    def refused(message: str, status: int, _field):
+        if status == 409:
+            return refuse("risks/form.html", form, message, status, register=register, risk=risk)
+        similar = _similar_before_saving(form, register, risk)
+        return refuse("risks/form.html", form, message, status, register=register, risk=risk, similar=similar,
+                      refused=target.ref)  # fmt: skip
+
+    with refusals(refused, stale=STALE):
         saved = links.save_linked(register, form.values(), target, kind, current_user, risk=risk,
                                   expected_version=version)  # fmt: skip
-    except (StaleEdit, StaleDataError):
-        return refuse("risks/form.html", form, str(StaleEdit()) + STALE_HINT, 409, register=register, risk=risk)
-    except ServiceError as error:
-        similar = _similar_before_saving(form, register, risk)
-        return refuse("risks/form.html", form, str(error), 400, register=register, risk=risk, similar=similar,
-                      refused=target.ref)  # fmt: skip
     flash(f"Risk {saved.ref} saved and linked to {target.ref}")
     return redirect(url_for("risks.show", ref=saved.ref, _anchor="links"))
 
 
 @bp.route("/risks/<ref>")
 @signed_in
-@checks(policy.Action.READ_RISK, target="risk")
-def show(ref: str):
-    risk = risks.get_by_ref(ref)
-    policy.authorize(current_user, policy.Action.READ_RISK, risk)
+@requires(policy.Action.READ_RISK, "risk")
+def show(risk):
     return render_template(
         "risks/show.html",
         risk=risk,
@@ -85,10 +78,8 @@ def show(ref: str):
 
 @bp.route("/registers/<code>/risks/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="register")
-def new(code: str):
-    register = registers.get_by_code(code)
-    policy.authorize(current_user, policy.Action.EDIT_REGISTER, register)
+@requires(policy.Action.EDIT_REGISTER, "register")
+def new(register):
     form = RiskForm()
     form.set_owners(users.owner_candidates(register.unit))
     if form.validate_on_submit():
@@ -105,9 +96,8 @@ def new(code: str):
 
 @bp.route("/risks/<ref>/edit", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def edit(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def edit(risk):
     form = EditRiskForm(data=risk_form_data(risk))
     form.set_owners(users.owner_candidates(risk.register.unit))
     if form.validate_on_submit():
@@ -116,11 +106,8 @@ def edit(ref: str):
         similar = _similar_before_saving(form, risk.register, risk)
         if similar:
             return render_form("risks/form.html", form, register=risk.register, risk=risk, similar=similar)
-        try:
+        with form_refusals("risks/form.html", form, stale=STALE, register=risk.register, risk=risk):
             risks.update_risk(risk, form.values(), form.expected_version, current_user)
-        except (StaleEdit, StaleDataError):
-            message = str(StaleEdit()) + STALE_HINT
-            return refuse("risks/form.html", form, message, 409, register=risk.register, risk=risk)
         flash("Risk updated")
         return redirect(url_for("risks.show", ref=risk.ref))
     return render_form("risks/form.html", form, register=risk.register, risk=risk)
@@ -128,17 +115,12 @@ def edit(ref: str):
 
 @bp.route("/risks/<ref>/close", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def close(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def close(risk):
     form = CloseRiskForm(data={"version": str(risk.version)})
     if form.validate_on_submit():
-        try:
+        with form_refusals("risks/close.html", form, stale=STALE, risk=risk):
             risks.close_risk(risk, form.reason.data, form.expected_version, current_user)
-        except (StaleEdit, StaleDataError):
-            return refuse("risks/close.html", form, str(StaleEdit()) + STALE_HINT, 409, risk=risk)
-        except ServiceError as error:
-            return refuse("risks/close.html", form, str(error), 400, risk=risk)
         flash(f"Risk {risk.ref} closed")
         return redirect(url_for("risks.show", ref=risk.ref))
     return render_form("risks/close.html", form, risk=risk)
@@ -146,20 +128,15 @@ def close(ref: str):
 
 @bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def review(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def review(risk):
     form = ReviewForm(
         data={"version": str(risk.version), "residual_l": str(risk.residual_l), "residual_i": str(risk.residual_i),
               "reviewed_on": today()}
     )  # fmt: skip
     if form.validate_on_submit():
-        try:
+        with form_refusals("risks/review.html", form, stale=STALE, risk=risk):
             risks.record_review(risk, form.values(), form.expected_version, current_user)
-        except (StaleEdit, StaleDataError):
-            return refuse("risks/review.html", form, str(StaleEdit()) + STALE_HINT, 409, risk=risk)
-        except ServiceError as error:
-            return refuse("risks/review.html", form, str(error), 400, risk=risk)
         flash(f"Review recorded. The next review is due on {risk.next_review_on:%-d %B %Y}")
         return redirect(url_for("risks.show", ref=risk.ref))
     return render_form("risks/review.html", form, risk=risk)
@@ -167,17 +144,14 @@ def review(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/new", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def new_countermeasure(ref: str):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def new_countermeasure(risk):
     form = CountermeasureForm(data={"status": CountermeasureStatus.PLANNED.value})
     form.set_owners(users.owner_candidates(risk.register.unit))
     form.set_statuses([CountermeasureStatus.PLANNED, CountermeasureStatus.IN_PLACE])
     if form.validate_on_submit():
-        try:
+        with form_refusals("risks/countermeasure.html", form, risk=risk, countermeasure=None):
             risks.add_countermeasure(risk, form.values(), current_user)
-        except ServiceError as error:
-            return refuse("risks/countermeasure.html", form, str(error), 400, risk=risk, countermeasure=None)
         flash("Countermeasure added")
         return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
     return render_form("risks/countermeasure.html", form, risk=risk, countermeasure=None)
@@ -185,19 +159,16 @@ def new_countermeasure(ref: str):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/edit", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def edit_countermeasure(ref: str, countermeasure_id: int):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def edit_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
     form = CountermeasureForm(data=countermeasure_form_data(countermeasure))
     form.set_owners(users.owner_candidates(risk.register.unit))
     form.set_statuses(countermeasure_rules.next_statuses(countermeasure.status))
     context = {"risk": risk, "countermeasure": countermeasure}
     if form.validate_on_submit():
-        try:
+        with form_refusals("risks/countermeasure.html", form, **context):
             risks.update_countermeasure(countermeasure, form.values(), current_user)
-        except ServiceError as error:
-            return refuse("risks/countermeasure.html", form, str(error), 400, **context)
         flash("Countermeasure updated")
         return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
     return render_form("risks/countermeasure.html", form, **context)
@@ -205,17 +176,14 @@ def edit_countermeasure(ref: str, countermeasure_id: int):
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])
 @signed_in
-@checks(policy.Action.EDIT_REGISTER, target="risk")
-def retire_countermeasure(ref: str, countermeasure_id: int):
-    risk = _risk_for_edit(ref)
+@requires(policy.Action.EDIT_REGISTER, "risk")
+def retire_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
     form = ConfirmForm()
     context = {"risk": risk, "countermeasure": countermeasure}
     if form.validate_on_submit():
-        try:
+        with form_refusals("risks/retire.html", form, **context):
             risks.retire_countermeasure(countermeasure, current_user)
-        except ServiceError as error:
-            return refuse("risks/retire.html", form, str(error), 400, **context)
         flash(f"Countermeasure “{countermeasure.title}” retired")
         return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
     return render_form("risks/retire.html", form, **context)
