@@ -40,11 +40,11 @@ def _live(kind=None):
 
 
 def test_a_scan_raises_flags_once_and_clears_them_when_the_condition_goes(org):
-    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=20))
+    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=40))
     first = flags.scan_all()
     assert first.raised[FlagKind.REVIEW_OVERDUE] == 1
     [flag] = _live(FlagKind.REVIEW_OVERDUE)
-    assert flag.risk == risk and flag.raised_by is None and flag.staleness == 20
+    assert flag.risk == risk and flag.raised_by is None and flag.staleness == 40
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "flag.raised"))
     assert event.risk_id == risk.id and event.entity_id == flag.id
 
@@ -57,12 +57,12 @@ def test_a_scan_raises_flags_once_and_clears_them_when_the_condition_goes(org):
     assert cleared.cleared[FlagKind.REVIEW_OVERDUE] == 1
     assert (flag.status, flag.resolution, flag.condition_key) == (FlagStatus.RESOLVED, FlagResolution.CLEARED, None)
     # Overdue again later: a new flag, the old one stays resolved.
-    risk.next_review_on = today() - timedelta(days=1)
+    risk.next_review_on = today() - timedelta(days=31)
     assert flags.scan_all().raised[FlagKind.REVIEW_OVERDUE] == 1
 
 
 def test_a_decided_flag_stands_for_its_condition_until_it_ends(org):
-    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=5))
+    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=35))
     flags.scan_all()
     [flag] = _live()
     flags.dismiss(flag, org.hq_risk, "The owner is reviewing it this week")
@@ -70,7 +70,7 @@ def test_a_decided_flag_stands_for_its_condition_until_it_ends(org):
     risk.next_review_on = today() + timedelta(days=10)
     flags.scan_all()
     assert flag.condition_key is None and flag.status is FlagStatus.DISMISSED
-    risk.next_review_on = today() - timedelta(days=1)
+    risk.next_review_on = today() - timedelta(days=31)
     assert flags.scan_all().raised[FlagKind.REVIEW_OVERDUE] == 1
 
 
@@ -205,7 +205,7 @@ def test_resolving_a_duplicate_by_closing_one_of_the_two(org):
 
 
 def test_lifecycle_acknowledge_resolve_and_bulk_acknowledge(org):
-    late = [_risk(org.ln.register, next_review_on=today() - timedelta(days=n)) for n in (3, 4, 5)]
+    late = [_risk(org.ln.register, next_review_on=today() - timedelta(days=n)) for n in (33, 34, 35)]
     flags.scan_all()
     first, second, third = _live()
     flags.acknowledge(first, org.hq_risk)
@@ -243,7 +243,7 @@ def test_saving_a_risk_scans_it(org):
                       org.risk_ln)  # fmt: skip
     assert unclear.status is FlagStatus.RESOLVED and unclear.resolution is FlagResolution.CLEARED
 
-    risk.next_review_on = today() - timedelta(days=3)
+    risk.next_review_on = today() - timedelta(days=33)
     flags.scan_risk(risk)
     [overdue] = _live()
     review = {"reviewed_on": today(), "residual_l": 3, "residual_i": 3, "commentary": "Reviewed",
@@ -254,7 +254,7 @@ def test_saving_a_risk_scans_it(org):
 
 def test_closing_a_risk_clears_its_flags_duplicates_included(org):
     corporate = _risk(org.hq.register, WORKFORCE)
-    in_ln = _risk(org.ln.register, STAFFING, next_review_on=today() - timedelta(days=3))
+    in_ln = _risk(org.ln.register, STAFFING, next_review_on=today() - timedelta(days=33))
     flags.scan_all()
     assert {flag.kind for flag in _live()} == {FlagKind.REPEATS_HIGHER, FlagKind.REVIEW_OVERDUE}
     risks.close_risk(corporate, "No longer a corporate risk", corporate.version, org.risk_hq)
