@@ -41,10 +41,12 @@ def test_hq_works_through_the_flag_queue(visitor):
 def test_an_area_head_reads_hq_feedback_and_replies(visitor):
     visitor.sign_in()  # the head of London North
     assert visitor.page.get_by_role("link", name="Flags", exact=True).count() == 0
-    flags = visitor.page.locator("#flags + p + table")
-    assert "Review overdue" in flags.inner_text() or "Possible duplicate" in flags.inner_text()
+    summary = visitor.page.locator("#flag-summary").inner_text()  # counts by kind, not a list of flags
+    assert "Review overdue" in summary or "Repeats a higher-level risk" in summary
+    visitor.follow("See the flags on your risks")
+    assert visitor.heading() == "Flags on your risks"
     with visitor.navigate():
-        visitor.page.locator("#flags + p + table tbody tr a").first.click()
+        visitor.page.locator("main table tbody tr a").first.click()
     visitor.page.get_by_label("Comment").fill("Thank you: we will deal with this at our next risk meeting.")
     visitor.follow("Add comment", role="button")
     assert "Comment added" in visitor.page.locator(".govuk-notification-banner--success").inner_text()
