@@ -15,6 +15,7 @@ from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
+from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
@@ -28,3 +29,4 @@ __all__ = [
 ]  # fmt: skip
 __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
 __all__ += ["TemplateSection", "assertion_countermeasure"]
+__all__ += ["Contradiction", "LinkChallenge"]

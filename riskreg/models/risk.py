@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from riskreg.clock import utcnow
 from riskreg.enums import (
     Category,
+    ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
@@ -101,6 +102,8 @@ class Countermeasure(db.Model):
     )
     due_on: Mapped[date | None]
     implemented_on: Mapped[date | None]
+    # How often the control operates; it sets the minimum sample a test needs (None: not recorded).
+    frequency: Mapped[ControlFrequency | None] = mapped_column(enum_column_type(ControlFrequency))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     risk: Mapped[Risk] = relationship(back_populates="countermeasures")

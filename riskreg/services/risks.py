@@ -14,14 +14,16 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, similarity
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, reliance, similarity
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
     "title", "cause", "event", "consequence", "category", "objective", "owner_id", "influence",
     "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i", "restricted",
 )  # fmt: skip
-COUNTERMEASURE_FIELDS = ("title", "description", "kind", "owner_id", "status", "due_on", "implemented_on")
+COUNTERMEASURE_FIELDS = (
+    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "frequency",
+)  # fmt: skip
 RATING_FIELDS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i")
 
 
@@ -153,6 +155,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     if reviewed_on > today():
         raise ServiceError("The review date must be today or in the past", field="reviewed_on")
     review = Review(risk=risk, reviewer=actor, **values)
+    was_above = scoring.is_above_appetite(risk.residual_score, risk.category, rules())
     before = _snapshot(risk, ("residual_l", "residual_i", "next_review_on", "last_reviewed_on"))
     risk.residual_l, risk.residual_i = values["residual_l"], values["residual_i"]
     risk.last_reviewed_on = reviewed_on
@@ -165,6 +168,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)
     flags.scan_risk(risk)
+    reliance.after_review(review, rules(), was_above)
     return review
 
 
