@@ -132,8 +132,10 @@ class Mapping:
 
 
 def _scales(data: object) -> dict[str, int]:
+    # isinstance first: a list or an object where a number belongs cannot even be looked up (unhashable).
     if not isinstance(data, dict) or any(
-        key not in ("likelihood", "impact") or value not in SCALES for key, value in data.items()
+        key not in ("likelihood", "impact") or not isinstance(value, int) or value not in SCALES
+        for key, value in data.items()
     ):
         raise ImportRefused("The mapping file's scales must be likelihood or impact, each 3, 4, 5 or 10.")
     return dict(data)
@@ -141,14 +143,19 @@ def _scales(data: object) -> dict[str, int]:
 
 def _defaults(data: object) -> dict[str, str]:
     if not isinstance(data, dict) or any(
-        key not in DEFAULTABLE or value not in DEFAULTABLE[key]._value2member_map_ for key, value in data.items()
+        key not in DEFAULTABLE or not isinstance(value, str) or value not in DEFAULTABLE[key]._value2member_map_
+        for key, value in data.items()
     ):
         raise ImportRefused("The mapping file's defaults must be a category, objective or influence riskreg knows.")
     return dict(data)
 
 
 def _optional_str(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
+    if value in (None, ""):
+        return None
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value)
+    raise ImportRefused("The mapping file's sheet must be a sheet's name.")
 
 
 def _optional_row(value: object) -> int | None:

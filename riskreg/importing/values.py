@@ -19,6 +19,7 @@ from riskreg.enums import (
     RiskStatus,
 )
 from riskreg.importing.fields import norm_key
+from riskreg.rules import text as text_rules
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EMPTY_WORDS = frozenset({"", "n a", "na", "none", "nil", "tbc", "tbd", "not applicable", "n/a"})
@@ -40,7 +41,8 @@ def clean_text(value: object) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
+    # Control characters never reach a risk (they broke the XLSX export); invisible-only text is a blank cell.
+    text = text_rules.clean(str(value))
     if "\r" in text or "\u00a0" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.strip()

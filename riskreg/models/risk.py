@@ -105,6 +105,10 @@ class Countermeasure(db.Model):
     # How often the control operates; it sets the minimum sample a test needs (None: not recorded).
     frequency: Mapped[ControlFrequency | None] = mapped_column(enum_column_type(ControlFrequency))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The optimistic lock, as on risks: an edit made from an older version is refused, never silently lost.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     risk: Mapped[Risk] = relationship(back_populates="countermeasures")
     owner: Mapped[User | None] = relationship()

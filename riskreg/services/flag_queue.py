@@ -15,7 +15,7 @@ from riskreg.rules import flags as flag_rules
 from riskreg.rules import scoring
 from riskreg.services import NotFoundError
 from riskreg.services import registers as registers_service
-from riskreg.services.registers import Page
+from riskreg.services.registers import Page, page_within
 
 LIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 # The status filter's choices: "live" (open or acknowledged, the default), each status, or everything.
@@ -113,7 +113,7 @@ def queue(filters: QueueFilters, page: int, page_size: int) -> Page:
     together (a pair flag sits with its lower risk), the most serious kind first, the oldest first."""
     query = _filtered(filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    page = page_within(page, total, page_size)
     items = db.session.scalars(
         _with_risks(query)
         .order_by(above_appetite_order().desc(), Flag.staleness.desc(), Flag.risk_id, severity_order().desc(),

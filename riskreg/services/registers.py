@@ -137,6 +137,11 @@ class Page:
         return max(1, -(-self.total // self.size))
 
 
+def page_within(page: int, total: int, size: int) -> int:
+    """The page asked for, kept between the first and the last: a page number of 2^63 overflowed the offset."""
+    return max(1, min(page, Page([], total, 1, size).pages))
+
+
 def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Select:
     query = sa.select(Risk).where(Risk.register_id == register.id)
     if filters.status is not None:
@@ -166,7 +171,7 @@ def list_risks(
 ) -> Page:
     query = _filtered(register, filters, today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page = max(1, page)
+    page = page_within(page, total or 0, page_size)
     items = db.session.scalars(
         query.options(joinedload(Risk.owner).options(NAMES_ONLY))
         .order_by(*SORTS.get(sort, SORTS["ref"]))

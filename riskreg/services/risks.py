@@ -65,15 +65,15 @@ def _check_version(risk: Risk, expected_version: int | None) -> None:
         raise StaleEdit()
 
 
-def _flush_risk_change() -> None:
-    """Flush a change to a risk. On PostgreSQL two requests can both pass _check_version; the second to write
-    then updates no row. That is a stale edit too, and the session is rolled back so that the refusal page
-    can read the risk as it is now (a failed flush leaves the session unusable until then)."""
+def _flush_risk_change(what: str = "risk") -> None:
+    """Flush a change to a risk or countermeasure. On PostgreSQL two requests can both pass the version check;
+    the second to write then updates no row. That is a stale edit too, and the session is rolled back so that
+    the refusal page can read the record as it is now (a failed flush leaves the session unusable until then)."""
     try:
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise StaleEdit() from error
+        raise StaleEdit(what) from error
 
 
 def _allocate_ref(register: Register) -> str:
@@ -186,7 +186,11 @@ def add_countermeasure(risk: Risk, values: dict[str, Any], actor: User) -> Count
     return countermeasure
 
 
-def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any], actor: User) -> Countermeasure:
+def update_countermeasure(
+    countermeasure: Countermeasure, values: dict[str, Any], expected_version: int, actor: User
+) -> Countermeasure:
+    if expected_version != countermeasure.version:
+        raise StaleEdit("countermeasure")
     new_status = values.get("status", countermeasure.status)
     if not countermeasure_rules.can_transition(countermeasure.status, new_status):
         raise ServiceError(
@@ -204,16 +208,16 @@ def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any]
     changes = diff(before, _snapshot(countermeasure, COUNTERMEASURE_FIELDS))
     if changes:
         touch(countermeasure.risk.register, utcnow())
-        db.session.flush()
+        _flush_risk_change("countermeasure")
         action = "countermeasure.retired" if new_status is CountermeasureStatus.RETIRED else "countermeasure.updated"
         audit.record(actor, action, "countermeasure", countermeasure.id, changes, risk_id=countermeasure.risk_id)
     return countermeasure
 
 
-def retire_countermeasure(countermeasure: Countermeasure, actor: User) -> Countermeasure:
+def retire_countermeasure(countermeasure: Countermeasure, expected_version: int, actor: User) -> Countermeasure:
     if countermeasure.status is CountermeasureStatus.RETIRED:
         raise ServiceError("This countermeasure is already retired")
-    return update_countermeasure(countermeasure, {"status": CountermeasureStatus.RETIRED}, actor)
+    return update_countermeasure(countermeasure, {"status": CountermeasureStatus.RETIRED}, expected_version, actor)
 
 
 def score_history(risk: Risk) -> list[tuple[date, int]]:

@@ -3,15 +3,18 @@
 import secrets
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import RoleAssignment, Unit, User
+from riskreg.rules import passwords
+from riskreg.rules import text as text_rules
 from riskreg.services import ServiceError, audit
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # Compared against when the e-mail is unknown, so a miss takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("riskreg-timing-equaliser")
 
@@ -52,15 +55,27 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
+def _checked_email(email: str) -> str:
+    try:
+        return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as error:
+        raise ServiceError("Enter an email address in the correct format, like name@example.com") from error
+
+
 def create_user(email: str, name: str, password: str, actor: User | None = None) -> User:
-    email = normalise_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
+    email = _checked_email(email)
+    if not text_rules.clean(name).strip():
+        raise ServiceError("Enter the person's name")
+    if len(name.strip()) > 120:
+        raise ServiceError("The name must be 120 characters or fewer")
+    problem = passwords.weakness(password, email, name)
+    if problem:
+        raise ServiceError(problem)
     if get_by_email(email) is not None:
         raise ServiceError(f"A user with the e-mail address {email} already exists")
     user = User(
         email=email,
-        name=name.strip(),
+        name=text_rules.clean(name).strip(),
         password_hash=generate_password_hash(password),
         session_token=secrets.token_hex(32),
     )

@@ -166,7 +166,7 @@ def test_mapping_form_refuses_one_field_for_two_columns_and_downloads_the_mappin
     response = client.post(location + "/mapping", data=form)
     assert response.status_code == 400 and "Choose risk title for one column only" in _text(response)
     download = client.get(location + "/mapping.json")
-    assert download.headers["Content-Disposition"] == 'attachment; filename="percentages-mapping.json"'
+    assert download.headers["Content-Disposition"] == "attachment; filename=percentages-mapping.json"
     assert json.loads(download.data)["columns"]["Probability (%)"] == "residual_l"
 
 

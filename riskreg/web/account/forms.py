@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import DateField, SubmitField
 from wtforms.validators import InputRequired
 
 from riskreg.services.tokens import NAME_MAX_LENGTH
-from riskreg.web.forms import required_text
+from riskreg.web.forms import GovDateInput, required_text
 
 
 class TokenForm(FlaskForm):

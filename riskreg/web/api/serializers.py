@@ -123,6 +123,7 @@ def countermeasure_json(countermeasure: Countermeasure, risk: Risk) -> dict[str,
         "implemented_on": iso_date(countermeasure.implemented_on),
         "frequency": countermeasure.frequency.value if countermeasure.frequency else None,
         "overdue": countermeasure.is_overdue(today()),
+        "version": countermeasure.version,
         "created_at": iso_datetime(countermeasure.created_at),
     }
 

@@ -57,7 +57,7 @@ def show(register):
     page = request.args.get("page", "1")
     risk_page = registers.list_risks(
         register, filters, sort if sort in registers.SORTS else "ref",
-        int(page) if page.isdigit() else 1, today(), settings().page_size,
+        int(page) if page.isdecimal() else 1, today(), settings().page_size,
     )  # fmt: skip
     return render_template(
         "registers/show.html",

@@ -1,7 +1,6 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -22,6 +21,7 @@ from riskreg.enums import (
 )
 from riskreg.web.forms import (
     ChoiceOf,
+    GovDateInput,
     VersionedForm,
     impact,
     likelihood,
@@ -181,6 +181,14 @@ class CountermeasureForm(FlaskForm):
         }
 
 
+class EditCountermeasureForm(CountermeasureForm, VersionedForm):
+    pass
+
+
+class RetireCountermeasureForm(VersionedForm):
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
 def risk_form_data(risk) -> dict:
     """A risk as form data: selects and radios hold their values as strings."""
     data = {name: str(getattr(risk, name)) for name in (*RATINGS, "owner_id")}
@@ -202,4 +210,5 @@ def countermeasure_form_data(countermeasure) -> dict:
         "due_on": countermeasure.due_on,
         "implemented_on": countermeasure.implemented_on,
         "frequency": countermeasure.frequency.value if countermeasure.frequency else "",
+        "version": str(countermeasure.version),
     }
