@@ -163,7 +163,8 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
     rows = [
         {"ref": item.risk.ref, "register": item.risk.register.title, "unit": item.risk.register.code,
          "title": item.risk.title, "score": round(item.score, 3), "lexical": round(item.lexical, 3),
-         "semantic": round(item.semantic, 3), "stage": item.stage.value}
+         "semantic": round(item.semantic, 3), "stage": item.stage.value, "held_by": item.registers,
+         "copies": [copy.ref for copy in item.copies]}
         for item in found
     ]  # fmt: skip
     if as_json:
@@ -175,7 +176,8 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
     width = max(len(row["ref"]) for row in rows) + 2
     click.echo(f"{'Score':<7}{'Ref':<{width}}{'Register':<42}Title")
     for row in rows:
-        click.echo(f"{row['score']:<7.2f}{row['ref']:<{width}}{row['register'][:40]:<42}{row['title']}")
+        title = f"{row['title']} — {row['held_by']}" if row["copies"] else row["title"]  # one row for the copies
+        click.echo(f"{row['score']:<7.2f}{row['ref']:<{width}}{row['register'][:40]:<42}{title}")
 
 
 @click.group("flags")

@@ -320,7 +320,8 @@ class SimilarityStage(LabelledEnum):
 class FlagKind(LabelledEnum):
     """What an HQ quality flag says about a risk (DESIGN capability 7)."""
 
-    POSSIBLE_DUPLICATE = "possible_duplicate"
+    POSSIBLE_DUPLICATE = "possible_duplicate"  # a pair of risks in registers at the same level
+    REPEATS_HIGHER = "repeats_higher"  # a pair: a risk restating one in a register above it, not linked
     REVIEW_OVERDUE = "review_overdue"
     STAGNANT_SCORE = "stagnant_score"
     NO_COUNTERMEASURES = "no_countermeasures"
@@ -335,6 +336,7 @@ class FlagKind(LabelledEnum):
     def label(self) -> str:
         return {
             FlagKind.POSSIBLE_DUPLICATE: "Possible duplicate",
+            FlagKind.REPEATS_HIGHER: "Repeats a higher-level risk",
             FlagKind.REVIEW_OVERDUE: "Review overdue",
             FlagKind.STAGNANT_SCORE: "Score unchanged above appetite",
             FlagKind.NO_COUNTERMEASURES: "No countermeasures",
@@ -345,6 +347,11 @@ class FlagKind(LabelledEnum):
             FlagKind.LINK_DIVERGENCE: "Link divergence",
             FlagKind.INCOMPLETE: "Incomplete (not yet set)",
         }[self]
+
+    @property
+    def is_pair(self) -> bool:
+        """About two risks (``Flag.other_risk``): resolved by linking them, dismissed pairs are remembered."""
+        return self in (FlagKind.POSSIBLE_DUPLICATE, FlagKind.REPEATS_HIGHER)
 
 
 class FlagStatus(LabelledEnum):
@@ -362,7 +369,7 @@ class FlagStatus(LabelledEnum):
 class FlagResolution(LabelledEnum):
     """How a flag was closed."""
 
-    LINKED = "linked"  # a duplicate pair linked as contributes_to
+    LINKED = "linked"  # the pair was linked (any kind, by any route)
     DUPLICATE_CLOSED = "duplicate_closed"  # marked as duplicates and one of the two closed
     NOT_DUPLICATE = "not_duplicate"  # dismissed: the pair is remembered and never raised again
     DISMISSED = "dismissed"  # not a problem, with a reason
@@ -372,7 +379,7 @@ class FlagResolution(LabelledEnum):
     @property
     def label(self) -> str:
         return {
-            FlagResolution.LINKED: "Linked as contributes to",
+            FlagResolution.LINKED: "The two risks were linked",
             FlagResolution.DUPLICATE_CLOSED: "Marked as duplicate, one risk closed",
             FlagResolution.NOT_DUPLICATE: "Not a duplicate",
             FlagResolution.DISMISSED: "Dismissed",

@@ -13,7 +13,7 @@ from riskreg.demo.content import CORPORATE_RISKS, LOCAL_RISKS
 from riskreg.enums import DivergenceKind, LinkKind, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Register, Risk, RiskLink, Unit
-from riskreg.services import audit, committee
+from riskreg.services import audit, committee, links
 
 RESTATEMENTS = {theme[0] for theme in LOCAL_RISKS[:12]}
 
@@ -53,13 +53,16 @@ def _check_demo_data():
     assert kinds == set(DivergenceKind)
     assert len(entries) == len(CORPORATE_RISKS)  # the closed one stays: an open risk still informs it
 
-    # London North has linked some restatements of corporate risks and not others; Wessex none.
+    # London North has linked some restatements of corporate risks and not others; North East leaves only the
+    # inspection's themes (workforce, funding, police files, accommodation) unlinked; Wessex links them all.
     ln_linked = _linked_titles("LN") & RESTATEMENTS
     assert 0 < len(ln_linked) < 12
-    wessex = set(db.session.scalars(
-        sa.select(Risk.title).join(Register).join(Unit).where(Unit.code == "WX", Risk.title.in_(RESTATEMENTS))
-    ))  # fmt: skip
-    assert wessex and not _linked_titles("WX")
+    for code, complete in (("NE", False), ("WX", True)):
+        restated = set(db.session.scalars(
+            sa.select(Risk.title).join(Register).join(Unit).where(Unit.code == code, Risk.title.in_(RESTATEMENTS))
+        ))  # fmt: skip
+        estate = "Office move disrupts the area"  # only London North links it: HQ closes the estate risk
+        assert restated and ((restated - {estate}) <= _linked_titles(code)) is complete
 
     # Casework divisions inform corporate risks too, and every kind of link is there.
     division_to_hq = (
@@ -75,11 +78,27 @@ def _check_demo_data():
     assert audit.verify_chain().ok
 
 
+def test_the_corporate_registers_link_alerts_fit_on_one_screen_each_saying_what_to_do(demo):
+    """Issue 13: one alert per corporate risk and reason (50 before), each ending in what to do."""
+    alerts = [alert for entry in committee.committee_view() for alert in entry.alerts]
+    assert set(alert.kind for alert in alerts) == set(DivergenceKind)
+    assert len(alerts) <= 12
+    per_reason = [(alert.parent_id, alert.kind) for alert in alerts]
+    assert len(per_reason) == len(set(per_reason))
+    for alert in alerts:
+        action = alert.message.split(": ", 1)[1]
+        assert action.startswith(("review ", "link them")), alert.message
+    # The registers index counts the corporate register's alerts the same way.
+    corporate = db.session.scalar(sa.select(Register).join(Unit).where(Unit.kind == UnitKind.HEADQUARTERS))
+    assert links.divergence_counts_by_register()[corporate.id] == len(alerts)
+
+
 def _committee_member_reviews_the_demo(client):
     _sign_in(client, "committee@example.org")
     page = _text(client.get("/committee"))
     assert "HQ-003 Custody time limit failures" in page and "LN-003 Custody cases released" in page
-    assert "LN-003 is scored 20, above the 12 of HQ-003, which it contributes to" in page
+    assert re.search(r"contributing risks? \([^)]*LN-003[^)]*\) (is|are) in a higher band than HQ-003: review "
+                     r"HQ-003's score", page)  # fmt: skip
 
     pdf = client.get(f"/committee/pack.pdf?meeting={today().isoformat()}")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).split())

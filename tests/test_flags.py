@@ -10,7 +10,7 @@ from riskreg.enums import FlagKind, FlagResolution, FlagStatus, Influence, LinkK
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, DismissedPair, Flag, RegisterHealth, RiskLink
 from riskreg.rules.flags import FlagRules
-from riskreg.services import ServiceError, flags, risks, similarity
+from riskreg.services import ServiceError, duplicates, flags, links, risks, similarity
 from tests.factories import CountermeasureFactory, RiskFactory, RiskLinkFactory, UserFactory
 
 WORKFORCE = ("Workforce capacity and capability",
@@ -40,11 +40,11 @@ def _live(kind=None):
 
 
 def test_a_scan_raises_flags_once_and_clears_them_when_the_condition_goes(org):
-    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=20))
+    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=40))
     first = flags.scan_all()
     assert first.raised[FlagKind.REVIEW_OVERDUE] == 1
     [flag] = _live(FlagKind.REVIEW_OVERDUE)
-    assert flag.risk == risk and flag.raised_by is None and flag.staleness == 20
+    assert flag.risk == risk and flag.raised_by is None and flag.staleness == 40
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "flag.raised"))
     assert event.risk_id == risk.id and event.entity_id == flag.id
 
@@ -57,12 +57,12 @@ def test_a_scan_raises_flags_once_and_clears_them_when_the_condition_goes(org):
     assert cleared.cleared[FlagKind.REVIEW_OVERDUE] == 1
     assert (flag.status, flag.resolution, flag.condition_key) == (FlagStatus.RESOLVED, FlagResolution.CLEARED, None)
     # Overdue again later: a new flag, the old one stays resolved.
-    risk.next_review_on = today() - timedelta(days=1)
+    risk.next_review_on = today() - timedelta(days=31)
     assert flags.scan_all().raised[FlagKind.REVIEW_OVERDUE] == 1
 
 
 def test_a_decided_flag_stands_for_its_condition_until_it_ends(org):
-    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=5))
+    risk = _risk(org.ln.register, next_review_on=today() - timedelta(days=35))
     flags.scan_all()
     [flag] = _live()
     flags.dismiss(flag, org.hq_risk, "The owner is reviewing it this week")
@@ -70,43 +70,70 @@ def test_a_decided_flag_stands_for_its_condition_until_it_ends(org):
     risk.next_review_on = today() + timedelta(days=10)
     flags.scan_all()
     assert flag.condition_key is None and flag.status is FlagStatus.DISMISSED
-    risk.next_review_on = today() - timedelta(days=1)
+    risk.next_review_on = today() - timedelta(days=31)
     assert flags.scan_all().raised[FlagKind.REVIEW_OVERDUE] == 1
 
 
-def test_possible_duplicates_only_between_a_register_and_those_above_it(org, app, monkeypatch):
+def test_a_pair_across_levels_repeats_the_higher_risk_and_a_pair_at_one_level_is_a_possible_duplicate(org):
     corporate = _risk(org.hq.register, WORKFORCE)
     in_ln = _risk(org.ln.register, STAFFING)
-    in_ls = _risk(org.ls.register, STAFFING)  # the same words as London North's: siblings
+    in_ls = _risk(org.ls.register, STAFFING)  # the same words as London North's: two areas, side by side
     flags.scan_all()
-    pairs = {(flag.risk_id, flag.other_risk_id) for flag in _live(FlagKind.POSSIBLE_DUPLICATE)}
-    assert pairs == {(in_ln.id, corporate.id), (in_ls.id, corporate.id)}
-    flag = _live(FlagKind.POSSIBLE_DUPLICATE)[0]
-    assert flag.method == "semantic" and 0.5 <= flag.score < 1 and "may be the same risk as" in flag.note
+    repeats = {(flag.risk_id, flag.other_risk_id) for flag in _live(FlagKind.REPEATS_HIGHER)}
+    assert repeats == {(in_ln.id, corporate.id), (in_ls.id, corporate.id)}
+    flag = _live(FlagKind.REPEATS_HIGHER)[0]
+    assert flag.method == "semantic" and 0.5 <= flag.score < 1
+    assert f"repeats {corporate.ref}" in flag.note and "link it as contributing to it, or close it" in flag.note
+    [duplicate] = _live(FlagKind.POSSIBLE_DUPLICATE)
+    assert (duplicate.risk, duplicate.other_risk, duplicate.method) == (in_ls, in_ln, "lexical")
+    assert "may be the same risk as" in duplicate.note
 
-    monkeypatch.setitem(app.config, "RISKREG_FLAGS", FlagRules(include_siblings=True))
+
+def test_a_wording_many_registers_at_one_level_hold_is_a_shared_theme_not_a_duplicate(org, app, monkeypatch):
+    _risk(org.ln.register, STAFFING)
+    _risk(org.ls.register, STAFFING)
     flags.scan_all()
-    sibling = [f for f in _live(FlagKind.POSSIBLE_DUPLICATE) if {f.risk_id, f.other_risk_id} == {in_ln.id, in_ls.id}]
-    assert len(sibling) == 1 and sibling[0].method == "lexical" and sibling[0].risk == in_ls
+    assert len(_live(FlagKind.POSSIBLE_DUPLICATE)) == 1
+    monkeypatch.setitem(app.config, "RISKREG_FLAGS", FlagRules(common_theme_registers=2))
+    flags.scan_all()
+    assert _live(FlagKind.POSSIBLE_DUPLICATE) == []
 
 
-def test_linked_pairs_are_not_flagged_and_linking_clears_the_flag(org):
+def test_a_risk_that_already_informs_a_higher_risk_is_not_flagged_as_repeating_another(org):
+    corporate = _risk(org.hq.register, WORKFORCE)
+    other = _risk(org.hq.register, ("Recruitment of prosecutors", "the service cannot recruit enough lawyers"))
+    in_ln = _risk(org.ln.register, STAFFING)
+    RiskLinkFactory(from_risk=in_ln, to_risk=other, kind=LinkKind.CONTRIBUTES_TO)
+    flags.scan_all()
+    assert [f for f in _live(FlagKind.REPEATS_HIGHER) if f.risk == in_ln] == []
+    assert corporate.is_open
+
+
+def test_linked_pairs_are_not_flagged_and_any_link_resolves_the_flag_at_once(org):
     corporate = _risk(org.hq.register, WORKFORCE)
     in_ln = _risk(org.ln.register, STAFFING)
     in_ls = _risk(org.ls.register, STAFFING)
     RiskLinkFactory(from_risk=in_ls, to_risk=corporate, kind=LinkKind.RELATED)
     flags.scan_all()
-    [flag] = _live(FlagKind.POSSIBLE_DUPLICATE)
+    [flag] = _live(FlagKind.REPEATS_HIGHER)
     assert flag.risk == in_ln
-    RiskLinkFactory(from_risk=corporate, to_risk=in_ln, kind=LinkKind.DUPLICATES)  # either direction, any kind
-    assert flags.scan_all().cleared[FlagKind.POSSIBLE_DUPLICATE] == 1
+    # Any route that links goes through the links service: the flag is resolved now, not at the next scan.
+    link = links.add_link(corporate, in_ln, LinkKind.RELATED, "Read together at the quarterly review", org.hq_risk)
+    assert (flag.status, flag.resolution, flag.condition_key) == (FlagStatus.RESOLVED, FlagResolution.LINKED, None)
+    assert flag.resolved_by == org.hq_risk and link.rationale in flag.reason
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "flag.resolved"))
+    assert event.entity_id == flag.id and event.changes["link"] == link.id
+    [duplicate] = _live(FlagKind.POSSIBLE_DUPLICATE)  # the two areas' pair is still open
+    links.add_link(in_ls, in_ln, LinkKind.DUPLICATES, "The same risk", org.hq_risk)  # either direction, any kind
+    assert duplicate.status is FlagStatus.RESOLVED
+    assert flags.scan_all().raised_count == 0
 
 
 def test_a_dismissed_pair_stays_dismissed_after_a_rescan(org):
     corporate = _risk(org.hq.register, WORKFORCE)
     in_ln = _risk(org.ln.register, STAFFING)
     flags.scan_all()
-    [flag] = _live(FlagKind.POSSIBLE_DUPLICATE)
+    [flag] = _live(FlagKind.REPEATS_HIGHER)
     with pytest.raises(ServiceError, match="Enter why the flag is being dismissed"):
         flags.dismiss(flag, org.hq_risk, "  ")
     flags.dismiss(flag, org.hq_risk, "Different risks: national recruitment against local vacancies")
@@ -121,32 +148,55 @@ def test_a_dismissed_pair_stays_dismissed_after_a_rescan(org):
     flags.scan_all()
     in_ln.title = STAFFING[0]
     assert flags.scan_all().raised_count == 0
-    assert _live(FlagKind.POSSIBLE_DUPLICATE) == []
+    assert _live(FlagKind.REPEATS_HIGHER) == []
 
 
-def test_resolving_a_duplicate_by_linking_the_lower_risk_to_the_higher(org):
+def test_resolving_a_repeat_by_linking_the_lower_risk_to_the_higher(org):
     corporate = _risk(org.hq.register, WORKFORCE)
     in_ln = _risk(org.ln.register, STAFFING)
     flags.scan_all()
-    [flag] = _live(FlagKind.POSSIBLE_DUPLICATE)
-    link = flags.resolve_by_link(flag, org.hq_risk, "London North's form of the corporate risk")
+    [flag] = _live(FlagKind.REPEATS_HIGHER)
+    link = duplicates.resolve_by_link(flag, org.hq_risk, "London North's form of the corporate risk")
     assert (link.from_risk, link.to_risk, link.kind) == (in_ln, corporate, LinkKind.CONTRIBUTES_TO)
     assert (flag.status, flag.resolution, flag.resolved_by) == (FlagStatus.RESOLVED, FlagResolution.LINKED, org.hq_risk)
     with pytest.raises(ServiceError, match="already resolved"):
-        flags.resolve_by_link(flag, org.hq_risk, "again")
+        duplicates.resolve_by_link(flag, org.hq_risk, "again")
     assert flags.scan_all().raised_count == 0
     actions = set(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.risk_id == in_ln.id)))
     assert {"flag.raised", "flag.resolved", "link.added"} <= actions
+
+
+def test_linking_a_flagged_pair_that_is_already_linked_resolves_the_flag(org):
+    corporate = _risk(org.hq.register, WORKFORCE)
+    in_ln = _risk(org.ln.register, STAFFING)
+    flags.scan_all()
+    [flag] = _live(FlagKind.REPEATS_HIGHER)
+    # Linked behind the scan's back (an old link, written straight to the table): the flag is still open.
+    existing = RiskLinkFactory(from_risk=in_ln, to_risk=corporate, kind=LinkKind.RELATED)
+    link = duplicates.resolve_by_link(flag, org.hq_risk, "Already linked as related")
+    assert link == existing
+    assert (flag.status, flag.resolution) == (FlagStatus.RESOLVED, FlagResolution.LINKED)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RiskLink)) == 1
+
+
+def test_resolving_two_areas_duplicate_by_linking_them_as_related(org):
+    in_ln = _risk(org.ln.register, STAFFING)
+    in_ls = _risk(org.ls.register, STAFFING)
+    flags.scan_all()
+    [flag] = _live(FlagKind.POSSIBLE_DUPLICATE)
+    link = duplicates.resolve_by_link(flag, org.hq_risk, "Each area's own risk")
+    assert (link.from_risk, link.to_risk, link.kind) == (in_ls, in_ln, LinkKind.RELATED)
+    assert flag.status is FlagStatus.RESOLVED
 
 
 def test_resolving_a_duplicate_by_closing_one_of_the_two(org):
     corporate = _risk(org.hq.register, WORKFORCE)
     in_ln = _risk(org.ln.register, STAFFING)
     flags.scan_all()
-    [flag] = _live(FlagKind.POSSIBLE_DUPLICATE)
+    [flag] = _live(FlagKind.REPEATS_HIGHER)
     with pytest.raises(ServiceError, match="Enter why the risk is being closed"):
-        flags.resolve_as_duplicate(flag, in_ln, "", org.hq_risk)
-    flags.resolve_as_duplicate(flag, in_ln, "The corporate risk covers it", org.hq_risk)
+        duplicates.resolve_as_duplicate(flag, in_ln, "", org.hq_risk)
+    duplicates.resolve_as_duplicate(flag, in_ln, "The corporate risk covers it", org.hq_risk)
     assert in_ln.status is RiskStatus.CLOSED and in_ln.closed_reason.startswith(f"Duplicate of {corporate.ref}")
     link = db.session.scalar(sa.select(RiskLink))
     assert (link.from_risk, link.to_risk, link.kind) == (in_ln, corporate, LinkKind.DUPLICATES)
@@ -155,7 +205,7 @@ def test_resolving_a_duplicate_by_closing_one_of_the_two(org):
 
 
 def test_lifecycle_acknowledge_resolve_and_bulk_acknowledge(org):
-    late = [_risk(org.ln.register, next_review_on=today() - timedelta(days=n)) for n in (3, 4, 5)]
+    late = [_risk(org.ln.register, next_review_on=today() - timedelta(days=n)) for n in (33, 34, 35)]
     flags.scan_all()
     first, second, third = _live()
     flags.acknowledge(first, org.hq_risk)
@@ -193,7 +243,7 @@ def test_saving_a_risk_scans_it(org):
                       org.risk_ln)  # fmt: skip
     assert unclear.status is FlagStatus.RESOLVED and unclear.resolution is FlagResolution.CLEARED
 
-    risk.next_review_on = today() - timedelta(days=3)
+    risk.next_review_on = today() - timedelta(days=33)
     flags.scan_risk(risk)
     [overdue] = _live()
     review = {"reviewed_on": today(), "residual_l": 3, "residual_i": 3, "commentary": "Reviewed",
@@ -204,9 +254,9 @@ def test_saving_a_risk_scans_it(org):
 
 def test_closing_a_risk_clears_its_flags_duplicates_included(org):
     corporate = _risk(org.hq.register, WORKFORCE)
-    in_ln = _risk(org.ln.register, STAFFING, next_review_on=today() - timedelta(days=3))
+    in_ln = _risk(org.ln.register, STAFFING, next_review_on=today() - timedelta(days=33))
     flags.scan_all()
-    assert {flag.kind for flag in _live()} == {FlagKind.POSSIBLE_DUPLICATE, FlagKind.REVIEW_OVERDUE}
+    assert {flag.kind for flag in _live()} == {FlagKind.REPEATS_HIGHER, FlagKind.REVIEW_OVERDUE}
     risks.close_risk(corporate, "No longer a corporate risk", corporate.version, org.risk_hq)
     assert {flag.kind for flag in _live()} == {FlagKind.REVIEW_OVERDUE}
     assert in_ln.is_open
@@ -231,3 +281,19 @@ def test_register_health_is_stored_each_day_with_its_trend(org):
     assert row.trend == "better" and [item.score for item in row.history] == [yesterday.score, 100]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RegisterHealth).where(
         RegisterHealth.taken_on == today())) == 3  # fmt: skip
+
+
+def test_link_alerts_are_one_flag_on_the_risk_informed_saying_what_to_do(org):
+    corporate = _risk(org.hq.register, WORKFORCE, residual_l=2, residual_i=2)  # people: tolerance 9
+    contributors = [_risk(org.ln.register, STAFFING, residual_l=4, residual_i=4, next_review_on=None),
+                    _risk(org.ls.register, ("Vacancies", "posts stay empty"), residual_l=4, residual_i=3)]  # fmt: skip
+    for contributor in contributors:
+        RiskLinkFactory(from_risk=contributor, to_risk=corporate, kind=LinkKind.CONTRIBUTES_TO)
+    flags.scan_all()
+    [flag] = _live(FlagKind.LINK_DIVERGENCE)
+    assert flag.risk == corporate  # not one per contributor
+    assert f"2 contributing risks ({contributors[0].ref}, {contributors[1].ref}) are in a higher band" in flag.note
+    assert f"are above appetite while {corporate.ref} is within it: review {corporate.ref}'s score" in flag.note
+    # Once the corporate risk is rescored to the areas' view, the alert clears.
+    corporate.residual_l, corporate.residual_i = 4, 4
+    assert flags.scan_all().cleared[FlagKind.LINK_DIVERGENCE] == 1

@@ -24,11 +24,11 @@ def test_services_see_a_setting_changed_for_one_test(app, monkeypatch):
     monkeypatch.setitem(app.config, "RISKREG_EVIDENCE_MAX_BYTES", 2048)
     monkeypatch.setitem(app.config, "RISKREG_TEST_WINDOW_MONTHS", 6)
     monkeypatch.setitem(app.config, "RISKREG_IMPORT_MAX_ROWS", 7)
-    monkeypatch.setitem(app.config, "RISKREG_FLAGS", FlagRules(include_siblings=True))
+    monkeypatch.setitem(app.config, "RISKREG_FLAGS", FlagRules(include_siblings=False))
     assert evidence.max_bytes() == 2048
     assert control_tests.window_months() == 6
     assert importing.limits().max_rows == 7
-    assert flags.rules().include_siblings
+    assert not flags.rules().include_siblings  # on by default
 
 
 def test_the_defaults_are_the_base_configuration(app):

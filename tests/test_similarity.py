@@ -182,4 +182,6 @@ def test_the_demo_is_embedded_and_its_restated_corporate_risks_are_found(demo):
     pairs = zip(content.CORPORATE_RISKS[:12], content.LOCAL_RISKS[:12], strict=True)
     restated = [(corporate[0], local[0]) for corporate, local in pairs]
     missed = [pair for pair in restated if pair not in found]
-    assert len(missed) <= 2, missed
+    # The scan threshold is chosen for precision (0.60: docs/benchmarks.md), which costs some paraphrases; the
+    # estate risk is closed in the demo, so never a candidate.
+    assert len(missed) <= 3 and ("Accommodation and estate rationalisation", "Office move disrupts the area") in missed

@@ -13,7 +13,7 @@ from riskreg.demo import content
 from riskreg.enums import FlagKind, FlagStatus
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk, Unit, User
-from riskreg.services import flags
+from riskreg.services import duplicates, flags
 
 RESTATED = {(local[0], corporate[0]) for local, corporate in zip(content.LOCAL_RISKS[:12], content.CORPORATE_RISKS[:12],
                                                                   strict=True)}  # fmt: skip
@@ -37,6 +37,13 @@ def _flags_in(unit_code: str, kind: FlagKind) -> list[Flag]:
     )
 
 
+def _pair_flags() -> list[Flag]:
+    """Open pair flags anywhere, same-level possible duplicates first."""
+    query = sa.select(Flag).where(Flag.kind.in_([FlagKind.POSSIBLE_DUPLICATE, FlagKind.REPEATS_HIGHER]),
+                                  Flag.status == FlagStatus.OPEN)  # fmt: skip
+    return sorted(db.session.scalars(query), key=lambda flag: (flag.kind is not FlagKind.POSSIBLE_DUPLICATE, flag.id))
+
+
 def _is_restatement(flag: Flag) -> bool:
     return flag.other_risk is not None and (flag.risk.title, flag.other_risk.title) in RESTATED
 
@@ -44,9 +51,9 @@ def _is_restatement(flag: Flag) -> bool:
 def seed(today: date) -> None:
     flags.scan_all(today=today)
     hq = _user("hq.risk@example.org")
-    duplicates = _flags_in("LN", FlagKind.POSSIBLE_DUPLICATE)
-    restated = [flag for flag in duplicates if _is_restatement(flag)]
-    lookalike = next(flag for flag in duplicates if not _is_restatement(flag))
+    pairs = _flags_in("LN", FlagKind.REPEATS_HIGHER) + _flags_in("LN", FlagKind.POSSIBLE_DUPLICATE)
+    restated = [flag for flag in pairs if _is_restatement(flag)]
+    lookalike = next(flag for flag in _pair_flags() if not _is_restatement(flag))
 
     asked = restated[0]
     flags.acknowledge(asked, hq)
@@ -57,7 +64,7 @@ def seed(today: date) -> None:
                       "local countermeasures stay on our risk.", asked.risk.owner)  # fmt: skip
 
     linked = restated[1]
-    flags.resolve_by_link(linked, hq, "London North's form of the corporate risk, confirmed with the area")
+    duplicates.resolve_by_link(linked, hq, "London North's form of the corporate risk, confirmed with the area")
 
     flags.dismiss(lookalike, hq, f"Different risks: {lookalike.risk.ref} is about {lookalike.risk.title.lower()}, "
                   f"{lookalike.other_risk.ref} about {lookalike.other_risk.title.lower()}")  # fmt: skip

@@ -14,13 +14,19 @@ from riskreg.demo import content
 from riskreg.enums import LinkKind, ReviewOutcome, UnitKind
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, User
+from riskreg.rules import links as link_rules
+from riskreg.rules import scoring
+from riskreg.rules.scoring import DEFAULT_RULES
 from riskreg.services import committee, risks
 from riskreg.services import links as links_service
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
-# Areas that have linked their restated corporate risks (London North only some of them).
-LINKED_AREAS = ("LS", "MC", "YH", "CW")
-LONDON_NORTH_LINKED = (0, 2, 3, 5, 9, 10)  # workforce, custody, disclosure, witnesses, estate, hate crime
+# Areas that have not linked their restatements of the corporate risks the inspection found duplicated
+# (4.10: resources, budget cuts, accommodation, reliance on other agencies), over which areas have marginal
+# influence; every other restatement is linked as contributing. London North leaves a few more unlinked.
+UNLINKED_AREAS = ("LN", "NE", "SW")
+INSPECTION_THEMES = (0, 1, 4, 9)  # workforce, funding, police files, accommodation
+LONDON_NORTH_UNLINKED = (0, 1, 4, 8)  # workforce, funding, police files, advocacy (its estate risk is linked)
 
 CORPORATE = [theme[0] for theme in content.CORPORATE_RISKS]
 RESTATED = {theme[0]: CORPORATE[i] for i, theme in enumerate(content.LOCAL_RISKS[:12])}
@@ -52,11 +58,13 @@ class _DemoLinks:
         links_service.add_link(source, target, kind, rationale, self.hq_team)
 
     def areas(self) -> None:
-        for code in ("LN", *LINKED_AREAS):
-            wanted = {CORPORATE[i] for i in LONDON_NORTH_LINKED} if code == "LN" else set(CORPORATE)
+        for code, name in content.AREAS:
+            unlinked = LONDON_NORTH_UNLINKED if code == "LN" else INSPECTION_THEMES if code in UNLINKED_AREAS else ()
+            # Only London North still links its office move to the estate risk HQ closes (divergences below).
+            wanted = {title for i, title in enumerate(CORPORATE) if i not in unlinked and (i != 9 or code == "LN")}
             for title, risk in sorted(self.by_unit[code].items(), key=lambda item: item[1].id):
                 if RESTATED.get(title) in wanted:
-                    rationale = f"{code}'s local form of the corporate risk, agreed at the quarterly risk review"
+                    rationale = f"{name}'s local form of the corporate risk, agreed at the quarterly risk review"
                     self.link(risk, self.corporate[RESTATED[title]], CONTRIBUTES, rationale)
             expenses = self.by_unit[code].get("Late payment of witness expenses")
             if expenses is not None:
@@ -70,9 +78,8 @@ class _DemoLinks:
             unit = next(iter(unit_risks.values())).register.unit
             if unit.kind not in (UnitKind.DIVISION, UnitKind.UNIT):
                 continue
-            # A unit's division-specific risks inform (or repeat) its division's risk of the same theme.
+            # A unit's risks inform (once, repeat) its division's risk of the same theme.
             parent_risks = self.by_unit.get(unit.parent.code, {}) if unit.kind is UnitKind.UNIT else {}
-            parent_risks = {title: risk for title, risk in parent_risks.items() if title in DIVISION_THEMES}
             for title, risk in sorted(unit_risks.items(), key=lambda item: item[1].id):
                 if title in parent_risks and not duplicate_marked:
                     self.link(risk, parent_risks[title], LinkKind.DUPLICATES, "The same risk, held in both registers")
@@ -90,6 +97,23 @@ class _DemoLinks:
             "commentary": commentary, "outcome": ReviewOutcome.FURTHER_ACTION,
         }  # fmt: skip
         risks.record_review(risk, values, risk.version, risk.owner)
+
+    def consistent(self) -> None:
+        """HQ scores each corporate risk in the light of the risks that inform it: at least as high as the
+        highest, and above appetite when one of them is. Only the divergences below are left on purpose."""
+        deliberate = {CORPORATE[2], CORPORATE[9], CORPORATE[10]}
+        for title, corporate in sorted(self.corporate.items(), key=lambda item: item[1].id):
+            contributors = [link.from_risk for link in links_service.contributions_to([corporate.id])
+                            if link.from_risk.is_open]  # fmt: skip
+            diverging = [risk for risk in contributors if link_rules.divergences(risk, corporate, DEFAULT_RULES)]
+            if title in deliberate or not diverging:
+                continue
+            target = max(risk.residual_score for risk in contributors)
+            if any(scoring.is_above_appetite(risk.residual_score, risk.category) for risk in contributors):
+                target = max(target, scoring.tolerance_for(corporate.category) + 1)
+            scores = [(odds, harm) for odds in range(1, 6) for harm in range(1, 6) if odds * harm >= target]
+            likelihood, impact = min(scores, key=lambda pair: (pair[0] * pair[1], -pair[1]))
+            self.rescore(corporate, likelihood, impact, "Rescored in the light of the areas' and divisions' views.")
 
     def divergences(self) -> None:
         """One deliberate case of each divergence, whatever the random scores came out as."""
@@ -134,6 +158,7 @@ def link_risks(today: date) -> None:
     demo = _DemoLinks(today)
     demo.areas()
     demo.divisions()
+    demo.consistent()
     demo.divergences()
     demo.comments()
     db.session.flush()

@@ -28,7 +28,7 @@ class Flag(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[FlagKind] = mapped_column(enum_column_type(FlagKind), index=True)
-    # For a possible duplicate: the lower-level risk (an area's), and in other_risk the higher-level one.
+    # For a pair flag: the lower-level (or newer) risk, and in other_risk the higher-level (or older) one.
     risk_id: Mapped[int] = mapped_column(sa.ForeignKey("risk.id"), index=True)
     other_risk_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk.id"), index=True)
     condition_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
@@ -59,7 +59,8 @@ class Flag(db.Model):
 
     @property
     def is_duplicate(self) -> bool:
-        return self.kind is FlagKind.POSSIBLE_DUPLICATE
+        """A flag about a pair of risks (a possible duplicate, or a repeat of a higher-level risk)."""
+        return self.kind.is_pair
 
     def __repr__(self) -> str:
         return f"<Flag {self.id} {self.kind.value} risk={self.risk_id} {self.status.value}>"

@@ -17,23 +17,31 @@ from riskreg.rules.evidence import is_current, long_date, window_start
 
 @dataclass(frozen=True)
 class FlagRules:
-    # Stagnant score: at least this many of the latest reviews recorded the same score, above appetite.
-    stagnant_reviews: int = 3
+    # Stagnant score: at least this many of the latest reviews recorded the same score, above appetite. Four
+    # is a year of reviews at the usual 90-day cadence: three in a row is common, and HQ cannot chase them all.
+    stagnant_reviews: int = 4
+    # A review this many days late is the owner's (the reminders remind them); later, HQ is told.
+    review_grace_days: int = 30
+    # Untested controls, overdue actions and missing countermeasures are HQ's business on risks above
+    # appetite; on the others they are the owner's and the certificate's (which discloses them).
+    housekeeping_above_appetite_only: bool = True
+    # An overdue action reaches HQ when it is this many days late: before that the owner's reminders chase it.
+    action_grace_days: int = 90
     # A risk this young is not yet flagged for having no countermeasures or not being linked upwards:
     # its owner adds those after saving it.
     grace_days: int = 30
     # A cause or consequence shorter than this (in characters, ignoring spaces) explains nothing.
     min_description_length: int = 15
-    # Duplicate flags. The engine's organisation-wide default (0.55) is for every pair of registers; a
-    # register and the registers above it make far fewer pairs, so the scan can afford the more generous
-    # threshold that is shown before saving (0.50 reaches 0.79 of paraphrased pairs on the evaluation set,
-    # against 0.69 at 0.55: docs/benchmarks.md).
-    duplicate_threshold: float = 0.5
-    # At most this many higher-level risks are proposed as the duplicate of one risk, the most similar first.
-    duplicates_per_risk: int = 3
-    # Also look for duplicates between registers side by side (two areas). Off: areas share local themes
-    # by design, and HQ's question is duplication between a register and those above it.
-    include_siblings: bool = False
+    # Pair flags: the similarity engine's scan threshold, chosen for precision at least 0.8 on the labelled
+    # pairs of different risks that look alike (docs/benchmarks.md, "Precision").
+    duplicate_threshold: float = 0.6
+    # At most this many other risks are proposed as the duplicate (or the original) of one risk, the most
+    # similar first: one is enough to start the conversation, and the rest follow when it is linked.
+    duplicates_per_risk: int = 1
+    # Also look for duplicates between registers at the same level (two areas, two divisions).
+    include_siblings: bool = True
+    # A wording held by at least this many registers at one level is a theme they share, not a duplicate.
+    common_theme_registers: int = 3
     weights: staleness_rules.StalenessWeights = field(default_factory=staleness_rules.StalenessWeights)
 
 
@@ -42,6 +50,7 @@ DEFAULT_FLAG_RULES = FlagRules()
 # Higher first in HQ's queue: the inspection's findings (duplication, registers not reviewed) lead.
 SEVERITY: dict[FlagKind, int] = {
     FlagKind.POSSIBLE_DUPLICATE: 9,
+    FlagKind.REPEATS_HIGHER: 9,
     FlagKind.REVIEW_OVERDUE: 8,
     FlagKind.LINK_DIVERGENCE: 7,
     FlagKind.STAGNANT_SCORE: 6,
@@ -100,7 +109,7 @@ class Raised:
 
 def condition_key(kind: FlagKind, risk_id: int, other_risk_id: int | None = None) -> str:
     """Names the condition a flag is about: one risk, or an unordered pair of risks for a duplicate."""
-    if kind is FlagKind.POSSIBLE_DUPLICATE and other_risk_id is not None:
+    if kind.is_pair and other_risk_id is not None:
         low, high = sorted((risk_id, other_risk_id))
         return f"{kind.value}:{low}:{high}"
     return f"{kind.value}:{risk_id}"
@@ -128,6 +137,10 @@ def _untested_controls(facts: RiskFacts, today: date, months: int) -> list[Count
         if cm.status is CountermeasureStatus.IN_PLACE and not is_current(cm.last_tested_on, today, months)
         and (cm.implemented_on is None or cm.implemented_on < start)
     ]  # fmt: skip
+
+
+def _in_place(facts: RiskFacts) -> int:
+    return sum(cm.status is CountermeasureStatus.IN_PLACE for cm in facts.countermeasures)
 
 
 def _titles(countermeasures: Sequence[CountermeasureFacts], with_due: bool = False) -> str:
@@ -161,30 +174,40 @@ def raised_flags(
     if not facts.is_open:
         return []
     found: list[Raised] = []
-    if scoring.is_review_overdue(facts.next_review_on, today):
-        found.append(Raised(FlagKind.REVIEW_OVERDUE, f"The review was due on {long_date(facts.next_review_on)}"))
+    due = facts.next_review_on
+    if due is not None and (today - due).days > rules.review_grace_days:
+        found.append(Raised(FlagKind.REVIEW_OVERDUE, f"The review was due on {long_date(due)}, {(today - due).days} "
+                            "days ago: review it, or close the risk if it no longer applies"))  # fmt: skip
+    above = _above(facts, scoring_rules)
     run = staleness_rules.unchanged_run(facts.review_scores)
-    if _above(facts, scoring_rules) and run >= rules.stagnant_reviews:
+    if above and run >= rules.stagnant_reviews:
         tolerance = scoring.tolerance_for(facts.category, scoring_rules)
         found.append(Raised(FlagKind.STAGNANT_SCORE, f"The last {run} reviews all recorded a residual score of "
-                            f"{facts.review_scores[0]}, above the tolerance of {tolerance}"))  # fmt: skip
+                            f"{facts.review_scores[0]}, above the tolerance of {tolerance}: say what will bring it "
+                            "down, or escalate it"))  # fmt: skip
+    material = above or not rules.housekeeping_above_appetite_only
     settled = (today - facts.created_on).days >= rules.grace_days
-    if settled and not any(cm.status is not CountermeasureStatus.RETIRED for cm in facts.countermeasures):
-        found.append(Raised(FlagKind.NO_COUNTERMEASURES, "No countermeasure is planned or in place"))
+    live = any(cm.status is not CountermeasureStatus.RETIRED for cm in facts.countermeasures)
+    if settled and material and not live:
+        found.append(Raised(FlagKind.NO_COUNTERMEASURES, "No countermeasure is planned or in place for a risk above "
+                            "appetite"))  # fmt: skip
     description = _description_flag(facts, rules)
     if description:
         found.append(description)
     upwards_missing = facts.has_register_above and not facts.contributes_upwards
     if settled and facts.influence is Influence.LOW and upwards_missing:
         found.append(Raised(FlagKind.NOT_LINKED_UPWARDS, "The unit has little influence over this risk, but it does "
-                            "not contribute to a risk in a higher-level register"))  # fmt: skip
-    untested = _untested_controls(facts, today, months)
-    if untested:
-        found.append(Raised(FlagKind.CONTROL_UNTESTED, f"In place but not tested in the last {months} months: "
-                            f"{_titles(untested)}"))  # fmt: skip
-    overdue = _overdue_actions(facts, today)
-    if overdue:
-        found.append(Raised(FlagKind.ACTION_OVERDUE, f"Planned, past the due date: {_titles(overdue, True)}"))
+                            "not contribute to a risk in a higher-level register: link it to the risk it informs, "
+                            "or close it"))  # fmt: skip
+    untested = _untested_controls(facts, today, months) if material else []
+    # Some controls tested in the window: the risk has assurance, and the gaps are the certificate's to show.
+    if untested and len(untested) == _in_place(facts):
+        found.append(Raised(FlagKind.CONTROL_UNTESTED, f"None of its controls was tested in the last {months} "
+                            f"months: {_titles(untested)}. Test the one it relies on most"))  # fmt: skip
+    late = [cm for cm in _overdue_actions(facts, today) if (today - cm.due_on).days > rules.action_grace_days]
+    if material and late:
+        found.append(Raised(FlagKind.ACTION_OVERDUE, f"Planned, more than {rules.action_grace_days} days past "
+                            f"the due date: {_titles(late, True)}. Complete it, or re-plan it"))  # fmt: skip
     return found + _record_flags(facts)
 
 
@@ -223,28 +246,37 @@ def staleness_of(
 # Duplicate scope ----------------------------------------------------------------
 
 
-def parent_path(path: str) -> str:
-    """The materialised path of a unit's parent: "/1/4/" gives "/1/"."""
-    parts = [part for part in path.split("/") if part]
-    return "/" + "".join(f"{part}/" for part in parts[:-1])
+def depth(path: str) -> int:
+    return len([part for part in path.split("/") if part])
 
 
-def duplicate_pair(
-    first: tuple[int, str], second: tuple[int, str], include_siblings: bool = False
-) -> tuple[int, int] | None:
-    """(lower risk, higher risk) when two risks, given as (id, unit path), are in registers where a
-    duplicate matters: one unit above the other (area and corporate, unit and division), or side by side
-    when siblings are included (the newer risk counts as the lower). None otherwise."""
+def pair_flag(
+    first: tuple[int, str], second: tuple[int, str], include_siblings: bool = True
+) -> tuple[int, int, FlagKind] | None:
+    """(lower risk, higher risk, kind) for two similar risks given as (id, unit path), by where their
+    registers sit. One register above the other (area and corporate, unit and division): the lower risk
+    *repeats* the higher one, and should inform it (inspection 4.10). Registers at the same level (two areas,
+    two divisions): a *possible duplicate*, the newer risk counted as the lower. None in the same register or
+    in registers at different levels of different branches, which share themes but not risks."""
     (first_id, first_path), (second_id, second_path) = first, second
     if first_path == second_path:
         return None
     if first_path.startswith(second_path):
-        return first_id, second_id
+        return first_id, second_id, FlagKind.REPEATS_HIGHER
     if second_path.startswith(first_path):
-        return second_id, first_id
-    if include_siblings and parent_path(first_path) == parent_path(second_path):
-        return max(first_id, second_id), min(first_id, second_id)
+        return second_id, first_id, FlagKind.REPEATS_HIGHER
+    if include_siblings and depth(first_path) == depth(second_path):
+        return max(first_id, second_id), min(first_id, second_id), FlagKind.POSSIBLE_DUPLICATE
     return None
+
+
+def pair_note(kind: FlagKind, lower: str, higher: str, higher_title: str, how: str) -> str:
+    """What a pair flag tells the register's owners to do. ``lower``/``higher`` are "REF (unit name)"."""
+    if kind is FlagKind.REPEATS_HIGHER:
+        return (f"{lower} repeats {higher}, “{higher_title}” ({how}): link it as contributing to it, or close it "
+                "if the unit cannot influence it")  # fmt: skip
+    return (f"{lower} may be the same risk as {higher} ({how}): if one register should hold it, close the other "
+            "as a duplicate; if not, dismiss the flag")  # fmt: skip
 
 
 # Lifecycle ------------------------------------------------------------------------

@@ -179,11 +179,14 @@ def divergences(contributor: Scored, parent: Scored, rules: scoring.ScoringRules
         return [found(DivergenceKind.PARENT_CLOSED, f"{parent.ref} is closed but {contributor.ref}, which "
                       "contributes to it, is still open")]  # fmt: skip
     alerts = []
-    if contributor.residual_score > parent.residual_score:
+    # Levels use the same 5×5 scale for different things, so raw scores are not compared: bands are, and each
+    # risk is held against its own appetite.
+    higher, lower = scoring.band(contributor.residual_score, rules), scoring.band(parent.residual_score, rules)
+    if _band_rank(higher, rules) > _band_rank(lower, rules):
         alerts.append(found(
             DivergenceKind.SCORED_ABOVE_PARENT,
-            f"{contributor.ref} is scored {contributor.residual_score}, above the {parent.residual_score} of "
-            f"{parent.ref}, which it contributes to",
+            f"{contributor.ref} is in a higher band ({higher.label.lower()}, {contributor.residual_score}) than "
+            f"{parent.ref} ({lower.label.lower()}, {parent.residual_score}), which it contributes to",
         ))  # fmt: skip
     if _above(contributor, rules) and not _above(parent, rules):
         tolerance = scoring.tolerance_for(contributor.category, rules)
@@ -193,6 +196,52 @@ def divergences(contributor: Scored, parent: Scored, rules: scoring.ScoringRules
             f"{tolerance}) while {parent.ref}, which it contributes to, is within appetite",
         ))  # fmt: skip
     return alerts
+
+
+def _band_rank(band: object, rules: scoring.ScoringRules) -> int:
+    return [name for name, _ceiling in rules.band_ceilings].index(band)
+
+
+@dataclass(frozen=True)
+class GroupedAlert:
+    """One alert per risk informed and reason, however many contributors share it, saying what to do."""
+
+    kind: DivergenceKind
+    parent_id: int
+    contributor_ids: tuple[int, ...]
+    message: str
+
+
+def _refs(refs: list[str], shown: int = 4) -> str:
+    listed = ", ".join(refs[:shown])
+    return listed + (f" and {len(refs) - shown} more" if len(refs) > shown else "")
+
+
+def _grouped_message(kind: DivergenceKind, parent_ref: str, refs: list[str]) -> str:
+    count = f"{len(refs)} contributing risk{'s' if len(refs) != 1 else ''} ({_refs(refs)})"
+    verb = "are" if len(refs) != 1 else "is"
+    if kind is DivergenceKind.PARENT_CLOSED:
+        return (f"{parent_ref} is closed but {count} {verb} still open: link them to another risk they inform, "
+                "or close them")  # fmt: skip
+    if kind is DivergenceKind.SCORED_ABOVE_PARENT:
+        return (f"{count} {verb} in a higher band than {parent_ref}: review {parent_ref}'s score against what "
+                "the units report, or ask the owners why they score it higher")  # fmt: skip
+    return f"{count} {verb} above appetite while {parent_ref} is within it: review {parent_ref}'s score"
+
+
+def grouped(alerts: Iterable[Divergence], refs: dict[int, str]) -> list[GroupedAlert]:
+    """The divergence alerts grouped by the risk they concern and their kind, in a fixed order. ``refs`` maps
+    each risk's id to its reference."""
+    found: dict[tuple[int, DivergenceKind], list[int]] = {}
+    for alert in alerts:
+        contributors = found.setdefault((alert.parent_id, alert.kind), [])
+        if alert.contributor_id not in contributors:
+            contributors.append(alert.contributor_id)
+    order = list(DivergenceKind)
+    return [
+        GroupedAlert(kind, parent_id, tuple(ids), _grouped_message(kind, refs[parent_id], [refs[i] for i in ids]))
+        for (parent_id, kind), ids in sorted(found.items(), key=lambda item: (item[0][0], order.index(item[0][1])))
+    ]
 
 
 def _above(risk: Scored, rules: scoring.ScoringRules) -> bool:

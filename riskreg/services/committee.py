@@ -108,7 +108,7 @@ class CorporateEntry:
     above_appetite: bool
     groups: list[RegisterGroup]
     rollup: Rollup
-    alerts: list[Divergence]
+    alerts: list[link_rules.GroupedAlert]  # one per reason, for all its contributors
     comments: list[Comment] = field(default_factory=list)
 
     @property
@@ -158,7 +158,8 @@ def _entry(risk: Risk, incoming: list[RiskLink], trend_of: dict[int, str]) -> Co
         above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, rules()),
         groups=list(groups.values()),
         rollup=link_rules.rollup((link.from_risk for link in incoming), rules()),
-        alerts=alerts,
+        alerts=link_rules.grouped(alerts, {risk.id: risk.ref, **{link.from_risk_id: link.from_risk.ref
+                                                                 for link in incoming}}),
     )
 
 

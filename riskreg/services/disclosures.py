@@ -10,6 +10,7 @@ Restricted risks are disclosed by reference only, because certificates are read
 by everyone in the organisation.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -86,18 +87,25 @@ def untested_controls(context: DisclosureContext) -> list[Item]:
 
 
 def open_flags(context: DisclosureContext) -> list[Item]:
-    """HQ quality flags still waiting for a decision (open or acknowledged) on any of the unit's open risks."""
+    """HQ quality flags still waiting for a decision (open or acknowledged) on the unit's open risks: each one on
+    a risk above appetite (material), and the rest as counts by kind, so the certificate says what matters."""
     risks = {risk.id: risk for risk in context.risks}
     flags = db.session.scalars(
         sa.select(Flag)
         .where(Flag.status.in_(LIVE_FLAGS), sa.or_(Flag.risk_id.in_(risks), Flag.other_risk_id.in_(risks)))
         .order_by(Flag.risk_id, Flag.id)
     ).all()
-    found = []
+    found, others = [], Counter()
     for flag in flags:
         risk = risks.get(flag.risk_id) or risks[flag.other_risk_id]
+        if risk.residual_score <= scoring.tolerance_for(risk.category, rules()):
+            others[flag.kind.label.lower()] += 1
+            continue
         text = WITHHELD if risk.restricted else f"{risk.title}: {flag.kind.label.lower()} ({flag.status.label.lower()})"
         found.append({"ref": risk.ref, "text": text})
+    if others:
+        counts = ", ".join(f"{label} {count}" for label, count in sorted(others.items(), key=lambda item: -item[1]))
+        found.append({"ref": "", "text": f"On risks within appetite: {counts}"})
     return found
 
 

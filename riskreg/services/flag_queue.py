@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from riskreg.enums import FlagKind, FlagStatus, Role
+from riskreg.enums import Category, FlagKind, FlagStatus, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, Register, RegisterHealth, Risk, Unit, User
 from riskreg.rules import flags as flag_rules
+from riskreg.rules import scoring
 from riskreg.services import NotFoundError
+from riskreg.services import registers as registers_service
 from riskreg.services.registers import Page, page_within
 
 LIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
@@ -78,6 +80,17 @@ def severity_order():
     return sa.case(*[(Flag.kind == kind, rank) for kind, rank in flag_rules.SEVERITY.items()], else_=0)
 
 
+def above_appetite_order() -> sa.ColumnElement:
+    """1 when the flag's risk is scored above its category's appetite, else 0: the consequence HQ ranks by."""
+    scoring_rules = registers_service.rules()
+    tolerance = sa.case(
+        *[(Risk.category == category, scoring.tolerance_for(category, scoring_rules)) for category in Category],
+        else_=0,
+    )
+    above = sa.select(Risk.id).where(Risk.residual_l * Risk.residual_i > tolerance)
+    return sa.case((Flag.risk_id.in_(above), 1), else_=0)
+
+
 def _filtered(filters: QueueFilters) -> sa.Select:
     query = sa.select(Flag)
     if filters.status == "live":
@@ -96,13 +109,15 @@ def _filtered(filters: QueueFilters) -> sa.Select:
 
 
 def queue(filters: QueueFilters, page: int, page_size: int) -> Page:
-    """Flags ranked by how serious their kind is, then similarity score, then the risk's staleness."""
+    """Flags ranked by consequence: on risks above appetite first, then the stalest risks, each risk's flags
+    together (a pair flag sits with its lower risk), the most serious kind first, the oldest first."""
     query = _filtered(filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = page_within(page, total, page_size)
     items = db.session.scalars(
         _with_risks(query)
-        .order_by(severity_order().desc(), sa.func.coalesce(Flag.score, 0).desc(), Flag.staleness.desc(), Flag.id)
+        .order_by(above_appetite_order().desc(), Flag.staleness.desc(), Flag.risk_id, severity_order().desc(),
+                  Flag.raised_at, Flag.id)  # fmt: skip
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
@@ -135,6 +150,18 @@ def _owned_by(user: User):
     """Risks the user owns, or in the registers of units where they are a risk manager or unit head."""
     units = [assignment.unit_id for assignment in user.roles if assignment.role in OWNER_ROLES]
     return sa.select(Risk.id).where(sa.or_(Risk.owner_id == user.id, Risk.register.has(Register.unit_id.in_(units))))
+
+
+def owner_counts_by_kind(user: User) -> dict[FlagKind, int]:
+    """How many open and acknowledged flags of each kind are on the user's risks: the home page's summary."""
+    owned = _owned_by(user)
+    query = (
+        sa.select(Flag.kind, sa.func.count())
+        .where(Flag.status.in_(LIVE), sa.or_(Flag.risk_id.in_(owned), Flag.other_risk_id.in_(owned)))
+        .group_by(Flag.kind)
+    )
+    counts = dict(db.session.execute(query).tuples().all())
+    return {kind: counts[kind] for kind in sorted(counts, key=lambda kind: -flag_rules.SEVERITY.get(kind, 0))}
 
 
 def flags_for_owner(user: User, limit: int = 20) -> tuple[list[Flag], int]:

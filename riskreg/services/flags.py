@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from riskreg.clock import today as clock_today
 from riskreg.clock import utcnow
 from riskreg.config import settings
-from riskreg.enums import FlagKind, FlagResolution, FlagStatus, LinkKind, RiskStatus
+from riskreg.enums import DivergenceKind, FlagKind, FlagResolution, FlagStatus, LinkKind, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import (
     ControlTest,
@@ -43,8 +43,7 @@ from riskreg.models import (
 from riskreg.rules import flags as flag_rules
 from riskreg.rules import links as link_rules
 from riskreg.rules.flags import FlagRules, Raised, RiskFacts
-from riskreg.services import ServiceError, audit, risks, similarity
-from riskreg.services import links as links_service
+from riskreg.services import ServiceError, audit, pair_flags, similarity
 from riskreg.services.control_tests import window_months
 from riskreg.services.registers import rules as scoring_rules
 
@@ -122,21 +121,29 @@ def _contributing(scope) -> set[int]:
 
 
 def _divergences(risk_ids: Sequence[int] | None) -> dict[int, list[str]]:
-    """Divergence messages per risk: for some risks, or (None) for every contributes_to link in one query."""
-    if risk_ids is not None:
-        found = links_service.divergences_for(risk_ids)
-        return {risk_id: [alert.message for alert in alerts] for risk_id, alerts in found.items()}
-    links = db.session.scalars(
+    """Divergence messages per risk, for some risks or (None) every contributes_to link, in one query.
+
+    One flag per risk informed, its alerts grouped by reason (riskreg.rules.links.grouped), on the risk whose
+    owner can act: the risk informed, whose score is the question; or, when that risk is closed, each
+    contributor, which must be linked elsewhere or closed."""
+    query = (
         sa.select(RiskLink)
         .where(RiskLink.kind == CONTRIBUTES)
         .options(joinedload(RiskLink.from_risk), joinedload(RiskLink.to_risk))
         .order_by(RiskLink.id)
     )
+    if risk_ids is not None:
+        query = query.where(sa.or_(RiskLink.from_risk_id.in_(risk_ids), RiskLink.to_risk_id.in_(risk_ids)))
+    alerts, refs = [], {}
+    for link in db.session.scalars(query):
+        alerts += link_rules.divergences(link.from_risk, link.to_risk, scoring_rules())
+        refs |= {link.from_risk_id: link.from_risk.ref, link.to_risk_id: link.to_risk.ref}
     messages: dict[int, list[str]] = defaultdict(list)
-    for link in links:
-        for alert in link_rules.divergences(link.from_risk, link.to_risk, scoring_rules()):
-            messages[alert.contributor_id].append(alert.message)
-            messages[alert.parent_id].append(alert.message)
+    for alert in alerts:
+        if alert.kind is DivergenceKind.PARENT_CLOSED:
+            messages[alert.contributor_id].append(f"{alert.message}: link it to another risk it informs, or close it")
+    for group in link_rules.grouped([a for a in alerts if a.kind is not DivergenceKind.PARENT_CLOSED], refs):
+        messages[group.parent_id].append(group.message)
     return messages
 
 
@@ -185,41 +192,58 @@ def _wanted_per_risk(facts: dict[int, RiskFacts], today: date) -> tuple[dict[str
 # Possible duplicates --------------------------------------------------------------------------------------
 
 
-def linked_pairs() -> set[frozenset[int]]:
-    """Every pair of risks linked in any way, either direction."""
-    return {frozenset(pair) for pair in db.session.execute(sa.select(RiskLink.from_risk_id, RiskLink.to_risk_id))}
-
-
-def dismissed_pairs() -> set[frozenset[int]]:
-    rows = db.session.execute(sa.select(DismissedPair.low_risk_id, DismissedPair.high_risk_id))
-    return {frozenset(pair) for pair in rows}
-
-
-def _duplicates_wanted() -> dict[str, _Wanted]:
-    """Possible duplicates between a register and those above it (rules().include_siblings: and beside it),
-    leaving out pairs already linked and pairs dismissed; each risk's best few only."""
-    settings = rules()
-    excluded = linked_pairs() | dismissed_pairs()
-    per_risk: dict[int, list[_Wanted]] = defaultdict(list)
-    for candidate in similarity.duplicate_candidates(settings.duplicate_threshold):
+def _theme_registers(candidates, depth_of) -> dict[int, set[int]]:
+    """For each risk, the registers at its own level holding a risk like it (its own register included)."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for candidate in candidates:
         first, second = candidate.risk, candidate.other
-        pair = flag_rules.duplicate_pair(
-            (first.id, first.register.unit.path), (second.id, second.register.unit.path), settings.include_siblings
-        )
-        if pair is None or frozenset(pair) in excluded:
+        if depth_of(first) == depth_of(second):
+            found[first.id] |= {first.register_id, second.register_id}
+            found[second.id] |= {first.register_id, second.register_id}
+    return found
+
+
+def _pair_flag(candidate, settings: FlagRules, themes: dict[int, set[int]]) -> tuple[Risk, Risk, FlagKind] | None:
+    first, second = candidate.risk, candidate.other
+    found = flag_rules.pair_flag(
+        (first.id, first.register.unit.path), (second.id, second.register.unit.path), settings.include_siblings
+    )
+    if found is None:
+        return None
+    lower, higher = (first, second) if found[0] == first.id else (second, first)
+    # A wording held by many registers at one level is a theme they share (witnesses, police files), each
+    # register's own risk: not a duplicate. Whether it informs the risk above is the "repeats" flag's question.
+    if found[2] is FlagKind.POSSIBLE_DUPLICATE and len(themes.get(lower.id, ())) >= settings.common_theme_registers:
+        return None
+    return lower, higher, found[2]
+
+
+def _duplicates_wanted(contributing: set[int]) -> dict[str, _Wanted]:
+    """Pair flags: a risk repeating one in a register above it, and possible duplicates at the same level,
+    leaving out pairs already linked and pairs dismissed, and repeats by a risk that already informs a risk
+    above it (``contributing``: it has said which); each risk's best few of each kind only."""
+    settings = rules()
+    excluded = pair_flags.linked_pairs() | pair_flags.dismissed_pairs()
+    candidates = similarity.duplicate_candidates(settings.duplicate_threshold)
+    themes = _theme_registers(candidates, lambda risk: flag_rules.depth(risk.register.unit.path))
+    per_risk: dict[tuple[int, FlagKind], list[_Wanted]] = defaultdict(list)
+    for candidate in candidates:
+        found = _pair_flag(candidate, settings, themes)
+        if found is None or frozenset((found[0].id, found[1].id)) in excluded:
             continue
-        lower, higher = (first, second) if pair[0] == first.id else (second, first)
-        note = (
-            f"{lower.ref} ({lower.register.unit.name}) may be the same risk as {higher.ref} "
-            f"({higher.register.unit.name}): {candidate.stage.label.lower()}, score {candidate.score:.2f}"
-        )
-        raised = Raised(FlagKind.POSSIBLE_DUPLICATE, note, higher.id, round(candidate.score, 4), candidate.stage.value)
-        per_risk[lower.id].append(_Wanted(lower.id, raised))
+        lower, higher, kind = found
+        if kind is FlagKind.REPEATS_HIGHER and lower.id in contributing:
+            continue
+        how = f"{candidate.stage.label.lower()}, score {candidate.score:.2f}"
+        note = flag_rules.pair_note(kind, f"{lower.ref} ({lower.register.unit.name})",
+                                    f"{higher.ref} ({higher.register.unit.name})", higher.title, how)  # fmt: skip
+        per_risk[lower.id, kind].append(_Wanted(lower.id, Raised(kind, note, higher.id, round(candidate.score, 4),
+                                                           candidate.stage.value)))  # fmt: skip
     wanted: dict[str, _Wanted] = {}
-    for lower_id, found in per_risk.items():
+    for (lower_id, _kind), found in per_risk.items():
         best = sorted(found, key=lambda w: (-(w.raised.score or 0), w.raised.other_risk_id))
         for item in best[: settings.duplicates_per_risk]:
-            wanted[flag_rules.condition_key(FlagKind.POSSIBLE_DUPLICATE, lower_id, item.raised.other_risk_id)] = item
+            wanted[flag_rules.condition_key(item.raised.kind, lower_id, item.raised.other_risk_id)] = item
     return wanted
 
 
@@ -306,7 +330,8 @@ def scan_all(actor: User | None = None, today: date | None = None) -> ScanResult
     risks = _open_risks()
     scope = sa.select(Risk.id).where(Risk.status == RiskStatus.OPEN)
     wanted, staleness = _wanted_per_risk(_facts(risks, scope, today, whole=True), today)
-    wanted.update(_duplicates_wanted())
+    wanted.update(_duplicates_wanted(_contributing(scope)))
+    _drop_redundant(wanted, {item.risk_id for item in wanted.values() if item.raised.kind is FlagKind.REPEATS_HIGHER})
     existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None)))
     result = _reconcile(existing, wanted, staleness, actor)
     _store_health(risks, staleness, today)
@@ -314,15 +339,26 @@ def scan_all(actor: User | None = None, today: date | None = None) -> ScanResult
     return result
 
 
+def _drop_redundant(wanted: dict[str, _Wanted], repeating: set[int]) -> None:
+    """A risk flagged as repeating a higher-level risk is not also flagged as "not linked upwards": the repeat
+    says which risk to link it to."""
+    for risk_id in repeating:
+        wanted.pop(flag_rules.condition_key(FlagKind.NOT_LINKED_UPWARDS, risk_id), None)
+
+
 def scan_risk(risk: Risk, actor: User | None = None, today: date | None = None) -> ScanResult:
     """One risk's own flags, when it is saved. A closed risk's flags are all cleared, duplicates included."""
     today = today or clock_today()
     wanted, staleness = _wanted_per_risk(_facts([risk], [risk.id], today, whole=False), today)
+    repeats = sa.select(Flag.id).where(Flag.risk_id == risk.id, Flag.kind == FlagKind.REPEATS_HIGHER,
+                                       Flag.status.in_(_LIVE))  # fmt: skip
+    if db.session.scalar(repeats.limit(1)) is not None:
+        _drop_redundant(wanted, {risk.id})
     touching = Flag.risk_id == risk.id
     if not risk.is_open:
         touching = sa.or_(touching, Flag.other_risk_id == risk.id)
     else:
-        touching = sa.and_(touching, Flag.kind != FlagKind.POSSIBLE_DUPLICATE)
+        touching = sa.and_(touching, Flag.kind.not_in([kind for kind in FlagKind if kind.is_pair]))
     existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None), touching))
     return _reconcile(existing, wanted, staleness, actor)
 
@@ -379,8 +415,8 @@ def raise_flag(risk: Risk, kind: FlagKind, note: str, actor: User) -> Flag:
     """A flag the HQ risk team raises by hand, for what it saw itself. It stands for no condition, so scans
     leave it alone: it stays until someone decides on it. Possible duplicates come from scans (they need a pair)."""
     note = note.strip()
-    if kind is FlagKind.POSSIBLE_DUPLICATE:
-        raise ServiceError("Possible duplicates are raised by scans: choose another kind of flag")
+    if kind.is_pair:
+        raise ServiceError("Possible duplicates and repeats are raised by scans: choose another kind of flag")
     if not note:
         raise ServiceError("Enter what the register's owners should look at")
     if not risk.is_open:
@@ -392,7 +428,7 @@ def raise_flag(risk: Risk, kind: FlagKind, note: str, actor: User) -> Flag:
     return flag
 
 
-def _move(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) -> None:
+def move_flag(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) -> None:
     """Every status change of a flag: checked against the lifecycle, audited against the flag's risk."""
     refusal = flag_rules.transition_refusal(flag.status, new)
     if refusal:
@@ -411,7 +447,7 @@ def _move(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) -> N
 
 def acknowledge(flag: Flag, actor: User) -> Flag:
     """HQ has seen the flag and is dealing with it (with the register's owners)."""
-    _move(flag, FlagStatus.ACKNOWLEDGED, actor, "flag.acknowledged")
+    move_flag(flag, FlagStatus.ACKNOWLEDGED, actor, "flag.acknowledged")
     return flag
 
 
@@ -431,7 +467,7 @@ def bulk_acknowledge(flag_ids: Iterable[int], actor: User) -> int:
 def resolve(flag: Flag, actor: User, reason: str = "") -> Flag:
     """HQ considers the matter dealt with. While the condition lasts the flag keeps standing for it."""
     flag.resolution, flag.reason = FlagResolution.FIXED, reason.strip() or None
-    _move(flag, FlagStatus.RESOLVED, actor, "flag.resolved", reason=flag.reason)
+    move_flag(flag, FlagStatus.RESOLVED, actor, "flag.resolved", reason=flag.reason)
     return flag
 
 
@@ -442,55 +478,15 @@ def dismiss(flag: Flag, actor: User, reason: str) -> Flag:
         raise ServiceError(refusal)
     flag.reason = reason.strip()
     flag.resolution = FlagResolution.NOT_DUPLICATE if flag.is_duplicate else FlagResolution.DISMISSED
-    _move(flag, FlagStatus.DISMISSED, actor, "flag.dismissed", reason=flag.reason)
+    move_flag(flag, FlagStatus.DISMISSED, actor, "flag.dismissed", reason=flag.reason)
     if flag.is_duplicate and flag.other_risk_id is not None:
         low, high = sorted((flag.risk_id, flag.other_risk_id))
-        if frozenset((low, high)) not in dismissed_pairs():
+        if frozenset((low, high)) not in pair_flags.dismissed_pairs():
             db.session.add(DismissedPair(
                 low_risk_id=low, high_risk_id=high, reason=flag.reason, dismissed_by_id=actor.id, flag_id=flag.id
             ))  # fmt: skip
             db.session.flush()
     return flag
-
-
-def _pair(flag: Flag) -> tuple[Risk, Risk]:
-    if not flag.is_duplicate or flag.other_risk is None:
-        raise ServiceError("Only a possible duplicate is resolved by linking or closing one of its risks")
-    return flag.risk, flag.other_risk
-
-
-def _check_resolvable(flag: Flag) -> None:
-    refusal = flag_rules.transition_refusal(flag.status, FlagStatus.RESOLVED)
-    if refusal:
-        raise ServiceError(refusal)
-
-
-def resolve_by_link(flag: Flag, actor: User, rationale: str) -> RiskLink:
-    """The lower-level risk contributes to the higher-level one: both are kept, and linked."""
-    lower, higher = _pair(flag)
-    _check_resolvable(flag)
-    link = links_service.add_link(lower, higher, CONTRIBUTES, rationale, actor)
-    flag.resolution, flag.reason, flag.condition_key = FlagResolution.LINKED, rationale.strip(), None
-    _move(flag, FlagStatus.RESOLVED, actor, "flag.resolved", resolution=flag.resolution, link=link.id)
-    for risk in (lower, higher):  # the link may end "not linked upwards" and start a divergence
-        scan_risk(risk, actor)
-    return link
-
-
-def resolve_as_duplicate(flag: Flag, close: Risk, reason: str, actor: User) -> Risk:
-    """The two risks are one: they are linked as duplicates and ``close`` (one of them) is closed."""
-    lower, higher = _pair(flag)
-    if close.id not in (lower.id, higher.id):
-        raise ServiceError(f"Choose {lower.ref} or {higher.ref} to close")
-    if not reason.strip():
-        raise ServiceError("Enter why the risk is being closed")
-    _check_resolvable(flag)
-    kept = higher if close.id == lower.id else lower
-    links_service.add_link(lower, higher, LinkKind.DUPLICATES, reason, actor)
-    flag.resolution, flag.reason, flag.condition_key = FlagResolution.DUPLICATE_CLOSED, reason.strip(), None
-    _move(flag, FlagStatus.RESOLVED, actor, "flag.resolved", resolution=flag.resolution, closed=close.ref)
-    risks.close_risk(close, f"Duplicate of {kept.ref}: {reason.strip()}", close.version, actor)
-    return close
 
 
 def add_comment(flag: Flag, body: str, actor: User) -> FlagComment:

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from riskreg.enums import RiskStatus
+from riskreg.enums import CertificateStatus, RiskStatus, Role
 from riskreg.extensions import db
-from riskreg.models import Register, Risk, Unit, User
+from riskreg.models import Certificate, Register, Risk, Unit, User
 
 DUE_SOON = timedelta(days=14)
 
@@ -44,3 +44,16 @@ def reviews_due(user: User, today: date) -> list[Risk]:
 def risks_owned(user: User, limit: int = 50) -> list[Risk]:
     query = _owned_open_risks(user).order_by((Risk.residual_l * Risk.residual_i).desc(), Risk.id).limit(limit)
     return list(db.session.scalars(query))
+
+
+def certificates_to_sign(user: User) -> list[Certificate]:
+    """Submitted certificates of the units where the user is the unit head: the first thing on their home page."""
+    units = [assignment.unit_id for assignment in user.roles if assignment.role is Role.UNIT_HEAD]
+    if not units:
+        return []
+    return list(db.session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.status == CertificateStatus.SUBMITTED, Certificate.unit_id.in_(units))
+        .options(joinedload(Certificate.unit))
+        .order_by(Certificate.period, Certificate.id)
+    ))  # fmt: skip

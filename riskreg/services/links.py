@@ -18,7 +18,7 @@ from riskreg.models import Register, Review, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.rules.links import Divergence
-from riskreg.services import NotFoundError, ServiceError, audit, risks
+from riskreg.services import NotFoundError, ServiceError, audit, pair_flags, risks
 from riskreg.services.registers import rules
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
@@ -115,6 +115,7 @@ def add_link(source: Risk, target: Risk, kind: LinkKind, rationale: str, actor: 
     except IntegrityError as error:  # someone made the same link a moment ago
         raise ServiceError(f"{source.ref} and {target.ref} are already linked like this") from error
     _audit(actor, "link.added", link)
+    pair_flags.resolve_linked(link, actor)  # a linked pair is never flagged: every route that links gets this
     return link
 
 
@@ -240,7 +241,7 @@ class LinkPanel:
     informs: list[LinkedRisk] = field(default_factory=list)
     informed_by: list[LinkedRisk] = field(default_factory=list)
     other: list[LinkedRisk] = field(default_factory=list)
-    alerts: list[Divergence] = field(default_factory=list)
+    alerts: list[link_rules.GroupedAlert] = field(default_factory=list)
     hidden: int = 0  # linked risks the reader may not see (restricted)
 
 
@@ -274,6 +275,7 @@ def panel(risk: Risk, visible: Callable[[Risk], bool]) -> LinkPanel:
     links = links_of([risk.id])
     trend_of = trends({link.other_end(risk.id).id for link in links})
     result = LinkPanel()
+    found: list[Divergence] = []
     for link in links:
         other = link.other_end(risk.id)
         if not visible(other):
@@ -287,7 +289,9 @@ def panel(risk: Risk, visible: Callable[[Risk], bool]) -> LinkPanel:
         else:
             result.informed_by.append(entry)
         if link.kind is CONTRIBUTES:
-            result.alerts += link_rules.divergences(link.from_risk, link.to_risk, rules())
+            found += link_rules.divergences(link.from_risk, link.to_risk, rules())
+    refs = {end.id: end.ref for link in links for end in (link.from_risk, link.to_risk)}
+    result.alerts = link_rules.grouped(found, refs)
     return result
 
 
@@ -326,7 +330,8 @@ class _Scored:
 
 
 def divergence_counts_by_register() -> dict[int, int]:
-    """Divergence alerts per register (an alert counts in both risks' registers): one query."""
+    """Link alerts per register, one query: each contributor's alerts in its register, and in the register of
+    the risk informed one alert per risk and reason (riskreg.rules.links.grouped)."""
     child, parent = aliased(Risk), aliased(Risk)
     columns = ("id", "ref", "category", "status", "residual_l", "residual_i")
     query = (
@@ -341,13 +346,15 @@ def divergence_counts_by_register() -> dict[int, int]:
         .where(RiskLink.kind == CONTRIBUTES, child.status == RiskStatus.OPEN)
     )
     counts: dict[int, int] = defaultdict(int)
+    grouped: dict[int, set] = defaultdict(set)  # the risk informed's register: one alert per risk and reason
     width = len(columns) + 1
     for row in db.session.execute(query):
         child_register, parent_register = row[0], row[width]
-        found = len(link_rules.divergences(_Scored(*row[1:width]), _Scored(*row[width + 1 :]), rules()))
-        if found:
-            counts[child_register] += found
-            counts[parent_register] += found
+        for alert in link_rules.divergences(_Scored(*row[1:width]), _Scored(*row[width + 1 :]), rules()):
+            counts[child_register] += 1
+            grouped[parent_register].add((alert.parent_id, alert.kind))
+    for register_id, alerts in grouped.items():
+        counts[register_id] += len(alerts)
     return dict(counts)
 
 

@@ -36,10 +36,18 @@ class SimilarRisk:
     lexical: float
     semantic: float
     stage: SimilarityStage
+    copies: tuple[Risk, ...] = ()  # other registers' near-verbatim copies of the same wording, best first
 
     @property
     def description(self) -> str:
         return similarity_rules.describe(self.score)
+
+    @property
+    def registers(self) -> str:
+        """Where the wording is held: "London North", or "London North and 13 other registers"."""
+        first = self.risk.register.unit.name
+        others = len({copy.register_id for copy in self.copies} - {self.risk.register_id})
+        return first if not others else f"{first} and {others} other register{'s' if others != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -251,13 +259,16 @@ def _similar(
     exclude_risk_id: int | None = None,
     visible: Callable[[Risk], bool] | None = None,
     min_score: float | None = None,
+    first: Callable[[Risk], bool] | None = None,
 ) -> list[SimilarRisk]:
+    """The ``top`` results, near-verbatim copies grouped into one; ``first`` says which risks rank first."""
     index = _index()
     if not len(index.risk_ids):
         return []
     settings = rules()
+    # Copies share a result, so shortlist more than ``top`` distinct wordings may need.
     shortlist = _shortlist(
-        index.vectors @ vector, index, max(top, settings.shortlist), exclude_register_id, exclude_risk_id, visible
+        index.vectors @ vector, index, max(4 * top, settings.shortlist), exclude_register_id, exclude_risk_id, visible
     )
     if not shortlist:
         return []
@@ -266,14 +277,19 @@ def _similar(
         similarity_rules.ngram_vector(text, settings)
     )
     order, combined = similarity_rules.rank_shortlist(lexical, semantic, settings)
-    results = [
-        SimilarRisk(shortlist[i][0], float(combined[i]), float(lexical[i]), float(semantic[i]),
-                    similarity_rules.stage(float(lexical[i]), settings))
-        for i in order
-    ]  # fmt: skip
     if min_score is not None:
-        results = [result for result in results if result.score >= min_score]
-    return results[:top]
+        order = np.array([i for i in order if combined[i] >= min_score], dtype=np.int64)
+    if first is not None:  # the registers above come first, best first among them
+        order = np.array(sorted(order, key=lambda i: not first(shortlist[i][0])), dtype=np.int64)
+    texts = similarity_rules.ngram_matrix([text_of(shortlist[i][0]) for i in order], settings)
+    results = []
+    for group in similarity_rules.group_copies(texts @ texts.T, settings.lexical_threshold)[:top]:
+        i = order[group[0]]
+        results.append(SimilarRisk(
+            shortlist[i][0], float(combined[i]), float(lexical[i]), float(semantic[i]),
+            similarity_rules.stage(float(lexical[i]), settings), tuple(shortlist[order[j]][0] for j in group[1:]),
+        ))  # fmt: skip
+    return results
 
 
 def similar_to_text(
@@ -284,12 +300,14 @@ def similar_to_text(
     exclude_risk: Risk | None = None,
     visible: Callable[[Risk], bool] | None = None,
     min_score: float | None = None,
+    first: Callable[[Risk], bool] | None = None,
 ) -> list[SimilarRisk]:
-    """The ``top`` open risks most like ``text``, best first. ``visible`` filters out what a user may not see."""
+    """The ``top`` open risks most like ``text``, best first, copies of one wording grouped into one result.
+    ``visible`` filters out what a user may not see; ``first`` picks risks to rank before the others."""
     return _similar(
         encoder.encode([text])[0], text, top,
         exclude_register_id=exclude_register.id if exclude_register else None,
-        exclude_risk_id=exclude_risk.id if exclude_risk else None, visible=visible, min_score=min_score,
+        exclude_risk_id=exclude_risk.id if exclude_risk else None, visible=visible, min_score=min_score, first=first,
     )  # fmt: skip
 
 
@@ -309,10 +327,17 @@ def similar_to_risk(
 
 def suggestions(title: str, event: str, register: Register, visible: Callable[[Risk], bool],
                 exclude_risk: Risk | None = None) -> list[SimilarRisk]:  # fmt: skip
-    """What to show someone saving a risk: the most similar risks in other registers above the threshold."""
+    """What to show someone saving a risk: the most similar risks in other registers above the threshold, those
+    in the registers above first (the question is often "which corporate risk is this?")."""
+    above = register.unit.path
+
+    def is_above(risk: Risk) -> bool:
+        path = risk.register.unit.path
+        return path != above and above.startswith(path)
+
     return similar_to_text(
         similarity_rules.risk_text(title, event), top=5, exclude_register=register, exclude_risk=exclude_risk,
-        visible=visible, min_score=rules().suggest_threshold,
+        visible=visible, min_score=rules().suggest_threshold, first=is_above,
     )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ orders the shortlist. The test suite (targets) and bench/similarity.py (figures)
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,9 @@ class EvalSet:
     queries: list[str]
     partners: list[str]
     distractors: list[str]
+    # Pairs of different risks that look alike (same theme, cause and consequence, local and national).
+    related_kinds: list[str] = field(default_factory=list)
+    related: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def store(self) -> list[str]:
@@ -41,6 +44,9 @@ def load(path: Path) -> EvalSet:
         queries=[text(pair["a"]["title"], pair["a"]["event"]) for pair in data["pairs"]],
         partners=[text(pair["b"]["title"], pair["b"]["event"]) for pair in data["pairs"]],
         distractors=[text(item["title"], item["event"]) for item in data["distractors"]],
+        related_kinds=[pair["kind"] for pair in data.get("related", [])],
+        related=[(text(pair["a"]["title"], pair["a"]["event"]), text(pair["b"]["title"], pair["b"]["event"]))
+                 for pair in data.get("related", [])],  # fmt: skip
     )
 
 
@@ -85,3 +91,51 @@ def recall(data: EvalSet, stage_ranks: dict[str, list[int]]) -> dict[str, dict[s
             kind_ranks = np.array([rank for rank, of in zip(values, data.kinds, strict=True) if of == kind])
             result[stage][kind] = {k: float(np.mean(kind_ranks <= k)) for k in (1, 5)}
     return result
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """The combined score of each labelled pair, as a scan scores two stored risks."""
+
+    same: np.ndarray  # the pairs that are one risk (paraphrased or near-verbatim)
+    same_kinds: list[str]
+    related: np.ndarray  # the pairs of different risks
+
+
+def _pair_scores(pairs: Sequence[tuple[str, str]], encode, rules: SimilarityRules) -> np.ndarray:
+    if not pairs:
+        return np.zeros(0, dtype=np.float32)
+    firsts, seconds = [a for a, _b in pairs], [b for _a, b in pairs]
+    lexical = np.sum(rules_module.ngram_matrix(firsts, rules) * rules_module.ngram_matrix(seconds, rules), axis=1)
+    vectors = encode([*firsts, *seconds])
+    blobs, scales = zip(*(rules_module.quantise(vector) for vector in vectors), strict=True)
+    stored = rules_module.dequantise(blobs, scales, vectors.shape[1])
+    semantic = np.sum(stored[: len(firsts)] * stored[len(firsts) :], axis=1)
+    return rules_module.combine(lexical, semantic, rules)
+
+
+def pair_scores(data: EvalSet, encode: Callable[[Sequence[str]], np.ndarray], rules: SimilarityRules) -> PairScores:
+    same = list(zip(data.queries, data.partners, strict=True))
+    return PairScores(_pair_scores(same, encode, rules), data.kinds, _pair_scores(data.related, encode, rules))
+
+
+@dataclass(frozen=True)
+class AtThreshold:
+    threshold: float
+    precision: float  # of the labelled pairs reaching the threshold, the share that are one risk
+    recall: float  # of the pairs that are one risk, the share reaching it
+    paraphrase_recall: float
+    related_reached: int
+
+
+def at_threshold(scores: PairScores, threshold: float) -> AtThreshold:
+    same, related = scores.same >= threshold, scores.related >= threshold
+    reached = int(same.sum()) + int(related.sum())
+    paraphrase = np.array([kind == "paraphrase" for kind in scores.same_kinds])
+    return AtThreshold(
+        threshold=threshold,
+        precision=float(same.sum() / reached) if reached else 1.0,
+        recall=float(same.mean()) if len(same) else 0.0,
+        paraphrase_recall=float(same[paraphrase].mean()) if paraphrase.any() else 0.0,
+        related_reached=int(related.sum()),
+    )

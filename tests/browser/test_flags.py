@@ -41,11 +41,30 @@ def test_hq_works_through_the_flag_queue(visitor):
 def test_an_area_head_reads_hq_feedback_and_replies(visitor):
     visitor.sign_in()  # the head of London North
     assert visitor.page.get_by_role("link", name="Flags", exact=True).count() == 0
-    flags = visitor.page.locator("#flags + p + table")
-    assert "Review overdue" in flags.inner_text() or "Possible duplicate" in flags.inner_text()
+    summary = visitor.page.locator("#flag-summary").inner_text()  # counts by kind, not a list of flags
+    assert "Review overdue" in summary or "Repeats a higher-level risk" in summary
+    visitor.follow("See the flags on your risks")
+    assert visitor.heading() == "Flags on your risks"
     with visitor.navigate():
-        visitor.page.locator("#flags + p + table tbody tr a").first.click()
+        visitor.page.locator("main table tbody tr a").first.click()
     visitor.page.get_by_label("Comment").fill("Thank you: we will deal with this at our next risk meeting.")
     visitor.follow("Add comment", role="button")
     assert "Comment added" in visitor.page.locator(".govuk-notification-banner--success").inner_text()
     assert "we will deal with this at our next risk meeting" in visitor.page.inner_text("main")
+
+
+def test_linking_a_flagged_pair_from_the_risk_page_resolves_the_flag_at_once(visitor):
+    """Issue 13: London North's LN-009 repeats the corporate HQ-009; linking them from the risk page resolves
+    the flag in the same request, without waiting for a scan."""
+    visitor.sign_in("risk.ln@example.org")
+    visitor.goto("/risks/LN-009")
+    flags = visitor.page.locator("#flags + table")
+    assert "Repeats a higher-level risk" in flags.inner_text() and "Open" in flags.inner_text()
+    visitor.follow("Link to another risk")
+    visitor.page.get_by_label("Contributes to").check()
+    visitor.page.get_by_label("Reference of the other risk").fill("HQ-009")
+    visitor.page.get_by_label("Why are the risks linked?").fill("London North's form of the corporate advocacy risk.")
+    visitor.follow("Link the risks", role="button")
+    assert "LN-009 linked to HQ-009" in visitor.page.locator(".govuk-notification-banner--success").inner_text()
+    row = visitor.page.locator("#flags + table tbody tr", has_text="Repeats a higher-level risk")
+    assert "Resolved" in row.inner_text() and "The two risks were linked" in row.inner_text()

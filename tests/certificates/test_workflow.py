@@ -266,16 +266,22 @@ def test_disclosures_are_computed_at_signing_and_kept_as_they_were(org):
     control(org, "weak", title="Diary of time limits")
     overdue = control(org, "planned", title="New custody tracker")
     overdue.due_on = today() - timedelta(days=10)
+    within = RiskFactory(register=org.ln.register, title="Paper files kept", residual_l=1, residual_i=2)
     db.session.add_all([Flag(kind=FlagKind.STAGNANT_SCORE, risk=above, note="Unchanged for four reviews"),
-                        Flag(kind=FlagKind.REVIEW_OVERDUE, risk=above, note="Done", status=FlagStatus.RESOLVED)])
+                        Flag(kind=FlagKind.REVIEW_OVERDUE, risk=above, note="Done", status=FlagStatus.RESOLVED),
+                        Flag(kind=FlagKind.REVIEW_OVERDUE, risk=within, note="Late"),
+                        Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=within, note="Vague")])  # fmt: skip
     db.session.flush()
     certificate = _submitted(org)
     workflow.sign(certificate, org.head_ln, PASSWORD)
     groups = {group["kind"]: group["items"] for group in certificate.disclosures["groups"]}
     assert list(groups) == ["above_appetite", "overdue_reviews", "open_flags", "ineffective_controls",
                             "untested_controls", "overdue_actions"]  # fmt: skip
-    assert groups["open_flags"] == [{"ref": above.ref, "text": "Custody cases released: score unchanged above "
-                                                              "appetite (open)"}]  # only the live flag
+    # The live flags on risks above appetite one by one, the others counted by kind.
+    assert groups["open_flags"] == [
+        {"ref": above.ref, "text": "Custody cases released: score unchanged above appetite (open)"},
+        {"ref": "", "text": "On risks within appetite: review overdue 1, unclear description 1"},
+    ]
     above_texts = " ".join(item["text"] for item in groups["above_appetite"])
     assert "Custody cases released: residual score 20 (very high), tolerance 9" in above_texts
     assert "Restricted risk (details withheld)" in above_texts and "Secret source" not in certificate.snapshot

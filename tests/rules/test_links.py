@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 
 from riskreg.enums import Category, DivergenceKind, LinkKind
-from riskreg.rules.links import Edge, ExistingLink, LinkEnd, cycle_path, divergences, link_refusal, rollup
+from riskreg.rules.links import Edge, ExistingLink, LinkEnd, cycle_path, divergences, grouped, link_refusal, rollup
 from riskreg.rules.scoring import DEFAULT_RULES
 
 # Headquarters (1) above London North (2), London South (3) and a division (4) with a unit (5).
@@ -113,13 +113,36 @@ def _kinds(alerts):
     return [alert.kind for alert in alerts]
 
 
-def test_a_contributor_scored_above_its_parent_diverges():
-    child, parent = FakeRisk(1, "LN-001", 8), FakeRisk(2, "HQ-001", 6)
+def test_a_contributor_in_a_higher_band_than_its_parent_diverges():
+    child, parent = FakeRisk(1, "LN-001", 8, category=Category.STRATEGY), FakeRisk(2, "HQ-001", 4)
     alerts = divergences(child, parent, DEFAULT_RULES)
     assert _kinds(alerts) == [DivergenceKind.SCORED_ABOVE_PARENT]
-    assert alerts[0].message == "LN-001 is scored 8, above the 6 of HQ-001, which it contributes to"
+    assert alerts[0].message == "LN-001 is in a higher band (medium, 8) than HQ-001 (low, 4), which it contributes to"
     assert (alerts[0].contributor_id, alerts[0].parent_id) == (1, 2)
-    assert divergences(FakeRisk(1, "LN-001", 6), parent, DEFAULT_RULES) == []
+
+
+def test_scores_in_the_same_band_do_not_diverge_levels_use_the_scale_for_different_things():
+    # 8 against 6 is a raw difference, but both are medium: an area's 8 and HQ's 6 are not comparable numbers.
+    assert divergences(FakeRisk(1, "LN-001", 8), FakeRisk(2, "HQ-001", 6), DEFAULT_RULES) == []
+
+
+def test_alerts_are_grouped_per_risk_informed_and_reason_each_saying_what_to_do():
+    parent = FakeRisk(9, "HQ-001", 6)
+    contributors = [FakeRisk(n, f"LN-00{n}", 12) for n in range(1, 6)]
+    alerts = [alert for child in contributors for alert in divergences(child, parent, DEFAULT_RULES)]
+    assert len(alerts) == 10  # each of five contributors: a higher band, and above appetite
+    refs = {risk.id: risk.ref for risk in [parent, *contributors]}
+    found = grouped(alerts, refs)
+    assert [(group.kind, group.contributor_ids) for group in found] == [
+        (DivergenceKind.SCORED_ABOVE_PARENT, (1, 2, 3, 4, 5)),
+        (DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN, (1, 2, 3, 4, 5)),
+    ]
+    assert found[1].message == ("5 contributing risks (LN-001, LN-002, LN-003, LN-004 and 1 more) are above "
+                                "appetite while HQ-001 is within it: review HQ-001's score")  # fmt: skip
+    assert "review HQ-001's score" in found[0].message
+    closed = FakeRisk(8, "HQ-002", 6, is_open=False)
+    [group] = grouped(divergences(contributors[0], closed, DEFAULT_RULES), {**refs, 8: "HQ-002"})
+    assert group.message.endswith("link them to another risk they inform, or close them")
 
 
 def test_an_open_contributor_to_a_closed_parent_diverges():

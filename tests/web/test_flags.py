@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from riskreg.clock import today
-from riskreg.enums import FlagKind, FlagStatus, LinkKind
+from riskreg.enums import Category, FlagKind, FlagStatus, LinkKind
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, RiskLink
 from riskreg.services import flags, similarity
@@ -26,11 +26,21 @@ def _text(response) -> str:
     return _soup(response).get_text(" ", strip=True)
 
 
+# Unrelated risks, so that only the pairs a test means are similar (the factory's "Test risk n" are copies).
+TOPICS = iter([
+    ("Office flooding", "water floods the basement archive"), ("Courier contract", "the courier firm stops deliveries"),
+    ("Fraud by staff", "an employee submits false expense claims"), ("Heating failure", "the boilers fail in winter"),
+    ("Parking permits", "staff lose their parking spaces"), ("Cyber attack", "ransomware encrypts the file servers"),
+    ("Translation errors", "a Welsh letter is mistranslated"), ("Lift breakdown", "the only lift is out of order"),
+] * 20)  # fmt: skip
+
+
 def _risk(register, owner, title_event=None, overdue=False):
-    extra = {"title": title_event[0], "event": title_event[1]} if title_event else {}
+    title_event = title_event or next(TOPICS)
+    extra = {"title": title_event[0], "event": title_event[1]}
     risk = RiskFactory(register=register, owner=owner, cause="Too few prosecutors for the caseload",
                        consequence="Cases are reviewed late and hearings are wasted",
-                       next_review_on=today() + timedelta(days=-5 if overdue else 30), **extra)  # fmt: skip
+                       next_review_on=today() + timedelta(days=-45 if overdue else 30), **extra)  # fmt: skip
     CountermeasureFactory(risk=risk, implemented_on=today() - timedelta(days=10))
     similarity.refresh_embedding(risk)
     return risk
@@ -40,7 +50,7 @@ def _duplicate(org):
     corporate = _risk(org.hq.register, org.risk_hq, WORKFORCE)
     area = _risk(org.ln.register, org.risk_ln, STAFFING)
     flags.scan_all()
-    flag = db.session.scalar(sa.select(Flag).where(Flag.kind == FlagKind.POSSIBLE_DUPLICATE))
+    flag = db.session.scalar(sa.select(Flag).where(Flag.kind == FlagKind.REPEATS_HIGHER))
     return corporate, area, flag
 
 
@@ -71,12 +81,13 @@ def test_the_queue_filters_by_kind_register_and_status_and_pages(client, org, si
     _duplicate(org)
     sign_in(org.hq_risk)
     assert "5 flags" in _text(client.get("/flags"))
-    assert "1 flag" in _text(client.get("/flags?kind=possible_duplicate"))
+    assert "1 flag" in _text(client.get("/flags?kind=repeats_higher"))
     assert "1 flag" in _text(client.get("/flags?register=LS"))
     assert "4 flags" in _text(client.get("/flags?register=LN"))  # with the duplicate, which involves LN
     assert "0 flags" in _text(client.get("/flags?status=dismissed"))
     ranked = _soup(client.get("/flags")).select("tbody tr td:nth-of-type(2) a")
-    assert ranked[0].get_text(" ", strip=True).startswith("Possible duplicate")  # most serious first
+    # Ranked by the risk's consequence (appetite, staleness), then each risk's flags together.
+    assert ranked[0].get_text(" ", strip=True).startswith("Review overdue")
     monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 4)
     second = _soup(client.get("/flags?page=2"))
     assert len(second.select("table")[0].select("tbody tr")) == 1 and second.select_one(".govuk-pagination")
@@ -121,7 +132,7 @@ def test_a_duplicate_flag_shows_both_risks_and_is_resolved_after_confirmation(cl
     assert done.status_code == 302
     link = db.session.scalar(sa.select(RiskLink))
     assert (link.from_risk, link.to_risk, link.kind) == (area, corporate, LinkKind.CONTRIBUTES_TO)
-    assert flag.status is FlagStatus.RESOLVED and "Linked as contributes to" in _text(client.get(f"/flags/{flag.id}"))
+    assert flag.status is FlagStatus.RESOLVED and "The two risks were linked" in _text(client.get(f"/flags/{flag.id}"))
 
 
 def test_hq_feedback_and_owner_replies(client, org, sign_in):
@@ -131,10 +142,14 @@ def test_hq_feedback_and_owner_replies(client, org, sign_in):
     client.post("/sign-out")
 
     sign_in(org.risk_ln)  # the area's risk manager: one of the flagged risk's owners
-    home = _text(client.get("/"))
-    assert "Flags on your risks" in home and "Possible duplicate" in home
+    home = _soup(client.get("/"))
+    assert "Flags on your risks" in home.get_text() and not home.select("#flags + p + table")  # a summary, no list
+    assert [item.get_text() for item in home.select("#flag-summary li")] == ["Repeats a higher-level risk: 1"]
+    assert home.select_one("a[href='/flags/mine']") is not None
+    mine = _soup(client.get("/flags/mine"))
+    assert f"/flags/{flag.id}" in [link["href"] for link in mine.select("tbody a")]
     risk_page = _soup(client.get(f"/risks/{area.ref}"))
-    assert "Possible duplicate" in risk_page.select_one("#flags").find_next("table").get_text()
+    assert "Repeats a higher-level risk" in risk_page.select_one("#flags").find_next("table").get_text()
     page = _soup(client.get(f"/flags/{flag.id}"))
     assert "Please link it" in page.get_text() and not page.select("input[name=decision]")
     assert client.post(f"/flags/{flag.id}/comments", data={"body": "Will do"}).status_code == 302
@@ -148,6 +163,7 @@ def test_hq_feedback_and_owner_replies(client, org, sign_in):
     assert client.get(f"/flags/{flag.id}").status_code == 403
     assert "Quality flags" not in _text(client.get(f"/risks/{area.ref}"))
     assert "Flags on your risks" not in _text(client.get("/"))
+    assert f"/flags/{flag.id}" not in _text(client.get("/flags/mine"))
 
 
 def test_a_flag_on_a_restricted_risk_is_not_found_for_those_who_cannot_read_it(client, org, sign_in):
@@ -202,4 +218,21 @@ def test_hq_raises_a_flag_by_hand_and_scans_leave_it_alone(client, org, sign_in)
     client.post("/sign-out")
     sign_in(org.risk_ln)
     assert client.get(f"/risks/{risk.ref}/flags/new").status_code == 403
-    assert "The event does not say what might happen" in _text(client.get("/"))
+    assert "Unclear description: 1" in _text(client.get("/"))
+    assert "The event does not say what might happen" in _text(client.get("/flags/mine"))
+
+
+def test_the_queue_ranks_by_consequence_and_keeps_each_risks_flags_together(client, org, sign_in):
+    within = _risk(org.ln.register, org.risk_ln, overdue=True)
+    above = _risk(org.ls.register, org.risk_ls, overdue=True)
+    above.residual_l, above.residual_i, above.category = 5, 5, Category.LEGAL  # tolerance 4
+    within.residual_l, within.residual_i, within.category = 1, 1, Category.LEGAL
+    for risk in (within, above):
+        db.session.add(Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=risk, note="Vague", staleness=0))
+    flags.scan_all()
+    sign_in(org.hq_risk)
+    page = _soup(client.get("/flags"))
+    refs = [row.select("td")[1].get_text(" ", strip=True) for row in page.select("#queue + form tbody tr")]
+    owners = [next(ref for ref in (above.ref, within.ref) if ref in text) for text in refs]
+    assert owners == [above.ref, above.ref, within.ref, within.ref]  # above appetite first, each risk together
+    assert "Staleness of the risk (points)" in page.get_text()

@@ -337,8 +337,8 @@ def test_divergence_alerts_show_on_both_risks_pages(client, org, sign_in):
     sign_in(org.viewer_ln)
     for ref in (area.ref, corporate.ref):
         banner = _soup(client.get(f"/risks/{ref}")).select_one(".govuk-notification-banner").get_text(" ", strip=True)
-        assert "LN-001 is scored 16, above the 6 of HQ-001" in banner
-        assert "LN-001 is above appetite (16 against a tolerance of 9) while HQ-001" in banner
+        assert "1 contributing risk (LN-001) is in a higher band than HQ-001: review HQ-001's score" in banner
+        assert "1 contributing risk (LN-001) is above appetite while HQ-001 is within it" in banner
 
 
 def test_a_closed_parent_with_open_contributors_is_an_alert(client, org, sign_in):
@@ -347,7 +347,7 @@ def test_a_closed_parent_with_open_contributors_is_an_alert(client, org, sign_in
     RiskLinkFactory(from_risk=area, to_risk=corporate)
     sign_in(org.viewer_ln)
     banner = _soup(client.get(f"/risks/{area.ref}")).select_one(".govuk-notification-banner").text
-    assert "HQ-001 is closed but LN-001, which contributes to it, is still open" in banner
+    assert "HQ-001 is closed but 1 contributing risk (LN-001) is still open: link them" in banner
 
 
 def _index_alerts(client) -> dict[str, str]:
@@ -356,8 +356,8 @@ def _index_alerts(client) -> dict[str, str]:
 
 
 def test_the_registers_index_counts_alerts_in_both_registers_in_constant_queries(client, org, sign_in):
-    corporate = RiskFactory(register=org.hq.register, residual_l=1, residual_i=2)
-    RiskLinkFactory(from_risk=RiskFactory(register=org.ln.register, residual_l=2, residual_i=2), to_risk=corporate)
+    corporate = RiskFactory(register=org.hq.register, residual_l=1, residual_i=2)  # low
+    RiskLinkFactory(from_risk=RiskFactory(register=org.ln.register, residual_l=3, residual_i=2), to_risk=corporate)
     sign_in(org.viewer_ln)
     client.get("/registers")
     with count_queries() as few:
@@ -366,7 +366,8 @@ def test_the_registers_index_counts_alerts_in_both_registers_in_constant_queries
         for _ in range(4):
             RiskLinkFactory(from_risk=RiskFactory(register=register, residual_l=5, residual_i=5), to_risk=corporate)
     with count_queries() as many:
-        assert _index_alerts(client) == {"Headquarters": "17", "London North": "9", "London South": "8"}
+        # Each contributor's own alerts in its register; the corporate register's one per risk and reason.
+        assert _index_alerts(client) == {"Headquarters": "2", "London North": "9", "London South": "8"}
     assert len(many) == len(few)
 
 

@@ -9,9 +9,9 @@ from riskreg.clock import today
 from riskreg.config import settings
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
+from riskreg.services import duplicates, registers
 from riskreg.services import flag_queue as queue_service
 from riskreg.services import flags as flags_service
-from riskreg.services import registers
 from riskreg.web.access import requires, signed_in
 from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm, RaiseFlagForm
 from riskreg.web.forms import ConfirmForm, form_refusals, refusals, render_form, with_error
@@ -29,11 +29,20 @@ def risk_flags(risk):
     return {"flags": found, "comments": queue_service.comment_counts([flag.id for flag in found])}
 
 
-@bp.app_template_global("my_flags")
-def my_flags():
-    """Open flags on the signed-in person's risks, for the home page (templates/flags/_home.html)."""
-    found, total = queue_service.flags_for_owner(current_user)
-    return {"flags": [flag for flag in found if policy.can(current_user, Action.READ_FLAG, flag)], "total": total}
+@bp.app_template_global("my_flag_counts")
+def my_flag_counts():
+    """How many open flags of each kind are on the signed-in person's risks (templates/flags/_home.html)."""
+    return queue_service.owner_counts_by_kind(current_user)
+
+
+@bp.route("/flags/mine")
+@signed_in
+@requires(None)
+def mine():
+    """Every open flag on the signed-in person's risks (their own, or their registers'), most serious first."""
+    found, total = queue_service.flags_for_owner(current_user, limit=500)
+    shown = [flag for flag in found if policy.can(current_user, Action.READ_FLAG, flag)]
+    return render_template("flags/mine.html", flags=shown, total=total)
 
 
 def _filters() -> queue_service.QueueFilters:
@@ -138,10 +147,10 @@ def _carry_out(flag, decision: str, reason: str) -> str:
         flags_service.dismiss(flag, current_user, reason)
         return "Flag dismissed" + (": this pair will not be proposed again" if flag.is_duplicate else "")
     if decision == "link":
-        flags_service.resolve_by_link(flag, current_user, reason)
-        return f"{flag.risk.ref} now contributes to {flag.other_risk.ref}"
+        link = duplicates.resolve_by_link(flag, current_user, reason)
+        return f"{link.from_risk.ref} and {link.to_risk.ref} are linked ({link.kind.label.lower()}); flag resolved"
     close = flag.risk if decision == "close_lower" else flag.other_risk
-    flags_service.resolve_as_duplicate(flag, close, reason, current_user)
+    duplicates.resolve_as_duplicate(flag, close, reason, current_user)
     return f"{flag.risk.ref} and {flag.other_risk.ref} marked as duplicates; {close.ref} closed"
 
 

@@ -14,6 +14,7 @@ DUPLICATE_CHOICES = [
     ("close_higher", "Mark as duplicate and close the higher-level risk", "Link them as duplicates and close {higher}"),
     ("not_duplicate", "Not a duplicate", "Dismiss the flag; this pair will not be proposed again"),
 ]
+SAME_LEVEL_LINK = ("link", "Link as related", "Keep both risks, each register's own, linked as related")
 OTHER_CHOICES = [
     ("resolve", "Resolve", "The matter has been dealt with"),
     ("dismiss", "Dismiss", "It is not a problem; say why"),
@@ -44,6 +45,8 @@ class DecideForm(FlaskForm):
     def set_choices(self, flag) -> list[dict]:
         """The choices for this flag, and their radio items (label and hint) for the template."""
         choices = DUPLICATE_CHOICES if flag.is_duplicate else OTHER_CHOICES
+        if flag.kind is FlagKind.POSSIBLE_DUPLICATE:  # two registers at the same level: neither informs the other
+            choices = [SAME_LEVEL_LINK, *choices[1:]]
         if flag.status.value == "open":
             choices = [ACKNOWLEDGE, *choices]
         refs = {"lower": flag.risk.ref, "higher": flag.other_risk.ref if flag.other_risk else ""}
@@ -81,7 +84,7 @@ class BulkAcknowledgeForm(FlaskForm):
 class RaiseFlagForm(FlaskForm):
     kind = RadioField(
         "What needs attention?", validators=[InputRequired("Select what needs attention")], widget=GovRadioInput(),
-        choices=to_choices([(kind.value, kind.label) for kind in FlagKind if kind is not FlagKind.POSSIBLE_DUPLICATE]),
+        choices=to_choices([(kind.value, kind.label) for kind in FlagKind if not kind.is_pair]),
     )  # fmt: skip
     note = required_paragraph(
         "What should the register's owners look at?", "Enter what the register's owners should look at",

@@ -20,6 +20,7 @@ def home():
         registers=home_service.my_registers(current_user),
         reviews_due=home_service.reviews_due(current_user, today()),
         risks_owned=home_service.risks_owned(current_user),
+        to_sign=home_service.certificates_to_sign(current_user),
         contradictions=reliance.alerts_for(current_user),
         today=today(),
     )
