@@ -101,6 +101,8 @@ class Countermeasure(db.Model):
     )
     due_on: Mapped[date | None]
     implemented_on: Mapped[date | None]
+    # The owner's latest word on how an action is going (issue 17): owners report it without editing the rest.
+    progress: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     risk: Mapped[Risk] = relationship(back_populates="countermeasures")
