@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,9 @@ class BaseConfig:
     RISKREG_MAIL_FROM = os.environ.get("RISKREG_MAIL_FROM", "riskreg@localhost")
     # Where people open riskreg, for the links in e-mails (e.g. https://riskreg.example.org); none when empty.
     RISKREG_BASE_URL = os.environ.get("RISKREG_BASE_URL", "")
+    # A signed-in session ends after this long unused, and this long after signing in whatever happens.
+    RISKREG_SESSION_IDLE_MINUTES = int(os.environ.get("RISKREG_SESSION_IDLE_MINUTES", "30"))
+    RISKREG_SESSION_MAX_HOURS = int(os.environ.get("RISKREG_SESSION_MAX_HOURS", "12"))
 
 
 def _instance_secret(instance_path: Path) -> str:
@@ -154,6 +158,8 @@ class Settings:
     base_url: str  # where people open riskreg, for links in e-mails; "" when unknown
     signing: Mapping[str, Any]  # SIGNING_SETTINGS by name, as riskreg.pdf.signing.SigningConfig reads them
     demo_signing_folder: str | None  # None in production: no demo CA is ever made there
+    session_idle: timedelta = timedelta(minutes=30)  # a signed-in session unused this long ends
+    session_max: timedelta = timedelta(hours=12)  # and every session ends this long after signing in
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":
@@ -171,6 +177,8 @@ class Settings:
             base_url=config.get("RISKREG_BASE_URL", ""),
             signing={name: config.get(name) for name in SIGNING_SETTINGS},
             demo_signing_folder=config.get("RISKREG_DEMO_SIGNING_FOLDER"),
+            session_idle=timedelta(minutes=int(config.get("RISKREG_SESSION_IDLE_MINUTES", 30))),
+            session_max=timedelta(hours=int(config.get("RISKREG_SESSION_MAX_HOURS", 12))),
         )
 
 

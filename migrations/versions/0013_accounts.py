@@ -1,4 +1,4 @@
-"""accounts: owners' progress on countermeasures
+"""accounts: owners' progress on countermeasures, password reset links
 
 Revision ID: 0013_accounts
 Revises: 0008_certificates
@@ -17,10 +17,27 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table("password_reset",
+    sa.Column("id", sa.Integer(), nullable=False),
+    sa.Column("user_id", sa.Integer(), nullable=False),
+    sa.Column("token_hash", sa.String(length=64), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("expires_at", sa.DateTime(), nullable=False),
+    sa.Column("used_at", sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_password_reset_user_id_app_user")),
+    sa.PrimaryKeyConstraint("id", name=op.f("pk_password_reset")),
+    sa.UniqueConstraint("token_hash", name=op.f("uq_password_reset_token_hash"))
+    )
+    with op.batch_alter_table("password_reset", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_password_reset_user_id"), ["user_id"], unique=False)
+
     with op.batch_alter_table("countermeasure", schema=None) as batch_op:
         batch_op.add_column(sa.Column("progress", sa.Text(), server_default="", nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table("password_reset", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_password_reset_user_id"))
+    op.drop_table("password_reset")
     with op.batch_alter_table("countermeasure", schema=None) as batch_op:
         batch_op.drop_column("progress")

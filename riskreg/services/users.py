@@ -3,15 +3,16 @@
 import secrets
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import RoleAssignment, Unit, User
+from riskreg.rules.passwords import password_problem
 from riskreg.services import ServiceError, audit
 
-MIN_PASSWORD_LENGTH = 12
 # Compared against when the e-mail is unknown, so a miss takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("riskreg-timing-equaliser")
 
@@ -52,10 +53,27 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
+def checked_email(email: str) -> str:
+    """The address normalised, or a refusal saying what is wrong with it (no DNS look-up: it may be internal)."""
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ServiceError(f"Enter a valid email address: {error}", field="email") from error
+    return normalise_email(email)
+
+
+def check_password(password: str, email: str, name: str = "", field: str = "password") -> None:
+    """The one password policy (riskreg.rules.passwords) for every password riskreg sets."""
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise ServiceError(problem, field=field)
+
+
 def create_user(email: str, name: str, password: str, actor: User | None = None) -> User:
-    email = normalise_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
+    email = checked_email(email)
+    if not name.strip():
+        raise ServiceError("Enter the person's name", field="name")
+    check_password(password, email, name)
     if get_by_email(email) is not None:
         raise ServiceError(f"A user with the e-mail address {email} already exists")
     user = User(

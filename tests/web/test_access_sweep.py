@@ -128,6 +128,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "assertion_id": lambda s: s.certificate.assertions[0].id,
     "template_section_id": lambda s: s.template_section.id,
     "template_assertion_id": lambda s: s.template_assertion.id,
+    "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers

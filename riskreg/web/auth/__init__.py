@@ -13,6 +13,7 @@ from riskreg.extensions import limiter
 from riskreg.services import audit, users
 from riskreg.web.access import public, requires, signed_in
 from riskreg.web.forms import render_form
+from riskreg.web.hooks import start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -73,6 +74,7 @@ def sign_in():
             # A fresh session at sign-in: nothing from before it (fixation) survives.
             session.clear()
             login_user(user)
+            start_session()
             audit.record(user, "user.signed_in", "user", user.id, {})
             return redirect(safe_next(request.args.get("next")))
         form.email.errors.append("Enter a correct email address and password")
@@ -101,3 +103,6 @@ def sign_out():
     session.clear()
     flash("You have been signed out.")
     return redirect(url_for("auth.sign_in"))
+
+
+from riskreg.web.auth import passwords  # noqa: E402, F401 - registers the password reset routes on bp
