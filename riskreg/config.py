@@ -70,6 +70,9 @@ class BaseConfig:
     # A signed-in session ends after this long unused, and this long after signing in whatever happens.
     RISKREG_SESSION_IDLE_MINUTES = int(os.environ.get("RISKREG_SESSION_IDLE_MINUTES", "30"))
     RISKREG_SESSION_MAX_HOURS = int(os.environ.get("RISKREG_SESSION_MAX_HOURS", "12"))
+    # Roles whose holders must sign in with a second factor (TOTP), comma-separated. None outside production
+    # unless set, so the demo's people can sign in with a password; production requires it of these by default.
+    RISKREG_TOTP_REQUIRED_ROLES = os.environ.get("RISKREG_TOTP_REQUIRED_ROLES", "")
 
 
 def _instance_secret(instance_path: Path) -> str:
@@ -106,6 +109,9 @@ def signing_settings(env_name: str, instance_path: Path, env) -> dict:
     return settings
 
 
+PRODUCTION_TOTP_ROLES = "unit_head,auditor,admin"
+
+
 def load_config(env_name: str, instance_path: Path) -> dict:
     env = os.environ
     config = {k: v for k, v in vars(BaseConfig).items() if k.isupper()}
@@ -120,6 +126,7 @@ def load_config(env_name: str, instance_path: Path) -> dict:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"
+        config["RISKREG_TOTP_REQUIRED_ROLES"] = env.get("RISKREG_TOTP_REQUIRED_ROLES", PRODUCTION_TOTP_ROLES)
     elif env_name == "testing":
         config["TESTING"] = True
         # Tests post forms directly; the CSRF tests switch protection back on (fixture csrf_enabled).
@@ -160,6 +167,7 @@ class Settings:
     demo_signing_folder: str | None  # None in production: no demo CA is ever made there
     session_idle: timedelta = timedelta(minutes=30)  # a signed-in session unused this long ends
     session_max: timedelta = timedelta(hours=12)  # and every session ends this long after signing in
+    totp_required_roles: frozenset[str] = frozenset()  # Role values whose holders must use a second factor
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":
@@ -179,6 +187,9 @@ class Settings:
             demo_signing_folder=config.get("RISKREG_DEMO_SIGNING_FOLDER"),
             session_idle=timedelta(minutes=int(config.get("RISKREG_SESSION_IDLE_MINUTES", 30))),
             session_max=timedelta(hours=int(config.get("RISKREG_SESSION_MAX_HOURS", 12))),
+            totp_required_roles=frozenset(
+                role.strip() for role in config.get("RISKREG_TOTP_REQUIRED_ROLES", "").split(",") if role.strip()
+            ),
         )
 
 

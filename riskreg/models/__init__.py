@@ -1,6 +1,6 @@
 """Typed models. Derived properties only: every query lives in riskreg.services."""
 
-from riskreg.models.account import PasswordReset
+from riskreg.models.account import PasswordReset, RecoveryCode
 from riskreg.models.assurance import ControlTest, Evidence, EvidenceBlob, control_test_evidence
 from riskreg.models.audit import AuditEvent
 from riskreg.models.certificate import (
@@ -28,4 +28,4 @@ __all__ = [
     "control_test_evidence",
 ]  # fmt: skip
 __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
-__all__ += ["TemplateSection", "assertion_countermeasure", "PasswordReset"]
+__all__ += ["TemplateSection", "assertion_countermeasure", "PasswordReset", "RecoveryCode"]

@@ -1,4 +1,5 @@
-"""Password reset links (issue 17). Only the SHA-256 of each link's secret is kept, as for API tokens."""
+"""Password reset links and second-factor recovery codes (issue 17). Only the SHA-256 of each secret is kept,
+as for API tokens: they are random and long, so there is nothing to guess."""
 
 from datetime import datetime
 
@@ -23,3 +24,15 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None]  # used, or replaced by a later link
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the codes a person keeps for when they lose their authenticator app; each works once."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

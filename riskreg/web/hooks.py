@@ -34,6 +34,9 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(users.load_from_session)
 
     app.before_request(_end_expired_session)
+    from riskreg.web.auth.two_factor import enrolment_required  # the auth blueprint imports this module
+
+    app.before_request(enrolment_required)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)
     _register_error_pages(app)
