@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from riskreg.enums import ControlFrequency
+from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.flags import DEFAULT_FLAG_RULES, FlagRules
 from riskreg.rules.scoring import DEFAULT_RULES, ScoringRules
 from riskreg.rules.similarity import DEFAULT_SIMILARITY, SimilarityRules
@@ -55,6 +57,9 @@ class BaseConfig:
     RISKREG_EVIDENCE_MAX_BYTES = int(os.environ.get("RISKREG_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
     # A control not tested for this many months shows as untested (DESIGN rule 4.5).
     RISKREG_TEST_WINDOW_MONTHS = 12
+    # Minimum sample by control frequency, and the quarters a whole-period assertion needs tests in (rule 4.5).
+    RISKREG_MINIMUM_SAMPLES = dict(evidence_rules.MINIMUM_SAMPLES)
+    RISKREG_PERIOD_QUARTERS = evidence_rules.PERIOD_QUARTERS
     # The JSON API's request bodies are small: a risk with every text field full is under 100 KB.
     RISKREG_API_MAX_BODY_BYTES = 256 * 1024
     RISKREG_FLAGS = DEFAULT_FLAG_RULES
@@ -157,6 +162,8 @@ class Settings:
     flags: FlagRules
     page_size: int
     test_window_months: int  # a control not tested for this long shows as untested (DESIGN rule 4.5)
+    minimum_samples: Mapping[ControlFrequency, int]  # the smallest sample by control frequency (rule 4.5)
+    period_quarters: int  # quarters a whole-period assertion needs tests in (rule 4.5)
     evidence_max_bytes: int
     import_max_bytes: int
     import_max_unpacked_bytes: int
@@ -177,6 +184,8 @@ class Settings:
             flags=config.get("RISKREG_FLAGS", DEFAULT_FLAG_RULES),
             page_size=int(config["RISKREG_PAGE_SIZE"]),
             test_window_months=int(config["RISKREG_TEST_WINDOW_MONTHS"]),
+            minimum_samples=config.get("RISKREG_MINIMUM_SAMPLES", evidence_rules.MINIMUM_SAMPLES),
+            period_quarters=int(config.get("RISKREG_PERIOD_QUARTERS", evidence_rules.PERIOD_QUARTERS)),
             evidence_max_bytes=int(config["RISKREG_EVIDENCE_MAX_BYTES"]),
             import_max_bytes=int(config["RISKREG_IMPORT_MAX_BYTES"]),
             import_max_unpacked_bytes=int(config["RISKREG_IMPORT_MAX_UNPACKED_BYTES"]),

@@ -164,12 +164,19 @@ class DivergenceKind(LabelledEnum):
 
 
 class AssuranceLine(LabelledEnum):
-    """Who gave assurance on a control: the three lines of defence, and external inspection as a fourth."""
+    """Who gave assurance on a control: the three lines of defence, and external assurance.
+
+    External assurance (the inspectorate, the National Audit Office, external
+    audit) is not a "4th line" (inspection report 3.2): it stands outside the
+    organisation. Its stored value stays "4"; values never change.
+    """
 
     FIRST = "1"
     SECOND = "2"
     THIRD = "3"
     FOURTH = "4"
+
+    EXTERNAL = FOURTH  # the name that says what it is
 
     @property
     def number(self) -> int:
@@ -177,16 +184,18 @@ class AssuranceLine(LabelledEnum):
 
     @property
     def short_label(self) -> str:
-        return {"1": "1st line", "2": "2nd line", "3": "3rd line", "4": "4th line"}[self.value]
+        return {"1": "1st line", "2": "2nd line", "3": "3rd line", "4": "external"}[self.value]
 
     @property
     def who(self) -> str:
         """Who tests at this line: "Internal audit"."""
-        return {"1": "Management", "2": "HQ oversight", "3": "Internal audit", "4": "External inspection"}[self.value]
+        return {"1": "Management", "2": "HQ oversight", "3": "Internal audit", "4": "External assurance"}[self.value]
 
     @property
     def tester(self) -> str:
         """As the end of "tested effective by ...": "internal audit (3rd line)"."""
+        if self is AssuranceLine.FOURTH:
+            return "external assurance (inspectorate, NAO or external audit)"
         who = self.who if self is AssuranceLine.SECOND else self.who.lower()
         return f"{who} ({self.short_label})"
 
@@ -194,9 +203,9 @@ class AssuranceLine(LabelledEnum):
     def label(self) -> str:
         return {
             "1": "1st line: management self-assessment",
-            "2": "2nd line: HQ oversight and compliance",
+            "2": "2nd line: HQ risk team oversight and compliance",
             "3": "3rd line: internal audit",
-            "4": "4th line: external inspectorate or National Audit Office",
+            "4": "External: inspectorate, National Audit Office or external audit",
         }[self.value]
 
     @property
@@ -205,11 +214,51 @@ class AssuranceLine(LabelledEnum):
 
 
 class ControlTestMethod(LabelledEnum):
-    WALKTHROUGH = "walkthrough"
+    """How a control was tested. Values are stored: the older ones stay, newer ones are added."""
+
+    INQUIRY = "inquiry"
+    OBSERVATION = "observation"
+    INSPECTION = "inspection"
     SAMPLE_TEST = "sample_test"
     REPERFORMANCE = "reperformance"
     DATA_ANALYSIS = "data_analysis"
-    OBSERVATION = "observation"
+    WALKTHROUGH = "walkthrough"
+
+    @property
+    def label(self) -> str:
+        return {
+            ControlTestMethod.INQUIRY: "Inquiry (asking the people who run the control)",
+            ControlTestMethod.OBSERVATION: "Observation",
+            ControlTestMethod.INSPECTION: "Inspection of records",
+            ControlTestMethod.SAMPLE_TEST: "Sample test of records",
+            ControlTestMethod.REPERFORMANCE: "Re-performance",
+            ControlTestMethod.DATA_ANALYSIS: "Data analytics",
+            ControlTestMethod.WALKTHROUGH: "Walkthrough (tests design only)",
+        }[self]
+
+
+class TestNature(LabelledEnum):
+    """Whether a test shows the control is well designed, or that it operated over a period."""
+
+    __test__ = False  # not a pytest class, despite its name
+
+    DESIGN = "design"
+    OPERATING = "operating"
+
+    @property
+    def label(self) -> str:
+        return {TestNature.DESIGN: "Design", TestNature.OPERATING: "Operating effectiveness"}[self]
+
+
+class ControlFrequency(LabelledEnum):
+    """How often a control operates: it decides the minimum sample a test needs (DESIGN rule 4.5)."""
+
+    ANNUAL = "annual"
+    QUARTERLY = "quarterly"
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+    DAILY = "daily"
+    MANY_TIMES_A_DAY = "many_times_a_day"
 
 
 class Conclusion(LabelledEnum):
@@ -218,6 +267,22 @@ class Conclusion(LabelledEnum):
     EFFECTIVE = "effective"
     PARTIALLY_EFFECTIVE = "partially_effective"
     INEFFECTIVE = "ineffective"
+
+
+class ContradictionKind(LabelledEnum):
+    """What happened after signing that contradicts an assertion signed as assured."""
+
+    INEFFECTIVE_TEST = "ineffective_test"
+    ABOVE_APPETITE = "above_appetite"
+    INCIDENT = "incident"
+
+    @property
+    def label(self) -> str:
+        return {
+            ContradictionKind.INEFFECTIVE_TEST: "Relied-on control tested ineffective",
+            ContradictionKind.ABOVE_APPETITE: "Relied-on risk rescored above appetite",
+            ContradictionKind.INCIDENT: "Incident recorded on a relied-on risk",
+        }[self]
 
 
 class EvidenceKind(LabelledEnum):

@@ -61,6 +61,8 @@ class Action(StrEnum):
     SIGN_CERTIFICATE = "sign_certificate"  # target: a Certificate
     VALIDATE_CERTIFICATE = "validate_certificate"  # target: a Certificate
     VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
+    CHALLENGE_LINK = "challenge_link"  # target: a Certificate (one of its assertion <-> countermeasure links)
+    ANSWER_CHALLENGE = "answer_challenge"  # target: a Certificate
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -157,7 +159,8 @@ def authorize(user: Any, action: Action, target: Any = None) -> None:
 
 
 # Assurance (DESIGN §5): a unit's risk managers and unit heads assess their own controls
-# (1st line); only internal audit records independent (2nd, 3rd and 4th line) tests.
+# (1st line); the HQ risk team records 2nd-line tests; internal audit records independent tests at any line
+# beyond the first (2nd, 3rd, and external assurance's results).
 INDEPENDENT_LINES = (AssuranceLine.SECOND, AssuranceLine.THIRD, AssuranceLine.FOURTH)
 
 
@@ -168,6 +171,8 @@ def assurance_lines(user: Any, risk: Risk) -> list[AssuranceLine]:
     lines = [AssuranceLine.FIRST] if _can_edit_register(user, risk.register) else []
     if holds_anywhere(user, frozenset({Role.AUDITOR})):
         lines += INDEPENDENT_LINES
+    elif holds_anywhere(user, frozenset({Role.HQ_RISK})):
+        lines.append(AssuranceLine.SECOND)
     return lines
 
 
@@ -277,4 +282,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.SIGN_CERTIFICATE: _can_sign_certificate,
     Action.VALIDATE_CERTIFICATE: _holding(frozenset({Role.AUDITOR})),
     Action.VIEW_CERTIFICATE_ROLLUP: _holding(READ_EVERYTHING),
+    # Internal audit and the HQ risk team doubt a link; the unit that made it answers.
+    Action.CHALLENGE_LINK: _holding(frozenset({Role.AUDITOR, Role.HQ_RISK})),
+    Action.ANSWER_CHALLENGE: _can_prepare_certificate,
 }

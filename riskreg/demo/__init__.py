@@ -16,6 +16,7 @@ from riskreg.demo import certificates as demo_certificates
 from riskreg.demo.links import link_risks
 from riskreg.enums import (
     Category,
+    ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
@@ -172,14 +173,22 @@ class _Builder:
         if rng.random() < 0.1:
             return  # deliberately none: HQ should notice
         options = content.COUNTERMEASURES[risk.category.value]
-        for title, kind in rng.sample(options, k=min(len(options), rng.randint(1, 3))):
+        risk_text, taken = f"{risk.title} {risk.cause} {risk.event}", set()
+        for sampled_title, _kind in rng.sample(options, k=min(len(options), rng.randint(1, 3))):
             planned = rng.random() < 0.25
             due = self.today + timedelta(days=rng.randint(-120, 150)) if planned else None
+            implemented_on = None if planned else created + timedelta(days=rng.randint(0, 60))
+            fitted = content.fitting_control(sampled_title, risk.category.value, risk_text, taken)
+            if fitted is None:
+                continue
+            title, kind = fitted
+            taken.add(title)
             db.session.add(
                 Countermeasure(
                     risk=risk, title=title, kind=CountermeasureKind(kind), owner=risk.owner,
                     status=CountermeasureStatus.PLANNED if planned else CountermeasureStatus.IN_PLACE,
-                    due_on=due, implemented_on=None if planned else created + timedelta(days=rng.randint(0, 60)),
+                    due_on=due, implemented_on=implemented_on,
+                    frequency=ControlFrequency(content.CONTROL_FREQUENCY[title]),
                 )  # fmt: skip
             )
 

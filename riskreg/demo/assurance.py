@@ -13,7 +13,15 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, CountermeasureStatus, EvidenceKind, Role
+from riskreg.enums import (
+    AssuranceLine,
+    Conclusion,
+    ControlTestMethod,
+    CountermeasureStatus,
+    EvidenceKind,
+    Role,
+    TestNature,
+)
 from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Risk, User, control_test_evidence
 from riskreg.rules.evidence import long_date
@@ -29,6 +37,13 @@ PATTERNS = [("never", 10), ("lapsed", 12), ("self", 33), ("audited", 25), ("over
 INDEPENDENT = {"audited": (L3,), "overseen": (L2,), "every_line": (L2, L3, L4)}
 CONCLUSIONS = [(Conclusion.EFFECTIVE, 70), (Conclusion.PARTIALLY_EFFECTIVE, 18), (Conclusion.INEFFECTIVE, 12)]
 SAMPLED = (ControlTestMethod.SAMPLE_TEST, ControlTestMethod.REPERFORMANCE, ControlTestMethod.DATA_ANALYSIS)
+# The methods the demo picks from, in a fixed order so the seeded generator gives the same tests.
+METHODS = (ControlTestMethod.WALKTHROUGH, ControlTestMethod.SAMPLE_TEST, ControlTestMethod.REPERFORMANCE,
+           ControlTestMethod.DATA_ANALYSIS, ControlTestMethod.OBSERVATION)  # fmt: skip
+# The area whose managers assess their own controls generously: always "effective" at the 1st line, while
+# internal audit finds otherwise (the calibration figures on the assurance map and the roll-up show it).
+GENEROUS_AREA = "MC"
+AUDIT_FINDS = (Conclusion.PARTIALLY_EFFECTIVE, Conclusion.INEFFECTIVE)
 NOTES = {
     Conclusion.EFFECTIVE: ["Operating as designed in every case checked.", "No exceptions of substance.",
                            "Records complete and signed off on time."],
@@ -89,17 +104,30 @@ class _Seeder:
             return self.rng.choice(self.first_line[countermeasure.risk.register.unit.code])
         return self.testers[line]
 
+    def conclusion(self, countermeasure: Countermeasure, line: AssuranceLine) -> Conclusion:
+        conclusion = self.pick(CONCLUSIONS)  # drawn whatever the area, so the generator's sequence stays the same
+        if countermeasure.risk.register.unit.code != GENEROUS_AREA:
+            return conclusion
+        if line is L1:
+            return Conclusion.EFFECTIVE
+        return AUDIT_FINDS[countermeasure.id % 2] if line is L3 else conclusion
+
     def test(self, countermeasure: Countermeasure, tested_on: date, line: AssuranceLine) -> None:
-        conclusion = self.pick(CONCLUSIONS)
-        method = self.rng.choice(list(ControlTestMethod))
+        conclusion = self.conclusion(countermeasure, line)
+        method = self.rng.choice(METHODS)
         sample = self.rng.randint(10, 40) if method in SAMPLED else None
         spread = {Conclusion.EFFECTIVE: (0, 1), Conclusion.PARTIALLY_EFFECTIVE: (2, 4), Conclusion.INEFFECTIVE: (5, 9)}
         exceptions = min(sample or 9, self.rng.randint(*spread[conclusion]))
+        if method not in SAMPLED and conclusion is Conclusion.EFFECTIVE:
+            exceptions = 0  # nothing sampled, nothing found
         tester = self.tester(countermeasure, line)
         row = {
             "countermeasure_id": countermeasure.id, "tested_on": tested_on, "tester_id": tester.id, "line": line,
             "method": method, "sample_size": sample, "exceptions": exceptions, "conclusion": conclusion,
             "notes": self.rng.choice(NOTES[conclusion]),
+            # A walkthrough tests design; the tolerance is set before testing: one exception in a sample.
+            "nature": TestNature.DESIGN if method is ControlTestMethod.WALKTHROUGH else TestNature.OPERATING,
+            "population": None, "exceptions_tolerated": 1 if sample else 0,
         }  # fmt: skip
         self.tests.append(row)
         if self.rng.random() < (0.6 if line is L1 else 0.9):

@@ -7,13 +7,15 @@
 - Mersey-Cheshire: signed and challenged by internal audit.
 - Yorkshire and Humberside: signed, awaiting validation.
 - Cymru-Wales: submitted, awaiting its head's signature.
+- After signing, internal audit finds ineffective a control that one assertion signed as assured relied on (in
+  the first signed certificate that has one): the assertion shows as contradicted.
 
 (Corrections and superseded versions are left out: each signed certificate costs about a second to print and
 sign, and the demo is seeded often by the tests. The tests cover corrections.)
 
 Everything goes through the certificate services, so the signed ones are really signed (with the demo CA,
 created in instance/signing/ when missing) and every step is in the audit trail. Which countermeasures support
-an assertion is chosen by topic words, deterministically.
+an assertion is chosen by topic words in the control's own title, deterministically, each link with its reason.
 """
 
 import random
@@ -21,14 +23,25 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from riskreg.enums import Declaration, EvidenceStrength, RiskStatus, Role, ValidationOutcome
+from riskreg.enums import (
+    AssuranceLine,
+    Conclusion,
+    ControlTestMethod,
+    Declaration,
+    EvidenceStrength,
+    RiskStatus,
+    Role,
+    TestNature,
+    ValidationOutcome,
+)
 from riskreg.extensions import db
-from riskreg.models import Certificate, Countermeasure, Risk, Unit, User
+from riskreg.models import Certificate, Contradiction, Countermeasure, Risk, Unit, User
 from riskreg.rules import certificates as rules
 from riskreg.rules.evidence import Assessment
 from riskreg.services import certificate_documents as documents
 from riskreg.services import certificate_workflow as workflow
 from riskreg.services import certificates as queries
+from riskreg.services import control_tests
 
 SEED = 2013_6
 WEAK_ASSURED = 2  # London North's assertions declared assured on weak evidence, for the head to fix
@@ -89,37 +102,40 @@ class _CertificateBuilder:
         assessments, _tests = queries.grade_countermeasures(countermeasures, self.period, self.period.end)
         return countermeasures, assessments
 
-    def choose(self, statement: str, countermeasures, assessments) -> list[Countermeasure]:
-        words = next((found for topic, found in TOPICS if topic.lower() in statement.lower()), ())
-        matching = [cm for cm in countermeasures if _relevance(cm, words)]
-        # The most relevant, best-evidenced control; sometimes a second one, as a real preparer might add.
-        matching.sort(key=lambda cm: (-_relevance(cm, words), -assessments[cm.id].strength.rank, cm.id))
+    def choose(self, statement: str, countermeasures, assessments) -> tuple[str, list[Countermeasure]]:
+        """The topic of an assertion and the controls that name it themselves: never a control that merely sits
+        on a risk mentioning the topic (custody time limits do not rest on disclosure training)."""
+        topic, words = next(((topic, found) for topic, found in TOPICS if topic.lower() in statement.lower()),
+                            ("", ()))  # fmt: skip
+        matching = [cm for cm in countermeasures if _relevance(cm, words) == 2]
+        # The best-evidenced control; sometimes a second one, as a real preparer might add.
+        matching.sort(key=lambda cm: (-assessments[cm.id].strength.rank, cm.id))
         if len(matching) > 1 and self.rng.random() < 0.3:
-            return [matching[0], self.rng.choice(matching[1:])]
-        return matching[:1]
+            return topic, [matching[0], self.rng.choice(matching[1:])]
+        return topic, matching[:1]
 
     def declaration(self, strength: EvidenceStrength, linked: bool) -> tuple[Declaration, str]:
         if rules.is_sufficient(strength):
             return Declaration.ASSURED, ""
         if not linked:
             return Declaration.NOT_ASSURED, NOT_ASSURED
-        return Declaration.ASSURED_WITH_EXCEPTIONS, EXCEPTIONS[strength]
+        return Declaration.ASSURED_WITH_EXCEPTIONS, EXCEPTIONS.get(strength, EXCEPTIONS[EvidenceStrength.LIMITED])
 
     def fill(self, certificate: Certificate, preparer: User, weak_assured: int = 0) -> None:
-        """Link and declare every assertion; ``weak_assured`` of the weakly evidenced ones are declared assured."""
+        """Link every assertion with a stated reason, then declare each as its graded evidence allows;
+        ``weak_assured`` of the weakly evidenced ones are declared assured."""
         countermeasures, assessments = self.candidates(certificate.unit)
-        to_mark = weak_assured
         for assertion in certificate.assertions:
-            chosen = self.choose(assertion.statement, countermeasures, assessments)
-            if to_mark and not chosen:
-                chosen = [cm for cm in countermeasures if not rules.is_sufficient(assessments[cm.id].strength)][:1]
-            workflow.link_countermeasures(assertion, {cm.id for cm in chosen}, preparer)
-            strength = min((assessments[cm.id].strength for cm in chosen), key=lambda s: s.rank,
-                           default=EvidenceStrength.NONE)  # fmt: skip
-            declaration, text = self.declaration(strength, bool(chosen))
-            if to_mark and chosen and not rules.is_sufficient(strength):
+            topic, chosen = self.choose(assertion.statement, countermeasures, assessments)
+            reasons = {cm.id: f"“{cm.title}” is how {cm.risk.ref} controls {topic.lower()}" for cm in chosen}
+            workflow.link_countermeasures(assertion, {cm.id for cm in chosen}, preparer, reasons=reasons)
+        view = queries.view(queries.get_certificate(certificate.id), self.period.end)
+        to_mark = weak_assured
+        for line in view.assertions:
+            declaration, text = self.declaration(line.strength, bool(line.countermeasures))
+            if to_mark and line.countermeasures and not rules.is_sufficient(line.strength):
                 declaration, text, to_mark = Declaration.ASSURED, "", to_mark - 1
-            workflow.declare(assertion, declaration, text, preparer)
+            workflow.declare(queries.get_assertion(certificate, line.id), declaration, text, preparer)
 
     def certificate(self, code: str, stop: str, outcome: ValidationOutcome | None = None) -> Certificate:
         """A certificate for unit ``code`` taken as far as ``stop`` (draft, submitted or signed), then validated."""
@@ -134,6 +150,22 @@ class _CertificateBuilder:
             if outcome:
                 workflow.validate(certificate, outcome, VALIDATION_NOTES[outcome], self.auditor)
         return certificate
+
+
+def contradict(certificate: Certificate, auditor: User, on) -> Contradiction | None:
+    """After signing, internal audit finds a relied-on control ineffective: the assertion is contradicted."""
+    for assertion in certificate.assertions:
+        if assertion.declaration is Declaration.ASSURED and assertion.countermeasures:
+            countermeasure = assertion.countermeasures[0]
+            values = {
+                "tested_on": on, "line": AssuranceLine.THIRD, "method": ControlTestMethod.SAMPLE_TEST,
+                "nature": TestNature.OPERATING, "population": 240, "sample_size": 25, "exceptions": 6,
+                "exceptions_tolerated": 1, "conclusion": Conclusion.INEFFECTIVE,
+                "notes": "Six of 25 cases sampled since the certificate was signed missed the check.",
+            }  # fmt: skip
+            control_tests.record_control_test(countermeasure, values, auditor)
+            return db.session.scalar(sa.select(Contradiction).where(Contradiction.assertion_id == assertion.id))
+    return None
 
 
 def _people(builder, codes: list[str]) -> dict[str, dict]:
@@ -156,8 +188,9 @@ def seed(builder, password: str) -> int:
     auditor = db.session.scalar(sa.select(User).where(User.email == "auditor@example.org"))
     make = _CertificateBuilder(random.Random(SEED), period, _people(builder, codes), auditor, password)
     make.certificate("LN", "draft")
-    make.certificate("LS", "signed", ValidationOutcome.VALIDATED)
-    make.certificate("MC", "signed", ValidationOutcome.CHALLENGED)
-    make.certificate("YH", "signed")
+    signed = [make.certificate("LS", "signed", ValidationOutcome.VALIDATED),
+              make.certificate("MC", "signed", ValidationOutcome.CHALLENGED), make.certificate("YH", "signed")]
     make.certificate("CW", "submitted")
+    # The first signed certificate with an assertion signed assured on a control is contradicted afterwards.
+    any(contradict(queries.get_certificate(certificate.id), auditor, builder.today) for certificate in signed)
     return db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))

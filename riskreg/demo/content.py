@@ -338,6 +338,75 @@ COUNTERMEASURES = {
     "commercial": [("Contract management reviews", "detective"), ("Exit plans for key suppliers", "corrective")],
 }  # fmt: skip
 
+# How often each control operates (it sets the minimum sample a test needs), and the words a risk must mention
+# for a control to fit it. A control that does not fit is replaced by its category's general control, so a
+# risk about witness expenses is not "controlled" by renegotiating agent fees.
+CONTROL_FREQUENCY = {
+    "Monthly workforce plan reviewed by the area management team": "monthly",
+    "Recruitment campaign for prosecutors and paralegals": "annual",
+    "Caseload monitoring by team leaders": "weekly",
+    "Monthly budget monitoring against forecast": "monthly",
+    "Spending controls above a delegated limit": "many_times_a_day",
+    "Agent fee scheme renegotiated": "annual",
+    "Daily custody time limit checks by a named officer": "daily",
+    "Case progression meetings before each trial": "weekly",
+    "Dip sampling of files by the legal manager": "monthly",
+    "Mandatory disclosure training": "annual",
+    "Weekly case progression meeting with the police": "weekly",
+    "Performance dashboard reviewed monthly": "monthly",
+    "Joint file quality protocol with the police": "daily",
+    "Data quality checks on the case management system": "weekly",
+    "Digital champions in each team": "monthly",
+    "Service desk escalation route": "daily",
+    "Secure transport for case papers": "daily",
+    "Information security training for all staff": "annual",
+    "Breach reporting and investigation procedure": "monthly",
+    "Estates project board": "monthly",
+    "Move plan with contingency": "quarterly",
+    "Letters monitored against the time target": "weekly",
+    "Template letters and quality checks": "daily",
+    "Programme board with benefits tracking": "monthly",
+    "Independent gateway reviews": "quarterly",
+    "Building access control": "many_times_a_day",
+    "Threat assessments with the police": "quarterly",
+    "Quarterly assurance reporting to the board": "quarterly",
+    "Business continuity plan tested annually": "annual",
+    "Contract management reviews": "quarterly",
+    "Exit plans for key suppliers": "annual",
+}
+CONTROL_FITS = {
+    "Agent fee scheme renegotiated": ("agent", "fee", "counsel"),
+    "Daily custody time limit checks by a named officer": ("custody", "time limit"),
+    "Mandatory disclosure training": ("disclos", "unused material"),
+    "Recruitment campaign for prosecutors and paralegals": ("recruit", "vacanc", "staff", "prosecutor"),
+    "Secure transport for case papers": ("papers", "material", "files", "documents"),
+    "Estates project board": ("estate", "building", "office", "move"),
+    "Move plan with contingency": ("move", "office", "relocat"),
+    "Letters monitored against the time target": ("letter", "victim", "complain"),
+    "Template letters and quality checks": ("letter", "victim", "complain"),
+    "Threat assessments with the police": ("threat", "staff safety", "violence", "security"),
+}
+GENERAL_CONTROL = {
+    "people": "Caseload monitoring by team leaders",
+    "financial": "Monthly budget monitoring against forecast",
+    "legal": "Dip sampling of files by the legal manager",
+    "information": "Information security training for all staff",
+    "reputational": "Template letters and quality checks",
+    "security": "Building access control",
+}
+
+
+def fitting_control(title: str, category: str, risk_text: str, taken: set[str]) -> tuple[str, str] | None:
+    """The control to give a risk in place of ``title``: itself when it fits, else its category's general
+    control; None when that is already taken or there is none."""
+    words = CONTROL_FITS.get(title)
+    if words and not any(word in risk_text.lower() for word in words):
+        title = GENERAL_CONTROL.get(category, "")
+        if not title or title in CONTROL_FITS:
+            return None
+    return None if title in taken else (title, dict(COUNTERMEASURES[category])[title])
+
+
 REVIEW_COMMENTS = [
     "Countermeasures operating as expected; no change to the score.",
     "Performance data shows some improvement this quarter.",

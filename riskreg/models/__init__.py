@@ -16,6 +16,7 @@ from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
+from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
@@ -28,4 +29,6 @@ __all__ = [
     "control_test_evidence",
 ]  # fmt: skip
 __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
-__all__ += ["TemplateSection", "assertion_countermeasure", "PasswordReset", "RecoveryCode"]
+__all__ += ["TemplateSection", "assertion_countermeasure"]
+__all__ += ["Contradiction", "LinkChallenge"]
+__all__ += ["PasswordReset", "RecoveryCode"]

@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from riskreg.clock import utcnow
-from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, EvidenceKind
+from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, EvidenceKind, TestNature
 from riskreg.extensions import db
 from riskreg.models.org import User
 from riskreg.models.risk import Countermeasure
 from riskreg.models.types import enum_column_type
 from riskreg.rules import uploads
-from riskreg.rules.evidence import ControlTestFact
+from riskreg.rules.evidence import MINIMUM_SAMPLES, ControlTestFact, minimum_sample
 
 control_test_evidence = sa.Table(
     "control_test_evidence",
@@ -29,6 +29,8 @@ class ControlTest(db.Model):
         sa.CheckConstraint("sample_size IS NULL OR sample_size >= 1", name="sample_size_positive"),
         sa.CheckConstraint("exceptions >= 0", name="exceptions_not_negative"),
         sa.CheckConstraint("sample_size IS NULL OR exceptions <= sample_size", name="exceptions_within_sample"),
+        sa.CheckConstraint("exceptions_tolerated >= 0", name="tolerated_not_negative"),
+        sa.CheckConstraint("population IS NULL OR population >= 1", name="population_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,8 +39,14 @@ class ControlTest(db.Model):
     tester_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
     line: Mapped[AssuranceLine] = mapped_column(enum_column_type(AssuranceLine))
     method: Mapped[ControlTestMethod] = mapped_column(enum_column_type(ControlTestMethod))
+    # Design (is the control built to work?) or operating effectiveness (did it work over the period?).
+    nature: Mapped[TestNature] = mapped_column(
+        enum_column_type(TestNature), default=TestNature.OPERATING, server_default=TestNature.OPERATING.value
+    )
+    population: Mapped[int | None]  # how many times the control operated in the period tested
     sample_size: Mapped[int | None]
     exceptions: Mapped[int] = mapped_column(default=0)
+    exceptions_tolerated: Mapped[int] = mapped_column(default=0, server_default="0")
     conclusion: Mapped[Conclusion] = mapped_column(enum_column_type(Conclusion))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -49,9 +57,11 @@ class ControlTest(db.Model):
         secondary=control_test_evidence, back_populates="control_tests", order_by="Evidence.id"
     )
 
-    @property
-    def fact(self) -> ControlTestFact:
-        return ControlTestFact(self.tested_on, self.line, self.conclusion, bool(self.evidence))
+    def fact(self, minimums=MINIMUM_SAMPLES) -> ControlTestFact:
+        minimum = minimum_sample(self.countermeasure.frequency, minimums)
+        return ControlTestFact(self.tested_on, self.line, self.conclusion, bool(self.evidence), self.method,
+                               self.nature, self.sample_size, self.exceptions, self.exceptions_tolerated,
+                               minimum)  # fmt: skip
 
     def __repr__(self) -> str:
         return f"<ControlTest {self.id} {self.line.short_label} {self.conclusion.value}>"

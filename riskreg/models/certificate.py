@@ -47,6 +47,8 @@ assertion_countermeasure = sa.Table(
     db.metadata,
     sa.Column("assertion_id", sa.ForeignKey("assertion.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("countermeasure_id", sa.ForeignKey("countermeasure.id"), primary_key=True, index=True),
+    # Why this control supports this statement, in the unit's words.
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
 )
 
 

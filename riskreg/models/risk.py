@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from riskreg.clock import utcnow
 from riskreg.enums import (
     Category,
+    ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
@@ -101,6 +102,8 @@ class Countermeasure(db.Model):
     )
     due_on: Mapped[date | None]
     implemented_on: Mapped[date | None]
+    # How often the control operates; it sets the minimum sample a test needs (None: not recorded).
+    frequency: Mapped[ControlFrequency | None] = mapped_column(enum_column_type(ControlFrequency))
     # The owner's latest word on how an action is going (issue 17): owners report it without editing the rest.
     progress: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

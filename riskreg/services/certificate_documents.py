@@ -121,6 +121,7 @@ def _sections(view: CertificateView) -> list[dict[str, Any]]:
                     "id": a.id, "statement": a.statement, "declaration": a.declaration.value if a.declaration else None,
                     "exception_text": a.exception_text, "strength": a.strength.value, "reason": a.reason,
                     "countermeasure_ids": [line.id for line in a.countermeasures],
+                    "link_reasons": {str(key): text for key, text in sorted(a.link_reasons.items()) if text},
                 }  # fmt: skip
                 for a in section.assertions
             ],

@@ -20,7 +20,7 @@ from riskreg.pdf.signing import SigningUnavailable
 from riskreg.rules import certificates as rules
 from riskreg.rules.certificates import Problem
 from riskreg.rules.evidence import financial_year_of
-from riskreg.services import NotAllowed, ServiceError, StaleEdit, audit, two_factor, users
+from riskreg.services import NotAllowed, ServiceError, StaleEdit, audit, reliance, two_factor, users
 from riskreg.services import certificate_documents as documents
 from riskreg.services import certificates as queries
 from riskreg.services import disclosures as disclosure_service
@@ -134,20 +134,39 @@ def start_correction(certificate: Certificate, actor: User) -> Certificate:
 
 
 def link_countermeasures(
-    assertion: Assertion, countermeasure_ids: set[int], actor: User, expected_version: int | None = None
-) -> None:
+    assertion: Assertion, countermeasure_ids: set[int], actor: User, expected_version: int | None = None,
+    reasons: dict[int, str] | None = None,
+) -> None:  # fmt: skip
+    """Rest an assertion on these countermeasures; ``reasons`` says why each supports it (required when given)."""
     certificate = assertion.section.certificate
     _check_editable(certificate, actor, expected_version)
     unknown = countermeasure_ids - queries.linkable_ids(certificate)
     if unknown:
         raise ServiceError(f"Choose countermeasures of open risks in the {certificate.unit.name} register")
-    before = sorted(cm.id for cm in assertion.countermeasures)
     chosen = queries.countermeasures_by_id(countermeasure_ids)
+    if reasons is not None:
+        _check_reasons(chosen, reasons)
+    before = sorted(cm.id for cm in assertion.countermeasures)
     assertion.countermeasures = chosen
     _touch(certificate)
     db.session.flush()
-    _record(actor, "countermeasures_linked", certificate,
-            {"assertion_id": assertion.id, "countermeasure_ids": [before, sorted(countermeasure_ids)]})  # fmt: skip
+    if reasons is not None:
+        reliance.set_link_reasons(assertion, {cm.id: reasons[cm.id] for cm in chosen})
+    _record(actor, "countermeasures_linked", certificate, {
+        "assertion_id": assertion.id, "countermeasure_ids": [before, sorted(countermeasure_ids)],
+        "reasons": {str(cm.id): reasons[cm.id].strip() for cm in chosen} if reasons is not None else None,
+    })  # fmt: skip
+
+
+def _check_reasons(chosen, reasons: dict[int, str]) -> None:
+    for countermeasure in chosen:
+        text = (reasons.get(countermeasure.id) or "").strip()
+        if not text:
+            raise ServiceError(f"Say why “{countermeasure.title}” supports this assertion",
+                               field=f"reason-{countermeasure.id}")  # fmt: skip
+        if len(text) > EXCEPTION_MAX:
+            raise ServiceError(f"The reason must be {EXCEPTION_MAX} characters or fewer",
+                               field=f"reason-{countermeasure.id}")  # fmt: skip
 
 
 def declare(

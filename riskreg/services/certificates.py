@@ -8,7 +8,7 @@ snapshot, never recomputed. The workflow is in certificate_workflow.
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -20,9 +20,12 @@ from riskreg.extensions import db
 from riskreg.models import Assertion, Certificate, CertificateSection, Countermeasure, Risk, Unit
 from riskreg.rules import certificates as rules
 from riskreg.rules import evidence as evidence_rules
+from riskreg.rules import scoring
 from riskreg.rules.certificates import Declared, Problem
 from riskreg.rules.evidence import Assessment, Period
-from riskreg.services import NotFoundError, control_tests, disclosures
+from riskreg.services import NotFoundError, control_tests, disclosures, registers, reliance
+from riskreg.services import calibration as calibration_service
+from riskreg.services.calibration import Calibration
 from riskreg.services.control_tests import LatestTest
 
 KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
@@ -48,6 +51,9 @@ class AssertionLine:
     strength: EvidenceStrength
     reason: str
     countermeasures: list[CountermeasureLine]
+    # Per countermeasure id: why it supports this statement, and an open challenge's reason (read live).
+    link_reasons: dict[int, str] = field(default_factory=dict)
+    challenges: dict[int, str] = field(default_factory=dict)
 
     @property
     def declared(self) -> Declared:
@@ -194,22 +200,64 @@ def grade_countermeasures(
     return assessments, counting
 
 
+@dataclass(frozen=True)
+class AssertionGrades:
+    """Every assertion of some certificates graded for one period, with what the grading rested on."""
+
+    assertions: dict[int, Assessment]
+    countermeasures: dict[int, Assessment]
+    counting: dict[int, list[LatestTest]]
+    reasons: dict[tuple[int, int], str]
+    challenges: dict[tuple[int, int], str]
+
+
+def grade_assertions(assertions: list[Assertion], period: Period, as_of: date) -> AssertionGrades:
+    """Rule 4.5 for assertions: challenged links do not count; whole-period wording needs tests across the
+    period; a risk above appetite needs independent evidence. A fixed number of queries."""
+    linked = {cm.id: cm for assertion in assertions for cm in assertion.countermeasures}
+    assessments, counting = grade_countermeasures(list(linked.values()), period, as_of)
+    first, last = evidence_rules.counting_window(period, as_of, control_tests.window_months())
+    dates = control_tests.test_dates(list(linked), first, last)
+    ids = [assertion.id for assertion in assertions]
+    challenged = {key: challenge.reason for key, challenge in reliance.open_challenges(ids).items()}
+    scoring_rules = registers.rules()
+    graded = {}
+    for assertion in assertions:
+        links = [
+            evidence_rules.LinkFact(
+                assessments[cm.id], cm.risk.ref,
+                scoring.is_above_appetite(cm.risk.residual_score, cm.risk.category, scoring_rules),
+                (assertion.id, cm.id) in challenged, dates.get(cm.id, ()),
+            )
+            for cm in assertion.countermeasures
+        ]  # fmt: skip
+        graded[assertion.id] = evidence_rules.assess_assertion(
+            assertion.statement, links, period, control_tests.period_quarters()
+        )
+    return AssertionGrades(graded, assessments, counting, reliance.link_reasons(ids), challenged)
+
+
+def _per_countermeasure(found: dict[tuple[int, int], str], assertion_id: int) -> dict[int, str]:
+    return {cm_id: text for (a_id, cm_id), text in found.items() if a_id == assertion_id}
+
+
 def _live_view(certificate: Certificate, today: date) -> CertificateView:
     period = rules.period_of(certificate.period)
     as_of = rules.judged_on(period, today)
-    linked = {cm.id: cm for assertion in certificate.assertions for cm in assertion.countermeasures}
-    assessments, counting = grade_countermeasures(list(linked.values()), period, as_of)
+    grades = grade_assertions(certificate.assertions, period, as_of)
     sections = []
     for section in certificate.sections:
         lines = []
         for assertion in section.assertions:
-            graded = evidence_rules.weakest_of(assessments[cm.id] for cm in assertion.countermeasures)
-            cm_lines = [_countermeasure_line(cm, assessments[cm.id]) for cm in assertion.countermeasures]
+            graded = grades.assertions[assertion.id]
+            cm_lines = [_countermeasure_line(cm, grades.countermeasures[cm.id]) for cm in assertion.countermeasures]
             lines.append(AssertionLine(assertion.id, assertion.statement, assertion.declaration,
-                                       assertion.exception_text, graded.strength, graded.reason, cm_lines))  # fmt: skip
+                                       assertion.exception_text, graded.strength, graded.reason, cm_lines,
+                                       _per_countermeasure(grades.reasons, assertion.id),
+                                       _per_countermeasure(grades.challenges, assertion.id)))  # fmt: skip
         sections.append(SectionLine(section.title, lines))
     return CertificateView(certificate, period, as_of, sections, disclosures.compute(certificate.unit, today),
-                           live=True, tests=counting)  # fmt: skip
+                           live=True, tests=grades.counting)  # fmt: skip
 
 
 def _frozen_view(certificate: Certificate) -> CertificateView:
@@ -220,11 +268,14 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
                                        item["status"], EvidenceStrength(item["strength"]), item["reason"])  # fmt: skip
         for item in data["countermeasures"]
     }
+    challenged = reliance.open_challenges(assertion.id for assertion in certificate.assertions)
     sections = [
         SectionLine(section["title"], [
             AssertionLine(item["id"], item["statement"], Declaration(item["declaration"]), item["exception_text"],
                           EvidenceStrength(item["strength"]), item["reason"],
-                          [countermeasures[cm_id] for cm_id in item["countermeasure_ids"]])
+                          [countermeasures[cm_id] for cm_id in item["countermeasure_ids"]],
+                          {int(k): v for k, v in item.get("link_reasons", {}).items()},
+                          {cm_id: c.reason for (a_id, cm_id), c in challenged.items() if a_id == item["id"]})
             for item in section["assertions"]
         ])
         for section in data["sections"]
@@ -296,6 +347,8 @@ class RollupRow:
     not_assured: int = 0
     weakest: EvidenceStrength | None = None
     weakest_sections: tuple[str, ...] = ()
+    contradicted: int = 0  # assertions contradicted after signing
+    calibration: "Calibration | None" = None
 
 
 def _rollup_row(unit: Unit, certificate: Certificate, strengths: dict[int, EvidenceStrength]) -> RollupRow:
@@ -320,16 +373,16 @@ def rollup(period: Period, today: date) -> list[RollupRow]:
         latest[certificate.unit_id] = certificate
     strengths = {a.id: a.signed_strength for c in latest.values() if c.is_frozen for a in c.assertions}
     drafts = [c for c in latest.values() if not c.is_frozen]
-    linked = {cm.id: cm for c in drafts for a in c.assertions for cm in a.countermeasures}
-    assessments, _counting = grade_countermeasures(list(linked.values()), period, rules.judged_on(period, today))
-    for certificate in drafts:
-        for assertion in certificate.assertions:
-            graded = evidence_rules.weakest_of(assessments[cm.id] for cm in assertion.countermeasures)
-            strengths[assertion.id] = graded.strength
+    grades = grade_assertions([a for c in drafts for a in c.assertions], period, rules.judged_on(period, today))
+    strengths.update({key: graded.strength for key, graded in grades.assertions.items()})
+    contradicted = reliance.contradiction_counts([c.id for c in latest.values() if c.is_frozen])
+    calibration = calibration_service.by_unit(period)
     return [
-        _rollup_row(unit, latest[unit.id], strengths) if unit.id in latest else RollupRow(unit, None)
+        replace(_rollup_row(unit, latest[unit.id], strengths), contradicted=contradicted.get(latest[unit.id].id, 0),
+                calibration=calibration.get(unit.id))
+        if unit.id in latest else RollupRow(unit, None, calibration=calibration.get(unit.id))
         for unit in units
-    ]
+    ]  # fmt: skip
 
 
 def rollup_periods(today: date) -> list[str]:

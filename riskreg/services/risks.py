@@ -14,7 +14,7 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, similarity
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, reliance, similarity
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
@@ -22,7 +22,7 @@ RISK_FIELDS = (
     "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i", "restricted",
 )  # fmt: skip
 COUNTERMEASURE_FIELDS = (
-    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "progress",
+    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "frequency", "progress",
 )  # fmt: skip
 # What a countermeasure's owner may change without the register's edit rights (policy UPDATE_COUNTERMEASURE).
 PROGRESS_FIELDS = ("status", "due_on", "progress")
@@ -159,6 +159,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     if reviewed_on > today():
         raise ServiceError("The review date must be today or in the past", field="reviewed_on")
     review = Review(risk=risk, reviewer=actor, **values)
+    was_above = scoring.is_above_appetite(risk.residual_score, risk.category, rules())
     before = _snapshot(risk, ("residual_l", "residual_i", "next_review_on", "last_reviewed_on"))
     risk.residual_l, risk.residual_i = values["residual_l"], values["residual_i"]
     risk.last_reviewed_on = reviewed_on
@@ -171,6 +172,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)
     flags.scan_risk(risk)
+    reliance.after_review(review, rules(), was_above)
     return review
 
 

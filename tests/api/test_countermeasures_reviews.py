@@ -116,3 +116,13 @@ def test_review_date_must_be_a_real_date(api_as, org):
     assert response.status_code == 422
     message = "Date of review must be a real date in the form YYYY-MM-DD"
     assert error_of(response)["fields"] == {"reviewed_on": [message]}
+
+
+def test_a_countermeasure_records_how_often_it_operates(api_as, org):
+    risk = RiskFactory(register=org.ln.register)
+    body = _countermeasure_body(org.risk_ln, frequency="daily")
+    response = api_as(org.risk_ln).post(f"/risks/{risk.ref}/countermeasures", json=body)
+    assert response.status_code == 201 and response.get_json()["data"]["frequency"] == "daily"
+    refused = api_as(org.risk_ln).post(f"/risks/{risk.ref}/countermeasures",
+                                       json=_countermeasure_body(org.risk_ln, frequency="hourly"))  # fmt: skip
+    assert refused.status_code in (400, 422)

@@ -20,6 +20,7 @@ from tests.factories import ControlTestFactory, CountermeasureFactory, EvidenceF
 PERIOD = rules.certifying_period(today())
 PASSWORD = factories.PASSWORD  # every test user's
 TESTED_ON = PERIOD.end - timedelta(days=40)  # inside the year and within 12 months of its last day
+EARLIER_TEST = PERIOD.end - timedelta(days=200)  # two quarters earlier
 L1, L2, L3, L4 = AssuranceLine
 
 
@@ -58,6 +59,9 @@ def control(org, strength: str, unit=None, title=None, risk=None):
     }
     if strength in setups:
         tester, line, conclusion, with_file = setups[strength]
+        # An earlier test in another quarter: "throughout the year" needs tests in at least two (rule 4.5).
+        ControlTestFactory(countermeasure=countermeasure, tested_on=EARLIER_TEST, tester=tester, line=line,
+                           conclusion=conclusion)  # fmt: skip
         test = ControlTestFactory(countermeasure=countermeasure, tested_on=TESTED_ON, tester=tester, line=line,
                                   conclusion=conclusion)  # fmt: skip
         if with_file:

@@ -125,9 +125,15 @@ def test_linking_countermeasures_offers_the_units_own_grouped_by_risk(client, or
     assert _soup(page).select_one(f"#countermeasures-{theirs.id}") is None
     refused = client.post(url, data={"version": _version(certificate), "countermeasures": [str(theirs.id)]})
     assert refused.status_code == 400 and "Select countermeasures from the list" in _text(refused)
-    saved = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)]})
+    unexplained = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)]})
+    assert unexplained.status_code == 400
+    assert "Say why “Daily custody check” supports this assertion" in _text(unexplained)
+    reason = "The daily check is how custody time limits are monitored"
+    saved = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)],
+                                   f"reason-{mine.id}": reason})  # fmt: skip
     assert saved.status_code == 302
     assert [cm.id for cm in queries.get_certificate(certificate.id).assertions[0].countermeasures] == [mine.id]
+    assert reason in _text(client.get(url))
 
 
 # The workflow buttons ---------------------------------------------------------------------------------------
@@ -294,6 +300,8 @@ def test_the_roll_up_is_for_hq_roles_and_downloads_as_csv(client, org, as_user):
         "signed", "2", "none")  # fmt: skip
     assert london_north["PDF SHA-256"] == certificate.content_sha256
     assert london_north["Weakest sections"] == certificate.sections[1].title
+    assert london_north["Contradicted since signing"] == "0"
+    assert london_north["Self-assessment not confirmed"] == "No 1st-line conclusion of effective"
     assert next(row for row in table if row["Unit code"] == "HQ")["Status"] == "not started"
 
 

@@ -4,7 +4,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from riskreg.clock import today
-from riskreg.enums import CountermeasureStatus, RiskStatus
+from riskreg.enums import ControlFrequency, CountermeasureStatus, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Countermeasure, Review, Risk
 from tests.factories import CountermeasureFactory, ReviewFactory, RiskFactory
@@ -203,10 +203,11 @@ def test_countermeasure_lifecycle(client, org, sign_in):
     response = client.post(
         f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
         data={"title": "Weekly CTL report", "kind": "detective", "owner_id": str(org.risk_ln.id),
-              "status": "in_place", "due_on": ["", "", ""], "implemented_on": ["", "", ""]},
+              "status": "in_place", "due_on": ["", "", ""], "implemented_on": ["", "", ""], "frequency": "weekly"},
     )  # fmt: skip
     assert response.status_code == 302
     assert countermeasure.status is CountermeasureStatus.IN_PLACE and countermeasure.implemented_on == today()
+    assert countermeasure.frequency is ControlFrequency.WEEKLY
 
     confirm = client.get(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/retire")
     assert "Are you sure you want to retire" in confirm.data.decode()

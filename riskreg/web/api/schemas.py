@@ -13,6 +13,7 @@ from riskreg.enums import (
     AppetiteLevel,
     Band,
     Category,
+    ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
@@ -103,6 +104,8 @@ COUNTERMEASURE_WRITABLE: dict[str, Any] = {
     "status": one_of(CountermeasureStatus, "planned → in_place → retired (a plan may also be retired)"),
     "due_on": nullable(DATE),
     "implemented_on": nullable(DATE),
+    "frequency": {"type": ["string", "null"], "enum": [*(f.value for f in ControlFrequency), None],
+                  "description": "How often the control operates; it sets the minimum sample a test needs"},
 }
 
 PERSON = closed({"id": ID, "name": STRING})
@@ -153,6 +156,7 @@ COUNTERMEASURE = closed(
         "owner": nullable(ref("Person")),
         "due_on": nullable(DATE),
         "implemented_on": nullable(DATE),
+        "frequency": {"type": ["string", "null"], "enum": [*(f.value for f in ControlFrequency), None]},
         "overdue": {**BOOLEAN, "description": "Still planned after its due date"},
         "created_at": DATE_TIME,
     }

@@ -121,6 +121,7 @@ def countermeasure_json(countermeasure: Countermeasure, risk: Risk) -> dict[str,
         "owner": person(countermeasure.owner),
         "due_on": iso_date(countermeasure.due_on),
         "implemented_on": iso_date(countermeasure.implemented_on),
+        "frequency": countermeasure.frequency.value if countermeasure.frequency else None,
         "overdue": countermeasure.is_overdue(today()),
         "created_at": iso_datetime(countermeasure.created_at),
     }

@@ -18,7 +18,15 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.exceptions import BadRequest
 
-from riskreg.enums import Category, CountermeasureKind, CountermeasureStatus, Influence, Objective, ReviewOutcome
+from riskreg.enums import (
+    Category,
+    ControlFrequency,
+    CountermeasureKind,
+    CountermeasureStatus,
+    Influence,
+    Objective,
+    ReviewOutcome,
+)
 from riskreg.web.api.errors import ApiError
 from riskreg.web.api.openapi import API_PREFIX, document
 
@@ -30,6 +38,7 @@ ENUMS = {
     "kind": CountermeasureKind,
     "status": CountermeasureStatus,
     "outcome": ReviewOutcome,
+    "frequency": ControlFrequency,
 }
 DATES = frozenset({"due_on", "implemented_on", "reviewed_on"})
 LABELS = {
@@ -39,7 +48,7 @@ LABELS = {
     "residual_i": "Residual impact", "target_l": "Target likelihood", "target_i": "Target impact",
     "restricted": "Restricted", "description": "Description", "kind": "Kind", "status": "Status",
     "due_on": "Due date", "implemented_on": "Date put in place", "reviewed_on": "Date of review",
-    "commentary": "Commentary", "outcome": "Outcome",
+    "commentary": "Commentary", "outcome": "Outcome", "frequency": "How often the control operates",
 }  # fmt: skip
 TYPE_WORDS = {"string": "text", "integer": "a whole number", "boolean": "true or false", "object": "an object"}
 INTEGER_TEXT = re.compile(r"-?[0-9]{1,12}")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
-from riskreg.services import assurance_map, control_tests, links
+from riskreg.services import assurance_map, calibration, control_tests, links, reliance
 from riskreg.services import evidence as evidence_service
 from riskreg.web.access import requires, signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
@@ -20,6 +20,12 @@ Action = policy.Action
 def risk_assurance(risk):
     """Each countermeasure of a risk with its evidence strength today, for the risk page's partial."""
     return control_tests.risk_assurance(risk, today())
+
+
+@bp.app_template_global()
+def relied_on(countermeasures):
+    """Standing signed assertions resting on these countermeasures (risk and countermeasure pages)."""
+    return reliance.reliances([countermeasure.id for countermeasure in countermeasures])
 
 
 def _countermeasure_url(countermeasure, **kwargs) -> str:
@@ -65,9 +71,11 @@ def countermeasure(countermeasure):
 @requires(Action.RECORD_CONTROL_TEST, "countermeasure.risk")
 def record_test(countermeasure):
     lines = policy.assurance_lines(current_user, countermeasure.risk)
-    form = ControlTestForm(data={"tested_on": today(), "exceptions": "0", "line": lines[0].value})
+    form = ControlTestForm(data={"tested_on": today(), "exceptions": "0", "exceptions_tolerated": "0",
+                                 "line": lines[0].value, "nature": "operating"})  # fmt: skip
     form.set_lines(lines)
-    context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "upload_hint": upload_hint()}
+    context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "upload_hint": upload_hint(),
+               "minimum_sample": control_tests.minimum_sample_of(countermeasure)}  # fmt: skip
     if form.validate_on_submit():
         with form_refusals("assurance/test_form.html", form, at_field=True, **context):
             control_tests.record_control_test(countermeasure, form.values(), current_user, form.evidence_items())
@@ -133,7 +141,8 @@ def delete_evidence(evidence):
 def register_map(register):
     included = assurance_map.register_risks(register, policy.can(current_user, Action.READ_RESTRICTED, register))
     return render_template(
-        "assurance/map.html", map=assurance_map.build(included, today()), register=register, risk=None
+        "assurance/map.html", map=assurance_map.build(included, today()), register=register, risk=None,
+        calibration=calibration.of_unit(register.unit_id, today()),
     )
 
 
@@ -153,4 +162,5 @@ def risk_map(risk):
         register=risk.register,
         risk=risk,
         contributors=contributors,
+        calibration=calibration.of_unit(risk.register.unit_id, today()),
     )

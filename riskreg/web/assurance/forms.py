@@ -13,7 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
-from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, EvidenceKind
+from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, EvidenceKind, TestNature
 from riskreg.rules import uploads
 from riskreg.services import evidence as evidence_service
 from riskreg.services.evidence import EvidenceInput
@@ -69,16 +69,30 @@ def radios(label: str, choices: list[tuple[str, str]], message: str) -> RadioFie
     return RadioField(label, choices=to_choices(choices), validators=[InputRequired(message)], widget=GovRadioInput())
 
 
+NATURES = [
+    (TestNature.OPERATING.value, "Operating effectiveness: the control worked over the period tested"),
+    (TestNature.DESIGN.value, "Design only: the control is built to work (a walkthrough tests design only)"),
+]
+
+
 class ControlTestForm(FlaskForm):
     tested_on = date_field("Date of the test", "Enter the date of the test")
     line = radios("Line of assurance", [], "Select the line of assurance")
     method = radios("How was the control tested?", ControlTestMethod.choices(), "Select how the control was tested")
+    nature = radios("What did the test show?", NATURES, "Select whether the test looked at design or operation")
+    population = WholeNumberField(
+        "Population", description="How many times the control operated in the period tested, if known"
+    )
     sample_size = WholeNumberField(
-        "Sample size", description="How many items were tested. Leave blank for a walkthrough or an observation"
+        "Sample size", description="How many items were tested. Leave blank for a walkthrough or an inquiry"
     )
     exceptions = WholeNumberField(
         "Exceptions found", "Enter how many exceptions were found, or 0",
         description="How many items in the sample did not meet the control",
+    )  # fmt: skip
+    exceptions_tolerated = WholeNumberField(
+        "Exceptions tolerated", "Enter how many exceptions the test tolerates, or 0",
+        description="Decided before testing: more exceptions than this and the control is not effective",
     )  # fmt: skip
     conclusion = radios("Conclusion", Conclusion.choices(), "Select the conclusion of the test")
     notes = TextAreaField(
@@ -97,7 +111,8 @@ class ControlTestForm(FlaskForm):
     submit = SubmitField("Record test", widget=GovSubmitInput())
 
     # Service refusals name the evidence field at fault; these are its names on this form.
-    FIELD_NAMES = {"file": "evidence_file", "url": "evidence_url", "title": "evidence_title", "dated_on": "tested_on"}
+    FIELD_NAMES = {"file": "evidence_file", "url": "evidence_url", "title": "evidence_title", "dated_on": "tested_on",
+                   "conclusion": "conclusion", "nature": "nature"}  # fmt: skip
 
     def set_lines(self, lines: list[AssuranceLine]) -> None:
         self.line.choices = to_choices([(line.value, line.label) for line in lines])
@@ -107,8 +122,11 @@ class ControlTestForm(FlaskForm):
             "tested_on": self.tested_on.data,
             "line": AssuranceLine(self.line.data),
             "method": ControlTestMethod(self.method.data),
+            "nature": TestNature(self.nature.data),
+            "population": self.population.number,
             "sample_size": self.sample_size.number,
             "exceptions": self.exceptions.number or 0,
+            "exceptions_tolerated": self.exceptions_tolerated.number or 0,
             "conclusion": Conclusion(self.conclusion.data),
             "notes": (self.notes.data or "").strip(),
         }

@@ -13,7 +13,7 @@ from riskreg.enums import ValidationOutcome
 from riskreg.extensions import limiter
 from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
-from riskreg.services import NotAllowed, ServiceError, StaleEdit
+from riskreg.services import NotAllowed, ServiceError, StaleEdit, reliance
 from riskreg.services import certificate_documents as documents
 from riskreg.services import certificate_workflow as workflow
 from riskreg.services import certificates as queries
@@ -34,7 +34,7 @@ STALE = "This certificate was changed by someone else while you were looking at 
 ROLLUP_COLUMNS = (
     "Unit code", "Unit", "Period", "Version", "Status", "Assertions", "Exceptions", "Not assured",
     "Weakest evidence", "Weakest sections", "Signed by", "Signed at", "Validation", "Validated by",
-    "Validated at", "Validation notes", "PDF SHA-256",
+    "Validated at", "Validation notes", "PDF SHA-256", "Contradicted since signing", "Self-assessment not confirmed",
 )  # fmt: skip
 
 
@@ -52,6 +52,7 @@ def _show(certificate, status: int = 200, problems=None, message: str | None = N
     return render_template(
         "certificates/show.html", certificate=certificate, view=view, versions=versions,
         step_form=_step_form(certificate), refusal=message, refused_problems=problems,
+        contradictions=reliance.contradictions_of([certificate.id]), challenges=reliance.challenges_of(certificate),
     ), status  # fmt: skip
 
 
@@ -87,7 +88,8 @@ def rollup_csv():
 def _csv_values(row, label: str) -> list:
     certificate = row.certificate
     if certificate is None:
-        return [row.unit.code, row.unit.name, label, "", "not started"] + [""] * (len(ROLLUP_COLUMNS) - 5)
+        blanks = [""] * (len(ROLLUP_COLUMNS) - 6)
+        return [row.unit.code, row.unit.name, label, "", "not started", *blanks, _calibration_text(row)]
     signed_by, validated_by = certificate.signed_by, certificate.validated_by
     outcome = certificate.validation_outcome
     return [
@@ -98,7 +100,12 @@ def _csv_values(row, label: str) -> list:
         validated_by.name if validated_by else "",
         certificate.validated_at.isoformat() if certificate.validated_at else "",
         certificate.validation_notes or "", certificate.content_sha256 or "",
+        row.contradicted if certificate.is_frozen else "", _calibration_text(row),
     ]  # fmt: skip
+
+
+def _calibration_text(row) -> str:
+    return row.calibration.text if row.calibration else "No 1st-line conclusion of effective"
 
 
 @bp.route("/units/<code>/certificates", methods=["GET", "POST"])
@@ -111,7 +118,8 @@ def unit_certificates(unit):
     periods = [period for period in rules.period_choices(today()) if period.label not in taken]
     form = PrepareForm()
     form.set_periods(periods)
-    context = {"unit": unit, "certificates": certificates, "periods": periods}
+    context = {"unit": unit, "certificates": certificates, "periods": periods,
+               "record": reliance.assurance_record(unit)}  # fmt: skip
     if form.validate_on_submit():
         with form_refusals("certificates/unit.html", form, **context):
             certificate = workflow.prepare_draft(unit, form.period.data, current_user)
@@ -186,11 +194,16 @@ def link(certificate, assertion_id: int):
     form = LinkForm(data={"countermeasures": [str(cm.id) for cm in assertion.countermeasures],
                           "version": str(certificate.lock_version)})  # fmt: skip
     form.set_choices([cm.id for group in groups for cm, _assessment in group.countermeasures])
+    reasons = reliance.link_reasons([assertion.id])
     context = {"certificate": certificate, "assertion": assertion, "groups": groups,
-               "linked": {cm.id for cm in assertion.countermeasures}}  # fmt: skip
+               "linked": {cm.id for cm in assertion.countermeasures},
+               "reasons": {cm_id: text for (_a, cm_id), text in reasons.items()}}  # fmt: skip
+    if form.is_submitted():
+        context["reasons"] = {cm_id: request.form.get(f"reason-{cm_id}", "") for cm_id in form.chosen}
     if form.validate_on_submit():
         with form_refusals("certificates/link.html", form, stale=STALE, **context):
-            workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version)
+            workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version,
+                                          context["reasons"])  # fmt: skip
         flash("Countermeasures saved")
         return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
     if form.is_submitted():
@@ -300,3 +313,4 @@ def validate(certificate):
         flash(f"Certificate {certificate.status.label.lower()}")
         return redirect(_url(certificate))
     return render_form("certificates/validate.html", form, **context)
+from riskreg.web.certificates import challenges as _challenges  # noqa: E402,F401  (registers its routes on bp)

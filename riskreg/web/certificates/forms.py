@@ -137,3 +137,26 @@ class TemplateAssertionForm(FlaskForm):
         "effectively throughout the year”.",
     )  # fmt: skip
     submit = SubmitField("Save the assertion", widget=GovSubmitInput())
+
+
+class ChallengeLinkForm(FlaskForm):
+    countermeasure = radios("Which link do you challenge?", [], "Select the countermeasure whose link you challenge")
+    reason = TextAreaField(
+        "Why does this control not support the statement?",
+        validators=[DataRequired("Enter why the control does not support the assertion"),
+                    Length(max=2000, message="The reason must be 2000 characters or fewer")],
+        widget=GovTextArea(),
+        description="The unit sees this and answers it. Until it does, the link does not count towards the evidence.",
+    )  # fmt: skip
+    submit = SubmitField("Challenge the link", widget=GovSubmitInput())
+
+
+class AnswerChallengeForm(FlaskForm):
+    answer = TextAreaField(
+        "Your answer",
+        validators=[DataRequired("Enter your answer"),
+                    Length(max=2000, message="Your answer must be 2000 characters or fewer")],
+        widget=GovTextArea(),
+        description="Why the control does support the statement, or what you have changed. The link counts again.",
+    )  # fmt: skip
+    submit = SubmitField("Send the answer", widget=GovSubmitInput())

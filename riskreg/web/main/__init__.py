@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from riskreg.clock import today
 from riskreg.services import home as home_service
+from riskreg.services import reliance
 from riskreg.web.access import public, requires, signed_in
 
 bp = Blueprint("main", __name__)
@@ -19,6 +20,7 @@ def home():
         registers=home_service.my_registers(current_user),
         reviews_due=home_service.reviews_due(current_user, today()),
         risks_owned=home_service.risks_owned(current_user),
+        contradictions=reliance.alerts_for(current_user),
         today=today(),
     )
 

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from riskreg.enums import (
     Category,
+    ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
@@ -154,6 +155,11 @@ class CountermeasureForm(FlaskForm):
     implemented_on = DateField(
         "Date put in place", format="%d %m %Y", validators=[Optional()], widget=GovDateInput()
     )
+    frequency = SelectField(
+        "How often the control operates", choices=to_choices([("", "Not recorded"), *ControlFrequency.choices()]),
+        widget=GovSelect(), default="",
+        description="It sets the smallest sample a test needs to conclude the control is effective",
+    )  # fmt: skip
     submit = SubmitField("Save countermeasure", widget=GovSubmitInput())
 
     def set_owners(self, owners) -> None:
@@ -171,6 +177,7 @@ class CountermeasureForm(FlaskForm):
             "status": CountermeasureStatus(self.status.data),
             "due_on": self.due_on.data,
             "implemented_on": self.implemented_on.data,
+            "frequency": ControlFrequency(self.frequency.data) if self.frequency.data else None,
         }
 
 
@@ -225,4 +232,5 @@ def countermeasure_form_data(countermeasure) -> dict:
         "status": countermeasure.status.value,
         "due_on": countermeasure.due_on,
         "implemented_on": countermeasure.implemented_on,
+        "frequency": countermeasure.frequency.value if countermeasure.frequency else "",
     }
