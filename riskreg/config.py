@@ -44,6 +44,8 @@ class BaseConfig:
     # Failed sign-ins allowed in 15 minutes, per account and per client address.
     RISKREG_SIGNIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     RISKREG_SIGNIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    # Password reset e-mails asked for per address (a link replaces the last one, but each is an e-mail).
+    RISKREG_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
     RISKREG_RULES = DEFAULT_RULES
     RISKREG_SIMILARITY = DEFAULT_SIMILARITY
     # Register imports: the largest file accepted, what an XLSX may expand to, and the most rows at once.

@@ -141,3 +141,11 @@ def test_the_timeouts_are_settings(app, client, org, sign_in, frozen_clock, monk
     sign_in(org.risk_ln)
     frozen_clock.shift(timedelta(minutes=5))
     assert client.get("/account").status_code == 302
+
+
+def test_reset_e_mails_are_limited_per_address(client, org, smtp_server):  # noqa: F811
+    for _attempt in range(3):
+        assert client.post("/forgot-password", data={"email": org.viewer_ln.email}).status_code == 200
+    assert client.post("/forgot-password", data={"email": org.viewer_ln.email}).status_code == 429
+    assert len(smtp_server.messages) == 3
+    assert client.post("/forgot-password", data={"email": org.risk_ln.email}).status_code == 200

@@ -3,10 +3,11 @@
 from flask import current_app, flash, redirect, render_template, url_for
 
 from riskreg.config import settings
+from riskreg.extensions import limiter
 from riskreg.services import ServiceError, accounts
 from riskreg.web.access import public
 from riskreg.web.account.forms import ForgotPasswordForm, ResetPasswordForm
-from riskreg.web.auth import bp
+from riskreg.web.auth import _account_key, bp
 from riskreg.web.forms import form_refusals, render_form
 
 
@@ -17,6 +18,11 @@ def _reset_link(secret: str) -> str:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RISKREG_RESET_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key, methods=["POST"], deduct_when=lambda response: response.status_code == 200,
+    scope="password-reset-account",
+)  # fmt: skip
 @public
 def forgot_password():
     form = ForgotPasswordForm()
