@@ -9,7 +9,6 @@ from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import Unit
 from riskreg.services import ServiceError, users
-from riskreg.services import audit as audit_service
 
 
 def _create_app(*_args, **_kwargs):
@@ -98,17 +97,43 @@ def audit() -> None:
 @audit.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check every event's hash and link; report the first broken event."""
-    result = audit_service.verify_chain()
-    if result.ok:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
-        return
-    click.echo(
-        f"Audit trail BROKEN at event {result.broken_id}: {result.reason}. "
-        f"{result.checked} events before it verified.",
-        err=True,
-    )
-    raise SystemExit(1)
+    """Check every event's hash and link, then that the trail still matches every signed checkpoint."""
+    from riskreg.services import audit_checkpoints
+
+    try:
+        result = audit_checkpoints.verify()
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from error
+    chain = result.chain
+    if not chain.ok:
+        click.echo(f"Audit trail BROKEN at event {chain.broken_id}: {chain.reason}. "
+                   f"{chain.checked} events before it verified.", err=True)  # fmt: skip
+    for problem in result.problems:
+        click.echo(f"Audit trail does not match its checkpoints: {problem}.", err=True)
+    if not result.ok:
+        raise SystemExit(1)
+    click.echo(f"Audit trail intact: {chain.checked} events verified.")
+    if result.latest is None:
+        click.echo(f"No checkpoints in {audit_checkpoints.checkpoint_path()}: without them, deleting the latest "
+                   "events or rewriting the trail from some event on cannot be detected. "
+                   "Run `riskreg audit checkpoint` regularly.")  # fmt: skip
+    else:
+        click.echo(f"It matches all {result.checkpoints} signed checkpoints; the latest, of {result.latest.at}, "
+                   f"counted {result.latest.count} events ({result.events_since_latest} added since).")  # fmt: skip
+
+
+@audit.command("checkpoint")
+@with_appcontext
+def audit_checkpoint() -> None:
+    """Append a checkpoint of the trail (event count and head hash), signed with the organisation's key."""
+    from riskreg.services import audit_checkpoints
+
+    try:
+        checkpoint = audit_checkpoints.write_checkpoint()
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Checkpoint written to {audit_checkpoints.checkpoint_path()}: {checkpoint.count} events, "
+               f"the last {checkpoint.last_id}, head {checkpoint.head[:16]}…")  # fmt: skip
 
 
 @click.command("similar")

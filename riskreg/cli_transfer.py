@@ -1,6 +1,8 @@
 """`riskreg import` and `riskreg export`: registers in and out from the command line."""
 
+import hashlib
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -10,7 +12,7 @@ from flask.cli import with_appcontext
 from riskreg.extensions import db
 from riskreg.importing import ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
-from riskreg.importing.mapping import Mapping
+from riskreg.importing.mapping import Mapping, parse_defaults
 from riskreg.importing.readers import check_size
 from riskreg.services import NotFoundError, ServiceError, exporting, importing, registers, users
 
@@ -70,6 +72,23 @@ def _print_text(report: dict) -> None:
         click.echo("Nothing was imported: no row is new or changed.")
 
 
+PROGRESS_FROM = 1000  # rows: smaller files import in about a second, without a bar
+
+
+def _import_with_progress(register, path: Path, actor, options, dry_run: bool, quiet: bool):
+    """Preview, then commit with a progress bar over the saved risks' after-save work (embeddings and flag
+    scan, in batches), the slow part of a large import. On stderr, so --json output stays clean."""
+    data = path.read_bytes()
+    result = importing.preview(register, data, path.name, options, actor)
+    if dry_run or not result.writes:
+        return result, None
+    if quiet or result.writes < PROGRESS_FROM:
+        return result, importing.commit(register, result, actor, hashlib.sha256(data).hexdigest())
+    label = f"Importing {result.writes:,} risks"
+    with click.progressbar(length=result.writes, label=label, file=sys.stderr) as bar:
+        return result, importing.commit(register, result, actor, hashlib.sha256(data).hexdigest(), bar.update)
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--register", "code", required=True, help="The code of the register to import into (e.g. LN).")
@@ -81,11 +100,15 @@ def _print_text(report: dict) -> None:
               help="Write the mapping used to this file, to reuse or edit.")
 @click.option("--user", "user_email", help="The e-mail of the person importing: recorded in the audit trail, "
               "and made the owner of risks whose owner is not matched.")
+@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE",
+              help="A value for rows without one: category=operations, objective=quality or influence=medium "
+              "(repeat for each). Without one, such rows import with the field not yet set.")
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
-def import_command(path, code, sheet, header_row, mapping_path, save_mapping, user_email, dry_run, as_json) -> None:
-    """Import a register from an XLSX, CSV or JSON file."""
+def import_command(path, code, sheet, header_row, mapping_path, save_mapping, user_email, defaults, dry_run,
+                   as_json) -> None:  # fmt: skip
+    """Import a register from an XLSX, XLSM, XLS, ODS, CSV or JSON file."""
     try:
         check_size(path.stat().st_size, importing.limits())  # before reading a byte of it
         register = registers.get_by_code(code)
@@ -93,9 +116,12 @@ def import_command(path, code, sheet, header_row, mapping_path, save_mapping, us
         if user_email and actor is None:
             raise ServiceError(f"No user has the e-mail address {user_email}")
         mapping = Mapping.from_json(mapping_path.read_text(encoding="utf-8-sig")) if mapping_path else None
+        if defaults:
+            mapping = mapping or Mapping()
+            mapping.defaults.update(parse_defaults(defaults))
         options = importing.ImportOptions.from_mapping(mapping)
         options.sheet, options.header_row = sheet or options.sheet, header_row or options.header_row
-        result, outcome = importing.import_file(register, path.read_bytes(), path.name, actor, options, dry_run)
+        result, outcome = _import_with_progress(register, path, actor, options, dry_run, quiet=as_json)
     except NotFoundError:
         return _fail(f"No register has the code {code}", as_json)
     except (ImportRefused, ServiceError) as error:

@@ -41,7 +41,9 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 60 * 60
     RATELIMIT_STORAGE_URI = os.environ.get("RISKREG_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    # Failed sign-ins allowed in 15 minutes, per account and per client address.
+    # Several riskreg installations (or test runs) may share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RISKREG_RATELIMIT_KEY_PREFIX", "riskreg")
+    # Failed sign-ins allowed in 15 minutes, per account from one address, and per address.
     RISKREG_SIGNIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     RISKREG_SIGNIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
     # Password reset e-mails asked for per address (a link replaces the last one, but each is an e-mail).
@@ -52,7 +54,14 @@ class BaseConfig:
     RISKREG_IMPORT_MAX_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
     RISKREG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("RISKREG_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
     RISKREG_IMPORT_MAX_ROWS = int(os.environ.get("RISKREG_IMPORT_MAX_ROWS", 20_000))
+    # Percentages as likelihood: the upper bound of bands 1 to 4 (above the last is 5), e.g. "10,30,50,80".
+    RISKREG_IMPORT_PERCENT_BANDS = tuple(
+        float(bound) for bound in os.environ.get("RISKREG_IMPORT_PERCENT_BANDS", "20,40,60,80").split(",")
+    )
     RISKREG_PAGE_SIZE = 50
+    # Signed audit checkpoints are appended here (default: instance/audit-checkpoints.jsonl). Keep it where the
+    # database's users cannot rewrite it: append-only (chattr +a) or write-once storage. See docs/security.md.
+    RISKREG_AUDIT_CHECKPOINTS = os.environ.get("RISKREG_AUDIT_CHECKPOINTS", "")
     RISKREG_PROXY_HOPS = int(os.environ.get("RISKREG_PROXY_HOPS", "0"))
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # Largest evidence file kept; keep it below MAX_CONTENT_LENGTH so the form can explain a refusal.
@@ -123,6 +132,7 @@ def load_config(env_name: str, instance_path: Path) -> dict:
     env = os.environ
     config = {k: v for k, v in vars(BaseConfig).items() if k.isupper()}
     config["ENV_NAME"] = env_name
+    config["RATELIMIT_STORAGE_URI"] = env.get("RISKREG_RATELIMIT_STORAGE_URI") or "memory://"
     default_db = f"sqlite:///{instance_path / 'riskreg.sqlite'}"
     if env_name == "production":
         missing = [name for name in ("RISKREG_SECRET_KEY", "DATABASE_URL") if not env.get(name)]
@@ -130,6 +140,12 @@ def load_config(env_name: str, instance_path: Path) -> dict:
             raise RuntimeError(f"production needs these environment variables set: {', '.join(missing)}")
         config["SECRET_KEY"] = env["RISKREG_SECRET_KEY"]
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+            # Per-process counts multiply the sign-in limits by the number of workers.
+            raise RuntimeError(
+                "production needs shared storage for sign-in throttling: set RISKREG_RATELIMIT_STORAGE_URI "
+                "(e.g. redis://127.0.0.1:6379/0)"
+            )
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"
@@ -170,10 +186,12 @@ class Settings:
     import_max_bytes: int
     import_max_unpacked_bytes: int
     import_max_rows: int
+    import_percent_bands: tuple[float, ...]  # percentages as likelihood: upper bounds of bands 1 to 4
     api_max_body_bytes: int
     base_url: str  # where people open riskreg, for links in e-mails; "" when unknown
     signing: Mapping[str, Any]  # SIGNING_SETTINGS by name, as riskreg.pdf.signing.SigningConfig reads them
     demo_signing_folder: str | None  # None in production: no demo CA is ever made there
+    audit_checkpoints: str  # the signed checkpoints' file; "" for instance/audit-checkpoints.jsonl
     session_idle: timedelta = timedelta(minutes=30)  # a signed-in session unused this long ends
     session_max: timedelta = timedelta(hours=12)  # and every session ends this long after signing in
     totp_required_roles: frozenset[str] = frozenset()  # Role values whose holders must use a second factor
@@ -192,10 +210,12 @@ class Settings:
             import_max_bytes=int(config["RISKREG_IMPORT_MAX_BYTES"]),
             import_max_unpacked_bytes=int(config["RISKREG_IMPORT_MAX_UNPACKED_BYTES"]),
             import_max_rows=int(config["RISKREG_IMPORT_MAX_ROWS"]),
+            import_percent_bands=tuple(config.get("RISKREG_IMPORT_PERCENT_BANDS", (20, 40, 60, 80))),
             api_max_body_bytes=int(config["RISKREG_API_MAX_BODY_BYTES"]),
             base_url=config.get("RISKREG_BASE_URL", ""),
             signing={name: config.get(name) for name in SIGNING_SETTINGS},
             demo_signing_folder=config.get("RISKREG_DEMO_SIGNING_FOLDER"),
+            audit_checkpoints=config.get("RISKREG_AUDIT_CHECKPOINTS", ""),
             session_idle=timedelta(minutes=int(config.get("RISKREG_SESSION_IDLE_MINUTES", 30))),
             session_max=timedelta(hours=int(config.get("RISKREG_SESSION_MAX_HOURS", 12))),
             totp_required_roles=frozenset(

@@ -329,6 +329,7 @@ class FlagKind(LabelledEnum):
     CONTROL_UNTESTED = "control_untested"
     ACTION_OVERDUE = "action_overdue"
     LINK_DIVERGENCE = "link_divergence"
+    INCOMPLETE = "incomplete"
 
     @property
     def label(self) -> str:
@@ -342,6 +343,7 @@ class FlagKind(LabelledEnum):
             FlagKind.CONTROL_UNTESTED: "Control untested",
             FlagKind.ACTION_OVERDUE: "Action overdue",
             FlagKind.LINK_DIVERGENCE: "Link divergence",
+            FlagKind.INCOMPLETE: "Incomplete (not yet set)",
         }[self]
 
 

@@ -40,3 +40,18 @@ def test_create_user_refuses_a_short_password_and_an_unknown_unit(app, org):
 def test_seed_demo_if_empty_leaves_an_existing_organisation_alone(app, org):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0 and "was not loaded" in result.output
+
+
+def test_create_user_refuses_a_weak_password_a_bad_address_and_no_name(app):
+    runner = app.test_cli_runner()
+    good = "correct horse battery"
+    attempts = [
+        (["--email", "weak@example.org", "--name", "Weak", "--password", "aaaaaaaaaaaa"], "too easy to guess"),
+        (["--email", "bad", "--name", "Bad Address", "--password", good], "correct format"),
+        (["--email", "noname@example.org", "--name", "", "--password", good], "Enter the person"),
+        (["--email", "blank@example.org", "--name", "\u200b ", "--password", good], "Enter the person"),
+    ]
+    for args, message in attempts:
+        result = runner.invoke(args=["create-user", *args])
+        assert result.exit_code != 0 and message in result.output, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0

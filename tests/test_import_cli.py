@@ -6,9 +6,11 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from riskreg import cli_transfer
+from riskreg.enums import Influence
 from riskreg.extensions import db
 from riskreg.models import Risk
-from tests.factories import RiskFactory
+from tests.factories import PASSWORD, RiskFactory
 from tests.import_helpers import SAMPLES, counts, sample_people
 
 REGISTERS = ["cp1252_semicolon.csv", "title_formulas_merged.xlsx", "word_scales.xlsx", "percentages.csv",
@@ -68,10 +70,10 @@ def test_unknown_register_and_user(app, org):
 
 
 def test_import_with_a_saved_mapping_then_reuse_it(app, org, tmp_path):
-    people = sample_people(org)
+    sample_people(org)
     saved = tmp_path / "mapping.json"
     first = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--dry-run", "--save-mapping", saved)
-    assert "4 cannot be imported" in first.output
+    assert "4 new" in first.output and "0 cannot be imported" in first.output  # no influence column: not yet set
     mapping = json.loads(saved.read_text())
     assert mapping["columns"]["Likelihood"] == "residual_l" and mapping["header_row"] == 4
     mapping["defaults"] = {"influence": "medium"}
@@ -82,7 +84,18 @@ def test_import_with_a_saved_mapping_then_reuse_it(app, org, tmp_path):
     assert "Row 8 [warning] Next review date: ‘Annual review’ is not a date" in result.output
     risks = db.session.scalars(sa.select(Risk).order_by(Risk.id)).all()
     assert [r.ref for r in risks] == ["LN-001", "LN-002", "LN-003", "LN-004"]
-    assert risks[3].owner_id == people["rhys"].id  # "Head of Operations" is no one: the importing user
+    assert (risks[3].owner_id, risks[3].owner_to_confirm) == (None, "Head of Operations")  # matched no one
+    assert {r.influence for r in risks} == {Influence.MEDIUM}
+
+
+def test_defaults_on_the_command_line(app, org):
+    sample_people(org)
+    result = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--default", "influence=Moderate",
+                  "--default", "category=operations")  # fmt: skip
+    assert result.exit_code == 0 and "Imported: 4 risks created" in result.output
+    assert {r.influence for r in db.session.scalars(sa.select(Risk))} == {Influence.MEDIUM}
+    refused = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--default", "colour=red")
+    assert refused.exit_code == 1 and "a default is for category, objective or influence" in refused.output
 
 
 def test_export_command_writes_each_format(app, org, tmp_path):
@@ -98,3 +111,45 @@ def test_export_command_writes_each_format(app, org, tmp_path):
     assert everything.exit_code == 0 and json.loads((tmp_path / "all.json").read_text())["registers"]
     missing = runner.invoke(args=["export", "--register", "ZZ", "--format", "csv", "-o", str(tmp_path / "x.csv")])
     assert missing.exit_code == 1 and "No register has the code ZZ" in missing.output
+
+
+def test_a_large_import_shows_a_progress_bar(app, org, monkeypatch):
+    sample_people(org)
+    monkeypatch.setattr(cli_transfer, "PROGRESS_FROM", 2)  # files from 2 rows count as large here
+    result = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN")
+    # Not a terminal here, so click shows the bar's label only; the test runner mixes stderr into the output.
+    assert result.exit_code == 0 and "Importing 4 risks" in result.output
+    quiet = _run(app, SAMPLES / "percentages.csv", "--register", "LN", "--json")
+    assert "Importing" not in quiet.stdout and json.loads(quiet.stdout)["created"]
+
+
+def test_owners_to_confirm_are_listed_for_the_registers_manager(app, org, client, sign_in):
+    sample_people(org)
+    assert _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN").exit_code == 0
+    sign_in(org.risk_ln)
+    page = client.get("/registers/LN").get_data(as_text=True)
+    assert "Owners to confirm" in page and "‘Head of Operations’" in page
+    viewer = app.test_client()
+    viewer.post("/sign-in", data={"email": org.viewer_ln.email, "password": PASSWORD})
+    shown = viewer.get("/registers/LN").get_data(as_text=True)
+    assert "Vic Viewer" in shown and "Owners to confirm" not in shown
+
+
+def test_risks_with_fields_not_yet_set_export_in_every_format(app, org, tmp_path):
+    sample_people(org)
+    assert _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN").exit_code == 0  # no influence column
+    runner = app.test_cli_runner()
+    for fmt in ("xlsx", "csv", "json"):
+        target = tmp_path / f"ln.{fmt}"
+        result = runner.invoke(args=["export", "--register", "LN", "--format", fmt, "-o", str(target)])
+        assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "ln.json").read_text())["registers"][0]["risks"][0]["influence"] is None
+
+
+def test_a_risk_with_fields_not_yet_set_shows_them_and_can_be_tidied(app, org, client, sign_in):
+    sample_people(org)
+    assert _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN").exit_code == 0  # no influence column
+    sign_in(org.risk_ln)
+    page = client.get("/risks/LN-001").get_data(as_text=True)
+    assert "Not yet set" in page and "Incomplete" in page  # the 'incomplete' flag raised by the import's scan
+    assert client.get("/risks/LN-001/edit").status_code == 200

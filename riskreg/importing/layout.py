@@ -13,7 +13,7 @@ from typing import Any
 from openpyxl.utils.cell import get_column_letter
 
 from riskreg.importing.errors import HeadingsNotFound, ImportRefused
-from riskreg.importing.fields import IGNORE, RISK_COLUMNS, SHEET_RISKS
+from riskreg.importing.fields import IGNORE, RISK_COLUMNS, SHEET_RISKS, norm_key
 from riskreg.importing.mapping import Heading, recognise
 from riskreg.importing.readers import Source, Table
 from riskreg.importing.values import clean_text, is_blank, one_line
@@ -21,6 +21,24 @@ from riskreg.importing.values import clean_text, is_blank, one_line
 HEAD_ROWS = 30
 CORE_FIELDS = frozenset({"title", "event"})
 LONGEST_HEADING = 80
+
+
+# Sheets that explain a register rather than hold it: read only when no other sheet looks like a register.
+EXPLAINER_WORDS = frozenset({"contents", "content", "guidance", "guide", "instructions", "instruction", "readme",
+                             "read me", "key", "matrix", "scoring", "definitions", "definition", "lookup",
+                             "lookups", "lists", "list", "dropdowns", "dropdown", "help", "notes", "about",
+                             "introduction", "intro", "cover", "criteria", "glossary", "version", "changes",
+                             "change log", "summary", "dashboard", "heat map", "heatmap", "chart", "charts"})
+
+
+# A first word that makes any sheet an explainer ("Scoring guidance", "Lookup lists"); "Key risks" is not one.
+EXPLAINER_FIRST_WORDS = frozenset({"contents", "guidance", "instructions", "readme", "scoring", "lookup",
+                                   "lookups", "dropdowns", "help", "glossary", "cover", "definitions", "how"})
+
+
+def is_explainer(sheet: str) -> bool:
+    words = norm_key(sheet)
+    return words in EXPLAINER_WORDS or words.split(" ")[0] in EXPLAINER_FIRST_WORDS
 
 
 @dataclass
@@ -104,7 +122,8 @@ def survey(source: Source) -> list[Candidate]:
         candidate = Candidate(name, line, recognised, below, _transposed_score(head))
         candidate.export = name == SHEET_RISKS and is_export(source, candidate)
         candidates.append(candidate)
-    candidates.sort(key=lambda c: (c.usable, c.export, c.recognised, c.rows), reverse=True)
+    # An explainer sheet (a scoring key has 'Likelihood' and 'Impact' headings too) loses to any register.
+    candidates.sort(key=lambda c: (c.usable, c.export, not is_explainer(c.sheet), c.recognised, c.rows), reverse=True)
     return candidates
 
 
@@ -167,6 +186,10 @@ def _group_cells(table: Table, header_line: int) -> list[Any]:
     above = [cells for line, cells in table.rows if line == header_line - 1]
     if not above or sum(1 for cell in above[0] if clean_text(cell)) < 2:
         return []
+    header = next(cells for line, cells in table.rows if line == header_line)
+    texts = [clean_text(cell) for cell in above[0] if clean_text(cell)]
+    if len(set(texts)) == 1 and len(texts) > max(2, sum(1 for cell in header if clean_text(cell)) // 2):
+        return []  # a title merged across the top, not a group over some of the headings
     return above[0]
 
 

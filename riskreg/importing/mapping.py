@@ -11,9 +11,13 @@ from riskreg.enums import Category, Influence, Objective
 from riskreg.importing.errors import ImportRefused
 from riskreg.importing.fields import (
     DIMENSION_WORDS,
+    ENTITY_FIELD_WORDS,
+    ENTITY_WORDS,
     FIELD_BY_KEY,
     FIELDS,
+    ID_WORDS,
     IGNORE,
+    NAME_WORDS,
     SCORE_FIELDS,
     SCORE_FILLER_WORDS,
     STAGE_WORDS,
@@ -29,7 +33,8 @@ SYNONYMS = {norm_key(word): f.key for f in FIELDS for word in (f.synonyms + (f.l
 # words are left out: "Area of risk" is not the risk title.
 TOO_GENERIC = frozenset({"risk", "name", "number", "source", "theme", "total", "trend", "notes", "details"})
 PHRASES = sorted((p for p in SYNONYMS if len(p) >= 5 and p not in TOO_GENERIC), key=len, reverse=True)
-_SCALE_NOTE = re.compile(r"\(?\b(?:1\s*(?:-|–|to)\s*(?:10|[345])|out of (?:10|[345])|/\s*(?:10|[345]))\b\)?", re.I)
+_SCALE_NOTE = re.compile(r"\(?\b(?:1\s*(?:-|–|to)\s*(?:10|[345])|out of (?:10|[345])|/\s*(?:10|[345]))\b\)?"
+                         r"|\((?:[hml]\s*/\s*){2}[hml]\)|\((?:vh|vl|[hml])(?:\s*/\s*(?:vh|vl|[hml])){2,4}\)", re.I)
 
 
 def score_parts(heading: str) -> tuple[str | None, str] | None:
@@ -54,11 +59,30 @@ def recognise(heading: str) -> str | None:
         return SYNONYMS[key]
     if parts := score_parts(heading):
         return f"{parts[0] or 'residual'}_{parts[1]}"
+    if named := _id_or_name(key.split()):
+        return named
     padded = f" {key} "
     for phrase in PHRASES:
         if f" {phrase} " in padded:
             return SYNONYMS[phrase]
     return None
+
+
+def _id_or_name(tokens: list[str]) -> str | None:
+    """'Hazard ID', 'issue_no', 'ID risk'-style pairs as the reference; 'hazard_name' as the title."""
+    if len(tokens) != 2:
+        return None
+    if tokens[1] in ("ref", "id"):
+        return "ref"  # "BAF ref", "CR id": whatever the prefix
+    entity = [t for t in tokens if t in ENTITY_WORDS]
+    other = [t for t in tokens if t not in ENTITY_WORDS]
+    if len(entity) != 1 or len(other) != 1:
+        return None
+    if other[0] in ID_WORDS:
+        return "ref"
+    if other[0] in ENTITY_FIELD_WORDS:
+        return ENTITY_FIELD_WORDS[other[0]]
+    return "title" if other[0] in NAME_WORDS else None
 
 
 def _share_score_like(samples: Sequence[object]) -> float:
@@ -132,8 +156,10 @@ class Mapping:
 
 
 def _scales(data: object) -> dict[str, int]:
+    # isinstance first: a list or an object where a number belongs cannot even be looked up (unhashable).
     if not isinstance(data, dict) or any(
-        key not in ("likelihood", "impact") or value not in SCALES for key, value in data.items()
+        key not in ("likelihood", "impact") or not isinstance(value, int) or value not in SCALES
+        for key, value in data.items()
     ):
         raise ImportRefused("The mapping file's scales must be likelihood or impact, each 3, 4, 5 or 10.")
     return dict(data)
@@ -141,14 +167,38 @@ def _scales(data: object) -> dict[str, int]:
 
 def _defaults(data: object) -> dict[str, str]:
     if not isinstance(data, dict) or any(
-        key not in DEFAULTABLE or value not in DEFAULTABLE[key]._value2member_map_ for key, value in data.items()
+        key not in DEFAULTABLE or not isinstance(value, str) or value not in DEFAULTABLE[key]._value2member_map_
+        for key, value in data.items()
     ):
         raise ImportRefused("The mapping file's defaults must be a category, objective or influence riskreg knows.")
     return dict(data)
 
 
+def parse_defaults(pairs: Sequence[str]) -> dict[str, str]:
+    """``category=operations`` and the like (any word riskreg reads for that field) as mapping defaults."""
+    from riskreg.importing.values import read_enum
+
+    defaults = {}
+    for pair in pairs:
+        key, _, word = pair.partition("=")
+        key = key.strip().lower()
+        if key not in DEFAULTABLE:
+            raise ImportRefused(f"‘{pair}’: a default is for category, objective or influence "
+                                "(e.g. category=operations).")
+        member, problem = read_enum(word, DEFAULTABLE[key], key)
+        if member is None:
+            choices = ", ".join(m.value for m in DEFAULTABLE[key])
+            raise ImportRefused(f"‘{pair}’: {problem or 'no value given'}; choose one of {choices}.")
+        defaults[key] = member.value
+    return defaults
+
+
 def _optional_str(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
+    if value in (None, ""):
+        return None
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value)
+    raise ImportRefused("The mapping file's sheet must be a sheet's name.")
 
 
 def _optional_row(value: object) -> int | None:
@@ -205,6 +255,24 @@ def _assign_score_stages(headings: dict[str, Heading], proposed: dict[str, str],
                          + ", ".join(FIELD_BY_KEY[proposed[n]].label.lower() for n in unstaged) + ".")
 
 
+def _current_and_residual(headings: dict[str, Heading], proposed: dict[str, str], notes: list[str]) -> None:
+    """Some tools export 'Current' (where the risk is now) beside 'Residual' (where it will be once the planned
+    actions are done): then current is the residual score and residual the target."""
+    for dim in ("l", "i"):
+        if f"target_{dim}" in proposed.values():
+            continue
+        words = {name: set(norm_key(headings[name].full).split()) for name, target in proposed.items()
+                 if target == f"residual_{dim}"}  # fmt: skip
+        current = [name for name, tokens in words.items() if "current" in tokens]
+        residual = [name for name, tokens in words.items() if "residual" in tokens and "current" not in tokens]
+        if current and residual:
+            for name in residual:
+                proposed[name] = f"target_{dim}"
+            notes.append(f"‘{residual[0]}’ read as the target {'likelihood' if dim == 'l' else 'impact'}: beside "
+                         f"‘{current[0]}’, as some tools export them, current is where the risk is now (residual) "
+                         "and residual where the planned actions should bring it (target).")  # fmt: skip
+
+
 def _one_column_each(proposed: dict[str, str], notes: list[str]) -> None:
     seen: dict[str, str] = {}
     for name, target in proposed.items():
@@ -227,6 +295,7 @@ def propose(headings: list[Heading], samples: dict[str, list[object]]) -> tuple[
         target = recognise_heading(heading)
         proposed[heading.name] = _by_values(heading.full, target, samples.get(heading.name, [])) or IGNORE
     _assign_score_stages(by_name, proposed, notes)
+    _current_and_residual(by_name, proposed, notes)
     _one_column_each(proposed, notes)
     return Mapping(proposed), notes
 

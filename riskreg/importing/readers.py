@@ -1,27 +1,31 @@
 """Bytes to tables, with the guard rails that refuse a file before a parser is trusted with it.
 
-What a file is, is decided by its content, not its name: an image renamed .xlsx is still an image. An XLSX
-is a ZIP, so its directory is checked (declared sizes and compression ratios) before any part of it is
-decompressed; its sheets are then streamed by ``riskreg.importing.xlsx``. CSV and JSON are decoded as UTF-8
-(with or without a byte-order mark), UTF-16 when marked, Windows-1252 or Latin-1.
+What a file is, is decided by its content, not its name (``riskreg.files``): an image renamed .xlsx is still
+an image. An XLSX or ODS is a ZIP, so its directory is checked (declared sizes and compression ratios) and its
+shared strings counted, streamed, before the workbook is opened; calamine then reads XLSX, XLSM, XLS and ODS
+sheets. CSV and JSON are decoded as UTF-8 (with or without a byte-order mark), UTF-16 when marked,
+Windows-1252 or Latin-1.
 """
 
 import codecs
 import csv
 import io
 import json
-import zipfile
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
-from xml.parsers import expat
 
+import python_calamine
+
+from riskreg import files
+from riskreg.importing import oscal
 from riskreg.importing.errors import ImportRefused
-from riskreg.importing.xlsx import XlsxBook
 
 MB = 1024 * 1024
-ACCEPTED = "Upload the register as an Excel workbook (.xlsx), a CSV file or a JSON file."
+ACCEPTED = ("Upload the register as an Excel workbook (.xlsx, .xlsm or .xls), an OpenDocument spreadsheet "
+            "(.ods), a CSV file or a JSON file.")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,7 @@ class Table:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-def size_text(size: int) -> str:
-    return f"{size / MB:.0f} MB" if size >= MB else f"{max(1, size // 1024)} KB"
+size_text = files.size_text
 
 
 def check_size(size: int, limits: Limits) -> None:
@@ -56,35 +59,14 @@ def check_size(size: int, limits: Limits) -> None:
         raise ImportRefused("The file is empty. " + ACCEPTED)
 
 
-SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"%PDF-", "a PDF document"),
-    (b"\x1f\x8b", "a compressed (gzip) file"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
-)
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
 def sniff_kind(data: bytes) -> str:
-    """'xlsx', 'json' or 'csv'; anything else is refused with what the file appears to be."""
-    for signature, what in SIGNATURES:
-        if data.startswith(signature):
-            raise ImportRefused(f"The file is {what}, not a spreadsheet. {ACCEPTED}")
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        raise ImportRefused(f"The file is a WebP image, not a spreadsheet. {ACCEPTED}")
-    if data.startswith(OLE):
-        raise ImportRefused(
-            "The file is an older Excel (.xls) or other Office file, which riskreg does not read. Open it in "
-            "Excel and save it as an Excel workbook (.xlsx) or as CSV, then upload that."
-        )
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return "xlsx"
+    """'workbook' (XLSX, XLSM, ODS, or an older XLS), 'json' or 'csv'; anything else is refused with what the
+    file appears to be."""
+    signature = files.identify(data)
+    if signature.kind in ("zip", "ole"):
+        return "workbook"
+    if signature.kind:
+        raise ImportRefused(f"The file is {signature.description}, not a spreadsheet. {ACCEPTED}")
     head = data[:4096]
     if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in head:
         raise ImportRefused(f"The file is not a spreadsheet or a text file. {ACCEPTED}")
@@ -92,26 +74,69 @@ def sniff_kind(data: bytes) -> str:
     return "json" if stripped[:1] in (b"[", b"{") else "csv"
 
 
-# XLSX ----------------------------------------------------------------------------------------------
-def check_zip(data: bytes, limits: Limits) -> None:
-    """Refuse zip bombs from the directory alone: nothing is decompressed here."""
+# Workbooks -----------------------------------------------------------------------------------------
+DAMAGED = ("The file looks like a spreadsheet but is damaged, so it cannot be read. "
+           "Open it in Excel, save it again and upload the new copy.")  # fmt: skip
+BOMB = ("The file expands to far more than its size, as a ‘zip bomb’ does, so riskreg did not open it. "
+        "If it is a real register, save it again from Excel or export it as CSV.")  # fmt: skip
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# A shared string costs the reader about 50 bytes however short it is, so their number is bounded before
+# the workbook is opened: ten million one-letter strings fit in a few megabytes of ZIP but not in memory.
+MAX_SHARED_STRINGS = 1_000_000
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def check_zip(data: bytes, limits: Limits) -> str:
+    """'xlsx' or 'ods' when the archive is a workbook within bounds; refused before any parser sees it."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-            names = {part.filename for part in parts}
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise ImportRefused("The file looks like an Excel workbook but is damaged, so it cannot be read. "
-                            "Open it in Excel, save it again and upload the new copy.") from error  # fmt: skip
-    bomb = ("The file expands to far more than its size, as a ‘zip bomb’ does, so riskreg did not open it. "
-            "If it is a real register, save it again from Excel or export it as CSV.")  # fmt: skip
-    if len(parts) > 5000 or sum(part.file_size for part in parts) > limits.max_unpacked_bytes:
-        raise ImportRefused(bomb)
-    for part in parts:
-        if part.file_size > MB and part.file_size > max(part.compress_size, 1) * limits.max_ratio:
-            raise ImportRefused(bomb)
-    if "xl/workbook.xml" not in names:
-        what = "a Word document" if "word/document.xml" in names else "a ZIP archive"
-        raise ImportRefused(f"The file is {what}, not an Excel workbook. {ACCEPTED}")
+        archive = files.open_zip(data, files.ZipLimits(5000, limits.max_unpacked_bytes, limits.max_ratio))
+    except files.ZipRefused as refused:
+        raise ImportRefused(BOMB if refused.reason == "bomb" else DAMAGED) from refused
+    with archive:
+        names = set(archive.NameToInfo)
+        if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE and "content.xml" in names:
+            return "ods"
+        if "xl/workbook.xml" not in names:
+            what = "a Word document" if "word/document.xml" in names else "a ZIP archive"
+            raise ImportRefused(f"The file is {what}, not an Excel workbook. {ACCEPTED}")
+        try:
+            strings = files.count_matches(archive, "xl/sharedStrings.xml", _SHARED_STRING, MAX_SHARED_STRINGS)
+        except files.ARCHIVE_ERRORS as error:
+            raise ImportRefused(DAMAGED) from error
+        _check_extents(archive, names, limits)
+    if strings > MAX_SHARED_STRINGS:
+        raise ImportRefused(f"The workbook holds more than {MAX_SHARED_STRINGS:,} different pieces of text, far "
+                            "more than a register of the largest size riskreg imports. Remove the sheets it does "
+                            "not need, or export the register as CSV.")  # fmt: skip
+    return "xlsx"
+
+
+# A cell with a value, and its reference ("XFD1048576"): how far each sheet reaches, before calamine reads it.
+_VALUED_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>\s*<(?:\w+:)?(?:v|is|f)\b')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_extents(archive, names: set[str], limits: Limits) -> None:
+    """calamine holds a sheet as one grid from A1 to its furthest cell: one value in XFD1048576 would need
+    hundreds of gigabytes. Refused when a sheet's grid exceeds what the largest register needs."""
+    most_cells = (limits.max_rows + 100) * limits.max_columns
+    for name in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+        rows = columns = 0
+        try:
+            for match in files.matches(archive, name, _VALUED_CELL):
+                rows, columns = max(rows, int(match[2])), max(columns, _column_number(match[1]))
+        except files.ARCHIVE_ERRORS as error:
+            raise ImportRefused(DAMAGED) from error
+        if rows * columns > most_cells:
+            raise ImportRefused(f"A sheet has values as far as row {rows:,} and column {columns:,}, far beyond a "
+                                "register of the largest size riskreg imports. Delete the rows and columns the "
+                                "register does not use, or export it as CSV.")  # fmt: skip
 
 
 def merged_ranges_of(references: list[str]) -> list[tuple[int, int, int, int]]:
@@ -128,47 +153,70 @@ def merged_ranges_of(references: list[str]) -> list[tuple[int, int, int, int]]:
 
 
 MAX_MERGED = 20_000
+CALAMINE_ERRORS = (python_calamine.CalamineError, python_calamine.PasswordError, python_calamine.XmlError,
+                   python_calamine.ZipError, python_calamine.WorksheetNotFound, ValueError, TypeError, OSError,
+                   RuntimeError)  # fmt: skip
 
 
-class XlsxSource:
+def _cell(value: Any) -> Any:
+    """calamine gives every number as a float; whole numbers read back as the integers people typed."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class WorkbookSource:
+    """XLSX, XLSM, XLS and ODS through calamine: cached formula results, dates and merged ranges."""
+
     kind = "xlsx"
 
     def __init__(self, data: bytes, limits: Limits) -> None:
-        check_zip(data, limits)
+        self.format = check_zip(data, limits) if files.identify(data).kind == "zip" else "xls"
         self.limits, self.notes = limits, []
         try:
-            self.book = XlsxBook(data)
-        except (zipfile.BadZipFile, KeyError, ValueError, expat.ExpatError) as error:
-            raise ImportRefused("The Excel workbook is damaged or not a workbook riskreg can read. Open it in "
-                                "Excel, save it again and upload the new copy.") from error  # fmt: skip
-        if not self.book.sheets:
-            raise ImportRefused("The Excel workbook has no worksheets.")
+            self.book = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
+            self._names = [m.name for m in self.book.sheets_metadata
+                           if str(m.typ).endswith("WorkSheet")]  # fmt: skip
+        except CALAMINE_ERRORS as error:
+            raise ImportRefused(DAMAGED) from error
+        if not self._names:
+            raise ImportRefused("The workbook has no worksheets.")
+        self._loaded: dict[str, Table] = {}
 
     def sheet_names(self) -> list[str]:
-        return list(self.book.sheets)
+        return list(self._names)
 
-    def _rows(self, name: str, limit: int, merged: list[str] | None = None):
+    def _load(self, name: str) -> Table:
+        """The whole sheet (calamine reads a sheet at once), refused when longer than the import limit."""
+        if name in self._loaded:
+            return self._loaded[name]
         try:
-            for count, row in enumerate(self.book.rows(name, self.limits.max_columns, merged), start=1):
-                yield row
-                if count >= limit:
-                    return
-        except (zipfile.BadZipFile, KeyError, ValueError, IndexError, OSError, expat.ExpatError) as error:
+            sheet = self.book.get_sheet_by_name(name)
+            top, left = sheet.start or (0, 0)
+            most = self.limits.max_rows + 100  # room for title rows and the header above the data
+            rows, width = [], max(0, self.limits.max_columns - left)
+            for offset, values in enumerate(sheet.iter_rows()):
+                cells = _trim([None] * left + [_cell(v) if v != "" else None for v in values[:width]])
+                if cells:
+                    rows.append((top + offset + 1, cells))
+                    if len(rows) > most:
+                        raise _too_many_rows(name, self.limits)
+            merged = sorted({(r0 + 1, c0 + 1, r1 + 1, c1 + 1)
+                             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])[:MAX_MERGED]})  # fmt: skip
+        except CALAMINE_ERRORS as error:
             raise ImportRefused(f"The sheet ‘{name}’ could not be read: the workbook is damaged. "
                                 "Save it again from Excel and upload the new copy.") from error  # fmt: skip
+        self._loaded[name] = Table(name, rows, merged)
+        return self._loaded[name]
 
     def head(self, name: str, count: int) -> list[tuple[int, list[Any]]]:
-        return list(self._rows(name, count))
+        return self._load(name).rows[:count]
 
     def table(self, name: str) -> Table:
-        most = self.limits.max_rows + 100  # room for title rows and the header above the data
-        merged: list[str] = []
-        rows = list(self._rows(name, most + 1, merged))
-        if len(rows) > most:
-            raise _too_many_rows(name, self.limits)
-        return Table(name, rows, merged_ranges_of(merged))
+        return self._load(name)
 
     def close(self) -> None:
+        self._loaded.clear()
         self.book.close()
 
 
@@ -306,7 +354,13 @@ class JsonSource(_OneTable):
         except (ValueError, RecursionError) as error:
             where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
             raise ImportRefused(f"The JSON file is malformed{where}, so it cannot be read.") from error
-        objects = _objects(document)
+        notes = [f"Read as JSON in {encoding}."]
+        if oscal.kind_of(document):
+            objects, note = oscal.rows(document)
+            notes.append(note)
+        else:
+            objects = _objects(document)
+            notes = [f"Read as JSON in {encoding}: {len(objects)} objects."]
         if not objects or not all(isinstance(item, dict) for item in objects):
             raise ImportRefused("The JSON file must hold a list of risks, each an object (in braces { }).")
         if len(objects) > limits.max_rows:
@@ -314,11 +368,11 @@ class JsonSource(_OneTable):
         flat = [_flatten(item) for item in objects]
         keys = list(dict.fromkeys(key for item in flat for key in item))[: limits.max_columns]
         rows = [(0, list(keys))] + [(n, [item.get(key) for key in keys]) for n, item in enumerate(flat, start=1)]
-        self.name, self.notes = name, [f"Read as JSON in {encoding}: {len(objects)} objects."]
+        self.name, self.notes = name, notes
         self._table = Table(name, rows)
 
 
-Source = XlsxSource | CsvSource | JsonSource
+Source = WorkbookSource | CsvSource | JsonSource
 
 
 def open_source(data: bytes, filename: str, limits: Limits) -> Source:
@@ -326,8 +380,8 @@ def open_source(data: bytes, filename: str, limits: Limits) -> Source:
     check_size(len(data), limits)
     kind = sniff_kind(data)
     name = PurePath(filename or "upload").stem or "upload"
-    if kind == "xlsx":
-        return XlsxSource(data, limits)
+    if kind == "workbook":
+        return WorkbookSource(data, limits)
     if kind == "json":
         return JsonSource(data, name, limits)
     return CsvSource(data, name, limits)

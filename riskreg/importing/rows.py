@@ -7,8 +7,9 @@ missing next review date follows the review cadence. A category, objective or in
 not know is an error, never a guess; a default for blank cells is used only when the user chose one.
 """
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from riskreg.enums import Category, CountermeasureStatus, Influence, Objective, RiskStatus
@@ -19,9 +20,8 @@ from riskreg.importing.people import People
 from riskreg.importing.records import CountermeasureDraft, ReviewDraft, from_cell, nested
 from riskreg.importing.records import countermeasure as countermeasure_record
 from riskreg.importing.records import review as review_record
-from riskreg.importing.scores import ScaleDecision, decide, scale_hint
+from riskreg.importing.scores import PERCENT_BANDS, ScaleDecision, decide, scale_hint
 from riskreg.importing.values import (
-    article,
     clean_text,
     is_blank,
     one_line,
@@ -40,7 +40,11 @@ ENUM_FIELDS = {
     "objective": (Objective, "strategic objective"),
     "influence": (Influence, "degree of local influence"),
 }
+# A line under the table that lands in the title column: "Total risks: 16", "Key: 1 = low", "Source: …".
+_SUMMARY_ROW = re.compile(r"^\s*(?:totals?|count|key|notes?|source|last updated|updated|prepared by|version|"
+                          r"number of risks)\b", re.I)
 CLOSED_WITHOUT_REASON = "Closed before the register was imported into riskreg"
+NOT_YET_SET = "not yet set (HQ's checks flag the risk as incomplete until someone sets it)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Context:
     people: People
     today: date
     rules: scoring.ScoringRules = scoring.DEFAULT_RULES
+    percent_bands: tuple[float, ...] = PERCENT_BANDS
     # riskreg's own Countermeasures and Reviews sheets, by risk reference.
     linked: dict[str, dict[str, list[tuple[int, dict[str, Any]]]]] = field(default_factory=dict)
 
@@ -115,7 +120,7 @@ class RowReader:
         indexes = [i for key in keys for i in self.index.get(key, [])]
         values = [_cell(cells, i) for _, cells in self.layout.rows for i in indexes]
         hints = [h for c in self.layout.columns if c.index in indexes if (h := scale_hint(c.heading.full))]
-        return decide(dimension, values, self.mapping.scales.get(dimension), hints)
+        return decide(dimension, values, self.mapping.scales.get(dimension), hints, self.context.percent_bands)
 
     def mapped(self, key: str) -> bool:
         return key in self.index
@@ -129,8 +134,8 @@ class RowReader:
         width = len(cells)
         filled = [key for key, indexes in self.index.items()
                   if any(i < width and not is_blank(cells[i]) for i in indexes)]  # fmt: skip
-        if not filled or (len(filled) == 1 and filled[0] not in ("title", "event")):
-            first = next((clean_text(c) for c in cells if clean_text(c)), "")
+        first = next((clean_text(c) for c in cells if clean_text(c)), "")
+        if not filled or (len(filled) == 1 and (filled[0] not in ("title", "event") or _SUMMARY_ROW.match(first))):
             draft.ignored = f"not a risk: nothing to import but ‘{one_line(first, 40)}’"
             return draft
         draft.ref = clean_text(self.value(cells, "ref")).upper()
@@ -174,20 +179,21 @@ class RowReader:
         draft.given.update(key for key in text if self.mapped(key))
 
     def _enums(self, draft: Draft, cells: list[Any]) -> None:
-        for key, (enum, what) in ENUM_FIELDS.items():
-            member, problem = read_enum(self.value(cells, key), enum, what)
-            if problem:
-                draft.problem("error", problem, key)
-            elif member is not None:
+        """Import first, tidy later: a missing or unknown category, objective or influence never stops a row."""
+        for key, (enum, _what) in ENUM_FIELDS.items():
+            member, problem = read_enum(self.value(cells, key), enum, _what)
+            if member is not None:
                 draft.values[key] = member
                 draft.given.add(key)
-            elif key in self.mapping.defaults:
-                draft.values[key] = enum(self.mapping.defaults[key])
-                if self.mapped(key):
-                    draft.problem("warning", f"Empty: set to {draft.values[key].label}, the default you chose", key)
-            else:
-                where = "Empty" if self.mapped(key) else "No column holds it"
-                draft.problem("error", f"{where}: choose its column, or {article(what)} for every row without one", key)
+                continue
+            # A word riskreg does not know is left for a person to read, never replaced by a default.
+            default = enum(self.mapping.defaults[key]) if key in self.mapping.defaults and not problem else None
+            draft.values[key] = default
+            outcome = f"set to {default.label}, the default you chose" if default else NOT_YET_SET
+            if problem:
+                draft.problem("warning", f"{problem}: {outcome}", key)
+            elif self.mapped(key):
+                draft.problem("warning" if default is None else "info", f"Empty: {outcome}", key)
 
     # Scores ----------------------------------------------------------------------------------------
     def _scores(self, draft: Draft, cells: list[Any]) -> None:
@@ -226,7 +232,11 @@ class RowReader:
         name, email = self.value(cells, "owner"), self.value(cells, "owner_email")
         draft.owner_text = clean_text(name) or clean_text(email)
         owner_id, problem = self.context.people.owner(name, email)
-        draft.values["owner_id"] = owner_id
+        draft.values["owner_id"], draft.values["owner_to_confirm"] = owner_id, None
+        if problem and draft.owner_text:
+            # Not silently dropped: the name stays on the risk for the register's manager to resolve.
+            draft.values["owner_id"], draft.values["owner_to_confirm"] = None, draft.owner_text[:200]
+            problem = f"{problem.split(':')[0]}: kept as ‘{one_line(draft.owner_text)}’, an owner to confirm"
         if problem and (self.mapped("owner") or self.mapped("owner_email")):
             draft.problem("warning", problem, "owner")
         if not problem:
@@ -267,13 +277,13 @@ class RowReader:
         days, problem = read_days(self.value(cells, "review_frequency_days"))
         if problem:
             draft.problem("warning", f"{problem}: the review cadence is used", "review_frequency_days")
+        # The one schedule rule every save uses (form, API, import): from the last review, else from today.
         residual = draft.values.get("residual_l", 0) * draft.values.get("residual_i", 0)
-        cadence = scoring.review_interval(residual, self.context.rules).days if residual else 90
-        draft.values["review_frequency_days"] = days or cadence
+        frequency, scheduled = scoring.review_schedule(residual or 9, last or self.context.today, self.context.rules,
+                                                       days)  # fmt: skip
+        draft.values["review_frequency_days"] = frequency
         draft.values["last_reviewed_on"] = last
-        draft.values["next_review_on"] = next_on or (last or self.context.today) + timedelta(
-            days=draft.values["review_frequency_days"]
-        )
+        draft.values["next_review_on"] = next_on or scheduled
         draft.given.update(key for key, value in (("last_reviewed_on", last), ("next_review_on", next_on),
                                                   ("review_frequency_days", days)) if value)  # fmt: skip
 
@@ -340,6 +350,9 @@ def file_notes(reader: RowReader) -> list[str]:
         if key in reader.mapping.defaults:
             label = enum(reader.mapping.defaults[key]).label
             notes.append(f"{FIELD_BY_KEY[key].label}: {label} for every row without one, as you chose.")
+        elif not reader.mapped(key):
+            notes.append(f"No {FIELD_BY_KEY[key].label.lower()} column: {NOT_YET_SET}; or choose a default "
+                         "for every row.")  # fmt: skip
     if reader.mapped("controls") or reader.mapped("actions"):
         notes.append("Cells listing several controls or actions (one per line or bullet) become separate "
                      "countermeasures: controls in place, actions planned, each ‘preventive’ and owned by the "

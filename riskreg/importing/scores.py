@@ -18,7 +18,7 @@ WORD_RATINGS = {
     **dict.fromkeys(("rare", "very rare", "remote", "very unlikely", "highly unlikely", "very low", "v low",
                      "vl", "negligible", "insignificant", "minimal", "trivial", "very minor"), 1),
     **dict.fromkeys(("unlikely", "low", "minor", "improbable", "medium low", "low medium", "limited"), 2),
-    **dict.fromkeys(("possible", "moderate", "medium", "med", "possibly", "average", "some"), 3),
+    **dict.fromkeys(("possible", "moderate", "medium", "med", "possibly", "average", "some", "considerable"), 3),
     **dict.fromkeys(("likely", "probable", "high", "major", "significant", "serious", "medium high",
                      "high medium", "substantial"), 4),
     **dict.fromkeys(("almost certain", "very likely", "highly likely", "certain", "very high", "v high", "vh",
@@ -80,8 +80,17 @@ def from_points(value: int, top: int) -> int:
     return _round_half_up(1 + (value - 1) * 4 / (top - 1))
 
 
-def from_percent(percent: float) -> int:
-    return max(1, math.ceil(percent / 20 - 1e-9))
+# Upper bounds (percent) of likelihood bands 1 to 4; above the last is 5. Set by RISKREG_IMPORT_PERCENT_BANDS.
+PERCENT_BANDS = (20, 40, 60, 80)
+
+
+def from_percent(percent: float, bands: tuple[float, ...] = PERCENT_BANDS) -> int:
+    return 1 + sum(1 for bound in bands if percent > bound + 1e-9)
+
+
+def percent_table(bands: tuple[float, ...] = PERCENT_BANDS) -> str:
+    parts = [f"up to {bound:g}% → {n}" for n, bound in enumerate(bands, start=1)]
+    return ", ".join([*parts, f"above {bands[-1]:g}% → {len(bands) + 1}"])
 
 
 def _points_table(top: int) -> str:
@@ -90,7 +99,7 @@ def _points_table(top: int) -> str:
     return ", ".join(f"{n} → {from_points(n, top)}" for n in range(1, top + 1))
 
 
-PERCENT_TABLE = "up to 20% → 1, up to 40% → 2, up to 60% → 3, up to 80% → 4, above 80% → 5"
+PERCENT_TABLE = percent_table()
 
 
 @dataclass
@@ -99,6 +108,7 @@ class ScaleDecision:
     top: int = 5
     fractions: bool = False
     three_level: bool = False
+    bands: tuple[float, ...] = PERCENT_BANDS
     explanation: list[str] = field(default_factory=list)
     _memo: dict = field(default_factory=dict, repr=False)
 
@@ -129,12 +139,12 @@ class ScaleDecision:
     def _percent(self, percent: float, shown: str) -> tuple[int | None, str | None, str]:
         if not 0 <= percent <= 100:
             return None, f"{shown or percent} is not a percentage from 0 to 100", ""
-        return from_percent(percent), None, ""
+        return from_percent(percent, self.bands), None, ""
 
     def _number(self, number: float) -> tuple[int | None, str | None, str]:
         shown = f"{number:g}"
         if self.fractions and 0 <= number <= 1:
-            return from_percent(number * 100), None, ""
+            return from_percent(number * 100, self.bands), None, ""
         note = ""
         if not number.is_integer():
             rounded = _round_half_up(number)
@@ -177,11 +187,11 @@ def _choose_top(numbers: list[float], override: int | None, hints: list[int]) ->
 
 
 def decide(dimension: str, values: list[object], override: int | None = None,
-           hints: list[int] | None = None) -> ScaleDecision:  # fmt: skip
+           hints: list[int] | None = None, bands: tuple[float, ...] = PERCENT_BANDS) -> ScaleDecision:  # fmt: skip
     """How this dimension's cells are read, and the sentences that say so."""
     readings = [classify(v) for v in values]
     numbers = _numbers(readings)
-    decision = ScaleDecision(dimension)
+    decision = ScaleDecision(dimension, bands=tuple(bands))
     decision.fractions = bool(numbers) and all(0 <= n <= 1 for n in numbers) and any(0 < n < 1 for n in numbers)
     if numbers and not decision.fractions:
         decision.top, why = _choose_top(numbers, override, hints or [])
@@ -192,7 +202,7 @@ def decide(dimension: str, values: list[object], override: int | None = None,
     if decision.fractions or percents:
         what = " and ".join(filter(None, ("percentages" if percents else "", "fractions of 1 (0.35 is 35%)"
                                           if decision.fractions else "")))  # fmt: skip
-        decision.explanation.append(f"{what}: {PERCENT_TABLE}")
+        decision.explanation.append(f"{what}: {percent_table(decision.bands)}")
     words = [r.word for r in readings if r.kind == "word"]
     if words:
         decision.three_level = set(words) <= set(THREE_LEVEL)

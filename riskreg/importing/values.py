@@ -19,6 +19,7 @@ from riskreg.enums import (
     RiskStatus,
 )
 from riskreg.importing.fields import norm_key
+from riskreg.rules import text as text_rules
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EMPTY_WORDS = frozenset({"", "n a", "na", "none", "nil", "tbc", "tbd", "not applicable", "n/a"})
@@ -40,7 +41,8 @@ def clean_text(value: object) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
+    # Control characters never reach a risk (they broke the XLSX export); invisible-only text is a blank cell.
+    text = text_rules.clean(str(value))
     if "\r" in text or "\u00a0" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.strip()
@@ -184,8 +186,19 @@ ENUM_WORDS: dict[type[StrEnum], dict[str, StrEnum]] = {
         "low": ("l", "none", "little", "limited", "minimal", "external", "no influence", "indirect"),
     }),
     RiskStatus: _words(RiskStatus, {
-        "open": ("active", "live", "current", "ongoing", "new", "opened", "escalated", "monitor", "monitoring"),
-        "closed": ("retired", "archived", "inactive", "resolved", "closed down", "no longer a risk", "deactivated"),
+        # The words registers, RAID logs and tools use; the four Ts (treat, tolerate, transfer, terminate) too.
+        "open": ("active", "live", "current", "ongoing", "new", "opened", "escalated", "monitor", "monitoring",
+                 "in progress", "not started", "treat", "treating", "tolerate", "tolerated", "transfer", "transferred",
+                 "to do", "todo", "backlog", "in review", "blocked", "reopened", "investigating", "remediating",
+                 "deviation requested", "deviation approved", "risk accepted",
+                 "mitigating", "mitigate", "mitigation in progress", "under review", "accepted", "accept",
+                 "identified", "proposed", "draft", "pending", "on hold", "managed", "assessed", "analysing",
+                 "analyzing", "planned", "watch", "watching", "red", "amber", "green", "increasing",
+                 "decreasing", "static", "stable"),
+        "closed": ("retired", "archived", "inactive", "resolved", "closed down", "no longer a risk", "deactivated",
+                   "terminated", "terminate", "complete", "completed", "done", "expired", "occurred",
+                   "withdrawn", "cancelled", "canceled", "obsolete", "superseded", "mitigated", "removed",
+                   "closed resolved", "archive"),
     }),
     CountermeasureKind: _words(CountermeasureKind, {
         "preventive": ("preventative", "prevent", "prevention"),

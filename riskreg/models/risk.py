@@ -39,10 +39,13 @@ class Risk(db.Model):
     cause: Mapped[str] = mapped_column(sa.Text)
     event: Mapped[str] = mapped_column(sa.Text)
     consequence: Mapped[str] = mapped_column(sa.Text)
-    category: Mapped[Category] = mapped_column(enum_column_type(Category))
-    objective: Mapped[Objective] = mapped_column(enum_column_type(Objective))
+    # "Not yet set" (None) only for imported risks: import first, tidy later; HQ's checks flag them incomplete.
+    category: Mapped[Category | None] = mapped_column(enum_column_type(Category))
+    objective: Mapped[Objective | None] = mapped_column(enum_column_type(Objective))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
-    influence: Mapped[Influence] = mapped_column(enum_column_type(Influence))
+    # The owner a register named who matched nobody in riskreg, kept for the register's manager to resolve.
+    owner_to_confirm: Mapped[str | None] = mapped_column(sa.String(200))
+    influence: Mapped[Influence | None] = mapped_column(enum_column_type(Influence))
     inherent_l: Mapped[int]
     inherent_i: Mapped[int]
     residual_l: Mapped[int]
@@ -107,6 +110,10 @@ class Countermeasure(db.Model):
     # The owner's latest word on how an action is going (issue 17): owners report it without editing the rest.
     progress: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The optimistic lock, as on risks: an edit made from an older version is refused, never silently lost.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     risk: Mapped[Risk] = relationship(back_populates="countermeasures")
     owner: Mapped[User | None] = relationship()

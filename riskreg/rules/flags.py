@@ -83,6 +83,8 @@ class RiskFacts:
     contributes_upwards: bool
     divergences: Sequence[str]  # the link divergence alerts' messages
     owner_inactive: bool
+    # What an import left "not yet set" (category, strategic objective, local influence, owner to confirm).
+    not_yet_set: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -183,8 +185,16 @@ def raised_flags(
     overdue = _overdue_actions(facts, today)
     if overdue:
         found.append(Raised(FlagKind.ACTION_OVERDUE, f"Planned, past the due date: {_titles(overdue, True)}"))
+    return found + _record_flags(facts)
+
+
+def _record_flags(facts: RiskFacts) -> list[Raised]:
+    """What the record itself lacks or contradicts: links that diverge, fields an import left not yet set."""
+    found = []
     if facts.divergences:
         found.append(Raised(FlagKind.LINK_DIVERGENCE, "; ".join(facts.divergences)))
+    if facts.not_yet_set:
+        found.append(Raised(FlagKind.INCOMPLETE, f"Not yet set: {', '.join(facts.not_yet_set)}"))
     return found
 
 

@@ -84,11 +84,19 @@ def band_range(name: Band, rules: ScoringRules = DEFAULT_RULES) -> tuple[int, in
     raise ValueError(f"unknown band {name}")
 
 
-def tolerance_for(category: Category, rules: ScoringRules = DEFAULT_RULES) -> int:
-    return rules.tolerance[rules.appetite[category]]
+def appetite_of(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> AppetiteLevel:
+    """The category's appetite; a category not yet set (an imported risk) gets the least, so nothing is
+    understated until someone chooses one."""
+    if category is None:
+        return min(rules.tolerance, key=lambda level: rules.tolerance[level])
+    return rules.appetite[category]
 
 
-def is_above_appetite(residual_score: int, category: Category, rules: ScoringRules = DEFAULT_RULES) -> bool:
+def tolerance_for(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> int:
+    return rules.tolerance[appetite_of(category, rules)]
+
+
+def is_above_appetite(residual_score: int, category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> bool:
     return residual_score > tolerance_for(category, rules)
 
 
@@ -97,7 +105,15 @@ def review_interval(residual_score: int, rules: ScoringRules = DEFAULT_RULES) ->
 
 
 def next_review_date(reviewed_on: date, residual_score: int, rules: ScoringRules = DEFAULT_RULES) -> date:
-    return reviewed_on + review_interval(residual_score, rules)
+    return review_schedule(residual_score, reviewed_on, rules)[1]
+
+
+def review_schedule(residual_score: int, from_date: date, rules: ScoringRules = DEFAULT_RULES,
+                    days: int | None = None) -> tuple[int, date]:  # fmt: skip
+    """The one review-schedule rule for every way a risk is saved (form, API, import, review): (days between
+    reviews, next review date). ``days`` is a frequency a register already chose; else the band's cadence."""
+    days = days or review_interval(residual_score, rules).days
+    return days, from_date + timedelta(days=days)
 
 
 def is_review_overdue(next_review_on: date | None, today: date) -> bool:

@@ -14,18 +14,18 @@ extension that matches their content.
 import io
 import os
 import zipfile
-import zlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from werkzeug.utils import secure_filename
+
+from riskreg.files import ARCHIVE_ERRORS, expands_within, identify, is_utf8_text, size_text
 
 # ZIP-based documents: the most the members may expand to, and how many there may be.
 MAX_EXPANDED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 5000
 CONTENT_TYPES_PART = "[Content_Types].xml"
 MAX_CONTENT_TYPES_BYTES = 1024 * 1024
-CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,7 @@ XLSX = FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.she
 ALLOWED = (PDF, PNG, JPEG, TEXT, CSV, DOCX, XLSX)
 ALLOWED_TEXT = "a PDF, PNG, JPEG, text, CSV, Word (DOCX) or Excel (XLSX) file"
 
-SIGNATURES = ((b"%PDF-", PDF), (b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG))
-ZIP_SIGNATURE = b"PK\x03\x04"
-# Corrupt, truncated, damaged (zlib), encrypted (RuntimeError), or not an Office document (KeyError: no
-# [Content_Types].xml).
-ARCHIVE_ERRORS = (
-    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, OSError, EOFError, RuntimeError, ValueError
-)
+BY_SIGNATURE = {"pdf": PDF, "png": PNG, "jpeg": JPEG}
 OOXML_MAIN_PARTS = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": DOCX,
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": XLSX,
@@ -62,15 +56,6 @@ OOXML_MAIN_PARTS = {
 
 class UploadRefused(ValueError):
     """The file cannot be kept; the message is the GOV.UK error to show."""
-
-
-def size_text(size: int) -> str:
-    """20 MB, 1.5 MB, 340 KB, 12 bytes."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
 
 
 def check_upload(data: bytes, filename: str | None, max_bytes: int) -> FileType:
@@ -86,24 +71,14 @@ def check_upload(data: bytes, filename: str | None, max_bytes: int) -> FileType:
 
 
 def sniff(data: bytes, filename: str = "") -> FileType | None:
-    for signature, file_type in SIGNATURES:
-        if data.startswith(signature):
-            return file_type
-    if data.startswith(ZIP_SIGNATURE):
+    kind = identify(data).kind
+    if kind in BY_SIGNATURE:
+        return BY_SIGNATURE[kind]
+    if kind == "zip":
         return office_type(data)
-    if is_text(data):
+    if is_utf8_text(data):
         return CSV if filename.lower().endswith(".csv") and looks_like_csv(data) else TEXT
     return None
-
-
-def is_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def looks_like_csv(data: bytes) -> bool:
@@ -127,26 +102,6 @@ def office_type(data: bytes) -> FileType | None:
             if b"ContentType=" + quote + main_part.encode() + quote in content_types:
                 return file_type
     return None
-
-
-def expands_within(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], budget: int) -> bool:
-    """Expand every member, stopping as soon as the total passes ``budget``.
-
-    zipfile never returns more than a member's declared size, so the declared
-    total bounds the work and is checked first, for free; the bytes are still
-    counted as they come out. Reading each member to its end also checks its
-    CRC, so a damaged archive raises BadZipFile (or zlib.error).
-    """
-    if sum(member.file_size for member in members) > budget:
-        return False
-    expanded = 0
-    for member in members:
-        with archive.open(member) as stream:
-            while chunk := stream.read(CHUNK):
-                expanded += len(chunk)
-                if expanded > budget:
-                    return False
-    return True
 
 
 def by_content_type(content_type: str) -> FileType | None:

@@ -74,7 +74,7 @@ def record_many(actor: User | None, events: list[tuple[str, str, int | None, dic
     return len(rows)
 
 
-def _chain_rows(batch_size: int) -> Iterator[tuple]:
+def chain_rows(batch_size: int) -> Iterator[tuple]:
     columns = (
         AuditEvent.id,
         AuditEvent.at,
@@ -101,7 +101,7 @@ def _chain_rows(batch_size: int) -> Iterator[tuple]:
 
 
 def verify_chain(batch_size: int = 5000) -> ChainCheck:
-    return check_chain(_chain_rows(batch_size))
+    return check_chain(chain_rows(batch_size))
 
 
 def history_for_risk(risk_id: int, limit: int = 100) -> list[AuditEvent]:

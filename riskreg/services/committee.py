@@ -21,6 +21,12 @@ from riskreg.services.registers import rules
 COMMENT_MAX_LENGTH = 4000
 # A committee pack carries the comments made in the quarter up to its meeting.
 PACK_COMMENT_WINDOW = timedelta(days=92)
+# Meetings a pack can be made for: a date near the ends of the calendar would overflow the window's arithmetic.
+MEETINGS_FROM, MEETINGS_UNTIL = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def is_meeting_date(meeting: date) -> bool:
+    return MEETINGS_FROM <= meeting <= MEETINGS_UNTIL
 LATEST_COMMENTS_SHOWN = 3
 
 

@@ -34,6 +34,7 @@ from riskreg.importing.fields import (
 )
 from riskreg.importing.values import spreadsheet_text
 from riskreg.models import Countermeasure, Register, Review, Risk, Unit, User
+from riskreg.rules import text as text_rules
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -216,6 +217,10 @@ def _xlsx_row(sheet, values) -> list[Any]:
 
     row = []
     for value in map(_human, values):
+        if isinstance(value, str):
+            # What is already stored may hold control characters (from before they were refused on the way in):
+            # openpyxl refuses them, and one such title failed every export.
+            value = text_rules.strip_control(value)
         if isinstance(value, str) and value.startswith("="):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"  # text that looks like a formula stays text

@@ -13,7 +13,7 @@ from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, Register, RegisterHealth, Risk, Unit, User
 from riskreg.rules import flags as flag_rules
 from riskreg.services import NotFoundError
-from riskreg.services.registers import Page
+from riskreg.services.registers import Page, page_within
 
 LIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 # The status filter's choices: "live" (open or acknowledged, the default), each status, or everything.
@@ -99,7 +99,7 @@ def queue(filters: QueueFilters, page: int, page_size: int) -> Page:
     """Flags ranked by how serious their kind is, then similarity score, then the risk's staleness."""
     query = _filtered(filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    page = page_within(page, total, page_size)
     items = db.session.scalars(
         _with_risks(query)
         .order_by(severity_order().desc(), sa.func.coalesce(Flag.score, 0).desc(), Flag.staleness.desc(), Flag.id)

@@ -140,6 +140,15 @@ def _divergences(risk_ids: Sequence[int] | None) -> dict[int, list[str]]:
     return messages
 
 
+def not_yet_set(risk: Risk) -> tuple[str, ...]:
+    """What an import left for the register's manager to fill in."""
+    missing = [label for label, value in (("category", risk.category), ("strategic objective", risk.objective),
+                                          ("local influence", risk.influence)) if value is None]  # fmt: skip
+    if risk.owner_to_confirm:
+        missing.append(f"owner (‘{risk.owner_to_confirm}’ to confirm)")
+    return tuple(missing)
+
+
 def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, RiskFacts]:
     """Each risk's facts in a fixed number of queries. ``scope`` (what the queries filter on) is a list of the
     risks' ids, or for a whole scan (``whole``) a select of every open risk's id: no list of thousands of ids."""
@@ -156,6 +165,7 @@ def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, 
             next_review_on=risk.next_review_on, review_scores=scores.get(risk.id, []),
             countermeasures=countermeasures.get(risk.id, []), contributes_upwards=risk.id in upwards,
             divergences=divergences.get(risk.id, []), owner_inactive=risk.owner is None or not risk.owner.is_active,
+            not_yet_set=not_yet_set(risk),
         )  # fmt: skip
         for risk in risks
     }
@@ -216,22 +226,6 @@ def _duplicates_wanted() -> dict[str, _Wanted]:
 # Reconciling ------------------------------------------------------------------------------------------------
 
 
-def _raise(key: str, wanted: _Wanted, staleness: int, actor: User | None, result: ScanResult) -> Flag:
-    """A flag from a scan (raised by nobody); ``actor``, who ran the scan if anyone, is in the audit event."""
-    raised = wanted.raised
-    flag = Flag(
-        kind=raised.kind, risk_id=wanted.risk_id, other_risk_id=raised.other_risk_id, condition_key=key,
-        score=raised.score, method=raised.method, staleness=staleness, status=FlagStatus.OPEN, note=raised.note,
-        raised_by=None, raised_at=utcnow(),
-    )  # fmt: skip
-    db.session.add(flag)
-    db.session.flush()
-    changes = {"kind": raised.kind, "note": raised.note, "other_risk_id": raised.other_risk_id, "score": raised.score}
-    audit.record(actor, "flag.raised", "flag", flag.id, changes, risk_id=wanted.risk_id)
-    result.raised[raised.kind] += 1
-    return flag
-
-
 def _clear(flag: Flag, result: ScanResult) -> None:
     """The condition no longer holds: an undecided flag is resolved as cleared; a decided one lets go of it."""
     flag.condition_key = None
@@ -265,9 +259,34 @@ def _reconcile(
         item = wanted[key]
         return item.risk_id, item.raised.other_risk_id or 0, item.raised.kind.value
 
-    for key in sorted(set(wanted) - set(standing), key=order):
-        _raise(key, wanted[key], staleness.get(wanted[key].risk_id, 0), actor, result)
+    _raise_all(sorted(set(wanted) - set(standing), key=order), wanted, staleness, actor, result)
     return result
+
+
+def _raise_all(keys: list[str], wanted: dict[str, _Wanted], staleness: dict[int, int], actor: User | None,
+               result: ScanResult) -> None:  # fmt: skip
+    """``_raise`` for many flags with one flush and one audit write: an import's scan raises thousands."""
+    if not keys:
+        return
+    now, rows = utcnow(), []
+    for key in keys:
+        raised = wanted[key].raised
+        rows.append({
+            "kind": raised.kind, "risk_id": wanted[key].risk_id, "other_risk_id": raised.other_risk_id,
+            "condition_key": key, "score": raised.score, "method": raised.method, "status": FlagStatus.OPEN,
+            "staleness": staleness.get(wanted[key].risk_id, 0), "note": raised.note, "raised_by_id": None,
+            "raised_at": now,
+        })  # fmt: skip
+        result.raised[raised.kind] += 1
+    # One executemany in the keys' order (the ORM sent one INSERT per flag); a condition key names one live flag.
+    db.session.execute(sa.insert(Flag.__table__), rows)
+    ids = dict(db.session.execute(sa.select(Flag.condition_key, Flag.id).where(Flag.condition_key.in_(keys))).all())
+    audit.record_many(actor, [
+        ("flag.raised", "flag", ids[row["condition_key"]], {"kind": row["kind"], "note": row["note"],
+                                                            "other_risk_id": row["other_risk_id"],
+                                                            "score": row["score"]}, row["risk_id"])
+        for row in rows
+    ])  # fmt: skip
 
 
 def _open_risks() -> list[Risk]:
@@ -304,6 +323,21 @@ def scan_risk(risk: Risk, actor: User | None = None, today: date | None = None) 
         touching = sa.or_(touching, Flag.other_risk_id == risk.id)
     else:
         touching = sa.and_(touching, Flag.kind != FlagKind.POSSIBLE_DUPLICATE)
+    existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None), touching))
+    return _reconcile(existing, wanted, staleness, actor)
+
+
+@risks.after_save
+def scan_saved(saved: Sequence[Risk], actor: User | None = None, today: date | None = None) -> ScanResult:
+    """``scan_risk`` for a batch of saved risks (an import's, a few hundred at a time) in a fixed number of
+    queries: each risk's own flags, and for a closed one its duplicate flags too."""
+    today = today or clock_today()
+    ids = [risk.id for risk in saved]
+    closed = [risk.id for risk in saved if not risk.is_open]
+    wanted, staleness = _wanted_per_risk(_facts(saved, ids, today, whole=False), today)
+    touching = sa.and_(Flag.risk_id.in_(ids), Flag.kind != FlagKind.POSSIBLE_DUPLICATE)
+    if closed:
+        touching = sa.or_(touching, Flag.risk_id.in_(closed), Flag.other_risk_id.in_(closed))
     existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None), touching))
     return _reconcile(existing, wanted, staleness, actor)
 

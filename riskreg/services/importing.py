@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -28,8 +29,8 @@ from riskreg.importing.mapping import Mapping, resolve
 from riskreg.importing.people import People, Person
 from riskreg.importing.values import one_line
 from riskreg.models import Countermeasure, ImportUpload, Register, Review, Risk, User
-from riskreg.rules import scoring
 from riskreg.services import NotFoundError, ServiceError, audit, users
+from riskreg.services import risks as risks_service
 from riskreg.services.registers import rules, touch
 from riskreg.services.risks import RISK_FIELDS
 
@@ -183,7 +184,7 @@ def preview(register: Register, data: bytes, filename: str, options: ImportOptio
     mapping, mapping_notes = resolve(headings, samples, options.mapping)
     mapping.sheet, mapping.header_row = layout.sheet, layout.header_line
     people = _people(register, actor, _emails(layout, linked))
-    context = rows.Context(people, today(), rules(), linked)
+    context = rows.Context(people, today(), rules(), settings().import_percent_bands, linked)
     built = rows.build(layout, mapping, context)
     planned = plans.plan(built.drafts, register.code, _existing(register))
     _compare_updates(planned)
@@ -235,20 +236,6 @@ class Outcome:
     counts: dict[str, int]
 
 
-def _allocate_refs(register: Register, count: int) -> list[str]:
-    """A block of references in one statement, however many risks are created."""
-    if not count:
-        return []
-    last = db.session.execute(
-        sa.update(Register)
-        .where(Register.id == register.id)
-        .values(last_ref_number=Register.last_ref_number + count)
-        .returning(Register.last_ref_number)
-    ).scalar_one()
-    db.session.refresh(register, ["last_ref_number"])
-    return [f"{register.code}-{number:03d}" for number in range(last - count + 1, last + 1)]
-
-
 @dataclass(frozen=True)
 class Written:
     id: int
@@ -257,22 +244,10 @@ class Written:
 
 
 def _create(register: Register, items: list[plans.Planned]) -> list[Written]:
-    """One bulk INSERT ... RETURNING for all new risks (the ORM's unit of work is far slower for thousands)."""
-    if not items:
-        return []
-    now = utcnow()
-    refs = _allocate_refs(register, len(items))
-    rows = [
-        {"closed_reason": None, **item.draft.values, "register_id": register.id, "ref": ref, "created_at": now,
-         "updated_at": now, "version": 1}
-        for ref, item in zip(refs, items, strict=True)
-    ]  # fmt: skip
-    # A plain executemany (no RETURNING): the drivers send it as one pipelined batch, where a multi-row
-    # INSERT ... RETURNING of thousands of rows costs psycopg seconds just to parse. The new references
-    # are known, so one query finds the new ids.
-    db.session.execute(sa.insert(Risk.__table__), rows)
-    ids = dict(db.session.execute(sa.select(Risk.ref, Risk.id).where(Risk.register_id == register.id)).all())
-    return [Written(ids[row["ref"]], row["ref"], row["owner_id"]) for row in rows]
+    """Through the one save path for risks (services.risks): its reference allocator, in bulk."""
+    made = risks_service.insert_risks(register, [item.draft.values for item in items])
+    return [Written(risk_id, ref, item.draft.values.get("owner_id"))
+            for (risk_id, ref), item in zip(made, items, strict=True)]  # fmt: skip
 
 
 def _add_children(pairs: list[tuple[Written, plans.Planned]]) -> None:
@@ -296,9 +271,7 @@ def _update(items: list[plans.Planned]) -> None:
             setattr(risk, key, new)
         residual_changed = {"residual_l", "residual_i"} & set(item.changes)
         if residual_changed and "next_review_on" not in item.changes:
-            interval = scoring.review_interval(risk.residual_score, rules())
-            risk.review_frequency_days = interval.days
-            risk.next_review_on = (risk.last_reviewed_on or risk.created_at.date()) + interval
+            risks_service.schedule(risk, risk.last_reviewed_on or risk.created_at.date())
         risk.updated_at = now
     db.session.flush()
 
@@ -306,7 +279,7 @@ def _update(items: list[plans.Planned]) -> None:
 def _audit_events(created: list[tuple[Written, plans.Planned]], updated: list[plans.Planned], source: str) -> list:
     events = []
     for risk, item in created:
-        snapshot = {key: item.draft.values.get(key) for key in RISK_FIELDS}
+        snapshot = {key: item.draft.values.get(key) for key in (*RISK_FIELDS, "owner_to_confirm")}
         snapshot.update(ref=risk.ref, source=source, row=item.draft.line,
                         countermeasures=len(item.add_countermeasures), reviews=len(item.add_reviews))  # fmt: skip
         events.append(("risk.imported", "risk", risk.id, snapshot, risk.id))
@@ -321,8 +294,11 @@ def _audit_events(created: list[tuple[Written, plans.Planned]], updated: list[pl
     return events
 
 
-def commit(register: Register, result: Preview, actor: User | None, sha256: str = "") -> Outcome:
-    """Write the preview: every ready row or nothing. The caller's transaction commits or rolls back."""
+def commit(register: Register, result: Preview, actor: User | None, sha256: str = "",
+           progress: Callable[[int], None] | None = None) -> Outcome:  # fmt: skip
+    """Write the preview: every ready row or nothing. The caller's transaction commits or rolls back. The
+    after-save work every saved risk gets (embedding, flag scan) runs in batches once all rows are written;
+    ``progress`` is told how many risks each batch finished."""
     creates = [p for p in result.planned if p.action == plans.CREATE]
     updates = [p for p in result.planned if p.action == plans.UPDATE]
     if not creates and not updates:
@@ -340,18 +316,19 @@ def commit(register: Register, result: Preview, actor: User | None, sha256: str 
     events = _audit_events(created, updates, result.filename)
     events.append(("register.imported", "register", register.id, summary, None))
     audit.record_many(actor, events)
+    risks_service.saved_in_batches([r.id for r in risks] + [p.risk.id for p in updates], actor, progress)
     return Outcome([r.ref for r in risks], [p.risk.ref for p in updates], counts)
 
 
 def import_file(
     register: Register, data: bytes, filename: str, actor: User | None,
-    options: ImportOptions | None = None, dry_run: bool = False,
+    options: ImportOptions | None = None, dry_run: bool = False, progress: Callable[[int], None] | None = None,
 ) -> tuple[Preview, Outcome | None]:  # fmt: skip
     """Preview and (unless a dry run, or nothing would change) commit: the command's and benchmark's entry point."""
     result = preview(register, data, filename, options or ImportOptions(), actor)
     if dry_run or not result.writes:
         return result, None
-    return result, commit(register, result, actor, hashlib.sha256(data).hexdigest())
+    return result, commit(register, result, actor, hashlib.sha256(data).hexdigest(), progress)
 
 
 # Uploads kept between the wizard's steps -----------------------------------------------------------

@@ -28,7 +28,8 @@ def residual_score_expr():
 
 def above_appetite_expr():
     tolerance = sa.case(
-        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category]
+        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category],
+        else_=scoring.tolerance_for(None, rules()),
     )
     return residual_score_expr() > tolerance
 
@@ -137,6 +138,11 @@ class Page:
         return max(1, -(-self.total // self.size))
 
 
+def page_within(page: int, total: int, size: int) -> int:
+    """The page asked for, kept between the first and the last: a page number of 2^63 overflowed the offset."""
+    return max(1, min(page, Page([], total, 1, size).pages))
+
+
 def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Select:
     query = sa.select(Risk).where(Risk.register_id == register.id)
     if filters.status is not None:
@@ -166,7 +172,7 @@ def list_risks(
 ) -> Page:
     query = _filtered(register, filters, today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page = max(1, page)
+    page = page_within(page, total or 0, page_size)
     items = db.session.scalars(
         query.options(joinedload(Risk.owner).options(NAMES_ONLY))
         .order_by(*SORTS.get(sort, SORTS["ref"]))
@@ -197,6 +203,15 @@ def owners_in(register: Register) -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+def owners_to_confirm(register: Register, most: int = 50) -> list[tuple[str, str, str]]:
+    """(reference, title, owner as the file named them) of open risks whose imported owner matched nobody."""
+    return list(db.session.execute(
+        sa.select(Risk.ref, Risk.title, Risk.owner_to_confirm)
+        .where(Risk.register_id == register.id, Risk.owner_to_confirm.is_not(None), Risk.status == RiskStatus.OPEN)
+        .order_by(Risk.id).limit(most)
+    ).tuples())  # fmt: skip
 
 
 def touch(register: Register, when: datetime) -> None:

@@ -1,5 +1,13 @@
-"""Creating and changing risks, countermeasures and reviews. Every write is audited."""
+"""Creating and changing risks, countermeasures and reviews. Every write is audited.
 
+The one save path for risks, whether they come from the form, the API or an import: one reference allocator
+(``allocate_refs``), one review-schedule rule (``rules.scoring.review_schedule``) and the same after-save work
+(``AFTER_SAVE``: the embedding, then the flag scan), run per risk on a form or API save and in batches for an
+import. The services that do that work register it here, so this module imports neither of them: saving a
+risk used to import flags, which imports risks (and links, which imports risks).
+"""
+
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,7 +22,7 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, flags, reliance, similarity
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, reliance
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
@@ -29,6 +37,38 @@ PROGRESS_FIELDS = ("status", "due_on", "progress")
 # An owner reports an action planned or in place; dropping one is an editor's decision (retire).
 PROGRESS_STATUSES = (CountermeasureStatus.PLANNED, CountermeasureStatus.IN_PLACE)
 RATING_FIELDS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i")
+AFTER_SAVE_BATCH = 500
+
+AfterSave = Callable[[Sequence[Risk], User | None], None]
+# In order: the embedding first (similar-risk checks read it), then the flag scan. See ``after_save``.
+AFTER_SAVE: list[AfterSave] = []
+
+
+def after_save(work: AfterSave) -> AfterSave:
+    """Register work that follows every save of risks (a decorator); it takes the saved risks and the actor."""
+    if work not in AFTER_SAVE:
+        AFTER_SAVE.append(work)
+    return work
+
+
+def saved(risks: Sequence[Risk], actor: User | None) -> None:
+    for work in AFTER_SAVE:
+        work(risks, actor)
+
+
+def saved_in_batches(risk_ids: Sequence[int], actor: User | None,
+                     progress: Callable[[int], None] | None = None) -> None:  # fmt: skip
+    """The after-save work for many new risks (an import), a batch at a time, with their registers loaded."""
+    for start in range(0, len(risk_ids), AFTER_SAVE_BATCH):
+        batch = list(risk_ids[start : start + AFTER_SAVE_BATCH])
+        risks = db.session.scalars(
+            sa.select(Risk).where(Risk.id.in_(batch))
+            .options(joinedload(Risk.register).joinedload(Register.unit), joinedload(Risk.owner))
+            .order_by(Risk.id)
+        ).all()  # fmt: skip
+        saved(risks, actor)
+        if progress:
+            progress(len(batch))
 
 
 def get_by_ref(ref: str) -> Risk:
@@ -69,45 +109,67 @@ def _check_version(risk: Risk, expected_version: int | None) -> None:
         raise StaleEdit()
 
 
-def _flush_risk_change() -> None:
-    """Flush a change to a risk. On PostgreSQL two requests can both pass _check_version; the second to write
-    then updates no row. That is a stale edit too, and the session is rolled back so that the refusal page
-    can read the risk as it is now (a failed flush leaves the session unusable until then)."""
+def _flush_risk_change(what: str = "risk") -> None:
+    """Flush a change to a risk or countermeasure. On PostgreSQL two requests can both pass the version check;
+    the second to write then updates no row. That is a stale edit too, and the session is rolled back so that
+    the refusal page can read the record as it is now (a failed flush leaves the session unusable until then)."""
     try:
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise StaleEdit() from error
+        raise StaleEdit(what) from error
 
 
-def _allocate_ref(register: Register) -> str:
-    number = db.session.execute(
+def allocate_refs(register: Register, count: int = 1) -> list[str]:
+    """The next ``count`` references of the register (LN-007…), in one statement however many."""
+    if count < 1:
+        return []
+    last = db.session.execute(
         sa.update(Register)
         .where(Register.id == register.id)
-        .values(last_ref_number=Register.last_ref_number + 1)
+        .values(last_ref_number=Register.last_ref_number + count)
         .returning(Register.last_ref_number)
     ).scalar_one()
     db.session.refresh(register, ["last_ref_number"])
-    return f"{register.unit.code}-{number:03d}"
+    return [f"{register.unit.code}-{number:03d}" for number in range(last - count + 1, last + 1)]
 
 
-def _schedule(risk: Risk, from_date: date) -> None:
-    interval = scoring.review_interval(risk.residual_score, rules())
-    risk.review_frequency_days = interval.days
-    risk.next_review_on = from_date + interval
+def schedule(risk: Risk, from_date: date) -> None:
+    risk.review_frequency_days, risk.next_review_on = scoring.review_schedule(risk.residual_score, from_date, rules())
 
 
 def create_risk(register: Register, values: dict[str, Any], actor: User) -> Risk:
     _check_ratings(values)
-    risk = Risk(register=register, ref=_allocate_ref(register), status=RiskStatus.OPEN, **values)
-    _schedule(risk, today())
+    risk = Risk(register=register, ref=allocate_refs(register)[0], status=RiskStatus.OPEN, **values)
+    schedule(risk, today())
     db.session.add(risk)
     touch(register, utcnow())
     db.session.flush()
-    similarity.refresh_embedding(risk)
     audit.record(actor, "risk.created", "risk", risk.id, _snapshot(risk, RISK_FIELDS), risk_id=risk.id)
-    flags.scan_risk(risk)
+    saved([risk], actor)
     return risk
+
+
+def insert_risks(register: Register, values: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """New risks in bulk for an import, as (id, reference): references from ``allocate_refs``; each row's
+    review schedule already worked out by ``scoring.review_schedule`` (a file may give its own dates). The
+    caller audits them and runs ``saved_in_batches`` once everything is written."""
+    if not values:
+        return []
+    now = utcnow()
+    refs = allocate_refs(register, len(values))
+    rows = [
+        {"closed_reason": None, "owner_to_confirm": None, **row, "register_id": register.id, "ref": ref,
+         "created_at": now, "updated_at": now, "version": 1}
+        for ref, row in zip(refs, values, strict=True)
+    ]  # fmt: skip
+    # A plain executemany (no RETURNING): the drivers send it as one pipelined batch, where a multi-row
+    # INSERT ... RETURNING of thousands of rows costs psycopg seconds just to parse. The new references
+    # are known, so one query finds the new ids.
+    db.session.execute(sa.insert(Risk.__table__), rows)
+    touch(register, now)
+    ids = dict(db.session.execute(sa.select(Risk.ref, Risk.id).where(Risk.ref.in_(refs))).all())
+    return [(ids[ref], ref) for ref in refs]
 
 
 def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor: User) -> Risk:
@@ -120,14 +182,15 @@ def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor
     changes = diff(before, _snapshot(risk, RISK_FIELDS))
     if not changes:
         return risk
+    if "owner_id" in changes and risk.owner_id is not None:
+        risk.owner_to_confirm = None  # the manager has resolved the owner named on import
     if "residual_l" in changes or "residual_i" in changes:
-        _schedule(risk, risk.last_reviewed_on or risk.created_at.date())
+        schedule(risk, risk.last_reviewed_on or risk.created_at.date())
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
     _flush_risk_change()
-    similarity.refresh_embedding(risk)
     audit.record(actor, "risk.updated", "risk", risk.id, changes, risk_id=risk.id)
-    flags.scan_risk(risk)
+    saved([risk], actor)
     return risk
 
 
@@ -145,7 +208,7 @@ def close_risk(risk: Risk, reason: str, expected_version: int, actor: User) -> R
     audit.record(
         actor, "risk.closed", "risk", risk.id, {"status": ["open", "closed"], "reason": reason}, risk_id=risk.id
     )
-    flags.scan_risk(risk)
+    saved([risk], actor)
     return risk
 
 
@@ -163,7 +226,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     before = _snapshot(risk, ("residual_l", "residual_i", "next_review_on", "last_reviewed_on"))
     risk.residual_l, risk.residual_i = values["residual_l"], values["residual_i"]
     risk.last_reviewed_on = reviewed_on
-    _schedule(risk, reviewed_on)
+    schedule(risk, reviewed_on)
     risk.updated_at = utcnow()
     touch(risk.register, risk.updated_at)
     db.session.add(review)
@@ -171,7 +234,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     changes = diff(before, _snapshot(risk, tuple(before)))
     changes["outcome"] = [None, values["outcome"]]
     audit.record(actor, "review.recorded", "review", review.id, changes, risk_id=risk.id)
-    flags.scan_risk(risk)
+    saved([risk], actor)
     reliance.after_review(review, rules(), was_above)
     return review
 
@@ -190,7 +253,11 @@ def add_countermeasure(risk: Risk, values: dict[str, Any], actor: User) -> Count
     return countermeasure
 
 
-def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any], actor: User) -> Countermeasure:
+def update_countermeasure(
+    countermeasure: Countermeasure, values: dict[str, Any], expected_version: int, actor: User
+) -> Countermeasure:
+    if expected_version != countermeasure.version:
+        raise StaleEdit("countermeasure")
     new_status = values.get("status", countermeasure.status)
     if not countermeasure_rules.can_transition(countermeasure.status, new_status):
         raise ServiceError(
@@ -208,13 +275,15 @@ def update_countermeasure(countermeasure: Countermeasure, values: dict[str, Any]
     changes = diff(before, _snapshot(countermeasure, COUNTERMEASURE_FIELDS))
     if changes:
         touch(countermeasure.risk.register, utcnow())
-        db.session.flush()
+        _flush_risk_change("countermeasure")
         action = "countermeasure.retired" if new_status is CountermeasureStatus.RETIRED else "countermeasure.updated"
         audit.record(actor, action, "countermeasure", countermeasure.id, changes, risk_id=countermeasure.risk_id)
     return countermeasure
 
 
-def report_progress(countermeasure: Countermeasure, values: dict[str, Any], actor: User) -> Countermeasure:
+def report_progress(
+    countermeasure: Countermeasure, values: dict[str, Any], expected_version: int, actor: User
+) -> Countermeasure:
     """The owner's narrow update: status (planned or in place), due date and a progress note, nothing else."""
     if not countermeasure.risk.is_open:
         raise ServiceError("The countermeasures of a closed risk cannot be updated")
@@ -222,14 +291,14 @@ def report_progress(countermeasure: Countermeasure, values: dict[str, Any], acto
         raise ServiceError("A retired countermeasure cannot be updated")
     if values.get("status", countermeasure.status) not in PROGRESS_STATUSES:
         raise ServiceError("Select planned or in place", field="status")
-    return update_countermeasure(countermeasure, {name: values[name] for name in PROGRESS_FIELDS if name in values},
-                                 actor)  # fmt: skip
+    narrow = {name: values[name] for name in PROGRESS_FIELDS if name in values}
+    return update_countermeasure(countermeasure, narrow, expected_version, actor)
 
 
-def retire_countermeasure(countermeasure: Countermeasure, actor: User) -> Countermeasure:
+def retire_countermeasure(countermeasure: Countermeasure, expected_version: int, actor: User) -> Countermeasure:
     if countermeasure.status is CountermeasureStatus.RETIRED:
         raise ServiceError("This countermeasure is already retired")
-    return update_countermeasure(countermeasure, {"status": CountermeasureStatus.RETIRED}, actor)
+    return update_countermeasure(countermeasure, {"status": CountermeasureStatus.RETIRED}, expected_version, actor)
 
 
 def score_history(risk: Risk) -> list[tuple[date, int]]:

@@ -9,7 +9,7 @@ matters between requests. Scope: the organisation, which is the whole database t
 
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from riskreg.extensions import db
 from riskreg.models import Register, Risk, RiskEmbedding, RiskEmbeddingVersion, User
 from riskreg.rules import similarity as similarity_rules
 from riskreg.rules.similarity import SimilarityRules
-from riskreg.services import audit
+from riskreg.services import audit, risks
 from riskreg.similarity import encoder
 
 REINDEX_BATCH = 256
@@ -95,6 +95,43 @@ def refresh_embedding(risk: Risk) -> bool:
     _new_version()
     db.session.flush()
     return True
+
+
+@risks.after_save
+def embed_saved(saved: Sequence[Risk], _actor: User | None = None) -> int:
+    """The embeddings of saved risks whose text changed, encoded as one batch; a text already embedded for
+    another risk (a re-import, a copy) reuses that vector. How many were stored."""
+    wanted = {risk.id: text_of(risk) for risk in saved}
+    digests = {risk_id: similarity_rules.text_hash(encoder.MODEL_ID, text) for risk_id, text in wanted.items()}
+    rows = {row.risk_id: row for row in db.session.scalars(
+        sa.select(RiskEmbedding).where(RiskEmbedding.risk_id.in_(list(wanted)))
+    )}  # fmt: skip
+    todo = [risk_id for risk_id, digest in digests.items()
+            if rows.get(risk_id) is None or rows[risk_id].text_hash != digest]  # fmt: skip
+    if not todo:
+        return 0
+    reused = {row.text_hash: row for row in db.session.scalars(
+        sa.select(RiskEmbedding).where(RiskEmbedding.text_hash.in_({digests[risk_id] for risk_id in todo}))
+    )}  # fmt: skip
+    # Each distinct new text is encoded once, however many of the saved risks share it.
+    fresh = {digests[risk_id]: wanted[risk_id] for risk_id in todo if digests[risk_id] not in reused}
+    vectors = dict(zip(fresh, encoder.encode(list(fresh.values())), strict=True))
+    for risk_id in todo:
+        if digests[risk_id] in vectors:
+            _store(risk_id, vectors[digests[risk_id]], digests[risk_id], rows.get(risk_id))
+        else:
+            _copy(risk_id, reused[digests[risk_id]], rows.get(risk_id))
+    _new_version()
+    db.session.flush()
+    return len(todo)
+
+
+def _copy(risk_id: int, source: RiskEmbedding, row: RiskEmbedding | None) -> None:
+    if row is None:
+        row = RiskEmbedding(risk_id=risk_id)
+        db.session.add(row)
+    row.model, row.text_hash, row.vector, row.scale = source.model, source.text_hash, source.vector, source.scale
+    row.computed_at = utcnow()
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import RoleAssignment, Unit, User
-from riskreg.rules.passwords import password_problem
+from riskreg.rules import passwords
+from riskreg.rules import text as text_rules
 from riskreg.services import ServiceError, audit
 
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # Compared against when the e-mail is unknown, so a miss takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("riskreg-timing-equaliser")
 
@@ -53,32 +55,32 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-def checked_email(email: str) -> str:
-    """The address normalised, or a refusal saying what is wrong with it (no DNS look-up: it may be internal)."""
+def _checked_email(email: str) -> str:
     try:
-        validate_email(email.strip(), check_deliverability=False)
+        return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as error:
-        raise ServiceError(f"Enter a valid email address: {error}", field="email") from error
-    return normalise_email(email)
+        raise ServiceError("Enter an email address in the correct format, like name@example.com") from error
 
 
-def check_password(password: str, email: str, name: str = "", field: str = "password") -> None:
+def check_password(password: str, email: str, name: str = "", field: str | None = None) -> None:
     """The one password policy (riskreg.rules.passwords) for every password riskreg sets."""
-    problem = password_problem(password, email=email, name=name)
+    problem = passwords.weakness(password, email, name)
     if problem:
         raise ServiceError(problem, field=field)
 
 
 def create_user(email: str, name: str, password: str, actor: User | None = None) -> User:
-    email = checked_email(email)
-    if not name.strip():
-        raise ServiceError("Enter the person's name", field="name")
+    email = _checked_email(email)
+    if not text_rules.clean(name).strip():
+        raise ServiceError("Enter the person's name")
+    if len(name.strip()) > 120:
+        raise ServiceError("The name must be 120 characters or fewer")
     check_password(password, email, name)
     if get_by_email(email) is not None:
         raise ServiceError(f"A user with the e-mail address {email} already exists")
     user = User(
         email=email,
-        name=name.strip(),
+        name=text_rules.clean(name).strip(),
         password_hash=generate_password_hash(password),
         session_token=secrets.token_hex(32),
     )

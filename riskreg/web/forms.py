@@ -1,11 +1,13 @@
 """Form pieces shared by the blueprints, with GOV.UK widgets and error wording."""
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import render_template
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf import wtforms_widgets as govuk
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -14,6 +16,20 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
+
+
+class GovDateInput(govuk.GovDateInput):
+    """Day, month and year boxes that also render a date sent with other than three parts.
+
+    A crafted request can send the field's name once, twice, four times or not at all: the field then fails
+    validation ("Enter a real date"), and the page showing that error must not fail itself (the GOV.UK widget
+    unpacks exactly three values).
+    """
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = ([*field.raw_data, "", "", ""])[:3] if field.raw_data else None
+        return super().map_gov_params(field, **kwargs)
 
 
 def to_choices(pairs) -> list[SelectChoice]:
@@ -86,7 +102,8 @@ class VersionedForm(FlaskForm):
     version = HiddenField()
 
     def validate_version(self, field: HiddenField) -> None:
-        if not (field.data or "").isdigit():
+        # ASCII digits only, and few of them: str.isdigit() accepts "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,9}", field.data or ""):
             raise ValidationError("This form is out of date: reload the page and try again")
 
     @property

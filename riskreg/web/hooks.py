@@ -1,14 +1,19 @@
 """Request-wide behaviour: sign-in loading, one commit per request, security headers, errors, template helpers."""
 
+import errno
 import secrets
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, flash, has_request_context, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import Flask, Request, current_app, flash, has_request_context, redirect, render_template, request, session
+from flask import url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from riskreg import policy
 from riskreg.clock import utcnow
@@ -16,6 +21,7 @@ from riskreg.config import settings
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
 from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
+from riskreg.rules import text as text_rules
 from riskreg.rules.sessions import session_end
 from riskreg.services import NotFoundError, users
 from riskreg.web.forms import Refused
@@ -23,7 +29,20 @@ from riskreg.web.forms import Refused
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
 
 
+class _IdConverter(IntegerConverter):
+    """<int:...> in URLs: ids are 32-bit in the database, so a larger number names nothing (404) rather than
+    overflowing the query (500; 2^63 did). NotFound rather than the converter's ``max``: werkzeug answers a
+    failed conversion with 405 when the same path has a rule for another method."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > 2**31 - 1:
+            raise NotFound()
+        return number
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = _IdConverter
     if app.config["RISKREG_PROXY_HOPS"]:
         hops = app.config["RISKREG_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -33,6 +52,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(users.load_from_session)
 
+    app.request_class = CleanTextRequest
+    app.before_request(_clean_query_arguments)
     app.before_request(_end_expired_session)
     from riskreg.web.auth.two_factor import enrolment_required  # the auth blueprint imports this module
 
@@ -49,6 +70,39 @@ def csp_nonce() -> str:
     if not has_request_context():
         return ""
     return request.environ.setdefault("riskreg.csp_nonce", secrets.token_urlsafe(16))
+
+
+def _cleaned(values: MultiDict) -> ImmutableMultiDict | None:
+    """The values with control characters removed and invisible-only text emptied; None when nothing changes."""
+    pairs = [(key, value if "password" in str(key) or not isinstance(value, str) else text_rules.clean(value))
+             for key, value in values.items(multi=True)]  # fmt: skip
+    if all(new == old for (_k, new), (_k2, old) in zip(pairs, values.items(multi=True), strict=True)):
+        return None
+    return ImmutableMultiDict(pairs)
+
+
+def _clean_query_arguments() -> None:
+    """Query arguments, cleaned on the way in (rules/text.py): NUL in a search reached PostgreSQL."""
+    if not request.path.startswith("/api/"):  # the API refuses these characters, with a message against the field
+        args = _cleaned(request.args)
+        if args is not None:
+            request.args = args
+
+
+class CleanTextRequest(Request):
+    """Form fields cleaned on the way in (rules/text.py): a control character stored in a title broke the XLSX
+    export, NUL is refused by PostgreSQL, and a title of zero-width spaces is no title.
+
+    Cleaned where the form is parsed rather than in a before_request hook, so that a view can still set its own
+    request.max_content_length (the import and evidence uploads) before the body is read.
+    """
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if not self.path.startswith("/api/"):
+            form = _cleaned(self.form)
+            if form is not None:
+                self.form = form
 
 
 def start_session() -> None:
@@ -127,6 +181,15 @@ def _error_page(status: int, heading: str | None = None, body: str | None = None
     return render_template("errors/error.html", heading=heading or default_heading, body=body or default_body), status
 
 
+def _database_failure():
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.remove()  # the connection itself is gone: a new one is taken for the next request
+    return _error_page(503, "Sorry, riskreg could not save or read your data",
+                       "Nothing was saved. Try again in a few minutes.")  # fmt: skip
+
+
 def _register_error_pages(app: Flask) -> None:
     for status in ERROR_PAGES:
         app.register_error_handler(status, lambda error, status=status: _error_page(status, error=error))
@@ -134,6 +197,20 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(NotFoundError, lambda _error: _error_page(404))
     # A service's refusal, already shown on its form (riskreg/web/forms.py: refusals).
     app.register_error_handler(Refused, lambda refused: refused.response)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_unavailable(error):
+        # The connection dropped, the server went away, or the disk is full: the request's transaction is rolled
+        # back whole (nothing is half-written), and people are told so rather than shown a generic failure.
+        current_app.logger.error("database unavailable: %s", error)
+        return _database_failure()
+
+    @app.errorhandler(OSError)
+    def disk_full(error: OSError):
+        if error.errno != errno.ENOSPC:
+            raise error
+        current_app.logger.error("disk full: %s", error)
+        return _database_failure()
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
@@ -200,7 +277,7 @@ def _register_template_helpers(app: Flask) -> None:
         return scoring.tolerance_for(risk.category, rules())
 
     def appetite_level(risk):
-        return rules().appetite[risk.category]
+        return scoring.appetite_of(risk.category, rules())
 
     app.add_template_filter(govuk_date)
     app.add_template_global(error_list)

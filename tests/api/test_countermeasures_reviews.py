@@ -60,13 +60,29 @@ def test_countermeasure_goes_in_place_but_never_back(api_as, org):
     countermeasure = CountermeasureFactory(risk=risk, status=CountermeasureStatus.PLANNED, owner=org.risk_ln)
     api = api_as(org.risk_ln)
     url = f"/risks/{risk.ref}/countermeasures/{countermeasure.id}"
-    response = api.patch(url, json={"status": "in_place"})
+    response = api.patch(url, json={"status": "in_place"}, headers={"If-Match": api.get(url).headers["ETag"]})
     assert response.status_code == 200
     # The service fills in the date it went in place.
     assert response.get_json()["data"]["implemented_on"] == today().isoformat()
-    response = api.patch(url, json={"status": "planned"})
+    response = api.patch(url, json={"status": "planned"}, headers={"If-Match": response.headers["ETag"]})
     assert response.status_code == 422
     assert error_of(response)["fields"] == {"status": ["A countermeasure that is in place cannot become planned"]}
+
+
+def test_countermeasure_change_needs_if_match_and_refuses_a_stale_one(api_as, org):
+    risk = RiskFactory(register=org.ln.register)
+    countermeasure = CountermeasureFactory(risk=risk, title="As it was", owner=org.risk_ln)
+    api = api_as(org.risk_ln)
+    url = f"/risks/{risk.ref}/countermeasures/{countermeasure.id}"
+    first = api.get(url).headers["ETag"]
+    assert api.patch(url, json={"title": "No precondition"}).status_code == 428
+    saved = api.patch(url, json={"title": "First writer"}, headers={"If-Match": first})
+    assert saved.status_code == 200 and saved.headers["ETag"] != first
+    stale = api.patch(url, json={"title": "Second writer, from the old version"}, headers={"If-Match": first})
+    assert stale.status_code == 409
+    assert error_of(stale)["message"].startswith("This countermeasure was changed by someone else")
+    assert db.session.get(Countermeasure, countermeasure.id).title == "First writer"
+    assert saved.get_json()["data"]["version"] == countermeasure.version
 
 
 def test_countermeasure_of_another_risk_is_not_found(api_as, org):

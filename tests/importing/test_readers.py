@@ -76,7 +76,7 @@ def test_json_lists_of_objects_and_riskregs_own_export_shape():
         ((SAMPLES / "image.xlsx").read_bytes(), "The file is a PNG image, not a spreadsheet"),
         (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "a JPEG image"),
         (b"%PDF-1.7\n", "a PDF document"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, "older Excel (.xls)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, "damaged"),  # an .xls is read, a broken one refused
         (b"\x00\x01\x02binary", "not a spreadsheet or a text file"),
         ((SAMPLES / "malformed.xlsx").read_bytes(), "damaged"),
         (b"", "The file is empty"),
@@ -130,7 +130,7 @@ def test_xlsx_cells_formulas_dates_and_merged_ranges():
     rows = dict(table.rows)
     assert rows[5][:2] == ["LN-001", "Disclosure failures"]
     assert rows[5][6] == 25 and rows[6][7] == 3  # formulas read as the values Excel saved
-    assert rows[5][11].date().isoformat() == "2026-06-30"  # a date cell
+    assert rows[5][11].isoformat() == "2026-06-30"  # a date cell
     assert (6, 11, 8, 11) in table.merged and (1, 1, 1, 12) in table.merged
     source.close()
 
@@ -147,21 +147,28 @@ def test_xlsx_written_by_openpyxl_round_trips_types():
     assert rows[1] == (2, ["=text that is not a formula", 3, True, 0.35])
 
 
-def test_xlsx_with_an_entity_declaration_is_refused():
+def test_xlsx_entity_declarations_are_never_expanded():
+    """A billion-laughs worksheet: calamine's parser does not expand entities, so the cell stays short."""
     buffer = io.BytesIO()
     workbook = Workbook()
     workbook.active.append(["Risk title"])
+    workbook.active.append(["Flood"])
     workbook.save(buffer)
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    laughs = "".join(f'<!ENTITY l{n} "{("&l" + str(n - 1) + ";") * 10}">' for n in range(1, 10))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for item in source.infolist():
             body = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                body = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + body
+                body = f'<!DOCTYPE x [<!ENTITY l0 "ha">{laughs}]>'.encode() + body.replace(
+                    b'<c r="A2" t="s"><v>1</v></c>', b'<c r="A2" t="inlineStr"><is><t>&amp;l9;</t></is></c>')
             target.writestr(item, body)
-    with pytest.raises(ImportRefused, match="damaged"):
-        _table(out.getvalue(), "x.xlsx")
+    try:
+        _source, rows = _table(out.getvalue(), "x.xlsx")
+    except ImportRefused:
+        return
+    assert all(len(str(cell)) < 100 for _, cells in rows for cell in cells)
 
 
 def test_merged_ranges_helper_is_exposed_for_sheets():

@@ -6,7 +6,7 @@ from riskreg.importing.mapping import Mapping, resolve
 from riskreg.importing.people import People, Person
 from riskreg.importing.plan import CREATE, DUPLICATE, ERROR, IGNORED, UPDATE, Existing, plan
 from riskreg.importing.readers import Limits, open_source
-from riskreg.importing.rows import Context, build
+from riskreg.importing.rows import NOT_YET_SET, Context, build
 
 TODAY = date(2026, 6, 1)
 HELEN, RHYS, ME = Person(1, "Helen Okafor", "head.ln@example.org"), Person(2, "Rhys Davies", "risk.ln@example.org"), \
@@ -49,13 +49,13 @@ def test_every_problem_of_a_row_is_listed():
     assert not draft.importable
     assert _messages(draft) == [
         "Risk title: No risk title or description",
-        "Category: ‘Partnerships’ is not a category riskreg knows",
-        "Strategic objective: Empty: choose its column, or a strategic objective for every row without one",
-        "Local influence: ‘Huge’ is not a degree of local influence riskreg knows",
+        f"Category: ‘Partnerships’ is not a category riskreg knows: {NOT_YET_SET}",
+        f"Strategic objective: Empty: {NOT_YET_SET}",
+        f"Local influence: ‘Huge’ is not a degree of local influence riskreg knows: {NOT_YET_SET}",
         "Residual likelihood: ‘Sometimes’ is not a likelihood riskreg knows",
         "Residual impact: 16 is not on the 1–10 impact scale (it may be a score, likelihood × impact)",
-        "Risk owner: Owner not matched (no one called ‘Nobody’ can own risks here): Importing User (you) set as "
-        "the owner",
+        "Risk owner: Owner not matched (no one called ‘Nobody’ can own risks here): kept as ‘Nobody’, an owner to "
+        "confirm",
         "Status: ‘Maybe’ is not a risk status (open or closed) riskreg knows",
         "Next review date: ‘Annual review’ is not a date (use a date such as 31/05/2027 or 2027-05-31): left out",
         "Due date of the planned actions: ‘soon’ is not a date (use a date such as 31/05/2027 or 2027-05-31): "
@@ -69,14 +69,24 @@ def test_defaults_the_user_chose_fill_blank_cells_but_never_replace_unknown_word
     blank, unknown = built.drafts
     assert blank.importable and blank.values["category"] is Category.OPERATIONS
     assert "Category: Empty: set to Operations, the default you chose" in _messages(blank)
-    assert not unknown.importable and "Category: ‘Weather’ is not a category riskreg knows" in _messages(unknown)
+    # Import first, tidy later: the row imports, the unknown word is reported and the category is not yet set.
+    assert unknown.importable and unknown.values["category"] is None
+    assert f"Category: ‘Weather’ is not a category riskreg knows: {NOT_YET_SET}" in _messages(unknown)
+
+
+def test_no_category_objective_or_influence_column_never_blocks_a_row():
+    built = _built([";".join(["1", "A", "", "a"] + [""] * 4 + ["3", "3"] + [""] * 6)])
+    [draft] = built.drafts
+    assert draft.importable
+    assert (draft.values["category"], draft.values["objective"], draft.values["influence"]) == (None, None, None)
 
 
 def test_owners_by_email_name_and_the_fallback():
     people = People([HELEN, RHYS], {"old@example.org": Person(5, "Moved Away", "old@example.org")}, ME)
     built = _built([f"{n};T{n};;e;;Legal;Quality;Low;3;3;{owner};;;;;" for n, owner in enumerate(
         ["risk.ln@example.org", "RHYS DAVIES", "old@example.org", ""])], people=people)  # fmt: skip
-    assert [d.values["owner_id"] for d in built.drafts] == [2, 2, 9, 9]
+    assert [d.values["owner_id"] for d in built.drafts] == [2, 2, None, 9]
+    assert [d.values["owner_to_confirm"] for d in built.drafts] == [None, None, "old@example.org", None]
     owner_problems = [[m for m in _messages(d) if m.startswith("Risk owner")] for d in built.drafts]
     assert owner_problems[:2] == [[], []]
     assert "Moved Away is not a member of this unit or above it" in owner_problems[2][0]

@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from riskreg.enums import Category, CountermeasureStatus, FlagKind, FlagStatus, Influence
+from riskreg.rules import scoring
 from riskreg.rules.flags import (
     CountermeasureFacts,
     FlagRules,
@@ -105,6 +106,14 @@ def test_link_divergence_and_closed_risks():
     [flag] = raised_flags(diverging, TODAY)
     assert flag.kind is FlagKind.LINK_DIVERGENCE and "LN-003 is scored 20" in flag.note
     assert raised_flags(replace(diverging, is_open=False, countermeasures=[]), TODAY) == []
+
+
+def test_an_imported_risk_with_fields_not_yet_set_is_flagged_incomplete():
+    imported = replace(CLEAN, category=None, influence=None, not_yet_set=("category", "local influence"))
+    [flag] = raised_flags(imported, TODAY)
+    assert flag.kind is FlagKind.INCOMPLETE and flag.note == "Not yet set: category, local influence"
+    # Until someone sets it, a category not yet set has the least appetite, so nothing is understated.
+    assert scoring.tolerance_for(None) == min(scoring.DEFAULT_RULES.tolerance.values())
 
 
 def test_staleness_adds_up_the_facts():

@@ -94,8 +94,25 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
 
     monkeypatch.setenv("RISKREG_SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/riskreg")
+    monkeypatch.setenv("RISKREG_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     config = load_config("production", tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_production_refuses_per_process_sign_in_throttling(monkeypatch, tmp_path):
+    import pytest
+
+    from riskreg.config import load_config
+
+    monkeypatch.setenv("RISKREG_SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/riskreg")
+    for storage in (None, "memory://"):
+        if storage is None:
+            monkeypatch.delenv("RISKREG_RATELIMIT_STORAGE_URI", raising=False)
+        else:
+            monkeypatch.setenv("RISKREG_RATELIMIT_STORAGE_URI", storage)
+        with pytest.raises(RuntimeError, match="RISKREG_RATELIMIT_STORAGE_URI"):
+            load_config("production", tmp_path)
 
 
 def test_production_refuses_to_start_without_secrets(monkeypatch, tmp_path):

@@ -203,7 +203,8 @@ def test_countermeasure_lifecycle(client, org, sign_in):
     response = client.post(
         f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
         data={"title": "Weekly CTL report", "kind": "detective", "owner_id": str(org.risk_ln.id),
-              "status": "in_place", "due_on": ["", "", ""], "implemented_on": ["", "", ""], "frequency": "weekly"},
+              "status": "in_place", "due_on": ["", "", ""], "implemented_on": ["", "", ""], "frequency": "weekly",
+              "version": "1"},
     )  # fmt: skip
     assert response.status_code == 302
     assert countermeasure.status is CountermeasureStatus.IN_PLACE and countermeasure.implemented_on == today()
@@ -211,7 +212,8 @@ def test_countermeasure_lifecycle(client, org, sign_in):
 
     confirm = client.get(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/retire")
     assert "Are you sure you want to retire" in confirm.data.decode()
-    assert client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/retire").status_code == 302
+    retire = client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/retire", data={"version": "2"})
+    assert retire.status_code == 302
     assert countermeasure.status is CountermeasureStatus.RETIRED
     actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.risk_id == risk.id)).all()
     assert actions == ["countermeasure.added", "countermeasure.updated", "countermeasure.retired"]
@@ -224,10 +226,47 @@ def test_a_retired_countermeasure_cannot_be_put_back(client, org, sign_in):
     response = client.post(
         f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
         data={"title": "Back again", "kind": "detective", "owner_id": str(org.risk_ln.id), "status": "in_place",
-              "due_on": ["", "", ""], "implemented_on": ["", "", ""]},
+              "due_on": ["", "", ""], "implemented_on": ["", "", ""], "version": str(countermeasure.version)},
     )  # fmt: skip
     assert response.status_code == 400
     assert countermeasure.status is CountermeasureStatus.RETIRED and countermeasure.title != "Back again"
+
+
+def _countermeasure_form(owner, **overrides) -> dict:
+    return {"title": "Weekly CTL report", "kind": "detective", "owner_id": str(owner.id), "status": "planned",
+            "due_on": ["", "", ""], "implemented_on": ["", "", ""], **overrides}  # fmt: skip
+
+
+@pytest.mark.parametrize("action", ["edit", "retire"])
+def test_a_countermeasure_changed_since_the_form_was_read_is_refused(client, org, sign_in, action):
+    risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
+    countermeasure = CountermeasureFactory(risk=risk, title="As the other person saved it", owner=org.risk_ln,
+                                           status=CountermeasureStatus.PLANNED)
+    read_version = str(countermeasure.version)
+    countermeasure.description = "Changed by someone else"
+    db.session.flush()  # the other person's save moves the version on
+    sign_in(org.risk_ln)
+    data = _countermeasure_form(org.risk_ln, title="My edit", version=read_version) if action == "edit" else {
+        "version": read_version}
+    response = client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/{action}", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This countermeasure was changed by someone else while you were editing it" in page
+    db.session.refresh(countermeasure)
+    assert countermeasure.title == "As the other person saved it"
+    assert countermeasure.status is CountermeasureStatus.PLANNED
+
+
+def test_a_countermeasure_form_without_its_version_is_refused(client, org, sign_in):
+    risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
+    countermeasure = CountermeasureFactory(risk=risk, title="Untouched", owner=org.risk_ln,
+                                           status=CountermeasureStatus.PLANNED)
+    sign_in(org.risk_ln)
+    for version in ("", "²", "9" * 30):
+        response = client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
+                               data=_countermeasure_form(org.risk_ln, title="My edit", version=version))
+        assert response.status_code == 400, version
+    assert countermeasure.title == "Untouched"
 
 
 class TestAnotherUnitsUser:

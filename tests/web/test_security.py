@@ -139,8 +139,19 @@ def test_every_form_that_posts_carries_a_csrf_token(app, client, org, csrf_enabl
 # Cookies and sessions ---------------------------------------------------------------------------------------
 
 
-def test_production_sends_the_session_cookie_secure_httponly_and_lax(app, org, monkeypatch):
+@pytest.fixture
+def limiter_restored():
+    """A production app needs shared throttling storage, and the limiter is one object: give it back its own."""
+    from riskreg.extensions import limiter
+
+    saved = limiter._storage, limiter._limiter
+    yield
+    limiter._storage, limiter._limiter = saved
+
+
+def test_production_sends_the_session_cookie_secure_httponly_and_lax(app, org, monkeypatch, limiter_restored):
     monkeypatch.setenv("RISKREG_SECRET_KEY", "a" * 64)
+    monkeypatch.setenv("RISKREG_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     client = create_app("production").test_client()
     page = client.get("/sign-in", base_url="https://riskreg.example")
@@ -199,11 +210,23 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client, org):
     assert message in unknown.data.decode() and message in wrong.data.decode()
 
 
-def test_an_account_is_locked_whichever_address_the_guesses_come_from(client, org):
-    for n in range(5):
-        _sign_in(client, org.head_ln, password="wrong password!", environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
-    response = _sign_in(client, org.head_ln, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+def test_guesses_lock_the_account_from_their_address_only(client, org):
+    """An attacker cannot lock a user out from everywhere (issue 18): the account is throttled per address."""
+    attacker = {"REMOTE_ADDR": "203.0.113.7"}
+    for _ in range(5):
+        _sign_in(client, org.head_ln, password="wrong password!", environ_base=attacker)
+    response = _sign_in(client, org.head_ln, environ_base=attacker)
     assert response.status_code == 429 and SIGN_IN_LOCKED in response.data.decode()
+    assert _sign_in(client, org.head_ln, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+
+
+def test_forwarding_headers_are_not_trusted_unless_configured(client, org):
+    # Without RISKREG_PROXY_HOPS, a forged X-Forwarded-For neither spreads guesses over addresses nor locks others.
+    for n in range(5):
+        _sign_in(client, org.head_ln, password="wrong password!", headers={"X-Forwarded-For": f"10.0.0.{n}"})
+    spoofed = _sign_in(client, org.head_ln, headers={"X-Forwarded-For": "10.0.0.99"})
+    assert spoofed.status_code == 429
+    assert _sign_in(client, org.head_ln, environ_base={"REMOTE_ADDR": "198.51.100.2"}).status_code == 302
 
 
 def test_the_account_limit_counts_every_spelling_of_the_address(client, org):

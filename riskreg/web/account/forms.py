@@ -1,11 +1,11 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import DateField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired
 
 from riskreg.rules.passwords import MIN_LENGTH
 from riskreg.services.tokens import NAME_MAX_LENGTH
-from riskreg.web.forms import required_text
+from riskreg.web.forms import GovDateInput, required_text
 
 
 class TokenForm(FlaskForm):

@@ -36,17 +36,17 @@ class ApiError(Exception):
 
 
 STALE = (
-    "This risk was changed by someone else since you read it. Read it again (GET) and send its new ETag in If-Match."
+    "This {what} was changed by someone else since you read it. Read it again (GET) and send its new ETag in If-Match."
 )
 
 
 @contextmanager
-def service_refusals() -> Iterator[None]:
+def service_refusals(what: str = "risk") -> Iterator[None]:
     """A service's refusal as the API's answer: a stale version is 409, any other 422, against its field."""
     try:
         yield
     except (StaleEdit, StaleDataError) as error:
-        raise ApiError(409, STALE) from error
+        raise ApiError(409, STALE.format(what=what)) from error
     except ServiceError as error:
         raise ApiError(422, str(error), {error.field: [str(error)]} if error.field else None) from error
 

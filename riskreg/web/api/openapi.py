@@ -24,6 +24,9 @@ ETAG = {
     "required": True,
     "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
 }
+COUNTERMEASURE_ETAG = {
+    **ETAG, "description": "The countermeasure's version, quoted: send it back in If-Match to change it"
+}
 RISK_ETAG_AFTER_REVIEW = {**ETAG, "description": "The risk's new ETag: a review changes the risk"}
 LOCATION = {"description": "Where the new resource can be read", "required": True, "schema": {"type": "string"}}
 
@@ -32,7 +35,7 @@ ERRORS = {
     401: ("Unauthorized", "No token, or one that is not recognised, revoked or expired"),
     403: ("Forbidden", "The token's user may see this but not change it"),
     404: ("NotFound", "No such resource, or one the token's user may not see (a restricted risk)"),
-    409: ("Conflict", "If-Match names a version of the risk that is no longer current"),
+    409: ("Conflict", "If-Match names a version of the record that is no longer current"),
     413: ("TooLarge", "The request body is larger than the API accepts"),
     415: ("UnsupportedMediaType", "The request body is not sent as application/json"),
     422: ("Unprocessable", "The body is JSON but breaks the rules: see error.fields"),
@@ -80,7 +83,10 @@ def _parameters() -> dict[str, Any]:
         },
         "if_match": {
             "name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}, "example": '"1"',
-            "description": "The risk's ETag as last read. A different version gets 409; none (or *) gets 428.",
+            "description": (
+                "The ETag of the risk or countermeasure as last read. "
+                "A different version gets 409; none (or *) gets 428."
+            ),
         },
     }  # fmt: skip
 
@@ -121,6 +127,10 @@ def _links(ref: str, *operations: str) -> dict[str, Any]:
         "updateRisk": {"ref": ref, "header.If-Match": "$response.header.ETag"},
         "createReview": {"ref": ref, "header.If-Match": "$response.header.ETag"},
         "createCountermeasure": {"ref": ref},
+        "updateCountermeasure": {
+            "ref": "$request.path.ref", "countermeasure_id": "$request.path.countermeasure_id",
+            "header.If-Match": "$response.header.ETag",
+        },
     }
     return {operation: {"operationId": operation, "parameters": parameters[operation]} for operation in operations}
 
@@ -238,7 +248,8 @@ def _risk_paths() -> dict[str, Any]:
                 "summary": "Add a countermeasure to an open risk",
                 "requestBody": _body("CountermeasureCreate"),
                 "responses": {
-                    **_ok("CountermeasureResponse", "The new countermeasure", 201, {"Location": LOCATION}),
+                    **_ok("CountermeasureResponse", "The new countermeasure", 201,
+                          {"Location": LOCATION, "ETag": COUNTERMEASURE_ETAG}),
                     **_errors(*WRITE_ERRORS),
                 },
             },
@@ -248,13 +259,22 @@ def _risk_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getCountermeasure",
                 "summary": "One countermeasure",
-                "responses": {**_ok("CountermeasureResponse", "The countermeasure"), **_errors(401, 404)},
+                "responses": _with_links(
+                    {**_ok("CountermeasureResponse", "The countermeasure", headers={"ETag": COUNTERMEASURE_ETAG}),
+                     **_errors(401, 404)},
+                    "200",
+                    _links("$request.path.ref", "updateCountermeasure"),
+                ),
             },
             "patch": {
                 "operationId": "updateCountermeasure",
                 "summary": "Change a countermeasure (its status only forwards: planned → in_place → retired)",
+                "parameters": [_param("if_match")],
                 "requestBody": _body("CountermeasureUpdate"),
-                "responses": {**_ok("CountermeasureResponse", "The countermeasure now"), **_errors(*WRITE_ERRORS)},
+                "responses": {
+                    **_ok("CountermeasureResponse", "The countermeasure now", headers={"ETag": COUNTERMEASURE_ETAG}),
+                    **_errors(*WRITE_ERRORS, 409, 428),
+                },
             },
         },
         "/risks/{ref}/reviews": {

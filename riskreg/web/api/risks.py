@@ -61,7 +61,12 @@ def create_countermeasure(risk):
     with service_refusals():
         countermeasure = risks.add_countermeasure(risk, values, current_user)
     location = url_for("api.get_countermeasure", ref=risk.ref, countermeasure_id=countermeasure.id)
-    return responses.data(serializers.countermeasure_json(countermeasure, risk), 201, {"Location": location})
+    return _countermeasure_response(countermeasure, risk, 201, {"Location": location})
+
+
+def _countermeasure_response(countermeasure, risk: Risk, status: int = 200, headers: dict | None = None):
+    headers = {**(headers or {}), "ETag": responses.etag(countermeasure.version)}
+    return responses.data(serializers.countermeasure_json(countermeasure, risk), status, headers)
 
 
 @bp.get("/risks/<ref>/countermeasures/<int:countermeasure_id>")
@@ -69,7 +74,7 @@ def create_countermeasure(risk):
 @requires(policy.Action.READ_RISK, "risk")
 def get_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
-    return responses.data(serializers.countermeasure_json(countermeasure, risk))
+    return _countermeasure_response(countermeasure, risk)
 
 
 @bp.patch("/risks/<ref>/countermeasures/<int:countermeasure_id>")
@@ -77,8 +82,9 @@ def get_countermeasure(risk, countermeasure_id: int):
 @requires(policy.Action.EDIT_REGISTER, "risk")
 def update_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
+    version = if_match_version(countermeasure.version)
     values = to_values(json_body())
     check_owner(risk.register, values)
-    with service_refusals():
-        risks.update_countermeasure(countermeasure, values, current_user)
-    return responses.data(serializers.countermeasure_json(countermeasure, risk))
+    with service_refusals("countermeasure"):
+        risks.update_countermeasure(countermeasure, values, version, current_user)
+    return _countermeasure_response(countermeasure, risk)

@@ -23,10 +23,12 @@ from riskreg.enums import (
     Role,
     UnitKind,
 )
+from riskreg.rules import text as text_rules
 
-# Some non-space character, and no NUL (PostgreSQL cannot store one in text).
-NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
-NO_NUL = "^[^\\u0000]*$"
+# Some character that shows, and no control character (NUL cannot be stored by PostgreSQL; others broke the
+# XLSX export): riskreg.rules.text.
+NOT_BLANK = text_rules.API_VISIBLE
+NO_NUL = text_rules.API_NO_CONTROL
 TITLE_MAX = 200
 TEXT_MAX = 4000
 
@@ -119,9 +121,11 @@ RISK: dict[str, Any] = {
     "cause": STRING,
     "event": STRING,
     "consequence": STRING,
-    "category": one_of(Category),
-    "objective": one_of(Objective),
-    "influence": one_of(Influence),
+    # null: "not yet set" on a risk imported without one (HQ's checks flag it as incomplete)
+    "category": {"anyOf": [one_of(Category), {"type": "null"}]},
+    "objective": {"anyOf": [one_of(Objective), {"type": "null"}]},
+    "influence": {"anyOf": [one_of(Influence), {"type": "null"}]},
+    "owner_to_confirm": nullable({**STRING, "description": "An owner named on import who matched nobody"}),
     "owner_id": nullable(ID),
     "owner": nullable(ref("Person")),
     "status": one_of(RiskStatus),
@@ -158,6 +162,7 @@ COUNTERMEASURE = closed(
         "implemented_on": nullable(DATE),
         "frequency": {"type": ["string", "null"], "enum": [*(f.value for f in ControlFrequency), None]},
         "overdue": {**BOOLEAN, "description": "Still planned after its due date"},
+        "version": {"type": "integer", "minimum": 1, "description": "The optimistic lock: the ETag is this, quoted"},
         "created_at": DATE_TIME,
     }
 )

@@ -3,7 +3,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
@@ -17,7 +16,7 @@ from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, Evidence
 from riskreg.rules import uploads
 from riskreg.services import evidence as evidence_service
 from riskreg.services.evidence import EvidenceInput
-from riskreg.web.forms import required_text, to_choices
+from riskreg.web.forms import GovDateInput, required_text, to_choices
 
 LARGEST_NUMBER = 1_000_000
 

@@ -43,7 +43,9 @@ def safe_next(target: str | None) -> str:
 
 
 def _account_key() -> str:
-    return "account:" + users.normalise_email(request.form.get("email", ""))
+    # The account *from this address*: guesses lock the guesser out, not the account's owner at their own desk.
+    # (request.remote_addr is the peer unless RISKREG_PROXY_HOPS trusts that many proxies' X-Forwarded-For.)
+    return f"account:{users.normalise_email(request.form.get('email', ''))}|{_address_key()}"
 
 
 def _address_key() -> str:

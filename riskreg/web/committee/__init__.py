@@ -69,6 +69,8 @@ def pack():
         meeting = date.fromisoformat(request.args.get("meeting", ""))
     except ValueError:
         abort(400)
+    if not committee.is_meeting_date(meeting):
+        abort(400)
     pdf = render_pdf(
         "pdf/committee_pack.html", entries=committee.pack(meeting), meeting=meeting, generated_at=utcnow(),
         today=today(),

@@ -2,7 +2,9 @@
 check the preview, import. The file waits between steps in the database under an unguessable token.
 """
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -134,8 +136,10 @@ def mapping_file(register, token: str):
     except ImportRefused as error:
         return render_template("importing/refused.html", register=register, message=str(error)), 400
     name = upload.filename.rsplit(".", 1)[0] + "-mapping.json"
-    return Response(result.mapping.to_json(), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    # send_file writes the name as RFC 6266 asks (an ASCII fallback and filename*=UTF-8''...): a name with
+    # "ü" in a plain header failed with a 500, and a quote in it could end the header's value early.
+    return send_file(io.BytesIO(result.mapping.to_json().encode()), mimetype="application/json",
+                     as_attachment=True, download_name=name)  # fmt: skip
 
 
 def _show(register, upload, result, form, status: int = 200):

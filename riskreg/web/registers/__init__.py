@@ -57,8 +57,9 @@ def show(register):
     page = request.args.get("page", "1")
     risk_page = registers.list_risks(
         register, filters, sort if sort in registers.SORTS else "ref",
-        int(page) if page.isdigit() else 1, today(), settings().page_size,
+        int(page) if page.isdecimal() else 1, today(), settings().page_size,
     )  # fmt: skip
+    can_edit = policy.can(current_user, policy.Action.EDIT_REGISTER, register)
     return render_template(
         "registers/show.html",
         register=register,
@@ -67,7 +68,8 @@ def show(register):
         page=risk_page,
         heat_map=registers.heat_map(register, filters.include_restricted),
         owners=registers.owners_in(register),
-        can_edit=policy.can(current_user, policy.Action.EDIT_REGISTER, register),
+        to_confirm=registers.owners_to_confirm(register) if can_edit else [],
+        can_edit=can_edit,
         category_choices=Category.choices(),
         band_choices=Band.choices(),
         today=today(),

@@ -10,12 +10,14 @@ from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
 from riskreg.services import StaleEdit, audit, links, risks, similarity, users
 from riskreg.web.access import requires, signed_in
-from riskreg.web.forms import ConfirmForm, form_refusals, refusals, refuse, render_form
+from riskreg.web.forms import form_refusals, refusals, refuse, render_form
 from riskreg.web.risks.forms import (
     CloseRiskForm,
     CountermeasureForm,
+    EditCountermeasureForm,
     EditRiskForm,
     ProgressForm,
+    RetireCountermeasureForm,
     ReviewForm,
     RiskForm,
     countermeasure_form_data,
@@ -26,6 +28,10 @@ from riskreg.web.risks.forms import (
 bp = Blueprint("risks", __name__)
 
 STALE = f"{StaleEdit()}. Your changes have not been saved: check the risk as it is now, then try again."
+COUNTERMEASURE_STALE = (
+    f"{StaleEdit('countermeasure')}. Your changes have not been saved: check the countermeasure as it is now, "
+    "then try again."
+)
 
 
 def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
@@ -167,13 +173,13 @@ def new_countermeasure(risk):
 @requires(policy.Action.EDIT_REGISTER, "risk")
 def edit_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
-    form = CountermeasureForm(data=countermeasure_form_data(countermeasure))
+    form = EditCountermeasureForm(data=countermeasure_form_data(countermeasure))
     form.set_owners(users.owner_candidates(risk.register.unit))
     form.set_statuses(countermeasure_rules.next_statuses(countermeasure.status))
     context = {"risk": risk, "countermeasure": countermeasure}
     if form.validate_on_submit():
-        with form_refusals("risks/countermeasure.html", form, **context):
-            risks.update_countermeasure(countermeasure, form.values(), current_user)
+        with form_refusals("risks/countermeasure.html", form, stale=COUNTERMEASURE_STALE, **context):
+            risks.update_countermeasure(countermeasure, form.values(), form.expected_version, current_user)
         flash("Countermeasure updated")
         return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
     return render_form("risks/countermeasure.html", form, **context)
@@ -189,8 +195,8 @@ def countermeasure_progress(countermeasure):
     form = ProgressForm(data=progress_form_data(countermeasure))
     context = {"risk": risk, "countermeasure": countermeasure}
     if form.validate_on_submit():
-        with form_refusals("risks/progress.html", form, **context):
-            risks.report_progress(countermeasure, form.values(), current_user)
+        with form_refusals("risks/progress.html", form, stale=COUNTERMEASURE_STALE, **context):
+            risks.report_progress(countermeasure, form.values(), form.expected_version, current_user)
         flash(f"Progress on “{countermeasure.title}” saved")
         return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
     return render_form("risks/progress.html", form, **context)
@@ -201,11 +207,11 @@ def countermeasure_progress(countermeasure):
 @requires(policy.Action.EDIT_REGISTER, "risk")
 def retire_countermeasure(risk, countermeasure_id: int):
     countermeasure = risks.get_countermeasure(risk, countermeasure_id)
-    form = ConfirmForm()
+    form = RetireCountermeasureForm(data={"version": str(countermeasure.version)})
     context = {"risk": risk, "countermeasure": countermeasure}
     if form.validate_on_submit():
-        with form_refusals("risks/retire.html", form, **context):
-            risks.retire_countermeasure(countermeasure, current_user)
+        with form_refusals("risks/retire.html", form, stale=COUNTERMEASURE_STALE, **context):
+            risks.retire_countermeasure(countermeasure, form.expected_version, current_user)
         flash(f"Countermeasure “{countermeasure.title}” retired")
         return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
     return render_form("risks/retire.html", form, **context)

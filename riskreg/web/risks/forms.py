@@ -1,7 +1,6 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -22,6 +21,7 @@ from riskreg.enums import (
 )
 from riskreg.web.forms import (
     ChoiceOf,
+    GovDateInput,
     VersionedForm,
     impact,
     likelihood,
@@ -181,7 +181,15 @@ class CountermeasureForm(FlaskForm):
         }
 
 
-class ProgressForm(FlaskForm):
+class EditCountermeasureForm(CountermeasureForm, VersionedForm):
+    pass
+
+
+class RetireCountermeasureForm(VersionedForm):
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ProgressForm(VersionedForm):
     """What a countermeasure's owner may change: its status, due date and progress (policy UPDATE_COUNTERMEASURE)."""
 
     status = RadioField(
@@ -209,7 +217,8 @@ class ProgressForm(FlaskForm):
 
 
 def progress_form_data(countermeasure) -> dict:
-    return {"status": countermeasure.status.value, "due_on": countermeasure.due_on, "progress": countermeasure.progress}
+    return {"status": countermeasure.status.value, "due_on": countermeasure.due_on, "progress": countermeasure.progress,
+            "version": str(countermeasure.version)}
 
 
 def risk_form_data(risk) -> dict:
@@ -217,7 +226,8 @@ def risk_form_data(risk) -> dict:
     data = {name: str(getattr(risk, name)) for name in (*RATINGS, "owner_id")}
     data.update(
         title=risk.title, cause=risk.cause, event=risk.event, consequence=risk.consequence,
-        category=risk.category.value, objective=risk.objective.value, influence=risk.influence.value,
+        # A risk imported without them has none yet: the form asks for them (import first, tidy later).
+        **{name: getattr(risk, name).value for name in ("category", "objective", "influence") if getattr(risk, name)},
         restricted=risk.restricted, version=str(risk.version),
     )  # fmt: skip
     return data
@@ -233,4 +243,5 @@ def countermeasure_form_data(countermeasure) -> dict:
         "due_on": countermeasure.due_on,
         "implemented_on": countermeasure.implemented_on,
         "frequency": countermeasure.frequency.value if countermeasure.frequency else "",
+        "version": str(countermeasure.version),
     }
