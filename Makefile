@@ -46,14 +46,17 @@ run: install assets db
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit --quiet -c pyproject.toml -r riskreg --severity-level medium
 
-# The whole suite on SQLite; again on PostgreSQL when RISKREG_TEST_DATABASE_URL is set.
+# The whole suite on SQLite; again on PostgreSQL when RISKREG_TEST_DATABASE_URL is set. pytest-xdist runs
+# it on every core (TEST_WORKERS=0 for one process); the browser tests stay together on one worker.
+TEST_WORKERS ?= auto
 test: install-test assets lint
-	RISKREG_TEST_DATABASE_URL= $(BIN)/python -m pytest
+	RISKREG_TEST_DATABASE_URL= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 	@if [ -n "$$RISKREG_TEST_DATABASE_URL" ]; then \
 		echo "== again on $$RISKREG_TEST_DATABASE_URL (browser tests ran above) =="; \
-		$(BIN)/python -m pytest -m "not browser" -p no:cacheprovider; \
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" -p no:cacheprovider; \
 	fi
 
 bench: install-test assets

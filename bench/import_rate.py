@@ -46,9 +46,12 @@ def _organisation():
     db.session.flush()
     unit.path = f"/{unit.id}/"
     register = Register(unit=unit, title="Import benchmark risk register")
-    people = [User(email=f"{name.split()[0].lower()}@example.org", name=name, password_hash="x",
-                   session_token=f"bench-{name}")
-              for name in ("Rhys Davies", "Helen Okafor")]  # fmt: skip
+    nobody_signs_in = "!"  # not a hash any password matches
+    people = [
+        User(email=f"{name.split()[0].lower()}@example.org", name=name, password_hash=nobody_signs_in,
+             session_token=f"bench-{name}")
+        for name in ("Rhys Davies", "Helen Okafor")
+    ]  # fmt: skip
     db.session.add_all([register, *people])
     db.session.flush()
     db.session.add_all([RoleAssignment(user=person, unit=unit, role=Role.RISK_MANAGER) for person in people])

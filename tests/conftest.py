@@ -1,7 +1,8 @@
 """Test set-up: one schema per run, built by the real migrations; each test in a rolled-back transaction.
 
 RISKREG_TEST_DATABASE_URL selects PostgreSQL; without it the suite runs on a
-SQLite file, as the application does by default.
+SQLite file, as the application does by default. Under pytest-xdist every
+worker has databases of its own (tests/databases.py).
 """
 
 import os
@@ -18,14 +19,15 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from riskreg import create_app
 from riskreg.extensions import db, limiter
-from tests import factories
+from tests import browser, databases, factories
 
 
 def _database_url(tmp_path_factory) -> str:
-    url = os.environ.get("RISKREG_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'riskreg-test.sqlite'}"
+    if not databases.GIVEN_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'riskreg-test.sqlite'}"
+    if databases.worker():
+        return databases.create_postgresql(f"_{databases.worker()}")
+    return databases.GIVEN_URL
 
 
 def _empty_database(app) -> None:
@@ -39,13 +41,57 @@ def app(tmp_path_factory):
     os.environ["RISKREG_TEST_DATABASE_URL"] = _database_url(tmp_path_factory)
     instance = tmp_path_factory.mktemp("instance")
     os.environ["RISKREG_INSTANCE_PATH"] = str(instance)
+    databases.install_demo_ca(tmp_path_factory, instance)
     app = create_app("testing")
     with app.app_context():
         _empty_database(app)
         upgrade()
         db.engine.dispose()
     request_started.connect(_fresh_request_globals)
-    return app
+    yield app
+    if databases.GIVEN_URL and databases.worker():
+        with app.app_context():
+            db.engine.dispose()
+        databases.drop_postgresql(f"_{databases.worker()}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session) -> None:
+    # The seeded PostgreSQL template outlives the workers that copied it: the run drops it at its very end.
+    if databases.GIVEN_URL and not hasattr(session.config, "workerinput"):
+        databases.drop_postgresql(databases.DEMO_TEMPLATE)
+
+
+def pytest_configure(config) -> None:
+    """RISKREG_TEST_TODAY=2099-06-15 runs the suite on another day, the clock ticking from there.
+
+    A test that passes today and fails then depends on today's date: freeze the clock in it (frozen_clock)
+    or give it explicit dates. Run it (not the browser tests) with a far-off day, a month's end and 29 February.
+    """
+    day = os.environ.get("RISKREG_TEST_TODAY")
+    if day:
+        traveller = time_machine.travel(datetime.fromisoformat(day).replace(hour=12), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    # Under `pytest -n` with `--dist loadgroup` (make test), the browser tests run on one worker, in file order,
+    # with one Chromium and one served app between them.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    browser.OUTCOME.update(getattr(node, "workeroutput", {}).get("browser", {}))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter) -> None:
+    browser.write_summary(terminalreporter)
 
 
 def _fresh_request_globals(_sender, **_extra) -> None:
@@ -87,32 +133,19 @@ def _transaction(request, app):
         yield
 
 
-def _demo_database_url(tmp_path_factory) -> str:
-    url = os.environ["RISKREG_TEST_DATABASE_URL"]
-    if url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path_factory.mktemp('demo') / 'riskreg-demo.sqlite'}"
-    # PostgreSQL: a schema of its own in the same test database.
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA IF EXISTS riskreg_demo CASCADE; CREATE SCHEMA riskreg_demo"))
-    engine.dispose()
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path%3Driskreg_demo"
-
-
 @pytest.fixture(scope="session")
 def demo_app(app, tmp_path_factory):
-    """A second database holding the demo organisation, seeded once per run: seeding takes seconds."""
-    from riskreg import demo as demo_module
-
-    demo_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": _demo_database_url(tmp_path_factory)})
+    """A second database holding the demo organisation, seeded once per run and copied: seeding takes a minute."""
+    if databases.GIVEN_URL:
+        url = databases.demo_postgresql(tmp_path_factory)
+    else:
+        url = databases.demo_sqlite(tmp_path_factory, tmp_path_factory.mktemp("demo") / "riskreg-demo.sqlite")
+    demo_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    yield demo_app
     with demo_app.app_context():
-        upgrade()
-        demo_module.seed()
-        db.session.commit()
-        db.session.remove()
         db.engine.dispose()
-    return demo_app
+    if databases.GIVEN_URL and databases.worker():
+        databases.drop_postgresql(f"_{databases.worker()}_demo")
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against riskreg served on a loopback port.
 
-One server and one browser for the whole session. The served app uses a fresh SQLite file built by the
-real migrations and seeded with the demo organisation, outside the rolled-back transaction the other
-tests run in; CSRF protection is on and errors go to the error pages, as in production.
+One server and one browser for the whole session. The served app uses a SQLite file built by the
+real migrations and seeded with the demo organisation (a copy of the run's), outside the rolled-back
+transaction the other tests run in; CSRF protection is on and errors go to the error pages, as in production.
 
 Without Chromium the browser tests are skipped, and the run says so in its summary. With
 RISKREG_REQUIRE_BROWSER=1 (set by .ci/run) a missing Chromium fails them instead.
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from flask import Blueprint, Flask, render_template_string
-from flask_migrate import upgrade
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from riskreg import create_app, demo
-from riskreg.extensions import db
+from riskreg import create_app
+from tests import databases
+from tests.browser import OUTCOME
 from tests.browser.visitor import Visitor
 
 CHROMIUM = Path(os.environ.get("RISKREG_CHROMIUM", "/usr/bin/chromium"))
@@ -33,7 +33,6 @@ REQUIRED = os.environ.get("RISKREG_REQUIRE_BROWSER") == "1"
 PAGES = Path(__file__).parent / "pages"
 SERVER_ERROR_DETAIL = "internal detail: /srv/riskreg/secrets.py password=hunter2"
 
-_outcome: dict[str, str] = {}  # what the summary line says: "ran" or "skipped"
 _call_report = pytest.StashKey[pytest.TestReport]()
 
 
@@ -43,12 +42,10 @@ def missing_chromium() -> str | None:
     return f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does) to run them"
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter) -> None:
-    if "skipped" in _outcome:
-        terminalreporter.write_sep("!", f"BROWSER TESTS SKIPPED: {_outcome['skipped']}", yellow=True, bold=True)
-    elif "ran" in _outcome:
-        terminalreporter.write_line(f"browser tests ran with {_outcome['ran']}")
+def pytest_sessionfinish(session) -> None:
+    # An xdist worker: hand the outcome to the controller, which writes the summary (tests/conftest.py).
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["browser"] = dict(OUTCOME)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -65,13 +62,13 @@ def chromium():
     if reason:
         if REQUIRED:
             pytest.fail(f"{reason}. RISKREG_REQUIRE_BROWSER=1: the browser tests are required.", pytrace=False)
-        _outcome["skipped"] = reason
+        OUTCOME["skipped"] = reason
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        _outcome["ran"] = f"Chromium {browser.version} ({CHROMIUM})"
+        OUTCOME["ran"] = f"Chromium {browser.version} ({CHROMIUM})"
         yield browser
         browser.close()
 
@@ -103,17 +100,11 @@ def _test_only_pages() -> Blueprint:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium, tmp_path_factory) -> Iterator[LiveServer]:
-    database = tmp_path_factory.mktemp("browser") / "riskreg.sqlite"
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": False, "WTF_CSRF_ENABLED": True},
-    )
+def live_server(chromium, app, tmp_path_factory) -> Iterator[LiveServer]:
+    # A copy of the run's seeded demo database (tests/databases.py), which the browser may change at will.
+    database = databases.demo_sqlite(tmp_path_factory, tmp_path_factory.mktemp("browser") / "riskreg.sqlite")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database, "TESTING": False, "WTF_CSRF_ENABLED": True})
     app.register_blueprint(_test_only_pages())
-    with app.app_context():
-        upgrade()
-        demo.seed()
-        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="riskreg-live-server", daemon=True)
     thread.start()

@@ -19,7 +19,9 @@ from tests.factories import ControlTestFactory, CountermeasureFactory, EvidenceF
 
 PERIOD = rules.certifying_period(today())
 PASSWORD = factories.PASSWORD  # every test user's
-TESTED_ON = PERIOD.end - timedelta(days=40)  # inside the year and within 12 months of its last day
+# The year's last day: inside the year, and still "tested in the last 12 months" on every day PERIOD is the year
+# being certified. 40 days earlier, the live disclosures counted it untested from mid-February to March.
+TESTED_ON = PERIOD.end
 EARLIER_TEST = PERIOD.end - timedelta(days=200)  # two quarters earlier
 L1, L2, L3, L4 = AssuranceLine
 

@@ -93,9 +93,9 @@ def _demo_certificates() -> dict[str, Certificate]:
     return {code: certificate for code, certificate in rows}
 
 
-def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(app, tmp_path):
-    demo.seed()
-    db.session.flush()
+# These run (rolled back) on the run's seeded demo database: seeding again here took a minute of CPU each.
+@pytest.mark.usefixtures("demo")
+def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(demo_app, tmp_path):
     found = _demo_certificates()
     assert {code: c.status for code, c in found.items()} == {
         "LN": CertificateStatus.DRAFT, "LS": CertificateStatus.VALIDATED, "MC": CertificateStatus.CHALLENGED,
@@ -104,7 +104,7 @@ def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(
     assert {c.period for c in found.values()} == {PERIOD.label}
 
     # `riskreg certificates export` writes the stored PDF; pyHanko's validator trusts it against the demo CA alone.
-    exported = _run(app, "export", str(found["LS"].id), "-o", str(tmp_path / "ls.pdf"))
+    exported = _run(demo_app, "export", str(found["LS"].id), "-o", str(tmp_path / "ls.pdf"))
     assert exported.exit_code == 0, exported.output
     pdf = (tmp_path / "ls.pdf").read_bytes()
     demo_ca = documents.signing_config().trust_root_paths
@@ -123,14 +123,13 @@ def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(
     assert "Signature #1" in listing and "Signature is Valid" in listing
 
     (tmp_path / "ls-changed.pdf").write_bytes(_tamper(pdf))
-    broken = _run(app, "verify", str(tmp_path / "ls-changed.pdf"))
+    broken = _run(demo_app, "verify", str(tmp_path / "ls-changed.pdf"))
     assert broken.exit_code == 1 and "the signature is broken" in broken.output
-    assert _run(app, "verify", str(tmp_path / "ls.pdf")).exit_code == 0
+    assert _run(demo_app, "verify", str(tmp_path / "ls.pdf")).exit_code == 0
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_demo_draft_is_signable_once_its_weak_assertions_carry_exceptions():
-    demo.seed()
-    db.session.flush()
     london_north = queries.get_certificate(_demo_certificates()["LN"].id)
     view = queries.view(london_north, today())
     assert len(view.problems) == 2 and all("not strong enough" in p.problem for p in view.problems)
