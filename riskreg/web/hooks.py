@@ -6,8 +6,18 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, Request, current_app, flash, has_request_context, redirect, render_template, request, session
-from flask import url_for
+from flask import (
+    Flask,
+    Request,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
