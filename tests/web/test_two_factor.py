@@ -108,6 +108,7 @@ def test_production_requires_it_of_unit_heads_internal_audit_and_admins(monkeypa
 
     monkeypatch.setenv("RISKREG_SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/riskreg")
+    monkeypatch.setenv("RISKREG_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("RISKREG_TOTP_REQUIRED_ROLES", raising=False)
     production = Settings.from_config(load_config("production", tmp_path))
     assert production.totp_required_roles == {"unit_head", "auditor", "admin"}
