@@ -37,6 +37,15 @@ def qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
 
 
+def awaiting_code(user_id: int, session_token: str) -> User | None:
+    """The user whose right password was given a moment ago, while nothing has changed since (signed out
+    everywhere, deactivated, second factor removed): None otherwise."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_token != session_token or not user.totp_secret:
+        return None
+    return user
+
+
 def is_required(user: User) -> bool:
     required = settings().totp_required_roles
     return any(assignment.role.value in required for assignment in user.roles)

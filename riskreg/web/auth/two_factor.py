@@ -8,8 +8,7 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired
 
 from riskreg.clock import utcnow
-from riskreg.extensions import db, limiter
-from riskreg.models import User
+from riskreg.extensions import limiter
 from riskreg.services import two_factor
 from riskreg.web.access import public, requires, signed_in
 from riskreg.web.auth import bp, finish_sign_in
@@ -28,14 +27,11 @@ class CodeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-def _pending_user() -> User | None:
+def _pending_user():
     pending = session.get("pending_sign_in")
     if not pending or utcnow().timestamp() - pending["at"] > PENDING_FOR_SECONDS:
         return None
-    user = db.session.get(User, pending["user_id"])
-    if user is None or not user.is_active or user.session_token != pending["token"] or not user.totp_secret:
-        return None
-    return user
+    return two_factor.awaiting_code(pending["user_id"], pending["token"])
 
 
 def _pending_key() -> str:
