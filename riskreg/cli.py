@@ -68,7 +68,7 @@ def demo_sign_ins() -> None:
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([role.value for role in Role]), help="A role to give the user.")
 @click.option("--unit", "unit_code", help="The unit code where the role is held (e.g. LN).")
-@click.password_option(help="At least 12 characters. Prompted for when not given.")
+@click.password_option(help="At least 12 characters, not a common or breached one. Prompted for when not given.")
 @with_appcontext
 def create_user(email: str, name: str, role: str | None, unit_code: str | None, password: str) -> None:
     """Create a user, optionally with a role at a unit."""

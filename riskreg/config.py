@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ class BaseConfig:
     # Failed sign-ins allowed in 15 minutes, per account from one address, and per address.
     RISKREG_SIGNIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     RISKREG_SIGNIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    # Password reset e-mails asked for per address (a link replaces the last one, but each is an e-mail).
+    RISKREG_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
     RISKREG_RULES = DEFAULT_RULES
     RISKREG_SIMILARITY = DEFAULT_SIMILARITY
     # Register imports: the largest file accepted, what an XLSX may expand to, and the most rows at once.
@@ -80,6 +83,12 @@ class BaseConfig:
     RISKREG_MAIL_FROM = os.environ.get("RISKREG_MAIL_FROM", "riskreg@localhost")
     # Where people open riskreg, for the links in e-mails (e.g. https://riskreg.example.org); none when empty.
     RISKREG_BASE_URL = os.environ.get("RISKREG_BASE_URL", "")
+    # A signed-in session ends after this long unused, and this long after signing in whatever happens.
+    RISKREG_SESSION_IDLE_MINUTES = int(os.environ.get("RISKREG_SESSION_IDLE_MINUTES", "30"))
+    RISKREG_SESSION_MAX_HOURS = int(os.environ.get("RISKREG_SESSION_MAX_HOURS", "12"))
+    # Roles whose holders must sign in with a second factor (TOTP), comma-separated. None outside production
+    # unless set, so the demo's people can sign in with a password; production requires it of these by default.
+    RISKREG_TOTP_REQUIRED_ROLES = os.environ.get("RISKREG_TOTP_REQUIRED_ROLES", "")
 
 
 def _instance_secret(instance_path: Path) -> str:
@@ -116,6 +125,9 @@ def signing_settings(env_name: str, instance_path: Path, env) -> dict:
     return settings
 
 
+PRODUCTION_TOTP_ROLES = "unit_head,auditor,admin"
+
+
 def load_config(env_name: str, instance_path: Path) -> dict:
     env = os.environ
     config = {k: v for k, v in vars(BaseConfig).items() if k.isupper()}
@@ -137,6 +149,7 @@ def load_config(env_name: str, instance_path: Path) -> dict:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"
+        config["RISKREG_TOTP_REQUIRED_ROLES"] = env.get("RISKREG_TOTP_REQUIRED_ROLES", PRODUCTION_TOTP_ROLES)
     elif env_name == "testing":
         config["TESTING"] = True
         # Tests post forms directly; the CSRF tests switch protection back on (fixture csrf_enabled).
@@ -180,7 +193,10 @@ class Settings:
     base_url: str  # where people open riskreg, for links in e-mails; "" when unknown
     signing: Mapping[str, Any]  # SIGNING_SETTINGS by name, as riskreg.pdf.signing.SigningConfig reads them
     demo_signing_folder: str | None  # None in production: no demo CA is ever made there
-    audit_checkpoints: str  # the signed checkpoints' file (default: instance/audit-checkpoints.jsonl)
+    audit_checkpoints: str  # the signed checkpoints' file; (default: instance/audit-checkpoints.jsonl)
+    session_idle: timedelta = timedelta(minutes=30)  # a signed-in session unused this long ends
+    session_max: timedelta = timedelta(hours=12)  # and every session ends this long after signing in
+    totp_required_roles: frozenset[str] = frozenset()  # Role values whose holders must use a second factor
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":
@@ -202,6 +218,11 @@ class Settings:
             signing={name: config.get(name) for name in SIGNING_SETTINGS},
             demo_signing_folder=config.get("RISKREG_DEMO_SIGNING_FOLDER"),
             audit_checkpoints=config.get("RISKREG_AUDIT_CHECKPOINTS", ""),
+            session_idle=timedelta(minutes=int(config.get("RISKREG_SESSION_IDLE_MINUTES", 30))),
+            session_max=timedelta(hours=int(config.get("RISKREG_SESSION_MAX_HOURS", 12))),
+            totp_required_roles=frozenset(
+                role.strip() for role in config.get("RISKREG_TOTP_REQUIRED_ROLES", "").split(",") if role.strip()
+            ),
         )
 
 

@@ -393,6 +393,7 @@ class ReminderKind(LabelledEnum):
 
     DUE_DIGEST = "due_digest"  # reviews and actions due within 14 days or overdue
     CERTIFICATES = "certificates"  # certificates awaiting the unit head's signature
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of e-mail: a reset link, sent at once (services/accounts)
 
 
 class CertificateStatus(LabelledEnum):

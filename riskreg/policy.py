@@ -11,7 +11,18 @@ from typing import Any
 from werkzeug.exceptions import Forbidden, NotFound
 
 from riskreg.enums import AssuranceLine, Role
-from riskreg.models import Certificate, ControlTest, Evidence, Flag, Register, Risk, RiskLink, Unit, User
+from riskreg.models import (
+    Certificate,
+    ControlTest,
+    Countermeasure,
+    Evidence,
+    Flag,
+    Register,
+    Risk,
+    RiskLink,
+    Unit,
+    User,
+)
 
 # Roles that can read every register, including restricted risks, wherever they are held.
 READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
@@ -26,6 +37,8 @@ class Action(StrEnum):
     READ_RISK = "read_risk"
     READ_RESTRICTED = "read_restricted"  # see a register's restricted risks
     EDIT_REGISTER = "edit_register"  # create and edit risks, countermeasures, reviews
+    RECORD_REVIEW = "record_review"  # target: a Risk; its register's editors and its owner, whatever their role
+    UPDATE_COUNTERMEASURE = "update_countermeasure"  # status, progress and due date; target: a Countermeasure
     VIEW_AUDIT_TRAIL = "view_audit_trail"
     ADMINISTER = "administer"
     LINK_RISKS = "link_risks"  # target: the risk the link starts from
@@ -84,6 +97,17 @@ def _can_read_restricted(user: User, register: Register) -> bool:
 
 def _can_edit(user: User, target: Risk | Register) -> bool:
     return _can_edit_register(user, target.register if isinstance(target, Risk) else target)
+
+
+# Owners act on what they own (issue 17): a risk's owner records its reviews and a countermeasure's owner
+# reports its progress, whatever role they hold at the unit (often "viewer": the business manager who owns it).
+def _can_record_review(user: User, risk: Risk) -> bool:
+    return _can_read_risk(user, risk) and (risk.owner_id == user.id or _can_edit(user, risk))
+
+
+def _can_update_countermeasure(user: User, countermeasure: Countermeasure) -> bool:
+    risk = countermeasure.risk
+    return _can_read_risk(user, risk) and (countermeasure.owner_id == user.id or _can_edit(user, risk))
 
 
 def _is_hq_risk(user: User) -> bool:
@@ -229,6 +253,8 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.READ_RISK: _can_read_risk,
     Action.READ_RESTRICTED: _can_read_restricted,  # target: a Register
     Action.EDIT_REGISTER: _can_edit,  # target: a Register or a Risk (its register)
+    Action.RECORD_REVIEW: _can_record_review,
+    Action.UPDATE_COUNTERMEASURE: _can_update_countermeasure,
     Action.VIEW_AUDIT_TRAIL: _can_read_risk,
     Action.ADMINISTER: _holding(frozenset({Role.ADMIN})),
     # Links (DESIGN §5): a new corporate risk is the HQ risk team's or a corporate risk manager's to confirm.

@@ -1,5 +1,6 @@
 """Typed models. Derived properties only: every query lives in riskreg.services."""
 
+from riskreg.models.account import PasswordReset, RecoveryCode
 from riskreg.models.assurance import ControlTest, Evidence, EvidenceBlob, control_test_evidence
 from riskreg.models.audit import AuditEvent
 from riskreg.models.certificate import (
@@ -30,3 +31,4 @@ __all__ = [
 __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
+__all__ += ["PasswordReset", "RecoveryCode"]

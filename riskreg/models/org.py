@@ -71,6 +71,10 @@ class User(UserMixin, db.Model):
     # Part of the session cookie's identity: changing it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The TOTP second factor (riskreg.services.two_factor): the shared secret once enrolled, and the last time
+    # step a code was accepted for, so one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None]
 
     roles: Mapped[list["RoleAssignment"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

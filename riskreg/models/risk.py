@@ -107,6 +107,8 @@ class Countermeasure(db.Model):
     implemented_on: Mapped[date | None]
     # How often the control operates; it sets the minimum sample a test needs (None: not recorded).
     frequency: Mapped[ControlFrequency | None] = mapped_column(enum_column_type(ControlFrequency))
+    # The owner's latest word on how an action is going (issue 17): owners report it without editing the rest.
+    progress: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The optimistic lock, as on risks: an edit made from an older version is refused, never silently lost.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -20,7 +20,7 @@ from riskreg.pdf.signing import SigningUnavailable
 from riskreg.rules import certificates as rules
 from riskreg.rules.certificates import Problem
 from riskreg.rules.evidence import financial_year_of
-from riskreg.services import NotAllowed, ServiceError, StaleEdit, audit, reliance, users
+from riskreg.services import NotAllowed, ServiceError, StaleEdit, audit, reliance, two_factor, users
 from riskreg.services import certificate_documents as documents
 from riskreg.services import certificates as queries
 from riskreg.services import disclosures as disclosure_service
@@ -217,12 +217,15 @@ def withdraw(certificate: Certificate, actor: User, expected_version: int | None
     _record(actor, "withdrawn", certificate, {"status": [S.SUBMITTED, S.DRAFT]})
 
 
-def _check_signer(certificate: Certificate, actor: User, password: str) -> None:
+def _check_signer(certificate: Certificate, actor: User, password: str, code: str) -> None:
     if not policy.can(actor, Action.SIGN_CERTIFICATE, certificate):
         raise NotAllowed(f"Only the unit head of {certificate.unit.name} can sign its certificate")
     found = users.authenticate(actor.email, password)
     if found is None or found.id != actor.id:
         raise WrongPassword("The password is not correct")
+    # Signing asks for the second factor again, from whoever has one (issue 17).
+    if actor.totp_secret and not two_factor.verify(actor, code):
+        raise WrongPassword(two_factor.WRONG_CODE, field="code")
     if certificate.status is not S.SUBMITTED:
         raise ServiceError("Only a submitted certificate can be signed: submit it first")
 
@@ -237,10 +240,12 @@ def _check_signing_configured() -> None:
         raise ServiceError(f"The certificate cannot be signed: {error}. Tell an administrator.") from error
 
 
-def sign(certificate: Certificate, actor: User, password: str, expected_version: int | None = None) -> None:
+def sign(
+    certificate: Certificate, actor: User, password: str, expected_version: int | None = None, code: str = ""
+) -> None:
     """Submitted → signed by the unit's head: graded now, printed, signed, frozen, and its evidence locked."""
     _check_version(certificate, expected_version)
-    _check_signer(certificate, actor, password)
+    _check_signer(certificate, actor, password, code)
     view = queries.view(certificate, today())
     if view.problems:
         raise ProblemsFound("This certificate cannot be signed yet", view.problems)

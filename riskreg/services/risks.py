@@ -30,8 +30,12 @@ RISK_FIELDS = (
     "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i", "restricted",
 )  # fmt: skip
 COUNTERMEASURE_FIELDS = (
-    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "frequency",
+    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "frequency", "progress",
 )  # fmt: skip
+# What a countermeasure's owner may change without the register's edit rights (policy UPDATE_COUNTERMEASURE).
+PROGRESS_FIELDS = ("status", "due_on", "progress")
+# An owner reports an action planned or in place; dropping one is an editor's decision (retire).
+PROGRESS_STATUSES = (CountermeasureStatus.PLANNED, CountermeasureStatus.IN_PLACE)
 RATING_FIELDS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i")
 AFTER_SAVE_BATCH = 500
 
@@ -275,6 +279,20 @@ def update_countermeasure(
         action = "countermeasure.retired" if new_status is CountermeasureStatus.RETIRED else "countermeasure.updated"
         audit.record(actor, action, "countermeasure", countermeasure.id, changes, risk_id=countermeasure.risk_id)
     return countermeasure
+
+
+def report_progress(
+    countermeasure: Countermeasure, values: dict[str, Any], expected_version: int, actor: User
+) -> Countermeasure:
+    """The owner's narrow update: status (planned or in place), due date and a progress note, nothing else."""
+    if not countermeasure.risk.is_open:
+        raise ServiceError("The countermeasures of a closed risk cannot be updated")
+    if countermeasure.status is CountermeasureStatus.RETIRED:
+        raise ServiceError("A retired countermeasure cannot be updated")
+    if values.get("status", countermeasure.status) not in PROGRESS_STATUSES:
+        raise ServiceError("Select planned or in place", field="status")
+    narrow = {name: values[name] for name in PROGRESS_FIELDS if name in values}
+    return update_countermeasure(countermeasure, narrow, expected_version, actor)
 
 
 def retire_countermeasure(countermeasure: Countermeasure, expected_version: int, actor: User) -> Countermeasure:

@@ -62,15 +62,20 @@ def _checked_email(email: str) -> str:
         raise ServiceError("Enter an email address in the correct format, like name@example.com") from error
 
 
+def check_password(password: str, email: str, name: str = "", field: str | None = None) -> None:
+    """The one password policy (riskreg.rules.passwords) for every password riskreg sets."""
+    problem = passwords.weakness(password, email, name)
+    if problem:
+        raise ServiceError(problem, field=field)
+
+
 def create_user(email: str, name: str, password: str, actor: User | None = None) -> User:
     email = _checked_email(email)
     if not text_rules.clean(name).strip():
         raise ServiceError("Enter the person's name")
     if len(name.strip()) > 120:
         raise ServiceError("The name must be 120 characters or fewer")
-    problem = passwords.weakness(password, email, name)
-    if problem:
-        raise ServiceError(problem)
+    check_password(password, email, name)
     if get_by_email(email) is not None:
         raise ServiceError(f"A user with the e-mail address {email} already exists")
     user = User(

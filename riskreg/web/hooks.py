@@ -6,8 +6,19 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, Request, current_app, has_request_context, render_template, request, url_for
-from flask_login import current_user
+from flask import (
+    Flask,
+    Request,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
@@ -15,11 +26,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from riskreg import policy
+from riskreg.clock import utcnow
 from riskreg.config import settings
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
 from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
 from riskreg.rules import text as text_rules
+from riskreg.rules.sessions import session_end
 from riskreg.services import NotFoundError, users
 from riskreg.web.forms import Refused
 
@@ -51,6 +64,10 @@ def init_app(app: Flask) -> None:
 
     app.request_class = CleanTextRequest
     app.before_request(_clean_query_arguments)
+    app.before_request(_end_expired_session)
+    from riskreg.web.auth.two_factor import enrolment_required  # the auth blueprint imports this module
+
+    app.before_request(enrolment_required)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)
     _register_error_pages(app)
@@ -96,6 +113,30 @@ class CleanTextRequest(Request):
             form = _cleaned(self.form)
             if form is not None:
                 self.form = form
+
+
+def start_session() -> None:
+    """Called at sign-in, after Flask-Login's login_user: the clock of the session's timeouts starts now."""
+    session["signed_in_at"] = session["last_seen"] = utcnow().timestamp()
+
+
+def _end_expired_session():
+    """Idle and absolute timeouts of a signed-in browser session (riskreg.rules.sessions). The JSON API signs
+    in with a token on each request and keeps no session, so it is not affected."""
+    if request.endpoint == "static" or "_user_id" not in session or not current_user.is_authenticated:
+        return None
+    now = utcnow().timestamp()
+    config = settings()
+    why = session_end(session.get("signed_in_at", now), session.get("last_seen", now), now, config.session_idle,
+                      config.session_max)  # fmt: skip
+    if why is None:
+        session.setdefault("signed_in_at", now)
+        session["last_seen"] = now
+        return None
+    logout_user()
+    session.clear()
+    flash(why)
+    return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
 
 
 def _commit_or_roll_back(response):

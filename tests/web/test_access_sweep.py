@@ -37,7 +37,7 @@ from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory,
 # Each role the sweep signs in as: an attribute of tests.factories.build_organisation(); None is nobody signed in.
 ROLES = {
     "anonymous": None,
-    "viewer (LN)": "viewer_ln",
+    "viewer (LN)": "viewer_ln",  # owns the LN scenario's risk and its countermeasure
     "risk_manager (LN)": "risk_ln",
     "unit_head (LN)": "head_ln",
     "unit_head (LS)": "head_ls",
@@ -97,7 +97,7 @@ def _import_upload(s: Scenario):
 # Objects each scenario makes for its risk, by attribute name. A feature with new objects adds a line.
 OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "unit": lambda s: s.register.unit,
-    "countermeasure": lambda s: CountermeasureFactory(risk=s.risk),
+    "countermeasure": lambda s: CountermeasureFactory(risk=s.risk, owner=s.risk.owner),
     "link": _link,
     "corporate_register": lambda s: s.org.hq.register,
     "control_test": lambda s: ControlTestFactory(countermeasure=s.countermeasure, tester=s.org.auditor,
@@ -128,6 +128,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "assertion_id": lambda s: s.certificate.assertions[0].id,
     "template_section_id": lambda s: s.template_section.id,
     "template_assertion_id": lambda s: s.template_assertion.id,
+    "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers
@@ -150,7 +151,9 @@ ALLOWED, SIGN_IN, REFUSED = "allowed", "sent to sign in", "refused (403 or 404)"
 
 def _scenarios(org) -> list[Scenario]:
     return [
-        Scenario("an LN risk", org, RiskFactory(register=org.ln.register)),
+        # Owned by the LN viewer, with a countermeasure they own: owners act on what they own whatever their role
+        # (the restricted LN risk, owned by nobody, is the viewer's check that owning is what lets them in).
+        Scenario("an LN risk", org, RiskFactory(register=org.ln.register, owner=org.viewer_ln)),
         Scenario("a restricted LN risk", org, RiskFactory(register=org.ln.register, restricted=True)),
         Scenario("an LS risk", org, RiskFactory(register=org.ls.register)),
         Scenario("a corporate risk", org, RiskFactory(register=org.hq.register)),
@@ -305,6 +308,22 @@ def sweep(app: Flask, probes: list[Probe]) -> list[str]:
                 f"policy says {probe.want}, route gave {got}"
             )
     return mismatches
+
+
+def test_the_sweep_has_an_owner_who_is_only_a_viewer(app, org):
+    """Owners act on what they own: the policy lets the LN viewer review their own risk and report progress on
+    their own countermeasure, and nothing else in LN's register; the sweep then checks the routes agree."""
+    ln, restricted, _ls, _corporate = _scenarios(org)
+    assert ln.risk.owner == org.viewer_ln and ln.countermeasure.owner == org.viewer_ln
+    probes = plan(app, org, [ln, restricted], {"viewer (LN)": "viewer_ln"},
+                  {"risks.review", "risks.countermeasure_progress", "risks.edit"})  # fmt: skip
+    wants = {(probe.endpoint, probe.method, probe.scenario.name): probe.want for probe in probes}
+    assert wants[("risks.review", "POST", "an LN risk")] == ALLOWED
+    assert wants[("risks.countermeasure_progress", "POST", "an LN risk")] == ALLOWED
+    assert wants[("risks.review", "POST", "a restricted LN risk")] == "403"
+    assert wants[("risks.countermeasure_progress", "POST", "a restricted LN risk")] == "403"
+    assert wants[("risks.edit", "POST", "an LN risk")] == "403"
+    assert sweep(app, probes) == []
 
 
 def test_the_sweep_covers_every_route(app):

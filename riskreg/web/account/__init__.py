@@ -1,14 +1,15 @@
-"""The signed-in person's own page: who they are, and their personal access tokens for the API."""
+"""The signed-in person's own page: who they are, their password, and their personal access tokens for the API."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_user
 
 from riskreg.clock import today
 from riskreg.rules import tokens as token_rules
-from riskreg.services import tokens
+from riskreg.services import accounts, tokens
 from riskreg.web.access import requires, signed_in
-from riskreg.web.account.forms import TokenForm
+from riskreg.web.account.forms import ChangePasswordForm, TokenForm
 from riskreg.web.forms import ConfirmForm, form_refusals, render_form
+from riskreg.web.hooks import start_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -46,3 +47,21 @@ def revoke_token(token_id: int):
         flash(f"Token “{token.name}” revoked: it no longer works")
         return redirect(url_for("account.show"))
     return render_form("account/revoke_token.html", form, token=token)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@signed_in
+@requires(None)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        with form_refusals("account/password.html", form, at_field=True):
+            accounts.change_password(user, form.current_password.data, form.new_password.data)
+        # The change signed the user out everywhere (a new session token); this browser stays signed in.
+        session.clear()
+        login_user(user)
+        start_session()
+        flash("Your password has been changed. You have been signed out everywhere else")
+        return redirect(url_for("account.show"))
+    return render_form("account/password.html", form)

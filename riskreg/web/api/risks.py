@@ -40,7 +40,7 @@ def update_risk(risk):
 
 @bp.post("/risks/<ref>/reviews")
 @token_required
-@requires(policy.Action.EDIT_REGISTER, "risk")
+@requires(policy.Action.RECORD_REVIEW, "risk")
 def create_review(risk):
     version = if_match_version(risk.version)
     values = to_values(json_body())

@@ -9,10 +9,12 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired
 
+from riskreg.clock import utcnow
 from riskreg.extensions import limiter
 from riskreg.services import audit, users
 from riskreg.web.access import public, requires, signed_in
 from riskreg.web.forms import render_form
+from riskreg.web.hooks import start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -72,13 +74,28 @@ def sign_in():
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
-            # A fresh session at sign-in: nothing from before it (fixation) survives.
-            session.clear()
-            login_user(user)
-            audit.record(user, "user.signed_in", "user", user.id, {})
-            return redirect(safe_next(request.args.get("next")))
+            if user.totp_secret:
+                return _ask_for_code(user, request.args.get("next"))
+            return finish_sign_in(user, request.args.get("next"))
         form.email.errors.append("Enter a correct email address and password")
     return render_form("auth/sign_in.html", form)
+
+
+def finish_sign_in(user, next_path: str | None):
+    # A fresh session at sign-in: nothing from before it (fixation) survives.
+    session.clear()
+    login_user(user)
+    start_session()
+    audit.record(user, "user.signed_in", "user", user.id, {})
+    return redirect(safe_next(next_path))
+
+
+def _ask_for_code(user, next_path: str | None):
+    """The password was right; the second factor is asked for next (riskreg.web.auth.two_factor)."""
+    session.clear()
+    session["pending_sign_in"] = {"user_id": user.id, "token": user.session_token, "next": next_path,
+                                  "at": utcnow().timestamp()}  # fmt: skip
+    return redirect(url_for("auth.sign_in_code"))
 
 
 @bp.app_errorhandler(429)
@@ -103,3 +120,6 @@ def sign_out():
     session.clear()
     flash("You have been signed out.")
     return redirect(url_for("auth.sign_in"))
+
+
+from riskreg.web.auth import passwords, two_factor  # noqa: E402, F401 - register their routes on bp

@@ -280,10 +280,10 @@ def sign(certificate):
     context = {"certificate": certificate, "view": queries.view(certificate, today()), "refused": None}
     if form.validate_on_submit():
         try:
-            workflow.sign(certificate, current_user, form.password.data, form.expected_version)
+            workflow.sign(certificate, current_user, form.password.data, form.expected_version, form.code.data or "")
         except workflow.WrongPassword as error:
             g.wrong_signing_password = True
-            form.password.errors = [str(error)]
+            (form.code if error.field == "code" else form.password).errors = [str(error)]
             return render_template("certificates/sign.html", form=form, **context), 400
         except workflow.ProblemsFound as error:
             context["refused"] = error

@@ -3,9 +3,15 @@
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSubmitInput, GovTextArea
-from wtforms import PasswordField, RadioField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovPasswordInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import PasswordField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from riskreg.enums import Declaration, ValidationOutcome
 from riskreg.rules.evidence import Period
@@ -95,6 +101,11 @@ class SignForm(VersionedForm):
     password = PasswordField(
         "Your password", validators=[DataRequired("Enter your password")], widget=GovPasswordInput(),
         description="You are signing as yourself: enter the password you sign in with.",
+    )  # fmt: skip
+    # Asked for (and shown) only when the signer has a second factor (issue 17).
+    code = StringField(
+        "Code from your authenticator app", validators=[Optional()], widget=GovTextInput(),
+        description="The 6-digit code your app shows now, or one of your recovery codes",
     )  # fmt: skip
     submit = SubmitField("Sign the certificate", widget=GovSubmitInput())
 

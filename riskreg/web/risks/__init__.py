@@ -16,10 +16,12 @@ from riskreg.web.risks.forms import (
     CountermeasureForm,
     EditCountermeasureForm,
     EditRiskForm,
+    ProgressForm,
     RetireCountermeasureForm,
     ReviewForm,
     RiskForm,
     countermeasure_form_data,
+    progress_form_data,
     risk_form_data,
 )
 
@@ -78,6 +80,9 @@ def show(risk):
         history=audit.history_for_risk(risk.id),
         scores=risks.score_history(risk),
         can_edit=policy.can(current_user, policy.Action.EDIT_REGISTER, risk),
+        can_review=policy.can(current_user, policy.Action.RECORD_REVIEW, risk),
+        updatable={cm.id for cm in risk.countermeasures
+                   if policy.can(current_user, policy.Action.UPDATE_COUNTERMEASURE, cm)},  # fmt: skip
         today=today(),
     )
 
@@ -134,7 +139,7 @@ def close(risk):
 
 @bp.route("/risks/<ref>/reviews/new", methods=["GET", "POST"])
 @signed_in
-@requires(policy.Action.EDIT_REGISTER, "risk")
+@requires(policy.Action.RECORD_REVIEW, "risk")
 def review(risk):
     form = ReviewForm(
         data={"version": str(risk.version), "residual_l": str(risk.residual_l), "residual_i": str(risk.residual_i),
@@ -178,6 +183,23 @@ def edit_countermeasure(risk, countermeasure_id: int):
         flash("Countermeasure updated")
         return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
     return render_form("risks/countermeasure.html", form, **context)
+
+
+@bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/progress", methods=["GET", "POST"])
+@signed_in
+@requires(policy.Action.READ_RISK, "countermeasure.risk")
+@requires(policy.Action.UPDATE_COUNTERMEASURE, "countermeasure")
+def countermeasure_progress(countermeasure):
+    """The countermeasure's owner reports how it is going, without the register's edit rights."""
+    risk = countermeasure.risk
+    form = ProgressForm(data=progress_form_data(countermeasure))
+    context = {"risk": risk, "countermeasure": countermeasure}
+    if form.validate_on_submit():
+        with form_refusals("risks/progress.html", form, stale=COUNTERMEASURE_STALE, **context):
+            risks.report_progress(countermeasure, form.values(), form.expected_version, current_user)
+        flash(f"Progress on “{countermeasure.title}” saved")
+        return redirect(url_for("risks.show", ref=risk.ref, _anchor="countermeasures"))
+    return render_form("risks/progress.html", form, **context)
 
 
 @bp.route("/risks/<ref>/countermeasures/<int:countermeasure_id>/retire", methods=["GET", "POST"])

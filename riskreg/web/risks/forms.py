@@ -189,6 +189,38 @@ class RetireCountermeasureForm(VersionedForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class ProgressForm(VersionedForm):
+    """What a countermeasure's owner may change: its status, due date and progress (policy UPDATE_COUNTERMEASURE)."""
+
+    status = RadioField(
+        "Status",
+        choices=to_choices([(s.value, s.label) for s in (CountermeasureStatus.PLANNED, CountermeasureStatus.IN_PLACE)]),
+        validators=[InputRequired("Select the status of the countermeasure")],
+        widget=GovRadioInput(),
+    )
+    due_on = DateField(
+        "Due date", format="%d %m %Y", validators=[Optional()], widget=GovDateInput(),
+        description="When it should be in place. For example, 27 3 2027",
+    )  # fmt: skip
+    progress = TextAreaField(
+        "Progress", validators=[Optional(), Length(max=4000)], widget=GovTextArea(),
+        description="What has been done, and what is still to do",
+    )  # fmt: skip
+    submit = SubmitField("Save progress", widget=GovSubmitInput())
+
+    def values(self) -> dict:
+        return {
+            "status": CountermeasureStatus(self.status.data),
+            "due_on": self.due_on.data,
+            "progress": (self.progress.data or "").strip(),
+        }
+
+
+def progress_form_data(countermeasure) -> dict:
+    return {"status": countermeasure.status.value, "due_on": countermeasure.due_on, "progress": countermeasure.progress,
+            "version": str(countermeasure.version)}
+
+
 def risk_form_data(risk) -> dict:
     """A risk as form data: selects and radios hold their values as strings."""
     data = {name: str(getattr(risk, name)) for name in (*RATINGS, "owner_id")}
