@@ -35,8 +35,9 @@ def test_one_head_and_files_in_chain_order(app):
     chain = _chain(app)
     files = sorted(path.name for path in VERSIONS.glob("*.py"))
     assert [Path(revision.path).name for revision in chain] == files
-    for revision in chain:
+    for number, revision in enumerate(chain, start=1):
         prefix = re.match(r"\d+", Path(revision.path).name).group()
+        assert int(prefix) == number, f"{revision.path} should be numbered {number:04d}: number migrations in turn"
         assert revision.revision.startswith(f"{prefix}_"), f"{revision.revision} does not start with {prefix}_"
 
 

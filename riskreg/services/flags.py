@@ -43,7 +43,7 @@ from riskreg.models import (
 from riskreg.rules import flags as flag_rules
 from riskreg.rules import links as link_rules
 from riskreg.rules.flags import FlagRules, Raised, RiskFacts
-from riskreg.services import ServiceError, audit, pair_flags, similarity
+from riskreg.services import ServiceError, audit, pair_flags, risks, similarity
 from riskreg.services.control_tests import window_months
 from riskreg.services.registers import rules as scoring_rules
 

@@ -1,6 +1,6 @@
 """import: category, objective and influence may be "not yet set" on imported risks; an owner to confirm
 
-Revision ID: 0011_import
+Revision ID: 0010_import
 Revises: 0009_evidence
 Create Date: 2026-12-03 13:50:00
 
@@ -8,7 +8,7 @@ Create Date: 2026-12-03 13:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_import"
+revision = "0010_import"
 down_revision = "0009_evidence"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """accounts: owners' progress on countermeasures, password reset links, TOTP second factor and recovery codes
 
-Revision ID: 0013_accounts
-Revises: 0012_hardening
+Revision ID: 0012_accounts
+Revises: 0011_hardening
 Create Date: 2026-12-03 14:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0013_accounts"
-down_revision = "0012_hardening"
+revision = "0012_accounts"
+down_revision = "0011_hardening"
 branch_labels = None
 depends_on = None
 

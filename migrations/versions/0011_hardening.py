@@ -1,7 +1,7 @@
 """hardening: an optimistic lock on countermeasures
 
-Revision ID: 0012_hardening
-Revises: 0011_import
+Revision ID: 0011_hardening
+Revises: 0010_import
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_hardening"
-down_revision = "0011_import"
+revision = "0011_hardening"
+down_revision = "0010_import"
 branch_labels = None
 depends_on = None
 
