@@ -28,7 +28,7 @@ RISK_COLUMNS = (
 )  # fmt: skip
 FREQUENCIES = [frequency.value for frequency in ControlFrequency]
 COUNTERMEASURE_COLUMNS = ("id", "risk_id", "title", "description", "kind", "owner_id", "status", "due_on",
-                          "implemented_on", "frequency", "created_at")  # fmt: skip
+                          "implemented_on", "frequency", "progress", "created_at")  # fmt: skip
 REVIEW_COLUMNS = ("id", "risk_id", "reviewed_on", "reviewer_id", "residual_l", "residual_i", "commentary", "outcome",
                   "created_at")  # fmt: skip
 # What a review, a closure and the passing of time change on a risk row.
@@ -175,11 +175,11 @@ def _countermeasures(ctx: Context, life: RiskLife, category: str, created_on: da
             "due_on": ctx.today + timedelta(days=rng.randint(-120, 150)) if planned else None,
             "implemented_on": None if planned else created_on,
             "frequency": rng.choice(FREQUENCIES),
+            "progress": "",
         }  # fmt: skip
         countermeasure_id = ctx.timeline.next_id("countermeasure")
-        ctx.sink.add("countermeasure", (countermeasure_id, life.id, values["title"], values["description"],
-                                        values["kind"], values["owner_id"], values["status"], values["due_on"],
-                                        values["implemented_on"], values["frequency"], created_at))  # fmt: skip
+        row = tuple(values[name] for name in COUNTERMEASURE_COLUMNS[2:-1])
+        ctx.sink.add("countermeasure", (countermeasure_id, life.id, *row, created_at))
         life.countermeasures.append((countermeasure_id, {name: values[name] for name in COUNTERMEASURE_FIELDS}))
 
 

@@ -35,6 +35,10 @@ DEMO_PASSWORD = "riskreg-demo-2026"  # noqa: S105 - the published demo sign-in, 
 SEED = 2013
 
 # (e-mail, name, role, unit code, what to look at)
+# Risks whose owner the demo's story names: London North's business manager, a viewer, owns the staffing
+# risk and its controls, so she can show that owners review their own risks (docs/user-guide.md).
+STORY_OWNERS = {"LN-001": "viewer.ln@example.org"}
+
 SIGN_INS = [
     ("head.ln@example.org", "Helen Okafor", Role.UNIT_HEAD, "LN", "Chief Crown Prosecutor, London North"),
     ("risk.ln@example.org", "Rhys Davies", Role.RISK_MANAGER, "LN", "Area risk manager, London North"),
@@ -123,6 +127,11 @@ class _Builder:
             "residual_i": residual_i, "target_l": target_l, "target_i": target_i,
         }  # fmt: skip
 
+    def owner(self, register: Register, number: int, owners: list[User]) -> User:
+        drawn = self.rng.choice(owners)  # drawn even when overridden, so every later draw stays the same
+        email = STORY_OWNERS.get(f"{register.unit.code}-{number:03d}")
+        return next(user for user in owners if user.email == email) if email else drawn
+
     def risk(self, register: Register, theme: tuple, number: int, stale: bool, restricted: bool = False) -> Risk:
         title, cause, event, consequence, category, objective, influence = theme
         category = Category(category)
@@ -131,7 +140,7 @@ class _Builder:
         risk = Risk(
             register=register, ref=f"{register.unit.code}-{number:03d}", title=title, cause=cause,
             event=event, consequence=consequence, category=category, objective=Objective(objective),
-            influence=Influence(influence), owner=self.rng.choice(owners), status=RiskStatus.OPEN,
+            influence=Influence(influence), owner=self.owner(register, number, owners), status=RiskStatus.OPEN,
             restricted=restricted, created_at=datetime.combine(created, time(9)),
             updated_at=datetime.combine(created, time(9)), review_frequency_days=90,
             **self.ratings(category),

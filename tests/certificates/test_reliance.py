@@ -20,7 +20,7 @@ from riskreg.models import AuditEvent, Contradiction
 from riskreg.services import NotAllowed, ServiceError, risks
 from riskreg.services.assurance import calibration, control_tests
 from riskreg.services.certificates import queries, reliance, workflow
-from tests.certificates.support import PASSWORD, PERIOD, declare_all, draft, signing_ca, test_ca  # noqa: F401
+from tests.certificates.support import PASSWORD, PERIOD, TESTED_ON, declare_all, draft, signing_ca, test_ca  # noqa: F401
 from tests.factories import ControlTestFactory
 
 L1, L2, L3, EXTERNAL = AssuranceLine
@@ -131,10 +131,10 @@ def test_an_assertion_for_the_whole_year_tested_in_one_quarter_only_is_graded_do
 def test_calibration_compares_first_line_effective_with_the_next_independent_test(org):
     control = declare_all(draft(org), org.risk_ln, {0: "moderate", 1: "moderate"}, org).assertions[0]
     countermeasure = control.countermeasures[0]
-    day = PERIOD.end - timedelta(days=10)
+    day = TESTED_ON + timedelta(days=10)  # after both of the control's 1st-line tests
     ControlTestFactory(countermeasure=countermeasure, tested_on=day, tester=org.auditor, line=L3,
                        conclusion=Conclusion.INEFFECTIVE)  # fmt: skip
-    figures = calibration.by_unit(until=today())[org.ln.id]
+    figures = calibration.by_unit(until=day)[org.ln.id]
     # Two 1st-line "effective" tests on this control, both checked by the later audit that found it ineffective;
     # the other moderate control's two were never checked.
     assert (figures.self_assessed, figures.checked, figures.not_confirmed) == (4, 2, 2)
