@@ -1,8 +1,8 @@
 """Table groups: risk links, and control tests with their evidence metadata.
 
 Both only schedule events on the timeline; the handlers write the rows and the
-audit events that riskreg.services.links and riskreg.services.control_tests
-(with riskreg.services.evidence) write for the same actions. Evidence is
+audit events that riskreg.services.links and riskreg.services.assurance.control_tests
+(with riskreg.services.assurance.evidence) write for the same actions. Evidence is
 metadata only (references and links): no file bytes.
 """
 
@@ -19,7 +19,7 @@ from riskreg.enums import (
     Role,
     TestNature,
 )  # fmt: skip
-from riskreg.services.control_tests import TEST_FIELDS
+from riskreg.services.assurance.control_tests import TEST_FIELDS
 
 LINK_COLUMNS = ("id", "from_risk_id", "to_risk_id", "kind", "rationale", "created_by_id", "created_at")
 TEST_COLUMNS = ("id", "countermeasure_id", "tested_on", "tester_id", "line", "method", "nature", "population",
@@ -128,7 +128,7 @@ def _evidence(ctx: Context, life: RiskLife, test_id: int, tester: int, at: datet
     timeline.sink.add("evidence", (evidence_id, title, kind.value, source, dated_on, None, None, None, None, url,
                                    tester, at, False))  # fmt: skip
     timeline.sink.add("control_test_evidence", (test_id, evidence_id))
-    # As riskreg.services.evidence.describe, with the test it was attached to.
+    # As riskreg.services.assurance.evidence.describe, with the test it was attached to.
     changes = {"title": title, "kind": kind.value, "dated_on": dated_on, "source": source}
     changes |= ({"url": url} if url else {}) | {"control_test_id": test_id}
     timeline.audit(at, tester, "evidence.added", "evidence", evidence_id, changes, risk_id=life.id)

@@ -71,8 +71,7 @@ def _rss_child(certificate_id: int) -> None:
     """Print the peak resident set's growth, in KiB, while rendering one certificate (after grading it)."""
     from riskreg import create_app
     from riskreg.clock import today, utcnow
-    from riskreg.services import certificate_documents as documents
-    from riskreg.services import certificates as queries
+    from riskreg.services.certificates import documents, queries
 
     with create_app().app_context():
         view = queries.view(queries.get_certificate(certificate_id), today())
@@ -118,8 +117,7 @@ def _measure(label: str, certificate, repeats: int) -> dict:
     from riskreg.clock import today, utcnow
     from riskreg.extensions import db
     from riskreg.pdf import signing as pades
-    from riskreg.services import certificate_documents as documents
-    from riskreg.services import certificates as queries
+    from riskreg.services.certificates import documents, queries
 
     started = time.perf_counter()
     view = queries.view(queries.get_certificate(certificate.id), today())

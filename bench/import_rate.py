@@ -1,5 +1,5 @@
 """Import rate at scale (issue 16): a generated register of N risks (unique texts) into an empty register,
-through ``riskreg.services.importing.import_file`` as `riskreg import` runs it, after-save work included
+through ``riskreg.services.transfer.importing.import_file`` as `riskreg import` runs it, after-save work included
 (embeddings and the flag scan, in batches). Prints the phases so the embedding cost is visible.
 
     python -m bench.import_rate --rows 20000 [--database-url postgresql+psycopg://…] [--no-embeddings]
@@ -63,7 +63,9 @@ def run(rows: int, database_url: str | None, embeddings: bool) -> None:
     app = _setup(database_url)
     from riskreg.demo.spreadsheet import register_workbook
     from riskreg.extensions import db
-    from riskreg.services import importing, risks, similarity
+    from riskreg.services import risks
+    from riskreg.services.flags import similarity
+    from riskreg.services.transfer import importing
 
     if not embeddings:
         risks.AFTER_SAVE.remove(similarity.embed_saved)

@@ -16,7 +16,8 @@ from riskreg.enums import RiskStatus, Role
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit
 from riskreg.rules.audit_chain import ChainCheck
-from riskreg.services import audit, tokens, users
+from riskreg.services import tokens, users
+from riskreg.services.audit import trail as audit
 from tests.conftest import count_queries  # the test suite's own counter, so both count alike
 
 BENCH_EMAIL = "bench.runner@bench.example.org"
@@ -151,7 +152,7 @@ def page_costs(
 
 
 def verify_rate(app: Flask) -> tuple[ChainCheck, float, float]:
-    """riskreg.services.audit.verify_chain over the whole trail, and how long it took (wall and CPU seconds)."""
+    """riskreg.services.audit.trail.verify_chain over the whole trail, and how long it took (wall and CPU seconds)."""
     with app.app_context():
         began, cpu_began = time.perf_counter(), time.process_time()
         result = audit.verify_chain()

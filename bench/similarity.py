@@ -4,7 +4,7 @@
 
 Recall: each stage and the combination on tests/data/similarity_eval.json (riskreg.similarity.evaluation).
 Cost: synthetic unit vectors (random, like real embeddings in size and format) stored in a throwaway SQLite
-database, then the real service (riskreg.services.similarity) checks one new risk against them, cold (the
+database, then the real service (riskreg.services.flags.similarity) checks one new risk against them, cold (the
 process loads the matrix) and warm (the matrix is kept until the stored embeddings change). The duplicate scan
 (every pair) is timed at the smaller sizes. ``--write`` replaces the "Duplicate detection" section of the file.
 """
@@ -191,7 +191,7 @@ def cost_lines(sizes: list[int]) -> list[str]:
 
     from riskreg import create_app
     from riskreg.extensions import db
-    from riskreg.services import similarity
+    from riskreg.services.flags import similarity
 
     encoder.encode([QUERY])
     lines = ["| Stored risks | Check one new risk, warm: wall (CPU) | of which matrix product and ranking: wall (CPU) "
@@ -224,7 +224,7 @@ def seed_lines() -> list[str]:
     from riskreg import create_app, demo
     from riskreg.extensions import db
     from riskreg.models import RiskEmbedding
-    from riskreg.services import similarity
+    from riskreg.services.flags import similarity
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["RISKREG_TEST_DATABASE_URL"] = f"sqlite:///{folder}/seed.sqlite"

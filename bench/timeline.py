@@ -3,7 +3,7 @@
 Table groups schedule events (a risk created, a review due, a risk closed);
 ``run`` pops them earliest first. Each handler writes its rows and audit events
 and may schedule the next event. Audit events are chained exactly as
-``riskreg.services.audit.record`` chains them, with the same hash function, so
+``riskreg.services.audit.trail.record`` chains them, with the same hash function, so
 ``riskreg audit verify`` checks the generated trail like any other.
 """
 

@@ -12,7 +12,8 @@ from bench.measure import BENCH_EMAIL
 from riskreg.enums import UnitKind
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit
-from riskreg.services import exporting, importing, registers, users
+from riskreg.services import registers, users
+from riskreg.services.transfer import exporting, importing
 
 IMPORT_ROWS = 10_000
 

@@ -20,9 +20,12 @@ from riskreg.extensions import db
 from riskreg.models import AuditEvent, ControlTest, Evidence, EvidenceBlob
 from riskreg.models.assurance import LockedEvidence
 from riskreg.policy import Action, assurance_lines, can
-from riskreg.services import NotAllowed, ServiceError, assurance_map, audit, control_tests
-from riskreg.services import evidence as evidence_service
-from riskreg.services.evidence import EvidenceInput, EvidenceRefused
+from riskreg.services import NotAllowed, ServiceError
+from riskreg.services.assurance import control_tests
+from riskreg.services.assurance import evidence as evidence_service
+from riskreg.services.assurance import map as assurance_map
+from riskreg.services.assurance.evidence import EvidenceInput, EvidenceRefused
+from riskreg.services.audit import trail as audit
 from tests.factories import ControlTestFactory, CountermeasureFactory, EvidenceFactory, RiskFactory
 
 L1, L2, L3, L4 = AssuranceLine

@@ -10,7 +10,7 @@ from riskreg.extensions import db
 from riskreg.models import AuditEvent
 from riskreg.pdf import signing
 from riskreg.rules.audit_chain import event_hash
-from riskreg.services import audit
+from riskreg.services.audit import trail as audit
 from tests.factories import RiskFactory
 
 

@@ -2,7 +2,7 @@ import sqlalchemy as sa
 
 from riskreg.extensions import db
 from riskreg.models import AuditEvent
-from riskreg.services import audit
+from riskreg.services.audit import trail as audit
 from tests.factories import RiskFactory
 
 

@@ -8,7 +8,7 @@ from riskreg.clock import today
 from riskreg.enums import Influence, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Review, Risk, RiskLink, Unit
-from riskreg.services import audit
+from riskreg.services.audit import trail as audit
 
 
 def _count(query) -> int:

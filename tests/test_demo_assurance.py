@@ -11,8 +11,10 @@ from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, Unit
 from riskreg.policy import assurance_lines
 from riskreg.rules import uploads
-from riskreg.services import assurance_map, audit, control_tests
-from riskreg.services import evidence as evidence_service
+from riskreg.services.assurance import control_tests
+from riskreg.services.assurance import evidence as evidence_service
+from riskreg.services.assurance import map as assurance_map
+from riskreg.services.audit import trail as audit
 
 
 def test_demo_control_tests_and_evidence(demo):

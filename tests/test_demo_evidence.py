@@ -9,8 +9,8 @@ from riskreg.demo.certificates import TOPICS
 from riskreg.enums import CertificateStatus, ContradictionKind, Declaration
 from riskreg.extensions import db
 from riskreg.models import Certificate, Contradiction, Countermeasure, Risk, Unit, User
-from riskreg.services import calibration, reliance
-from riskreg.services import certificates as queries
+from riskreg.services.assurance import calibration
+from riskreg.services.certificates import queries, reliance
 
 
 def _sign_in(client, email: str) -> None:

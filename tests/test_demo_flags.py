@@ -8,7 +8,8 @@ from riskreg.demo.content import CORPORATE_RISKS, LOCAL_RISKS
 from riskreg.enums import FlagKind, FlagStatus, RiskStatus, UnitKind
 from riskreg.extensions import db
 from riskreg.models import DismissedPair, Flag, FlagComment, Risk
-from riskreg.services import flags, pair_flags
+from riskreg.services.flags import pairs as pair_flags
+from riskreg.services.flags import scan as flags
 
 RESTATED = {local[0]: corporate[0] for local, corporate in zip(LOCAL_RISKS[:12], CORPORATE_RISKS[:12], strict=True)}
 LIVE = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)

@@ -13,7 +13,8 @@ from riskreg.demo.content import CORPORATE_RISKS, LOCAL_RISKS
 from riskreg.enums import DivergenceKind, LinkKind, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Register, Risk, RiskLink, Unit
-from riskreg.services import audit, committee, links
+from riskreg.services import committee, links
+from riskreg.services.audit import trail as audit
 
 RESTATEMENTS = {theme[0] for theme in LOCAL_RISKS[:12]}
 

@@ -10,7 +10,8 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, Conclusion, ControlFrequency, ControlTestMethod, EvidenceStrength, TestNature
 from riskreg.extensions import db
 from riskreg.models import ControlTest
-from riskreg.services import ServiceError, control_tests
+from riskreg.services import ServiceError
+from riskreg.services.assurance import control_tests
 from tests.factories import CountermeasureFactory, RiskFactory
 
 L1, L2, L3, EXTERNAL = AssuranceLine

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from riskreg.enums import UnitKind
 from riskreg.extensions import db
 from riskreg.models import Register, Unit
-from riskreg.services import exporting, importing
+from riskreg.services.transfer import exporting, importing
 from tests.factories import CountermeasureFactory, ReviewFactory, RiskFactory, UnitFactory
 
 

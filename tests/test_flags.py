@@ -10,7 +10,9 @@ from riskreg.enums import FlagKind, FlagResolution, FlagStatus, Influence, LinkK
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, DismissedPair, Flag, RegisterHealth, RiskLink
 from riskreg.rules.flags import FlagRules
-from riskreg.services import ServiceError, duplicates, flags, links, risks, similarity
+from riskreg.services import ServiceError, links, risks
+from riskreg.services.flags import duplicates, similarity
+from riskreg.services.flags import scan as flags
 from tests.factories import CountermeasureFactory, RiskFactory, RiskLinkFactory, UserFactory
 
 WORKFORCE = ("Workforce capacity and capability",
@@ -275,7 +277,7 @@ def test_register_health_is_stored_each_day_with_its_trend(org):
     yesterday, now = rows
     assert (yesterday.open_risks, yesterday.flagged_risks, yesterday.overdue_reviews) == (2, 1, 1)
     assert yesterday.score < now.score == 100
-    from riskreg.services import flag_queue
+    from riskreg.services.flags import queue as flag_queue
 
     row = next(row for row in flag_queue.health_table() if row.register == org.ln.register)
     assert row.trend == "better" and [item.score for item in row.history] == [yesterday.score, 100]

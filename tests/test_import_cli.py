@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from riskreg import cli_transfer
+from riskreg.cli import transfer as cli_transfer
 from riskreg.enums import Influence
 from riskreg.extensions import db
 from riskreg.models import Risk

@@ -11,7 +11,9 @@ from riskreg.enums import CountermeasureStatus
 from riskreg.extensions import db
 from riskreg.importing.mapping import Mapping
 from riskreg.models import AuditEvent, Risk
-from riskreg.services import ServiceError, audit, exporting, importing
+from riskreg.services import ServiceError
+from riskreg.services.audit import trail as audit
+from riskreg.services.transfer import exporting, importing
 from tests.conftest import count_queries
 from tests.factories import CountermeasureFactory, RiskFactory
 from tests.import_helpers import counts, sample, sample_people

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit
 from riskreg.rules.similarity import group_copies
-from riskreg.services import similarity
+from riskreg.services.flags import similarity
 
 # A paraphrase of the wording the demo copies into several area registers ("Witnesses failing to attend trials").
 PARAPHRASE = "Witnesses not turning up to give evidence at trial"

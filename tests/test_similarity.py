@@ -8,7 +8,8 @@ from riskreg.demo import content
 from riskreg.enums import RiskStatus, SimilarityStage
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Risk, RiskEmbedding
-from riskreg.services import risks, similarity
+from riskreg.services import risks
+from riskreg.services.flags import similarity
 from riskreg.similarity import encoder
 from tests.conftest import count_queries
 from tests.factories import RiskFactory

@@ -29,7 +29,7 @@ from riskreg.enums import (
 from riskreg.extensions import db
 from riskreg.models import Countermeasure, Register, Review, Risk, RoleAssignment, Unit, User
 from riskreg.rules import scoring
-from riskreg.services import audit
+from riskreg.services.audit import trail as audit
 
 DEMO_PASSWORD = "riskreg-demo-2026"  # noqa: S105 - the published demo sign-in, never a real account
 SEED = 2013

@@ -25,8 +25,8 @@ from riskreg.enums import (
 from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Risk, User, control_test_evidence
 from riskreg.rules.evidence import long_date
-from riskreg.services import audit
-from riskreg.services.evidence_store import store
+from riskreg.services.assurance.evidence_store import store
+from riskreg.services.audit import trail as audit
 
 SEED = 2013_5
 L1, L2, L3, L4 = AssuranceLine

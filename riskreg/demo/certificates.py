@@ -38,10 +38,8 @@ from riskreg.extensions import db
 from riskreg.models import Certificate, Contradiction, Countermeasure, Risk, Unit, User
 from riskreg.rules import certificates as rules
 from riskreg.rules.evidence import Assessment
-from riskreg.services import certificate_documents as documents
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
-from riskreg.services import control_tests
+from riskreg.services.assurance import control_tests
+from riskreg.services.certificates import documents, queries, workflow
 
 SEED = 2013_6
 WEAK_ASSURED = 2  # London North's assertions declared assured on weak evidence, for the head to fix

@@ -13,7 +13,8 @@ from riskreg.demo import content
 from riskreg.enums import FlagKind, FlagStatus
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk, Unit, User
-from riskreg.services import duplicates, flags
+from riskreg.services.flags import duplicates
+from riskreg.services.flags import scan as flags
 
 RESTATED = {(local[0], corporate[0]) for local, corporate in zip(content.LOCAL_RISKS[:12], content.CORPORATE_RISKS[:12],
                                                                   strict=True)}  # fmt: skip

@@ -1,6 +1,6 @@
 """The demo risks' embeddings, so similar-risk checks and duplicate scans work as soon as the demo is loaded."""
 
-from riskreg.services import similarity
+from riskreg.services.flags import similarity
 
 
 def embed_risks() -> None:

@@ -10,7 +10,7 @@ The pipeline, one module each:
 - ``rows``: a mapped table to risks as they will be stored, each with its problems;
 - ``plan``: what happens to each row in a given register (create, update, skip).
 
-``riskreg.services.importing`` runs it against the database.
+``riskreg.services.transfer.importing`` runs it against the database.
 """
 
 from riskreg.importing.errors import HeadingsNotFound, ImportRefused

@@ -127,7 +127,7 @@ class Evidence(db.Model):
 class EvidenceBlob(db.Model):
     """An evidence file's bytes, apart from its description so listing evidence never loads them.
 
-    Read and written only through riskreg.services.evidence_store, so object
+    Read and written only through riskreg.services.assurance.evidence_store, so object
     storage could take its place behind the same interface.
     """
 

@@ -1,7 +1,7 @@
 """HQ quality flags (DESIGN capability 7): which flags a risk's facts raise, how a flag moves through its
 lifecycle, which pairs of registers duplicates are looked for between, and a register's health score.
 
-Pure functions: riskreg.services.flags gathers the facts and acts on the answers.
+Pure functions: riskreg.services.flags.scan gathers the facts and acts on the answers.
 """
 
 import re

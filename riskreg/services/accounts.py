@@ -18,7 +18,8 @@ from riskreg.enums import ReminderKind
 from riskreg.extensions import db
 from riskreg.models import PasswordReset, User
 from riskreg.rules.tokens import hash_secret
-from riskreg.services import ServiceError, audit, reminders, users
+from riskreg.services import ServiceError, reminders, users
+from riskreg.services.audit import trail as audit
 
 RESET_LIFETIME = timedelta(minutes=30)
 RESET_INVALID = "This link to reset your password has expired or has already been used. Ask for a new one"

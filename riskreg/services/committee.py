@@ -14,7 +14,8 @@ from riskreg.models import Comment, Register, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.rules.links import Divergence, Rollup
-from riskreg.services import ServiceError, audit
+from riskreg.services import ServiceError
+from riskreg.services.audit import trail as audit
 from riskreg.services.links import contributions_to, trends
 from riskreg.services.registers import rules
 

@@ -18,7 +18,9 @@ from riskreg.models import Register, Review, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.rules.links import Divergence
-from riskreg.services import NotFoundError, ServiceError, audit, pair_flags, risks
+from riskreg.services import NotFoundError, ServiceError, risks
+from riskreg.services.audit import trail as audit
+from riskreg.services.flags import pairs as pair_flags
 from riskreg.services.registers import rules
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO

@@ -11,7 +11,8 @@ from riskreg.enums import Band, Category, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit, User
 from riskreg.rules import scoring
-from riskreg.services import NotFoundError, control_tests
+from riskreg.services import NotFoundError
+from riskreg.services.assurance import control_tests
 
 # User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
 # or every page would run one more query per batch of owners, reviewers or actors it shows.

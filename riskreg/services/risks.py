@@ -22,7 +22,9 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotFoundError, ServiceError, StaleEdit, audit, reliance
+from riskreg.services import NotFoundError, ServiceError, StaleEdit
+from riskreg.services.audit import trail as audit
+from riskreg.services.certificates import reliance
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (

@@ -11,7 +11,8 @@ from riskreg.clock import today, utcnow
 from riskreg.extensions import db
 from riskreg.models import ApiToken, User
 from riskreg.rules import tokens as token_rules
-from riskreg.services import NotFoundError, ServiceError, audit
+from riskreg.services import NotFoundError, ServiceError
+from riskreg.services.audit import trail as audit
 
 NAME_MAX_LENGTH = 100
 # last_used_at is refreshed at most this often, so reading the API is not a write on every request.

@@ -17,7 +17,8 @@ from riskreg.config import settings
 from riskreg.extensions import db
 from riskreg.models import RecoveryCode, User
 from riskreg.rules.tokens import hash_secret
-from riskreg.services import ServiceError, audit
+from riskreg.services import ServiceError
+from riskreg.services.audit import trail as audit
 
 ISSUER = "riskreg"
 RECOVERY_CODES = 10

@@ -12,7 +12,8 @@ from riskreg.extensions import db
 from riskreg.models import RoleAssignment, Unit, User
 from riskreg.rules import passwords
 from riskreg.rules import text as text_rules
-from riskreg.services import ServiceError, audit
+from riskreg.services import ServiceError
+from riskreg.services.audit import trail as audit
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # Compared against when the e-mail is unknown, so a miss takes as long as a wrong password.

@@ -2,7 +2,7 @@
 
 Each pair's "b" text and every distractor are stored; each pair's "a" text is the query, and the question is
 where its partner ranks. The lexical and semantic stages each rank the whole store; the combination ranks
-exactly as riskreg.services.similarity does for one risk: the semantic stage shortlists, the combined score
+exactly as riskreg.services.flags.similarity does for one risk: the semantic stage shortlists, the combined score
 orders the shortlist. The test suite (targets) and bench/similarity.py (figures) both use this.
 """
 

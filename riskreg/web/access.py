@@ -22,7 +22,10 @@ from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 
 from riskreg import policy
 from riskreg.policy import Action
-from riskreg.services import certificates, control_tests, evidence, flag_queue, links, registers, risks
+from riskreg.services import links, registers, risks
+from riskreg.services.assurance import control_tests, evidence
+from riskreg.services.certificates import queries as certificates
+from riskreg.services.flags import queue as flag_queue
 
 ACCESS_ATTRIBUTE = "access_rule"
 POLICY_CHECK_ATTRIBUTE = "policy_check"

@@ -8,7 +8,10 @@ from riskreg.enums import FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Risk, RiskEmbedding
 from riskreg.rules import scoring
-from riskreg.services import flags, importing, risks, similarity
+from riskreg.services import risks
+from riskreg.services.flags import scan as flags
+from riskreg.services.flags import similarity
+from riskreg.services.transfer import importing
 from tests.api.test_risks import _risk_body
 from tests.web.test_risks import _risk_form
 

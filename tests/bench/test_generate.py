@@ -20,7 +20,7 @@ from riskreg.models import (
     Unit,
     User,
 )
-from riskreg.services import audit
+from riskreg.services.audit import trail as audit
 
 TINY = Scale("tiny", organisations=2, registers_per_organisation=3, risks_per_register=10)
 

@@ -7,8 +7,7 @@ import sqlalchemy as sa
 from riskreg.enums import CountermeasureStatus, Declaration, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Certificate, Contradiction
-from riskreg.services import certificates as queries
-from riskreg.services import reliance
+from riskreg.services.certificates import queries, reliance
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,7 @@ from riskreg.enums import AssuranceLine, Conclusion, CountermeasureStatus, Decla
 from riskreg.extensions import db
 from riskreg.pdf import signing
 from riskreg.rules import certificates as rules
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
+from riskreg.services.certificates import queries, workflow
 from tests import factories
 from tests.factories import ControlTestFactory, CountermeasureFactory, EvidenceFactory, RiskFactory
 

@@ -17,9 +17,7 @@ from riskreg.enums import CertificateStatus, Declaration, ValidationOutcome
 from riskreg.extensions import db
 from riskreg.models import Certificate, Unit, User
 from riskreg.pdf import signing
-from riskreg.services import certificate_documents as documents
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
+from riskreg.services.certificates import documents, queries, workflow
 from tests.certificates.support import PASSWORD, PERIOD, declare_all, draft, signing_ca, test_ca  # noqa: F401
 
 

@@ -23,10 +23,8 @@ from riskreg.enums import Declaration, EvidenceKind
 from riskreg.extensions import db
 from riskreg.models import Evidence
 from riskreg.pdf import signing
-from riskreg.services import certificate_documents as documents
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
-from riskreg.services.certificate_defaults import DEFAULT_SECTIONS
+from riskreg.services.certificates import documents, queries, workflow
+from riskreg.services.certificates.defaults import DEFAULT_SECTIONS
 from tests.certificates.support import PASSWORD, PERIOD, declare_all, draft, signing_ca, test_ca  # noqa: F401
 from tests.factories import RiskFactory
 

@@ -12,9 +12,8 @@ from pypdf import PdfReader
 from riskreg.enums import CertificateStatus, Declaration, Role, UnitKind
 from riskreg.extensions import db
 from riskreg.models import Certificate, TemplateSection
-from riskreg.services import certificate_templates
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
+from riskreg.services.certificates import queries, workflow
+from riskreg.services.certificates import templates as certificate_templates
 from tests.certificates.support import PASSWORD, PERIOD, control, declare_all, draft, signing_ca, test_ca  # noqa: F401
 from tests.conftest import count_queries
 from tests.factories import UnitFactory, user_with_role

@@ -17,9 +17,9 @@ from riskreg.enums import (
 )
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Contradiction
-from riskreg.services import NotAllowed, ServiceError, calibration, control_tests, reliance, risks
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
+from riskreg.services import NotAllowed, ServiceError, risks
+from riskreg.services.assurance import calibration, control_tests
+from riskreg.services.certificates import queries, reliance, workflow
 from tests.certificates.support import PASSWORD, PERIOD, TESTED_ON, declare_all, draft, signing_ca, test_ca  # noqa: F401
 from tests.factories import ControlTestFactory
 

@@ -19,10 +19,10 @@ from riskreg.enums import (
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Certificate, Evidence, Flag
 from riskreg.models.certificate import FrozenCertificate
-from riskreg.services import NotAllowed, ServiceError, StaleEdit, certificate_templates, reminders
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
-from riskreg.services.certificate_defaults import DEFAULT_SECTIONS
+from riskreg.services import NotAllowed, ServiceError, StaleEdit, reminders
+from riskreg.services.certificates import queries, workflow
+from riskreg.services.certificates import templates as certificate_templates
+from riskreg.services.certificates.defaults import DEFAULT_SECTIONS
 from tests.certificates.support import PASSWORD, PERIOD, control, declare_all, draft, signing_ca, test_ca  # noqa: F401
 from tests.factories import RiskFactory, user_with_role
 
@@ -207,7 +207,7 @@ def test_signing_freezes_the_certificate_and_locks_its_evidence(org):
 
 
 def _tests(countermeasure):
-    from riskreg.services import control_tests
+    from riskreg.services.assurance import control_tests
 
     return [test.evidence for test in control_tests.tests_of(countermeasure)]
 

@@ -16,7 +16,7 @@ from riskreg.importing.layout import locate
 from riskreg.importing.mapping import resolve
 from riskreg.importing.readers import Limits, open_source
 from riskreg.models import Risk
-from riskreg.services import importing
+from riskreg.services.transfer import importing
 from tests.import_helpers import sample_people
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "import" / "corpus"

@@ -29,7 +29,10 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
-from riskreg.services import certificate_templates, evidence, importing, links, tokens
+from riskreg.services import links, tokens
+from riskreg.services.assurance import evidence
+from riskreg.services.certificates import templates as certificate_templates
+from riskreg.services.transfer import importing
 from riskreg.web.access import ACCESS_ATTRIBUTE, LOADERS, POLICY_CHECK_ATTRIBUTE, PolicyCheck, requires, signed_in
 from tests.certificates.support import signed_stub
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory

@@ -11,7 +11,7 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, Conclusion, CountermeasureStatus, EvidenceStrength
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, ControlTest, Evidence, EvidenceBlob
-from riskreg.services import evidence as evidence_service
+from riskreg.services.assurance import evidence as evidence_service
 from tests.conftest import count_queries
 from tests.factories import ControlTestFactory, CountermeasureFactory, EvidenceFactory, RiskFactory, RiskLinkFactory
 from tests.test_assurance import OUTCOMES, arrange

@@ -9,7 +9,8 @@ from riskreg.clock import today
 from riskreg.enums import Category, FlagKind, FlagStatus, LinkKind
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, RiskLink
-from riskreg.services import flags, similarity
+from riskreg.services.flags import scan as flags
+from riskreg.services.flags import similarity
 from tests.conftest import count_queries
 from tests.factories import CountermeasureFactory, RiskFactory
 

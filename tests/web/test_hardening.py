@@ -112,7 +112,7 @@ def test_committee_meetings_far_in_the_past_or_future_are_refused(client, org, s
 
 
 def test_a_mapping_download_names_a_non_ascii_upload_properly(client, org, sign_in):
-    from riskreg.services import importing
+    from riskreg.services.transfer import importing
 
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
     upload = importing.store_upload(org.ln.register, org.risk_ln, 'Règistre "ü".csv', data,

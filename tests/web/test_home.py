@@ -2,7 +2,7 @@
 
 from bs4 import BeautifulSoup
 
-from riskreg.services import certificate_workflow as workflow
+from riskreg.services.certificates import workflow
 from tests.certificates.support import declare_all, draft
 
 

@@ -7,7 +7,8 @@ query per kind of person on the page.
 
 from riskreg.enums import Role
 from riskreg.extensions import db
-from riskreg.services import audit, users
+from riskreg.services import users
+from riskreg.services.audit import trail as audit
 from tests.conftest import count_queries
 from tests.factories import CountermeasureFactory, ReviewFactory, RiskFactory
 

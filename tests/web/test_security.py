@@ -14,7 +14,8 @@ from riskreg import create_app
 from riskreg.clock import today
 from riskreg.enums import EvidenceKind
 from riskreg.extensions import db
-from riskreg.services import ServiceError, evidence, users
+from riskreg.services import ServiceError, users
+from riskreg.services.assurance import evidence
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory
 
 SIGN_IN_LOCKED = "Too many failed sign-in attempts. Wait 15 minutes, then try again."

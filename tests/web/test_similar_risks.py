@@ -5,7 +5,7 @@ from bs4 import BeautifulSoup
 from riskreg.enums import LinkKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Risk, RiskLink
-from riskreg.services import similarity
+from riskreg.services.flags import similarity
 from tests.factories import RiskFactory
 
 

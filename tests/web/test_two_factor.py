@@ -12,8 +12,8 @@ from bs4 import BeautifulSoup
 from riskreg.enums import CertificateStatus
 from riskreg.extensions import db
 from riskreg.models import RecoveryCode
-from riskreg.services import certificate_workflow as workflow
 from riskreg.services import two_factor
+from riskreg.services.certificates import workflow
 from tests.certificates.support import PASSWORD, declare_all, draft, signing_ca, test_ca  # noqa: F401
 
 

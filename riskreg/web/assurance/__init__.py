@@ -6,8 +6,11 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.rules import evidence as evidence_rules
-from riskreg.services import assurance_map, calibration, control_tests, links, reliance
-from riskreg.services import evidence as evidence_service
+from riskreg.services import links
+from riskreg.services.assurance import calibration, control_tests
+from riskreg.services.assurance import evidence as evidence_service
+from riskreg.services.assurance import map as assurance_map
+from riskreg.services.certificates import reliance
 from riskreg.web.access import requires, signed_in
 from riskreg.web.assurance.forms import ControlTestForm, EvidenceForm, upload_hint
 from riskreg.web.forms import ConfirmForm, form_refusals, render_form

@@ -14,8 +14,8 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 from riskreg.enums import AssuranceLine, Conclusion, ControlTestMethod, EvidenceKind, TestNature
 from riskreg.rules import uploads
-from riskreg.services import evidence as evidence_service
-from riskreg.services.evidence import EvidenceInput
+from riskreg.services.assurance import evidence as evidence_service
+from riskreg.services.assurance.evidence import EvidenceInput
 from riskreg.web.forms import GovDateInput, required_text, to_choices
 
 LARGEST_NUMBER = 1_000_000

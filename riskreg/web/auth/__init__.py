@@ -11,7 +11,8 @@ from wtforms.validators import Email, InputRequired
 
 from riskreg.clock import utcnow
 from riskreg.extensions import limiter
-from riskreg.services import audit, users
+from riskreg.services import users
+from riskreg.services.audit import trail as audit
 from riskreg.web.access import public, requires, signed_in
 from riskreg.web.forms import render_form
 from riskreg.web.hooks import start_session

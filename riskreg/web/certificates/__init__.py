@@ -13,10 +13,8 @@ from riskreg.enums import ValidationOutcome
 from riskreg.extensions import limiter
 from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
-from riskreg.services import NotAllowed, ServiceError, StaleEdit, reliance
-from riskreg.services import certificate_documents as documents
-from riskreg.services import certificate_workflow as workflow
-from riskreg.services import certificates as queries
+from riskreg.services import NotAllowed, ServiceError, StaleEdit
+from riskreg.services.certificates import documents, queries, reliance, workflow
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
     DeclarationForm,

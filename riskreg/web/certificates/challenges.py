@@ -8,8 +8,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from riskreg import policy
-from riskreg.services import certificates as queries
-from riskreg.services import reliance
+from riskreg.services.certificates import queries, reliance
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates import bp
 from riskreg.web.certificates.forms import AnswerChallengeForm, ChallengeLinkForm

@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, St
 
 from riskreg.enums import Declaration, ValidationOutcome
 from riskreg.rules.evidence import Period
-from riskreg.services.certificate_templates import STATEMENT_MAX, TITLE_MAX
-from riskreg.services.certificate_workflow import EXCEPTION_MAX, NOTES_MAX
+from riskreg.services.certificates.templates import STATEMENT_MAX, TITLE_MAX
+from riskreg.services.certificates.workflow import EXCEPTION_MAX, NOTES_MAX
 from riskreg.web.forms import VersionedForm, required_text, to_choices
 
 

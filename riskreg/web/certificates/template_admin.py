@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from riskreg import policy
-from riskreg.services import certificate_templates as templates
+from riskreg.services.certificates import templates
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import SectionForm, TemplateAssertionForm
 from riskreg.web.forms import ConfirmForm, form_refusals, render_form

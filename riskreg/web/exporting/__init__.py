@@ -7,7 +7,8 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from riskreg import policy
-from riskreg.services import exporting, registers
+from riskreg.services import registers
+from riskreg.services.transfer import exporting
 from riskreg.web.access import requires, signed_in
 
 bp = Blueprint("exporting", __name__)

@@ -9,9 +9,10 @@ from riskreg.clock import today
 from riskreg.config import settings
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
-from riskreg.services import duplicates, registers
-from riskreg.services import flag_queue as queue_service
-from riskreg.services import flags as flags_service
+from riskreg.services import registers
+from riskreg.services.flags import duplicates
+from riskreg.services.flags import queue as queue_service
+from riskreg.services.flags import scan as flags_service
 from riskreg.web.access import requires, signed_in
 from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm, RaiseFlagForm
 from riskreg.web.forms import ConfirmForm, form_refusals, refusals, render_form, with_error

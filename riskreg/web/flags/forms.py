@@ -4,7 +4,7 @@ from wtforms import HiddenField, RadioField, SelectMultipleField, SubmitField, T
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from riskreg.enums import FlagKind
-from riskreg.services.flags import COMMENT_MAX_LENGTH
+from riskreg.services.flags.scan import COMMENT_MAX_LENGTH
 from riskreg.web.forms import required_paragraph, to_choices
 
 # What the HQ risk team can decide about a flag; a possible duplicate has its own choices.

@@ -14,7 +14,7 @@ from riskreg.importing import HeadingsNotFound, ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping
 from riskreg.importing.readers import size_text
-from riskreg.services import importing
+from riskreg.services.transfer import importing
 from riskreg.web.access import requires, signed_in
 from riskreg.web.forms import refusals, render_form, with_error
 from riskreg.web.importing.forms import ConfirmImportForm, LayoutForm, UploadForm, mapping_form

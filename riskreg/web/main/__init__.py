@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from riskreg.clock import today
 from riskreg.services import home as home_service
-from riskreg.services import reliance
+from riskreg.services.certificates import reliance
 from riskreg.web.access import public, requires, signed_in
 
 bp = Blueprint("main", __name__)

@@ -8,7 +8,9 @@ from riskreg.clock import today
 from riskreg.enums import CountermeasureStatus
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules.similarity import risk_text
-from riskreg.services import StaleEdit, audit, links, risks, similarity, users
+from riskreg.services import StaleEdit, links, risks, users
+from riskreg.services.audit import trail as audit
+from riskreg.services.flags import similarity
 from riskreg.web.access import requires, signed_in
 from riskreg.web.forms import form_refusals, refusals, refuse, render_form
 from riskreg.web.risks.forms import (

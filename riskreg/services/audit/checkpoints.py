@@ -24,7 +24,7 @@ from riskreg.pdf.signing import SigningConfig, SigningUnavailable
 from riskreg.rules.audit_chain import ChainCheck, check_chain
 from riskreg.rules.audit_checkpoints import FIRST, Checkpoint, CheckpointWalk, file_problems, line_digest
 from riskreg.services import ServiceError
-from riskreg.services.audit import chain_rows
+from riskreg.services.audit.trail import chain_rows
 
 
 def checkpoint_path() -> Path:

@@ -25,8 +25,9 @@ from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, User
 from riskreg.rules import uploads
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotAllowed, NotFoundError, ServiceError, audit
-from riskreg.services.evidence_store import store
+from riskreg.services import NotAllowed, NotFoundError, ServiceError
+from riskreg.services.assurance.evidence_store import store
+from riskreg.services.audit import trail as audit
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from riskreg.importing import ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
 from riskreg.importing.mapping import Mapping, parse_defaults
 from riskreg.importing.readers import check_size
-from riskreg.services import NotFoundError, ServiceError, exporting, importing, registers, users
+from riskreg.services import NotFoundError, ServiceError, registers, users
+from riskreg.services.transfer import exporting, importing
 
 
 def _fail(message: str, as_json: bool) -> None:

@@ -4,7 +4,7 @@ A draft is graded live: each linked countermeasure's evidence strength for the
 certificate's financial year, judged on the year's last day (or today while the
 year runs), and each assertion as strong as its weakest countermeasure (DESIGN
 rule 4.5). A signed certificate is shown as it was signed: from its stored
-snapshot, never recomputed. The workflow is in certificate_workflow.
+snapshot, never recomputed. The workflow is in services.certificates.workflow.
 """
 
 import json
@@ -23,10 +23,12 @@ from riskreg.rules import evidence as evidence_rules
 from riskreg.rules import scoring
 from riskreg.rules.certificates import Declared, Problem
 from riskreg.rules.evidence import Assessment, Period
-from riskreg.services import NotFoundError, control_tests, disclosures, registers, reliance
-from riskreg.services import calibration as calibration_service
-from riskreg.services.calibration import Calibration
-from riskreg.services.control_tests import LatestTest
+from riskreg.services import NotFoundError, registers
+from riskreg.services.assurance import calibration as calibration_service
+from riskreg.services.assurance import control_tests
+from riskreg.services.assurance.calibration import Calibration
+from riskreg.services.assurance.control_tests import LatestTest
+from riskreg.services.certificates import disclosures, reliance
 
 KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
 

@@ -23,7 +23,8 @@ from riskreg.extensions import db
 from riskreg.models import Register, Risk, RiskEmbedding, RiskEmbeddingVersion, User
 from riskreg.rules import similarity as similarity_rules
 from riskreg.rules.similarity import SimilarityRules
-from riskreg.services import audit, risks
+from riskreg.services import risks
+from riskreg.services.audit import trail as audit
 from riskreg.similarity import encoder
 
 REINDEX_BATCH = 256

@@ -16,9 +16,11 @@ from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Risk, User, control_test_evidence
 from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.evidence import Assessment, ControlTestFact, Period
-from riskreg.services import NotAllowed, NotFoundError, ServiceError, audit, reliance
-from riskreg.services import evidence as evidence_service
-from riskreg.services.evidence import EvidenceInput
+from riskreg.services import NotAllowed, NotFoundError, ServiceError
+from riskreg.services.assurance import evidence as evidence_service
+from riskreg.services.assurance.evidence import EvidenceInput
+from riskreg.services.audit import trail as audit
+from riskreg.services.certificates import reliance
 
 TEST_FIELDS = (
     "tested_on", "line", "method", "nature", "population", "sample_size", "exceptions", "exceptions_tolerated",

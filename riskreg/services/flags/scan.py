@@ -43,8 +43,11 @@ from riskreg.models import (
 from riskreg.rules import flags as flag_rules
 from riskreg.rules import links as link_rules
 from riskreg.rules.flags import FlagRules, Raised, RiskFacts
-from riskreg.services import ServiceError, audit, pair_flags, risks, similarity
-from riskreg.services.control_tests import window_months
+from riskreg.services import ServiceError, risks
+from riskreg.services.assurance.control_tests import window_months
+from riskreg.services.audit import trail as audit
+from riskreg.services.flags import pairs as pair_flags
+from riskreg.services.flags import similarity
 from riskreg.services.registers import rules as scoring_rules
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO

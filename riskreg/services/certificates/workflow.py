@@ -20,12 +20,12 @@ from riskreg.pdf.signing import SigningUnavailable
 from riskreg.rules import certificates as rules
 from riskreg.rules.certificates import Problem
 from riskreg.rules.evidence import financial_year_of
-from riskreg.services import NotAllowed, ServiceError, StaleEdit, audit, reliance, two_factor, users
-from riskreg.services import certificate_documents as documents
-from riskreg.services import certificates as queries
-from riskreg.services import disclosures as disclosure_service
-from riskreg.services import evidence as evidence_service
-from riskreg.services.certificate_templates import default_template
+from riskreg.services import NotAllowed, ServiceError, StaleEdit, two_factor, users
+from riskreg.services.assurance import evidence as evidence_service
+from riskreg.services.audit import trail as audit
+from riskreg.services.certificates import disclosures as disclosure_service
+from riskreg.services.certificates import documents, queries, reliance
+from riskreg.services.certificates.templates import default_template
 
 Action = policy.Action
 EXCEPTION_MAX = 4000

@@ -35,7 +35,8 @@ from riskreg.models import (
 )
 from riskreg.rules import scoring
 from riskreg.rules.evidence import long_date
-from riskreg.services import NotAllowed, ServiceError, audit
+from riskreg.services import NotAllowed, ServiceError
+from riskreg.services.audit import trail as audit
 
 Action = policy.Action
 TEXT_MAX = 2000

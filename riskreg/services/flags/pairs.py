@@ -13,7 +13,7 @@ from riskreg.enums import FlagKind, FlagResolution, FlagStatus
 from riskreg.extensions import db
 from riskreg.models import DismissedPair, Flag, RiskLink, User
 from riskreg.rules import flags as flag_rules
-from riskreg.services import audit
+from riskreg.services.audit import trail as audit
 
 PAIR_KINDS = tuple(kind for kind in FlagKind if kind.is_pair)
 

@@ -25,7 +25,7 @@ from riskreg.extensions import db
 from riskreg.models import Certificate, ControlTest, Evidence, User
 from riskreg.pdf import documents, signing
 from riskreg.pdf.signing import SigningConfig, SigningUnavailable
-from riskreg.services.certificates import CertificateView
+from riskreg.services.certificates.queries import CertificateView
 
 logger = logging.getLogger(__name__)
 

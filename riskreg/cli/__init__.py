@@ -22,8 +22,8 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """The app's own commands, so `riskreg`, `flask` and the test runner all see them."""
-    from riskreg.cli_certificates import certificates_cli
-    from riskreg.cli_transfer import export_command, import_command
+    from riskreg.cli.certificates import certificates_cli
+    from riskreg.cli.transfer import export_command, import_command
 
     for command in (seed_demo, demo_sign_ins, create_user, audit, import_command, export_command):
         app.cli.add_command(command)
@@ -48,7 +48,7 @@ def seed_demo(if_empty: bool) -> None:
     summary = demo.seed()
     db.session.commit()
     click.echo(summary)
-    from riskreg.services.certificate_documents import signing_config
+    from riskreg.services.certificates.documents import signing_config
 
     folder = signing_config().cert_path.parent
     click.echo(f"\nThe demo's certificates are signed with a demo CA in {folder} (never for real use).")
@@ -98,7 +98,7 @@ def audit() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Check every event's hash and link, then that the trail still matches every signed checkpoint."""
-    from riskreg.services import audit_checkpoints
+    from riskreg.services.audit import checkpoints as audit_checkpoints
 
     try:
         result = audit_checkpoints.verify()
@@ -126,7 +126,7 @@ def audit_verify() -> None:
 @with_appcontext
 def audit_checkpoint() -> None:
     """Append a checkpoint of the trail (event count and head hash), signed with the organisation's key."""
-    from riskreg.services import audit_checkpoints
+    from riskreg.services.audit import checkpoints as audit_checkpoints
 
     try:
         checkpoint = audit_checkpoints.write_checkpoint()
@@ -147,7 +147,7 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
     import json
     import time
 
-    from riskreg.services import similarity
+    from riskreg.services.flags import similarity
 
     if reindex:
         started = time.perf_counter()
@@ -189,7 +189,7 @@ def flags_group() -> None:
 @with_appcontext
 def flags_scan() -> None:
     """Scan every register: raise new flags, clear those whose condition has gone, store register health."""
-    from riskreg.services import flags
+    from riskreg.services.flags import scan as flags
 
     result = flags.scan_all()
     db.session.commit()

@@ -16,8 +16,8 @@ from riskreg.extensions import db
 from riskreg.models import Countermeasure, Register, Risk
 from riskreg.rules import evidence as evidence_rules
 from riskreg.rules.evidence import Assessment
-from riskreg.services import control_tests
-from riskreg.services.control_tests import LatestTest
+from riskreg.services.assurance import control_tests
+from riskreg.services.assurance.control_tests import LatestTest
 
 
 @dataclass(frozen=True)

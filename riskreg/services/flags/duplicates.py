@@ -1,14 +1,16 @@
 """HQ's decisions on a pair flag (a possible duplicate, or a risk repeating a higher-level one): link the two
 risks, or mark them as duplicates and close one.
 
-Kept apart from riskreg.services.flags, which the risks service calls on every save: these decisions call the
+Kept apart from riskreg.services.flags.scan, which the risks service calls on every save: these decisions call the
 links and risks services, and living in the flags service they made an import cycle (risks → flags → risks).
 """
 
 from riskreg.enums import FlagKind, FlagResolution, FlagStatus, LinkKind
 from riskreg.models import Flag, Risk, RiskLink, User
 from riskreg.rules import flags as flag_rules
-from riskreg.services import ServiceError, flags, links, pair_flags, risks
+from riskreg.services import ServiceError, links, risks
+from riskreg.services.flags import pairs as pair_flags
+from riskreg.services.flags import scan as flags
 
 
 def _pair(flag: Flag) -> tuple[Risk, Risk]:
@@ -35,7 +37,7 @@ def _existing_link(lower: Risk, higher: Risk) -> RiskLink | None:
 
 def resolve_by_link(flag: Flag, actor: User, rationale: str) -> RiskLink:
     """Link the pair (the lower risk contributes to the higher, or two risks side by side are related); the
-    link resolves the flag (riskreg.services.pair_flags). A pair already linked is resolved by that link."""
+    link resolves the flag (riskreg.services.flags.pairs). A pair already linked is resolved by that link."""
     lower, higher = _pair(flag)
     _check_resolvable(flag)
     if not rationale.strip():

@@ -29,8 +29,9 @@ from riskreg.importing.mapping import Mapping, resolve
 from riskreg.importing.people import People, Person
 from riskreg.importing.values import one_line
 from riskreg.models import Countermeasure, ImportUpload, Register, Review, Risk, User
-from riskreg.services import NotFoundError, ServiceError, audit, users
+from riskreg.services import NotFoundError, ServiceError, users
 from riskreg.services import risks as risks_service
+from riskreg.services.audit import trail as audit
 from riskreg.services.registers import rules, touch
 from riskreg.services.risks import RISK_FIELDS
 

@@ -20,7 +20,9 @@ def certificates_cli() -> None:
 @with_appcontext
 def certificates_render(unit_code: str, period: str, output: str) -> None:
     """Print the unit's current draft (unsigned, marked DRAFT) to a PDF file."""
-    from riskreg.services import NotFoundError, certificate_workflow, certificates
+    from riskreg.services import NotFoundError
+    from riskreg.services.certificates import queries as certificates
+    from riskreg.services.certificates import workflow as certificate_workflow
 
     try:
         draft = certificates.current_draft(certificates.get_unit(unit_code), period)
@@ -59,7 +61,7 @@ def certificates_verify(pdf_file: str) -> None:
     Exits 0 only when every check holds.
     """
     from riskreg.pdf.signing import SigningUnavailable
-    from riskreg.services import certificate_documents
+    from riskreg.services.certificates import documents as certificate_documents
 
     try:
         result = certificate_documents.verify(Path(pdf_file).read_bytes())

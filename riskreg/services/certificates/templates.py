@@ -1,6 +1,6 @@
 """The certificate template: sections and default assertions each new certificate starts from.
 
-There is one default template, created from riskreg.services.certificate_defaults
+There is one default template, created from riskreg.services.certificates.defaults
 the first time it is needed. Administrators edit it; certificates already
 prepared keep the sections and assertions they were created with.
 """
@@ -10,8 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from riskreg.extensions import db
 from riskreg.models import CertificateTemplate, TemplateAssertion, TemplateSection, User
-from riskreg.services import NotFoundError, ServiceError, audit
-from riskreg.services.certificate_defaults import DEFAULT_SECTIONS
+from riskreg.services import NotFoundError, ServiceError
+from riskreg.services.audit import trail as audit
+from riskreg.services.certificates.defaults import DEFAULT_SECTIONS
 
 TITLE_MAX = 200
 STATEMENT_MAX = 1000
