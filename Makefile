@@ -46,6 +46,7 @@ run: install assets db
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit --quiet -c pyproject.toml -r riskreg --severity-level medium
 

@@ -35,8 +35,9 @@ def prepare_database(database_url: str, reset: bool) -> None:
     if is_postgres(database_url):
         server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with server.connect() as connection:
-            exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                        {"name": url.database}).scalar()  # fmt: skip
+            exists = connection.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).scalar()
             if not exists:
                 connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
         server.dispose()

@@ -18,14 +18,41 @@ from riskreg.enums import (
     EvidenceKind,
     Role,
     TestNature,
-)  # fmt: skip
+)
 from riskreg.services.assurance.control_tests import TEST_FIELDS
 
 LINK_COLUMNS = ("id", "from_risk_id", "to_risk_id", "kind", "rationale", "created_by_id", "created_at")
-TEST_COLUMNS = ("id", "countermeasure_id", "tested_on", "tester_id", "line", "method", "nature", "population",
-                "sample_size", "exceptions", "exceptions_tolerated", "conclusion", "notes", "created_at")  # fmt: skip
-EVIDENCE_COLUMNS = ("id", "title", "kind", "source", "dated_on", "sha256", "size", "content_type", "filename", "url",
-                    "uploaded_by_id", "uploaded_at", "locked")  # fmt: skip
+TEST_COLUMNS = (
+    "id",
+    "countermeasure_id",
+    "tested_on",
+    "tester_id",
+    "line",
+    "method",
+    "nature",
+    "population",
+    "sample_size",
+    "exceptions",
+    "exceptions_tolerated",
+    "conclusion",
+    "notes",
+    "created_at",
+)
+EVIDENCE_COLUMNS = (
+    "id",
+    "title",
+    "kind",
+    "source",
+    "dated_on",
+    "sha256",
+    "size",
+    "content_type",
+    "filename",
+    "url",
+    "uploaded_by_id",
+    "uploaded_at",
+    "locked",
+)
 TEST_EVIDENCE_COLUMNS = ("control_test_id", "evidence_id")
 
 SHARE_CONTRIBUTING = 0.15  # unit risks linked up to a risk of the register above
@@ -33,10 +60,12 @@ LINES = [AssuranceLine.FIRST] * 12 + [AssuranceLine.SECOND] * 4 + [AssuranceLine
 CONCLUSIONS = [Conclusion.EFFECTIVE] * 7 + [Conclusion.PARTIALLY_EFFECTIVE] * 2 + [Conclusion.INEFFECTIVE]
 SHARE_WITH_EVIDENCE = 0.7
 EVIDENCE = [
-    ("Dip sample results", "Area quality assurance log"), ("Management information pack", "Area performance team"),
+    ("Dip sample results", "Area quality assurance log"),
+    ("Management information pack", "Area performance team"),
     ("Minutes of the case progression meeting", "Area business manager"),
-    ("Internal audit report", "Internal audit"), ("Inspection report", "HM Crown Prosecution Service Inspectorate"),
-]  # fmt: skip
+    ("Internal audit report", "Internal audit"),
+    ("Inspection report", "HM Crown Prosecution Service Inspectorate"),
+]
 
 
 def links(ctx: Context) -> None:
@@ -103,9 +132,18 @@ def _tested(timeline, at: datetime, state: tuple) -> None:
     if exceptions and conclusion is Conclusion.EFFECTIVE:
         conclusion = Conclusion.PARTIALLY_EFFECTIVE  # the service refuses "effective" with untolerated exceptions
     nature = TestNature.DESIGN if method is ControlTestMethod.WALKTHROUGH else TestNature.OPERATING
-    values = {"tested_on": at.date(), "line": line.value, "method": method.value, "nature": nature.value,
-              "population": sample * 10 if sample else None, "sample_size": sample, "exceptions": exceptions,
-              "exceptions_tolerated": 0, "conclusion": conclusion.value, "notes": ""}  # fmt: skip
+    values = {
+        "tested_on": at.date(),
+        "line": line.value,
+        "method": method.value,
+        "nature": nature.value,
+        "population": sample * 10 if sample else None,
+        "sample_size": sample,
+        "exceptions": exceptions,
+        "exceptions_tolerated": 0,
+        "conclusion": conclusion.value,
+        "notes": "",
+    }
     tester = _tester(ctx, life, line)
     test_id = timeline.next_id("control_test")
     row = tuple(values[name] for name in TEST_COLUMNS[4:-1])
@@ -125,8 +163,9 @@ def _evidence(ctx: Context, life: RiskLife, test_id: int, tester: int, at: datet
     url = f"https://intranet.example.org/assurance/{test_id}" if link else None
     evidence_id = timeline.next_id("evidence")
     dated_on = at.date() - timedelta(days=ctx.rng.randint(0, 20))
-    timeline.sink.add("evidence", (evidence_id, title, kind.value, source, dated_on, None, None, None, None, url,
-                                   tester, at, False))  # fmt: skip
+    timeline.sink.add(
+        "evidence", (evidence_id, title, kind.value, source, dated_on, None, None, None, None, url, tester, at, False)
+    )
     timeline.sink.add("control_test_evidence", (test_id, evidence_id))
     # As riskreg.services.assurance.evidence.describe, with the test it was attached to.
     changes = {"title": title, "kind": kind.value, "dated_on": dated_on, "source": source}

@@ -60,8 +60,13 @@ def _status_kib(field: str) -> int:
 def _peak_rss_growth(certificate_id: int) -> int:
     """KiB the peak resident set grows by while rendering, in a fresh process (Linux): in this one, memory
     freed by earlier renders would be reused and hide the growth."""
-    child = subprocess.run([sys.executable, __file__, "--rss-of", str(certificate_id)], capture_output=True,
-                           text=True, check=False, env=os.environ)  # fmt: skip
+    child = subprocess.run(
+        [sys.executable, __file__, "--rss-of", str(certificate_id)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ,
+    )
     if child.returncode:
         raise RuntimeError(f"the memory measurement failed:\n{child.stderr}")
     return int(child.stdout.strip().splitlines()[-1])
@@ -89,10 +94,14 @@ def _large_certificate(unit, period: str, preparer, assertions: int):
     from riskreg.extensions import db
     from riskreg.models import Assertion, Certificate, CertificateSection, Countermeasure, Risk
 
-    controls = list(db.session.scalars(
-        sa.select(Countermeasure).join(Countermeasure.risk)
-        .where(Risk.register_id == unit.register.id, Risk.status == RiskStatus.OPEN).order_by(Countermeasure.id)
-    ))  # fmt: skip
+    controls = list(
+        db.session.scalars(
+            sa.select(Countermeasure)
+            .join(Countermeasure.risk)
+            .where(Risk.register_id == unit.register.id, Risk.status == RiskStatus.OPEN)
+            .order_by(Countermeasure.id)
+        )
+    )
     # The demo's year, as a version of its own, so the controls are graded on their real tests.
     certificate = Certificate(unit=unit, period=period, version=99, prepared_by=preparer)
     for number in range(assertions):
@@ -100,12 +109,16 @@ def _large_certificate(unit, period: str, preparer, assertions: int):
             section = CertificateSection(position=number // 10 + 1, title=f"Benchmark section {number // 10 + 1}")
             certificate.sections.append(section)
         linked = [controls[(number + k) % len(controls)] for k in range(1 + number % 3)]
-        section.assertions.append(Assertion(
-            position=number % 10 + 1, statement=f"Benchmark assertion {number + 1}: controls operated effectively "
-            "throughout the year in every team", declaration=Declaration.ASSURED_WITH_EXCEPTIONS,
-            exception_text="One team did not record its checks for two weeks; the manager now reviews them weekly.",
-            countermeasures=list(dict.fromkeys(linked)),
-        ))  # fmt: skip
+        section.assertions.append(
+            Assertion(
+                position=number % 10 + 1,
+                statement=f"Benchmark assertion {number + 1}: controls operated effectively "
+                "throughout the year in every team",
+                declaration=Declaration.ASSURED_WITH_EXCEPTIONS,
+                exception_text="One team did not record its checks for two weeks; the manager now reviews them weekly.",
+                countermeasures=list(dict.fromkeys(linked)),
+            )
+        )
     db.session.add(certificate)
     db.session.flush()
     return certificate
@@ -139,18 +152,31 @@ def _measure(label: str, certificate, repeats: int) -> dict:
     certificate_id, assertions = certificate.id, len(view.assertions)
     db.session.rollback()  # outside requests SQLite transactions take the write lock: free it for the child
     return {
-        "label": label, "assertions": assertions, "pages": pages, "bytes": len(pdf),
-        "grading": grading, "rendering": rendering, "signing": sign_time, "verifying": verifying,
-        "heap": heap, "rss": _peak_rss_growth(certificate_id),
-    }  # fmt: skip
+        "label": label,
+        "assertions": assertions,
+        "pages": pages,
+        "bytes": len(pdf),
+        "grading": grading,
+        "rendering": rendering,
+        "signing": sign_time,
+        "verifying": verifying,
+        "heap": heap,
+        "rss": _peak_rss_growth(certificate_id),
+    }
 
 
 def _machine() -> str:
     model = platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                      if line.startswith("model name")), model)  # fmt: skip
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            model,
+        )
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     return f"{model}, {os.cpu_count()} cores, load average {load} at the start; Python {platform.python_version()}"
 
@@ -159,24 +185,30 @@ def _section(results: list[dict], repeats: int) -> str:
     from importlib.metadata import version
 
     lines = [
-        HEADING, "",
+        HEADING,
+        "",
         f"`python bench/certificates.py`, {datetime.now(UTC):%d %B %Y %H:%M} UTC. {_machine()}; WeasyPrint "
         f"{version('weasyprint')}, pyHanko {version('pyHanko')}. Times are medians of {repeats} runs. Peak memory "
         "while rendering: the Python heap (tracemalloc) and the growth of the process's peak resident set "
-        "(VmHWM, in a fresh process). WeasyPrint's C libraries (Pango, HarfBuzz) count only in the second.", "",
+        "(VmHWM, in a fresh process). WeasyPrint's C libraries (Pango, HarfBuzz) count only in the second.",
+        "",
         "| Certificate | Assertions | Pages | PDF size | Grading | Render (PDF/A-3b) | Sign | Verify "
         "| Peak heap | Peak RSS growth |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]  # fmt: skip
+    ]
     for r in results:
         lines.append(
             f"| {r['label']} | {r['assertions']} | {r['pages']} | {r['bytes'] / 1024:.0f} KiB | "
             f"{r['grading'] * 1000:.0f} ms | {r['rendering'] * 1000:.0f} ms | {r['signing'] * 1000:.0f} ms | "
             f"{r['verifying'] * 1000:.0f} ms | {r['heap'] / 2**20:.1f} MiB | {r['rss'] / 1024:.1f} MiB |"
         )
-    lines += ["", "Grading runs the certificate page's queries (a fixed number whatever the size); rendering is "
-              "WeasyPrint's layout and PDF writing, which grows with the text. The print template uses block "
-              "layout, not tables (DESIGN §10).", ""]  # fmt: skip
+    lines += [
+        "",
+        "Grading runs the certificate page's queries (a fixed number whatever the size); rendering is "
+        "WeasyPrint's layout and PDF writing, which grows with the text. The print template uses block "
+        "layout, not tables (DESIGN §10).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -188,7 +220,7 @@ def write_section(section: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + ("\n" + text[end + 1:] if end != -1 else "")
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
     RESULTS.write_text(text.rstrip("\n") + "\n")
 
 
@@ -219,8 +251,9 @@ def main() -> None:
         demo.seed()
         db.session.commit()
         london_north = db.session.scalar(sa.select(Certificate).join(Certificate.unit).where(Unit.code == "LN"))
-        large = _large_certificate(london_north.unit, london_north.period, london_north.prepared_by,
-                                   arguments.assertions)
+        large = _large_certificate(
+            london_north.unit, london_north.period, london_north.prepared_by, arguments.assertions
+        )
         db.session.commit()  # the child process that measures memory reads it from the database
         results = [
             _measure("Demo: London North draft", london_north, arguments.repeats),

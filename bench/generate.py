@@ -82,8 +82,10 @@ class Summary:
         return sum(self.seconds.values())
 
     def text(self) -> str:
-        lines = [f"Scale {self.scale.name}: {self.total_rows:,} rows in {self.total_seconds:.1f} s "
-                 f"({self.total_rows / max(self.total_seconds, 1e-9):,.0f} rows/s)"]  # fmt: skip
+        lines = [
+            f"Scale {self.scale.name}: {self.total_rows:,} rows in {self.total_seconds:.1f} s "
+            f"({self.total_rows / max(self.total_seconds, 1e-9):,.0f} rows/s)"
+        ]
         lines += [f"  {name:<45} {seconds:7.1f} s" for name, seconds in self.seconds.items()]
         lines += [f"  {table:<20} {count:>12,}" for table, count in self.rows.items()]
         return "\n".join(lines)

@@ -48,10 +48,14 @@ def _organisation():
     register = Register(unit=unit, title="Import benchmark risk register")
     nobody_signs_in = "!"  # not a hash any password matches
     people = [
-        User(email=f"{name.split()[0].lower()}@example.org", name=name, password_hash=nobody_signs_in,
-             session_token=f"bench-{name}")
+        User(
+            email=f"{name.split()[0].lower()}@example.org",
+            name=name,
+            password_hash=nobody_signs_in,
+            session_token=f"bench-{name}",
+        )
         for name in ("Rhys Davies", "Helen Okafor")
-    ]  # fmt: skip
+    ]
     db.session.add_all([register, *people])
     db.session.flush()
     db.session.add_all([RoleAssignment(user=person, unit=unit, role=Role.RISK_MANAGER) for person in people])
@@ -88,14 +92,20 @@ def run(rows: int, database_url: str | None, embeddings: bool) -> None:
         embedded = db.session.scalar(sa.text("SELECT count(*) FROM risk_embedding"))
         flagged = dict(db.session.execute(sa.text("SELECT kind, count(*) FROM flag GROUP BY kind")).tuples().all())
     seconds = ended - began
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
-          f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}")  # fmt: skip
-    print(f"workbook: {rows:,} rows, {len(data) / 1e6:.1f} MB; created {created:,}; embeddings {embedded:,}; "
-          f"flags raised {flagged}")  # fmt: skip
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
+        f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"
+    )
+    print(
+        f"workbook: {rows:,} rows, {len(data) / 1e6:.1f} MB; created {created:,}; embeddings {embedded:,}; "
+        f"flags raised {flagged}"
+    )
     print(f"read, map and plan (preview): {marks['preview'] - began:.1f} s")
     print(f"write and after-save work (commit): {ended - marks['preview']:.1f} s")
-    print(f"total: {seconds:.1f} s, {created / seconds:,.0f} rows/s ({time.process_time() - cpu_began:.1f} s CPU)"
-          f"{'' if embeddings else ' WITHOUT embeddings'}")  # fmt: skip
+    print(
+        f"total: {seconds:.1f} s, {created / seconds:,.0f} rows/s ({time.process_time() - cpu_began:.1f} s CPU)"
+        f"{'' if embeddings else ' WITHOUT embeddings'}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ class LoadResult:
 
     def text(self) -> str:
         failed = f"; {self.failures} not 200 {dict(self.statuses)}" if self.failures else ""
-        return (f"{self.per_second:.0f} req/s; p50 {self.percentile(50):.0f} ms, p95 {self.percentile(95):.0f} ms, "
-                f"p99 {self.percentile(99):.0f} ms ({self.requests} requests){failed}")  # fmt: skip
+        return (
+            f"{self.per_second:.0f} req/s; p50 {self.percentile(50):.0f} ms, p95 {self.percentile(95):.0f} ms, "
+            f"p99 {self.percentile(99):.0f} ms ({self.requests} requests){failed}"
+        )
 
 
 def run_load(browsers: list[Browser], paths: list[str], total: int, seconds: float | None = None) -> LoadResult:

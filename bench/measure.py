@@ -56,14 +56,18 @@ def pick_targets(app: Flask, seed: int = 1) -> Targets:
     with app.app_context():
         root = db.session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
         codes = db.session.scalars(
-            sa.select(Unit.code).join(Register, Register.unit_id == Unit.id).where(Unit.path.startswith(root.path))
+            sa.select(Unit.code)
+            .join(Register, Register.unit_id == Unit.id)
+            .where(Unit.path.startswith(root.path))
             .order_by(Unit.id)
-        ).all()  # fmt: skip
+        ).all()
         open_risks = db.session.execute(
             sa.select(Risk.ref, Risk.register_id)
-            .join(Register, Register.id == Risk.register_id).join(Unit, Unit.id == Register.unit_id)
-            .where(Risk.status == RiskStatus.OPEN, Unit.path.startswith(root.path)).order_by(Risk.id)
-        ).all()  # fmt: skip
+            .join(Register, Register.id == Risk.register_id)
+            .join(Unit, Unit.id == Register.unit_id)
+            .where(Risk.status == RiskStatus.OPEN, Unit.path.startswith(root.path))
+            .order_by(Risk.id)
+        ).all()
     pages = rng.sample(open_risks, min(RISK_SAMPLE, len(open_risks)))
     others = [row for row in open_risks if row not in pages]
     writers = []
@@ -129,8 +133,9 @@ def page_costs(
     if bearer:  # for the API; the pages ignore it
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
     token = CSRF_FIELD.search(client.get("/sign-in").data)
-    response = client.post("/sign-in", data={"csrf_token": token.group(1).decode(), "email": email,
-                                             "password": BENCH_PASSWORD})  # fmt: skip
+    response = client.post(
+        "/sign-in", data={"csrf_token": token.group(1).decode(), "email": email, "password": BENCH_PASSWORD}
+    )
     if response.status_code != 302:
         raise RuntimeError(f"in-process sign-in answered {response.status_code}")
     costs = {}

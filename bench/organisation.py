@@ -23,10 +23,17 @@ ROLE_COLUMNS = ("id", "user_id", "role", "unit_id")
 
 # Teams that areas and divisions are split into when an organisation has more registers than areas.
 TEAMS = [
-    "Magistrates' Court Unit", "Crown Court Unit", "Rape and Serious Sexual Offences Unit", "Complex Casework Unit",
-    "Youth Unit", "Trials Unit", "Witness Care Unit", "Proceeds of Crime Unit", "Case Progression Unit",
+    "Magistrates' Court Unit",
+    "Crown Court Unit",
+    "Rape and Serious Sexual Offences Unit",
+    "Complex Casework Unit",
+    "Youth Unit",
+    "Trials Unit",
+    "Witness Care Unit",
+    "Proceeds of Crime Unit",
+    "Case Progression Unit",
     "Serious Violence Unit",
-]  # fmt: skip
+]
 STAFF_ROLES = ((Role.UNIT_HEAD, "head"), (Role.RISK_MANAGER, "risk"), (Role.VIEWER, "staff1"), (Role.VIEWER, "staff2"))
 HQ_ROLES = ((Role.HQ_RISK, "hqrisk"), (Role.COMMITTEE, "committee"), (Role.AUDITOR, "audit"), (Role.ADMIN, "admin"))
 
@@ -73,8 +80,9 @@ def tree_layout(count: int) -> list[tuple[str, str, UnitKind, int | None]]:
         parent = parents[number % len(parents)]
         team = number // len(parents) + 1
         parent_code, parent_name = layout[parent][0], layout[parent][1]
-        layout.append((f"{parent_code}-{team:02d}", f"{parent_name} {TEAMS[(team - 1) % len(TEAMS)]}", UnitKind.UNIT,
-                       parent))  # fmt: skip
+        layout.append(
+            (f"{parent_code}-{team:02d}", f"{parent_name} {TEAMS[(team - 1) % len(TEAMS)]}", UnitKind.UNIT, parent)
+        )
         number += 1
     return layout
 
@@ -91,8 +99,16 @@ def organisations(ctx: Context) -> None:
             parent_spec = created[parent] if parent is not None else None
             unit_id = ctx.timeline.next_id("unit")
             path = (parent_spec.path if parent_spec else "/") + f"{unit_id}/"
-            spec = UnitSpec(unit_id, prefix + code, name, kind, parent_spec.id if parent_spec else None, path,
-                            organisation, ctx.timeline.next_id("register"))  # fmt: skip
+            spec = UnitSpec(
+                unit_id,
+                prefix + code,
+                name,
+                kind,
+                parent_spec.id if parent_spec else None,
+                path,
+                organisation,
+                ctx.timeline.next_id("register"),
+            )
             created.append(spec)
             ctx.sink.add("unit", (spec.id, spec.code, spec.name, spec.kind.value, spec.parent_id, spec.path))
             title = "Corporate risk register" if kind is UnitKind.HEADQUARTERS else f"{name} risk register"

@@ -26,8 +26,19 @@ def sampled(pid: int, output: Path):
     if spy is None:
         raise RuntimeError("--profile needs py-spy: pip install py-spy")
     # --gil: only stacks holding the GIL, i.e. Python running rather than waiting for the database or a client.
-    command = [spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil", "--format", "raw",
-               "--output", str(output)]  # fmt: skip
+    command = [
+        spy,
+        "record",
+        "--pid",
+        str(pid),
+        "--subprocesses",
+        "--nonblocking",
+        "--gil",
+        "--format",
+        "raw",
+        "--output",
+        str(output),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.5)  # attaching to every worker takes a moment
     try:

@@ -82,9 +82,14 @@ def _load(values: tuple[float, float, float]) -> str:
 
 
 def section(run: Run) -> str:
-    versions = ", ".join(f"{name} {version}" for name, version in
-                         {"Python": platform.python_version(), "SQLite": sqlite3.sqlite_version,
-                          **run.versions}.items())  # fmt: skip
+    versions = ", ".join(
+        f"{name} {version}"
+        for name, version in {
+            "Python": platform.python_version(),
+            "SQLite": sqlite3.sqlite_version,
+            **run.versions,
+        }.items()
+    )
     lines = [
         f"## {run.started:%Y-%m-%d %H:%M} UTC, commit {run.commit}",
         "",

@@ -21,19 +21,71 @@ from riskreg.rules.audit_chain import diff
 from riskreg.services.risks import COUNTERMEASURE_FIELDS, RISK_FIELDS
 
 RISK_COLUMNS = (
-    "id", "register_id", "ref", "title", "cause", "event", "consequence", "category", "objective", "owner_id",
-    "influence", "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i", "status",
-    "closed_reason", "restricted", "review_frequency_days", "next_review_on", "last_reviewed_on", "created_at",
-    "updated_at", "version",
-)  # fmt: skip
+    "id",
+    "register_id",
+    "ref",
+    "title",
+    "cause",
+    "event",
+    "consequence",
+    "category",
+    "objective",
+    "owner_id",
+    "influence",
+    "inherent_l",
+    "inherent_i",
+    "residual_l",
+    "residual_i",
+    "target_l",
+    "target_i",
+    "status",
+    "closed_reason",
+    "restricted",
+    "review_frequency_days",
+    "next_review_on",
+    "last_reviewed_on",
+    "created_at",
+    "updated_at",
+    "version",
+)
 FREQUENCIES = [frequency.value for frequency in ControlFrequency]
-COUNTERMEASURE_COLUMNS = ("id", "risk_id", "title", "description", "kind", "owner_id", "status", "due_on",
-                          "implemented_on", "frequency", "progress", "created_at")  # fmt: skip
-REVIEW_COLUMNS = ("id", "risk_id", "reviewed_on", "reviewer_id", "residual_l", "residual_i", "commentary", "outcome",
-                  "created_at")  # fmt: skip
+COUNTERMEASURE_COLUMNS = (
+    "id",
+    "risk_id",
+    "title",
+    "description",
+    "kind",
+    "owner_id",
+    "status",
+    "due_on",
+    "implemented_on",
+    "frequency",
+    "progress",
+    "created_at",
+)
+REVIEW_COLUMNS = (
+    "id",
+    "risk_id",
+    "reviewed_on",
+    "reviewer_id",
+    "residual_l",
+    "residual_i",
+    "commentary",
+    "outcome",
+    "created_at",
+)
 # What a review, a closure and the passing of time change on a risk row.
-FINAL_COLUMNS = ("residual_l", "residual_i", "status", "closed_reason", "review_frequency_days", "next_review_on",
-                 "last_reviewed_on", "updated_at", "version")  # fmt: skip
+FINAL_COLUMNS = (
+    "residual_l",
+    "residual_i",
+    "status",
+    "closed_reason",
+    "review_frequency_days",
+    "next_review_on",
+    "last_reviewed_on",
+    "updated_at",
+    "version",
+)
 
 THEMES = {
     UnitKind.HEADQUARTERS: content.CORPORATE_RISKS,
@@ -42,8 +94,18 @@ THEMES = {
     UnitKind.UNIT: content.DIVISION_RISKS + content.LOCAL_RISKS,
 }
 # A register restates a theme for different parts of its work once the themes run out.
-ASPECTS = ["Crown Court", "magistrates' courts", "youth cases", "rape and serious sexual offences", "fraud",
-           "domestic abuse", "hate crime", "out of hours", "appeals", "proceeds of crime"]  # fmt: skip
+ASPECTS = [
+    "Crown Court",
+    "magistrates' courts",
+    "youth cases",
+    "rape and serious sexual offences",
+    "fraud",
+    "domestic abuse",
+    "hate crime",
+    "out of hours",
+    "appeals",
+    "proceeds of crime",
+]
 GENERIC_COUNTERMEASURES = [("Quarterly assurance reporting to the board", "directive")]
 CLOSE_REASONS = ["The cause has been removed", "Merged into a corporate risk", "Tolerated: now within appetite"]
 OUTCOMES = [ReviewOutcome.CONTINUE] * 6 + [ReviewOutcome.FURTHER_ACTION] * 2 + [ReviewOutcome.ESCALATE]
@@ -82,8 +144,17 @@ class RiskLife:
     closed_reason: str | None = None
 
     def final_row(self) -> tuple:
-        return (self.residual_l, self.residual_i, self.status, self.closed_reason, self.review_frequency_days,
-                self.next_review_on, self.last_reviewed_on, self.updated_at, self.version)  # fmt: skip
+        return (
+            self.residual_l,
+            self.residual_i,
+            self.status,
+            self.closed_reason,
+            self.review_frequency_days,
+            self.next_review_on,
+            self.last_reviewed_on,
+            self.updated_at,
+            self.version,
+        )
 
 
 def risks(ctx: Context) -> None:
@@ -105,9 +176,13 @@ def _ratings(ctx: Context) -> dict[str, int]:
     residual_l = max(1, inherent_l - rng.randint(0, 2))
     residual_i = max(1, inherent_i - rng.randint(0, 1))
     return {
-        "inherent_l": inherent_l, "inherent_i": inherent_i, "residual_l": residual_l, "residual_i": residual_i,
-        "target_l": max(1, residual_l - rng.randint(0, 2)), "target_i": max(1, residual_i - rng.randint(0, 1)),
-    }  # fmt: skip
+        "inherent_l": inherent_l,
+        "inherent_i": inherent_i,
+        "residual_l": residual_l,
+        "residual_i": residual_i,
+        "target_l": max(1, residual_l - rng.randint(0, 2)),
+        "target_i": max(1, residual_i - rng.randint(0, 1)),
+    }
 
 
 def _created_on(ctx: Context) -> date:
@@ -126,23 +201,50 @@ def _risk(ctx: Context, unit: UnitSpec, number: int, theme: tuple, repeat: int) 
     created_on = _created_on(ctx)
     created_at = ctx.moment(created_on)
     values = {
-        "title": title, "cause": cause, "event": event, "consequence": consequence, "category": category,
-        "objective": objective, "owner_id": rng.choice(staff.owners), "influence": influence,
-        **_ratings(ctx), "restricted": rng.random() < SHARE_RESTRICTED,
-    }  # fmt: skip
+        "title": title,
+        "cause": cause,
+        "event": event,
+        "consequence": consequence,
+        "category": category,
+        "objective": objective,
+        "owner_id": rng.choice(staff.owners),
+        "influence": influence,
+        **_ratings(ctx),
+        "restricted": rng.random() < SHARE_RESTRICTED,
+    }
     interval = scoring.review_interval(values["residual_l"] * values["residual_i"])
     life = RiskLife(
-        id=ctx.timeline.next_id("risk"), ref=f"{unit.code}-{number:03d}", organisation=unit.organisation,
-        register_id=unit.register_id, owner_id=values["owner_id"],
-        manager_id=staff.manager, inherent_l=values["inherent_l"], residual_l=values["residual_l"],
-        residual_i=values["residual_i"], review_frequency_days=interval.days, next_review_on=created_on + interval,
-        stop_on=_stop_on(ctx), close_on=_close_on(ctx, created_on), updated_at=created_at,
-        snapshot={name: values[name] for name in RISK_FIELDS}, countermeasures=[],
-    )  # fmt: skip
-    row = {**values, "id": life.id, "register_id": unit.register_id, "ref": life.ref,
-           "status": "open", "closed_reason": None, "review_frequency_days": interval.days,
-           "next_review_on": life.next_review_on, "last_reviewed_on": None, "created_at": created_at,
-           "updated_at": created_at, "version": 1}  # fmt: skip
+        id=ctx.timeline.next_id("risk"),
+        ref=f"{unit.code}-{number:03d}",
+        organisation=unit.organisation,
+        register_id=unit.register_id,
+        owner_id=values["owner_id"],
+        manager_id=staff.manager,
+        inherent_l=values["inherent_l"],
+        residual_l=values["residual_l"],
+        residual_i=values["residual_i"],
+        review_frequency_days=interval.days,
+        next_review_on=created_on + interval,
+        stop_on=_stop_on(ctx),
+        close_on=_close_on(ctx, created_on),
+        updated_at=created_at,
+        snapshot={name: values[name] for name in RISK_FIELDS},
+        countermeasures=[],
+    )
+    row = {
+        **values,
+        "id": life.id,
+        "register_id": unit.register_id,
+        "ref": life.ref,
+        "status": "open",
+        "closed_reason": None,
+        "review_frequency_days": interval.days,
+        "next_review_on": life.next_review_on,
+        "last_reviewed_on": None,
+        "created_at": created_at,
+        "updated_at": created_at,
+        "version": 1,
+    }
     ctx.sink.add("risk", tuple(row[name] for name in RISK_COLUMNS))
     _countermeasures(ctx, life, category, created_on, created_at)
     return life
@@ -170,13 +272,16 @@ def _countermeasures(ctx: Context, life: RiskLife, category: str, created_on: da
     for title, kind in rng.sample(options, k=min(len(options), rng.randint(1, 3))):
         planned = rng.random() < 0.25
         values = {
-            "title": title, "description": "", "kind": kind, "owner_id": life.owner_id,
+            "title": title,
+            "description": "",
+            "kind": kind,
+            "owner_id": life.owner_id,
             "status": CountermeasureStatus.PLANNED.value if planned else CountermeasureStatus.IN_PLACE.value,
             "due_on": ctx.today + timedelta(days=rng.randint(-120, 150)) if planned else None,
             "implemented_on": None if planned else created_on,
             "frequency": rng.choice(FREQUENCIES),
             "progress": "",
-        }  # fmt: skip
+        }
         countermeasure_id = ctx.timeline.next_id("countermeasure")
         row = tuple(values[name] for name in COUNTERMEASURE_COLUMNS[2:-1])
         ctx.sink.add("countermeasure", (countermeasure_id, life.id, *row, created_at))
@@ -187,8 +292,9 @@ def _created(timeline, at: datetime, state: tuple) -> None:
     ctx, life = state
     timeline.audit(at, life.manager_id, "risk.created", "risk", life.id, life.snapshot, risk_id=life.id)
     for countermeasure_id, values in life.countermeasures:
-        timeline.audit(at, life.manager_id, "countermeasure.added", "countermeasure", countermeasure_id, values,
-                       risk_id=life.id)  # fmt: skip
+        timeline.audit(
+            at, life.manager_id, "countermeasure.added", "countermeasure", countermeasure_id, values, risk_id=life.id
+        )
     life.snapshot = life.countermeasures = None
     _touch(ctx, life, at)
     _schedule_next(ctx, life)
@@ -220,8 +326,20 @@ def _reviewed(timeline, at: datetime, state: tuple) -> None:
     life.version += 1
     outcome = rng.choice(OUTCOMES).value
     review_id = timeline.next_id("review")
-    timeline.sink.add("review", (review_id, life.id, reviewed_on, reviewer, life.residual_l, life.residual_i,
-                                 rng.choice(content.REVIEW_COMMENTS), outcome, at))  # fmt: skip
+    timeline.sink.add(
+        "review",
+        (
+            review_id,
+            life.id,
+            reviewed_on,
+            reviewer,
+            life.residual_l,
+            life.residual_i,
+            rng.choice(content.REVIEW_COMMENTS),
+            outcome,
+            at,
+        ),
+    )
     changes = diff(before, _review_fields(life))
     changes["outcome"] = [None, outcome]
     timeline.audit(at, reviewer, "review.recorded", "review", review_id, changes, risk_id=life.id)
@@ -230,8 +348,12 @@ def _reviewed(timeline, at: datetime, state: tuple) -> None:
 
 
 def _review_fields(life: RiskLife) -> dict:
-    return {"residual_l": life.residual_l, "residual_i": life.residual_i, "next_review_on": life.next_review_on,
-            "last_reviewed_on": life.last_reviewed_on}  # fmt: skip
+    return {
+        "residual_l": life.residual_l,
+        "residual_i": life.residual_i,
+        "next_review_on": life.next_review_on,
+        "last_reviewed_on": life.last_reviewed_on,
+    }
 
 
 def _closed(timeline, at: datetime, state: tuple) -> None:
@@ -267,8 +389,13 @@ def final_state(ctx: Context) -> None:
         risk = db.metadata.tables["risk"]
         statement = sa.update(risk).where(risk.c.id == sa.bindparam("risk_id"))
         for start in range(0, len(rows), 20_000):
-            connection.execute(statement, [{"risk_id": row[0], **dict(zip(FINAL_COLUMNS, row[1:], strict=True))}
-                                           for row in rows[start : start + 20_000]])  # fmt: skip
+            connection.execute(
+                statement,
+                [
+                    {"risk_id": row[0], **dict(zip(FINAL_COLUMNS, row[1:], strict=True))}
+                    for row in rows[start : start + 20_000]
+                ],
+            )
     register = db.metadata.tables["register"]
     touched = [{"register_id": key, "updated_at": at} for key, at in ctx.register_touched.items()]
     if touched:
@@ -276,11 +403,13 @@ def final_state(ctx: Context) -> None:
 
 
 def _update_from_copy(connection: sa.Connection, rows: list[tuple]) -> None:
-    connection.execute(sa.text(
-        "CREATE TEMPORARY TABLE bench_risk_final (id integer PRIMARY KEY, residual_l integer, residual_i integer, "
-        "status varchar(32), closed_reason text, review_frequency_days integer, next_review_on date, "
-        "last_reviewed_on date, updated_at timestamp, version integer) ON COMMIT DROP"
-    ))  # fmt: skip
+    connection.execute(
+        sa.text(
+            "CREATE TEMPORARY TABLE bench_risk_final (id integer PRIMARY KEY, residual_l integer, residual_i integer, "
+            "status varchar(32), closed_reason text, review_frequency_days integer, next_review_on date, "
+            "last_reviewed_on date, updated_at timestamp, version integer) ON COMMIT DROP"
+        )
+    )
     cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f"COPY bench_risk_final (id, {', '.join(FINAL_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:

@@ -91,13 +91,21 @@ class Bench:
         targets = pick_targets(app)
         bearer = bench_token(app, email)
         extra, notes = optional_pages(app, targets)
-        pages = {"Registers index": ["/registers"], "Register page": targets.registers, "Risk page": targets.risks,
-                 **extra}  # fmt: skip
+        pages = {
+            "Registers index": ["/registers"],
+            "Register page": targets.registers,
+            "Risk page": targets.risks,
+            **extra,
+        }
         self.run.notes += [note for note in notes if note not in self.run.notes]
         costs = page_costs(app, email, pages, bearer)
         self.query_counts[(kind, scale)] = {page: cost.queries for page, cost in costs.items()}
-        self.row(kind, scale, "SQL queries and app CPU per request (in-process, one client)",
-                 "; ".join(f"{page}: {cost.text()}" for page, cost in costs.items()))  # fmt: skip
+        self.row(
+            kind,
+            scale,
+            "SQL queries and app CPU per request (in-process, one client)",
+            "; ".join(f"{page}: {cost.text()}" for page, cost in costs.items()),
+        )
         log = BENCH_INSTANCE / f"gunicorn-{kind}-{scale.lower()}.log"
         with Gunicorn(url, log, self.args.workers, self.args.threads, self.args.worker_class) as server:
             browsers = [Browser(server.port) for _ in range(self.args.clients)]
@@ -120,17 +128,30 @@ class Bench:
             return
         summary = generate_database(url, SCALES[scale], reset=True)
         counts = ", ".join(f"{n:,} {table}" for table, n in summary.rows.items() if table != "role_assignment")
-        self.row(kind, scale, "Generation", f"{summary.total_rows:,} rows in {summary.total_seconds:.1f} s "
-                 f"({summary.total_rows / summary.total_seconds:,.0f} rows/s): {counts}")  # fmt: skip
+        self.row(
+            kind,
+            scale,
+            "Generation",
+            f"{summary.total_rows:,} rows in {summary.total_seconds:.1f} s "
+            f"({summary.total_rows / summary.total_seconds:,.0f} rows/s): {counts}",
+        )
 
     def verify(self, kind: str, scale: str, app) -> None:
         check, seconds, cpu_seconds = verify_rate(app)
         rate = check.checked / seconds
         state = "intact" if check.ok else f"BROKEN at event {check.broken_id}: {check.reason}"
-        result = (f"{check.checked:,} events in {seconds:.1f} s: {rate:,.0f} events/s "
-                  f"({check.checked / cpu_seconds:,.0f} per CPU second of the checking process); {state}")  # fmt: skip
-        self.row(kind, scale, "Audit trail verification", result, f"≥ {VERIFY_TARGET:,} events/s",
-                 rate >= VERIFY_TARGET and check.ok)  # fmt: skip
+        result = (
+            f"{check.checked:,} events in {seconds:.1f} s: {rate:,.0f} events/s "
+            f"({check.checked / cpu_seconds:,.0f} per CPU second of the checking process); {state}"
+        )
+        self.row(
+            kind,
+            scale,
+            "Audit trail verification",
+            result,
+            f"≥ {VERIFY_TARGET:,} events/s",
+            rate >= VERIFY_TARGET and check.ok,
+        )
 
     def transfer(self, kind: str, scale: str, app) -> None:
         exported, _data = transfer.export_every_register(app)
@@ -162,8 +183,10 @@ class Bench:
         self.row(kind, scale, f"{page} ({len(paths)} URLs)", result_text, target, met)
 
     def writes(self, kind, scale, app, server, browsers, targets) -> None:
-        scenarios = (("different risks", targets.writers, False),
-                     ("the same risk", [targets.shared] * len(browsers), True))  # fmt: skip
+        scenarios = (
+            ("different risks", targets.writers, False),
+            ("the same risk", [targets.shared] * len(browsers), True),
+        )
         for name, refs, together in scenarios:
             versions = snapshot(app, set(refs))
             locked_before = server.log_count("database is locked")
@@ -174,8 +197,14 @@ class Bench:
             result.locked = server.log_count("database is locked") - locked_before
             errors = sum(n for status, n in result.statuses.items() if status >= 500)
             met = result.lost == 0 and result.locked == 0 and errors == 0
-            self.row(kind, scale, f"Concurrent reviews, {len(browsers)} clients on {name}", result.text(),
-                     "0 lost, 0 locked", met)  # fmt: skip
+            self.row(
+                kind,
+                scale,
+                f"Concurrent reviews, {len(browsers)} clients on {name}",
+                result.text(),
+                "0 lost, 0 locked",
+                met,
+            )
             for problem in problems[:5]:
                 print(f"    {problem}", flush=True)
 
@@ -227,17 +256,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     threads = f" × {args.threads} threads" if args.worker_class == "gthread" else ""
-    settings = (f"gunicorn with {args.workers} {args.worker_class} workers{threads} (gunicorn.conf.py, "
-                f"production settings); {args.clients} clients in one process (threads, http.client, keep-alive), "
-                f"{args.requests} requests per page (or {args.page_seconds:.0f} s at most) after {args.warmup} "
-                f"warm-up requests; {args.rounds} reviews per "
-                f"client per write scenario.")  # fmt: skip
+    settings = (
+        f"gunicorn with {args.workers} {args.worker_class} workers{threads} (gunicorn.conf.py, "
+        f"production settings); {args.clients} clients in one process (threads, http.client, keep-alive), "
+        f"{args.requests} requests per page (or {args.page_seconds:.0f} s at most) after {args.warmup} "
+        f"warm-up requests; {args.rounds} reviews per "
+        f"client per write scenario."
+    )
     if args.profile:
         settings += " Workers sampled with py-spy during each page's load (slower than without)."
     if args.note:
         settings += f" **{args.note}**"
-    run = Run(command=shlex.join(["python", "bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
-              settings=settings)  # fmt: skip
+    run = Run(
+        command=shlex.join(["python", "bench/run.py", *(argv if argv is not None else sys.argv[1:])]), settings=settings
+    )
     bench = Bench(args, run)
     began = time.perf_counter()
     for kind in args.databases:

@@ -52,8 +52,17 @@ class Gunicorn:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         # No control socket: its default path is shared by every gunicorn of the same user on the machine.
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", self.worker_class,
-                   "--no-control-socket", "wsgi:app"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "-k",
+            self.worker_class,
+            "--no-control-socket",
+            "wsgi:app",
+        ]
         self.process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self._environment(), stdout=log, stderr=subprocess.STDOUT
         )

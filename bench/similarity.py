@@ -36,12 +36,20 @@ QUERY = "Not enough prosecutors to review the cases the police send us"
 def machine() -> str:
     memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     gib = int(memory.split()[1]) / 1024 / 1024
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (f"{date.today():%-d %B %Y}; {os.cpu_count()} cores ({cpu}), {gib:.0f} GiB memory; Python "
-            f"{platform.python_version()}, numpy {np.__version__}; load average at the start {load} "
-            "(the machine is shared, so times vary)")  # fmt: skip
+    return (
+        f"{date.today():%-d %B %Y}; {os.cpu_count()} cores ({cpu}), {gib:.0f} GiB memory; Python "
+        f"{platform.python_version()}, numpy {np.__version__}; load average at the start {load} "
+        "(the machine is shared, so times vary)"
+    )
 
 
 def best_of(function, repeat: int = 5) -> float:
@@ -76,8 +84,10 @@ def recall_section() -> list[str]:
     ]
     for stage in evaluation.STAGES:
         r = recall[stage]
-        lines.append(f"| {stage} | {r['paraphrase'][1]:.2f} | {r['paraphrase'][5]:.2f} | "
-                     f"{r['near_verbatim'][1]:.2f} | {r['near_verbatim'][5]:.2f} |")  # fmt: skip
+        lines.append(
+            f"| {stage} | {r['paraphrase'][1]:.2f} | {r['paraphrase'][5]:.2f} | "
+            f"{r['near_verbatim'][1]:.2f} | {r['near_verbatim'][5]:.2f} |"
+        )
     lines += ["", *threshold_lines(data, scores), "", *precision_lines(data)]
     return lines
 
@@ -103,8 +113,10 @@ def precision_lines(data) -> list[str]:
     ]
     for threshold in sorted({*PRECISION_THRESHOLDS, defaults.suggest_threshold, defaults.duplicate_threshold}):
         found = evaluation.at_threshold(scores, threshold)
-        lines.append(f"| {threshold:.2f}{note.get(threshold, '')} | {found.precision:.2f} | {found.recall:.2f} | "
-                     f"{found.paraphrase_recall:.2f} | {found.related_reached} of {len(data.related)} |")  # fmt: skip
+        lines.append(
+            f"| {threshold:.2f}{note.get(threshold, '')} | {found.precision:.2f} | {found.recall:.2f} | "
+            f"{found.paraphrase_recall:.2f} | {found.related_reached} of {len(data.related)} |"
+        )
     lines += [
         "",
         "The scan uses the lowest threshold with precision at least 0.8; what is shown before saving is ranked "
@@ -125,8 +137,10 @@ def threshold_lines(data, scores) -> list[str]:
     upper = np.triu(np.ones_like(true), 1)
     paraphrase = np.array([kind == "paraphrase" for kind in data.kinds])
     defaults = rules.DEFAULT_SIMILARITY
-    lines = ["| Combined score at least | Paraphrased pairs reached | Other pairs reached (of "
-             f"{int(upper.sum()):,}) |", "|---|---|---|"]  # fmt: skip
+    lines = [
+        f"| Combined score at least | Paraphrased pairs reached | Other pairs reached (of {int(upper.sum()):,}) |",
+        "|---|---|---|",
+    ]
     for threshold in sorted({0.45, defaults.suggest_threshold, defaults.duplicate_threshold, 0.6, 0.65, 0.7}):
         above = combined >= threshold
         reached = np.mean(above[np.arange(n), n + np.arange(n)][paraphrase])
@@ -142,9 +156,11 @@ def encoding_lines() -> list[str]:
     batch = best_of(lambda: encoder.encode(texts), repeat=2)
     one = timed(lambda: encoder.encode([QUERY]), repeat=5)
     threads = os.environ.get("RISKREG_EMBEDDING_THREADS", "1")
-    return [f"Embedding ({threads} onnxruntime thread): {len(texts) / batch:.0f} risks a second in batches "
-            f"({len(texts)} risks in {batch:.2f} s); one risk {one[0] * 1000:.0f} ms "
-            f"({one[1] * 1000:.0f} ms CPU)."]  # fmt: skip
+    return [
+        f"Embedding ({threads} onnxruntime thread): {len(texts) / batch:.0f} risks a second in batches "
+        f"({len(texts)} risks in {batch:.2f} s); one risk {one[0] * 1000:.0f} ms "
+        f"({one[1] * 1000:.0f} ms CPU)."
+    ]
 
 
 def _seed_vectors(app, size: int, registers: int = 40) -> None:
@@ -164,11 +180,30 @@ def _seed_vectors(app, size: int, registers: int = 40) -> None:
         register_ids = db.session.scalars(sa.select(Register.id).order_by(Register.id)).all()
         for start in range(0, size, 10_000):
             count = min(10_000, size - start)
-            risks = [dict(register_id=register_ids[(start + i) % registers], ref=f"B-{start + i}",
-                          title=" ".join(pick.choices(words, k=5)), event=" ".join(pick.choices(words, k=12)),
-                          cause="c", consequence="c", category="people", objective="people", influence="medium",
-                          status="open", inherent_l=3, inherent_i=3, residual_l=3, residual_i=3, target_l=2, target_i=2,
-                          restricted=False, review_frequency_days=90, version=1) for i in range(count)]  # fmt: skip
+            risks = [
+                dict(
+                    register_id=register_ids[(start + i) % registers],
+                    ref=f"B-{start + i}",
+                    title=" ".join(pick.choices(words, k=5)),
+                    event=" ".join(pick.choices(words, k=12)),
+                    cause="c",
+                    consequence="c",
+                    category="people",
+                    objective="people",
+                    influence="medium",
+                    status="open",
+                    inherent_l=3,
+                    inherent_i=3,
+                    residual_l=3,
+                    residual_i=3,
+                    target_l=2,
+                    target_i=2,
+                    restricted=False,
+                    review_frequency_days=90,
+                    version=1,
+                )
+                for i in range(count)
+            ]
             db.session.execute(sa.insert(Risk), risks)
             ids = db.session.scalars(sa.select(Risk.id).order_by(Risk.id.desc()).limit(count)).all()
             vectors = rng.standard_normal((count, encoder.DIMENSIONS)).astype(np.float32)
@@ -176,8 +211,7 @@ def _seed_vectors(app, size: int, registers: int = 40) -> None:
             rows = []
             for risk_id, vector in zip(ids, vectors, strict=True):
                 blob, scale = rules.quantise(vector)
-                rows.append(dict(risk_id=risk_id, model=encoder.MODEL_ID, text_hash="x" * 64, scale=scale,
-                                 vector=blob))  # fmt: skip
+                rows.append(dict(risk_id=risk_id, model=encoder.MODEL_ID, text_hash="x" * 64, scale=scale, vector=blob))
             db.session.execute(sa.insert(RiskEmbedding), rows)
         db.session.commit()
 
@@ -194,8 +228,11 @@ def cost_lines(sizes: list[int]) -> list[str]:
     from riskreg.services.flags import similarity
 
     encoder.encode([QUERY])
-    lines = ["| Stored risks | Check one new risk, warm: wall (CPU) | of which matrix product and ranking: wall (CPU) "
-             "| Cold (load the matrix) | Duplicate scan (all pairs) |", "|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "| Stored risks | Check one new risk, warm: wall (CPU) | of which matrix product and ranking: wall (CPU) "
+        "| Cold (load the matrix) | Duplicate scan (all pairs) |",
+        "|---|---|---|---|---|",
+    ]
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             os.environ["RISKREG_TEST_DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite"
@@ -211,8 +248,10 @@ def cost_lines(sizes: list[int]) -> list[str]:
                 product = _product_time(similarity._index().vectors, encoder.encode([QUERY])[0])
                 scan = f"{best_of(similarity.duplicate_candidates, 1):.1f} s" if size <= 10_000 else "not run"
                 db.session.remove()
-        lines.append(f"| {size:,} | {warm[0] * 1000:.0f} ms ({warm[1] * 1000:.0f} ms) | {product[0] * 1000:.2f} ms "
-                     f"({product[1] * 1000:.2f} ms) | {cold * 1000:.0f} ms | {scan} |")  # fmt: skip
+        lines.append(
+            f"| {size:,} | {warm[0] * 1000:.0f} ms ({warm[1] * 1000:.0f} ms) | {product[0] * 1000:.2f} ms "
+            f"({product[1] * 1000:.2f} ms) | {cold * 1000:.0f} ms | {scan} |"
+        )
     return lines
 
 
@@ -240,13 +279,31 @@ def seed_lines() -> list[str]:
             db.session.execute(sa.delete(RiskEmbedding))
             embedding = best_of(similarity.reindex, 1)
             db.session.remove()
-    return [f"Demo seed (`riskreg seed-demo`, SQLite): {total:.1f} s for {count} risks, of which computing their "
-            f"embeddings takes {embedding:.1f} s."]  # fmt: skip
+    return [
+        f"Demo seed (`riskreg seed-demo`, SQLite): {total:.1f} s for {count} risks, of which computing their "
+        f"embeddings takes {embedding:.1f} s."
+    ]
 
 
 def section(sizes: list[int]) -> str:
-    lines = [HEADING, "", f"Machine: {machine()}.", "", "### Recall", "", *recall_section(), "", "### Cost", "",
-             *encoding_lines(), "", *seed_lines(), "", *cost_lines(sizes), ""]  # fmt: skip
+    lines = [
+        HEADING,
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "### Recall",
+        "",
+        *recall_section(),
+        "",
+        "### Cost",
+        "",
+        *encoding_lines(),
+        "",
+        *seed_lines(),
+        "",
+        *cost_lines(sizes),
+        "",
+    ]
     lines += [
         "A check embeds the new risk's title and event (one risk, above), scores it against every stored vector "
         "with one matrix product, shortlists the 50 nearest open risks (one query), re-scores those with the "
@@ -263,9 +320,11 @@ def section(sizes: list[int]) -> str:
 def write(path: Path, text: str) -> None:
     existing = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
     pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    updated = pattern.sub(lambda _match: text + "\n", existing) if pattern.search(existing) else (
-        existing.rstrip("\n") + "\n\n" + text
-    )  # fmt: skip
+    updated = (
+        pattern.sub(lambda _match: text + "\n", existing)
+        if pattern.search(existing)
+        else (existing.rstrip("\n") + "\n\n" + text)
+    )
     path.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
 
 

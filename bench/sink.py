@@ -14,8 +14,20 @@ import riskreg.models  # noqa: F401 - registers every table on the metadata
 from riskreg.extensions import db
 
 # Parents before children.
-TABLE_ORDER = ("unit", "register", "app_user", "role_assignment", "risk", "countermeasure", "review", "risk_link",
-               "control_test", "evidence", "control_test_evidence", "audit_event")  # fmt: skip
+TABLE_ORDER = (
+    "unit",
+    "register",
+    "app_user",
+    "role_assignment",
+    "risk",
+    "countermeasure",
+    "review",
+    "risk_link",
+    "control_test",
+    "evidence",
+    "control_test_evidence",
+    "audit_event",
+)
 CHUNK_ROWS = 20_000
 
 

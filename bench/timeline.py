@@ -57,7 +57,17 @@ class Timeline:
     ) -> None:
         changes = to_jsonable(changes)
         digest = event_hash(self.prev_hash, at, actor_id, action, entity, entity_id, risk_id, changes)
-        row = (self.next_id("audit_event"), at, actor_id, action, entity, entity_id, risk_id, changes,
-               self.prev_hash, digest)  # fmt: skip
+        row = (
+            self.next_id("audit_event"),
+            at,
+            actor_id,
+            action,
+            entity,
+            entity_id,
+            risk_id,
+            changes,
+            self.prev_hash,
+            digest,
+        )
         self.sink.add("audit_event", row)
         self.prev_hash = digest

@@ -43,9 +43,11 @@ class WriteResult:
     def text(self) -> str:
         statuses = self.statuses
         other = {status: n for status, n in statuses.items() if status not in (302, 409)}
-        return (f"{len(self.attempts)} reviews sent: {statuses[302]} accepted, {statuses[409]} conflicts (409), "
-                f"{sum(other.values())} other{f' {other}' if other else ''}; lost updates {self.lost}; "
-                f"'database is locked' {self.locked}")  # fmt: skip
+        return (
+            f"{len(self.attempts)} reviews sent: {statuses[302]} accepted, {statuses[409]} conflicts (409), "
+            f"{sum(other.values())} other{f' {other}' if other else ''}; lost updates {self.lost}; "
+            f"'database is locked' {self.locked}"
+        )
 
 
 def _attempt(browser: Browser, ref: str, tag: str, client: int, round_number: int, barrier) -> Attempt:
@@ -58,9 +60,14 @@ def _attempt(browser: Browser, ref: str, tag: str, client: int, round_number: in
         attempt.status = status
         return attempt
     day = today()
-    form = {**hidden, "reviewed_on": [str(day.day), str(day.month), str(day.year)],
-            "residual_l": str(residual[0]), "residual_i": str(residual[1]), "commentary": attempt.tag,
-            "outcome": "continue"}  # fmt: skip
+    form = {
+        **hidden,
+        "reviewed_on": [str(day.day), str(day.month), str(day.year)],
+        "residual_l": str(residual[0]),
+        "residual_i": str(residual[1]),
+        "commentary": attempt.tag,
+        "outcome": "continue",
+    }
     attempt.status, _body = browser.request("POST", f"/risks/{ref}/reviews/new", form)
     return attempt
 
@@ -102,8 +109,9 @@ def count_lost(app: Flask, attempts: list[Attempt], versions_before: dict[str, i
         query = sa.select(Review.commentary, Review.id).where(Review.commentary.in_(tags))
         stored = dict(db.session.execute(query).all())
         problems += [f"{a.tag}: accepted, but no review row" for a in accepted if a.tag not in stored]
-        problems += [f"{tag}: stored, but the client was refused" for tag in stored
-                     if tag not in {a.tag for a in accepted}]  # fmt: skip
+        problems += [
+            f"{tag}: stored, but the client was refused" for tag in stored if tag not in {a.tag for a in accepted}
+        ]
         for ref, version_before in versions_before.items():
             risk = db.session.scalar(sa.select(Risk).where(Risk.ref == ref))
             mine = sorted((stored[a.tag], a) for a in accepted if a.ref == ref and a.tag in stored)

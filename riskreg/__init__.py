@@ -73,9 +73,19 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.risks import bp as risks_bp
 
     blueprints = (
-        auth_bp, main_bp, registers_bp, risks_bp, links_bp, committee_bp, assurance_bp, importing_bp, exporting_bp,
-        account_bp, api_bp, flags_bp,
-    )  # fmt: skip
+        auth_bp,
+        main_bp,
+        registers_bp,
+        risks_bp,
+        links_bp,
+        committee_bp,
+        assurance_bp,
+        importing_bp,
+        exporting_bp,
+        account_bp,
+        api_bp,
+        flags_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     for blueprint in (certificates_bp, certificate_template_bp):

@@ -35,8 +35,15 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 )
 # Corrupt, truncated, damaged (zlib), encrypted (RuntimeError) or impossible (ValueError) archives.
 ARCHIVE_ERRORS = (
-    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, OSError, EOFError, RuntimeError, ValueError
-)  # fmt: skip
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    KeyError,
+    OSError,
+    EOFError,
+    RuntimeError,
+    ValueError,
+)
 
 
 @dataclass(frozen=True)

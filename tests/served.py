@@ -80,7 +80,8 @@ def signed_in_session(base_url: str, email: str, password: str = factories.PASSW
     response = session.post(
         f"{base_url}/sign-in",
         data={"email": email, "password": password, "csrf_token": field(CSRF, page.text)},
-        allow_redirects=False, timeout=30,
-    )  # fmt: skip
+        allow_redirects=False,
+        timeout=30,
+    )
     assert response.status_code == 302, response.text[:500]
     return session

@@ -38,10 +38,15 @@ def _count(model) -> int:
 
 def _values(line=L1, conclusion=Conclusion.EFFECTIVE, days_ago=10, **overrides) -> dict:
     values = {
-        "tested_on": today() - timedelta(days=days_ago), "line": line, "method": ControlTestMethod.SAMPLE_TEST,
-        "sample_size": 20, "exceptions": 1, "exceptions_tolerated": 1,
-        "conclusion": conclusion, "notes": " One late letter ",
-    }  # fmt: skip
+        "tested_on": today() - timedelta(days=days_ago),
+        "line": line,
+        "method": ControlTestMethod.SAMPLE_TEST,
+        "sample_size": 20,
+        "exceptions": 1,
+        "exceptions_tolerated": 1,
+        "conclusion": conclusion,
+        "notes": " One late letter ",
+    }
     values.update(overrides)
     return values
 
@@ -61,9 +66,19 @@ def control(org):
 
 @pytest.mark.parametrize(
     ("who", "lines"),
-    [("risk_ln", [L1]), ("head_ln", [L1]), ("risk_hq", [L1]), ("auditor", [L2, L3, L4]), ("viewer_ln", []),
-     ("risk_ls", []), ("hq_risk", [L2]), ("committee", []), ("admin", []), ("nobody", [])],
-)  # fmt: skip
+    [
+        ("risk_ln", [L1]),
+        ("head_ln", [L1]),
+        ("risk_hq", [L1]),
+        ("auditor", [L2, L3, L4]),
+        ("viewer_ln", []),
+        ("risk_ls", []),
+        ("hq_risk", [L2]),
+        ("committee", []),
+        ("admin", []),
+        ("nobody", []),
+    ],
+)
 def test_who_may_record_which_line(org, control, who, lines):
     user = getattr(org, who)
     assert assurance_lines(user, control.risk) == lines
@@ -137,13 +152,19 @@ def test_a_file_is_kept_with_its_fingerprint_size_and_type(org, control):
         (_file(data=PDF + bytes(2100)), "The selected file must be 2 KB or smaller", "file"),
         (_file(data=b"", filename=""), "Select a file", "file"),
         (_file(title=" "), "Enter a title for the evidence", "title"),
-        (EvidenceInput(EvidenceKind.LINK, "Report", today(), url="javascript:alert(1)"),
-         "Enter a web address starting with https://", "url"),
+        (
+            EvidenceInput(EvidenceKind.LINK, "Report", today(), url="javascript:alert(1)"),
+            "Enter a web address starting with https://",
+            "url",
+        ),
         (EvidenceInput(EvidenceKind.REFERENCE, "Paper file", today()), "Enter where the evidence is kept", "source"),
-        (EvidenceInput(EvidenceKind.REFERENCE, "Later", today() + timedelta(days=1), source="Cabinet 3"),
-         "The date of the evidence must be today or in the past", "dated_on"),
+        (
+            EvidenceInput(EvidenceKind.REFERENCE, "Later", today() + timedelta(days=1), source="Cabinet 3"),
+            "The date of the evidence must be today or in the past",
+            "dated_on",
+        ),
     ],
-)  # fmt: skip
+)
 def test_refused_evidence_stores_nothing_not_even_the_test(app, monkeypatch, org, control, item, message, field):
     monkeypatch.setitem(app.config, "RISKREG_EVIDENCE_MAX_BYTES", 2048)
     events = _count(AuditEvent)
@@ -156,9 +177,10 @@ def test_refused_evidence_stores_nothing_not_even_the_test(app, monkeypatch, org
 def test_links_and_references_are_kept_without_bytes(org, control):
     test = ControlTestFactory(countermeasure=control, tester=org.auditor, line=L3)
     link = evidence_service.add_evidence(
-        test, EvidenceInput(EvidenceKind.LINK, "Audit report", today(), url="https://intranet.example.org/ia/7"),
+        test,
+        EvidenceInput(EvidenceKind.LINK, "Audit report", today(), url="https://intranet.example.org/ia/7"),
         org.auditor,
-    )  # fmt: skip
+    )
     reference = evidence_service.add_evidence(
         test, EvidenceInput(EvidenceKind.REFERENCE, "Paper file", today(), source=" Cabinet 3, drawer 2 "), org.auditor
     )

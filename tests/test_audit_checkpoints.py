@@ -119,8 +119,16 @@ def _rewrite_from(event_id: int, changes: dict) -> None:
     for row in rows.mappings().all():
         prev = prev or row["prev_hash"]
         new_changes = changes if row["id"] == event_id else row["changes"]
-        digest = event_hash(prev, row["at"], row["actor_id"], row["action"], row["entity"], row["entity_id"],
-                            row["risk_id"], new_changes)  # fmt: skip
+        digest = event_hash(
+            prev,
+            row["at"],
+            row["actor_id"],
+            row["action"],
+            row["entity"],
+            row["entity_id"],
+            row["risk_id"],
+            new_changes,
+        )
         db.session.execute(
             sa.update(AuditEvent.__table__).where(AuditEvent.id == row["id"]),
             {"changes": new_changes, "prev_hash": prev, "hash": digest},

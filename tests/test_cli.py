@@ -17,9 +17,20 @@ def test_the_riskreg_command_lists_its_commands(app):
 
 def test_create_user_with_a_role(app, org):
     result = app.test_cli_runner().invoke(
-        args=["create-user", "--email", "New.Person@Example.org", "--name", "New Person", "--role", "risk_manager",
-              "--unit", "ln", "--password", "a long enough password"]
-    )  # fmt: skip
+        args=[
+            "create-user",
+            "--email",
+            "New.Person@Example.org",
+            "--name",
+            "New Person",
+            "--role",
+            "risk_manager",
+            "--unit",
+            "ln",
+            "--password",
+            "a long enough password",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.org"))
     assert [(a.role.value, a.unit.code) for a in user.roles] == [("risk_manager", "LN")]
@@ -30,9 +41,20 @@ def test_create_user_refuses_a_short_password_and_an_unknown_unit(app, org):
     short = runner.invoke(args=["create-user", "--email", "a@example.org", "--name", "A", "--password", "short"])
     assert short.exit_code != 0 and "12 characters" in short.output
     unknown = runner.invoke(
-        args=["create-user", "--email", "b@example.org", "--name", "B", "--role", "viewer", "--unit", "ZZ",
-              "--password", "a long enough password"]
-    )  # fmt: skip
+        args=[
+            "create-user",
+            "--email",
+            "b@example.org",
+            "--name",
+            "B",
+            "--role",
+            "viewer",
+            "--unit",
+            "ZZ",
+            "--password",
+            "a long enough password",
+        ]
+    )
     assert unknown.exit_code != 0 and "No unit has the code ZZ" in unknown.output
     assert db.session.scalar(sa.select(User).where(User.email.in_(["a@example.org", "b@example.org"]))) is None
 

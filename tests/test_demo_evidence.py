@@ -29,8 +29,10 @@ def test_no_validated_certificate_rests_an_assertion_on_an_unrelated_control(dem
         for assertion in certificate.assertions:
             words = next(found for topic, found in TOPICS if topic.lower() in assertion.statement.lower())
             for countermeasure in assertion.countermeasures:
-                assert any(word in countermeasure.title.lower() for word in words), (assertion.statement,
-                                                                                      countermeasure.title)
+                assert any(word in countermeasure.title.lower() for word in words), (
+                    assertion.statement,
+                    countermeasure.title,
+                )
                 assert reasons[(assertion.id, countermeasure.id)].strip()
                 checked += 1
     assert checked >= 3

@@ -62,8 +62,12 @@ def test_the_demos_dismissed_pair_stays_dismissed_after_a_rescan(demo):
     flag = db.session.get(Flag, pair.flag_id)
     assert flag.status is FlagStatus.DISMISSED and flag.reason.startswith("Different risks")
     flags.scan_all()
-    again = db.session.scalars(sa.select(Flag).where(Flag.risk_id.in_([pair.low_risk_id, pair.high_risk_id]),
-                                                     Flag.other_risk_id.in_([pair.low_risk_id, pair.high_risk_id])))
+    again = db.session.scalars(
+        sa.select(Flag).where(
+            Flag.risk_id.in_([pair.low_risk_id, pair.high_risk_id]),
+            Flag.other_risk_id.in_([pair.low_risk_id, pair.high_risk_id]),
+        )
+    )
     assert again.all() == [flag] and flag.status is FlagStatus.DISMISSED
 
 
@@ -71,10 +75,21 @@ def test_the_demo_shows_hq_feedback_and_owners_replies(demo):
     acknowledged = db.session.scalars(sa.select(Flag).where(Flag.status == FlagStatus.ACKNOWLEDGED)).all()
     assert {flag.risk.register.unit.code for flag in acknowledged} == {"LN"}
     for flag in acknowledged:
-        authors = [c.author.email for c in db.session.scalars(
-            sa.select(FlagComment).where(FlagComment.flag_id == flag.id).order_by(FlagComment.id))]  # fmt: skip
+        authors = [
+            c.author.email
+            for c in db.session.scalars(
+                sa.select(FlagComment).where(FlagComment.flag_id == flag.id).order_by(FlagComment.id)
+            )
+        ]
         assert authors[0] == "hq.risk@example.org" and authors[1] == flag.risk.owner.email
     kinds = set(db.session.scalars(sa.select(Flag.kind).distinct()))
-    assert {FlagKind.POSSIBLE_DUPLICATE, FlagKind.REPEATS_HIGHER, FlagKind.REVIEW_OVERDUE, FlagKind.NO_COUNTERMEASURES,
-            FlagKind.NOT_LINKED_UPWARDS, FlagKind.ACTION_OVERDUE, FlagKind.LINK_DIVERGENCE} <= kinds  # fmt: skip
+    assert {
+        FlagKind.POSSIBLE_DUPLICATE,
+        FlagKind.REPEATS_HIGHER,
+        FlagKind.REVIEW_OVERDUE,
+        FlagKind.NO_COUNTERMEASURES,
+        FlagKind.NOT_LINKED_UPWARDS,
+        FlagKind.ACTION_OVERDUE,
+        FlagKind.LINK_DIVERGENCE,
+    } <= kinds
     assert set(db.session.scalars(sa.select(Flag.status).distinct())) == set(FlagStatus)

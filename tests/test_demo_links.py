@@ -59,9 +59,11 @@ def _check_demo_data():
     ln_linked = _linked_titles("LN") & RESTATEMENTS
     assert 0 < len(ln_linked) < 12
     for code, complete in (("NE", False), ("WX", True)):
-        restated = set(db.session.scalars(
-            sa.select(Risk.title).join(Register).join(Unit).where(Unit.code == code, Risk.title.in_(RESTATEMENTS))
-        ))  # fmt: skip
+        restated = set(
+            db.session.scalars(
+                sa.select(Risk.title).join(Register).join(Unit).where(Unit.code == code, Risk.title.in_(RESTATEMENTS))
+            )
+        )
         estate = "Office move disrupts the area"  # only London North links it: HQ closes the estate risk
         assert restated and ((restated - {estate}) <= _linked_titles(code)) is complete
 
@@ -98,8 +100,11 @@ def _committee_member_reviews_the_demo(client):
     _sign_in(client, "committee@example.org")
     page = _text(client.get("/committee"))
     assert "HQ-003 Custody time limit failures" in page and "LN-003 Custody cases released" in page
-    assert re.search(r"contributing risks? \([^)]*LN-003[^)]*\) (is|are) in a higher band than HQ-003: review "
-                     r"HQ-003's score", page)  # fmt: skip
+    assert re.search(
+        r"contributing risks? \([^)]*LN-003[^)]*\) (is|are) in a higher band than HQ-003: review "
+        r"HQ-003's score",
+        page,
+    )
 
     pdf = client.get(f"/committee/pack.pdf?meeting={today().isoformat()}")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).split())
@@ -115,11 +120,20 @@ def _hq_escalates_an_area_risk_into_a_new_corporate_risk(client):
     _sign_in(client, "hq.risk@example.org")
     form = BeautifulSoup(client.get(f"/risks/{area.ref}/escalate/new").data, "html.parser")
     data = {field["name"]: field.get("value", "") for field in form.select("form input") if field.get("name")}
-    data.update({select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
-                 for select in form.select("form select")})  # fmt: skip
+    data.update(
+        {
+            select["name"]: (select.select_one("option[selected]") or {"value": ""})["value"]
+            for select in form.select("form select")
+        }
+    )
     data.update({area_["name"]: area_.text for area_ in form.select("form textarea")})
-    data.update({"influence": "medium", "rationale": "Several areas report it", "owner_id": form.select(
-        "#owner_id option")[1]["value"]})  # fmt: skip
+    data.update(
+        {
+            "influence": "medium",
+            "rationale": "Several areas report it",
+            "owner_id": form.select("#owner_id option")[1]["value"],
+        }
+    )
     response = client.post(f"/risks/{area.ref}/escalate/new", data=data)
     assert response.status_code == 302, response.data.decode()[:3000]
     created = db.session.scalar(sa.select(Risk).where(Risk.ref == f"HQ-{len(CORPORATE_RISKS) + 1:03d}"))
@@ -128,6 +142,7 @@ def _hq_escalates_an_area_risk_into_a_new_corporate_risk(client):
     area_page = _text(client.get(f"/risks/{area.ref}"))
     assert f"{area.ref} {area.title}" in created_page.split("Informed by")[1].split("Countermeasures")[0]
     assert f"{created.ref} {created.title}" in area_page.split("Informs")[1].split("Informed by")[0]
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "link.added", AuditEvent.risk_id.in_(
-        [area.id, created.id])))  # fmt: skip
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "link.added", AuditEvent.risk_id.in_([area.id, created.id]))
+    )
     assert {event.risk_id for event in events} == {area.id, created.id}

@@ -20,16 +20,24 @@ L1, L2, L3, EXTERNAL = AssuranceLine
 @pytest.fixture
 def daily_control(org):
     risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
-    return CountermeasureFactory(risk=risk, implemented_on=today() - timedelta(days=700),
-                                 frequency=ControlFrequency.DAILY)  # fmt: skip
+    return CountermeasureFactory(
+        risk=risk, implemented_on=today() - timedelta(days=700), frequency=ControlFrequency.DAILY
+    )
 
 
 def _values(**overrides) -> dict:
     values = {
-        "tested_on": today() - timedelta(days=5), "line": L1, "method": ControlTestMethod.SAMPLE_TEST,
-        "nature": TestNature.OPERATING, "population": 240, "sample_size": 25, "exceptions": 0,
-        "exceptions_tolerated": 0, "conclusion": Conclusion.EFFECTIVE, "notes": "",
-    }  # fmt: skip
+        "tested_on": today() - timedelta(days=5),
+        "line": L1,
+        "method": ControlTestMethod.SAMPLE_TEST,
+        "nature": TestNature.OPERATING,
+        "population": 240,
+        "sample_size": 25,
+        "exceptions": 0,
+        "exceptions_tolerated": 0,
+        "conclusion": Conclusion.EFFECTIVE,
+        "notes": "",
+    }
     return values | overrides
 
 
@@ -88,10 +96,18 @@ def test_the_form_shows_the_refusal_at_the_conclusion(client, org, sign_in, dail
     assert "needs a sample of at least 20" in page
     day = today() - timedelta(days=3)
     data = {
-        "tested_on": [str(day.day), str(day.month), str(day.year)], "line": "1",
-        "method": "sample_test", "nature": "operating", "sample_size": "5", "exceptions": "0",
-        "exceptions_tolerated": "0", "conclusion": "effective", "notes": "", "evidence_url": "", "evidence_title": "",
-    }  # fmt: skip
+        "tested_on": [str(day.day), str(day.month), str(day.year)],
+        "line": "1",
+        "method": "sample_test",
+        "nature": "operating",
+        "sample_size": "5",
+        "exceptions": "0",
+        "exceptions_tolerated": "0",
+        "conclusion": "effective",
+        "notes": "",
+        "evidence_url": "",
+        "evidence_title": "",
+    }
     response = client.post(url, data=data)
     assert response.status_code == 400
     assert "a sample of 5 is below the minimum of 20" in response.get_data(as_text=True)

@@ -49,8 +49,10 @@ def test_restricted_risks_only_for_those_who_may_read_them(org, fmt):
     for user, sees in ((org.viewer_ln, True), (org.hq_risk, True), (org.risk_ls, False), (None, True)):
         text = _export([org.ln.register], user, fmt)
         if fmt == "xlsx":
-            text = json.dumps([c for row in load_workbook(io.BytesIO(text))["Risks"].iter_rows(values_only=True)
-                               for c in row], default=str).encode()  # fmt: skip
+            text = json.dumps(
+                [c for row in load_workbook(io.BytesIO(text))["Risks"].iter_rows(values_only=True) for c in row],
+                default=str,
+            ).encode()
         assert b"Open to all" in text
         assert (b"Sensitive intelligence" in text) is sees, (user, fmt)
 
@@ -58,13 +60,14 @@ def test_restricted_risks_only_for_those_who_may_read_them(org, fmt):
 def test_text_that_looks_like_a_formula_stays_text_and_imports_back(org):
     RiskFactory(register=org.ln.register, title='=HYPERLINK("http://evil","click")', cause="+1 cause")
     rows = _csv_rows(_export([org.ln.register], None, "csv"))
-    assert rows[1][2] == "'=HYPERLINK(\"http://evil\",\"click\")" and rows[1][3] == "'+1 cause"
+    assert rows[1][2] == '\'=HYPERLINK("http://evil","click")' and rows[1][3] == "'+1 cause"
     cell = load_workbook(io.BytesIO(_export([org.ln.register], None, "xlsx")))["Risks"]["C2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
     empty = UnitFactory(code="ZZ", parent=org.ln)
     for fmt in ("csv", "xlsx"):
-        result = importing.preview(empty.register, _export([org.ln.register], None, fmt), f"x.{fmt}",
-                                   importing.ImportOptions(), None)  # fmt: skip
+        result = importing.preview(
+            empty.register, _export([org.ln.register], None, fmt), f"x.{fmt}", importing.ImportOptions(), None
+        )
         assert result.planned[0].draft.values["title"] == '=HYPERLINK("http://evil","click")'
         assert result.planned[0].draft.values["cause"] == "+1 cause"
 
@@ -94,8 +97,11 @@ def _without_register_codes(tables: dict[str, list], fmt: str) -> dict[str, list
         if fmt == "json":
             result[name] = [{**row, "ref": numbered[row["ref"]]} for row in rows]
         else:
-            result[name] = [rows[0]] + [[numbered.get(row[0], row[0])] + [c for i, c in enumerate(row[1:], 1)
-                                        if not (name == "Risks" and i == 1)] for row in rows[1:]]  # fmt: skip
+            result[name] = [rows[0]] + [
+                [numbered.get(row[0], row[0])]
+                + [c for i, c in enumerate(row[1:], 1) if not (name == "Risks" and i == 1)]
+                for row in rows[1:]
+            ]
     return result
 
 
@@ -109,8 +115,10 @@ def test_round_trip_on_the_demo_registers(demo):
         assert result.counts["error"] == 0 and len(outcome.created) == result.counts["create"] > 10
         assert not [p for _, p in result.problems() if p.level != "info"], result.problems()[:3]
         second = _export([copy], None, fmt)
-        before, after = _without_register_codes(_tables(first, fmt), fmt), _without_register_codes(
-            _tables(second, fmt), fmt)  # fmt: skip
+        before, after = (
+            _without_register_codes(_tables(first, fmt), fmt),
+            _without_register_codes(_tables(second, fmt), fmt),
+        )
         assert before == after, (fmt, code)
         if fmt == "xlsx":
             assert len(before["Reviews"]) > 50 and len(before["Countermeasures"]) > 10

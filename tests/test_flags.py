@@ -15,8 +15,10 @@ from riskreg.services.flags import duplicates, similarity
 from riskreg.services.flags import scan as flags
 from tests.factories import CountermeasureFactory, RiskFactory, RiskLinkFactory, UserFactory
 
-WORKFORCE = ("Workforce capacity and capability",
-             "the service does not have enough lawyers and caseworkers with the right skills to deal with its caseload")
+WORKFORCE = (
+    "Workforce capacity and capability",
+    "the service does not have enough lawyers and caseworkers with the right skills to deal with its caseload",
+)
 STAFFING = ("Insufficient staff to meet caseload", "the area does not have enough prosecutors to review its cases")
 
 
@@ -226,12 +228,22 @@ def test_lifecycle_acknowledge_resolve_and_bulk_acknowledge(org):
 
 def _values(owner, **changes) -> dict:
     values = {
-        "title": "Court listing delays", "cause": "Courts list too many trials for the same day",
-        "event": "trials are not reached", "consequence": "victims and witnesses attend for nothing",
-        "category": "operations", "objective": "quality", "owner_id": owner.id, "influence": Influence.LOW,
-        "restricted": False, "inherent_l": 4, "inherent_i": 4, "residual_l": 3, "residual_i": 3, "target_l": 2,
+        "title": "Court listing delays",
+        "cause": "Courts list too many trials for the same day",
+        "event": "trials are not reached",
+        "consequence": "victims and witnesses attend for nothing",
+        "category": "operations",
+        "objective": "quality",
+        "owner_id": owner.id,
+        "influence": Influence.LOW,
+        "restricted": False,
+        "inherent_l": 4,
+        "inherent_i": 4,
+        "residual_l": 3,
+        "residual_i": 3,
+        "target_l": 2,
         "target_i": 2,
-    }  # fmt: skip
+    }
     return values | changes
 
 
@@ -241,15 +253,21 @@ def test_saving_a_risk_scans_it(org):
     risks.update_risk(risk, {"consequence": "n/a"}, risk.version, org.risk_ln)
     [unclear] = _live()
     assert unclear.kind is FlagKind.UNCLEAR_DESCRIPTION and unclear.risk == risk
-    risks.update_risk(risk, {"consequence": "Victims and witnesses attend court for nothing"}, risk.version,
-                      org.risk_ln)  # fmt: skip
+    risks.update_risk(
+        risk, {"consequence": "Victims and witnesses attend court for nothing"}, risk.version, org.risk_ln
+    )
     assert unclear.status is FlagStatus.RESOLVED and unclear.resolution is FlagResolution.CLEARED
 
     risk.next_review_on = today() - timedelta(days=33)
     flags.scan_risk(risk)
     [overdue] = _live()
-    review = {"reviewed_on": today(), "residual_l": 3, "residual_i": 3, "commentary": "Reviewed",
-              "outcome": ReviewOutcome.CONTINUE}  # fmt: skip
+    review = {
+        "reviewed_on": today(),
+        "residual_l": 3,
+        "residual_i": 3,
+        "commentary": "Reviewed",
+        "outcome": ReviewOutcome.CONTINUE,
+    }
     risks.record_review(risk, review, risk.version, org.risk_ln)
     assert overdue.status is FlagStatus.RESOLVED and _live() == []
 
@@ -281,14 +299,20 @@ def test_register_health_is_stored_each_day_with_its_trend(org):
 
     row = next(row for row in flag_queue.health_table() if row.register == org.ln.register)
     assert row.trend == "better" and [item.score for item in row.history] == [yesterday.score, 100]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(RegisterHealth).where(
-        RegisterHealth.taken_on == today())) == 3  # fmt: skip
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(RegisterHealth).where(RegisterHealth.taken_on == today())
+        )
+        == 3
+    )
 
 
 def test_link_alerts_are_one_flag_on_the_risk_informed_saying_what_to_do(org):
     corporate = _risk(org.hq.register, WORKFORCE, residual_l=2, residual_i=2)  # people: tolerance 9
-    contributors = [_risk(org.ln.register, STAFFING, residual_l=4, residual_i=4, next_review_on=None),
-                    _risk(org.ls.register, ("Vacancies", "posts stay empty"), residual_l=4, residual_i=3)]  # fmt: skip
+    contributors = [
+        _risk(org.ln.register, STAFFING, residual_l=4, residual_i=4, next_review_on=None),
+        _risk(org.ls.register, ("Vacancies", "posts stay empty"), residual_l=4, residual_i=3),
+    ]
     for contributor in contributors:
         RiskLinkFactory(from_risk=contributor, to_risk=corporate, kind=LinkKind.CONTRIBUTES_TO)
     flags.scan_all()

@@ -13,8 +13,15 @@ from riskreg.models import Risk
 from tests.factories import PASSWORD, RiskFactory
 from tests.import_helpers import SAMPLES, counts, sample_people
 
-REGISTERS = ["cp1252_semicolon.csv", "title_formulas_merged.xlsx", "word_scales.xlsx", "percentages.csv",
-             "scale_1_to_10.tsv", "register.json", "own_layout.xlsx"]  # fmt: skip
+REGISTERS = [
+    "cp1252_semicolon.csv",
+    "title_formulas_merged.xlsx",
+    "word_scales.xlsx",
+    "percentages.csv",
+    "scale_1_to_10.tsv",
+    "register.json",
+    "own_layout.xlsx",
+]
 NOT_REGISTERS = {
     "malformed.xlsx": "damaged",
     "malformed.json": "The JSON file is malformed",
@@ -78,8 +85,9 @@ def test_import_with_a_saved_mapping_then_reuse_it(app, org, tmp_path):
     assert mapping["columns"]["Likelihood"] == "residual_l" and mapping["header_row"] == 4
     mapping["defaults"] = {"influence": "medium"}
     saved.write_text(json.dumps(mapping))
-    result = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--mapping", saved, "--user",
-                  "risk.ln@example.org")  # fmt: skip
+    result = _run(
+        app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--mapping", saved, "--user", "risk.ln@example.org"
+    )
     assert result.exit_code == 0 and "Imported: 4 risks created, 0 updated." in result.output
     assert "Row 8 [warning] Next review date: ‘Annual review’ is not a date" in result.output
     risks = db.session.scalars(sa.select(Risk).order_by(Risk.id)).all()
@@ -90,8 +98,16 @@ def test_import_with_a_saved_mapping_then_reuse_it(app, org, tmp_path):
 
 def test_defaults_on_the_command_line(app, org):
     sample_people(org)
-    result = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--default", "influence=Moderate",
-                  "--default", "category=operations")  # fmt: skip
+    result = _run(
+        app,
+        SAMPLES / "cp1252_semicolon.csv",
+        "--register",
+        "LN",
+        "--default",
+        "influence=Moderate",
+        "--default",
+        "category=operations",
+    )
     assert result.exit_code == 0 and "Imported: 4 risks created" in result.output
     assert {r.influence for r in db.session.scalars(sa.select(Risk))} == {Influence.MEDIUM}
     refused = _run(app, SAMPLES / "cp1252_semicolon.csv", "--register", "LN", "--default", "colour=red")

@@ -56,9 +56,16 @@ def test_scores_dates_owners_and_controls_are_normalised(org):
         _import(org.ln.register, name, people["rhys"])
     ctl = _risk("Custody time limit failures")  # cp1252, semicolons, "Okafor" matched by name
     assert (ctl.residual_l, ctl.residual_i, ctl.owner_id, ctl.next_review_on.isoformat()) == (
-        3, 5, people["helen"].id, "2026-06-30")  # fmt: skip
+        3,
+        5,
+        people["helen"].id,
+        "2026-06-30",
+    )
     assert [c.title for c in ctl.countermeasures] == [
-        "Daily CTL diary check", "Weekly manager sign-off", "CTL training for new starters"]  # fmt: skip
+        "Daily CTL diary check",
+        "Weekly manager sign-off",
+        "CTL training for new starters",
+    ]
     assert _risk("Witness attendance").owner_id == people["rhys"].id  # "Davies, Rhys"
     lease = _risk("Accommodation lease ends")  # "Head of Operations" matches nobody: kept as an owner to confirm
     assert (lease.owner_id, lease.owner_to_confirm) == (None, "Head of Operations")
@@ -89,7 +96,8 @@ def test_one_audit_event_per_risk_and_a_summary(org):
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > before).order_by(AuditEvent.id)).all()
     # Then the after-save work of every saved risk, as for the form: flags raised by the scan (by nobody).
     assert [e.action for e in events if not e.action.startswith("flag.")] == ["risk.imported"] * 4 + [
-        "register.imported"]  # fmt: skip
+        "register.imported"
+    ]
     assert {e.action for e in events[5:]} == {"flag.raised"}
     events = events[:5]
     assert all(e.actor_id == people["rhys"].id and e.risk_id == e.entity_id for e in events[:4])
@@ -109,7 +117,8 @@ def test_reimport_matches_by_reference_and_updates_instead_of_duplicating(org):
     same, outcome = importing.import_file(register, data, "ln.csv", org.risk_ln)
     assert outcome is None and same.counts["unchanged"] == 2 and same.counts["create"] == 0
     edited = data.replace(b"Custody time limits", b"Custody time limit failures").replace(
-        b",Daily check,", b',"Daily check\nWeekly check",')  # fmt: skip
+        b",Daily check,", b',"Daily check\nWeekly check",'
+    )
     result, outcome = importing.import_file(register, edited, "ln.csv", org.risk_ln)
     assert (result.counts["update"], result.counts["unchanged"], outcome.updated) == (1, 1, [first.ref])
     db.session.refresh(first)

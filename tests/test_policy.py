@@ -9,18 +9,36 @@ from tests.factories import RiskFactory
 
 @pytest.mark.parametrize(
     ("who", "may_edit_ln"),
-    [("head_ln", True), ("risk_ln", True), ("viewer_ln", False), ("head_ls", False), ("risk_hq", True),
-     ("hq_risk", False), ("committee", False), ("auditor", False), ("admin", False), ("nobody", False)],
-)  # fmt: skip
+    [
+        ("head_ln", True),
+        ("risk_ln", True),
+        ("viewer_ln", False),
+        ("head_ls", False),
+        ("risk_hq", True),
+        ("hq_risk", False),
+        ("committee", False),
+        ("auditor", False),
+        ("admin", False),
+        ("nobody", False),
+    ],
+)
 def test_who_may_edit_the_london_north_register(org, who, may_edit_ln):
     assert can(getattr(org, who), Action.EDIT_REGISTER, org.ln.register) is may_edit_ln
 
 
 @pytest.mark.parametrize(
     ("who", "may_read"),
-    [("head_ln", True), ("viewer_ln", True), ("head_ls", False), ("hq_risk", True), ("committee", True),
-     ("auditor", True), ("admin", True), ("nobody", False)],
-)  # fmt: skip
+    [
+        ("head_ln", True),
+        ("viewer_ln", True),
+        ("head_ls", False),
+        ("hq_risk", True),
+        ("committee", True),
+        ("auditor", True),
+        ("admin", True),
+        ("nobody", False),
+    ],
+)
 def test_who_may_read_a_restricted_risk(org, who, may_read):
     risk = RiskFactory(register=org.ln.register, restricted=True)
     assert can(getattr(org, who), Action.READ_RISK, risk) is may_read

@@ -3,8 +3,19 @@
 from riskreg.policy import Action, can
 from tests.factories import RiskFactory, RiskLinkFactory
 
-EVERYONE = ["head_ln", "risk_ln", "viewer_ln", "head_ls", "risk_ls", "risk_hq", "hq_risk", "committee", "auditor",
-            "admin", "nobody"]  # fmt: skip
+EVERYONE = [
+    "head_ln",
+    "risk_ln",
+    "viewer_ln",
+    "head_ls",
+    "risk_ls",
+    "risk_hq",
+    "hq_risk",
+    "committee",
+    "auditor",
+    "admin",
+    "nobody",
+]
 
 
 def _allowed(org, action: Action, target=None) -> set[str]:
@@ -58,5 +69,11 @@ def test_the_committee_and_hq_risk_comment(org):
 def test_comments_are_for_the_risks_owners_and_the_committee_roles(org):
     risk = RiskFactory(register=org.ln.register, owner=org.viewer_ln)  # the viewer owns it
     assert _allowed(org, Action.READ_COMMENTS, risk) == {
-        "viewer_ln", "head_ln", "risk_ln", "risk_hq", "committee", "hq_risk", "auditor",
-    }  # fmt: skip
+        "viewer_ln",
+        "head_ln",
+        "risk_ln",
+        "risk_hq",
+        "committee",
+        "hq_risk",
+        "auditor",
+    }

@@ -58,8 +58,13 @@ def smtp_server(app, monkeypatch):
 def _due_work(org):
     """Rhys has a review overdue and an action due soon; Helen a review due in a week; LS nothing due."""
     overdue = RiskFactory(register=org.ln.register, owner=org.risk_ln, next_review_on=today() - timedelta(days=9))
-    CountermeasureFactory(risk=overdue, owner=org.risk_ln, status=CountermeasureStatus.PLANNED,
-                          title="Electronic custody diaries", due_on=today() + timedelta(days=5))  # fmt: skip
+    CountermeasureFactory(
+        risk=overdue,
+        owner=org.risk_ln,
+        status=CountermeasureStatus.PLANNED,
+        title="Electronic custody diaries",
+        due_on=today() + timedelta(days=5),
+    )
     RiskFactory(register=org.ln.register, owner=org.head_ln, next_review_on=today() + timedelta(days=7))
     RiskFactory(register=org.ls.register, owner=org.risk_ls, next_review_on=today() + timedelta(days=60))
     return overdue

@@ -42,8 +42,9 @@ def test_riskreg_similar_lists_the_demos_copies_as_one_grouped_row(app, demo):
 
 def test_suggestions_before_saving_group_the_copies_and_rank_the_corporate_risk_first(demo):
     wessex = db.session.scalar(sa.select(Register).join(Unit).where(Unit.code == "WX"))
-    found = similarity.suggestions(PARAPHRASE, "witnesses do not come to court when they are needed", wessex,
-                                   visible=lambda risk: True)  # fmt: skip
+    found = similarity.suggestions(
+        PARAPHRASE, "witnesses do not come to court when they are needed", wessex, visible=lambda risk: True
+    )
     assert found[0].risk.register.unit.kind.value == "headquarters"  # "which corporate risk is this?"
     assert found[0].risk.title == "Witness and victim attendance at court"
     copies = [item for item in found if item.risk.title == COPIED]

@@ -34,10 +34,22 @@ def _risk(register, title_event, **kwargs) -> Risk:
 def _values(owner, title_event) -> dict:
     title, event = title_event
     return {
-        "title": title, "cause": "A cause", "event": event, "consequence": "A consequence", "category": "people",
-        "objective": "people", "owner_id": owner.id, "influence": "medium", "restricted": False,
-        "inherent_l": 4, "inherent_i": 4, "residual_l": 3, "residual_i": 3, "target_l": 2, "target_i": 2,
-    }  # fmt: skip
+        "title": title,
+        "cause": "A cause",
+        "event": event,
+        "consequence": "A consequence",
+        "category": "people",
+        "objective": "people",
+        "owner_id": owner.id,
+        "influence": "medium",
+        "restricted": False,
+        "inherent_l": 4,
+        "inherent_i": 4,
+        "residual_l": 3,
+        "residual_i": 3,
+        "target_l": 2,
+        "target_i": 2,
+    }
 
 
 def test_saving_a_risk_stores_its_embedding_and_recomputes_it_only_when_its_text_changes(org):
@@ -81,7 +93,8 @@ def test_similar_risks_leave_out_closed_risks_the_own_register_and_what_the_user
     text = "Not enough lawyers for the caseload"
     assert closed not in [item.risk for item in similarity.similar_to_text(text, top=10)]
     assert [item.risk for item in similarity.similar_to_text(text, top=10, exclude_register=org.ln.register)] == [
-        in_hq, *[item.risk for item in similarity.similar_to_text(text, top=10) if item.risk not in (in_hq, in_ln)]
+        in_hq,
+        *[item.risk for item in similarity.similar_to_text(text, top=10) if item.risk not in (in_hq, in_ln)],
     ]
     hidden = similarity.similar_to_text(text, top=10, visible=lambda risk: risk.register != org.hq.register)
     assert in_hq not in [item.risk for item in hidden] and in_ln in [item.risk for item in hidden]

@@ -106,20 +106,27 @@ def audit_verify() -> None:
         raise click.ClickException(str(error)) from error
     chain = result.chain
     if not chain.ok:
-        click.echo(f"Audit trail BROKEN at event {chain.broken_id}: {chain.reason}. "
-                   f"{chain.checked} events before it verified.", err=True)  # fmt: skip
+        click.echo(
+            f"Audit trail BROKEN at event {chain.broken_id}: {chain.reason}. "
+            f"{chain.checked} events before it verified.",
+            err=True,
+        )
     for problem in result.problems:
         click.echo(f"Audit trail does not match its checkpoints: {problem}.", err=True)
     if not result.ok:
         raise SystemExit(1)
     click.echo(f"Audit trail intact: {chain.checked} events verified.")
     if result.latest is None:
-        click.echo(f"No checkpoints in {audit_checkpoints.checkpoint_path()}: without them, deleting the latest "
-                   "events or rewriting the trail from some event on cannot be detected. "
-                   "Run `riskreg audit checkpoint` regularly.")  # fmt: skip
+        click.echo(
+            f"No checkpoints in {audit_checkpoints.checkpoint_path()}: without them, deleting the latest "
+            "events or rewriting the trail from some event on cannot be detected. "
+            "Run `riskreg audit checkpoint` regularly."
+        )
     else:
-        click.echo(f"It matches all {result.checkpoints} signed checkpoints; the latest, of {result.latest.at}, "
-                   f"counted {result.latest.count} events ({result.events_since_latest} added since).")  # fmt: skip
+        click.echo(
+            f"It matches all {result.checkpoints} signed checkpoints; the latest, of {result.latest.at}, "
+            f"counted {result.latest.count} events ({result.events_since_latest} added since)."
+        )
 
 
 @audit.command("checkpoint")
@@ -132,8 +139,10 @@ def audit_checkpoint() -> None:
         checkpoint = audit_checkpoints.write_checkpoint()
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Checkpoint written to {audit_checkpoints.checkpoint_path()}: {checkpoint.count} events, "
-               f"the last {checkpoint.last_id}, head {checkpoint.head[:16]}…")  # fmt: skip
+    click.echo(
+        f"Checkpoint written to {audit_checkpoints.checkpoint_path()}: {checkpoint.count} events, "
+        f"the last {checkpoint.last_id}, head {checkpoint.head[:16]}…"
+    )
 
 
 @click.command("similar")
@@ -153,20 +162,30 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
         started = time.perf_counter()
         result = similarity.reindex()
         db.session.commit()
-        click.echo(f"Embeddings: {result.checked} risks checked, {result.computed} computed "
-                   f"in {time.perf_counter() - started:.1f} s.")  # fmt: skip
+        click.echo(
+            f"Embeddings: {result.checked} risks checked, {result.computed} computed "
+            f"in {time.perf_counter() - started:.1f} s."
+        )
         if not text:
             return
     if not text or not text.strip():
-        raise click.UsageError("Give the text to compare, for example: riskreg similar \"staff shortages\"")
+        raise click.UsageError('Give the text to compare, for example: riskreg similar "staff shortages"')
     found = similarity.similar_to_text(text.strip(), top=top)
     rows = [
-        {"ref": item.risk.ref, "register": item.risk.register.title, "unit": item.risk.register.code,
-         "title": item.risk.title, "score": round(item.score, 3), "lexical": round(item.lexical, 3),
-         "semantic": round(item.semantic, 3), "stage": item.stage.value, "held_by": item.registers,
-         "copies": [copy.ref for copy in item.copies]}
+        {
+            "ref": item.risk.ref,
+            "register": item.risk.register.title,
+            "unit": item.risk.register.code,
+            "title": item.risk.title,
+            "score": round(item.score, 3),
+            "lexical": round(item.lexical, 3),
+            "semantic": round(item.semantic, 3),
+            "stage": item.stage.value,
+            "held_by": item.registers,
+            "copies": [copy.ref for copy in item.copies],
+        }
         for item in found
-    ]  # fmt: skip
+    ]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -31,8 +31,10 @@ def certificates_render(unit_code: str, period: str, output: str) -> None:
     if draft is None:
         raise click.ClickException(f"{unit_code.upper()} has no draft certificate for {period}")
     Path(output).write_bytes(certificate_workflow.pdf_of(draft))
-    click.echo(f"Draft certificate {draft.id} ({draft.unit.code} {draft.period}, version {draft.version}) "
-               f"written to {output}: DRAFT, not signed")  # fmt: skip
+    click.echo(
+        f"Draft certificate {draft.id} ({draft.unit.code} {draft.period}, version {draft.version}) "
+        f"written to {output}: DRAFT, not signed"
+    )
 
 
 @certificates_cli.command("export")

@@ -34,12 +34,14 @@ def _report(result: importing.Preview, outcome, dry_run: bool) -> dict:
         "kind": result.kind,
         "sheet": layout.sheet,
         "header_row": layout.header_line,
-        "mapping": [{"column": c.letter, "heading": c.name, "field": result.mapping.field_of(c.name)}
-                    for c in layout.columns],  # fmt: skip
+        "mapping": [
+            {"column": c.letter, "heading": c.name, "field": result.mapping.field_of(c.name)} for c in layout.columns
+        ],
         "notes": result.notes,
         "counts": result.counts,
-        "problems": [{"row": line, "level": p.level, "field": p.field, "message": p.message}
-                     for line, p in result.problems()],  # fmt: skip
+        "problems": [
+            {"row": line, "level": p.level, "field": p.field, "message": p.message} for line, p in result.problems()
+        ],
         "dry_run": dry_run,
         "created": outcome.created if outcome else [],
         "updated": outcome.updated if outcome else [],
@@ -47,8 +49,9 @@ def _report(result: importing.Preview, outcome, dry_run: bool) -> dict:
 
 
 def _print_text(report: dict) -> None:
-    click.echo(f"File: {report['file']} ({report['kind']}); sheet ‘{report['sheet']}’, headings on row "
-               f"{report['header_row']}")  # fmt: skip
+    click.echo(
+        f"File: {report['file']} ({report['kind']}); sheet ‘{report['sheet']}’, headings on row {report['header_row']}"
+    )
     click.echo("Mapping:")
     for column in report["mapping"]:
         click.echo(f"  {column['column']:>3}  {column['heading'][:40]:<40} -> {FIELD_BY_KEY[column['field']].label}")
@@ -56,10 +59,12 @@ def _print_text(report: dict) -> None:
     for note in report["notes"]:
         click.echo(f"  - {note}")
     counts = report["counts"]
-    click.echo(f"Rows: {counts['create']} new, {counts['update']} updated, {counts['unchanged']} unchanged, "
-               f"{counts['duplicate']} possible duplicates, {counts['error']} cannot be imported, "
-               f"{counts['ignored']} not risks. Countermeasures: {counts['countermeasures']} new; "
-               f"reviews: {counts['reviews']} new.")  # fmt: skip
+    click.echo(
+        f"Rows: {counts['create']} new, {counts['update']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['duplicate']} possible duplicates, {counts['error']} cannot be imported, "
+        f"{counts['ignored']} not risks. Countermeasures: {counts['countermeasures']} new; "
+        f"reviews: {counts['reviews']} new."
+    )
     if report["problems"]:
         click.echo("Problems:")
         for problem in report["problems"]:
@@ -95,20 +100,37 @@ def _import_with_progress(register, path: Path, actor, options, dry_run: bool, q
 @click.option("--register", "code", required=True, help="The code of the register to import into (e.g. LN).")
 @click.option("--sheet", help="The sheet to read (default: the one that looks most like a register).")
 @click.option("--header-row", type=click.IntRange(min=1), help="The row that holds the headings.")
-@click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A saved mapping file (JSON) to use instead of the proposal.")
-@click.option("--save-mapping", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the mapping used to this file, to reuse or edit.")
-@click.option("--user", "user_email", help="The e-mail of the person importing: recorded in the audit trail, "
-              "and made the owner of risks whose owner is not matched.")
-@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE",
-              help="A value for rows without one: category=operations, objective=quality or influence=medium "
-              "(repeat for each). Without one, such rows import with the field not yet set.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved mapping file (JSON) to use instead of the proposal.",
+)
+@click.option(
+    "--save-mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the mapping used to this file, to reuse or edit.",
+)
+@click.option(
+    "--user",
+    "user_email",
+    help="The e-mail of the person importing: recorded in the audit trail, "
+    "and made the owner of risks whose owner is not matched.",
+)
+@click.option(
+    "--default",
+    "defaults",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A value for rows without one: category=operations, objective=quality or influence=medium "
+    "(repeat for each). Without one, such rows import with the field not yet set.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
-def import_command(path, code, sheet, header_row, mapping_path, save_mapping, user_email, defaults, dry_run,
-                   as_json) -> None:  # fmt: skip
+def import_command(
+    path, code, sheet, header_row, mapping_path, save_mapping, user_email, defaults, dry_run, as_json
+) -> None:
     """Import a register from an XLSX, XLSM, XLS, ODS, CSV or JSON file."""
     try:
         check_size(path.stat().st_size, importing.limits())  # before reading a byte of it

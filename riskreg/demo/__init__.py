@@ -66,11 +66,7 @@ class _Builder:
         self.password_hash = generate_password_hash(DEMO_PASSWORD)
         self.units: dict[str, Unit] = {}
         self.staff: dict[str, list[User]] = {}
-        self.names = iter(
-            f"{first} {last}"
-            for last in content.LAST_NAMES
-            for first in content.FIRST_NAMES
-        )
+        self.names = iter(f"{first} {last}" for last in content.LAST_NAMES for first in content.FIRST_NAMES)
         self.risk_count = 0
 
     # Organisation -------------------------------------------------------
@@ -123,9 +119,13 @@ class _Builder:
         target_l = max(1, residual_l - rng.randint(0, 2))
         target_i = max(1, residual_i - rng.randint(0, 1))
         return {
-            "inherent_l": inherent_l, "inherent_i": inherent_i, "residual_l": residual_l,
-            "residual_i": residual_i, "target_l": target_l, "target_i": target_i,
-        }  # fmt: skip
+            "inherent_l": inherent_l,
+            "inherent_i": inherent_i,
+            "residual_l": residual_l,
+            "residual_i": residual_i,
+            "target_l": target_l,
+            "target_i": target_i,
+        }
 
     def owner(self, register: Register, number: int, owners: list[User]) -> User:
         drawn = self.rng.choice(owners)  # drawn even when overridden, so every later draw stays the same
@@ -138,13 +138,23 @@ class _Builder:
         owners = self.staff[register.unit.code]
         created = self.today - timedelta(days=self.rng.randint(560, 760))
         risk = Risk(
-            register=register, ref=f"{register.unit.code}-{number:03d}", title=title, cause=cause,
-            event=event, consequence=consequence, category=category, objective=Objective(objective),
-            influence=Influence(influence), owner=self.owner(register, number, owners), status=RiskStatus.OPEN,
-            restricted=restricted, created_at=datetime.combine(created, time(9)),
-            updated_at=datetime.combine(created, time(9)), review_frequency_days=90,
+            register=register,
+            ref=f"{register.unit.code}-{number:03d}",
+            title=title,
+            cause=cause,
+            event=event,
+            consequence=consequence,
+            category=category,
+            objective=Objective(objective),
+            influence=Influence(influence),
+            owner=self.owner(register, number, owners),
+            status=RiskStatus.OPEN,
+            restricted=restricted,
+            created_at=datetime.combine(created, time(9)),
+            updated_at=datetime.combine(created, time(9)),
+            review_frequency_days=90,
             **self.ratings(category),
-        )  # fmt: skip
+        )
         db.session.add(risk)
         self.reviews(risk, created, stale)
         self.countermeasures(risk, created)
@@ -164,14 +174,17 @@ class _Builder:
             reviewed_on = next_on
             drift = rng.choice(moves)
             risk.residual_l = min(risk.inherent_l, max(1, risk.residual_l + drift))
-            outcome = rng.choice(
-                [ReviewOutcome.CONTINUE] * 4 + [ReviewOutcome.FURTHER_ACTION, ReviewOutcome.ESCALATE]
-            )
+            outcome = rng.choice([ReviewOutcome.CONTINUE] * 4 + [ReviewOutcome.FURTHER_ACTION, ReviewOutcome.ESCALATE])
             db.session.add(
                 Review(
-                    risk=risk, reviewed_on=reviewed_on, reviewer=risk.owner, residual_l=risk.residual_l,
-                    residual_i=risk.residual_i, commentary=rng.choice(content.REVIEW_COMMENTS), outcome=outcome,
-                )  # fmt: skip
+                    risk=risk,
+                    reviewed_on=reviewed_on,
+                    reviewer=risk.owner,
+                    residual_l=risk.residual_l,
+                    residual_i=risk.residual_i,
+                    commentary=rng.choice(content.REVIEW_COMMENTS),
+                    outcome=outcome,
+                )
             )
         risk.last_reviewed_on = reviewed_on if reviewed_on != created else None
         interval = scoring.review_interval(risk.residual_score)
@@ -196,11 +209,15 @@ class _Builder:
             taken.add(title)
             db.session.add(
                 Countermeasure(
-                    risk=risk, title=title, kind=CountermeasureKind(kind), owner=risk.owner,
+                    risk=risk,
+                    title=title,
+                    kind=CountermeasureKind(kind),
+                    owner=risk.owner,
                     status=CountermeasureStatus.PLANNED if planned else CountermeasureStatus.IN_PLACE,
-                    due_on=due, implemented_on=implemented_on,
+                    due_on=due,
+                    implemented_on=implemented_on,
                     frequency=ControlFrequency(content.CONTROL_FREQUENCY[title]),
-                )  # fmt: skip
+                )
             )
 
     def register_risks(self, register: Register, themes: list[tuple], stale_share: float) -> None:
@@ -230,9 +247,13 @@ class _Builder:
     def audit_risks(self) -> None:
         for risk in db.session.scalars(db.select(Risk).order_by(Risk.id)):
             audit.record(
-                None, "risk.imported", "risk", risk.id,
-                {"source": "demo organisation", "ref": risk.ref, "title": risk.title}, risk_id=risk.id,
-            )  # fmt: skip
+                None,
+                "risk.imported",
+                "risk",
+                risk.id,
+                {"source": "demo organisation", "ref": risk.ref, "title": risk.title},
+                risk_id=risk.id,
+            )
 
 
 def seed(today: date | None = None) -> str:
@@ -246,6 +267,4 @@ def seed(today: date | None = None) -> str:
     similarity.embed_risks()
     flags.seed(builder.today)
     demo_certificates.seed(builder, DEMO_PASSWORD)
-    return (
-        f"Demo organisation loaded: {len(builder.units)} units, {builder.risk_count} risks.\n\n" + sign_ins_text()
-    )
+    return f"Demo organisation loaded: {len(builder.units)} units, {builder.risk_count} risks.\n\n" + sign_ins_text()

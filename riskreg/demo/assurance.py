@@ -38,22 +38,34 @@ INDEPENDENT = {"audited": (L3,), "overseen": (L2,), "every_line": (L2, L3, L4)}
 CONCLUSIONS = [(Conclusion.EFFECTIVE, 70), (Conclusion.PARTIALLY_EFFECTIVE, 18), (Conclusion.INEFFECTIVE, 12)]
 SAMPLED = (ControlTestMethod.SAMPLE_TEST, ControlTestMethod.REPERFORMANCE, ControlTestMethod.DATA_ANALYSIS)
 # The methods the demo picks from, in a fixed order so the seeded generator gives the same tests.
-METHODS = (ControlTestMethod.WALKTHROUGH, ControlTestMethod.SAMPLE_TEST, ControlTestMethod.REPERFORMANCE,
-           ControlTestMethod.DATA_ANALYSIS, ControlTestMethod.OBSERVATION)  # fmt: skip
+METHODS = (
+    ControlTestMethod.WALKTHROUGH,
+    ControlTestMethod.SAMPLE_TEST,
+    ControlTestMethod.REPERFORMANCE,
+    ControlTestMethod.DATA_ANALYSIS,
+    ControlTestMethod.OBSERVATION,
+)
 # The area whose managers assess their own controls generously: always "effective" at the 1st line, while
 # internal audit finds otherwise (the calibration figures on the assurance map and the roll-up show it).
 GENEROUS_AREA = "MC"
 AUDIT_FINDS = (Conclusion.PARTIALLY_EFFECTIVE, Conclusion.INEFFECTIVE)
 NOTES = {
-    Conclusion.EFFECTIVE: ["Operating as designed in every case checked.", "No exceptions of substance.",
-                           "Records complete and signed off on time."],
-    Conclusion.PARTIALLY_EFFECTIVE: ["Operating, but records were incomplete in some cases.",
-                                     "Control performed late in a few weeks; no harm found.",
-                                     "Working, but depends on one person; no cover arranged."],
-    Conclusion.INEFFECTIVE: ["Not performed for most of the period checked.",
-                             "Exceptions in most of the sample; control redesign needed.",
-                             "No evidence the check took place."],
-}  # fmt: skip
+    Conclusion.EFFECTIVE: [
+        "Operating as designed in every case checked.",
+        "No exceptions of substance.",
+        "Records complete and signed off on time.",
+    ],
+    Conclusion.PARTIALLY_EFFECTIVE: [
+        "Operating, but records were incomplete in some cases.",
+        "Control performed late in a few weeks; no harm found.",
+        "Working, but depends on one person; no cover arranged.",
+    ],
+    Conclusion.INEFFECTIVE: [
+        "Not performed for most of the period checked.",
+        "Exceptions in most of the sample; control redesign needed.",
+        "No evidence the check took place.",
+    ],
+}
 
 # The independent testers (DESIGN §5: only internal audit records 2nd to 4th-line tests).
 TESTERS = [
@@ -124,13 +136,20 @@ class _Seeder:
             exceptions = 0  # nothing sampled, nothing found
         tester = self.tester(countermeasure, line)
         row = {
-            "countermeasure_id": countermeasure.id, "tested_on": tested_on, "tester_id": tester.id, "line": line,
-            "method": method, "sample_size": sample, "exceptions": exceptions, "conclusion": conclusion,
+            "countermeasure_id": countermeasure.id,
+            "tested_on": tested_on,
+            "tester_id": tester.id,
+            "line": line,
+            "method": method,
+            "sample_size": sample,
+            "exceptions": exceptions,
+            "conclusion": conclusion,
             "notes": self.rng.choice(NOTES[conclusion]),
             # A walkthrough tests design; the tolerance is set before testing: one exception in a sample.
             "nature": TestNature.DESIGN if method is ControlTestMethod.WALKTHROUGH else TestNature.OPERATING,
-            "population": None, "exceptions_tolerated": 1 if sample else 0,
-        }  # fmt: skip
+            "population": None,
+            "exceptions_tolerated": 1 if sample else 0,
+        }
         self.tests.append(row)
         if self.rng.random() < (0.6 if line is L1 else 0.9):
             self.add_evidence(len(self.tests) - 1, row, countermeasure, tester)
@@ -139,10 +158,18 @@ class _Seeder:
         ref, day = countermeasure.risk.ref, test["tested_on"]
         kind = self.pick([(EvidenceKind.FILE, 70), (EvidenceKind.LINK, 20), (EvidenceKind.REFERENCE, 10)])
         row = {
-            "title": f"{test['line'].short_label} test working papers, {long_date(day)}", "kind": kind,
-            "dated_on": day, "uploaded_by_id": tester.id, "locked": False, "source": "", "url": None,
-            "filename": None, "sha256": None, "size": None, "content_type": None,
-        }  # fmt: skip
+            "title": f"{test['line'].short_label} test working papers, {long_date(day)}",
+            "kind": kind,
+            "dated_on": day,
+            "uploaded_by_id": tester.id,
+            "locked": False,
+            "source": "",
+            "url": None,
+            "filename": None,
+            "sha256": None,
+            "size": None,
+            "content_type": None,
+        }
         data = None
         if kind is EvidenceKind.LINK:
             row["url"] = f"https://intranet.example.org/assurance/{ref.lower()}/{day:%Y-%m-%d}"
@@ -161,8 +188,10 @@ class _Seeder:
 
         test_ids = insert(ControlTest, self.tests)
         evidence_ids = insert(Evidence, [row for _index, row, _data in self.evidence])
-        links = [{"control_test_id": test_ids[index], "evidence_id": evidence_id}
-                 for (index, _row, _data), evidence_id in zip(self.evidence, evidence_ids, strict=True)]  # fmt: skip
+        links = [
+            {"control_test_id": test_ids[index], "evidence_id": evidence_id}
+            for (index, _row, _data), evidence_id in zip(self.evidence, evidence_ids, strict=True)
+        ]
         if links:
             db.session.execute(sa.insert(control_test_evidence), links)
         for (_index, _row, data), evidence_id in zip(self.evidence, evidence_ids, strict=True):

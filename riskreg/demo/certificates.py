@@ -92,19 +92,22 @@ class _CertificateBuilder:
         self.password = password  # the demo sign-in password: heads re-enter it to sign, as anyone would
 
     def candidates(self, unit: Unit) -> tuple[list[Countermeasure], dict[int, Assessment]]:
-        countermeasures = list(db.session.scalars(
-            sa.select(Countermeasure).join(Countermeasure.risk)
-            .where(Risk.register_id == unit.register.id, Risk.status == RiskStatus.OPEN, Risk.restricted.is_(False))
-            .options(selectinload(Countermeasure.risk)).order_by(Countermeasure.id)
-        ))  # fmt: skip
+        countermeasures = list(
+            db.session.scalars(
+                sa.select(Countermeasure)
+                .join(Countermeasure.risk)
+                .where(Risk.register_id == unit.register.id, Risk.status == RiskStatus.OPEN, Risk.restricted.is_(False))
+                .options(selectinload(Countermeasure.risk))
+                .order_by(Countermeasure.id)
+            )
+        )
         assessments, _tests = queries.grade_countermeasures(countermeasures, self.period, self.period.end)
         return countermeasures, assessments
 
     def choose(self, statement: str, countermeasures, assessments) -> tuple[str, list[Countermeasure]]:
         """The topic of an assertion and the controls that name it themselves: never a control that merely sits
         on a risk mentioning the topic (custody time limits do not rest on disclosure training)."""
-        topic, words = next(((topic, found) for topic, found in TOPICS if topic.lower() in statement.lower()),
-                            ("", ()))  # fmt: skip
+        topic, words = next(((topic, found) for topic, found in TOPICS if topic.lower() in statement.lower()), ("", ()))
         matching = [cm for cm in countermeasures if _relevance(cm, words) == 2]
         # The best-evidenced control; sometimes a second one, as a real preparer might add.
         matching.sort(key=lambda cm: (-assessments[cm.id].strength.rank, cm.id))
@@ -156,11 +159,17 @@ def contradict(certificate: Certificate, auditor: User, on) -> Contradiction | N
         if assertion.declaration is Declaration.ASSURED and assertion.countermeasures:
             countermeasure = assertion.countermeasures[0]
             values = {
-                "tested_on": on, "line": AssuranceLine.THIRD, "method": ControlTestMethod.SAMPLE_TEST,
-                "nature": TestNature.OPERATING, "population": 240, "sample_size": 25, "exceptions": 6,
-                "exceptions_tolerated": 1, "conclusion": Conclusion.INEFFECTIVE,
+                "tested_on": on,
+                "line": AssuranceLine.THIRD,
+                "method": ControlTestMethod.SAMPLE_TEST,
+                "nature": TestNature.OPERATING,
+                "population": 240,
+                "sample_size": 25,
+                "exceptions": 6,
+                "exceptions_tolerated": 1,
+                "conclusion": Conclusion.INEFFECTIVE,
                 "notes": "Six of 25 cases sampled since the certificate was signed missed the check.",
-            }  # fmt: skip
+            }
             control_tests.record_control_test(countermeasure, values, auditor)
             return db.session.scalar(sa.select(Contradiction).where(Contradiction.assertion_id == assertion.id))
     return None
@@ -186,8 +195,11 @@ def seed(builder, password: str) -> int:
     auditor = db.session.scalar(sa.select(User).where(User.email == "auditor@example.org"))
     make = _CertificateBuilder(random.Random(SEED), period, _people(builder, codes), auditor, password)
     make.certificate("LN", "draft")
-    signed = [make.certificate("LS", "signed", ValidationOutcome.VALIDATED),
-              make.certificate("MC", "signed", ValidationOutcome.CHALLENGED), make.certificate("YH", "signed")]
+    signed = [
+        make.certificate("LS", "signed", ValidationOutcome.VALIDATED),
+        make.certificate("MC", "signed", ValidationOutcome.CHALLENGED),
+        make.certificate("YH", "signed"),
+    ]
     make.certificate("CW", "submitted")
     # The first signed certificate with an assertion signed assured on a control is contradicted afterwards.
     any(contradict(queries.get_certificate(certificate.id), auditor, builder.today) for certificate in signed)

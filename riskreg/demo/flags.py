@@ -16,8 +16,10 @@ from riskreg.models import Flag, Register, Risk, Unit, User
 from riskreg.services.flags import duplicates
 from riskreg.services.flags import scan as flags
 
-RESTATED = {(local[0], corporate[0]) for local, corporate in zip(content.LOCAL_RISKS[:12], content.CORPORATE_RISKS[:12],
-                                                                  strict=True)}  # fmt: skip
+RESTATED = {
+    (local[0], corporate[0])
+    for local, corporate in zip(content.LOCAL_RISKS[:12], content.CORPORATE_RISKS[:12], strict=True)
+}
 
 
 def _user(email: str) -> User:
@@ -40,8 +42,9 @@ def _flags_in(unit_code: str, kind: FlagKind) -> list[Flag]:
 
 def _pair_flags() -> list[Flag]:
     """Open pair flags anywhere, same-level possible duplicates first."""
-    query = sa.select(Flag).where(Flag.kind.in_([FlagKind.POSSIBLE_DUPLICATE, FlagKind.REPEATS_HIGHER]),
-                                  Flag.status == FlagStatus.OPEN)  # fmt: skip
+    query = sa.select(Flag).where(
+        Flag.kind.in_([FlagKind.POSSIBLE_DUPLICATE, FlagKind.REPEATS_HIGHER]), Flag.status == FlagStatus.OPEN
+    )
     return sorted(db.session.scalars(query), key=lambda flag: (flag.kind is not FlagKind.POSSIBLE_DUPLICATE, flag.id))
 
 
@@ -58,21 +61,37 @@ def seed(today: date) -> None:
 
     asked = restated[0]
     flags.acknowledge(asked, hq)
-    flags.add_comment(asked, f"{asked.risk.ref} reads as London North's version of the corporate risk "
-                      f"{asked.other_risk.ref}. Please link it as contributing to {asked.other_risk.ref} rather than "
-                      "keeping it as a separate risk, so the committee sees London North's view.", hq)  # fmt: skip
-    flags.add_comment(asked, "Agreed. We will take it to the area risk meeting next month and link it then; our "
-                      "local countermeasures stay on our risk.", asked.risk.owner)  # fmt: skip
+    flags.add_comment(
+        asked,
+        f"{asked.risk.ref} reads as London North's version of the corporate risk "
+        f"{asked.other_risk.ref}. Please link it as contributing to {asked.other_risk.ref} rather than "
+        "keeping it as a separate risk, so the committee sees London North's view.",
+        hq,
+    )
+    flags.add_comment(
+        asked,
+        "Agreed. We will take it to the area risk meeting next month and link it then; our "
+        "local countermeasures stay on our risk.",
+        asked.risk.owner,
+    )
 
     linked = restated[1]
     duplicates.resolve_by_link(linked, hq, "London North's form of the corporate risk, confirmed with the area")
 
-    flags.dismiss(lookalike, hq, f"Different risks: {lookalike.risk.ref} is about {lookalike.risk.title.lower()}, "
-                  f"{lookalike.other_risk.ref} about {lookalike.other_risk.title.lower()}")  # fmt: skip
+    flags.dismiss(
+        lookalike,
+        hq,
+        f"Different risks: {lookalike.risk.ref} is about {lookalike.risk.title.lower()}, "
+        f"{lookalike.other_risk.ref} about {lookalike.other_risk.title.lower()}",
+    )
 
     overdue = _flags_in("LN", FlagKind.REVIEW_OVERDUE)[0]
     flags.acknowledge(overdue, hq)
-    flags.add_comment(overdue, f"{overdue.risk.ref} has not been reviewed since it fell due. Please review it "
-                      "before the quarterly return, or tell us if it should be closed.", hq)  # fmt: skip
+    flags.add_comment(
+        overdue,
+        f"{overdue.risk.ref} has not been reviewed since it fell due. Please review it "
+        "before the quarterly return, or tell us if it should be closed.",
+        hq,
+    )
     flags.add_comment(overdue, "The owner was on leave; the review is booked for next week.", overdue.risk.owner)
     db.session.flush()

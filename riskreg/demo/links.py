@@ -93,9 +93,12 @@ class _DemoLinks:
     def rescore(self, risk: Risk, likelihood: int, impact: int, commentary: str) -> None:
         risk.inherent_l, risk.inherent_i = max(risk.inherent_l, likelihood), max(risk.inherent_i, impact)
         values = {
-            "reviewed_on": self.today - timedelta(days=3), "residual_l": likelihood, "residual_i": impact,
-            "commentary": commentary, "outcome": ReviewOutcome.FURTHER_ACTION,
-        }  # fmt: skip
+            "reviewed_on": self.today - timedelta(days=3),
+            "residual_l": likelihood,
+            "residual_i": impact,
+            "commentary": commentary,
+            "outcome": ReviewOutcome.FURTHER_ACTION,
+        }
         risks.record_review(risk, values, risk.version, risk.owner)
 
     def consistent(self) -> None:
@@ -103,8 +106,9 @@ class _DemoLinks:
         highest, and above appetite when one of them is. Only the divergences below are left on purpose."""
         deliberate = {CORPORATE[2], CORPORATE[9], CORPORATE[10]}
         for title, corporate in sorted(self.corporate.items(), key=lambda item: item[1].id):
-            contributors = [link.from_risk for link in links_service.contributions_to([corporate.id])
-                            if link.from_risk.is_open]  # fmt: skip
+            contributors = [
+                link.from_risk for link in links_service.contributions_to([corporate.id]) if link.from_risk.is_open
+            ]
             diverging = [risk for risk in contributors if link_rules.divergences(risk, corporate, DEFAULT_RULES)]
             if title in deliberate or not diverging:
                 continue
@@ -120,8 +124,12 @@ class _DemoLinks:
         ln = self.by_unit["LN"]
         # Scored above the parent: London North's custody risk well above the corporate view.
         self.rescore(self.corporate[CORPORATE[2]], 3, 4, "Corporate view: national failures are falling.")
-        self.rescore(ln["Custody cases released because time limits are missed"], 4, 5,
-                     "Two custody time limit failures this quarter; manual diaries still in use.")  # fmt: skip
+        self.rescore(
+            ln["Custody cases released because time limits are missed"],
+            4,
+            5,
+            "Two custody time limit failures this quarter; manual diaries still in use.",
+        )
         # Above appetite (operations: tolerance 9) while the corporate risk is within it.
         self.rescore(self.corporate[CORPORATE[10]], 3, 3, "Flagging rates have improved nationally.")
         self.rescore(ln["Hate crime flags not applied"], 3, 4, "New starters are not applying the flags.")

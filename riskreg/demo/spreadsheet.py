@@ -11,9 +11,23 @@ from openpyxl import Workbook
 
 from riskreg.demo import content
 
-HEADINGS = ("Risk ref", "Risk title", "Cause", "There is a risk that", "Consequence", "Category",
-            "Strategic objective", "Local influence", "Inherent likelihood", "Inherent impact", "Likelihood",
-            "Impact", "Risk owner", "Existing controls", "Next review")  # fmt: skip
+HEADINGS = (
+    "Risk ref",
+    "Risk title",
+    "Cause",
+    "There is a risk that",
+    "Consequence",
+    "Category",
+    "Strategic objective",
+    "Local influence",
+    "Inherent likelihood",
+    "Inherent impact",
+    "Likelihood",
+    "Impact",
+    "Risk owner",
+    "Existing controls",
+    "Next review",
+)
 WORDS = ("Rare", "Unlikely", "Possible", "Likely", "Almost certain")
 
 
@@ -26,11 +40,22 @@ def register_rows(count: int, owners: list[str], seed: int = 2013):
         inherent_l, inherent_i = rng.randint(3, 5), rng.randint(2, 5)
         controls = rng.sample(content.COUNTERMEASURES[category], k=min(2, len(content.COUNTERMEASURES[category])))
         yield (
-            f"R{number}", f"{title} ({number})", cause, event, consequence, category.title(), objective,
-            influence.capitalize(), WORDS[inherent_l - 1], inherent_i, max(1, inherent_l - rng.randint(0, 2)),
-            max(1, inherent_i - rng.randint(0, 1)), rng.choice(owners),
-            "\n".join(f"• {title}" for title, _kind in controls), f"{rng.randint(1, 28)}/{rng.randint(1, 12)}/2027",
-        )  # fmt: skip
+            f"R{number}",
+            f"{title} ({number})",
+            cause,
+            event,
+            consequence,
+            category.title(),
+            objective,
+            influence.capitalize(),
+            WORDS[inherent_l - 1],
+            inherent_i,
+            max(1, inherent_l - rng.randint(0, 2)),
+            max(1, inherent_i - rng.randint(0, 1)),
+            rng.choice(owners),
+            "\n".join(f"• {title}" for title, _kind in controls),
+            f"{rng.randint(1, 28)}/{rng.randint(1, 12)}/2027",
+        )
 
 
 def register_workbook(count: int, owners: list[str] | None = None, seed: int = 2013) -> bytes:

@@ -24,16 +24,66 @@ LONGEST_HEADING = 80
 
 
 # Sheets that explain a register rather than hold it: read only when no other sheet looks like a register.
-EXPLAINER_WORDS = frozenset({"contents", "content", "guidance", "guide", "instructions", "instruction", "readme",
-                             "read me", "key", "matrix", "scoring", "definitions", "definition", "lookup",
-                             "lookups", "lists", "list", "dropdowns", "dropdown", "help", "notes", "about",
-                             "introduction", "intro", "cover", "criteria", "glossary", "version", "changes",
-                             "change log", "summary", "dashboard", "heat map", "heatmap", "chart", "charts"})
+EXPLAINER_WORDS = frozenset(
+    {
+        "contents",
+        "content",
+        "guidance",
+        "guide",
+        "instructions",
+        "instruction",
+        "readme",
+        "read me",
+        "key",
+        "matrix",
+        "scoring",
+        "definitions",
+        "definition",
+        "lookup",
+        "lookups",
+        "lists",
+        "list",
+        "dropdowns",
+        "dropdown",
+        "help",
+        "notes",
+        "about",
+        "introduction",
+        "intro",
+        "cover",
+        "criteria",
+        "glossary",
+        "version",
+        "changes",
+        "change log",
+        "summary",
+        "dashboard",
+        "heat map",
+        "heatmap",
+        "chart",
+        "charts",
+    }
+)
 
 
 # A first word that makes any sheet an explainer ("Scoring guidance", "Lookup lists"); "Key risks" is not one.
-EXPLAINER_FIRST_WORDS = frozenset({"contents", "guidance", "instructions", "readme", "scoring", "lookup",
-                                   "lookups", "dropdowns", "help", "glossary", "cover", "definitions", "how"})
+EXPLAINER_FIRST_WORDS = frozenset(
+    {
+        "contents",
+        "guidance",
+        "instructions",
+        "readme",
+        "scoring",
+        "lookup",
+        "lookups",
+        "dropdowns",
+        "help",
+        "glossary",
+        "cover",
+        "definitions",
+        "how",
+    }
+)
 
 
 def is_explainer(sheet: str) -> bool:
@@ -253,8 +303,10 @@ def _layout_notes(source: Source, table: Table, line: int, filled: int) -> list[
     skipped = [cells for row_line, cells in table.rows if row_line < line]
     if skipped and source.kind != "json":
         first = one_line(next((c for c in skipped[0] if clean_text(c)), ""), 50)
-        notes.append(f"{len(skipped)} row{'s' if len(skipped) > 1 else ''} above the headings skipped "
-                     f"(a title or notes, starting ‘{first}’).")  # fmt: skip
+        notes.append(
+            f"{len(skipped)} row{'s' if len(skipped) > 1 else ''} above the headings skipped "
+            f"(a title or notes, starting ‘{first}’)."
+        )
     if filled:
         notes.append(f"Merged cells: {filled} cells filled from the merged cell they belong to.")
     return notes

@@ -33,8 +33,11 @@ SYNONYMS = {norm_key(word): f.key for f in FIELDS for word in (f.synonyms + (f.l
 # words are left out: "Area of risk" is not the risk title.
 TOO_GENERIC = frozenset({"risk", "name", "number", "source", "theme", "total", "trend", "notes", "details"})
 PHRASES = sorted((p for p in SYNONYMS if len(p) >= 5 and p not in TOO_GENERIC), key=len, reverse=True)
-_SCALE_NOTE = re.compile(r"\(?\b(?:1\s*(?:-|–|to)\s*(?:10|[345])|out of (?:10|[345])|/\s*(?:10|[345]))\b\)?"
-                         r"|\((?:[hml]\s*/\s*){2}[hml]\)|\((?:vh|vl|[hml])(?:\s*/\s*(?:vh|vl|[hml])){2,4}\)", re.I)
+_SCALE_NOTE = re.compile(
+    r"\(?\b(?:1\s*(?:-|–|to)\s*(?:10|[345])|out of (?:10|[345])|/\s*(?:10|[345]))\b\)?"
+    r"|\((?:[hml]\s*/\s*){2}[hml]\)|\((?:vh|vl|[hml])(?:\s*/\s*(?:vh|vl|[hml])){2,4}\)",
+    re.I,
+)
 
 
 def score_parts(heading: str) -> tuple[str | None, str] | None:
@@ -139,13 +142,18 @@ class Mapping:
     @classmethod
     def from_dict(cls, data: object) -> "Mapping":
         if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
-            raise ImportRefused("The mapping file is not a riskreg mapping: it needs a \"columns\" object.")
+            raise ImportRefused('The mapping file is not a riskreg mapping: it needs a "columns" object.')
         columns = {str(name): str(target) for name, target in data.get("columns", {}).items()}
         unknown = sorted({target for target in columns.values() if target not in FIELD_BY_KEY})
         if unknown:
             raise ImportRefused(f"The mapping file names fields riskreg does not have: {', '.join(unknown)}.")
-        return cls(columns, _scales(data.get("scales") or {}), _defaults(data.get("defaults") or {}),
-                   _optional_str(data.get("sheet")), _optional_row(data.get("header_row")))  # fmt: skip
+        return cls(
+            columns,
+            _scales(data.get("scales") or {}),
+            _defaults(data.get("defaults") or {}),
+            _optional_str(data.get("sheet")),
+            _optional_row(data.get("header_row")),
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "Mapping":
@@ -183,8 +191,9 @@ def parse_defaults(pairs: Sequence[str]) -> dict[str, str]:
         key, _, word = pair.partition("=")
         key = key.strip().lower()
         if key not in DEFAULTABLE:
-            raise ImportRefused(f"‘{pair}’: a default is for category, objective or influence "
-                                "(e.g. category=operations).")
+            raise ImportRefused(
+                f"‘{pair}’: a default is for category, objective or influence (e.g. category=operations)."
+            )
         member, problem = read_enum(word, DEFAULTABLE[key], key)
         if member is None:
             choices = ", ".join(m.value for m in DEFAULTABLE[key])
@@ -251,8 +260,11 @@ def _assign_score_stages(headings: dict[str, Heading], proposed: dict[str, str],
         for name in unstaged:
             proposed[name] = f"{free.pop(0)}_{dim}" if free else IGNORE
         if len(unstaged) > 1:
-            notes.append(f"Several columns are headed like ‘{headings[unstaged[0]].text}’: read in order as "
-                         + ", ".join(FIELD_BY_KEY[proposed[n]].label.lower() for n in unstaged) + ".")
+            notes.append(
+                f"Several columns are headed like ‘{headings[unstaged[0]].text}’: read in order as "
+                + ", ".join(FIELD_BY_KEY[proposed[n]].label.lower() for n in unstaged)
+                + "."
+            )
 
 
 def _current_and_residual(headings: dict[str, Heading], proposed: dict[str, str], notes: list[str]) -> None:
@@ -261,16 +273,21 @@ def _current_and_residual(headings: dict[str, Heading], proposed: dict[str, str]
     for dim in ("l", "i"):
         if f"target_{dim}" in proposed.values():
             continue
-        words = {name: set(norm_key(headings[name].full).split()) for name, target in proposed.items()
-                 if target == f"residual_{dim}"}  # fmt: skip
+        words = {
+            name: set(norm_key(headings[name].full).split())
+            for name, target in proposed.items()
+            if target == f"residual_{dim}"
+        }
         current = [name for name, tokens in words.items() if "current" in tokens]
         residual = [name for name, tokens in words.items() if "residual" in tokens and "current" not in tokens]
         if current and residual:
             for name in residual:
                 proposed[name] = f"target_{dim}"
-            notes.append(f"‘{residual[0]}’ read as the target {'likelihood' if dim == 'l' else 'impact'}: beside "
-                         f"‘{current[0]}’, as some tools export them, current is where the risk is now (residual) "
-                         "and residual where the planned actions should bring it (target).")  # fmt: skip
+            notes.append(
+                f"‘{residual[0]}’ read as the target {'likelihood' if dim == 'l' else 'impact'}: beside "
+                f"‘{current[0]}’, as some tools export them, current is where the risk is now (residual) "
+                "and residual where the planned actions should bring it (target)."
+            )
 
 
 def _one_column_each(proposed: dict[str, str], notes: list[str]) -> None:
@@ -280,8 +297,9 @@ def _one_column_each(proposed: dict[str, str], notes: list[str]) -> None:
             continue
         if target in seen:
             proposed[name] = IGNORE
-            notes.append(f"‘{name}’ also looks like {FIELD_BY_KEY[target].label.lower()}; "
-                         f"only ‘{seen[target]}’ is used.")  # fmt: skip
+            notes.append(
+                f"‘{name}’ also looks like {FIELD_BY_KEY[target].label.lower()}; only ‘{seen[target]}’ is used."
+            )
         else:
             seen[target] = name
 

@@ -20,8 +20,13 @@ def kind_of(document: Any) -> str | None:
 
 def _risks(model: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     if kind == "assessment-results":
-        return [risk for result in model.get("results") or [] if isinstance(result, dict)
-                for risk in result.get("risks") or [] if isinstance(risk, dict)]  # fmt: skip
+        return [
+            risk
+            for result in model.get("results") or []
+            if isinstance(result, dict)
+            for risk in result.get("risks") or []
+            if isinstance(risk, dict)
+        ]
     return [risk for risk in model.get("risks") or [] if isinstance(risk, dict)]
 
 
@@ -36,9 +41,11 @@ def _facets(risk: dict[str, Any]) -> dict[str, str]:
 
 
 def _remediations(risk: dict[str, Any], planned: bool) -> list[str]:
-    return [str(item.get("title") or item.get("description") or "").strip()
-            for item in risk.get("remediations") or [] if isinstance(item, dict)
-            and (str(item.get("lifecycle", "")).lower() in PLANNED_LIFECYCLES) == planned]  # fmt: skip
+    return [
+        str(item.get("title") or item.get("description") or "").strip()
+        for item in risk.get("remediations") or []
+        if isinstance(item, dict) and (str(item.get("lifecycle", "")).lower() in PLANNED_LIFECYCLES) == planned
+    ]
 
 
 def _row(risk: dict[str, Any], reference: str) -> dict[str, Any]:
@@ -82,6 +89,8 @@ def rows(document: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     if not found and kind == "plan-of-action-and-milestones":  # items with no risks of their own
         found = [_row(item, "") for item in model.get("poam-items") or [] if isinstance(item, dict)]
     what = "plan of action and milestones" if kind == "plan-of-action-and-milestones" else "assessment results"
-    note = (f"Read as an OSCAL {what} (NIST's format): {len(found)} risks, their likelihood and impact facets "
-            "as scores, planned or recommended remediations as planned actions and completed ones as controls.")
+    note = (
+        f"Read as an OSCAL {what} (NIST's format): {len(found)} risks, their likelihood and impact facets "
+        "as scores, planned or recommended remediations as planned actions and completed ones as controls."
+    )
     return found, note

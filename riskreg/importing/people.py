@@ -68,8 +68,9 @@ class People:
         if "@" in name and not email:
             name, email = "", name
         owners_by_email = self._owners_by_email
-        fallback = (f"{self.default_owner.name} (you) set as the owner" if self.default_owner
-                    else "left without an owner")  # fmt: skip
+        fallback = (
+            f"{self.default_owner.name} (you) set as the owner" if self.default_owner else "left without an owner"
+        )
         fallback_id = self.default_owner.id if self.default_owner else None
         if not name and not email:
             return fallback_id, f"No owner given: {fallback}"

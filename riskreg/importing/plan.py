@@ -69,8 +69,13 @@ def plan(drafts: list[Draft], register_code: str, existing: list[Existing]) -> l
         key = title_key(draft.values["title"])
         if key in by_title:
             match = by_title[key]
-            _note(draft, "warning", f"Possible duplicate: {match.ref} in this register has the same title, "
-                                    "so this row is not imported again", "")  # fmt: skip
+            _note(
+                draft,
+                "warning",
+                f"Possible duplicate: {match.ref} in this register has the same title, "
+                "so this row is not imported again",
+                "",
+            )
             planned.append(Planned(draft, DUPLICATE, match))
             continue
         if key in seen_titles:

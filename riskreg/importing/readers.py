@@ -24,8 +24,10 @@ from riskreg.importing import oscal
 from riskreg.importing.errors import ImportRefused
 
 MB = 1024 * 1024
-ACCEPTED = ("Upload the register as an Excel workbook (.xlsx, .xlsm or .xls), an OpenDocument spreadsheet "
-            "(.ods), a CSV file or a JSON file.")  # fmt: skip
+ACCEPTED = (
+    "Upload the register as an Excel workbook (.xlsx, .xlsm or .xls), an OpenDocument spreadsheet "
+    "(.ods), a CSV file or a JSON file."
+)
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,14 @@ def sniff_kind(data: bytes) -> str:
 
 
 # Workbooks -----------------------------------------------------------------------------------------
-DAMAGED = ("The file looks like a spreadsheet but is damaged, so it cannot be read. "
-           "Open it in Excel, save it again and upload the new copy.")  # fmt: skip
-BOMB = ("The file expands to far more than its size, as a ‘zip bomb’ does, so riskreg did not open it. "
-        "If it is a real register, save it again from Excel or export it as CSV.")  # fmt: skip
+DAMAGED = (
+    "The file looks like a spreadsheet but is damaged, so it cannot be read. "
+    "Open it in Excel, save it again and upload the new copy."
+)
+BOMB = (
+    "The file expands to far more than its size, as a ‘zip bomb’ does, so riskreg did not open it. "
+    "If it is a real register, save it again from Excel or export it as CSV."
+)
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # A shared string costs the reader about 50 bytes however short it is, so their number is bounded before
 # the workbook is opened: ten million one-letter strings fit in a few megabytes of ZIP but not in memory.
@@ -105,9 +111,11 @@ def check_zip(data: bytes, limits: Limits) -> str:
             raise ImportRefused(DAMAGED) from error
         _check_extents(archive, names, limits)
     if strings > MAX_SHARED_STRINGS:
-        raise ImportRefused(f"The workbook holds more than {MAX_SHARED_STRINGS:,} different pieces of text, far "
-                            "more than a register of the largest size riskreg imports. Remove the sheets it does "
-                            "not need, or export the register as CSV.")  # fmt: skip
+        raise ImportRefused(
+            f"The workbook holds more than {MAX_SHARED_STRINGS:,} different pieces of text, far "
+            "more than a register of the largest size riskreg imports. Remove the sheets it does "
+            "not need, or export the register as CSV."
+        )
     return "xlsx"
 
 
@@ -134,9 +142,11 @@ def _check_extents(archive, names: set[str], limits: Limits) -> None:
         except files.ARCHIVE_ERRORS as error:
             raise ImportRefused(DAMAGED) from error
         if rows * columns > most_cells:
-            raise ImportRefused(f"A sheet has values as far as row {rows:,} and column {columns:,}, far beyond a "
-                                "register of the largest size riskreg imports. Delete the rows and columns the "
-                                "register does not use, or export it as CSV.")  # fmt: skip
+            raise ImportRefused(
+                f"A sheet has values as far as row {rows:,} and column {columns:,}, far beyond a "
+                "register of the largest size riskreg imports. Delete the rows and columns the "
+                "register does not use, or export it as CSV."
+            )
 
 
 def merged_ranges_of(references: list[str]) -> list[tuple[int, int, int, int]]:
@@ -153,9 +163,17 @@ def merged_ranges_of(references: list[str]) -> list[tuple[int, int, int, int]]:
 
 
 MAX_MERGED = 20_000
-CALAMINE_ERRORS = (python_calamine.CalamineError, python_calamine.PasswordError, python_calamine.XmlError,
-                   python_calamine.ZipError, python_calamine.WorksheetNotFound, ValueError, TypeError, OSError,
-                   RuntimeError)  # fmt: skip
+CALAMINE_ERRORS = (
+    python_calamine.CalamineError,
+    python_calamine.PasswordError,
+    python_calamine.XmlError,
+    python_calamine.ZipError,
+    python_calamine.WorksheetNotFound,
+    ValueError,
+    TypeError,
+    OSError,
+    RuntimeError,
+)
 
 
 def _cell(value: Any) -> Any:
@@ -175,8 +193,7 @@ class WorkbookSource:
         self.limits, self.notes = limits, []
         try:
             self.book = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
-            self._names = [m.name for m in self.book.sheets_metadata
-                           if str(m.typ).endswith("WorkSheet")]  # fmt: skip
+            self._names = [m.name for m in self.book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
         except CALAMINE_ERRORS as error:
             raise ImportRefused(DAMAGED) from error
         if not self._names:
@@ -201,11 +218,17 @@ class WorkbookSource:
                     rows.append((top + offset + 1, cells))
                     if len(rows) > most:
                         raise _too_many_rows(name, self.limits)
-            merged = sorted({(r0 + 1, c0 + 1, r1 + 1, c1 + 1)
-                             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])[:MAX_MERGED]})  # fmt: skip
+            merged = sorted(
+                {
+                    (r0 + 1, c0 + 1, r1 + 1, c1 + 1)
+                    for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])[:MAX_MERGED]
+                }
+            )
         except CALAMINE_ERRORS as error:
-            raise ImportRefused(f"The sheet ‘{name}’ could not be read: the workbook is damaged. "
-                                "Save it again from Excel and upload the new copy.") from error  # fmt: skip
+            raise ImportRefused(
+                f"The sheet ‘{name}’ could not be read: the workbook is damaged. "
+                "Save it again from Excel and upload the new copy."
+            ) from error
         self._loaded[name] = Table(name, rows, merged)
         return self._loaded[name]
 
@@ -221,8 +244,10 @@ class WorkbookSource:
 
 
 def _too_many_rows(name: str, limits: Limits) -> ImportRefused:
-    return ImportRefused(f"‘{name}’ has more than {limits.max_rows:,} rows, the most riskreg imports at once. "
-                         "Split the register into smaller files.")  # fmt: skip
+    return ImportRefused(
+        f"‘{name}’ has more than {limits.max_rows:,} rows, the most riskreg imports at once. "
+        "Split the register into smaller files."
+    )
 
 
 def _trim(values: list[Any]) -> list[Any]:
@@ -265,7 +290,7 @@ def _consistency(sample: str, delimiter: str) -> int:
 
 
 def sniff_delimiter(text: str) -> str:
-    sample = text[:64 * 1024]
+    sample = text[: 64 * 1024]
     scores = {delimiter: _consistency(sample, delimiter) for delimiter in DELIMITERS}
     try:
         sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
@@ -312,8 +337,10 @@ class CsvSource(_OneTable):
                 if len(rows) > limits.max_rows + 100:
                     raise _too_many_rows(name, limits)
         except csv.Error as error:
-            raise ImportRefused(f"The CSV file is malformed: {error}. Check it opens in a spreadsheet "
-                                "program, save it again as CSV and upload the new copy.") from error  # fmt: skip
+            raise ImportRefused(
+                f"The CSV file is malformed: {error}. Check it opens in a spreadsheet "
+                "program, save it again as CSV and upload the new copy."
+            ) from error
         if not rows:
             raise ImportRefused("The CSV file has no rows with anything in them.")
         self._table = Table(name, rows)
@@ -327,10 +354,15 @@ def _objects(document: Any) -> list[Any]:
         if isinstance(document.get("risks"), list):
             return document["risks"]
         if isinstance(document.get("registers"), list):
-            return [risk for register in document["registers"] if isinstance(register, dict)
-                    for risk in register.get("risks") or []]  # fmt: skip
-    raise ImportRefused("The JSON file must hold a list of risks, each an object such as "
-                        '{"title": "…", "likelihood": 3, "impact": 4}.')  # fmt: skip
+            return [
+                risk
+                for register in document["registers"]
+                if isinstance(register, dict)
+                for risk in register.get("risks") or []
+            ]
+    raise ImportRefused(
+        'The JSON file must hold a list of risks, each an object such as {"title": "…", "likelihood": 3, "impact": 4}.'
+    )
 
 
 def _flatten(item: dict[str, Any]) -> dict[str, Any]:

@@ -28,10 +28,14 @@ class CountermeasureDraft:
 
     def values(self, risk_owner_id: int | None) -> dict[str, Any]:
         return {
-            "title": self.title, "description": self.description, "kind": self.kind, "status": self.status,
+            "title": self.title,
+            "description": self.description,
+            "kind": self.kind,
+            "status": self.status,
             "owner_id": risk_owner_id if self.owner_from_risk else self.owner_id,
-            "due_on": self.due_on, "implemented_on": self.implemented_on,
-        }  # fmt: skip
+            "due_on": self.due_on,
+            "implemented_on": self.implemented_on,
+        }
 
 
 @dataclass
@@ -48,9 +52,13 @@ class ReviewDraft:
 
     def values(self) -> dict[str, Any]:
         return {
-            "reviewed_on": self.reviewed_on, "residual_l": self.residual_l, "residual_i": self.residual_i,
-            "commentary": self.commentary, "outcome": self.outcome, "reviewer_id": self.reviewer_id,
-        }  # fmt: skip
+            "reviewed_on": self.reviewed_on,
+            "residual_l": self.residual_l,
+            "residual_i": self.residual_i,
+            "commentary": self.commentary,
+            "outcome": self.outcome,
+            "reviewer_id": self.reviewer_id,
+        }
 
 
 def from_cell(value: object, status: CountermeasureStatus, due_on: date | None) -> list[CountermeasureDraft]:
@@ -85,9 +93,14 @@ def countermeasure(record: dict[str, Any], people: People) -> tuple[Countermeasu
     title, description = title_and_description(title)
     description = clean_text(record.get("description")) or description
     draft = CountermeasureDraft(
-        title, kind or DEFAULT_KIND, status or CountermeasureStatus.IN_PLACE, description, owner_id,
-        owner_from_risk=False, **dates,
-    )  # fmt: skip
+        title,
+        kind or DEFAULT_KIND,
+        status or CountermeasureStatus.IN_PLACE,
+        description,
+        owner_id,
+        owner_from_risk=False,
+        **dates,
+    )
     return draft, problems
 
 
@@ -108,8 +121,14 @@ def review(record: dict[str, Any], people: People) -> tuple[ReviewDraft | None, 
     if outcome_problem:
         return None, [f"The review of {when} left out: {outcome_problem}"]
     reviewer_id, reviewer_problem = people.reviewer(record.get("reviewer"), record.get("reviewer_email"))
-    draft = ReviewDraft(reviewed_on, residual_l, residual_i, clean_text(record.get("commentary")),
-                        outcome or ReviewOutcome.CONTINUE, reviewer_id)  # fmt: skip
+    draft = ReviewDraft(
+        reviewed_on,
+        residual_l,
+        residual_i,
+        clean_text(record.get("commentary")),
+        outcome or ReviewOutcome.CONTINUE,
+        reviewer_id,
+    )
     return draft, [f"The review of {when}: {reviewer_problem}"] if reviewer_problem else []
 
 

@@ -41,8 +41,11 @@ ENUM_FIELDS = {
     "influence": (Influence, "degree of local influence"),
 }
 # A line under the table that lands in the title column: "Total risks: 16", "Key: 1 = low", "Source: …".
-_SUMMARY_ROW = re.compile(r"^\s*(?:totals?|count|key|notes?|source|last updated|updated|prepared by|version|"
-                          r"number of risks)\b", re.I)
+_SUMMARY_ROW = re.compile(
+    r"^\s*(?:totals?|count|key|notes?|source|last updated|updated|prepared by|version|"
+    r"number of risks)\b",
+    re.I,
+)
 CLOSED_WITHOUT_REASON = "Closed before the register was imported into riskreg"
 NOT_YET_SET = "not yet set (HQ's checks flag the risk as incomplete until someone sets it)"
 
@@ -132,8 +135,9 @@ class RowReader:
     def read(self, line: int, cells: list[Any]) -> Draft:
         draft = Draft(line)
         width = len(cells)
-        filled = [key for key, indexes in self.index.items()
-                  if any(i < width and not is_blank(cells[i]) for i in indexes)]  # fmt: skip
+        filled = [
+            key for key, indexes in self.index.items() if any(i < width and not is_blank(cells[i]) for i in indexes)
+        ]
         first = next((clean_text(c) for c in cells if clean_text(c)), "")
         if not filled or (len(filled) == 1 and (filled[0] not in ("title", "event") or _SUMMARY_ROW.match(first))):
             draft.ignored = f"not a risk: nothing to import but ‘{one_line(first, 40)}’"
@@ -214,14 +218,20 @@ class RowReader:
 
     def _fill_scores(self, draft: Draft, ratings: dict[str, int | None], dim: str) -> None:
         inherent, residual, target = (f"{stage}_{dim}" for stage in ("inherent", "residual", "target"))
-        if any(p.field == field_name(k) and p.level == "error" for p in draft.problems
-               for k in (inherent, residual, target)):  # fmt: skip
+        if any(
+            p.field == field_name(k) and p.level == "error"
+            for p in draft.problems
+            for k in (inherent, residual, target)
+        ):
             return
         if ratings[residual] is None and ratings[inherent] is None:
             draft.problem("error", "Empty, and there is no inherent score to use instead", residual)
             return
-        for key, source, gap in ((residual, inherent, "inherent"), (inherent, residual, "residual"),
-                                 (target, residual, "residual")):  # fmt: skip
+        for key, source, gap in (
+            (residual, inherent, "inherent"),
+            (inherent, residual, "residual"),
+            (target, residual, "residual"),
+        ):
             if ratings[key] is None:
                 ratings[key] = ratings[source]
                 if self.mapped(key):
@@ -279,13 +289,17 @@ class RowReader:
             draft.problem("warning", f"{problem}: the review cadence is used", "review_frequency_days")
         # The one schedule rule every save uses (form, API, import): from the last review, else from today.
         residual = draft.values.get("residual_l", 0) * draft.values.get("residual_i", 0)
-        frequency, scheduled = scoring.review_schedule(residual or 9, last or self.context.today, self.context.rules,
-                                                       days)  # fmt: skip
+        frequency, scheduled = scoring.review_schedule(
+            residual or 9, last or self.context.today, self.context.rules, days
+        )
         draft.values["review_frequency_days"] = frequency
         draft.values["last_reviewed_on"] = last
         draft.values["next_review_on"] = next_on or scheduled
-        draft.given.update(key for key, value in (("last_reviewed_on", last), ("next_review_on", next_on),
-                                                  ("review_frequency_days", days)) if value)  # fmt: skip
+        draft.given.update(
+            key
+            for key, value in (("last_reviewed_on", last), ("next_review_on", next_on), ("review_frequency_days", days))
+            if value
+        )
 
     # Countermeasures and reviews -------------------------------------------------------------------
     def _countermeasures(self, draft: Draft, cells: list[Any]) -> None:
@@ -299,8 +313,12 @@ class RowReader:
                     self._records(draft, records, countermeasure_record, draft.countermeasures)
                 else:
                     draft.countermeasures += from_cell(value, status, due if key == "actions" else None)
-        self._records(draft, [r for _, r in self.context.linked.get("countermeasures", {}).get(draft.ref, [])],
-                      countermeasure_record, draft.countermeasures)  # fmt: skip
+        self._records(
+            draft,
+            [r for _, r in self.context.linked.get("countermeasures", {}).get(draft.ref, [])],
+            countermeasure_record,
+            draft.countermeasures,
+        )
 
     def _reviews(self, draft: Draft, cells: list[Any]) -> None:
         for index in self.index.get("reviews", []):
@@ -309,8 +327,12 @@ class RowReader:
                 self._records(draft, records, review_record, draft.reviews)
             elif clean_text(value):
                 draft.problem("warning", "Not a list of reviews from riskreg: left out", "reviews")
-        self._records(draft, [r for _, r in self.context.linked.get("reviews", {}).get(draft.ref, [])],
-                      review_record, draft.reviews)  # fmt: skip
+        self._records(
+            draft,
+            [r for _, r in self.context.linked.get("reviews", {}).get(draft.ref, [])],
+            review_record,
+            draft.reviews,
+        )
 
     def _records(self, draft: Draft, records: list[dict[str, Any]], reader, into: list) -> None:
         for record in records:
@@ -329,8 +351,9 @@ def build(layout: Layout, mapping: Mapping, context: Context) -> Built:
 
 def file_notes(reader: RowReader) -> list[str]:
     """What happens to every row because of the mapping (said once, not on every row)."""
-    notes = [f"{d.dimension.capitalize()}: {'; '.join(d.explanation)}." for d in reader.decisions.values()
-             if d.explanation]  # fmt: skip
+    notes = [
+        f"{d.dimension.capitalize()}: {'; '.join(d.explanation)}." for d in reader.decisions.values() if d.explanation
+    ]
     unmapped = {
         "title": "No title column: each title is made from the first sentence of the risk event.",
         "event": "No risk event column: each title is used as the risk event.",
@@ -351,13 +374,18 @@ def file_notes(reader: RowReader) -> list[str]:
             label = enum(reader.mapping.defaults[key]).label
             notes.append(f"{FIELD_BY_KEY[key].label}: {label} for every row without one, as you chose.")
         elif not reader.mapped(key):
-            notes.append(f"No {FIELD_BY_KEY[key].label.lower()} column: {NOT_YET_SET}; or choose a default "
-                         "for every row.")  # fmt: skip
+            notes.append(
+                f"No {FIELD_BY_KEY[key].label.lower()} column: {NOT_YET_SET}; or choose a default for every row."
+            )
     if reader.mapped("controls") or reader.mapped("actions"):
-        notes.append("Cells listing several controls or actions (one per line or bullet) become separate "
-                     "countermeasures: controls in place, actions planned, each ‘preventive’ and owned by the "
-                     "risk's owner. Check their kind after importing.")  # fmt: skip
+        notes.append(
+            "Cells listing several controls or actions (one per line or bullet) become separate "
+            "countermeasures: controls in place, actions planned, each ‘preventive’ and owned by the "
+            "risk's owner. Check their kind after importing."
+        )
     if reader.split_statements:
-        notes.append(f"{reader.split_statements} risk descriptions written as ‘Because of…, there is a risk "
-                     "that…, which would lead to…’ were split into cause, event and consequence.")  # fmt: skip
+        notes.append(
+            f"{reader.split_statements} risk descriptions written as ‘Because of…, there is a risk "
+            "that…, which would lead to…’ were split into cause, event and consequence."
+        )
     return notes

@@ -15,17 +15,51 @@ from riskreg.importing.fields import norm_key
 from riskreg.importing.values import article, clean_text, is_blank, one_line
 
 WORD_RATINGS = {
-    **dict.fromkeys(("rare", "very rare", "remote", "very unlikely", "highly unlikely", "very low", "v low",
-                     "vl", "negligible", "insignificant", "minimal", "trivial", "very minor"), 1),
+    **dict.fromkeys(
+        (
+            "rare",
+            "very rare",
+            "remote",
+            "very unlikely",
+            "highly unlikely",
+            "very low",
+            "v low",
+            "vl",
+            "negligible",
+            "insignificant",
+            "minimal",
+            "trivial",
+            "very minor",
+        ),
+        1,
+    ),
     **dict.fromkeys(("unlikely", "low", "minor", "improbable", "medium low", "low medium", "limited"), 2),
     **dict.fromkeys(("possible", "moderate", "medium", "med", "possibly", "average", "some", "considerable"), 3),
-    **dict.fromkeys(("likely", "probable", "high", "major", "significant", "serious", "medium high",
-                     "high medium", "substantial"), 4),
-    **dict.fromkeys(("almost certain", "very likely", "highly likely", "certain", "very high", "v high", "vh",
-                     "severe", "critical", "catastrophic", "extreme", "very serious", "expected"), 5),
+    **dict.fromkeys(
+        ("likely", "probable", "high", "major", "significant", "serious", "medium high", "high medium", "substantial"),
+        4,
+    ),
+    **dict.fromkeys(
+        (
+            "almost certain",
+            "very likely",
+            "highly likely",
+            "certain",
+            "very high",
+            "v high",
+            "vh",
+            "severe",
+            "critical",
+            "catastrophic",
+            "extreme",
+            "very serious",
+            "expected",
+        ),
+        5,
+    ),
     # Single letters only make sense as a three-point scale (see THREE_LEVEL); alone they mean H, M, L.
     **{"l": 2, "m": 3, "h": 4},
-}  # fmt: skip
+}
 # When every word in a dimension is one of these, the register uses a three-point scale.
 THREE_LEVEL = {"low": 1, "l": 1, "medium": 3, "med": 3, "m": 3, "moderate": 3, "high": 5, "h": 5}
 SCALES = (3, 4, 5, 10)
@@ -186,8 +220,13 @@ def _choose_top(numbers: list[float], override: int | None, hints: list[int]) ->
     return 5, ""
 
 
-def decide(dimension: str, values: list[object], override: int | None = None,
-           hints: list[int] | None = None, bands: tuple[float, ...] = PERCENT_BANDS) -> ScaleDecision:  # fmt: skip
+def decide(
+    dimension: str,
+    values: list[object],
+    override: int | None = None,
+    hints: list[int] | None = None,
+    bands: tuple[float, ...] = PERCENT_BANDS,
+) -> ScaleDecision:
     """How this dimension's cells are read, and the sentences that say so."""
     readings = [classify(v) for v in values]
     numbers = _numbers(readings)
@@ -200,8 +239,11 @@ def decide(dimension: str, values: list[object], override: int | None = None,
         decision.top = override
     percents = any(r.kind == "percent" for r in readings)
     if decision.fractions or percents:
-        what = " and ".join(filter(None, ("percentages" if percents else "", "fractions of 1 (0.35 is 35%)"
-                                          if decision.fractions else "")))  # fmt: skip
+        what = " and ".join(
+            filter(
+                None, ("percentages" if percents else "", "fractions of 1 (0.35 is 35%)" if decision.fractions else "")
+            )
+        )
         decision.explanation.append(f"{what}: {percent_table(decision.bands)}")
     words = [r.word for r in readings if r.kind == "word"]
     if words:

@@ -72,13 +72,24 @@ def one_line(value: object, limit: int = 60) -> str:
 MONTHS = {
     name: number
     for number, names in enumerate(
-        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")),
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
         start=1,
     )
     for name in names
-}  # fmt: skip
+}
 EXCEL_EPOCH = date(1899, 12, 30)
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -154,71 +165,212 @@ def _words(enum: type[StrEnum], synonyms: dict[str, tuple[str, ...]]) -> dict[st
 
 
 ENUM_WORDS: dict[type[StrEnum], dict[str, StrEnum]] = {
-    Category: _words(Category, {
-        "strategy": ("strategic", "strategy and planning", "political"),
-        "governance": ("corporate governance", "governance and assurance", "assurance", "accountability"),
-        "operations": ("operational", "operation", "ops", "casework", "service delivery", "delivery",
-                       "business continuity", "performance", "operational delivery"),
-        "legal": ("legal and regulatory", "regulatory", "compliance", "law", "legislation", "legal compliance"),
-        "property": ("estates", "estate", "accommodation", "buildings", "premises", "facilities",
-                     "property and estates"),
-        "financial": ("finance", "budget", "funding", "financial management", "money", "fraud"),
-        "commercial": ("procurement", "contracts", "contract management", "suppliers", "supply chain"),
-        "people": ("hr", "human resources", "workforce", "staff", "staffing", "capability", "wellbeing",
-                   "health and safety", "people and capability", "resourcing"),
-        "technology": ("it", "ict", "digital", "systems", "technology and digital", "it systems", "cyber"),
-        "information": ("information governance", "data", "information management", "data protection",
-                        "records management", "information and data", "knowledge"),
-        "security": ("physical security", "protective security", "personnel security"),
-        "project": ("programme", "projects", "programmes", "project programme", "change", "change programme",
-                    "transformation", "project and programme", "projects and programmes"),
-        "reputational": ("reputation", "public confidence", "media", "communications", "trust", "public trust"),
-    }),
-    Objective: _words(Objective, {
-        "people": ("our people", "staff", "workforce"),
-        "quality": ("casework quality", "quality of casework", "quality casework", "high quality casework"),
-        "efficiency": ("value for money", "efficient", "efficiency and effectiveness", "productivity"),
-        "digitisation": ("digital", "digitalisation", "digitization", "digital transformation", "digital working"),
-    }),
-    Influence: _words(Influence, {
-        "high": ("h", "full", "direct", "significant", "strong", "great"),
-        "medium": ("m", "med", "moderate", "partial", "some", "shared"),
-        "low": ("l", "none", "little", "limited", "minimal", "external", "no influence", "indirect"),
-    }),
-    RiskStatus: _words(RiskStatus, {
-        # The words registers, RAID logs and tools use; the four Ts (treat, tolerate, transfer, terminate) too.
-        "open": ("active", "live", "current", "ongoing", "new", "opened", "escalated", "monitor", "monitoring",
-                 "in progress", "not started", "treat", "treating", "tolerate", "tolerated", "transfer", "transferred",
-                 "to do", "todo", "backlog", "in review", "blocked", "reopened", "investigating", "remediating",
-                 "deviation requested", "deviation approved", "risk accepted",
-                 "mitigating", "mitigate", "mitigation in progress", "under review", "accepted", "accept",
-                 "identified", "proposed", "draft", "pending", "on hold", "managed", "assessed", "analysing",
-                 "analyzing", "planned", "watch", "watching", "red", "amber", "green", "increasing",
-                 "decreasing", "static", "stable"),
-        "closed": ("retired", "archived", "inactive", "resolved", "closed down", "no longer a risk", "deactivated",
-                   "terminated", "terminate", "complete", "completed", "done", "expired", "occurred",
-                   "withdrawn", "cancelled", "canceled", "obsolete", "superseded", "mitigated", "removed",
-                   "closed resolved", "archive"),
-    }),
-    CountermeasureKind: _words(CountermeasureKind, {
-        "preventive": ("preventative", "prevent", "prevention"),
-        "detective": ("detect", "detection"),
-        "corrective": ("correct", "correction", "recovery"),
-        "directive": ("direct", "direction", "policy", "guidance"),
-    }),
-    CountermeasureStatus: _words(CountermeasureStatus, {
-        "planned": ("proposed", "not started", "in progress", "underway", "to do", "open", "action", "pending"),
-        "in_place": ("inplace", "implemented", "complete", "completed", "done", "existing", "in operation",
-                     "operating", "live", "embedded"),
-        "retired": ("withdrawn", "removed", "superseded", "closed", "dropped", "cancelled", "canceled"),
-    }),
-    ReviewOutcome: _words(ReviewOutcome, {
-        "continue": ("continue", "no change", "monitor", "tolerate", "treat", "continue monitoring"),
-        "further_action": ("further action", "action needed", "more action", "action required"),
-        "escalate": ("escalated", "escalation"),
-        "recommend_closure": ("close", "closure", "recommend close", "closure recommended"),
-    }),
-}  # fmt: skip
+    Category: _words(
+        Category,
+        {
+            "strategy": ("strategic", "strategy and planning", "political"),
+            "governance": ("corporate governance", "governance and assurance", "assurance", "accountability"),
+            "operations": (
+                "operational",
+                "operation",
+                "ops",
+                "casework",
+                "service delivery",
+                "delivery",
+                "business continuity",
+                "performance",
+                "operational delivery",
+            ),
+            "legal": ("legal and regulatory", "regulatory", "compliance", "law", "legislation", "legal compliance"),
+            "property": (
+                "estates",
+                "estate",
+                "accommodation",
+                "buildings",
+                "premises",
+                "facilities",
+                "property and estates",
+            ),
+            "financial": ("finance", "budget", "funding", "financial management", "money", "fraud"),
+            "commercial": ("procurement", "contracts", "contract management", "suppliers", "supply chain"),
+            "people": (
+                "hr",
+                "human resources",
+                "workforce",
+                "staff",
+                "staffing",
+                "capability",
+                "wellbeing",
+                "health and safety",
+                "people and capability",
+                "resourcing",
+            ),
+            "technology": ("it", "ict", "digital", "systems", "technology and digital", "it systems", "cyber"),
+            "information": (
+                "information governance",
+                "data",
+                "information management",
+                "data protection",
+                "records management",
+                "information and data",
+                "knowledge",
+            ),
+            "security": ("physical security", "protective security", "personnel security"),
+            "project": (
+                "programme",
+                "projects",
+                "programmes",
+                "project programme",
+                "change",
+                "change programme",
+                "transformation",
+                "project and programme",
+                "projects and programmes",
+            ),
+            "reputational": ("reputation", "public confidence", "media", "communications", "trust", "public trust"),
+        },
+    ),
+    Objective: _words(
+        Objective,
+        {
+            "people": ("our people", "staff", "workforce"),
+            "quality": ("casework quality", "quality of casework", "quality casework", "high quality casework"),
+            "efficiency": ("value for money", "efficient", "efficiency and effectiveness", "productivity"),
+            "digitisation": ("digital", "digitalisation", "digitization", "digital transformation", "digital working"),
+        },
+    ),
+    Influence: _words(
+        Influence,
+        {
+            "high": ("h", "full", "direct", "significant", "strong", "great"),
+            "medium": ("m", "med", "moderate", "partial", "some", "shared"),
+            "low": ("l", "none", "little", "limited", "minimal", "external", "no influence", "indirect"),
+        },
+    ),
+    RiskStatus: _words(
+        RiskStatus,
+        {
+            # The words registers, RAID logs and tools use; the four Ts (treat, tolerate, transfer, terminate) too.
+            "open": (
+                "active",
+                "live",
+                "current",
+                "ongoing",
+                "new",
+                "opened",
+                "escalated",
+                "monitor",
+                "monitoring",
+                "in progress",
+                "not started",
+                "treat",
+                "treating",
+                "tolerate",
+                "tolerated",
+                "transfer",
+                "transferred",
+                "to do",
+                "todo",
+                "backlog",
+                "in review",
+                "blocked",
+                "reopened",
+                "investigating",
+                "remediating",
+                "deviation requested",
+                "deviation approved",
+                "risk accepted",
+                "mitigating",
+                "mitigate",
+                "mitigation in progress",
+                "under review",
+                "accepted",
+                "accept",
+                "identified",
+                "proposed",
+                "draft",
+                "pending",
+                "on hold",
+                "managed",
+                "assessed",
+                "analysing",
+                "analyzing",
+                "planned",
+                "watch",
+                "watching",
+                "red",
+                "amber",
+                "green",
+                "increasing",
+                "decreasing",
+                "static",
+                "stable",
+            ),
+            "closed": (
+                "retired",
+                "archived",
+                "inactive",
+                "resolved",
+                "closed down",
+                "no longer a risk",
+                "deactivated",
+                "terminated",
+                "terminate",
+                "complete",
+                "completed",
+                "done",
+                "expired",
+                "occurred",
+                "withdrawn",
+                "cancelled",
+                "canceled",
+                "obsolete",
+                "superseded",
+                "mitigated",
+                "removed",
+                "closed resolved",
+                "archive",
+            ),
+        },
+    ),
+    CountermeasureKind: _words(
+        CountermeasureKind,
+        {
+            "preventive": ("preventative", "prevent", "prevention"),
+            "detective": ("detect", "detection"),
+            "corrective": ("correct", "correction", "recovery"),
+            "directive": ("direct", "direction", "policy", "guidance"),
+        },
+    ),
+    CountermeasureStatus: _words(
+        CountermeasureStatus,
+        {
+            "planned": ("proposed", "not started", "in progress", "underway", "to do", "open", "action", "pending"),
+            "in_place": (
+                "inplace",
+                "implemented",
+                "complete",
+                "completed",
+                "done",
+                "existing",
+                "in operation",
+                "operating",
+                "live",
+                "embedded",
+            ),
+            "retired": ("withdrawn", "removed", "superseded", "closed", "dropped", "cancelled", "canceled"),
+        },
+    ),
+    ReviewOutcome: _words(
+        ReviewOutcome,
+        {
+            "continue": ("continue", "no change", "monitor", "tolerate", "treat", "continue monitoring"),
+            "further_action": ("further action", "action needed", "more action", "action required"),
+            "escalate": ("escalated", "escalation"),
+            "recommend_closure": ("close", "closure", "recommend close", "closure recommended"),
+        },
+    ),
+}
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -252,9 +404,20 @@ def read_yes_no(value: object, what: str) -> tuple[bool | None, str | None]:
     return None, f"‘{one_line(value)}’ is not yes or no ({what})"
 
 
-FREQUENCY_WORDS = {"weekly": 7, "fortnightly": 14, "monthly": 30, "bi monthly": 60, "bimonthly": 60,
-                   "quarterly": 90, "six monthly": 180, "half yearly": 180, "biannually": 180,
-                   "annually": 365, "annual": 365, "yearly": 365}  # fmt: skip
+FREQUENCY_WORDS = {
+    "weekly": 7,
+    "fortnightly": 14,
+    "monthly": 30,
+    "bi monthly": 60,
+    "bimonthly": 60,
+    "quarterly": 90,
+    "six monthly": 180,
+    "half yearly": 180,
+    "biannually": 180,
+    "annually": 365,
+    "annual": 365,
+    "yearly": 365,
+}
 
 
 def read_days(value: object) -> tuple[int | None, str | None]:
@@ -329,9 +492,12 @@ _STATEMENT = re.compile(
     r"leading to|resulting in|causing)\s+(?P<consequence>.+?))?\.?\s*$",
     re.I | re.S,
 )
-_EVENT_ONLY = re.compile(r"^\s*there is a risk that\s+(?P<event>.+?)(?:,?\s+(?:which (?:would|could|may|will|might) "
-                         r"(?:lead to|result in|mean)|leading to|resulting in|caused by|because of|due to)\s+"
-                         r"(?P<rest>.+?))?\.?\s*$", re.I | re.S)  # fmt: skip
+_EVENT_ONLY = re.compile(
+    r"^\s*there is a risk that\s+(?P<event>.+?)(?:,?\s+(?:which (?:would|could|may|will|might) "
+    r"(?:lead to|result in|mean)|leading to|resulting in|caused by|because of|due to)\s+"
+    r"(?P<rest>.+?))?\.?\s*$",
+    re.I | re.S,
+)
 
 
 def split_statement(text: str) -> dict[str, str] | None:

@@ -23,11 +23,30 @@ from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
 from riskreg.models.token import ApiToken
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Comment", "ControlTest", "Countermeasure", "DismissedPair", "Evidence",
-    "EvidenceBlob", "Flag", "FlagComment", "ImportUpload", "Register", "RegisterHealth", "ReminderOutbox", "Review",
-    "Risk", "RiskEmbedding", "RiskEmbeddingVersion", "RiskLink", "RoleAssignment", "Unit", "User",
+    "ApiToken",
+    "AuditEvent",
+    "Comment",
+    "ControlTest",
+    "Countermeasure",
+    "DismissedPair",
+    "Evidence",
+    "EvidenceBlob",
+    "Flag",
+    "FlagComment",
+    "ImportUpload",
+    "Register",
+    "RegisterHealth",
+    "ReminderOutbox",
+    "Review",
+    "Risk",
+    "RiskEmbedding",
+    "RiskEmbeddingVersion",
+    "RiskLink",
+    "RoleAssignment",
+    "Unit",
+    "User",
     "control_test_evidence",
-]  # fmt: skip
+]
 __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTemplate", "TemplateAssertion"]
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]

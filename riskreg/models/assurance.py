@@ -59,9 +59,18 @@ class ControlTest(db.Model):
 
     def fact(self, minimums=MINIMUM_SAMPLES) -> ControlTestFact:
         minimum = minimum_sample(self.countermeasure.frequency, minimums)
-        return ControlTestFact(self.tested_on, self.line, self.conclusion, bool(self.evidence), self.method,
-                               self.nature, self.sample_size, self.exceptions, self.exceptions_tolerated,
-                               minimum)  # fmt: skip
+        return ControlTestFact(
+            self.tested_on,
+            self.line,
+            self.conclusion,
+            bool(self.evidence),
+            self.method,
+            self.nature,
+            self.sample_size,
+            self.exceptions,
+            self.exceptions_tolerated,
+            minimum,
+        )
 
     def __repr__(self) -> str:
         return f"<ControlTest {self.id} {self.line.short_label} {self.conclusion.value}>"

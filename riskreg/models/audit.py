@@ -29,6 +29,4 @@ class AuditEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
-    actor: Mapped[User | None] = relationship(
-        primaryjoin="foreign(AuditEvent.actor_id) == User.id", viewonly=True
-    )
+    actor: Mapped[User | None] = relationship(primaryjoin="foreign(AuditEvent.actor_id) == User.id", viewonly=True)

@@ -155,10 +155,21 @@ class FrozenCertificate(Exception):
 
 
 # Columns fixed for good once a certificate is signed. Status and validation still move afterwards.
-FROZEN_COLUMNS = frozenset({
-    "unit_id", "period", "version", "supersedes_id", "signed_by_id", "signed_at", "content_sha256",
-    "snapshot_sha256", "snapshot", "pdf", "disclosures",
-})  # fmt: skip
+FROZEN_COLUMNS = frozenset(
+    {
+        "unit_id",
+        "period",
+        "version",
+        "supersedes_id",
+        "signed_by_id",
+        "signed_at",
+        "content_sha256",
+        "snapshot_sha256",
+        "snapshot",
+        "pdf",
+        "disclosures",
+    }
+)
 FROZEN_ASSERTION_COLUMNS = frozenset(
     {"section_id", "position", "statement", "declaration", "exception_text", "signed_strength", "signed_reason"}
 )

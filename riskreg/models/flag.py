@@ -22,9 +22,7 @@ class Flag(db.Model):
     a scan sets it to NULL once the condition no longer holds, so the flag can be raised afresh if it returns.
     """
 
-    __table_args__ = (
-        sa.CheckConstraint("other_risk_id IS NULL OR other_risk_id <> risk_id", name="flag_pair_of_two"),
-    )
+    __table_args__ = (sa.CheckConstraint("other_risk_id IS NULL OR other_risk_id <> risk_id", name="flag_pair_of_two"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[FlagKind] = mapped_column(enum_column_type(FlagKind), index=True)

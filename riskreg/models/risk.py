@@ -27,9 +27,7 @@ def _rating_checks(*columns: str) -> tuple[sa.CheckConstraint, ...]:
 
 
 class Risk(db.Model):
-    __table_args__ = _rating_checks(
-        "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i"
-    )
+    __table_args__ = _rating_checks("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     register_id: Mapped[int] = mapped_column(sa.ForeignKey("register.id"), index=True)
@@ -66,9 +64,7 @@ class Risk(db.Model):
 
     register: Mapped[Register] = relationship()
     owner: Mapped[User | None] = relationship()
-    countermeasures: Mapped[list["Countermeasure"]] = relationship(
-        back_populates="risk", order_by="Countermeasure.id"
-    )
+    countermeasures: Mapped[list["Countermeasure"]] = relationship(back_populates="risk", order_by="Countermeasure.id")
     reviews: Mapped[list["Review"]] = relationship(
         back_populates="risk", order_by="(Review.reviewed_on.desc(), Review.id.desc())"
     )

@@ -23,9 +23,7 @@ def render_pdf(
         for name, data, description in attachments
     ]
     document = HTML(string=html, url_fetcher=RefusingFetcher(), base_url="data:,")
-    return document.write_pdf(
-        attachments=files, pdf_variant=variant, pdf_identifier=identifier, custom_metadata=True
-    )
+    return document.write_pdf(attachments=files, pdf_variant=variant, pdf_identifier=identifier, custom_metadata=True)
 
 
 def embedded_files(pdf: bytes) -> dict[str, bytes]:

@@ -26,8 +26,13 @@ class Checkpoint:
     signature: str = ""  # hex, over payload()
 
     def payload(self) -> bytes:
-        body = {"count": self.count, "last_id": self.last_id, "head": self.head, "at": self.at,
-                "previous": self.previous}  # fmt: skip
+        body = {
+            "count": self.count,
+            "last_id": self.last_id,
+            "head": self.head,
+            "at": self.at,
+            "previous": self.previous,
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
     def to_line(self) -> str:
@@ -36,8 +41,14 @@ class Checkpoint:
     @classmethod
     def from_line(cls, line: str) -> "Checkpoint":
         data = json.loads(line)
-        return cls(int(data["count"]), int(data["last_id"]), str(data["head"]), str(data["at"]),
-                   str(data["previous"]), str(data["signature"]))  # fmt: skip
+        return cls(
+            int(data["count"]),
+            int(data["last_id"]),
+            str(data["head"]),
+            str(data["at"]),
+            str(data["previous"]),
+            str(data["signature"]),
+        )
 
 
 def line_digest(line: str) -> str:
@@ -56,8 +67,9 @@ def file_problems(lines: list[str]) -> list[str]:
             previous = line_digest(line)
             continue
         if checkpoint.previous != previous:
-            problems.append(f"checkpoint file line {number} does not follow the line before it (one was removed "
-                            "or changed)")  # fmt: skip
+            problems.append(
+                f"checkpoint file line {number} does not follow the line before it (one was removed or changed)"
+            )
         previous = line_digest(line)
     return problems
 
@@ -116,8 +128,10 @@ def _compare(checkpoint: Checkpoint, trail: TrailAt) -> str | None:
     if trail.head is None:
         missing = checkpoint.count - trail.count
         last = f"the last event present is {trail.last_present_id}" if trail.last_present_id else "none is present"
-        return (f"events missing: {when} counted {checkpoint.count} events up to event {checkpoint.last_id}, "
-                f"the trail has {trail.count} ({missing} missing, including event {checkpoint.last_id}; {last})")
+        return (
+            f"events missing: {when} counted {checkpoint.count} events up to event {checkpoint.last_id}, "
+            f"the trail has {trail.count} ({missing} missing, including event {checkpoint.last_id}; {last})"
+        )
     if trail.count != checkpoint.count:
         difference = checkpoint.count - trail.count
         what = f"{difference} events missing" if difference > 0 else f"{-difference} events inserted"

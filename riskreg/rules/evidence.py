@@ -177,7 +177,7 @@ def sample_problem(sample_size: int | None, exceptions: int, tolerated: int, min
 
 
 def describe(test: ControlTestFact) -> str:
-    """"Tested effective by internal audit (3rd line) on 12 March 2026, evidence attached"."""
+    """ "Tested effective by internal audit (3rd line) on 12 March 2026, evidence attached"."""
     attached = "evidence attached" if test.has_evidence else "no evidence attached"
     return f"Tested {test.conclusion.label.lower()} by {test.line.tester} on {long_date(test.tested_on)}, {attached}"
 
@@ -300,18 +300,27 @@ def assess_assertion(
         return Assessment(EvidenceStrength.NONE, "Every countermeasure it rests on is under challenge")
     graded = weakest_of(link.assessment for link in counted)
     if len(counted) < len(links):
-        graded = Assessment(graded.strength, f"{graded.reason} ({len(links) - len(counted)} challenged link "
-                                             "not counted until the unit answers)", graded.basis)  # fmt: skip
+        graded = Assessment(
+            graded.strength,
+            f"{graded.reason} ({len(links) - len(counted)} challenged link not counted until the unit answers)",
+            graded.basis,
+        )
     if not counted:
         return graded
     covered = quarters_covered((day for link in counted for day in link.tested_on), period)
     if claims_whole_period(statement) and len(covered) < quarters_needed:
-        graded = _cap(graded, f"it speaks of the whole period but its tests fall in {len(covered)} "
-                              f"quarter{'s' if len(covered) != 1 else ''} of it, and at least {quarters_needed} "
-                              "are needed")  # fmt: skip
+        graded = _cap(
+            graded,
+            f"it speaks of the whole period but its tests fall in {len(covered)} "
+            f"quarter{'s' if len(covered) != 1 else ''} of it, and at least {quarters_needed} "
+            "are needed",
+        )
     uncovered = _first_line_only(counted)
     if uncovered:
-        graded = _cap(graded, f"{', '.join(uncovered)} {'is' if len(uncovered) == 1 else 'are'} above appetite "
-                              "and only 1st-line evidence supports it; independent (2nd line, 3rd line or "
-                              "external) evidence is needed")  # fmt: skip
+        graded = _cap(
+            graded,
+            f"{', '.join(uncovered)} {'is' if len(uncovered) == 1 else 'are'} above appetite "
+            "and only 1st-line evidence supports it; independent (2nd line, 3rd line or "
+            "external) evidence is needed",
+        )
     return graded

@@ -123,9 +123,10 @@ def is_unclear(text: str, rules: FlagRules = DEFAULT_FLAG_RULES) -> bool:
 
 def _overdue_actions(facts: RiskFacts, today: date) -> list[CountermeasureFacts]:
     return [
-        cm for cm in facts.countermeasures
+        cm
+        for cm in facts.countermeasures
         if cm.status is CountermeasureStatus.PLANNED and cm.due_on is not None and cm.due_on < today
-    ]  # fmt: skip
+    ]
 
 
 def _untested_controls(facts: RiskFacts, today: date, months: int) -> list[CountermeasureFacts]:
@@ -133,10 +134,12 @@ def _untested_controls(facts: RiskFacts, today: date, months: int) -> list[Count
     yet gone a whole window untested)."""
     start = window_start(today, months)
     return [
-        cm for cm in facts.countermeasures
-        if cm.status is CountermeasureStatus.IN_PLACE and not is_current(cm.last_tested_on, today, months)
+        cm
+        for cm in facts.countermeasures
+        if cm.status is CountermeasureStatus.IN_PLACE
+        and not is_current(cm.last_tested_on, today, months)
         and (cm.implemented_on is None or cm.implemented_on < start)
-    ]  # fmt: skip
+    ]
 
 
 def _in_place(facts: RiskFacts) -> int:
@@ -144,8 +147,9 @@ def _in_place(facts: RiskFacts) -> int:
 
 
 def _titles(countermeasures: Sequence[CountermeasureFacts], with_due: bool = False) -> str:
-    parts = [f"{cm.title} (due {long_date(cm.due_on)})" if with_due and cm.due_on else cm.title
-             for cm in countermeasures]  # fmt: skip
+    parts = [
+        f"{cm.title} (due {long_date(cm.due_on)})" if with_due and cm.due_on else cm.title for cm in countermeasures
+    ]
     return "; ".join(parts)
 
 
@@ -154,13 +158,17 @@ def _above(facts: RiskFacts, scoring_rules: scoring.ScoringRules) -> bool:
 
 
 def _description_flag(facts: RiskFacts, rules: FlagRules) -> Raised | None:
-    missing = [name for name, text in (("cause", facts.cause), ("consequence", facts.consequence))
-               if is_unclear(text, rules)]  # fmt: skip
+    missing = [
+        name for name, text in (("cause", facts.cause), ("consequence", facts.consequence)) if is_unclear(text, rules)
+    ]
     if not missing:
         return None
     what = " and the ".join(missing)
-    return Raised(FlagKind.UNCLEAR_DESCRIPTION, f"The {what} {'is' if len(missing) == 1 else 'are'} missing or too "
-                                                "short to explain why the risk exists and what it would lead to")
+    return Raised(
+        FlagKind.UNCLEAR_DESCRIPTION,
+        f"The {what} {'is' if len(missing) == 1 else 'are'} missing or too "
+        "short to explain why the risk exists and what it would lead to",
+    )
 
 
 def raised_flags(
@@ -176,38 +184,64 @@ def raised_flags(
     found: list[Raised] = []
     due = facts.next_review_on
     if due is not None and (today - due).days > rules.review_grace_days:
-        found.append(Raised(FlagKind.REVIEW_OVERDUE, f"The review was due on {long_date(due)}, {(today - due).days} "
-                            "days ago: review it, or close the risk if it no longer applies"))  # fmt: skip
+        found.append(
+            Raised(
+                FlagKind.REVIEW_OVERDUE,
+                f"The review was due on {long_date(due)}, {(today - due).days} "
+                "days ago: review it, or close the risk if it no longer applies",
+            )
+        )
     above = _above(facts, scoring_rules)
     run = staleness_rules.unchanged_run(facts.review_scores)
     if above and run >= rules.stagnant_reviews:
         tolerance = scoring.tolerance_for(facts.category, scoring_rules)
-        found.append(Raised(FlagKind.STAGNANT_SCORE, f"The last {run} reviews all recorded a residual score of "
-                            f"{facts.review_scores[0]}, above the tolerance of {tolerance}: say what will bring it "
-                            "down, or escalate it"))  # fmt: skip
+        found.append(
+            Raised(
+                FlagKind.STAGNANT_SCORE,
+                f"The last {run} reviews all recorded a residual score of "
+                f"{facts.review_scores[0]}, above the tolerance of {tolerance}: say what will bring it "
+                "down, or escalate it",
+            )
+        )
     material = above or not rules.housekeeping_above_appetite_only
     settled = (today - facts.created_on).days >= rules.grace_days
     live = any(cm.status is not CountermeasureStatus.RETIRED for cm in facts.countermeasures)
     if settled and material and not live:
-        found.append(Raised(FlagKind.NO_COUNTERMEASURES, "No countermeasure is planned or in place for a risk above "
-                            "appetite"))  # fmt: skip
+        found.append(
+            Raised(FlagKind.NO_COUNTERMEASURES, "No countermeasure is planned or in place for a risk above appetite")
+        )
     description = _description_flag(facts, rules)
     if description:
         found.append(description)
     upwards_missing = facts.has_register_above and not facts.contributes_upwards
     if settled and facts.influence is Influence.LOW and upwards_missing:
-        found.append(Raised(FlagKind.NOT_LINKED_UPWARDS, "The unit has little influence over this risk, but it does "
-                            "not contribute to a risk in a higher-level register: link it to the risk it informs, "
-                            "or close it"))  # fmt: skip
+        found.append(
+            Raised(
+                FlagKind.NOT_LINKED_UPWARDS,
+                "The unit has little influence over this risk, but it does "
+                "not contribute to a risk in a higher-level register: link it to the risk it informs, "
+                "or close it",
+            )
+        )
     untested = _untested_controls(facts, today, months) if material else []
     # Some controls tested in the window: the risk has assurance, and the gaps are the certificate's to show.
     if untested and len(untested) == _in_place(facts):
-        found.append(Raised(FlagKind.CONTROL_UNTESTED, f"None of its controls was tested in the last {months} "
-                            f"months: {_titles(untested)}. Test the one it relies on most"))  # fmt: skip
+        found.append(
+            Raised(
+                FlagKind.CONTROL_UNTESTED,
+                f"None of its controls was tested in the last {months} "
+                f"months: {_titles(untested)}. Test the one it relies on most",
+            )
+        )
     late = [cm for cm in _overdue_actions(facts, today) if (today - cm.due_on).days > rules.action_grace_days]
     if material and late:
-        found.append(Raised(FlagKind.ACTION_OVERDUE, f"Planned, more than {rules.action_grace_days} days past "
-                            f"the due date: {_titles(late, True)}. Complete it, or re-plan it"))  # fmt: skip
+        found.append(
+            Raised(
+                FlagKind.ACTION_OVERDUE,
+                f"Planned, more than {rules.action_grace_days} days past "
+                f"the due date: {_titles(late, True)}. Complete it, or re-plan it",
+            )
+        )
     return found + _record_flags(facts)
 
 
@@ -222,9 +256,12 @@ def _record_flags(facts: RiskFacts) -> list[Raised]:
 
 
 def staleness_of(
-    facts: RiskFacts, today: date, rules: FlagRules = DEFAULT_FLAG_RULES,
-    scoring_rules: scoring.ScoringRules = scoring.DEFAULT_RULES, months: int = 12,
-) -> int:  # fmt: skip
+    facts: RiskFacts,
+    today: date,
+    rules: FlagRules = DEFAULT_FLAG_RULES,
+    scoring_rules: scoring.ScoringRules = scoring.DEFAULT_RULES,
+    months: int = 12,
+) -> int:
     """The risk's staleness score (rule 4.7) from the same facts."""
     if not facts.is_open:
         return 0
@@ -273,10 +310,14 @@ def pair_flag(
 def pair_note(kind: FlagKind, lower: str, higher: str, higher_title: str, how: str) -> str:
     """What a pair flag tells the register's owners to do. ``lower``/``higher`` are "REF (unit name)"."""
     if kind is FlagKind.REPEATS_HIGHER:
-        return (f"{lower} repeats {higher}, “{higher_title}” ({how}): link it as contributing to it, or close it "
-                "if the unit cannot influence it")  # fmt: skip
-    return (f"{lower} may be the same risk as {higher} ({how}): if one register should hold it, close the other "
-            "as a duplicate; if not, dismiss the flag")  # fmt: skip
+        return (
+            f"{lower} repeats {higher}, “{higher_title}” ({how}): link it as contributing to it, or close it "
+            "if the unit cannot influence it"
+        )
+    return (
+        f"{lower} may be the same risk as {higher} ({how}): if one register should hold it, close the other "
+        "as a duplicate; if not, dismiss the flag"
+    )
 
 
 # Lifecycle ------------------------------------------------------------------------

@@ -176,25 +176,33 @@ def divergences(contributor: Scored, parent: Scored, rules: scoring.ScoringRules
         return Divergence(kind, contributor.id, parent.id, message)
 
     if not parent.is_open:
-        return [found(DivergenceKind.PARENT_CLOSED, f"{parent.ref} is closed but {contributor.ref}, which "
-                      "contributes to it, is still open")]  # fmt: skip
+        return [
+            found(
+                DivergenceKind.PARENT_CLOSED,
+                f"{parent.ref} is closed but {contributor.ref}, which contributes to it, is still open",
+            )
+        ]
     alerts = []
     # Levels use the same 5×5 scale for different things, so raw scores are not compared: bands are, and each
     # risk is held against its own appetite.
     higher, lower = scoring.band(contributor.residual_score, rules), scoring.band(parent.residual_score, rules)
     if _band_rank(higher, rules) > _band_rank(lower, rules):
-        alerts.append(found(
-            DivergenceKind.SCORED_ABOVE_PARENT,
-            f"{contributor.ref} is in a higher band ({higher.label.lower()}, {contributor.residual_score}) than "
-            f"{parent.ref} ({lower.label.lower()}, {parent.residual_score}), which it contributes to",
-        ))  # fmt: skip
+        alerts.append(
+            found(
+                DivergenceKind.SCORED_ABOVE_PARENT,
+                f"{contributor.ref} is in a higher band ({higher.label.lower()}, {contributor.residual_score}) than "
+                f"{parent.ref} ({lower.label.lower()}, {parent.residual_score}), which it contributes to",
+            )
+        )
     if _above(contributor, rules) and not _above(parent, rules):
         tolerance = scoring.tolerance_for(contributor.category, rules)
-        alerts.append(found(
-            DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN,
-            f"{contributor.ref} is above appetite ({contributor.residual_score} against a tolerance of "
-            f"{tolerance}) while {parent.ref}, which it contributes to, is within appetite",
-        ))  # fmt: skip
+        alerts.append(
+            found(
+                DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN,
+                f"{contributor.ref} is above appetite ({contributor.residual_score} against a tolerance of "
+                f"{tolerance}) while {parent.ref}, which it contributes to, is within appetite",
+            )
+        )
     return alerts
 
 
@@ -221,11 +229,15 @@ def _grouped_message(kind: DivergenceKind, parent_ref: str, refs: list[str]) -> 
     count = f"{len(refs)} contributing risk{'s' if len(refs) != 1 else ''} ({_refs(refs)})"
     verb = "are" if len(refs) != 1 else "is"
     if kind is DivergenceKind.PARENT_CLOSED:
-        return (f"{parent_ref} is closed but {count} {verb} still open: link them to another risk they inform, "
-                "or close them")  # fmt: skip
+        return (
+            f"{parent_ref} is closed but {count} {verb} still open: link them to another risk they inform, "
+            "or close them"
+        )
     if kind is DivergenceKind.SCORED_ABOVE_PARENT:
-        return (f"{count} {verb} in a higher band than {parent_ref}: review {parent_ref}'s score against what "
-                "the units report, or ask the owners why they score it higher")  # fmt: skip
+        return (
+            f"{count} {verb} in a higher band than {parent_ref}: review {parent_ref}'s score against what "
+            "the units report, or ask the owners why they score it higher"
+        )
     return f"{count} {verb} above appetite while {parent_ref} is within it: review {parent_ref}'s score"
 
 

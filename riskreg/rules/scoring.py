@@ -108,8 +108,9 @@ def next_review_date(reviewed_on: date, residual_score: int, rules: ScoringRules
     return review_schedule(residual_score, reviewed_on, rules)[1]
 
 
-def review_schedule(residual_score: int, from_date: date, rules: ScoringRules = DEFAULT_RULES,
-                    days: int | None = None) -> tuple[int, date]:  # fmt: skip
+def review_schedule(
+    residual_score: int, from_date: date, rules: ScoringRules = DEFAULT_RULES, days: int | None = None
+) -> tuple[int, date]:
     """The one review-schedule rule for every way a risk is saved (form, API, import, review): (days between
     reviews, next review date). ``days`` is a frequency a register already chose; else the band's cadence."""
     days = days or review_interval(residual_score, rules).days

@@ -40,9 +40,7 @@ PNG = FileType("image/png", (".png",), "PNG image")
 JPEG = FileType("image/jpeg", (".jpg", ".jpeg"), "JPEG image")
 TEXT = FileType("text/plain", (".txt",), "text file")
 CSV = FileType("text/csv", (".csv",), "CSV file")
-DOCX = FileType(
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",), "Word document"
-)
+DOCX = FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",), "Word document")
 XLSX = FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",), "Excel workbook")
 ALLOWED = (PDF, PNG, JPEG, TEXT, CSV, DOCX, XLSX)
 ALLOWED_TEXT = "a PDF, PNG, JPEG, text, CSV, Word (DOCX) or Excel (XLSX) file"

@@ -28,6 +28,8 @@ MEETINGS_FROM, MEETINGS_UNTIL = date(2000, 1, 1), date(2099, 12, 31)
 
 def is_meeting_date(meeting: date) -> bool:
     return MEETINGS_FROM <= meeting <= MEETINGS_UNTIL
+
+
 LATEST_COMMENTS_SHOWN = 3
 
 
@@ -159,8 +161,9 @@ def _entry(risk: Risk, incoming: list[RiskLink], trend_of: dict[int, str]) -> Co
         above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, rules()),
         groups=list(groups.values()),
         rollup=link_rules.rollup((link.from_risk for link in incoming), rules()),
-        alerts=link_rules.grouped(alerts, {risk.id: risk.ref, **{link.from_risk_id: link.from_risk.ref
-                                                                 for link in incoming}}),
+        alerts=link_rules.grouped(
+            alerts, {risk.id: risk.ref, **{link.from_risk_id: link.from_risk.ref for link in incoming}}
+        ),
     )
 
 

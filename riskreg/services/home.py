@@ -51,9 +51,11 @@ def certificates_to_sign(user: User) -> list[Certificate]:
     units = [assignment.unit_id for assignment in user.roles if assignment.role is Role.UNIT_HEAD]
     if not units:
         return []
-    return list(db.session.scalars(
-        sa.select(Certificate)
-        .where(Certificate.status == CertificateStatus.SUBMITTED, Certificate.unit_id.in_(units))
-        .options(joinedload(Certificate.unit))
-        .order_by(Certificate.period, Certificate.id)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.status == CertificateStatus.SUBMITTED, Certificate.unit_id.in_(units))
+            .options(joinedload(Certificate.unit))
+            .order_by(Certificate.period, Certificate.id)
+        )
+    )

@@ -129,8 +129,11 @@ def remove_link(link: RiskLink, actor: User) -> None:
 
 def _audit(actor: User, action: str, link: RiskLink) -> None:
     changes = {
-        "from": link.from_risk.ref, "to": link.to_risk.ref, "kind": link.kind, "rationale": link.rationale,
-    }  # fmt: skip
+        "from": link.from_risk.ref,
+        "to": link.to_risk.ref,
+        "kind": link.kind,
+        "rationale": link.rationale,
+    }
     for risk_id in (link.from_risk_id, link.to_risk_id):
         audit.record(actor, action, "risk_link", link.id, changes, risk_id=risk_id)
 
@@ -342,7 +345,7 @@ def divergence_counts_by_register() -> dict[int, int]:
             *(getattr(child, name) for name in columns),
             parent.register_id,
             *(getattr(parent, name) for name in columns),
-        )  # fmt: skip
+        )
         .join(RiskLink, RiskLink.from_risk_id == child.id)
         .join(parent, RiskLink.to_risk_id == parent.id)
         .where(RiskLink.kind == CONTRIBUTES, child.status == RiskStatus.OPEN)
@@ -364,9 +367,14 @@ def divergence_counts_by_register() -> dict[int, int]:
 
 
 def save_linked(
-    register: Register, values: dict[str, Any], target: Risk, kind: LinkKind, actor: User,
-    risk: Risk | None = None, expected_version: int | None = None,
-) -> Risk:  # fmt: skip
+    register: Register,
+    values: dict[str, Any],
+    target: Risk,
+    kind: LinkKind,
+    actor: User,
+    risk: Risk | None = None,
+    expected_version: int | None = None,
+) -> Risk:
     """Save a new risk in ``register`` (or the edit of ``risk``) and link it to ``target``, all or nothing: the
     "Link to this risk instead" of the similar risks shown before saving. The link rules are asked before
     anything is written, so a refused link saves nothing."""
@@ -378,9 +386,11 @@ def save_linked(
         refusal = link_refusal(risk, target, kind)
     if refusal:
         raise ServiceError(refusal)
-    saved = risks.create_risk(register, values, actor) if risk is None else (
-        risks.update_risk(risk, values, expected_version, actor)
-    )  # fmt: skip
+    saved = (
+        risks.create_risk(register, values, actor)
+        if risk is None
+        else (risks.update_risk(risk, values, expected_version, actor))
+    )
     rationale = f"Linked when {saved.ref} was saved, instead of keeping it as a separate risk like {target.ref}"
     add_link(saved, target, kind, rationale, actor)
     return saved

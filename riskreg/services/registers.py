@@ -101,7 +101,9 @@ def get_by_code(code: str) -> Register:
 
 def all_registers() -> list[Register]:
     return list(
-        db.session.scalars(sa.select(Register).join(Register.unit).options(joinedload(Register.unit)).order_by(Unit.name))
+        db.session.scalars(
+            sa.select(Register).join(Register.unit).options(joinedload(Register.unit)).order_by(Unit.name)
+        )
     )
 
 
@@ -168,9 +170,7 @@ def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Selec
     return query
 
 
-def list_risks(
-    register: Register, filters: RiskFilters, sort: str, page: int, today: date, page_size: int
-) -> Page:
+def list_risks(register: Register, filters: RiskFilters, sort: str, page: int, today: date, page_size: int) -> Page:
     query = _filtered(register, filters, today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     page = page_within(page, total or 0, page_size)
@@ -208,11 +208,14 @@ def owners_in(register: Register) -> list[User]:
 
 def owners_to_confirm(register: Register, most: int = 50) -> list[tuple[str, str, str]]:
     """(reference, title, owner as the file named them) of open risks whose imported owner matched nobody."""
-    return list(db.session.execute(
-        sa.select(Risk.ref, Risk.title, Risk.owner_to_confirm)
-        .where(Risk.register_id == register.id, Risk.owner_to_confirm.is_not(None), Risk.status == RiskStatus.OPEN)
-        .order_by(Risk.id).limit(most)
-    ).tuples())  # fmt: skip
+    return list(
+        db.session.execute(
+            sa.select(Risk.ref, Risk.title, Risk.owner_to_confirm)
+            .where(Risk.register_id == register.id, Risk.owner_to_confirm.is_not(None), Risk.status == RiskStatus.OPEN)
+            .order_by(Risk.id)
+            .limit(most)
+        ).tuples()
+    )
 
 
 def touch(register: Register, when: datetime) -> None:

@@ -62,8 +62,12 @@ def due_digests(today: date, base_url: str = "") -> list[Reminder]:
         sa.select(Countermeasure)
         .join(Risk, Risk.id == Countermeasure.risk_id)
         .join(User, User.id == Countermeasure.owner_id)
-        .where(Countermeasure.status == CountermeasureStatus.PLANNED, Countermeasure.due_on <= horizon,
-               Risk.status == RiskStatus.OPEN, User.is_active.is_(True))  # fmt: skip
+        .where(
+            Countermeasure.status == CountermeasureStatus.PLANNED,
+            Countermeasure.due_on <= horizon,
+            Risk.status == RiskStatus.OPEN,
+            User.is_active.is_(True),
+        )
         .options(joinedload(Countermeasure.owner), joinedload(Countermeasure.risk))
         .order_by(Countermeasure.due_on, Countermeasure.id)
     )
@@ -106,26 +110,36 @@ def certificates_awaiting_signature(today: date, base_url: str = "") -> list[Rem
     heads = db.session.execute(
         sa.select(RoleAssignment.unit_id, User)
         .join(User, User.id == RoleAssignment.user_id)
-        .where(RoleAssignment.role == Role.UNIT_HEAD, User.is_active.is_(True),
-               RoleAssignment.unit_id.in_({certificate.unit_id for certificate in submitted}))
+        .where(
+            RoleAssignment.role == Role.UNIT_HEAD,
+            User.is_active.is_(True),
+            RoleAssignment.unit_id.in_({certificate.unit_id for certificate in submitted}),
+        )
         .order_by(User.id)
-    ).all()  # fmt: skip
+    ).all()
     lines: dict[int, list[str]] = defaultdict(list)
     people: dict[int, User] = {}
     for unit_id, head in heads:
         people[head.id] = head
         for certificate in (c for c in submitted if c.unit_id == unit_id):
             link = f" {base_url.rstrip('/')}/certificates/{certificate.id}" if base_url else ""
-            lines[head.id].append(f"- {certificate.unit.name}, {certificate.period} (version {certificate.version})"
-                                  f"{link}")  # fmt: skip
+            lines[head.id].append(
+                f"- {certificate.unit.name}, {certificate.period} (version {certificate.version}){link}"
+            )
     return [_certificates_reminder(people[user_id], found, today) for user_id, found in sorted(lines.items())]
 
 
 def _certificates_reminder(user: User, found: list[str], today: date) -> Reminder:
     count = len(found)
-    parts = [f"Hello {user.name},", "", f"On {long_date(today)} these certificates of assurance are waiting for "
-             "your signature:", *found, "", "Open each one, check its assertions and disclosures, and sign it with "
-             "your password, or withdraw it to draft for changes."]  # fmt: skip
+    parts = [
+        f"Hello {user.name},",
+        "",
+        f"On {long_date(today)} these certificates of assurance are waiting for your signature:",
+        *found,
+        "",
+        "Open each one, check its assertions and disclosures, and sign it with "
+        "your password, or withdraw it to draft for changes.",
+    ]
     subject = f"riskreg: {count} {'certificate' if count == 1 else 'certificates'} of assurance to sign"
     return Reminder(user, ReminderKind.CERTIFICATES, subject, "\n".join(parts) + "\n")
 
@@ -149,9 +163,13 @@ def pending(today: date, base_url: str = "") -> list[Reminder]:
 def claim(reminder: Reminder, today: date) -> ReminderOutbox | None:
     """Write the reminder to the outbox before sending it; None when it is already there for today."""
     row = ReminderOutbox(
-        recipient_id=reminder.recipient.id, kind=reminder.kind, sent_on=today, email=reminder.recipient.email,
-        subject=reminder.subject, body=reminder.body,
-    )  # fmt: skip
+        recipient_id=reminder.recipient.id,
+        kind=reminder.kind,
+        sent_on=today,
+        email=reminder.recipient.email,
+        subject=reminder.subject,
+        body=reminder.body,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -188,9 +206,13 @@ def smtp_settings(config: dict[str, Any]) -> SmtpSettings:
     if not config.get("RISKREG_SMTP_HOST"):
         raise ServiceError("Set RISKREG_SMTP_HOST (and RISKREG_MAIL_FROM) to send e-mail: see docs/operations.md")
     return SmtpSettings(
-        config["RISKREG_SMTP_HOST"], int(config["RISKREG_SMTP_PORT"]), config.get("RISKREG_SMTP_USER", ""),
-        config.get("RISKREG_SMTP_PASSWORD", ""), bool(config.get("RISKREG_SMTP_STARTTLS")), config["RISKREG_MAIL_FROM"],
-    )  # fmt: skip
+        config["RISKREG_SMTP_HOST"],
+        int(config["RISKREG_SMTP_PORT"]),
+        config.get("RISKREG_SMTP_USER", ""),
+        config.get("RISKREG_SMTP_PASSWORD", ""),
+        bool(config.get("RISKREG_SMTP_STARTTLS")),
+        config["RISKREG_MAIL_FROM"],
+    )
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:

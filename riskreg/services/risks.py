@@ -28,12 +28,33 @@ from riskreg.services.certificates import reliance
 from riskreg.services.registers import NAMES_ONLY, rules, touch
 
 RISK_FIELDS = (
-    "title", "cause", "event", "consequence", "category", "objective", "owner_id", "influence",
-    "inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i", "restricted",
-)  # fmt: skip
+    "title",
+    "cause",
+    "event",
+    "consequence",
+    "category",
+    "objective",
+    "owner_id",
+    "influence",
+    "inherent_l",
+    "inherent_i",
+    "residual_l",
+    "residual_i",
+    "target_l",
+    "target_i",
+    "restricted",
+)
 COUNTERMEASURE_FIELDS = (
-    "title", "description", "kind", "owner_id", "status", "due_on", "implemented_on", "frequency", "progress",
-)  # fmt: skip
+    "title",
+    "description",
+    "kind",
+    "owner_id",
+    "status",
+    "due_on",
+    "implemented_on",
+    "frequency",
+    "progress",
+)
 # What a countermeasure's owner may change without the register's edit rights (policy UPDATE_COUNTERMEASURE).
 PROGRESS_FIELDS = ("status", "due_on", "progress")
 # An owner reports an action planned or in place; dropping one is an editor's decision (retire).
@@ -58,16 +79,18 @@ def saved(risks: Sequence[Risk], actor: User | None) -> None:
         work(risks, actor)
 
 
-def saved_in_batches(risk_ids: Sequence[int], actor: User | None,
-                     progress: Callable[[int], None] | None = None) -> None:  # fmt: skip
+def saved_in_batches(
+    risk_ids: Sequence[int], actor: User | None, progress: Callable[[int], None] | None = None
+) -> None:
     """The after-save work for many new risks (an import), a batch at a time, with their registers loaded."""
     for start in range(0, len(risk_ids), AFTER_SAVE_BATCH):
         batch = list(risk_ids[start : start + AFTER_SAVE_BATCH])
         risks = db.session.scalars(
-            sa.select(Risk).where(Risk.id.in_(batch))
+            sa.select(Risk)
+            .where(Risk.id.in_(batch))
             .options(joinedload(Risk.register).joinedload(Register.unit), joinedload(Risk.owner))
             .order_by(Risk.id)
-        ).all()  # fmt: skip
+        ).all()
         saved(risks, actor)
         if progress:
             progress(len(batch))
@@ -161,10 +184,18 @@ def insert_risks(register: Register, values: Sequence[dict[str, Any]]) -> list[t
     now = utcnow()
     refs = allocate_refs(register, len(values))
     rows = [
-        {"closed_reason": None, "owner_to_confirm": None, **row, "register_id": register.id, "ref": ref,
-         "created_at": now, "updated_at": now, "version": 1}
+        {
+            "closed_reason": None,
+            "owner_to_confirm": None,
+            **row,
+            "register_id": register.id,
+            "ref": ref,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
         for ref, row in zip(refs, values, strict=True)
-    ]  # fmt: skip
+    ]
     # A plain executemany (no RETURNING): the drivers send it as one pipelined batch, where a multi-row
     # INSERT ... RETURNING of thousands of rows costs psycopg seconds just to parse. The new references
     # are known, so one query finds the new ids.
@@ -249,9 +280,13 @@ def add_countermeasure(risk: Risk, values: dict[str, Any], actor: User) -> Count
     touch(risk.register, utcnow())
     db.session.flush()
     audit.record(
-        actor, "countermeasure.added", "countermeasure", countermeasure.id,
-        _snapshot(countermeasure, COUNTERMEASURE_FIELDS), risk_id=risk.id,
-    )  # fmt: skip
+        actor,
+        "countermeasure.added",
+        "countermeasure",
+        countermeasure.id,
+        _snapshot(countermeasure, COUNTERMEASURE_FIELDS),
+        risk_id=risk.id,
+    )
     return countermeasure
 
 

@@ -40,9 +40,12 @@ def create_token(user: User, name: str, expires_on: date, actor: User | None = N
     db.session.add(token)
     db.session.flush()
     audit.record(
-        actor or user, "api_token.created", "api_token", token.id,
+        actor or user,
+        "api_token.created",
+        "api_token",
+        token.id,
         {"user": user.email, "name": name, "prefix": token.prefix, "expires_on": expires_on},
-    )  # fmt: skip
+    )
     return token, secret
 
 
@@ -52,9 +55,12 @@ def revoke_token(token: ApiToken, actor: User) -> ApiToken:
     token.revoked_at = utcnow()
     db.session.flush()
     audit.record(
-        actor, "api_token.revoked", "api_token", token.id,
+        actor,
+        "api_token.revoked",
+        "api_token",
+        token.id,
         {"user": token.user.email, "name": token.name, "prefix": token.prefix},
-    )  # fmt: skip
+    )
     return token
 
 

@@ -79,10 +79,12 @@ def _normalise_recovery(code: str) -> str:
 
 def _use_recovery_code(user: User, code: str) -> bool:
     found = db.session.scalar(
-        sa.select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                      RecoveryCode.code_hash == hash_secret(_normalise_recovery(code)),
-                                      RecoveryCode.used_at.is_(None))
-    )  # fmt: skip
+        sa.select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == hash_secret(_normalise_recovery(code)),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
     if found is None:
         return False
     found.used_at = utcnow()
@@ -109,8 +111,9 @@ def enrol(user: User, secret: str, code: str) -> list[str]:
     """Turn the second factor on once the user's app shows a right code; the recovery codes, shown once."""
     step = _matching_step(secret, code)
     if step is None:
-        raise ServiceError("The code is not right: check the time on your phone, then enter the code it shows now",
-                           field="code")  # fmt: skip
+        raise ServiceError(
+            "The code is not right: check the time on your phone, then enter the code it shows now", field="code"
+        )
     user.totp_secret, user.totp_last_step = secret, step
     codes = _new_recovery_codes(user)
     db.session.flush()

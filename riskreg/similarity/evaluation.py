@@ -45,8 +45,10 @@ def load(path: Path) -> EvalSet:
         partners=[text(pair["b"]["title"], pair["b"]["event"]) for pair in data["pairs"]],
         distractors=[text(item["title"], item["event"]) for item in data["distractors"]],
         related_kinds=[pair["kind"] for pair in data.get("related", [])],
-        related=[(text(pair["a"]["title"], pair["a"]["event"]), text(pair["b"]["title"], pair["b"]["event"]))
-                 for pair in data.get("related", [])],  # fmt: skip
+        related=[
+            (text(pair["a"]["title"], pair["a"]["event"]), text(pair["b"]["title"], pair["b"]["event"]))
+            for pair in data.get("related", [])
+        ],
     )
 
 

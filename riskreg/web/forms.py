@@ -118,9 +118,17 @@ class ConfirmForm(FlaskForm):
 
 
 __all__ = [
-    "ChoiceOf", "to_choices", "ConfirmForm", "IntegerField", "RatingField", "VersionedForm", "impact", "likelihood",
-    "required_paragraph", "required_text",
-]  # fmt: skip
+    "ChoiceOf",
+    "to_choices",
+    "ConfirmForm",
+    "IntegerField",
+    "RatingField",
+    "VersionedForm",
+    "impact",
+    "likelihood",
+    "required_paragraph",
+    "required_text",
+]
 
 
 def render_form(template: str, form: FlaskForm, **context: Any):
@@ -162,9 +170,14 @@ def refusals(show: Callable[[str, int, str | None], Any], stale: str | None = No
 
 
 def form_refusals(
-    template: str, form: FlaskForm, *, stale: str | None = None, status: int = 400, at_field: bool = False,
+    template: str,
+    form: FlaskForm,
+    *,
+    stale: str | None = None,
+    status: int = 400,
+    at_field: bool = False,
     **context: Any,
-):  # fmt: skip
+):
     """``refusals`` shown on ``form`` with the user's input kept: above the form, or (``at_field``) at the field
     the service names when the form has it (a form's FIELD_NAMES maps the service's names to its own)."""
 

@@ -84,8 +84,10 @@ def csp_nonce() -> str:
 
 def _cleaned(values: MultiDict) -> ImmutableMultiDict | None:
     """The values with control characters removed and invisible-only text emptied; None when nothing changes."""
-    pairs = [(key, value if "password" in str(key) or not isinstance(value, str) else text_rules.clean(value))
-             for key, value in values.items(multi=True)]  # fmt: skip
+    pairs = [
+        (key, value if "password" in str(key) or not isinstance(value, str) else text_rules.clean(value))
+        for key, value in values.items(multi=True)
+    ]
     if all(new == old for (_k, new), (_k2, old) in zip(pairs, values.items(multi=True), strict=True)):
         return None
     return ImmutableMultiDict(pairs)
@@ -127,8 +129,9 @@ def _end_expired_session():
         return None
     now = utcnow().timestamp()
     config = settings()
-    why = session_end(session.get("signed_in_at", now), session.get("last_seen", now), now, config.session_idle,
-                      config.session_max)  # fmt: skip
+    why = session_end(
+        session.get("signed_in_at", now), session.get("last_seen", now), now, config.session_idle, config.session_max
+    )
     if why is None:
         session.setdefault("signed_in_at", now)
         session["last_seen"] = now
@@ -196,8 +199,9 @@ def _database_failure():
         db.session.rollback()
     except sa.exc.SQLAlchemyError:
         db.session.remove()  # the connection itself is gone: a new one is taken for the next request
-    return _error_page(503, "Sorry, riskreg could not save or read your data",
-                       "Nothing was saved. Try again in a few minutes.")  # fmt: skip
+    return _error_page(
+        503, "Sorry, riskreg could not save or read your data", "Nothing was saved. Try again in a few minutes."
+    )
 
 
 def _register_error_pages(app: Flask) -> None:

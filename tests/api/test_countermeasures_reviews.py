@@ -15,8 +15,13 @@ def _countermeasure_body(owner, **overrides) -> dict:
 
 
 def _review_body(**overrides) -> dict:
-    return {"residual_l": 4, "residual_i": 4, "commentary": "Two failures this quarter", "outcome": "further_action",
-            **overrides}  # fmt: skip
+    return {
+        "residual_l": 4,
+        "residual_i": 4,
+        "commentary": "Two failures this quarter",
+        "outcome": "further_action",
+        **overrides,
+    }
 
 
 def test_add_a_countermeasure_and_read_it_back(api_as, org):
@@ -139,6 +144,7 @@ def test_a_countermeasure_records_how_often_it_operates(api_as, org):
     body = _countermeasure_body(org.risk_ln, frequency="daily")
     response = api_as(org.risk_ln).post(f"/risks/{risk.ref}/countermeasures", json=body)
     assert response.status_code == 201 and response.get_json()["data"]["frequency"] == "daily"
-    refused = api_as(org.risk_ln).post(f"/risks/{risk.ref}/countermeasures",
-                                       json=_countermeasure_body(org.risk_ln, frequency="hourly"))  # fmt: skip
+    refused = api_as(org.risk_ln).post(
+        f"/risks/{risk.ref}/countermeasures", json=_countermeasure_body(org.risk_ln, frequency="hourly")
+    )
     assert refused.status_code in (400, 422)

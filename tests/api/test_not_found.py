@@ -16,9 +16,14 @@ SERVICES = Path(riskreg.services.__file__).parent
 
 @pytest.mark.parametrize(
     "find",
-    [lambda: risks.get_by_ref("ZZ-999"), lambda: registers.get_by_code("ZZ"), lambda: links.get_link(999_999),
-     lambda: flag_queue.get_flag(999_999), lambda: certificates.get_certificate(999_999)],
-)  # fmt: skip
+    [
+        lambda: risks.get_by_ref("ZZ-999"),
+        lambda: registers.get_by_code("ZZ"),
+        lambda: links.get_link(999_999),
+        lambda: flag_queue.get_flag(999_999),
+        lambda: certificates.get_certificate(999_999),
+    ],
+)
 def test_services_raise_their_own_not_found(find):
     with pytest.raises(NotFoundError) as raised:
         find()

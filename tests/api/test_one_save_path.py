@@ -29,11 +29,15 @@ def test_form_api_and_import_share_the_allocator_the_schedule_and_the_after_save
     client, sign_in, api_as, org, frozen_clock
 ):
     sign_in(org.risk_ln)
-    form = client.post("/registers/LN/risks/new", data=_risk_form(org.risk_ln, title="Saved by the form",
-                                                                   event="the form's risk happens"))  # fmt: skip
+    form = client.post(
+        "/registers/LN/risks/new",
+        data=_risk_form(org.risk_ln, title="Saved by the form", event="the form's risk happens"),
+    )
     assert form.status_code == 302
-    api = api_as(org.risk_ln).post("/registers/LN/risks", json=_risk_body(
-        org.risk_ln, title="Saved through the API", event="the API's risk happens"))  # fmt: skip
+    api = api_as(org.risk_ln).post(
+        "/registers/LN/risks",
+        json=_risk_body(org.risk_ln, title="Saved through the API", event="the API's risk happens"),
+    )
     assert api.status_code == 201
     _import(org, "Saved by an import", "the imported risk happens")
     saved = db.session.scalars(sa.select(Risk).where(Risk.register_id == org.ln.register.id).order_by(Risk.id)).all()

@@ -21,8 +21,13 @@ def _risk_body(owner, **overrides) -> dict:
         "objective": "quality",
         "owner_id": owner.id,
         "influence": "high",
-        "inherent_l": 4, "inherent_i": 5, "residual_l": 3, "residual_i": 5, "target_l": 2, "target_i": 4,
-    }  # fmt: skip
+        "inherent_l": 4,
+        "inherent_i": 5,
+        "residual_l": 3,
+        "residual_i": 5,
+        "target_l": 2,
+        "target_i": 4,
+    }
     body.update(overrides)
     return body
 

@@ -117,8 +117,12 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(app, demo)
     assert problems == [], "\n\n".join(problems[:20])
     # Not a vacuous pass: every operation was reached and succeeded at least once, and writes met the policy.
     # (Schemathesis leaves out the document it was loaded from; test_openapi.py covers that route.)
-    operations = [f"{method.upper()} {path}" for path, item in document()["paths"].items() for method in item
-                  if method != "parameters" and path != "/openapi.json"]  # fmt: skip
+    operations = [
+        f"{method.upper()} {path}"
+        for path, item in document()["paths"].items()
+        for method in item
+        if method != "parameters" and path != "/openapi.json"
+    ]
     unreached = [operation for operation in operations if not {200, 201} & seen.get(operation, set())]
     assert unreached == [], {operation: seen.get(operation) for operation in unreached}
     assert 403 in seen["POST /registers/{code}/risks"] and 422 in seen["POST /registers/{code}/risks"]

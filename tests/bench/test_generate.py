@@ -75,8 +75,11 @@ def test_each_risk_shows_the_state_its_reviews_left():
     assert _count(Risk, Risk.version != 1 + reviews + closed) == 0
     latest = (
         sa.select(Review.residual_l * 10 + Review.residual_i)
-        .where(Review.risk_id == Risk.id).order_by(Review.id.desc()).limit(1).scalar_subquery()
-    )  # fmt: skip
+        .where(Review.risk_id == Risk.id)
+        .order_by(Review.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     assert _count(Risk, reviews > 0, Risk.residual_l * 10 + Risk.residual_i != latest) == 0
     assert _count(Risk, Risk.last_reviewed_on.is_not(None), Risk.next_review_on <= Risk.last_reviewed_on) == 0
 
@@ -95,9 +98,10 @@ def test_links_go_up_the_tree_and_tests_follow_the_countermeasure():
     links = db.session.execute(query).all()
     assert links and all(parent == target_unit for parent, target_unit in links)  # up to the register above
     tests = db.session.execute(
-        sa.select(ControlTest.tested_on, Countermeasure.implemented_on, Countermeasure.status)
-        .join(Countermeasure, Countermeasure.id == ControlTest.countermeasure_id)
-    ).all()  # fmt: skip
+        sa.select(ControlTest.tested_on, Countermeasure.implemented_on, Countermeasure.status).join(
+            Countermeasure, Countermeasure.id == ControlTest.countermeasure_id
+        )
+    ).all()
     assert all(status == "in_place" and tested_on >= implemented_on for tested_on, implemented_on, status in tests)
 
 

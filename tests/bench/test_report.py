@@ -7,8 +7,9 @@ from bench.report import Row, Run, append
 
 
 def test_percentiles_and_rate_come_from_the_latencies():
-    result = LoadResult(requests=100, seconds=2.0, latencies=[n / 1000 for n in range(1, 101)],
-                        statuses=Counter({200: 100}))  # fmt: skip
+    result = LoadResult(
+        requests=100, seconds=2.0, latencies=[n / 1000 for n in range(1, 101)], statuses=Counter({200: 100})
+    )
     assert result.per_second == 50
     assert round(result.percentile(50), 1) == 50.5
     assert round(result.percentile(95), 2) == 95.05

@@ -26,9 +26,14 @@ from tests.browser.visitor import Visitor
 CHROMIUM = Path(os.environ.get("RISKREG_CHROMIUM", "/usr/bin/chromium"))
 # Headless, no sandbox (CI runs as root), and nothing that reaches the network on its own.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 REQUIRED = os.environ.get("RISKREG_REQUIRE_BROWSER") == "1"
 PAGES = Path(__file__).parent / "pages"
 SERVER_ERROR_DETAIL = "internal detail: /srv/riskreg/secrets.py password=hunter2"

@@ -61,4 +61,3 @@ def test_similar_risks_are_offered_before_a_new_risk_is_saved(visitor):
 
     visitor.follow("Save anyway", role="button")
     assert "added to the register" in page.locator(".govuk-notification-banner--success").inner_text()
-

@@ -26,8 +26,12 @@ def _relied_on_control(app) -> dict:
                     risk = countermeasure.risk
                     if countermeasure.status is CountermeasureStatus.IN_PLACE and risk.status is RiskStatus.OPEN:
                         found = reliance.Reliance(certificate, assertion, countermeasure.id)
-                        return {"ref": risk.ref, "relied_on": found.text, "signer": certificate.signed_by.email,
-                                "countermeasure_id": countermeasure.id}  # fmt: skip
+                        return {
+                            "ref": risk.ref,
+                            "relied_on": found.text,
+                            "signer": certificate.signed_by.email,
+                            "countermeasure_id": countermeasure.id,
+                        }
     raise AssertionError("the demo has no control relied on by an assertion signed as assured")
 
 

@@ -41,9 +41,18 @@ def signing_ca(app, test_ca, monkeypatch) -> signing.SigningConfig:
 
 def file_evidence(test, name="sample.csv"):
     data = f"item,result\n1,pass\n{name}\n".encode()
-    return EvidenceFactory(kind=EvidenceKind.FILE, title=f"Sample sheet {name}", source="", uploaded_by=test.tester,
-                           dated_on=test.tested_on, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                           content_type="text/csv", filename=name, control_tests=[test])  # fmt: skip
+    return EvidenceFactory(
+        kind=EvidenceKind.FILE,
+        title=f"Sample sheet {name}",
+        source="",
+        uploaded_by=test.tester,
+        dated_on=test.tested_on,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content_type="text/csv",
+        filename=name,
+        control_tests=[test],
+    )
 
 
 def control(org, strength: str, unit=None, title=None, risk=None):
@@ -61,10 +70,12 @@ def control(org, strength: str, unit=None, title=None, risk=None):
     if strength in setups:
         tester, line, conclusion, with_file = setups[strength]
         # An earlier test in another quarter: "throughout the year" needs tests in at least two (rule 4.5).
-        ControlTestFactory(countermeasure=countermeasure, tested_on=EARLIER_TEST, tester=tester, line=line,
-                           conclusion=conclusion)  # fmt: skip
-        test = ControlTestFactory(countermeasure=countermeasure, tested_on=TESTED_ON, tester=tester, line=line,
-                                  conclusion=conclusion)  # fmt: skip
+        ControlTestFactory(
+            countermeasure=countermeasure, tested_on=EARLIER_TEST, tester=tester, line=line, conclusion=conclusion
+        )
+        test = ControlTestFactory(
+            countermeasure=countermeasure, tested_on=TESTED_ON, tester=tester, line=line, conclusion=conclusion
+        )
         if with_file:
             file_evidence(test, f"{strength}-{countermeasure.id}.csv")
     return countermeasure
@@ -84,8 +95,9 @@ def declare_all(certificate, actor, strengths_by_position: dict[int, str], org, 
         strength = strengths_by_position.get(index, "strong")
         cm = control(org, strength, unit=certificate.unit)
         workflow.link_countermeasures(assertion, {cm.id}, actor)
-        chosen = declaration or (Declaration.ASSURED if strength in ("strong", "moderate") else
-                                 Declaration.ASSURED_WITH_EXCEPTIONS)  # fmt: skip
+        chosen = declaration or (
+            Declaration.ASSURED if strength in ("strong", "moderate") else Declaration.ASSURED_WITH_EXCEPTIONS
+        )
         text = "" if chosen is Declaration.ASSURED else "Two custody cases were missed; a daily check now runs"
         workflow.declare(assertion, chosen, text, actor)
     db.session.commit()
@@ -104,18 +116,34 @@ def signed_stub(unit):
         sa.select(sa.func.count()).select_from(Certificate).where(Certificate.unit_id == unit.id)
     )
     disclosed = {"as_of": today().isoformat(), "groups": []}
-    snapshot = json.dumps({"judged_on": PERIOD.end.isoformat(), "sections": [], "countermeasures": [],
-                           "disclosures": disclosed}, sort_keys=True)  # fmt: skip
+    snapshot = json.dumps(
+        {"judged_on": PERIOD.end.isoformat(), "sections": [], "countermeasures": [], "disclosures": disclosed},
+        sort_keys=True,
+    )
     certificate = Certificate(
-        unit=unit, period=PERIOD.label, version=version, status=CertificateStatus.SIGNED,
-        signed_by=UserFactory(name="Stub Signer"), signed_at=utcnow(), snapshot=snapshot,
-        snapshot_sha256=hashlib.sha256(snapshot.encode()).hexdigest(), pdf=b"%PDF-1.7 stand-in",
-        content_sha256=hashlib.sha256(b"%PDF-1.7 stand-in").hexdigest(), disclosures=disclosed,
-    )  # fmt: skip
+        unit=unit,
+        period=PERIOD.label,
+        version=version,
+        status=CertificateStatus.SIGNED,
+        signed_by=UserFactory(name="Stub Signer"),
+        signed_at=utcnow(),
+        snapshot=snapshot,
+        snapshot_sha256=hashlib.sha256(snapshot.encode()).hexdigest(),
+        pdf=b"%PDF-1.7 stand-in",
+        content_sha256=hashlib.sha256(b"%PDF-1.7 stand-in").hexdigest(),
+        disclosures=disclosed,
+    )
     section = CertificateSection(position=1, title="Areas of high operational risk")
-    section.assertions = [Assertion(position=1, statement="Controls operated effectively", exception_text="",
-                                    declaration=Declaration.ASSURED, signed_strength=EvidenceStrength.STRONG,
-                                    signed_reason="Tested effective")]  # fmt: skip
+    section.assertions = [
+        Assertion(
+            position=1,
+            statement="Controls operated effectively",
+            exception_text="",
+            declaration=Declaration.ASSURED,
+            signed_strength=EvidenceStrength.STRONG,
+            signed_reason="Tested effective",
+        )
+    ]
     certificate.sections.append(section)
     db.session.add(certificate)
     db.session.commit()

@@ -96,8 +96,12 @@ def _demo_certificates() -> dict[str, Certificate]:
 def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(demo_app, tmp_path):
     found = _demo_certificates()
     assert {code: c.status for code, c in found.items()} == {
-        "LN": CertificateStatus.DRAFT, "LS": CertificateStatus.VALIDATED, "MC": CertificateStatus.CHALLENGED,
-        "YH": CertificateStatus.SIGNED, "CW": CertificateStatus.SUBMITTED}  # fmt: skip
+        "LN": CertificateStatus.DRAFT,
+        "LS": CertificateStatus.VALIDATED,
+        "MC": CertificateStatus.CHALLENGED,
+        "YH": CertificateStatus.SIGNED,
+        "CW": CertificateStatus.SUBMITTED,
+    }
     assert found["LS"].validation_outcome is ValidationOutcome.VALIDATED and found["MC"].validation_notes
     assert {c.period for c in found.values()} == {PERIOD.label}
 

@@ -59,7 +59,8 @@ def test_the_embedded_snapshot_can_be_extracted_and_matches_the_data(signed):
     assert data["signer"]["name"] == signed.signed_by.name
     snapshot_assertions = [a for section in data["sections"] for a in section["assertions"]]
     assert [(a["statement"], a["declaration"], a["strength"]) for a in snapshot_assertions] == [
-        (a.statement, a.declaration.value, a.signed_strength.value) for a in signed.assertions]  # fmt: skip
+        (a.statement, a.declaration.value, a.signed_strength.value) for a in signed.assertions
+    ]
     assert snapshot_assertions[2]["reason"].endswith("no evidence attached")
     # Every countermeasure linked, with the tests that count and their evidence's fingerprints.
     linked = {cm.id for a in signed.assertions for cm in a.countermeasures}
@@ -68,8 +69,10 @@ def test_the_embedded_snapshot_can_be_extracted_and_matches_the_data(signed):
     query = sa.select(Evidence.id, Evidence.sha256).where(Evidence.id.in_(list(fingerprints)))
     stored = dict(db.session.execute(query).all())
     assert fingerprints and fingerprints == stored
-    assert all(kind == EvidenceKind.FILE for kind in db.session.scalars(
-        sa.select(Evidence.kind).where(Evidence.id.in_(list(fingerprints)))))  # fmt: skip
+    assert all(
+        kind == EvidenceKind.FILE
+        for kind in db.session.scalars(sa.select(Evidence.kind).where(Evidence.id.in_(list(fingerprints))))
+    )
     assert data["disclosures"] == signed.disclosures
 
 
@@ -129,8 +132,12 @@ def test_verification_passes_for_the_stored_pdf(signed):
     result = documents.verify(signed.pdf)
     assert result.ok and result.certificate_id == signed.id
     assert [check.name for check in result.checks] == [
-        "Signature intact", "Signature trusted", "Signature covers the file", "Snapshot matches the record",
-        "PDF matches the record"]  # fmt: skip
+        "Signature intact",
+        "Signature trusted",
+        "Signature covers the file",
+        "Snapshot matches the record",
+        "PDF matches the record",
+    ]
 
 
 def test_verification_says_the_signature_is_broken_when_a_signed_byte_changes(signed):

@@ -101,8 +101,9 @@ def test_declaring_needs_a_choice_and_an_explanation_for_an_exception(client, or
     assert empty.status_code == 400 and "Select a declaration" in _text(empty)
     unexplained = client.post(url, data={"version": _version(certificate), "declaration": "not_assured"})
     assert unexplained.status_code == 400 and "Explain the exception" in _text(unexplained)
-    done = client.post(url, data={"version": _version(certificate), "declaration": "not_assured",
-                                  "exception_text": "No check was run"})  # fmt: skip
+    done = client.post(
+        url, data={"version": _version(certificate), "declaration": "not_assured", "exception_text": "No check was run"}
+    )
     assert done.status_code == 302 and done.headers["Location"].endswith(f"#assertion-{assertion.id}")
     db.session.refresh(assertion)
     assert (assertion.declaration, assertion.exception_text) == (Declaration.NOT_ASSURED, "No check was run")
@@ -128,8 +129,9 @@ def test_linking_countermeasures_offers_the_units_own_grouped_by_risk(client, or
     assert unexplained.status_code == 400
     assert "Say why “Daily custody check” supports this assertion" in _text(unexplained)
     reason = "The daily check is how custody time limits are monitored"
-    saved = client.post(url, data={"version": _version(certificate), "countermeasures": [str(mine.id)],
-                                   f"reason-{mine.id}": reason})  # fmt: skip
+    saved = client.post(
+        url, data={"version": _version(certificate), "countermeasures": [str(mine.id)], f"reason-{mine.id}": reason}
+    )
     assert saved.status_code == 302
     assert [cm.id for cm in queries.get_certificate(certificate.id).assertions[0].countermeasures] == [mine.id]
     assert reason in _text(client.get(url))
@@ -151,8 +153,10 @@ def test_submit_and_withdraw_from_the_page(client, org, as_user):
     submitted = client.post(f"/certificates/{certificate.id}/submit", data={"version": _version(certificate)})
     assert submitted.status_code == 302, _text(submitted)
     assert db.session.get(Certificate, certificate.id).status is CertificateStatus.SUBMITTED
-    assert client.post(f"/certificates/{certificate.id}/withdraw",
-                       data={"version": _version(certificate)}).status_code == 302  # fmt: skip
+    assert (
+        client.post(f"/certificates/{certificate.id}/withdraw", data={"version": _version(certificate)}).status_code
+        == 302
+    )
     assert db.session.get(Certificate, certificate.id).status is CertificateStatus.DRAFT
 
 
@@ -170,8 +174,9 @@ def test_signing_is_refused_to_a_risk_manager_and_another_units_head(client, org
     for who in (org.risk_ln, org.head_ls, org.auditor):
         as_user(who)
         assert client.get(f"/certificates/{certificate.id}/sign").status_code == 403
-        response = client.post(f"/certificates/{certificate.id}/sign",
-                               data={"version": _version(certificate), "password": PASSWORD})  # fmt: skip
+        response = client.post(
+            f"/certificates/{certificate.id}/sign", data={"version": _version(certificate), "password": PASSWORD}
+        )
         assert response.status_code == 403
     assert "Sign the certificate" not in _text(client.get(f"/certificates/{certificate.id}"))
     assert db.session.get(Certificate, certificate.id).status is CertificateStatus.SUBMITTED
@@ -180,8 +185,9 @@ def test_signing_is_refused_to_a_risk_manager_and_another_units_head(client, org
 def test_a_wrong_password_is_refused_on_the_page(client, org, as_user):
     certificate = _submitted(org)
     as_user(org.head_ln)
-    response = client.post(f"/certificates/{certificate.id}/sign",
-                           data={"version": _version(certificate), "password": "not it"})  # fmt: skip
+    response = client.post(
+        f"/certificates/{certificate.id}/sign", data={"version": _version(certificate), "password": "not it"}
+    )
     assert response.status_code == 400 and "The password is not correct" in _text(response)
     empty = client.post(f"/certificates/{certificate.id}/sign", data={"version": _version(certificate)})
     assert empty.status_code == 400 and "Enter your password" in _text(empty)
@@ -203,8 +209,9 @@ def test_signing_a_weak_assured_assertion_is_refused_with_a_link_to_fix_it(clien
     certificate = _submitted(org, {2: "limited"}, Declaration.ASSURED)
     weak = certificate.assertions[2]
     as_user(org.head_ln)
-    response = client.post(f"/certificates/{certificate.id}/sign",
-                           data={"version": _version(certificate), "password": PASSWORD})  # fmt: skip
+    response = client.post(
+        f"/certificates/{certificate.id}/sign", data={"version": _version(certificate), "password": PASSWORD}
+    )
     assert response.status_code == 400
     summary = _soup(response).select_one(".govuk-error-summary")
     assert "This certificate cannot be signed yet" in summary.get_text()
@@ -219,8 +226,9 @@ def test_the_head_signs_and_the_download_is_the_stored_pdf(client, org, as_user)
     certificate = _submitted(org)
     as_user(org.head_ln)
     assert client.get(f"/certificates/{certificate.id}/sign").status_code == 200
-    response = client.post(f"/certificates/{certificate.id}/sign",
-                           data={"version": _version(certificate), "password": PASSWORD})  # fmt: skip
+    response = client.post(
+        f"/certificates/{certificate.id}/sign", data={"version": _version(certificate), "password": PASSWORD}
+    )
     assert response.status_code == 302
     stored = db.session.get(Certificate, certificate.id)
     assert stored.status is CertificateStatus.SIGNED
@@ -271,8 +279,10 @@ def test_a_signed_certificate_cannot_be_edited_from_its_forms(client, org, as_us
     db.session.commit()
     as_user(org.risk_ln)
     url = f"/certificates/{certificate.id}/assertions/{certificate.assertions[0].id}"
-    response = client.post(url, data={"version": _version(certificate), "declaration": "not_assured",
-                                      "exception_text": "Rewriting history"})  # fmt: skip
+    response = client.post(
+        url,
+        data={"version": _version(certificate), "declaration": "not_assured", "exception_text": "Rewriting history"},
+    )
     assert response.status_code == 409 and "start a correction" in _text(response)
     assert db.session.get(Certificate, certificate.id).assertions[0].exception_text != "Rewriting history"
 
@@ -296,7 +306,10 @@ def test_the_roll_up_is_for_hq_roles_and_downloads_as_csv(client, org, as_user):
     table = list(csv.DictReader(io.StringIO(download.data.decode())))
     london_north = next(row for row in table if row["Unit code"] == "LN")
     assert (london_north["Status"], london_north["Exceptions"], london_north["Weakest evidence"]) == (
-        "signed", "2", "none")  # fmt: skip
+        "signed",
+        "2",
+        "none",
+    )
     assert london_north["PDF SHA-256"] == certificate.content_sha256
     assert london_north["Weakest sections"] == certificate.sections[1].title
     assert london_north["Contradicted since signing"] == "0"
@@ -305,7 +318,7 @@ def test_the_roll_up_is_for_hq_roles_and_downloads_as_csv(client, org, as_user):
 
 
 def test_csv_cells_cannot_become_formulas(client, org, as_user):
-    UnitFactory(code="EVIL", name="=HYPERLINK(\"http://x\")", parent=org.hq)
+    UnitFactory(code="EVIL", name='=HYPERLINK("http://x")', parent=org.hq)
     as_user(org.hq_risk)
     text = client.get("/certificates.csv").data.decode()
     assert "'=HYPERLINK" in text
@@ -323,11 +336,21 @@ def test_only_administrators_edit_the_template(client, org, as_user):
     assert client.post("/admin/certificate-template/sections/new", data={"title": ""}).status_code == 400
     assert client.post("/admin/certificate-template/sections/new", data={"title": "Counter fraud"}).status_code == 302
     section = db.session.scalar(sa.select(TemplateSection).where(TemplateSection.title == "Counter fraud"))
-    assert client.post(f"/admin/certificate-template/sections/{section.id}/assertions/new",
-                       data={"statement": "Fraud risks were assessed"}).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            f"/admin/certificate-template/sections/{section.id}/assertions/new",
+            data={"statement": "Fraud risks were assessed"},
+        ).status_code
+        == 302
+    )
     assertion = section.assertions[0]
-    assert client.post(f"/admin/certificate-template/assertions/{assertion.id}",
-                       data={"statement": "Fraud risks were assessed twice"}).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            f"/admin/certificate-template/assertions/{assertion.id}",
+            data={"statement": "Fraud risks were assessed twice"},
+        ).status_code
+        == 302
+    )
     assert "Fraud risks were assessed twice" in _text(client.get("/admin/certificate-template"))
     confirm = client.get(f"/admin/certificate-template/assertions/{assertion.id}/delete")
     assert confirm.status_code == 200 and "Remove this assertion" in _text(confirm)

@@ -36,10 +36,17 @@ def _signed(org):
 
 def _test(conclusion=Conclusion.INEFFECTIVE, line=L1, exceptions=6) -> dict:
     return {
-        "tested_on": today(), "line": line, "method": ControlTestMethod.SAMPLE_TEST, "nature": TestNature.OPERATING,
-        "population": None, "sample_size": 25, "exceptions": exceptions, "exceptions_tolerated": 1,
-        "conclusion": conclusion, "notes": "",
-    }  # fmt: skip
+        "tested_on": today(),
+        "line": line,
+        "method": ControlTestMethod.SAMPLE_TEST,
+        "nature": TestNature.OPERATING,
+        "population": None,
+        "sample_size": 25,
+        "exceptions": exceptions,
+        "exceptions_tolerated": 1,
+        "conclusion": conclusion,
+        "notes": "",
+    }
 
 
 def _contradictions() -> list[Contradiction]:
@@ -84,8 +91,13 @@ def test_an_ineffective_test_after_signing_contradicts_the_assertion_for_the_sig
 def test_a_review_taking_a_relied_on_risk_above_appetite_or_recording_an_incident_contradicts(org):
     certificate = _signed(org)
     risk = certificate.assertions[1].countermeasures[0].risk
-    values = {"reviewed_on": today(), "residual_l": 5, "residual_i": 4, "outcome": ReviewOutcome.ESCALATE,
-              "commentary": "Two custody time limit failures this month"}  # fmt: skip
+    values = {
+        "reviewed_on": today(),
+        "residual_l": 5,
+        "residual_i": 4,
+        "outcome": ReviewOutcome.ESCALATE,
+        "commentary": "Two custody time limit failures this month",
+    }
     risks.record_review(risk, values, risk.version, org.risk_ln)
     kinds = sorted(c.kind.value for c in _contradictions())
     assert kinds == [ContradictionKind.ABOVE_APPETITE.value, ContradictionKind.INCIDENT.value]
@@ -132,8 +144,9 @@ def test_calibration_compares_first_line_effective_with_the_next_independent_tes
     control = declare_all(draft(org), org.risk_ln, {0: "moderate", 1: "moderate"}, org).assertions[0]
     countermeasure = control.countermeasures[0]
     day = TESTED_ON + timedelta(days=10)  # after both of the control's 1st-line tests
-    ControlTestFactory(countermeasure=countermeasure, tested_on=day, tester=org.auditor, line=L3,
-                       conclusion=Conclusion.INEFFECTIVE)  # fmt: skip
+    ControlTestFactory(
+        countermeasure=countermeasure, tested_on=day, tester=org.auditor, line=L3, conclusion=Conclusion.INEFFECTIVE
+    )
     figures = calibration.by_unit(until=day)[org.ln.id]
     # Two 1st-line "effective" tests on this control, both checked by the later audit that found it ineffective;
     # the other moderate control's two were never checked.

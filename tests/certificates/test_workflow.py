@@ -197,8 +197,10 @@ def test_signing_freezes_the_certificate_and_locks_its_evidence(org):
     assert certificate.status is CertificateStatus.SIGNED and certificate.signed_by_id == org.head_ln.id
     assert certificate.pdf.startswith(b"%PDF") and len(certificate.content_sha256) == 64
     assert certificate.snapshot and len(certificate.snapshot_sha256) == 64
-    assert [a.signed_strength for a in certificate.assertions[:2]] == [EvidenceStrength.MODERATE,
-                                                                        EvidenceStrength.LIMITED]  # fmt: skip
+    assert [a.signed_strength for a in certificate.assertions[:2]] == [
+        EvidenceStrength.MODERATE,
+        EvidenceStrength.LIMITED,
+    ]
     relied_on = {e.id for a in certificate.assertions for cm in a.countermeasures for t in _tests(cm) for e in t}
     locked = set(db.session.scalars(sa.select(Evidence.id).where(Evidence.locked.is_(True))))
     assert relied_on and relied_on <= locked
@@ -259,24 +261,39 @@ def test_signing_without_a_signing_certificate_is_refused_with_a_clear_message(o
 
 
 def test_disclosures_are_computed_at_signing_and_kept_as_they_were(org):
-    above = RiskFactory(register=org.ln.register, title="Custody cases released", residual_l=5, residual_i=4,
-                        next_review_on=today() - timedelta(days=3))  # fmt: skip
+    above = RiskFactory(
+        register=org.ln.register,
+        title="Custody cases released",
+        residual_l=5,
+        residual_i=4,
+        next_review_on=today() - timedelta(days=3),
+    )
     RiskFactory(register=org.ln.register, title="Secret source exposed", restricted=True, residual_l=5, residual_i=5)
     control(org, "none", title="Weekly custody check")
     control(org, "weak", title="Diary of time limits")
     overdue = control(org, "planned", title="New custody tracker")
     overdue.due_on = today() - timedelta(days=10)
     within = RiskFactory(register=org.ln.register, title="Paper files kept", residual_l=1, residual_i=2)
-    db.session.add_all([Flag(kind=FlagKind.STAGNANT_SCORE, risk=above, note="Unchanged for four reviews"),
-                        Flag(kind=FlagKind.REVIEW_OVERDUE, risk=above, note="Done", status=FlagStatus.RESOLVED),
-                        Flag(kind=FlagKind.REVIEW_OVERDUE, risk=within, note="Late"),
-                        Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=within, note="Vague")])  # fmt: skip
+    db.session.add_all(
+        [
+            Flag(kind=FlagKind.STAGNANT_SCORE, risk=above, note="Unchanged for four reviews"),
+            Flag(kind=FlagKind.REVIEW_OVERDUE, risk=above, note="Done", status=FlagStatus.RESOLVED),
+            Flag(kind=FlagKind.REVIEW_OVERDUE, risk=within, note="Late"),
+            Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=within, note="Vague"),
+        ]
+    )
     db.session.flush()
     certificate = _submitted(org)
     workflow.sign(certificate, org.head_ln, PASSWORD)
     groups = {group["kind"]: group["items"] for group in certificate.disclosures["groups"]}
-    assert list(groups) == ["above_appetite", "overdue_reviews", "open_flags", "ineffective_controls",
-                            "untested_controls", "overdue_actions"]  # fmt: skip
+    assert list(groups) == [
+        "above_appetite",
+        "overdue_reviews",
+        "open_flags",
+        "ineffective_controls",
+        "untested_controls",
+        "overdue_actions",
+    ]
     # The live flags on risks above appetite one by one, the others counted by kind.
     assert groups["open_flags"] == [
         {"ref": above.ref, "text": "Custody cases released: score unchanged above appetite (open)"},
@@ -333,10 +350,14 @@ def test_a_correction_is_a_new_version_that_supersedes_the_signed_one_when_signe
     original = _signed(org)
     workflow.validate(original, ValidationOutcome.CHALLENGED, "Explain the exceptions", org.auditor)
     correction = queries.get_certificate(workflow.start_correction(original, org.risk_ln).id)
-    assert (correction.version, correction.supersedes_id, correction.status) == (2, original.id,
-                                                                                 CertificateStatus.DRAFT)  # fmt: skip
+    assert (correction.version, correction.supersedes_id, correction.status) == (
+        2,
+        original.id,
+        CertificateStatus.DRAFT,
+    )
     assert [(a.statement, a.declaration, [c.id for c in a.countermeasures]) for a in correction.assertions] == [
-        (a.statement, a.declaration, [c.id for c in a.countermeasures]) for a in original.assertions]  # fmt: skip
+        (a.statement, a.declaration, [c.id for c in a.countermeasures]) for a in original.assertions
+    ]
     with pytest.raises(ServiceError, match="already the correction"):
         workflow.start_correction(original, org.risk_ln)
     assert original.status is CertificateStatus.CHALLENGED  # stands until the correction is signed
@@ -365,7 +386,8 @@ def test_the_units_own_head_is_reminded_of_a_certificate_waiting_for_signature(o
     found = reminders.certificates_awaiting_signature(today(), "https://riskreg.example.org")
     assert [(r.recipient.id, r.kind) for r in found] == [(org.head_ln.id, ReminderKind.CERTIFICATES)]
     assert f"London North, {PERIOD.label} (version 1) https://riskreg.example.org/certificates/{certificate.id}" in (
-        found[0].body)  # fmt: skip
+        found[0].body
+    )
     assert found[0].subject == "riskreg: 1 certificate of assurance to sign"
     assert ReminderKind.CERTIFICATES in {r.kind for r in reminders.pending(today())}
     workflow.sign(certificate, org.head_ln, PASSWORD)

@@ -58,10 +58,12 @@ def test_risk_rows_import_with_default_settings(org, name):
 
 def test_choices_are_explained_in_the_preview(org):
     people = sample_people(org)
-    grc, _ = importing.import_file(org.ln.register, (CORPUS / "grc_tool_export.csv").read_bytes(), "g.csv",
-                                   people["rhys"], dry_run=True)  # fmt: skip
+    grc, _ = importing.import_file(
+        org.ln.register, (CORPUS / "grc_tool_export.csv").read_bytes(), "g.csv", people["rhys"], dry_run=True
+    )
     assert any("‘residual_likelihood’ read as the target likelihood" in note for note in grc.notes)
     assert any("No local influence column: not yet set" in note for note in grc.notes)
-    university, _ = importing.import_file(org.ln.register, (CORPUS / "university_register.xlsx").read_bytes(),
-                                          "u.xlsx", people["rhys"], dry_run=True)  # fmt: skip
+    university, _ = importing.import_file(
+        org.ln.register, (CORPUS / "university_register.xlsx").read_bytes(), "u.xlsx", people["rhys"], dry_run=True
+    )
     assert any("percentages: up to 20% → 1" in note for note in university.notes)

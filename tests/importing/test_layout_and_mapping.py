@@ -35,25 +35,46 @@ def _xlsx(*sheets: tuple[str, list[list]]) -> bytes:
 @pytest.mark.parametrize(
     ("heading", "field"),
     [
-        ("There is a risk that", "event"), ("Risk description", "event"), ("L", "residual_l"),
-        ("Likelihood", "residual_l"), ("Probability", "residual_l"), ("Impact", "residual_i"),
-        ("Severity", "residual_i"), ("Consequence", "consequence"), ("Risk owner", "owner"), ("SRO", "owner"),
-        ("Controls", "controls"), ("Mitigations", "controls"), ("Existing controls", "controls"),
-        ("Review date", "next_review_on"), ("Next review", "next_review_on"), ("Risk No.", "ref"),
-        ("Inherent Likelihood (1-5)", "inherent_l"), ("Gross impact", "inherent_i"), ("Target L", "target_l"),
-        ("Current likelihood score", "residual_l"), ("Date of next review (dd/mm/yyyy)", "next_review_on"),
-        ("Residual Risk Rating (L x I)", "ignore"), ("RAG", "ignore"), ("Further actions", "actions"),
-        ("Owner e-mail", "owner_email"), ("next_review_on", "next_review_on"), ("Area of risk", None),
+        ("There is a risk that", "event"),
+        ("Risk description", "event"),
+        ("L", "residual_l"),
+        ("Likelihood", "residual_l"),
+        ("Probability", "residual_l"),
+        ("Impact", "residual_i"),
+        ("Severity", "residual_i"),
+        ("Consequence", "consequence"),
+        ("Risk owner", "owner"),
+        ("SRO", "owner"),
+        ("Controls", "controls"),
+        ("Mitigations", "controls"),
+        ("Existing controls", "controls"),
+        ("Review date", "next_review_on"),
+        ("Next review", "next_review_on"),
+        ("Risk No.", "ref"),
+        ("Inherent Likelihood (1-5)", "inherent_l"),
+        ("Gross impact", "inherent_i"),
+        ("Target L", "target_l"),
+        ("Current likelihood score", "residual_l"),
+        ("Date of next review (dd/mm/yyyy)", "next_review_on"),
+        ("Residual Risk Rating (L x I)", "ignore"),
+        ("RAG", "ignore"),
+        ("Further actions", "actions"),
+        ("Owner e-mail", "owner_email"),
+        ("next_review_on", "next_review_on"),
+        ("Area of risk", None),
     ],
-)  # fmt: skip
+)
 def test_heading_synonyms(heading, field):
     assert recognise(heading) == field
 
 
 def test_headings_that_mean_a_score_in_one_register_and_text_in_another():
     headings = [Heading("Consequence", "Consequence"), Heading("Impact", "Impact"), Heading("Risk", "Risk")]
-    samples = {"Consequence": ["4", "Major", 3], "Impact": ["Trials collapse and victims lose confidence"] * 3,
-               "Risk": ["x" * 150]}  # fmt: skip
+    samples = {
+        "Consequence": ["4", "Major", 3],
+        "Impact": ["Trials collapse and victims lose confidence"] * 3,
+        "Risk": ["x" * 150],
+    }
     mapping, _notes = propose(headings, samples)
     assert mapping.columns == {"Consequence": "residual_i", "Impact": "consequence", "Risk": "event"}
 
@@ -65,8 +86,13 @@ def test_title_rows_skipped_and_the_register_sheet_chosen():
     assert "3 rows above the headings skipped" in " ".join(layout.notes)
     # The merged group cells above the headings name the scores; trailing formatted columns are dropped.
     assert [c.name for c in layout.columns][4:10] == [
-        "Inherent risk L", "Inherent risk I", "Inherent risk Score", "Residual risk L", "Residual risk I",
-        "Residual risk Score"]  # fmt: skip
+        "Inherent risk L",
+        "Inherent risk I",
+        "Inherent risk Score",
+        "Residual risk L",
+        "Residual risk I",
+        "Residual risk Score",
+    ]
     assert layout.columns[-1].name == "Next review"
     # The owner typed once in a merged cell running down three rows applies to each of them.
     assert [cells[10] for _, cells in layout.rows] == ["Helen Okafor", "Rhys Davies", "Rhys Davies", "Rhys Davies"]

@@ -23,8 +23,13 @@ def _drafts(name: str):
     return source.notes, build(layout, mapping, Context(People([]), date(2026, 6, 1))).drafts
 
 
-@pytest.mark.parametrize(("name", "count", "what"), [("oscal_poam.json", 12, "plan of action and milestones"),
-                                                     ("oscal_assessment_results.json", 10, "assessment results")])
+@pytest.mark.parametrize(
+    ("name", "count", "what"),
+    [
+        ("oscal_poam.json", 12, "plan of action and milestones"),
+        ("oscal_assessment_results.json", 10, "assessment results"),
+    ],
+)
 def test_oscal_risks_with_remediations_as_countermeasures(name, count, what):
     notes, drafts = _drafts(name)
     assert any(f"OSCAL {what}" in note for note in notes) and len(drafts) == count
@@ -36,7 +41,8 @@ def test_oscal_risks_with_remediations_as_countermeasures(name, count, what):
     assert first.values["status"] is RiskStatus.OPEN  # "investigating"
     assert [(c.title, c.status, c.due_on) for c in first.countermeasures] == [
         ("Compensating control", CountermeasureStatus.IN_PLACE, None),
-        ("Fix: data breach by e-mail", CountermeasureStatus.PLANNED, date(2026, 2, 28))]
+        ("Fix: data breach by e-mail", CountermeasureStatus.PLANNED, date(2026, 2, 28)),
+    ]
     assert {d.values["status"] for d in drafts} == {RiskStatus.OPEN, RiskStatus.CLOSED}
 
 

@@ -38,9 +38,13 @@ def test_csv_with_any_common_delimiter_and_line_ending(delimiter, newline):
 
 @pytest.mark.parametrize(
     ("encoding", "prefix", "named"),
-    [("utf-8", b"", "UTF-8"), ("utf-8", b"\xef\xbb\xbf", "UTF-8 (with a byte-order mark)"),
-     ("cp1252", b"", "Windows-1252"), ("utf-16", b"", "UTF-16")],
-)  # fmt: skip
+    [
+        ("utf-8", b"", "UTF-8"),
+        ("utf-8", b"\xef\xbb\xbf", "UTF-8 (with a byte-order mark)"),
+        ("cp1252", b"", "Windows-1252"),
+        ("utf-16", b"", "UTF-16"),
+    ],
+)
 def test_csv_encodings(encoding, prefix, named):
     text = "Risk title;Owner\n“Café” budget – overspend;Zoë Brontë\n"
     source, rows = _table(prefix + text.encode(encoding))
@@ -162,7 +166,8 @@ def test_xlsx_entity_declarations_are_never_expanded():
             body = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 body = f'<!DOCTYPE x [<!ENTITY l0 "ha">{laughs}]>'.encode() + body.replace(
-                    b'<c r="A2" t="s"><v>1</v></c>', b'<c r="A2" t="inlineStr"><is><t>&amp;l9;</t></is></c>')
+                    b'<c r="A2" t="s"><v>1</v></c>', b'<c r="A2" t="inlineStr"><is><t>&amp;l9;</t></is></c>'
+                )
             target.writestr(item, body)
     try:
         _source, rows = _table(out.getvalue(), "x.xlsx")

@@ -9,18 +9,26 @@ from riskreg.importing.readers import Limits, open_source
 from riskreg.importing.rows import NOT_YET_SET, Context, build
 
 TODAY = date(2026, 6, 1)
-HELEN, RHYS, ME = Person(1, "Helen Okafor", "head.ln@example.org"), Person(2, "Rhys Davies", "risk.ln@example.org"), \
-    Person(9, "Importing User", "me@example.org")  # fmt: skip
-HEADER = "Ref;Risk title;Cause;There is a risk that;Consequence;Category;Objective;Influence;L;I;Owner;Controls;" \
-         "Further actions;Action due date;Status;Next review"  # fmt: skip
+HELEN, RHYS, ME = (
+    Person(1, "Helen Okafor", "head.ln@example.org"),
+    Person(2, "Rhys Davies", "risk.ln@example.org"),
+    Person(9, "Importing User", "me@example.org"),
+)
+HEADER = (
+    "Ref;Risk title;Cause;There is a risk that;Consequence;Category;Objective;Influence;L;I;Owner;Controls;"
+    "Further actions;Action due date;Status;Next review"
+)
 
 
 def _built(lines: list[str], defaults=None, people=None):
     data = "\n".join([HEADER, *lines]).encode()
     source = open_source(data, "r.csv", Limits())
     layout = locate(source)
-    mapping, _ = resolve([c.heading for c in layout.columns], {c.name: c.samples for c in layout.columns},
-                         Mapping({}, {}, defaults or {}))  # fmt: skip
+    mapping, _ = resolve(
+        [c.heading for c in layout.columns],
+        {c.name: c.samples for c in layout.columns},
+        Mapping({}, {}, defaults or {}),
+    )
     return build(layout, mapping, Context(people or People([HELEN, RHYS], {}, ME), TODAY))
 
 
@@ -29,18 +37,37 @@ def _messages(draft) -> list[str]:
 
 
 def test_a_complete_row_as_it_will_be_stored():
-    built = _built(['LN-001;CTL;Manual diaries;a CTL expires;release;Legal;Quality;High;3;5;Okafor, Helen;'
-                    '"• Daily check\n• Weekly sign-off";Buy a diary system;31/12/2026;Open;2026-09-30'])
+    built = _built(
+        [
+            "LN-001;CTL;Manual diaries;a CTL expires;release;Legal;Quality;High;3;5;Okafor, Helen;"
+            '"• Daily check\n• Weekly sign-off";Buy a diary system;31/12/2026;Open;2026-09-30'
+        ]
+    )
     draft = built.drafts[0]
     assert draft.importable and draft.problems == []
-    assert draft.values.items() >= {
-        "title": "CTL", "cause": "Manual diaries", "event": "a CTL expires", "consequence": "release",
-        "category": Category.LEGAL, "influence": Influence.HIGH, "inherent_l": 3, "residual_i": 5, "target_l": 3,
-        "owner_id": 1, "status": RiskStatus.OPEN, "next_review_on": date(2026, 9, 30), "review_frequency_days": 60,
-    }.items()  # fmt: skip
+    assert (
+        draft.values.items()
+        >= {
+            "title": "CTL",
+            "cause": "Manual diaries",
+            "event": "a CTL expires",
+            "consequence": "release",
+            "category": Category.LEGAL,
+            "influence": Influence.HIGH,
+            "inherent_l": 3,
+            "residual_i": 5,
+            "target_l": 3,
+            "owner_id": 1,
+            "status": RiskStatus.OPEN,
+            "next_review_on": date(2026, 9, 30),
+            "review_frequency_days": 60,
+        }.items()
+    )
     assert [(c.title, c.status, c.due_on) for c in draft.countermeasures] == [
-        ("Daily check", CountermeasureStatus.IN_PLACE, None), ("Weekly sign-off", CountermeasureStatus.IN_PLACE, None),
-        ("Buy a diary system", CountermeasureStatus.PLANNED, date(2026, 12, 31))]  # fmt: skip
+        ("Daily check", CountermeasureStatus.IN_PLACE, None),
+        ("Weekly sign-off", CountermeasureStatus.IN_PLACE, None),
+        ("Buy a diary system", CountermeasureStatus.PLANNED, date(2026, 12, 31)),
+    ]
     assert "No inherent likelihood column: the residual likelihood is used." in built.notes
 
 
@@ -64,8 +91,10 @@ def test_every_problem_of_a_row_is_listed():
 
 
 def test_defaults_the_user_chose_fill_blank_cells_but_never_replace_unknown_words():
-    built = _built(["1;A;;a;;;;;3;3;;;;;;", "2;B;;b;;Weather;;;3;3;;;;;;"],
-                   defaults={"category": "operations", "objective": "quality", "influence": "low"})  # fmt: skip
+    built = _built(
+        ["1;A;;a;;;;;3;3;;;;;;", "2;B;;b;;Weather;;;3;3;;;;;;"],
+        defaults={"category": "operations", "objective": "quality", "influence": "low"},
+    )
     blank, unknown = built.drafts
     assert blank.importable and blank.values["category"] is Category.OPERATIONS
     assert "Category: Empty: set to Operations, the default you chose" in _messages(blank)
@@ -83,8 +112,13 @@ def test_no_category_objective_or_influence_column_never_blocks_a_row():
 
 def test_owners_by_email_name_and_the_fallback():
     people = People([HELEN, RHYS], {"old@example.org": Person(5, "Moved Away", "old@example.org")}, ME)
-    built = _built([f"{n};T{n};;e;;Legal;Quality;Low;3;3;{owner};;;;;" for n, owner in enumerate(
-        ["risk.ln@example.org", "RHYS DAVIES", "old@example.org", ""])], people=people)  # fmt: skip
+    built = _built(
+        [
+            f"{n};T{n};;e;;Legal;Quality;Low;3;3;{owner};;;;;"
+            for n, owner in enumerate(["risk.ln@example.org", "RHYS DAVIES", "old@example.org", ""])
+        ],
+        people=people,
+    )
     assert [d.values["owner_id"] for d in built.drafts] == [2, 2, None, 9]
     assert [d.values["owner_to_confirm"] for d in built.drafts] == [None, None, "old@example.org", None]
     owner_problems = [[m for m in _messages(d) if m.startswith("Risk owner")] for d in built.drafts]
@@ -104,9 +138,19 @@ def test_closed_risks_without_a_reason_and_rows_that_are_not_risks():
 
 
 def test_plan_matches_references_and_reports_possible_duplicates():
-    built = _built([f"{ref};{title};;e;;Legal;Quality;Low;3;3;;;;;;" for ref, title in (
-        ("LN-001", "Renamed risk"), ("", "Existing title"), ("X-9", "New risk"), ("LN-001", "Again"),
-        ("", "New risk"))] + ["note only;;;;;;;;;;;;;;;"])  # fmt: skip
+    built = _built(
+        [
+            f"{ref};{title};;e;;Legal;Quality;Low;3;3;;;;;;"
+            for ref, title in (
+                ("LN-001", "Renamed risk"),
+                ("", "Existing title"),
+                ("X-9", "New risk"),
+                ("LN-001", "Again"),
+                ("", "New risk"),
+            )
+        ]
+        + ["note only;;;;;;;;;;;;;;;"]
+    )
     existing = [Existing(11, "LN-001", "Old name"), Existing(12, "LN-002", "Existing  TITLE")]
     planned = plan(built.drafts, "LN", existing)
     assert [p.action for p in planned] == [UPDATE, DUPLICATE, CREATE, ERROR, CREATE, IGNORED]

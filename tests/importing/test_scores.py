@@ -51,7 +51,13 @@ def test_words_on_five_point_scales():
     assert [_rate(decision, w) for w in ("rare", "Unlikely", "POSSIBLE", "Likely", "Almost Certain")] == [1, 2, 3, 4, 5]
     impact = decide("impact", ["Negligible", "Minor", "Moderate", "Major", "Catastrophic", "Critical"])
     assert [_rate(impact, w) for w in ("Negligible", "Minor", "Moderate", "Major", "Catastrophic", "critical")] == [
-        1, 2, 3, 4, 5, 5]  # fmt: skip
+        1,
+        2,
+        3,
+        4,
+        5,
+        5,
+    ]
     assert "‘minor’ → 2" in impact.explanation[0]
 
 

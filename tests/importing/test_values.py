@@ -98,8 +98,10 @@ def test_yes_no_and_frequencies():
         ("- Daily check\r\n- Weekly sign-off;", ["Daily check", "Weekly sign-off"]),
         ("* Daily check\n* Weekly sign-off", ["Daily check", "Weekly sign-off"]),
         ("1. Daily check\n2) Weekly sign-off", ["Daily check", "Weekly sign-off"]),
-        ("• Daily check of the CTL diary\n  by the team leader\n• Weekly sign-off",
-         ["Daily check of the CTL diary by the team leader", "Weekly sign-off"]),
+        (
+            "• Daily check of the CTL diary\n  by the team leader\n• Weekly sign-off",
+            ["Daily check of the CTL diary by the team leader", "Weekly sign-off"],
+        ),
         ("• Daily check • Weekly sign-off", ["Daily check", "Weekly sign-off"]),
         ("1. Daily check 2. Weekly sign-off", ["Daily check", "Weekly sign-off"]),
         ("Recruit 2.5 FTE lawyers", ["Recruit 2.5 FTE lawyers"]),
@@ -107,7 +109,7 @@ def test_yes_no_and_frequencies():
         ("N/A", []),
         (["Panel", "Peer review"], ["Panel", "Peer review"]),
     ],
-)  # fmt: skip
+)
 def test_several_controls_in_one_cell_are_separate_items(cell, items):
     assert split_items(cell) == items
 

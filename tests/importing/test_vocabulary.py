@@ -9,8 +9,10 @@ from riskreg.importing.scores import decide, from_percent
 from riskreg.importing.values import read_enum
 
 
-@pytest.mark.parametrize("word", ["In progress", "Not Started", "Active", "Treat", "Tolerate", "Mitigating",
-                                  "Monitoring", "To Do", "Transferred"])
+@pytest.mark.parametrize(
+    "word",
+    ["In progress", "Not Started", "Active", "Treat", "Tolerate", "Mitigating", "Monitoring", "To Do", "Transferred"],
+)
 def test_open_statuses(word):
     assert read_enum(word, RiskStatus, "status") == (RiskStatus.OPEN, None)
 
@@ -20,13 +22,28 @@ def test_closed_statuses(word):
     assert read_enum(word, RiskStatus, "status") == (RiskStatus.CLOSED, None)
 
 
-@pytest.mark.parametrize(("heading", "field"), [
-    ("hazard_id", "ref"), ("RiskID", "ref"), ("BAF Ref", "ref"), ("Item No", "ref"), ("risk_name", "title"),
-    ("Hazard_Name", "title"), ("Scenario", "title"), ("Proba", "residual_l"), ("Proba (1-4)", "residual_l"),
-    ("Probability (H/M/L)", "residual_l"), ("Custom field (Likelihood)", "residual_l"),
-    ("Hazard Status", "status"), ("Hazard Owner", "owner"), ("Assignee", "owner"), ("owner_name", "owner"),
-    ("Priority", "ignore"), ("Threat source", "cause"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("hazard_id", "ref"),
+        ("RiskID", "ref"),
+        ("BAF Ref", "ref"),
+        ("Item No", "ref"),
+        ("risk_name", "title"),
+        ("Hazard_Name", "title"),
+        ("Scenario", "title"),
+        ("Proba", "residual_l"),
+        ("Proba (1-4)", "residual_l"),
+        ("Probability (H/M/L)", "residual_l"),
+        ("Custom field (Likelihood)", "residual_l"),
+        ("Hazard Status", "status"),
+        ("Hazard Owner", "owner"),
+        ("Assignee", "owner"),
+        ("owner_name", "owner"),
+        ("Priority", "ignore"),
+        ("Threat source", "cause"),
+    ],
+)
 def test_identifier_name_and_score_headings(heading, field):
     assert recognise(heading) == field
 
@@ -48,16 +65,29 @@ def test_percentages_use_the_configured_bands():
     assert "up to 10% → 1" in decision.explanation[0]
 
 
-@pytest.mark.parametrize(("values", "expected"), [
-    (["H", "M", "L"], [5, 3, 1]), (["Very high", "High", "Medium", "Low", "Very low"], [5, 4, 3, 2, 1]),
-    ([1, 2, 3, 3, 2, 1, 3, 2, 1], [1, 3, 5, 5, 3, 1, 5, 3, 1]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["H", "M", "L"], [5, 3, 1]),
+        (["Very high", "High", "Medium", "Low", "Very low"], [5, 4, 3, 2, 1]),
+        ([1, 2, 3, 3, 2, 1, 3, 2, 1], [1, 3, 5, 5, 3, 1, 5, 3, 1]),
+    ],
+)
 def test_words_and_short_scales(values, expected):
     decision = decide("likelihood", values)
     assert [decision.rate(v)[0] for v in values] == expected
 
 
-@pytest.mark.parametrize(("sheet", "explains"), [("Contents", True), ("Guidance", True), ("Scoring guidance", True),
-                                                 ("Heat map", True), ("Key risks", False), ("Risk Register", False)])
+@pytest.mark.parametrize(
+    ("sheet", "explains"),
+    [
+        ("Contents", True),
+        ("Guidance", True),
+        ("Scoring guidance", True),
+        ("Heat map", True),
+        ("Key risks", False),
+        ("Risk Register", False),
+    ],
+)
 def test_explainer_sheets(sheet, explains):
     assert is_explainer(sheet) is explains

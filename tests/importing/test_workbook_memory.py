@@ -24,22 +24,37 @@ def crafted_workbook(strings: int) -> bytes:
     """A valid workbook whose shared-strings part lists ``strings`` tiny distinct strings."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", f'{XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                         'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-                         'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-                         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
-                         'officedocument.spreadsheetml.sheet.main+xml"/></Types>')  # fmt: skip
-        archive.writestr("_rels/.rels", f'{XML}<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
-                         f'Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/></Relationships>')  # fmt: skip
-        archive.writestr("xl/workbook.xml", f'{XML}<workbook xmlns="{MAIN}" xmlns:r="{OFFICE}"><sheets>'
-                         '<sheet name="Risks" sheetId="1" r:id="rId1"/></sheets></workbook>')  # fmt: skip
-        archive.writestr("xl/_rels/workbook.xml.rels", f'{XML}<Relationships xmlns="{RELS}"><Relationship '
-                         f'Id="rId1" Type="{OFFICE}/worksheet" Target="worksheets/sheet1.xml"/><Relationship '
-                         f'Id="rId2" Type="{OFFICE}/sharedStrings" Target="sharedStrings.xml"/>'
-                         "</Relationships>")  # fmt: skip
-        archive.writestr("xl/worksheets/sheet1.xml", f'{XML}<worksheet xmlns="{MAIN}"><sheetData><row r="1">'
-                         '<c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" '
-                         't="s"><v>2</v></c><c r="B2"><v>3</v></c></row></sheetData></worksheet>')  # fmt: skip
+        archive.writestr(
+            "[Content_Types].xml",
+            f'{XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'{XML}<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
+            f'Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'{XML}<workbook xmlns="{MAIN}" xmlns:r="{OFFICE}"><sheets>'
+            '<sheet name="Risks" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'{XML}<Relationships xmlns="{RELS}"><Relationship '
+            f'Id="rId1" Type="{OFFICE}/worksheet" Target="worksheets/sheet1.xml"/><Relationship '
+            f'Id="rId2" Type="{OFFICE}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>",
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'{XML}<worksheet xmlns="{MAIN}"><sheetData><row r="1">'
+            '<c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" '
+            't="s"><v>2</v></c><c r="B2"><v>3</v></c></row></sheetData></worksheet>',
+        )
         with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
             part.write(f'{XML}<sst xmlns="{MAIN}" count="{strings}" uniqueCount="{strings}">'.encode())
             part.write(b"<si><t>Risk title</t></si><si><t>Likelihood</t></si><si><t>Flood</t></si>")
@@ -90,8 +105,9 @@ def _with_far_cell(data: bytes, reference: str) -> bytes:
             body = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 row = reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-                body = body.replace(b"</sheetData>", f'<row r="{row}"><c r="{reference}"><v>1</v></c></row>'
-                                                      "</sheetData>".encode())  # fmt: skip
+                body = body.replace(
+                    b"</sheetData>", f'<row r="{row}"><c r="{reference}"><v>1</v></c></row></sheetData>'.encode()
+                )
             target.writestr(item, body)
     return out.getvalue()
 

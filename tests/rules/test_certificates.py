@@ -10,16 +10,26 @@ from riskreg.rules import certificates
 
 @pytest.mark.parametrize(
     ("current", "new", "allowed"),
-    [(S.DRAFT, S.SUBMITTED, True), (S.DRAFT, S.SIGNED, False), (S.SUBMITTED, S.SIGNED, True),
-     (S.SUBMITTED, S.DRAFT, True), (S.SIGNED, S.VALIDATED, True), (S.SIGNED, S.CHALLENGED, True),
-     (S.SIGNED, S.DRAFT, False), (S.VALIDATED, S.CHALLENGED, False), (S.SUPERSEDED, S.SIGNED, False)],
-)  # fmt: skip
+    [
+        (S.DRAFT, S.SUBMITTED, True),
+        (S.DRAFT, S.SIGNED, False),
+        (S.SUBMITTED, S.SIGNED, True),
+        (S.SUBMITTED, S.DRAFT, True),
+        (S.SIGNED, S.VALIDATED, True),
+        (S.SIGNED, S.CHALLENGED, True),
+        (S.SIGNED, S.DRAFT, False),
+        (S.VALIDATED, S.CHALLENGED, False),
+        (S.SUPERSEDED, S.SIGNED, False),
+    ],
+)
 def test_workflow_transitions(current, new, allowed):
     assert certificates.can_transition(current, new) is allowed
 
 
-@pytest.mark.parametrize(("period", "valid"), [("2025-26", True), ("1999-00", True), ("2025-27", False),
-                                               ("2025/26", False), ("25-26", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("period", "valid"),
+    [("2025-26", True), ("1999-00", True), ("2025-27", False), ("2025/26", False), ("25-26", False)],
+)
 def test_period_names(period, valid):
     assert certificates.is_valid_period(period) is valid
 
@@ -45,8 +55,10 @@ def test_a_period_label_names_its_financial_year():
         certificates.period_of("2025-27")
 
 
-@pytest.mark.parametrize(("today", "certifying"), [(date(2026, 11, 26), "2025-26"), (date(2026, 3, 31), "2024-25"),
-                                                  (date(2026, 4, 1), "2025-26")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("today", "certifying"),
+    [(date(2026, 11, 26), "2025-26"), (date(2026, 3, 31), "2024-25"), (date(2026, 4, 1), "2025-26")],
+)
 def test_the_certifying_period_is_the_last_complete_financial_year(today, certifying):
     assert certificates.certifying_period(today).label == certifying
     assert [p.label for p in certificates.period_choices(today)][0] == certifying
@@ -63,12 +75,16 @@ def _declared(key, declaration, strength, text=""):
 
 
 def test_signing_problems_name_each_assertion_and_why():
-    found = certificates.signing_problems([
-        _declared(1, Declaration.ASSURED, "strong"), _declared(2, Declaration.ASSURED, "moderate"),
-        _declared(3, Declaration.ASSURED, "limited"), _declared(4, None, "strong"),
-        _declared(5, Declaration.ASSURED_WITH_EXCEPTIONS, "weak", "Explained"),
-        _declared(6, Declaration.NOT_ASSURED, "none"),
-    ])  # fmt: skip
+    found = certificates.signing_problems(
+        [
+            _declared(1, Declaration.ASSURED, "strong"),
+            _declared(2, Declaration.ASSURED, "moderate"),
+            _declared(3, Declaration.ASSURED, "limited"),
+            _declared(4, None, "strong"),
+            _declared(5, Declaration.ASSURED_WITH_EXCEPTIONS, "weak", "Explained"),
+            _declared(6, Declaration.NOT_ASSURED, "none"),
+        ]
+    )
     assert [(p.key, p.statement) for p in found] == [(3, "Assertion 3"), (4, "Assertion 4"), (6, "Assertion 6")]
     assert "not strong enough" in found[0].problem and "explanation" in found[2].problem
 
@@ -79,17 +95,32 @@ def test_submission_needs_every_declaration_but_not_strong_evidence():
 
 
 def test_exceptions_and_the_weakest_sections():
-    assert certificates.count_exceptions([Declaration.ASSURED, None, Declaration.NOT_ASSURED,
-                                          Declaration.ASSURED_WITH_EXCEPTIONS]) == 2  # fmt: skip
+    assert (
+        certificates.count_exceptions(
+            [Declaration.ASSURED, None, Declaration.NOT_ASSURED, Declaration.ASSURED_WITH_EXCEPTIONS]
+        )
+        == 2
+    )
     strong, weak, limited = EvidenceStrength.STRONG, EvidenceStrength.WEAK, EvidenceStrength.LIMITED
     assert certificates.weakest_sections([("A", [strong, weak]), ("B", [limited]), ("C", [weak]), ("D", [])]) == (
-        weak, ["A", "C"])  # fmt: skip
+        weak,
+        ["A", "C"],
+    )
     assert certificates.weakest_sections([("D", [])]) == (None, [])
 
 
-@pytest.mark.parametrize(("value", "cell"), [("=HYPERLINK(1)", "'=HYPERLINK(1)"), ("+1", "'+1"), ("-2", "'-2"),
-                                             ("@SUM", "'@SUM"), ("London North", "London North"), (3, "3"),
-                                             (None, "")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM", "'@SUM"),
+        ("London North", "London North"),
+        (3, "3"),
+        (None, ""),
+    ],
+)
 def test_csv_cells_that_a_spreadsheet_would_run_stay_text(value, cell):
     # The roll-up's CSV and the register export share one guard (riskreg.importing.values).
     assert spreadsheet_text(value) == cell

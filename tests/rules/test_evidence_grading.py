@@ -35,8 +35,16 @@ WHOLE_YEAR = "Custody time limit controls operated effectively throughout the ye
 PLAIN = "Custody time limits are monitored"
 
 
-def fact(line=L3, method=ControlTestMethod.SAMPLE_TEST, nature=TestNature.OPERATING, sample=25, exceptions=0,
-         tolerated=0, minimum=DAILY, day=date(2026, 2, 10)) -> ControlTestFact:  # fmt: skip
+def fact(
+    line=L3,
+    method=ControlTestMethod.SAMPLE_TEST,
+    nature=TestNature.OPERATING,
+    sample=25,
+    exceptions=0,
+    tolerated=0,
+    minimum=DAILY,
+    day=date(2026, 2, 10),
+) -> ControlTestFact:
     effective = Conclusion.EFFECTIVE
     return ControlTestFact(day, line, effective, True, method, nature, sample, exceptions, tolerated, minimum)
 

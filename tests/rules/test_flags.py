@@ -23,15 +23,26 @@ from riskreg.rules.flags import (
 )
 
 TODAY = date(2026, 6, 1)
-IN_PLACE_TESTED = CountermeasureFacts("Weekly checks", CountermeasureStatus.IN_PLACE, None, TODAY - timedelta(days=30),
-                                      TODAY - timedelta(days=700))  # fmt: skip
+IN_PLACE_TESTED = CountermeasureFacts(
+    "Weekly checks", CountermeasureStatus.IN_PLACE, None, TODAY - timedelta(days=30), TODAY - timedelta(days=700)
+)
 CLEAN = RiskFacts(
-    id=1, is_open=True, created_on=TODAY - timedelta(days=400), category=Category.OPERATIONS, residual_score=6,
-    influence=Influence.MEDIUM, cause="Too few prosecutors for the caseload",
-    consequence="Cases are reviewed late and hearings are wasted", has_register_above=True,
-    next_review_on=TODAY + timedelta(days=10), review_scores=[6, 9], countermeasures=[IN_PLACE_TESTED],
-    contributes_upwards=False, divergences=[], owner_inactive=False,
-)  # fmt: skip
+    id=1,
+    is_open=True,
+    created_on=TODAY - timedelta(days=400),
+    category=Category.OPERATIONS,
+    residual_score=6,
+    influence=Influence.MEDIUM,
+    cause="Too few prosecutors for the caseload",
+    consequence="Cases are reviewed late and hearings are wasted",
+    has_register_above=True,
+    next_review_on=TODAY + timedelta(days=10),
+    review_scores=[6, 9],
+    countermeasures=[IN_PLACE_TESTED],
+    contributes_upwards=False,
+    divergences=[],
+    owner_inactive=False,
+)
 
 
 def _kinds(facts: RiskFacts, **kwargs) -> set[FlagKind]:
@@ -46,8 +57,9 @@ def test_a_risk_that_is_looked_after_raises_nothing():
 def test_review_overdue_reaches_hq_after_a_month_of_reminders():
     [flag] = raised_flags(replace(CLEAN, next_review_on=date(2026, 4, 22)), TODAY)
     assert flag.kind is FlagKind.REVIEW_OVERDUE
-    assert flag.note == ("The review was due on 22 April 2026, 40 days ago: review it, or close the risk if it no "
-                         "longer applies")  # fmt: skip
+    assert flag.note == (
+        "The review was due on 22 April 2026, 40 days ago: review it, or close the risk if it no longer applies"
+    )
     assert raised_flags(replace(CLEAN, next_review_on=date(2026, 5, 2)), TODAY) == []  # 30 days: the owner's still
     assert staleness_of(replace(CLEAN, next_review_on=date(2026, 5, 2)), TODAY) == 30
 
@@ -132,8 +144,14 @@ def test_an_imported_risk_with_fields_not_yet_set_is_flagged_incomplete():
 
 def test_staleness_adds_up_the_facts():
     late = CountermeasureFacts("Action", CountermeasureStatus.PLANNED, TODAY - timedelta(days=1), None)
-    facts = replace(CLEAN, next_review_on=TODAY - timedelta(days=10), countermeasures=[late], owner_inactive=True,
-                    residual_score=12, review_scores=[12, 12, 12])  # fmt: skip
+    facts = replace(
+        CLEAN,
+        next_review_on=TODAY - timedelta(days=10),
+        countermeasures=[late],
+        owner_inactive=True,
+        residual_score=12,
+        review_scores=[12, 12, 12],
+    )
     assert staleness_of(facts, TODAY) == 10 + 2 * 30 + 20 + 60
 
 

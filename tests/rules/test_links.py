@@ -69,9 +69,11 @@ def test_the_same_link_cannot_be_made_twice():
 
 @pytest.mark.parametrize(
     ("kind", "message"),
-    [(LinkKind.RELATED, "LS-001 and LN-001 are already linked as related risks"),
-     (LinkKind.DUPLICATES, "LS-001 and LN-001 are already marked as duplicates")],
-)  # fmt: skip
+    [
+        (LinkKind.RELATED, "LS-001 and LN-001 are already linked as related risks"),
+        (LinkKind.DUPLICATES, "LS-001 and LN-001 are already marked as duplicates"),
+    ],
+)
 def test_symmetric_links_are_repeats_in_either_direction(kind, message):
     existing = [ExistingLink(LN.id, LS.id, kind)]
     assert link_refusal(kind, LS, LN, existing) == message
@@ -137,8 +139,10 @@ def test_alerts_are_grouped_per_risk_informed_and_reason_each_saying_what_to_do(
         (DivergenceKind.SCORED_ABOVE_PARENT, (1, 2, 3, 4, 5)),
         (DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN, (1, 2, 3, 4, 5)),
     ]
-    assert found[1].message == ("5 contributing risks (LN-001, LN-002, LN-003, LN-004 and 1 more) are above "
-                                "appetite while HQ-001 is within it: review HQ-001's score")  # fmt: skip
+    assert found[1].message == (
+        "5 contributing risks (LN-001, LN-002, LN-003, LN-004 and 1 more) are above "
+        "appetite while HQ-001 is within it: review HQ-001's score"
+    )
     assert "review HQ-001's score" in found[0].message
     closed = FakeRisk(8, "HQ-002", 6, is_open=False)
     [group] = grouped(divergences(contributors[0], closed, DEFAULT_RULES), {**refs, 8: "HQ-002"})

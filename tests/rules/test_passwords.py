@@ -6,10 +6,19 @@ from riskreg.rules import passwords
 from riskreg.rules.passwords import weakness
 
 
-@pytest.mark.parametrize("password", [
-    "aaaaaaaaaaaa", "abcabcabcabc", "abababababab", "abcdefghijklmnop", "123456789012", "qwertyuiopasdf",
-    "Password1234", "short",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "password",
+    [
+        "aaaaaaaaaaaa",
+        "abcabcabcabc",
+        "abababababab",
+        "abcdefghijklmnop",
+        "123456789012",
+        "qwertyuiopasdf",
+        "Password1234",
+        "short",
+    ],
+)
 def test_obvious_passwords_are_refused(password):
     assert weakness(password) is not None
 

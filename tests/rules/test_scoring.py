@@ -9,9 +9,17 @@ from riskreg.rules import scoring
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1, Band.LOW), (4, Band.LOW), (5, Band.MEDIUM), (9, Band.MEDIUM), (10, Band.HIGH), (15, Band.HIGH),
-     (16, Band.VERY_HIGH), (25, Band.VERY_HIGH)],
-)  # fmt: skip
+    [
+        (1, Band.LOW),
+        (4, Band.LOW),
+        (5, Band.MEDIUM),
+        (9, Band.MEDIUM),
+        (10, Band.HIGH),
+        (15, Band.HIGH),
+        (16, Band.VERY_HIGH),
+        (25, Band.VERY_HIGH),
+    ],
+)
 def test_band_boundaries(value, expected):
     assert scoring.band(value) is expected
 

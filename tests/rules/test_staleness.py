@@ -11,8 +11,13 @@ from riskreg.rules.staleness import (
 
 
 def _facts(**changes) -> StalenessFacts:
-    values = {"days_past_review": 0, "unchanged_reviews_above_appetite": 0, "overdue_actions": 0,
-              "untested_controls": 0, "owner_inactive": False}  # fmt: skip
+    values = {
+        "days_past_review": 0,
+        "unchanged_reviews_above_appetite": 0,
+        "overdue_actions": 0,
+        "untested_controls": 0,
+        "owner_inactive": False,
+    }
     return StalenessFacts(**(values | changes))
 
 

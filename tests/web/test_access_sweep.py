@@ -74,8 +74,9 @@ def _link(s: Scenario):
 
 def _evidence(s: Scenario):
     """A file attached to the scenario's (internal audit) control test, stored as an upload would be."""
-    item = evidence.EvidenceInput(EvidenceKind.FILE, "Sweep working papers", today(), data=b"%PDF-1.7\n%%EOF\n",
-                                  filename="papers.pdf")  # fmt: skip
+    item = evidence.EvidenceInput(
+        EvidenceKind.FILE, "Sweep working papers", today(), data=b"%PDF-1.7\n%%EOF\n", filename="papers.pdf"
+    )
     return evidence.add_evidence(s.control_test, item, s.org.auditor)
 
 
@@ -103,8 +104,9 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "countermeasure": lambda s: CountermeasureFactory(risk=s.risk, owner=s.risk.owner),
     "link": _link,
     "corporate_register": lambda s: s.org.hq.register,
-    "control_test": lambda s: ControlTestFactory(countermeasure=s.countermeasure, tester=s.org.auditor,
-                                                 line=AssuranceLine.THIRD),  # fmt: skip
+    "control_test": lambda s: ControlTestFactory(
+        countermeasure=s.countermeasure, tester=s.org.auditor, line=AssuranceLine.THIRD
+    ),
     "evidence": _evidence,
     "import_upload": _import_upload,
     "api_token": lambda s: tokens.create_token(_editor(s), "Sweep", today() + timedelta(days=30))[0],
@@ -188,10 +190,15 @@ def uncovered(app: Flask) -> list[str]:
         elif access in ("signed_in", "token") and not declared:
             kind = "signed in" if access == "signed_in" else "token required"
             problems.append(f"{rule.rule}: {kind}, but no @requires(...) declaring its policy check")
-        problems += [f"{rule.rule}: target {check.target!r} is not a scenario object (add it to OBJECTS)"
-                     for check in declared or () if check.target and check.target.split(".")[0] not in known]
-        problems += [f"{rule.rule}: URL argument <{arg}> is not in URL_ARGUMENTS"
-                     for arg in sorted(rule.arguments - URL_ARGUMENTS.keys())]  # fmt: skip
+        problems += [
+            f"{rule.rule}: target {check.target!r} is not a scenario object (add it to OBJECTS)"
+            for check in declared or ()
+            if check.target and check.target.split(".")[0] not in known
+        ]
+        problems += [
+            f"{rule.rule}: URL argument <{arg}> is not in URL_ARGUMENTS"
+            for arg in sorted(rule.arguments - URL_ARGUMENTS.keys())
+        ]
     return problems
 
 
@@ -318,8 +325,13 @@ def test_the_sweep_has_an_owner_who_is_only_a_viewer(app, org):
     their own countermeasure, and nothing else in LN's register; the sweep then checks the routes agree."""
     ln, restricted, _ls, _corporate = _scenarios(org)
     assert ln.risk.owner == org.viewer_ln and ln.countermeasure.owner == org.viewer_ln
-    probes = plan(app, org, [ln, restricted], {"viewer (LN)": "viewer_ln"},
-                  {"risks.review", "risks.countermeasure_progress", "risks.edit"})  # fmt: skip
+    probes = plan(
+        app,
+        org,
+        [ln, restricted],
+        {"viewer (LN)": "viewer_ln"},
+        {"risks.review", "risks.countermeasure_progress", "risks.edit"},
+    )
     wants = {(probe.endpoint, probe.method, probe.scenario.name): probe.want for probe in probes}
     assert wants[("risks.review", "POST", "an LN risk")] == ALLOWED
     assert wants[("risks.countermeasure_progress", "POST", "an LN risk")] == ALLOWED
@@ -444,6 +456,9 @@ def test_every_loader_is_a_scenario_object():
 def test_no_route_repeats_its_check():
     """Routes check through @requires only; services trust them. Nothing under riskreg/web calls authorize."""
     web = Path(riskreg.web.__file__).parent
-    offenders = [str(path.relative_to(web)) for path in sorted(web.rglob("*.py"))
-                 if "policy.authorize(" in path.read_text() and path.name != "access.py"]  # fmt: skip
+    offenders = [
+        str(path.relative_to(web))
+        for path in sorted(web.rglob("*.py"))
+        if "policy.authorize(" in path.read_text() and path.name != "access.py"
+    ]
     assert offenders == []

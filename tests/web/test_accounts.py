@@ -46,7 +46,7 @@ def test_a_breached_password_is_refused_and_nothing_changes(client, org, sign_in
 
 
 def _reset_link(inbox) -> str:
-    (recipients, message), = inbox.messages
+    ((recipients, message),) = inbox.messages
     body = message.get_content()
     return recipients, re.search(r"https://riskreg\.example\.org(/reset-password/\S+)", body).group(1)
 

@@ -63,10 +63,18 @@ def _url(control, suffix="") -> str:
 
 def _test_form(line="1", **overrides) -> dict:
     data = {
-        "tested_on": _day(3), "line": line, "method": "sample_test", "sample_size": "25", "exceptions": "2",
-        "exceptions_tolerated": "2", "nature": "operating",
-        "conclusion": "effective", "notes": "Two letters sent late", "evidence_url": "", "evidence_title": "",
-    }  # fmt: skip
+        "tested_on": _day(3),
+        "line": line,
+        "method": "sample_test",
+        "sample_size": "25",
+        "exceptions": "2",
+        "exceptions_tolerated": "2",
+        "nature": "operating",
+        "conclusion": "effective",
+        "notes": "Two letters sent late",
+        "evidence_url": "",
+        "evidence_title": "",
+    }
     data.update(overrides)
     return data
 
@@ -89,7 +97,10 @@ def test_a_risk_manager_records_a_test_with_a_file_in_one_step(client, org, as_u
     assert (test.line, test.sample_size, test.exceptions, test.tester) == (L1, 25, 2, org.risk_ln)
     (evidence,) = test.evidence
     assert (evidence.title, evidence.content_type, evidence.dated_on) == (
-        "Sample of 25 letters.pdf", "application/pdf", test.tested_on)  # fmt: skip
+        "Sample of 25 letters.pdf",
+        "application/pdf",
+        test.tested_on,
+    )
     page = _text(client.get(_url(control)))
     assert "Two letters sent late" in page and "Sample of 25 letters.pdf" in page
     assert "2 exceptions in a sample of 25" in page
@@ -98,8 +109,13 @@ def test_a_risk_manager_records_a_test_with_a_file_in_one_step(client, org, as_u
 
 def test_a_test_with_a_link_as_evidence(client, org, as_user, control):
     as_user(org.auditor)
-    response = _post_test(client, control, line="3", evidence_url="https://intranet.example.org/ia/2026-04",
-                          evidence_title="Audit report IA 2026/04")  # fmt: skip
+    response = _post_test(
+        client,
+        control,
+        line="3",
+        evidence_url="https://intranet.example.org/ia/2026-04",
+        evidence_title="Audit report IA 2026/04",
+    )
     assert response.status_code == 302
     evidence = db.session.scalar(sa.select(Evidence))
     assert evidence.url == "https://intranet.example.org/ia/2026-04" and evidence.title == "Audit report IA 2026/04"
@@ -173,8 +189,9 @@ def test_refused_uploads_with_a_test_store_nothing(app, monkeypatch, client, org
 
 
 @pytest.mark.parametrize(("upload", "message"), REFUSED_UPLOADS)
-def test_refused_uploads_as_follow_up_evidence_store_nothing(app, monkeypatch, client, org, as_user, control, upload,
-                                                             message):  # fmt: skip
+def test_refused_uploads_as_follow_up_evidence_store_nothing(
+    app, monkeypatch, client, org, as_user, control, upload, message
+):
     monkeypatch.setitem(app.config, "RISKREG_EVIDENCE_MAX_BYTES", 3 * 1024)
     test = ControlTestFactory(countermeasure=control, tester=org.risk_ln)
     as_user(org.risk_ln)
@@ -231,8 +248,12 @@ def test_download_is_refused_to_those_who_may_not_read_the_risk(client, org, as_
     control = CountermeasureFactory(risk=risk)
     test = ControlTestFactory(countermeasure=control, tester=org.auditor, line=L3)
     evidence = evidence_service.add_evidence(
-        test, evidence_service.EvidenceInput(evidence_service.EvidenceKind.FILE, "Secret", today(), data=PDF,
-                                             filename="s.pdf"), org.auditor)  # fmt: skip
+        test,
+        evidence_service.EvidenceInput(
+            evidence_service.EvidenceKind.FILE, "Secret", today(), data=PDF, filename="s.pdf"
+        ),
+        org.auditor,
+    )
     assert client.get(f"/evidence/{evidence.id}/download").status_code == 302  # not signed in
     as_user(org.risk_ls)
     assert client.get(f"/evidence/{evidence.id}/download").status_code == 404
@@ -327,8 +348,9 @@ def test_countermeasure_pages_of_restricted_risks_are_hidden(client, org, as_use
 def test_the_evidence_list_issues_a_constant_number_of_queries(client, org, as_user, control):
     def add_tests(count):
         for n in range(count):
-            test = ControlTestFactory(countermeasure=control, tester=org.auditor, line=L3,
-                                      tested_on=today() - timedelta(days=n))  # fmt: skip
+            test = ControlTestFactory(
+                countermeasure=control, tester=org.auditor, line=L3, tested_on=today() - timedelta(days=n)
+            )
             for _ in range(3):
                 EvidenceFactory(control_tests=[test], uploaded_by=org.auditor)
 
@@ -358,8 +380,9 @@ def test_register_filter_controls_untested(client, org, as_user, control):
 
 def test_register_assurance_map(client, org, as_user, control):
     ControlTestFactory(countermeasure=control, line=L1, tested_on=today() - timedelta(days=15), with_evidence=True)
-    ControlTestFactory(countermeasure=control, line=L3, tested_on=today() - timedelta(days=450),
-                       conclusion=Conclusion.INEFFECTIVE)  # fmt: skip
+    ControlTestFactory(
+        countermeasure=control, line=L3, tested_on=today() - timedelta(days=450), conclusion=Conclusion.INEFFECTIVE
+    )
     RiskFactory(register=org.ln.register, title="Nothing in place")
     CountermeasureFactory(risk=control.risk, title="Only planned", status=CountermeasureStatus.PLANNED)
     RiskFactory(register=org.ln.register, title="Secret matter", restricted=True)
@@ -413,8 +436,12 @@ def test_the_assurance_map_issues_a_constant_number_of_queries(client, org, as_u
             for _ in range(2):
                 countermeasure = CountermeasureFactory(risk=risk)
                 for line, age in ((L1, 20), (L1, 200), (L2, 100), (L3, 500)):
-                    ControlTestFactory(countermeasure=countermeasure, line=line, with_evidence=True,
-                                       tested_on=today() - timedelta(days=age))  # fmt: skip
+                    ControlTestFactory(
+                        countermeasure=countermeasure,
+                        line=line,
+                        with_evidence=True,
+                        tested_on=today() - timedelta(days=age),
+                    )
 
     as_user(org.committee)
     add_risks(1)

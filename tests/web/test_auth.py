@@ -59,8 +59,12 @@ def test_successful_sign_ins_do_not_count_towards_the_limit(client, org):
 
 
 def test_next_only_redirects_within_the_site(client, org):
-    for target, expected in [("/registers", "/registers"), ("//evil.example", "/"), ("https://evil.example/", "/"),
-                             ("/\\evil.example", "/")]:  # fmt: skip
+    for target, expected in [
+        ("/registers", "/registers"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ]:
         response = client.post(f"/sign-in?next={target}", data={"email": org.head_ln.email, "password": PASSWORD})
         assert response.headers["Location"] == expected, target
         client.post("/sign-out")

@@ -28,9 +28,12 @@ def _sections(response) -> dict[str, BeautifulSoup]:
 def linked(org):
     """A corporate risk informed by two London North risks and one London South risk; another with none."""
     corporate = RiskFactory(
-        register=org.hq.register, title="Custody time limit failures", residual_l=3, residual_i=3,
+        register=org.hq.register,
+        title="Custody time limit failures",
+        residual_l=3,
+        residual_i=3,
         category=Category.OPERATIONS,
-    )  # fmt: skip
+    )
     ln_high = RiskFactory(register=org.ln.register, title="Custody cases released", residual_l=4, residual_i=4)
     ln_low = RiskFactory(register=org.ln.register, title="CTL diary errors", residual_l=2, residual_i=2)
     ls_same = RiskFactory(register=org.ls.register, title="CTL failures in the south", residual_l=3, residual_i=3)
@@ -48,16 +51,20 @@ def test_committee_view_lists_corporate_risks_with_contributors_grouped_by_regis
     section = sections[f"{corporate.ref} {corporate.title}"]
     groups = [tbody.th.get_text(strip=True) for tbody in section.select("tbody")]
     assert groups == ["London North", "London South"]
-    rows = {tr.td.get_text(" ", strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")]
-            for tr in section.select("tbody tr") if tr.td}  # fmt: skip
+    rows = {
+        tr.td.get_text(" ", strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in section.select("tbody tr")
+        if tr.td
+    }
     assert rows[f"{ln_high.ref} {ln_high.title}"][1:3] == ["16 Very high Above appetite", "7 higher"]
     assert rows[f"{ln_low.ref} {ln_low.title}"][2] == "5 lower"
     assert rows[f"{ls_same.ref} {ls_same.title}"][2] == "The same"
     summary = section.select_one(".govuk-summary-list").get_text(" ", strip=True)
     assert "3 open contributing risks: highest 16, average 9.7, 1 above appetite" in summary
     alerts = section.select_one(".app-link-alerts").get_text(" ", strip=True)
-    assert (f"1 contributing risk ({ln_high.ref}) is in a higher band than {corporate.ref}: review {corporate.ref}'s "
-            "score") in alerts  # fmt: skip
+    assert (
+        f"1 contributing risk ({ln_high.ref}) is in a higher band than {corporate.ref}: review {corporate.ref}'s score"
+    ) in alerts
     lonely_text = sections[f"{lonely.ref} {lonely.title}"].get_text(" ", strip=True)
     assert "No open risk in another register informs this risk" in lonely_text
 
@@ -197,9 +204,18 @@ def test_the_committee_pack_names_corporate_risks_their_contributors_alerts_and_
     assert f"committee-pack-{meeting.isoformat()}.pdf" in response.headers["Content-Disposition"]
     reader, text = _pdf_text(response.data)
     flat = " ".join(text.split())
-    for expected in (corporate.title, lonely.title, ln_high.title, ln_low.title, ls_same.title, ln_high.ref,
-                     "London North", "London South", f"({ln_high.ref}) is in a higher band than {corporate.ref}",
-                     "Reconcile the area and corporate scores"):  # fmt: skip
+    for expected in (
+        corporate.title,
+        lonely.title,
+        ln_high.title,
+        ln_low.title,
+        ls_same.title,
+        ln_high.ref,
+        "London North",
+        "London South",
+        f"({ln_high.ref}) is in a higher band than {corporate.ref}",
+        "Reconcile the area and corporate scores",
+    ):
         assert expected in flat, expected
     assert "An old remark" not in flat  # outside the three months before the meeting
     assert reader.metadata.title == f"Audit and Risk Committee pack – meeting on {meeting:%-d %B %Y}"

@@ -39,8 +39,9 @@ def site(tmp_path_factory, app):
         risk = factories.RiskFactory(register=org.ln.register, owner=org.risk_ln)
         emails = [user.email for user in writers]
         tokens = [make_token(user) for user in writers]
-        site = SimpleNamespace(app=flask_app, risk_ref=risk.ref, risk_id=risk.id, owner_id=org.risk_ln.id,
-                               emails=emails, tokens=tokens)  # fmt: skip
+        site = SimpleNamespace(
+            app=flask_app, risk_ref=risk.ref, risk_id=risk.id, owner_id=org.risk_ln.id, emails=emails, tokens=tokens
+        )
         db.session.remove()
     with served.serve(flask_app) as url:
         site.url = url
@@ -50,7 +51,9 @@ def site(tmp_path_factory, app):
 def _new_countermeasure(site) -> int:
     with site.app.app_context():
         countermeasure = factories.CountermeasureFactory(
-            risk=db.session.get(Risk, site.risk_id), owner=db.session.get(User, site.owner_id), title="Start",
+            risk=db.session.get(Risk, site.risk_id),
+            owner=db.session.get(User, site.owner_id),
+            title="Start",
             status=CountermeasureStatus.PLANNED,
         )
         countermeasure_id = countermeasure.id
@@ -115,10 +118,16 @@ def test_eight_form_writers_lose_nothing(site):
         barrier.wait()
         title = f"Writer {number}, round {round_number}"
         form = {
-            "csrf_token": served.field(served.CSRF, page.text), "version": version, "title": title,
-            "kind": "detective", "owner_id": str(site.owner_id), "status": "planned", "description": "",
-            "due_on": ["", "", ""], "implemented_on": ["", "", ""],
-        }  # fmt: skip
+            "csrf_token": served.field(served.CSRF, page.text),
+            "version": version,
+            "title": title,
+            "kind": "detective",
+            "owner_id": str(site.owner_id),
+            "status": "planned",
+            "description": "",
+            "due_on": ["", "", ""],
+            "implemented_on": ["", "", ""],
+        }
         response = sessions[number].post(url, data=form, allow_redirects=False, timeout=60)
         barrier.wait()  # the next round reads only after every save of this one has finished
         return title, int(version), response.status_code, response.text

@@ -57,8 +57,9 @@ def test_a_downloaded_register_uploads_straight_to_its_preview(client, org, sign
     UnitFactory(code="LNX", name="London North team", parent=org.ln)
     sign_in(org.risk_ln)
     data = client.get("/registers/LN/export.xlsx").data
-    upload = client.post("/registers/LNX/import", data={"file": (io.BytesIO(data), "ln.xlsx")},
-                         content_type="multipart/form-data")  # fmt: skip
+    upload = client.post(
+        "/registers/LNX/import", data={"file": (io.BytesIO(data), "ln.xlsx")}, content_type="multipart/form-data"
+    )
     assert upload.status_code == 302 and not upload.headers["Location"].endswith("/layout")
     page = client.get(upload.headers["Location"]).get_data(as_text=True)
     assert "1 countermeasures and 1 reviews to add" in page and "Round trip" in page

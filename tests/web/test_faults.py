@@ -40,12 +40,20 @@ def fails_at(statement_start: str, error: Exception):
 
 def test_a_connection_dropped_mid_request_writes_nothing(client, org, sign_in):
     risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
-    countermeasure = CountermeasureFactory(risk=risk, owner=org.risk_ln, status=CountermeasureStatus.PLANNED,
-                                           title="Before")  # fmt: skip
+    countermeasure = CountermeasureFactory(
+        risk=risk, owner=org.risk_ln, status=CountermeasureStatus.PLANNED, title="Before"
+    )
     sign_in(org.risk_ln)
     before = counts()
-    form = {"title": "After", "kind": "detective", "owner_id": str(org.risk_ln.id), "status": "planned",
-            "due_on": ["", "", ""], "implemented_on": ["", "", ""], "version": str(countermeasure.version)}  # fmt: skip
+    form = {
+        "title": "After",
+        "kind": "detective",
+        "owner_id": str(org.risk_ln.id),
+        "status": "planned",
+        "due_on": ["", "", ""],
+        "implemented_on": ["", "", ""],
+        "version": str(countermeasure.version),
+    }
     # The countermeasure's UPDATE has gone through; the audit event that belongs with it fails.
     with fails_at("INSERT INTO audit_event", Exception(DROPPED)) as fired:
         response = client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit", data=form)
@@ -59,10 +67,12 @@ def test_a_connection_dropped_mid_import_writes_no_risk(client, org, sign_in):
     sample_people(org)
     sign_in(org.risk_ln)
     heading = b"Title,Cause,Event,Consequence,Category,Objective,Influence,Residual likelihood,Residual impact\n"
-    data = heading + b"".join(f"Risk {n},A cause,An event,A consequence,operations,quality,high,3,4\n".encode()
-                              for n in range(20))  # fmt: skip
-    upload = client.post("/registers/LN/import", data={"file": (io.BytesIO(data), "register.csv")},
-                         content_type="multipart/form-data")  # fmt: skip
+    data = heading + b"".join(
+        f"Risk {n},A cause,An event,A consequence,operations,quality,high,3,4\n".encode() for n in range(20)
+    )
+    upload = client.post(
+        "/registers/LN/import", data={"file": (io.BytesIO(data), "register.csv")}, content_type="multipart/form-data"
+    )
     assert upload.status_code == 302, upload.get_data(as_text=True)[:500]
     preview = client.get(upload.headers["Location"])
     fingerprint = preview.get_data(as_text=True).split('name="fingerprint"')[1].split('value="')[1].split('"')[0]
@@ -74,13 +84,17 @@ def test_a_connection_dropped_mid_import_writes_no_risk(client, org, sign_in):
     assert counts() == before  # no risk, no countermeasure, no event; the upload still waits to be imported
 
 
-@pytest.mark.parametrize("error", [sqlite3.OperationalError("database or disk is full"),
-                                   OSError(errno.ENOSPC, "No space left on device")])  # fmt: skip
+@pytest.mark.parametrize(
+    "error", [sqlite3.OperationalError("database or disk is full"), OSError(errno.ENOSPC, "No space left on device")]
+)
 def test_a_full_disk_while_storing_an_upload_keeps_nothing(client, org, sign_in, error):
     sign_in(org.risk_ln)
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
     with fails_at("INSERT INTO import_upload", error) as fired:
-        response = client.post("/registers/LN/import", data={"file": (io.BytesIO(data), "register.csv")},
-                               content_type="multipart/form-data")  # fmt: skip
+        response = client.post(
+            "/registers/LN/import",
+            data={"file": (io.BytesIO(data), "register.csv")},
+            content_type="multipart/form-data",
+        )
     assert fired and response.status_code == 503 and MESSAGE in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportUpload)) == 0

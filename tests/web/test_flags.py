@@ -14,8 +14,10 @@ from riskreg.services.flags import similarity
 from tests.conftest import count_queries
 from tests.factories import CountermeasureFactory, RiskFactory
 
-WORKFORCE = ("Workforce capacity and capability",
-             "the service does not have enough lawyers and caseworkers with the right skills to deal with its caseload")
+WORKFORCE = (
+    "Workforce capacity and capability",
+    "the service does not have enough lawyers and caseworkers with the right skills to deal with its caseload",
+)
 STAFFING = ("Insufficient staff to meet caseload", "the area does not have enough prosecutors to review its cases")
 
 
@@ -28,20 +30,32 @@ def _text(response) -> str:
 
 
 # Unrelated risks, so that only the pairs a test means are similar (the factory's "Test risk n" are copies).
-TOPICS = iter([
-    ("Office flooding", "water floods the basement archive"), ("Courier contract", "the courier firm stops deliveries"),
-    ("Fraud by staff", "an employee submits false expense claims"), ("Heating failure", "the boilers fail in winter"),
-    ("Parking permits", "staff lose their parking spaces"), ("Cyber attack", "ransomware encrypts the file servers"),
-    ("Translation errors", "a Welsh letter is mistranslated"), ("Lift breakdown", "the only lift is out of order"),
-] * 20)  # fmt: skip
+TOPICS = iter(
+    [
+        ("Office flooding", "water floods the basement archive"),
+        ("Courier contract", "the courier firm stops deliveries"),
+        ("Fraud by staff", "an employee submits false expense claims"),
+        ("Heating failure", "the boilers fail in winter"),
+        ("Parking permits", "staff lose their parking spaces"),
+        ("Cyber attack", "ransomware encrypts the file servers"),
+        ("Translation errors", "a Welsh letter is mistranslated"),
+        ("Lift breakdown", "the only lift is out of order"),
+    ]
+    * 20
+)
 
 
 def _risk(register, owner, title_event=None, overdue=False):
     title_event = title_event or next(TOPICS)
     extra = {"title": title_event[0], "event": title_event[1]}
-    risk = RiskFactory(register=register, owner=owner, cause="Too few prosecutors for the caseload",
-                       consequence="Cases are reviewed late and hearings are wasted",
-                       next_review_on=today() + timedelta(days=-45 if overdue else 30), **extra)  # fmt: skip
+    risk = RiskFactory(
+        register=register,
+        owner=owner,
+        cause="Too few prosecutors for the caseload",
+        consequence="Cases are reviewed late and hearings are wasted",
+        next_review_on=today() + timedelta(days=-45 if overdue else 30),
+        **extra,
+    )
     CountermeasureFactory(risk=risk, implemented_on=today() - timedelta(days=10))
     similarity.refresh_embedding(risk)
     return risk
@@ -103,8 +117,9 @@ def test_bulk_acknowledge_asks_to_confirm_the_count(client, org, sign_in):
     asked = client.post("/flags/acknowledge", data={"flag_ids": [first.id, second.id], "kind": "review_overdue"})
     assert asked.status_code == 200 and "Acknowledge 2 flags?" in _text(asked)
     assert first.status is FlagStatus.OPEN
-    done = client.post("/flags/acknowledge", data={"flag_ids": [first.id, second.id], "confirmed": "yes",
-                                                   "kind": "review_overdue"})  # fmt: skip
+    done = client.post(
+        "/flags/acknowledge", data={"flag_ids": [first.id, second.id], "confirmed": "yes", "kind": "review_overdue"}
+    )
     assert done.status_code == 302 and done.headers["Location"] == "/flags?kind=review_overdue"
     assert [flag.status for flag in (first, second, third)] == [FlagStatus.ACKNOWLEDGED] * 2 + [FlagStatus.OPEN]
     assert "2 flags acknowledged" in _text(client.get("/flags"))
@@ -121,15 +136,21 @@ def test_a_duplicate_flag_shows_both_risks_and_is_resolved_after_confirmation(cl
     assert len(columns) == 2
     assert area.ref in columns[0].get_text() and corporate.ref in columns[1].get_text()
     assert [radio["value"] for radio in page.select("input[name=decision]")] == [
-        "acknowledge", "link", "close_lower", "close_higher", "not_duplicate"]
+        "acknowledge",
+        "link",
+        "close_lower",
+        "close_higher",
+        "not_duplicate",
+    ]
 
     missing = client.post(f"/flags/{flag.id}/decide", data={"decision": "not_duplicate", "reason": ""})
     assert missing.status_code == 400 and "Enter why the risks are not duplicates" in _text(missing)
     asked = client.post(f"/flags/{flag.id}/decide", data={"decision": "link", "reason": "LN's form of it"})
     assert asked.status_code == 200 and f"{area.ref} will contribute to {corporate.ref}" in _text(asked)
     assert db.session.scalar(sa.select(RiskLink)) is None
-    done = client.post(f"/flags/{flag.id}/decide", data={"decision": "link", "reason": "LN's form of it",
-                                                         "confirmed": "yes"})  # fmt: skip
+    done = client.post(
+        f"/flags/{flag.id}/decide", data={"decision": "link", "reason": "LN's form of it", "confirmed": "yes"}
+    )
     assert done.status_code == 302
     link = db.session.scalar(sa.select(RiskLink))
     assert (link.from_risk, link.to_risk, link.kind) == (area, corporate, LinkKind.CONTRIBUTES_TO)
@@ -209,8 +230,10 @@ def test_hq_raises_a_flag_by_hand_and_scans_leave_it_alone(client, org, sign_in)
     assert missing.status_code == 400 and "Enter what the register's owners should look at" in _text(missing)
     duplicate = {"kind": "possible_duplicate", "note": "Same as HQ-001"}
     assert client.post(f"/risks/{risk.ref}/flags/new", data=duplicate).status_code == 400
-    response = client.post(f"/risks/{risk.ref}/flags/new",
-                           data={"kind": "unclear_description", "note": "The event does not say what might happen"})
+    response = client.post(
+        f"/risks/{risk.ref}/flags/new",
+        data={"kind": "unclear_description", "note": "The event does not say what might happen"},
+    )
     assert response.status_code == 302
     flag = db.session.scalar(sa.select(Flag))
     assert (flag.raised_by, flag.condition_key, flag.kind) == (org.hq_risk, None, FlagKind.UNCLEAR_DESCRIPTION)

@@ -26,16 +26,56 @@ SKIPPED = {"auth.sign_out"}
 COMMON_NAMES = ["version", "reason", "decision", "body", "note", "title", "submit", "confirm", "password"]
 
 NASTY = [
-    "", " ", "\x00", "\x01", "a\x1bb", "\u200b\u200d\ufeff", "\ud7ff", "9" * 30, str(2**63), str(-(2**63) - 1),
-    "-1", "0", "1.5", "1e309", "NaN", "Infinity", "00", "31", "13", "0000", "99999", "1 2", "29 2 2027",
-    "x" * 5000, "true", "on", "None", "null", "[]", "{}", "<script>alert(1)</script>", "' OR 1=1 --",
-    "../../etc/passwd", "ünïcödé ✓ 日本", "\r\n", "%00", "LN-001", "HQ", "planned", "effective", "1", "5",
-]  # fmt: skip
+    "",
+    " ",
+    "\x00",
+    "\x01",
+    "a\x1bb",
+    "\u200b\u200d\ufeff",
+    "\ud7ff",
+    "9" * 30,
+    str(2**63),
+    str(-(2**63) - 1),
+    "-1",
+    "0",
+    "1.5",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "00",
+    "31",
+    "13",
+    "0000",
+    "99999",
+    "1 2",
+    "29 2 2027",
+    "x" * 5000,
+    "true",
+    "on",
+    "None",
+    "null",
+    "[]",
+    "{}",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "ünïcödé ✓ 日本",
+    "\r\n",
+    "%00",
+    "LN-001",
+    "HQ",
+    "planned",
+    "effective",
+    "1",
+    "5",
+]
 VALUE = st.one_of(st.sampled_from(NASTY), st.text(max_size=40), st.integers().map(str))
 # Every field is sent 0 to 4 times: a date is three boxes of one name, so 1, 2 or 4 values are malformed dates.
 VALUES = st.lists(VALUE, max_size=4)
-FILE = st.tuples(st.binary(max_size=300), st.sampled_from(["register.xlsx", "papers.pdf", "ünï ✓.csv", "a\x00.csv",
-                                                            "", "x" * 300, "../../a.csv"]))  # fmt: skip
+FILE = st.tuples(
+    st.binary(max_size=300),
+    st.sampled_from(["register.xlsx", "papers.pdf", "ünï ✓.csv", "a\x00.csv", "", "x" * 300, "../../a.csv"]),
+)
 
 
 def _fingerprint() -> tuple:
@@ -74,11 +114,14 @@ def _form_probes(app, org) -> list:
 def _fuzz(sessions, probe) -> None:
     names, file_names = _fields(sessions.client(probe.user), probe.url)
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
-    @given(values=st.fixed_dictionaries({name: VALUES for name in names}),
-           extra=st.dictionaries(st.text(min_size=1, max_size=10), VALUES, max_size=2),
-           files=st.fixed_dictionaries({name: st.lists(FILE, max_size=2) for name in file_names}))  # fmt: skip
+    @settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(
+        values=st.fixed_dictionaries({name: VALUES for name in names}),
+        extra=st.dictionaries(st.text(min_size=1, max_size=10), VALUES, max_size=2),
+        files=st.fixed_dictionaries({name: st.lists(FILE, max_size=2) for name in file_names}),
+    )
     def post(values, extra, files):
         data = MultiDict([(name, value) for name, sent in {**extra, **values}.items() for value in sent])
         for name, sent in files.items():

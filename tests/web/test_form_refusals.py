@@ -33,8 +33,9 @@ def probe_client():
     @public
     def refuse(kind: str):
         form = TitleForm()
-        with form_refusals("errors/error.html", form, stale="Changed meanwhile", at_field=kind == "field",
-                           heading="Probe", body=""):  # fmt: skip
+        with form_refusals(
+            "errors/error.html", form, stale="Changed meanwhile", at_field=kind == "field", heading="Probe", body=""
+        ):
             raise REFUSALS[kind]
         return "saved"
 
@@ -45,10 +46,14 @@ def probe_client():
 
 @pytest.mark.parametrize(
     ("kind", "status", "message"),
-    [("plain", 400, "The title is already used"), ("field", 400, "Enter a shorter title"),
-     ("stale", 409, "Changed meanwhile"), ("stale_flush", 409, "Changed meanwhile"),
-     ("not_allowed", 403, "Only the unit head may sign")],
-)  # fmt: skip
+    [
+        ("plain", 400, "The title is already used"),
+        ("field", 400, "Enter a shorter title"),
+        ("stale", 409, "Changed meanwhile"),
+        ("stale_flush", 409, "Changed meanwhile"),
+        ("not_allowed", 403, "Only the unit head may sign"),
+    ],
+)
 def test_a_refusal_is_shown_on_the_form(probe_client, kind, status, message):
     response = probe_client.post(f"/probe/{kind}", data={"title": "Staff shortages"})
     page = response.get_data(as_text=True)

@@ -69,9 +69,18 @@ def test_a_date_sent_with_the_wrong_number_of_parts_is_a_clear_400(client, org, 
     events = _count(AuditEvent)
     review = client.post(f"/risks/{risk.ref}/reviews/new", data=_review_form(risk, reviewed_on=parts))
     assert review.status_code == 400 and "govuk-error-summary" in review.get_data(as_text=True)
-    edit = client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit", data={
-        "title": "Edited", "kind": "detective", "owner_id": str(org.risk_ln.id), "status": "planned",
-        "due_on": parts, "implemented_on": ["", "", ""], "version": str(countermeasure.version)})  # fmt: skip
+    edit = client.post(
+        f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
+        data={
+            "title": "Edited",
+            "kind": "detective",
+            "owner_id": str(org.risk_ln.id),
+            "status": "planned",
+            "due_on": parts,
+            "implemented_on": ["", "", ""],
+            "version": str(countermeasure.version),
+        },
+    )
     # An absent optional date is simply no date; anything else that is not a real date is refused.
     assert edit.status_code == (302 if parts == [] else 400)
     if parts:
@@ -86,8 +95,13 @@ BIG = [str(2**31), str(2**63), str(2**64 + 1), "9" * 40]
 def test_ids_beyond_the_database_are_not_found(client, org, sign_in, number):
     risk = RiskFactory(register=org.ln.register)
     sign_in(org.hq_risk)
-    for url in (f"/risks/{risk.ref}/countermeasures/{number}", f"/flags/{number}", f"/certificates/{number}",
-                f"/evidence/{number}/download", f"/links/{number}/remove"):  # fmt: skip
+    for url in (
+        f"/risks/{risk.ref}/countermeasures/{number}",
+        f"/flags/{number}",
+        f"/certificates/{number}",
+        f"/evidence/{number}/download",
+        f"/links/{number}/remove",
+    ):
         assert client.get(url).status_code == 404, url
     # Not 405 either, where the same path has a rule for another method (werkzeug's answer to a failed converter).
     api = Api(client, make_token(org.risk_ln))
@@ -115,8 +129,7 @@ def test_a_mapping_download_names_a_non_ascii_upload_properly(client, org, sign_
     from riskreg.services.transfer import importing
 
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
-    upload = importing.store_upload(org.ln.register, org.risk_ln, 'Règistre "ü".csv', data,
-                                    importing.ImportOptions())  # fmt: skip
+    upload = importing.store_upload(org.ln.register, org.risk_ln, 'Règistre "ü".csv', data, importing.ImportOptions())
     db.session.commit()
     sign_in(org.risk_ln)
     response = client.get(f"/registers/LN/import/{upload.token}/mapping.json")
@@ -125,11 +138,18 @@ def test_a_mapping_download_names_a_non_ascii_upload_properly(client, org, sign_
     assert disposition.startswith("attachment;") and "filename*=UTF-8''R%C3%A8gistre" in disposition
 
 
-@pytest.mark.parametrize("mapping", [
-    '{"columns": {}, "scales": {"likelihood": [5]}}', '{"columns": {}, "defaults": {"category": ["legal"]}}',
-    '{"columns": {}, "sheet": ["Risks"]}', '{"columns": {}, "header_row": [1]}', '{"columns": {}, "scales": [5]}',
-    '{"columns": {"Title": ["title"]}}', '{"columns": {}, "defaults": {"category": {"a": 1}}}',
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        '{"columns": {}, "scales": {"likelihood": [5]}}',
+        '{"columns": {}, "defaults": {"category": ["legal"]}}',
+        '{"columns": {}, "sheet": ["Risks"]}',
+        '{"columns": {}, "header_row": [1]}',
+        '{"columns": {}, "scales": [5]}',
+        '{"columns": {"Title": ["title"]}}',
+        '{"columns": {}, "defaults": {"category": {"a": 1}}}',
+    ],
+)
 def test_a_mapping_file_with_a_list_where_a_value_belongs_is_refused(mapping):
     from riskreg.importing import ImportRefused
     from riskreg.importing.mapping import Mapping

@@ -28,8 +28,11 @@ def _text(response) -> str:
 
 
 def _upload(client, name, data=None, code="LN"):
-    return client.post(f"/registers/{code}/import", data={"file": (io.BytesIO(data or sample(name)), name)},
-                       content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        f"/registers/{code}/import",
+        data={"file": (io.BytesIO(data or sample(name)), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def _mapping_form(response) -> dict:
@@ -39,8 +42,12 @@ def _mapping_form(response) -> dict:
     for select in soup.select("select"):
         chosen = select.select_one("option[selected]") or select.select_one("option")
         data[select["name"]] = chosen["value"]
-    return {**data, "labels": {s["name"]: soup.select_one(f"label[for={s['id']}]").get_text(strip=True)
-                               for s in soup.select("select")}}  # fmt: skip
+    return {
+        **data,
+        "labels": {
+            s["name"]: soup.select_one(f"label[for={s['id']}]").get_text(strip=True) for s in soup.select("select")
+        },
+    }
 
 
 def test_a_new_user_imports_their_own_layout_fixing_the_mapping(client, org, sign_in):
@@ -93,9 +100,13 @@ def test_only_register_editors_may_import(client, org, sign_in):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("image.xlsx", "The file is a PNG image, not a spreadsheet"), ("malformed.xlsx", "damaged"),
-     ("transposed.xlsx", "looks transposed"), ("malformed.json", "The JSON file is malformed")],
-)  # fmt: skip
+    [
+        ("image.xlsx", "The file is a PNG image, not a spreadsheet"),
+        ("malformed.xlsx", "damaged"),
+        ("transposed.xlsx", "looks transposed"),
+        ("malformed.json", "The JSON file is malformed"),
+    ],
+)
 def test_files_that_are_not_registers_get_a_clear_message_and_nothing_is_written(client, org, sign_in, name, message):
     sign_in(org.risk_ln)
     before = counts()
@@ -172,14 +183,18 @@ def test_mapping_form_refuses_one_field_for_two_columns_and_downloads_the_mappin
 
 def test_a_saved_mapping_file_can_be_uploaded_with_the_register(client, org, sign_in):
     sign_in(org.risk_ln)
-    mapping = {"columns": {"How likely": "residual_l", "How bad": "residual_i", "Area of risk": "category"},
-               "defaults": {"objective": "quality", "influence": "low"}}  # fmt: skip
+    mapping = {
+        "columns": {"How likely": "residual_l", "How bad": "residual_i", "Area of risk": "category"},
+        "defaults": {"objective": "quality", "influence": "low"},
+    }
     response = client.post(
         "/registers/LN/import",
-        data={"file": (io.BytesIO(sample("own_layout.xlsx")), "own_layout.xlsx"),
-              "mapping_file": (io.BytesIO(json.dumps(mapping).encode()), "mapping.json")},
+        data={
+            "file": (io.BytesIO(sample("own_layout.xlsx")), "own_layout.xlsx"),
+            "mapping_file": (io.BytesIO(json.dumps(mapping).encode()), "mapping.json"),
+        },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     text = _text(client.get(response.headers["Location"]))
     assert "3 new" in text and re.search(r"Import 3 risks", text)
 

@@ -87,18 +87,24 @@ def test_linked_risks_show_register_band_trend_and_review_freshness(client, org,
     ("source", "target", "kind", "message"),
     [
         ("area", "area", "related", "A risk cannot be linked to itself: choose a risk other than LN-001"),
-        ("corporate", "area", "contributes_to",
-         "HQ-001 cannot contribute to LN-001: London North is below Headquarters in the organisation"),
+        (
+            "corporate",
+            "area",
+            "contributes_to",
+            "HQ-001 cannot contribute to LN-001: London North is below Headquarters in the organisation",
+        ),
         ("area", "other_area", "contributes_to", "London South is not above London North in the organisation"),
         ("area", "area_too", "related", "Link risks in different registers"),
     ],
-)  # fmt: skip
+)
 def test_bad_links_are_refused_with_a_clear_message(client, org, sign_in, pair, source, target, kind, message):
     area, corporate = pair
     risks = {
-        "area": area, "corporate": corporate,
-        "other_area": RiskFactory(register=org.ls.register), "area_too": RiskFactory(register=org.ln.register),
-    }  # fmt: skip
+        "area": area,
+        "corporate": corporate,
+        "other_area": RiskFactory(register=org.ls.register),
+        "area_too": RiskFactory(register=org.ln.register),
+    }
     sign_in(org.hq_risk)
     events = len(_events("link.added"))
     response = client.post(f"/risks/{risks[source].ref}/links/new", data=_link_form(risks[target], kind))
@@ -241,12 +247,22 @@ def test_an_area_risk_manager_cannot_create_a_corporate_risk(client, org, sign_i
 
 def _new_risk_form(owner, **overrides):
     data = {
-        "title": "Custody time limit failures across areas", "cause": "Manual diaries", "event": "limits expire",
-        "consequence": "defendants released", "category": "legal", "objective": "quality",
-        "owner_id": str(owner.id), "influence": "medium", "inherent_l": "4", "inherent_i": "5",
-        "residual_l": "3", "residual_i": "5", "target_l": "2", "target_i": "4",
+        "title": "Custody time limit failures across areas",
+        "cause": "Manual diaries",
+        "event": "limits expire",
+        "consequence": "defendants released",
+        "category": "legal",
+        "objective": "quality",
+        "owner_id": str(owner.id),
+        "influence": "medium",
+        "inherent_l": "4",
+        "inherent_i": "5",
+        "residual_l": "3",
+        "residual_i": "5",
+        "target_l": "2",
+        "target_i": "4",
         "rationale": "Failures in several areas make this a corporate risk",
-    }  # fmt: skip
+    }
     data.update(overrides)
     return data
 

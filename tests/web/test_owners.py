@@ -12,8 +12,14 @@ from tests.factories import CountermeasureFactory, RiskFactory
 
 
 def _review(risk):
-    return {"version": str(risk.version), "reviewed_on": ["1", "6", "2026"], "residual_l": "2", "residual_i": "3",
-            "commentary": "Back on track", "outcome": "continue"}  # fmt: skip
+    return {
+        "version": str(risk.version),
+        "reviewed_on": ["1", "6", "2026"],
+        "residual_l": "2",
+        "residual_i": "3",
+        "commentary": "Back on track",
+        "outcome": "continue",
+    }
 
 
 def _progress(**overrides):
@@ -52,7 +58,9 @@ def test_a_countermeasure_owner_reports_progress_and_nothing_else(client, org, s
     data = _progress(title="Renamed", owner_id=str(org.viewer_ln.id), due_on=["30", "9", "2026"])
     assert client.post(url, data=data).status_code == 302
     assert (mine.status, mine.due_on, mine.progress) == (
-        CountermeasureStatus.IN_PLACE, date(2026, 9, 30), "Rolled out to both offices"
+        CountermeasureStatus.IN_PLACE,
+        date(2026, 9, 30),
+        "Rolled out to both offices",
     )
     assert mine.title == "Shared diary" and mine.implemented_on == date(2026, 6, 5)
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "countermeasure.updated"))

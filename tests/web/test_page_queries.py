@@ -41,7 +41,6 @@ def test_risk_page_queries_do_not_depend_on_how_many_people_it_shows(client, org
     assert _queries(client, f"/risks/{busy.ref}") == _queries(client, f"/risks/{bare.ref}")
 
 
-
 def test_the_signed_in_user_and_their_roles_load_in_one_query(org):
     session_id = org.risk_ln.get_id()
     db.session.expunge_all()  # as at the start of a request: nothing loaded yet

@@ -33,8 +33,13 @@ def _risk_form(owner, **overrides):
         "objective": "quality",
         "owner_id": str(owner.id),
         "influence": "high",
-        "inherent_l": "4", "inherent_i": "5", "residual_l": "3", "residual_i": "5", "target_l": "2", "target_i": "4",
-    }  # fmt: skip
+        "inherent_l": "4",
+        "inherent_i": "5",
+        "residual_l": "3",
+        "residual_i": "5",
+        "target_l": "2",
+        "target_i": "4",
+    }
     data.update(overrides)
     return data
 
@@ -60,8 +65,16 @@ def test_risk_page_shows_scores_countermeasures_reviews_and_history(client, org,
     ReviewFactory(risk=risk, reviewer=org.risk_ln, residual_l=4, residual_i=4, reviewed_on=today() - timedelta(days=10))
     sign_in(org.viewer_ln)
     text = _soup(client.get(f"/risks/{risk.ref}")).get_text(" ", strip=True)
-    for expected in ("A cause", "something happens", "a consequence follows", "Daily CTL check",
-                     "Above appetite", "Very high", "9 → 16", "rising"):  # fmt: skip
+    for expected in (
+        "A cause",
+        "something happens",
+        "a consequence follows",
+        "Daily CTL check",
+        "Above appetite",
+        "Very high",
+        "9 → 16",
+        "rising",
+    ):
         assert expected in text, expected
 
 
@@ -193,19 +206,32 @@ def test_countermeasure_lifecycle(client, org, sign_in):
     due = today() + timedelta(days=30)
     response = client.post(
         f"/risks/{risk.ref}/countermeasures/new",
-        data={"title": "Weekly CTL report", "kind": "detective", "owner_id": str(org.risk_ln.id), "status": "planned",
-              "due_on": [str(due.day), str(due.month), str(due.year)], "implemented_on": ["", "", ""]},
-    )  # fmt: skip
+        data={
+            "title": "Weekly CTL report",
+            "kind": "detective",
+            "owner_id": str(org.risk_ln.id),
+            "status": "planned",
+            "due_on": [str(due.day), str(due.month), str(due.year)],
+            "implemented_on": ["", "", ""],
+        },
+    )
     assert response.status_code == 302
     countermeasure = db.session.scalar(db.select(Countermeasure).where(Countermeasure.risk_id == risk.id))
     assert countermeasure.status is CountermeasureStatus.PLANNED and countermeasure.due_on == due
 
     response = client.post(
         f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
-        data={"title": "Weekly CTL report", "kind": "detective", "owner_id": str(org.risk_ln.id),
-              "status": "in_place", "due_on": ["", "", ""], "implemented_on": ["", "", ""], "frequency": "weekly",
-              "version": "1"},
-    )  # fmt: skip
+        data={
+            "title": "Weekly CTL report",
+            "kind": "detective",
+            "owner_id": str(org.risk_ln.id),
+            "status": "in_place",
+            "due_on": ["", "", ""],
+            "implemented_on": ["", "", ""],
+            "frequency": "weekly",
+            "version": "1",
+        },
+    )
     assert response.status_code == 302
     assert countermeasure.status is CountermeasureStatus.IN_PLACE and countermeasure.implemented_on == today()
     assert countermeasure.frequency is ControlFrequency.WEEKLY
@@ -225,29 +251,47 @@ def test_a_retired_countermeasure_cannot_be_put_back(client, org, sign_in):
     sign_in(org.risk_ln)
     response = client.post(
         f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
-        data={"title": "Back again", "kind": "detective", "owner_id": str(org.risk_ln.id), "status": "in_place",
-              "due_on": ["", "", ""], "implemented_on": ["", "", ""], "version": str(countermeasure.version)},
-    )  # fmt: skip
+        data={
+            "title": "Back again",
+            "kind": "detective",
+            "owner_id": str(org.risk_ln.id),
+            "status": "in_place",
+            "due_on": ["", "", ""],
+            "implemented_on": ["", "", ""],
+            "version": str(countermeasure.version),
+        },
+    )
     assert response.status_code == 400
     assert countermeasure.status is CountermeasureStatus.RETIRED and countermeasure.title != "Back again"
 
 
 def _countermeasure_form(owner, **overrides) -> dict:
-    return {"title": "Weekly CTL report", "kind": "detective", "owner_id": str(owner.id), "status": "planned",
-            "due_on": ["", "", ""], "implemented_on": ["", "", ""], **overrides}  # fmt: skip
+    return {
+        "title": "Weekly CTL report",
+        "kind": "detective",
+        "owner_id": str(owner.id),
+        "status": "planned",
+        "due_on": ["", "", ""],
+        "implemented_on": ["", "", ""],
+        **overrides,
+    }
 
 
 @pytest.mark.parametrize("action", ["edit", "retire"])
 def test_a_countermeasure_changed_since_the_form_was_read_is_refused(client, org, sign_in, action):
     risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
-    countermeasure = CountermeasureFactory(risk=risk, title="As the other person saved it", owner=org.risk_ln,
-                                           status=CountermeasureStatus.PLANNED)
+    countermeasure = CountermeasureFactory(
+        risk=risk, title="As the other person saved it", owner=org.risk_ln, status=CountermeasureStatus.PLANNED
+    )
     read_version = str(countermeasure.version)
     countermeasure.description = "Changed by someone else"
     db.session.flush()  # the other person's save moves the version on
     sign_in(org.risk_ln)
-    data = _countermeasure_form(org.risk_ln, title="My edit", version=read_version) if action == "edit" else {
-        "version": read_version}
+    data = (
+        _countermeasure_form(org.risk_ln, title="My edit", version=read_version)
+        if action == "edit"
+        else {"version": read_version}
+    )
     response = client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/{action}", data=data)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -259,12 +303,15 @@ def test_a_countermeasure_changed_since_the_form_was_read_is_refused(client, org
 
 def test_a_countermeasure_form_without_its_version_is_refused(client, org, sign_in):
     risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
-    countermeasure = CountermeasureFactory(risk=risk, title="Untouched", owner=org.risk_ln,
-                                           status=CountermeasureStatus.PLANNED)
+    countermeasure = CountermeasureFactory(
+        risk=risk, title="Untouched", owner=org.risk_ln, status=CountermeasureStatus.PLANNED
+    )
     sign_in(org.risk_ln)
     for version in ("", "²", "9" * 30):
-        response = client.post(f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
-                               data=_countermeasure_form(org.risk_ln, title="My edit", version=version))
+        response = client.post(
+            f"/risks/{risk.ref}/countermeasures/{countermeasure.id}/edit",
+            data=_countermeasure_form(org.risk_ln, title="My edit", version=version),
+        )
         assert response.status_code == 400, version
     assert countermeasure.title == "Untouched"
 

@@ -12,9 +12,7 @@ def _rules(app):
 
 
 def test_every_route_has_an_access_rule(app):
-    missing = [
-        rule.rule for rule in _rules(app) if not hasattr(app.view_functions[rule.endpoint], ACCESS_ATTRIBUTE)
-    ]
+    missing = [rule.rule for rule in _rules(app) if not hasattr(app.view_functions[rule.endpoint], ACCESS_ATTRIBUTE)]
     assert missing == [], f"routes without @public, @signed_in or @token_required: {missing}"
 
 

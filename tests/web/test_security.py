@@ -122,8 +122,15 @@ def test_every_form_that_posts_carries_a_csrf_token(app, client, org, csrf_enabl
     page = client.get("/sign-in")
     token = BeautifulSoup(page.data, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
     client.post("/sign-in", data={"email": org.head_ln.email, "password": PASSWORD, "csrf_token": token})
-    paths = ["/", f"/risks/{risk.ref}", f"/risks/{risk.ref}/edit", f"/risks/{risk.ref}/reviews/new",
-             f"/risks/{risk.ref}/close", f"/risks/{risk.ref}/countermeasures/new", "/registers/LN/risks/new"]
+    paths = [
+        "/",
+        f"/risks/{risk.ref}",
+        f"/risks/{risk.ref}/edit",
+        f"/risks/{risk.ref}/reviews/new",
+        f"/risks/{risk.ref}/close",
+        f"/risks/{risk.ref}/countermeasures/new",
+        "/registers/LN/risks/new",
+    ]
     committee = app.test_client()
     token = BeautifulSoup(committee.get("/sign-in").data, "html.parser").find("input", attrs={"name": "csrf_token"})
     committee.post("/sign-in", data={"email": org.committee.email, "password": PASSWORD, "csrf_token": token["value"]})
@@ -158,9 +165,11 @@ def test_production_sends_the_session_cookie_secure_httponly_and_lax(app, org, m
     page = client.get("/sign-in", base_url="https://riskreg.example")
     token = BeautifulSoup(page.data, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
     response = client.post(
-        "/sign-in", base_url="https://riskreg.example", headers={"Referer": "https://riskreg.example/sign-in"},
+        "/sign-in",
+        base_url="https://riskreg.example",
+        headers={"Referer": "https://riskreg.example/sign-in"},
         data={"email": org.head_ln.email, "password": PASSWORD, "csrf_token": token},
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("riskreg_session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -249,12 +258,23 @@ def test_an_address_limit_leaves_other_addresses_alone(app, client, org, monkeyp
 
 @pytest.mark.parametrize(
     "target",
-    ["///evil.example", "/\t/evil.example", "/\n/evil.example", "https:evil.example", "javascript:alert(1)",
-     "http://evil.example", " //evil.example", "\\\\evil.example", "/%5Cevil.example", "//evil.example/%2F.."],
-)  # fmt: skip
+    [
+        "///evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "http://evil.example",
+        " //evil.example",
+        "\\\\evil.example",
+        "/%5Cevil.example",
+        "//evil.example/%2F..",
+    ],
+)
 def test_no_open_redirect_through_next(client, org, target):
-    response = client.post("/sign-in", query_string={"next": target},
-                           data={"email": org.head_ln.email, "password": PASSWORD})  # fmt: skip
+    response = client.post(
+        "/sign-in", query_string={"next": target}, data={"email": org.head_ln.email, "password": PASSWORD}
+    )
     assert response.status_code == 302 and _stays_on_site(response.headers["Location"])
 
 
@@ -293,12 +313,20 @@ def test_the_sign_in_form_lets_password_managers_fill_it(client):
 
 def _edit_form(risk, owner, **extra) -> dict:
     data = {
-        "version": str(risk.version), "title": risk.title, "cause": risk.cause, "event": risk.event,
-        "consequence": risk.consequence, "category": risk.category.value, "objective": risk.objective.value,
-        "owner_id": str(owner.id), "influence": risk.influence.value,
-        **{name: str(getattr(risk, name)) for name in ("inherent_l", "inherent_i", "residual_l", "residual_i",
-                                                        "target_l", "target_i")},
-    }  # fmt: skip
+        "version": str(risk.version),
+        "title": risk.title,
+        "cause": risk.cause,
+        "event": risk.event,
+        "consequence": risk.consequence,
+        "category": risk.category.value,
+        "objective": risk.objective.value,
+        "owner_id": str(owner.id),
+        "influence": risk.influence.value,
+        **{
+            name: str(getattr(risk, name))
+            for name in ("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "target_i")
+        },
+    }
     return {**data, **extra}
 
 
@@ -306,8 +334,13 @@ def test_fields_a_form_does_not_offer_cannot_be_set(client, org, sign_in):
     """Mass assignment: extra fields in a post change nothing beyond the form's own fields."""
     risk = RiskFactory(register=org.ln.register, owner=org.risk_ln)
     sign_in(org.risk_ln)
-    extra = {"ref": "HQ-999", "register_id": str(org.hq.register.id), "status": "closed",
-             "next_review_on": "2001-01-01", "id": "999"}  # fmt: skip
+    extra = {
+        "ref": "HQ-999",
+        "register_id": str(org.hq.register.id),
+        "status": "closed",
+        "next_review_on": "2001-01-01",
+        "id": "999",
+    }
     assert client.post(f"/risks/{risk.ref}/edit", data=_edit_form(risk, org.risk_ln, **extra)).status_code == 302
     db.session.refresh(risk)
     assert (risk.ref, risk.register_id, risk.status.value) == ("LN-001", org.ln.register.id, "open")
@@ -332,9 +365,16 @@ def test_what_people_type_is_shown_as_text_never_run(client, org, sign_in):
 
 @pytest.mark.parametrize(
     "query",
-    ["owner=1%20OR%201=1", "sort=ref;DROP%20TABLE%20risk", "category=legal'--", "l=1%27%20OR%20%271", "page=-1",
-     "band[]=high&band=x", "status=open&status=closed"],
-)  # fmt: skip
+    [
+        "owner=1%20OR%201=1",
+        "sort=ref;DROP%20TABLE%20risk",
+        "category=legal'--",
+        "l=1%27%20OR%20%271",
+        "page=-1",
+        "band[]=high&band=x",
+        "status=open&status=closed",
+    ],
+)
 def test_register_filters_take_only_what_they_know(client, org, sign_in, query):
     RiskFactory(register=org.ln.register)
     sign_in(org.head_ln)
@@ -342,8 +382,17 @@ def test_register_filters_take_only_what_they_know(client, org, sign_in, query):
     assert response.status_code == 200 and "LN-001" in response.data.decode()
 
 
-@pytest.mark.parametrize("path", ["/assets/", "/assets/../pyproject.toml", "/assets/%2e%2e/pyproject.toml",
-                                  "/assets/..%2fpyproject.toml", "/.git/config", "/assets/.gitignore"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/",
+        "/assets/../pyproject.toml",
+        "/assets/%2e%2e/pyproject.toml",
+        "/assets/..%2fpyproject.toml",
+        "/.git/config",
+        "/assets/.gitignore",
+    ],
+)
 def test_no_directory_listing_or_files_outside_the_built_assets(client, path):
     response = client.get(path)
     assert response.status_code == 404 and b"[build-system]" not in response.data
@@ -352,8 +401,9 @@ def test_no_directory_listing_or_files_outside_the_built_assets(client, path):
 def test_an_uploaded_svg_with_a_script_is_only_ever_a_text_download(client, org, sign_in):
     """SVG can carry script: riskreg keeps it as plain text and sends it as an attachment, never as an image."""
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
-    test = ControlTestFactory(countermeasure=CountermeasureFactory(risk=RiskFactory(register=org.ln.register)),
-                              tester=org.risk_ln)  # fmt: skip
+    test = ControlTestFactory(
+        countermeasure=CountermeasureFactory(risk=RiskFactory(register=org.ln.register)), tester=org.risk_ln
+    )
     item = evidence.EvidenceInput(EvidenceKind.FILE, "Diagram", today(), data=svg, filename="diagram.svg")
     stored = evidence.add_evidence(test, item, org.risk_ln)
     sign_in(org.viewer_ln)

@@ -19,18 +19,28 @@ def _risk_form(owner, **overrides):
         "cause": "Vacancies left unfilled",
         "event": "the area has too few prosecutors to review files as they arrive",
         "consequence": "cases are reviewed late",
-        "category": "people", "objective": "people", "owner_id": str(owner.id), "influence": "medium",
-        "inherent_l": "4", "inherent_i": "4", "residual_l": "3", "residual_i": "4", "target_l": "2", "target_i": "3",
-    }  # fmt: skip
+        "category": "people",
+        "objective": "people",
+        "owner_id": str(owner.id),
+        "influence": "medium",
+        "inherent_l": "4",
+        "inherent_i": "4",
+        "residual_l": "3",
+        "residual_i": "4",
+        "target_l": "2",
+        "target_i": "3",
+    }
     data.update(overrides)
     return data
 
 
 def _corporate_workforce_risk(org, **kwargs):
     risk = RiskFactory(
-        register=org.hq.register, title="Legal workforce capacity",
-        event="the organisation lacks sufficient qualified lawyers to manage casework demand", **kwargs,
-    )  # fmt: skip
+        register=org.hq.register,
+        title="Legal workforce capacity",
+        event="the organisation lacks sufficient qualified lawyers to manage casework demand",
+        **kwargs,
+    )
     similarity.refresh_embedding(risk)
     return risk
 
@@ -71,8 +81,11 @@ def test_save_anyway_saves_the_risk(client, org, sign_in):
 
 
 def test_the_check_is_skipped_when_nothing_similar_exists(client, org, sign_in):
-    similarity.refresh_embedding(RiskFactory(register=org.hq.register, title="Flood defences fail",
-                                             event="flood defences fail during a storm surge"))  # fmt: skip
+    similarity.refresh_embedding(
+        RiskFactory(
+            register=org.hq.register, title="Flood defences fail", event="flood defences fail during a storm surge"
+        )
+    )
     sign_in(org.risk_ln)
     response = client.post("/registers/LN/risks/new", data=_risk_form(org.risk_ln))
     assert response.status_code == 302
@@ -80,8 +93,11 @@ def test_the_check_is_skipped_when_nothing_similar_exists(client, org, sign_in):
 
 
 def test_risks_in_the_same_register_are_not_offered(client, org, sign_in):
-    RiskFactory(register=org.ln.register, title="Legal workforce capacity",
-                event="the area lacks enough qualified lawyers to manage casework demand")  # fmt: skip
+    RiskFactory(
+        register=org.ln.register,
+        title="Legal workforce capacity",
+        event="the area lacks enough qualified lawyers to manage casework demand",
+    )
     similarity.reindex()
     sign_in(org.risk_ln)
     assert client.post("/registers/LN/risks/new", data=_risk_form(org.risk_ln)).status_code == 302

@@ -41,9 +41,10 @@ class TwoWorkers(Gunicorn):
 
     def _environment(self) -> dict[str, str]:
         return super()._environment() | {
-            "RISKREG_RATELIMIT_STORAGE_URI": REDIS, "RISKREG_RATELIMIT_KEY_PREFIX": self.prefix,
+            "RISKREG_RATELIMIT_STORAGE_URI": REDIS,
+            "RISKREG_RATELIMIT_KEY_PREFIX": self.prefix,
             "GUNICORN_CMD_ARGS": "--access-logformat 'worker=%(p)s %(m)s %(U)s %(s)s'",
-        }  # fmt: skip
+        }
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +59,9 @@ def server(tmp_path_factory, app):
         db.session.remove()
         db.engine.dispose()
     # A prefix of its own: other test runs may share this Redis.
-    with TwoWorkers(flask_app.config["SQLALCHEMY_DATABASE_URI"], folder / "gunicorn.log",
-                    f"riskreg-test-{secrets.token_hex(6)}") as gunicorn:  # fmt: skip
+    with TwoWorkers(
+        flask_app.config["SQLALCHEMY_DATABASE_URI"], folder / "gunicorn.log", f"riskreg-test-{secrets.token_hex(6)}"
+    ) as gunicorn:
         gunicorn.email = email
         yield gunicorn
 
@@ -69,8 +71,13 @@ def _attempt(base: str, email: str, password: str) -> requests.Response:
     page = requests.get(f"{base}/sign-in", headers={"Connection": "close"}, timeout=30)
     cookie = page.headers["Set-Cookie"].split(";", 1)[0]
     form = {"email": email, "password": password, "csrf_token": served.field(served.CSRF, page.text)}
-    return requests.post(f"{base}/sign-in", data=form, headers={"Connection": "close", "Cookie": cookie},
-                         allow_redirects=False, timeout=30)  # fmt: skip
+    return requests.post(
+        f"{base}/sign-in",
+        data=form,
+        headers={"Connection": "close", "Cookie": cookie},
+        allow_redirects=False,
+        timeout=30,
+    )
 
 
 def _workers_answering_sign_ins(server) -> set[str]:

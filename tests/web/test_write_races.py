@@ -26,8 +26,9 @@ def another_request_commits_first(risk_id: int):
     def bump(session, _context, _instances) -> None:
         if not fired:
             fired.append(True)
-            session.connection().execute(sa.text("UPDATE risk SET version = version + 1 WHERE id = :id"),
-                                         {"id": risk_id})  # fmt: skip
+            session.connection().execute(
+                sa.text("UPDATE risk SET version = version + 1 WHERE id = :id"), {"id": risk_id}
+            )
 
     sa.event.listen(Session, "before_flush", bump)
     try:

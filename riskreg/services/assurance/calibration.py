@@ -31,7 +31,7 @@ class Calibration:
 
     @property
     def text(self) -> str:
-        """"3 of 10 not confirmed (30%)", or why there is no figure."""
+        """ "3 of 10 not confirmed (30%)", or why there is no figure."""
         if not self.checked:
             return "No 1st-line conclusion checked independently yet"
         return f"{self.not_confirmed} of {self.checked} not confirmed ({round(100 * (self.share or 0))}%)"
@@ -43,11 +43,14 @@ def by_unit(period: Period | None = None, until: date | None = None) -> dict[int
     independent = aliased(ControlTest)
     check = (
         sa.select(independent.conclusion)
-        .where(independent.countermeasure_id == ControlTest.countermeasure_id,
-               independent.line != AssuranceLine.FIRST, independent.tested_on > ControlTest.tested_on)
+        .where(
+            independent.countermeasure_id == ControlTest.countermeasure_id,
+            independent.line != AssuranceLine.FIRST,
+            independent.tested_on > ControlTest.tested_on,
+        )
         .order_by(independent.tested_on, independent.id)
         .limit(1)
-    )  # fmt: skip
+    )
     if end is not None:
         check = check.where(independent.tested_on <= end)
     query = (

@@ -23,9 +23,17 @@ from riskreg.services.audit import trail as audit
 from riskreg.services.certificates import reliance
 
 TEST_FIELDS = (
-    "tested_on", "line", "method", "nature", "population", "sample_size", "exceptions", "exceptions_tolerated",
-    "conclusion", "notes",
-)  # fmt: skip
+    "tested_on",
+    "line",
+    "method",
+    "nature",
+    "population",
+    "sample_size",
+    "exceptions",
+    "exceptions_tolerated",
+    "conclusion",
+    "notes",
+)
 
 
 def window_months() -> int:
@@ -124,8 +132,9 @@ def _check_conclusion(countermeasure: Countermeasure, values: dict[str, Any]) ->
             problem += f" ({countermeasure.frequency.label.lower()})"
         raise ServiceError(
             f"The test cannot conclude effective: {problem}. Record it as partially effective or ineffective, "
-            "or test a larger sample", field="conclusion",
-        )  # fmt: skip
+            "or test a larger sample",
+            field="conclusion",
+        )
 
 
 def _check_test(countermeasure: Countermeasure, values: dict[str, Any], actor: User) -> None:
@@ -202,9 +211,17 @@ def latest_tests(countermeasure_ids: Sequence[int], as_of: date) -> dict[int, li
     newest_first = (ControlTest.tested_on.desc(), ControlTest.id.desc())
     ranked = (
         sa.select(
-            ControlTest.id, ControlTest.countermeasure_id, ControlTest.tested_on, ControlTest.line,
-            ControlTest.conclusion, has_evidence.label("has_evidence"), ControlTest.method, ControlTest.nature,
-            ControlTest.sample_size, ControlTest.exceptions, ControlTest.exceptions_tolerated,
+            ControlTest.id,
+            ControlTest.countermeasure_id,
+            ControlTest.tested_on,
+            ControlTest.line,
+            ControlTest.conclusion,
+            has_evidence.label("has_evidence"),
+            ControlTest.method,
+            ControlTest.nature,
+            ControlTest.sample_size,
+            ControlTest.exceptions,
+            ControlTest.exceptions_tolerated,
             Countermeasure.frequency,
             sa.func.row_number()
             .over(partition_by=(ControlTest.countermeasure_id, ControlTest.line), order_by=newest_first)
@@ -212,7 +229,7 @@ def latest_tests(countermeasure_ids: Sequence[int], as_of: date) -> dict[int, li
             sa.func.rank()
             .over(partition_by=ControlTest.countermeasure_id, order_by=ControlTest.tested_on.desc())
             .label("date_rank"),
-        )  # fmt: skip
+        )
         .join(Countermeasure, Countermeasure.id == ControlTest.countermeasure_id)
         .where(ControlTest.countermeasure_id.in_(countermeasure_ids), ControlTest.tested_on <= as_of)
         .subquery()
@@ -226,11 +243,21 @@ def latest_tests(countermeasure_ids: Sequence[int], as_of: date) -> dict[int, li
     minimums = minimum_samples()
     for row in rows:
         found.setdefault(row.countermeasure_id, []).append(
-            LatestTest(id=row.id, countermeasure_id=row.countermeasure_id, line_rank=row.line_rank,
-                       tested_on=row.tested_on, line=row.line, conclusion=row.conclusion,
-                       has_evidence=bool(row.has_evidence), method=row.method, nature=row.nature,
-                       sample_size=row.sample_size, exceptions=row.exceptions, tolerated=row.exceptions_tolerated,
-                       minimum_sample=evidence_rules.minimum_sample(row.frequency, minimums))  # fmt: skip
+            LatestTest(
+                id=row.id,
+                countermeasure_id=row.countermeasure_id,
+                line_rank=row.line_rank,
+                tested_on=row.tested_on,
+                line=row.line,
+                conclusion=row.conclusion,
+                has_evidence=bool(row.has_evidence),
+                method=row.method,
+                nature=row.nature,
+                sample_size=row.sample_size,
+                exceptions=row.exceptions,
+                tolerated=row.exceptions_tolerated,
+                minimum_sample=evidence_rules.minimum_sample(row.frequency, minimums),
+            )
         )
     return found
 

@@ -32,8 +32,7 @@ from riskreg.services.audit import trail as audit
 logger = logging.getLogger(__name__)
 
 LOCKED_MESSAGE = (
-    "This evidence supports a signed certificate, so it cannot be changed or deleted. "
-    "To correct it, add new evidence."
+    "This evidence supports a signed certificate, so it cannot be changed or deleted. To correct it, add new evidence."
 )
 EDITABLE_FIELDS = ("title", "source", "dated_on")
 TITLE_MAX, SOURCE_MAX, URL_MAX = 200, 300, 2000
@@ -132,8 +131,14 @@ def prepare(item: EvidenceInput, actor: User) -> tuple[Evidence, bytes | None]:
 def describe(evidence: Evidence) -> dict[str, Any]:
     """What the audit trail keeps about an evidence item (never the bytes)."""
     details = {"title": evidence.title, "kind": evidence.kind, "dated_on": evidence.dated_on}
-    optional = {"source": evidence.source, "url": evidence.url, "filename": evidence.filename,
-                "sha256": evidence.sha256, "size": evidence.size, "content_type": evidence.content_type}  # fmt: skip
+    optional = {
+        "source": evidence.source,
+        "url": evidence.url,
+        "filename": evidence.filename,
+        "sha256": evidence.sha256,
+        "size": evidence.size,
+        "content_type": evidence.content_type,
+    }
     details.update({name: value for name, value in optional.items() if value})
     return details
 

@@ -91,10 +91,13 @@ class AssuranceMap:
 def _cells(tests: list[LatestTest], as_of: date, months: int) -> tuple[MapCell, ...]:
     by_line = {test.line: test for test in tests if test.line_rank == 1}
     return tuple(
-        MapCell(line, by_line.get(line), evidence_rules.is_current(getattr(by_line.get(line), "tested_on", None),
-                                                                    as_of, months))
+        MapCell(
+            line,
+            by_line.get(line),
+            evidence_rules.is_current(getattr(by_line.get(line), "tested_on", None), as_of, months),
+        )
         for line in AssuranceLine
-    )  # fmt: skip
+    )
 
 
 def build(risks: Sequence[Risk], as_of: date) -> AssuranceMap:

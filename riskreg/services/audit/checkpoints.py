@@ -115,8 +115,10 @@ def _read_checkpoints(path: Path, cert_path: Path | None) -> tuple[list[Checkpoi
         except (ValueError, KeyError, TypeError):
             continue  # reported by file_problems
         if cert_path is not None and not _signature_ok(checkpoint, cert_path):
-            problems.append(f"checkpoint file line {number}: its signature does not verify with the organisation's "
-                            "certificate, so it was not used")  # fmt: skip
+            problems.append(
+                f"checkpoint file line {number}: its signature does not verify with the organisation's "
+                "certificate, so it was not used"
+            )
             continue
         checkpoints.append(checkpoint)
     return checkpoints, problems

@@ -140,12 +140,20 @@ SOURCES: list[SourceInfo] = [
     SourceInfo("above_appetite", "Open risks above appetite", "No open risk is above appetite", above_appetite),
     SourceInfo("overdue_reviews", "Risks with overdue reviews", "No review is overdue", overdue_reviews),
     SourceInfo("open_flags", "Open HQ quality flags", "No HQ quality flag is open", open_flags),
-    SourceInfo("ineffective_controls", "Controls found ineffective", "No control in place was found ineffective",
-               ineffective_controls),
-    SourceInfo("untested_controls", "Controls not tested in the last 12 months",
-               "Every control in place was tested in the last 12 months", untested_controls),
+    SourceInfo(
+        "ineffective_controls",
+        "Controls found ineffective",
+        "No control in place was found ineffective",
+        ineffective_controls,
+    ),
+    SourceInfo(
+        "untested_controls",
+        "Controls not tested in the last 12 months",
+        "Every control in place was tested in the last 12 months",
+        untested_controls,
+    ),
     SourceInfo("overdue_actions", "Overdue actions", "No planned action is past its due date", overdue_actions),
-]  # fmt: skip
+]
 
 
 def compute(unit: Unit, today: date) -> dict[str, Any]:

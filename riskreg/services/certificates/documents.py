@@ -72,19 +72,32 @@ def ensure_demo_signing() -> SigningConfig:
 
 def _evidence(evidence: Evidence) -> dict[str, Any]:
     return {
-        "id": evidence.id, "title": evidence.title, "kind": evidence.kind.value,
-        "dated_on": evidence.dated_on.isoformat(), "sha256": evidence.sha256, "size": evidence.size,
-        "content_type": evidence.content_type, "url": evidence.url, "source": evidence.source,
-    }  # fmt: skip
+        "id": evidence.id,
+        "title": evidence.title,
+        "kind": evidence.kind.value,
+        "dated_on": evidence.dated_on.isoformat(),
+        "sha256": evidence.sha256,
+        "size": evidence.size,
+        "content_type": evidence.content_type,
+        "url": evidence.url,
+        "source": evidence.source,
+    }
 
 
 def _test(test: ControlTest) -> dict[str, Any]:
     return {
-        "id": test.id, "tested_on": test.tested_on.isoformat(), "line": test.line.value,
-        "line_label": test.line.label, "tester": test.tester.name, "method": test.method.value,
-        "sample_size": test.sample_size, "exceptions": test.exceptions, "conclusion": test.conclusion.value,
-        "notes": test.notes, "evidence": [_evidence(evidence) for evidence in test.evidence],
-    }  # fmt: skip
+        "id": test.id,
+        "tested_on": test.tested_on.isoformat(),
+        "line": test.line.value,
+        "line_label": test.line.label,
+        "tester": test.tester.name,
+        "method": test.method.value,
+        "sample_size": test.sample_size,
+        "exceptions": test.exceptions,
+        "conclusion": test.conclusion.value,
+        "notes": test.notes,
+        "evidence": [_evidence(evidence) for evidence in test.evidence],
+    }
 
 
 def _load_tests(view: CertificateView) -> dict[int, ControlTest]:
@@ -103,10 +116,14 @@ def _countermeasures(view: CertificateView, tests: dict[int, ControlTest]) -> li
     lines = {line.id: line for assertion in view.assertions for line in assertion.countermeasures}
     return [
         {
-            "id": line.id, "title": line.title, "status": line.status, "strength": line.strength.value,
-            "reason": line.reason, "risk": {"ref": line.risk_ref, "title": line.risk_title},
+            "id": line.id,
+            "title": line.title,
+            "status": line.status,
+            "strength": line.strength.value,
+            "reason": line.reason,
+            "risk": {"ref": line.risk_ref, "title": line.risk_title},
             "tests": [_test(tests[test.id]) for test in view.tests.get(line.id, [])],
-        }  # fmt: skip
+        }
         for line in sorted(lines.values(), key=lambda line: line.id)
     ]
 
@@ -118,11 +135,15 @@ def _sections(view: CertificateView) -> list[dict[str, Any]]:
             "strength": section.strength.value if section.strength else None,
             "assertions": [
                 {
-                    "id": a.id, "statement": a.statement, "declaration": a.declaration.value if a.declaration else None,
-                    "exception_text": a.exception_text, "strength": a.strength.value, "reason": a.reason,
+                    "id": a.id,
+                    "statement": a.statement,
+                    "declaration": a.declaration.value if a.declaration else None,
+                    "exception_text": a.exception_text,
+                    "strength": a.strength.value,
+                    "reason": a.reason,
                     "countermeasure_ids": [line.id for line in a.countermeasures],
                     "link_reasons": {str(key): text for key, text in sorted(a.link_reasons.items()) if text},
-                }  # fmt: skip
+                }
                 for a in section.assertions
             ],
         }
@@ -136,21 +157,27 @@ def build_snapshot(view: CertificateView, signer: User, signed_at: datetime, rea
     tests = _load_tests(view)
     snapshot = {
         "format": SNAPSHOT_FORMAT,
-        "certificate": {"id": certificate.id, "version": certificate.version,
-                        "supersedes_id": certificate.supersedes_id},
+        "certificate": {
+            "id": certificate.id,
+            "version": certificate.version,
+            "supersedes_id": certificate.supersedes_id,
+        },
         "unit": {"code": certificate.unit.code, "name": certificate.unit.name, "kind": certificate.unit.kind.value},
-        "period": {"label": view.period.label, "start": view.period.start.isoformat(),
-                   "end": view.period.end.isoformat()},
+        "period": {
+            "label": view.period.label,
+            "start": view.period.start.isoformat(),
+            "end": view.period.end.isoformat(),
+        },
         "judged_on": view.judged_on.isoformat(),
         "evidence_rule": "DESIGN rule 4.5: the latest test inside the period and no more than "
-                         f"{settings().test_window_months} months old counts",
+        f"{settings().test_window_months} months old counts",
         "generated_at": signed_at.isoformat() + "Z",
         "signer": {"id": signer.id, "name": signer.name, "email": signer.email, "role": "unit_head"},
         "reason": reason,
         "sections": _sections(view),
         "countermeasures": _countermeasures(view, tests),
         "disclosures": view.disclosures,
-    }  # fmt: skip
+    }
     relied_on = {evidence.id: evidence for test in tests.values() for evidence in test.evidence}
     return snapshot, [relied_on[key] for key in sorted(relied_on)]
 
@@ -168,11 +195,18 @@ class Signature:
     snapshot_sha256: str
 
 
-def render(view: CertificateView, generated_at: datetime, signature: Signature | None = None,
-           snapshot: bytes | None = None) -> bytes:  # fmt: skip
+def render(
+    view: CertificateView, generated_at: datetime, signature: Signature | None = None, snapshot: bytes | None = None
+) -> bytes:
     """The certificate as PDF/A-3b; a draft (no signature) is marked DRAFT throughout."""
-    html = render_template(TEMPLATE, view=view, certificate=view.certificate, signature=signature,
-                           generated_at=generated_at, snapshot_name=SNAPSHOT_NAME)  # fmt: skip
+    html = render_template(
+        TEMPLATE,
+        view=view,
+        certificate=view.certificate,
+        signature=signature,
+        generated_at=generated_at,
+        snapshot_name=SNAPSHOT_NAME,
+    )
     attachments = ((SNAPSHOT_NAME, snapshot, "The data this certificate was built from (canonical JSON)"),)
     return documents.render_pdf(html, attachments=attachments if snapshot is not None else ())
 
@@ -215,10 +249,16 @@ def _signature_checks(pdf: bytes, config: SigningConfig) -> list[Check]:
     if not result.present:
         return [Check("Signature", False, result.problem)]
     intact = "intact" if result.intact else "the signature is broken: the signed content has been changed"
-    trusted = "made with a certificate our trust roots vouch for" if result.trusted else (
-        "the signing certificate is not trusted by the configured trust roots")
-    covers = "covers the whole file" if result.covers_whole_file else (
-        "the file has been changed after it was signed (the signature does not cover all of it)")
+    trusted = (
+        "made with a certificate our trust roots vouch for"
+        if result.trusted
+        else ("the signing certificate is not trusted by the configured trust roots")
+    )
+    covers = (
+        "covers the whole file"
+        if result.covers_whole_file
+        else ("the file has been changed after it was signed (the signature does not cover all of it)")
+    )
     signer = f" (signed by {result.signer_name})" if result.signer_name else ""
     return [
         Check("Signature intact", result.intact, intact + signer),
@@ -255,13 +295,21 @@ def _record_checks(pdf: bytes, snapshot: bytes | None, record: Certificate | Non
     snapshot_ok = sha256(snapshot) == record.snapshot_sha256
     pdf_ok = sha256(pdf) == record.content_sha256
     return [
-        Check("Snapshot matches the record", snapshot_ok,
-              f"the embedded snapshot's SHA-256 matches certificate {record.id}" if snapshot_ok else
-              f"the embedded snapshot differs from the one stored for certificate {record.id}"),
-        Check("PDF matches the record", pdf_ok,
-              f"the file's SHA-256 matches the PDF stored for certificate {record.id}" if pdf_ok else
-              f"the file differs from the PDF stored for certificate {record.id}"),
-    ]  # fmt: skip
+        Check(
+            "Snapshot matches the record",
+            snapshot_ok,
+            f"the embedded snapshot's SHA-256 matches certificate {record.id}"
+            if snapshot_ok
+            else f"the embedded snapshot differs from the one stored for certificate {record.id}",
+        ),
+        Check(
+            "PDF matches the record",
+            pdf_ok,
+            f"the file's SHA-256 matches the PDF stored for certificate {record.id}"
+            if pdf_ok
+            else f"the file differs from the PDF stored for certificate {record.id}",
+        ),
+    ]
 
 
 def verify(pdf: bytes) -> Verification:

@@ -181,8 +181,15 @@ def current_draft(unit: Unit, period: str) -> Certificate | None:
 def _countermeasure_line(countermeasure: Countermeasure, assessment: Assessment) -> CountermeasureLine:
     risk = countermeasure.risk
     title = disclosures.WITHHELD if risk.restricted else countermeasure.title
-    return CountermeasureLine(countermeasure.id, risk.ref, disclosures.risk_name(risk), title,
-                              countermeasure.status.label, assessment.strength, assessment.reason)  # fmt: skip
+    return CountermeasureLine(
+        countermeasure.id,
+        risk.ref,
+        disclosures.risk_name(risk),
+        title,
+        countermeasure.status.label,
+        assessment.strength,
+        assessment.reason,
+    )
 
 
 def grade_countermeasures(
@@ -227,12 +234,14 @@ def grade_assertions(assertions: list[Assertion], period: Period, as_of: date) -
     for assertion in assertions:
         links = [
             evidence_rules.LinkFact(
-                assessments[cm.id], cm.risk.ref,
+                assessments[cm.id],
+                cm.risk.ref,
                 scoring.is_above_appetite(cm.risk.residual_score, cm.risk.category, scoring_rules),
-                (assertion.id, cm.id) in challenged, dates.get(cm.id, ()),
+                (assertion.id, cm.id) in challenged,
+                dates.get(cm.id, ()),
             )
             for cm in assertion.countermeasures
-        ]  # fmt: skip
+        ]
         graded[assertion.id] = evidence_rules.assess_assertion(
             assertion.statement, links, period, control_tests.period_quarters()
         )
@@ -253,38 +262,76 @@ def _live_view(certificate: Certificate, today: date) -> CertificateView:
         for assertion in section.assertions:
             graded = grades.assertions[assertion.id]
             cm_lines = [_countermeasure_line(cm, grades.countermeasures[cm.id]) for cm in assertion.countermeasures]
-            lines.append(AssertionLine(assertion.id, assertion.statement, assertion.declaration,
-                                       assertion.exception_text, graded.strength, graded.reason, cm_lines,
-                                       _per_countermeasure(grades.reasons, assertion.id),
-                                       _per_countermeasure(grades.challenges, assertion.id)))  # fmt: skip
+            lines.append(
+                AssertionLine(
+                    assertion.id,
+                    assertion.statement,
+                    assertion.declaration,
+                    assertion.exception_text,
+                    graded.strength,
+                    graded.reason,
+                    cm_lines,
+                    _per_countermeasure(grades.reasons, assertion.id),
+                    _per_countermeasure(grades.challenges, assertion.id),
+                )
+            )
         sections.append(SectionLine(section.title, lines))
-    return CertificateView(certificate, period, as_of, sections, disclosures.compute(certificate.unit, today),
-                           live=True, tests=grades.counting)  # fmt: skip
+    return CertificateView(
+        certificate,
+        period,
+        as_of,
+        sections,
+        disclosures.compute(certificate.unit, today),
+        live=True,
+        tests=grades.counting,
+    )
 
 
 def _frozen_view(certificate: Certificate) -> CertificateView:
     """A signed certificate exactly as its snapshot records it."""
     data = json.loads(certificate.snapshot or "{}")
     countermeasures = {
-        item["id"]: CountermeasureLine(item["id"], item["risk"]["ref"], item["risk"]["title"], item["title"],
-                                       item["status"], EvidenceStrength(item["strength"]), item["reason"])  # fmt: skip
+        item["id"]: CountermeasureLine(
+            item["id"],
+            item["risk"]["ref"],
+            item["risk"]["title"],
+            item["title"],
+            item["status"],
+            EvidenceStrength(item["strength"]),
+            item["reason"],
+        )
         for item in data["countermeasures"]
     }
     challenged = reliance.open_challenges(assertion.id for assertion in certificate.assertions)
     sections = [
-        SectionLine(section["title"], [
-            AssertionLine(item["id"], item["statement"], Declaration(item["declaration"]), item["exception_text"],
-                          EvidenceStrength(item["strength"]), item["reason"],
-                          [countermeasures[cm_id] for cm_id in item["countermeasure_ids"]],
-                          {int(k): v for k, v in item.get("link_reasons", {}).items()},
-                          {cm_id: c.reason for (a_id, cm_id), c in challenged.items() if a_id == item["id"]})
-            for item in section["assertions"]
-        ])
+        SectionLine(
+            section["title"],
+            [
+                AssertionLine(
+                    item["id"],
+                    item["statement"],
+                    Declaration(item["declaration"]),
+                    item["exception_text"],
+                    EvidenceStrength(item["strength"]),
+                    item["reason"],
+                    [countermeasures[cm_id] for cm_id in item["countermeasure_ids"]],
+                    {int(k): v for k, v in item.get("link_reasons", {}).items()},
+                    {cm_id: c.reason for (a_id, cm_id), c in challenged.items() if a_id == item["id"]},
+                )
+                for item in section["assertions"]
+            ],
+        )
         for section in data["sections"]
-    ]  # fmt: skip
+    ]
     period = rules.period_of(certificate.period)
-    return CertificateView(certificate, period, date.fromisoformat(data["judged_on"]), sections,
-                           certificate.disclosures or data["disclosures"], live=False)  # fmt: skip
+    return CertificateView(
+        certificate,
+        period,
+        date.fromisoformat(data["judged_on"]),
+        sections,
+        certificate.disclosures or data["disclosures"],
+        live=False,
+    )
 
 
 def view(certificate: Certificate, today: date) -> CertificateView:
@@ -305,11 +352,12 @@ def linkable(certificate: Certificate, today: date) -> list[LinkableRisk]:
     (a certificate is read by everyone), grouped by risk, each with its strength for the period."""
     risks = db.session.scalars(
         sa.select(Risk)
-        .where(Risk.register_id == certificate.unit.register.id, Risk.status == RiskStatus.OPEN,
-               Risk.restricted.is_(False))
+        .where(
+            Risk.register_id == certificate.unit.register.id, Risk.status == RiskStatus.OPEN, Risk.restricted.is_(False)
+        )
         .options(selectinload(Risk.countermeasures))
         .order_by(Risk.id)
-    ).all()  # fmt: skip
+    ).all()
     period = rules.period_of(certificate.period)
     everything = [cm for risk in risks for cm in risk.countermeasures]
     assessments, _counting = grade_countermeasures(everything, period, rules.judged_on(period, today))
@@ -331,9 +379,10 @@ def linkable_ids(certificate: Certificate) -> set[int]:
     query = (
         sa.select(Countermeasure.id)
         .join(Countermeasure.risk)
-        .where(Risk.register_id == certificate.unit.register.id, Risk.status == RiskStatus.OPEN,
-               Risk.restricted.is_(False))
-    )  # fmt: skip
+        .where(
+            Risk.register_id == certificate.unit.register.id, Risk.status == RiskStatus.OPEN, Risk.restricted.is_(False)
+        )
+    )
     return set(db.session.scalars(query))
 
 
@@ -360,8 +409,9 @@ def _rollup_row(unit: Unit, certificate: Certificate, strengths: dict[int, Evide
         for section in certificate.sections
     )
     not_assured = sum(1 for declaration in declarations if declaration is Declaration.NOT_ASSURED)
-    return RollupRow(unit, certificate, len(declarations), rules.count_exceptions(declarations), not_assured,
-                     weakest, tuple(titles))  # fmt: skip
+    return RollupRow(
+        unit, certificate, len(declarations), rules.count_exceptions(declarations), not_assured, weakest, tuple(titles)
+    )
 
 
 def rollup(period: Period, today: date) -> list[RollupRow]:
@@ -369,9 +419,11 @@ def rollup(period: Period, today: date) -> list[RollupRow]:
     units = sorted(db.session.scalars(sa.select(Unit)), key=lambda unit: (KIND_ORDER[unit.kind], unit.name))
     latest: dict[int, Certificate] = {}
     for certificate in db.session.scalars(
-        sa.select(Certificate).where(Certificate.period == period.label).options(*_eager()).order_by(
-            Certificate.version)
-    ).unique():  # fmt: skip
+        sa.select(Certificate)
+        .where(Certificate.period == period.label)
+        .options(*_eager())
+        .order_by(Certificate.version)
+    ).unique():
         latest[certificate.unit_id] = certificate
     strengths = {a.id: a.signed_strength for c in latest.values() if c.is_frozen for a in c.assertions}
     drafts = [c for c in latest.values() if not c.is_frozen]
@@ -380,11 +432,15 @@ def rollup(period: Period, today: date) -> list[RollupRow]:
     contradicted = reliance.contradiction_counts([c.id for c in latest.values() if c.is_frozen])
     calibration = calibration_service.by_unit(period)
     return [
-        replace(_rollup_row(unit, latest[unit.id], strengths), contradicted=contradicted.get(latest[unit.id].id, 0),
-                calibration=calibration.get(unit.id))
-        if unit.id in latest else RollupRow(unit, None, calibration=calibration.get(unit.id))
+        replace(
+            _rollup_row(unit, latest[unit.id], strengths),
+            contradicted=contradicted.get(latest[unit.id].id, 0),
+            calibration=calibration.get(unit.id),
+        )
+        if unit.id in latest
+        else RollupRow(unit, None, calibration=calibration.get(unit.id))
         for unit in units
-    ]  # fmt: skip
+    ]
 
 
 def rollup_periods(today: date) -> list[str]:
@@ -400,4 +456,3 @@ def status_counts(rows: list[RollupRow]) -> dict[str, int]:
     for row in rows:
         counts[row.certificate.status.value if row.certificate else "none"] += 1
     return counts
-

@@ -97,11 +97,14 @@ def challenges_of(certificate: Certificate) -> list[LinkChallenge]:
     query = (
         sa.select(LinkChallenge)
         .where(LinkChallenge.assertion_id.in_(ids))
-        .options(joinedload(LinkChallenge.raised_by), joinedload(LinkChallenge.answered_by),
-                 joinedload(LinkChallenge.countermeasure).joinedload(Countermeasure.risk),
-                 joinedload(LinkChallenge.assertion).joinedload(Assertion.section))
+        .options(
+            joinedload(LinkChallenge.raised_by),
+            joinedload(LinkChallenge.answered_by),
+            joinedload(LinkChallenge.countermeasure).joinedload(Countermeasure.risk),
+            joinedload(LinkChallenge.assertion).joinedload(Assertion.section),
+        )
         .order_by(LinkChallenge.raised_at, LinkChallenge.id)
-    )  # fmt: skip
+    )
     return list(db.session.scalars(query))
 
 
@@ -123,14 +126,26 @@ def challenge_link(assertion: Assertion, countermeasure_id: int, reason: str, ac
         raise ServiceError("Choose a countermeasure this assertion rests on")
     if (assertion.id, countermeasure_id) in open_challenges([assertion.id]):
         raise ServiceError("This link is already challenged and waiting for the unit's answer")
-    challenge = LinkChallenge(assertion=assertion, countermeasure_id=countermeasure_id, raised_by=actor,
-                              reason=_check_text(reason, "why the control does not support the assertion"))  # fmt: skip
+    challenge = LinkChallenge(
+        assertion=assertion,
+        countermeasure_id=countermeasure_id,
+        raised_by=actor,
+        reason=_check_text(reason, "why the control does not support the assertion"),
+    )
     db.session.add(challenge)
     db.session.flush()
-    audit.record(actor, "certificate.link_challenged", "certificate", certificate.id, {
-        "assertion_id": assertion.id, "assertion": assertion_number(assertion),
-        "countermeasure_id": countermeasure_id, "reason": challenge.reason,
-    })  # fmt: skip
+    audit.record(
+        actor,
+        "certificate.link_challenged",
+        "certificate",
+        certificate.id,
+        {
+            "assertion_id": assertion.id,
+            "assertion": assertion_number(assertion),
+            "countermeasure_id": countermeasure_id,
+            "reason": challenge.reason,
+        },
+    )
     return challenge
 
 
@@ -144,8 +159,13 @@ def answer_challenge(challenge: LinkChallenge, answer: str, actor: User) -> None
     challenge.answer = _check_text(answer, "your answer")
     challenge.answered_by, challenge.answered_at = actor, utcnow()
     db.session.flush()
-    audit.record(actor, "certificate.challenge_answered", "certificate", certificate.id,
-                 {"challenge_id": challenge.id, "answer": challenge.answer})  # fmt: skip
+    audit.record(
+        actor,
+        "certificate.challenge_answered",
+        "certificate",
+        certificate.id,
+        {"challenge_id": challenge.id, "answer": challenge.answer},
+    )
 
 
 # Reliance -----------------------------------------------------------------------------------------------------
@@ -161,10 +181,12 @@ class Reliance:
 
     @property
     def text(self) -> str:
-        """"London North 2025-26, assertion 1.1 (assured)"."""
+        """ "London North 2025-26, assertion 1.1 (assured)"."""
         declaration = self.assertion.declaration.label.lower() if self.assertion.declaration else "undeclared"
-        return (f"{self.certificate.unit.name} {self.certificate.period}, assertion "
-                f"{assertion_number(self.assertion)} ({declaration})")  # fmt: skip
+        return (
+            f"{self.certificate.unit.name} {self.certificate.period}, assertion "
+            f"{assertion_number(self.assertion)} ({declaration})"
+        )
 
 
 def reliances(countermeasure_ids: Sequence[int]) -> list[Reliance]:
@@ -178,10 +200,9 @@ def reliances(countermeasure_ids: Sequence[int]) -> list[Reliance]:
         .join(Assertion.section)
         .join(CertificateSection.certificate)
         .where(table.c.countermeasure_id.in_(countermeasure_ids), Certificate.status.in_(STANDING))
-        .options(joinedload(Assertion.section).joinedload(CertificateSection.certificate)
-                 .joinedload(Certificate.unit))
+        .options(joinedload(Assertion.section).joinedload(CertificateSection.certificate).joinedload(Certificate.unit))
         .order_by(Certificate.period.desc(), CertificateSection.position, Assertion.position)
-    ).unique()  # fmt: skip
+    ).unique()
     return [Reliance(assertion.section.certificate, assertion, cm_id) for assertion, cm_id in rows]
 
 
@@ -196,15 +217,25 @@ def _raise(reliance: Reliance, risk_id: int, kind: ContradictionKind, source_id:
     assertion = reliance.assertion
     if assertion.declaration is not Declaration.ASSURED:
         return False  # an exception already told the reader; nothing was claimed to contradict
-    exists = sa.select(Contradiction.id).where(Contradiction.assertion_id == assertion.id,
-                                               Contradiction.kind == kind, Contradiction.source_id == source_id)
+    exists = sa.select(Contradiction.id).where(
+        Contradiction.assertion_id == assertion.id, Contradiction.kind == kind, Contradiction.source_id == source_id
+    )
     if db.session.scalar(exists) is not None:
         return False
     signed_on = reliance.certificate.signed_at.date() if reliance.certificate.signed_at else on
     if on < signed_on:
         return False  # known before signing: not a contradiction after it
-    db.session.add(Contradiction(certificate_id=reliance.certificate.id, assertion_id=assertion.id, risk_id=risk_id,
-                                 kind=kind, source_id=source_id, occurred_on=on, summary=summary))  # fmt: skip
+    db.session.add(
+        Contradiction(
+            certificate_id=reliance.certificate.id,
+            assertion_id=assertion.id,
+            risk_id=risk_id,
+            kind=kind,
+            source_id=source_id,
+            occurred_on=on,
+            summary=summary,
+        )
+    )
     return True
 
 
@@ -213,9 +244,17 @@ def _record_raised(raised: list[tuple[Reliance, str]], kind: ContradictionKind) 
         return
     db.session.flush()
     for reliance, summary in raised:
-        audit.record(None, "certificate.assurance_contradicted", "certificate", reliance.certificate.id, {
-            "assertion": assertion_number(reliance.assertion), "kind": kind.value, "summary": summary,
-        })  # fmt: skip
+        audit.record(
+            None,
+            "certificate.assurance_contradicted",
+            "certificate",
+            reliance.certificate.id,
+            {
+                "assertion": assertion_number(reliance.assertion),
+                "kind": kind.value,
+                "summary": summary,
+            },
+        )
 
 
 def after_control_test(test: ControlTest) -> None:
@@ -223,11 +262,15 @@ def after_control_test(test: ControlTest) -> None:
     if test.conclusion is not Conclusion.INEFFECTIVE:
         return
     countermeasure = test.countermeasure
-    summary = (f"{countermeasure.risk.ref} “{countermeasure.title}” tested ineffective by {test.line.tester} "
-               f"on {long_date(test.tested_on)}")  # fmt: skip
-    raised = [(r, summary) for r in reliances([countermeasure.id])
-              if _raise(r, countermeasure.risk_id, ContradictionKind.INEFFECTIVE_TEST, test.id, test.tested_on,
-                        summary)]  # fmt: skip
+    summary = (
+        f"{countermeasure.risk.ref} “{countermeasure.title}” tested ineffective by {test.line.tester} "
+        f"on {long_date(test.tested_on)}"
+    )
+    raised = [
+        (r, summary)
+        for r in reliances([countermeasure.id])
+        if _raise(r, countermeasure.risk_id, ContradictionKind.INEFFECTIVE_TEST, test.id, test.tested_on, summary)
+    ]
     _record_raised(raised, ContradictionKind.INEFFECTIVE_TEST)
 
 
@@ -244,12 +287,19 @@ def after_review(review: Review, rules: scoring.ScoringRules, was_above: bool) -
         return
     events = []
     if not was_above and scoring.is_above_appetite(review.residual_score, risk.category, rules):
-        events.append((ContradictionKind.ABOVE_APPETITE,
-                       f"{risk.ref} rescored to {review.residual_score}, above appetite, on "
-                       f"{long_date(review.reviewed_on)}"))  # fmt: skip
+        events.append(
+            (
+                ContradictionKind.ABOVE_APPETITE,
+                f"{risk.ref} rescored to {review.residual_score}, above appetite, on {long_date(review.reviewed_on)}",
+            )
+        )
     if records_incident(review.commentary):
-        events.append((ContradictionKind.INCIDENT,
-                       f"{risk.ref} review on {long_date(review.reviewed_on)} recorded: {review.commentary[:200]}"))
+        events.append(
+            (
+                ContradictionKind.INCIDENT,
+                f"{risk.ref} review on {long_date(review.reviewed_on)} recorded: {review.commentary[:200]}",
+            )
+        )
     for kind, summary in events:
         seen: set[int] = set()
         raised = []
@@ -263,22 +313,28 @@ def after_review(review: Review, rules: scoring.ScoringRules, was_above: bool) -
 
 
 def _eager_contradiction():
-    return (joinedload(Contradiction.certificate).joinedload(Certificate.unit),
-            joinedload(Contradiction.certificate).joinedload(Certificate.signed_by),
-            joinedload(Contradiction.assertion).joinedload(Assertion.section),
-            joinedload(Contradiction.risk))  # fmt: skip
+    return (
+        joinedload(Contradiction.certificate).joinedload(Certificate.unit),
+        joinedload(Contradiction.certificate).joinedload(Certificate.signed_by),
+        joinedload(Contradiction.assertion).joinedload(Assertion.section),
+        joinedload(Contradiction.risk),
+    )
 
 
 def contradictions_of(certificate_ids: Sequence[int]) -> list[Contradiction]:
     if not certificate_ids:
         return []
-    query = (sa.select(Contradiction).where(Contradiction.certificate_id.in_(certificate_ids))
-             .options(*_eager_contradiction()).order_by(Contradiction.occurred_on, Contradiction.id))  # fmt: skip
+    query = (
+        sa.select(Contradiction)
+        .where(Contradiction.certificate_id.in_(certificate_ids))
+        .options(*_eager_contradiction())
+        .order_by(Contradiction.occurred_on, Contradiction.id)
+    )
     return list(db.session.scalars(query))
 
 
 def alerts_for(user: User, limit: int = 20) -> list[Contradiction]:
-    """"Assurance contradicted" alerts for the home page: certificates the user signed; all of them for auditors."""
+    """ "Assurance contradicted" alerts for the home page: certificates the user signed; all of them for auditors."""
     query = sa.select(Contradiction).join(Contradiction.certificate).where(Certificate.status.in_(STANDING))
     if not policy.holds_anywhere(user, frozenset({Role.AUDITOR})):
         query = query.where(Certificate.signed_by_id == user.id)
@@ -315,11 +371,19 @@ def assurance_record(unit: Unit) -> list[YearRecord]:
         .order_by(Certificate.period.desc())
     ).all()
     ids = [certificate.id for certificate in certificates]
-    assured = dict(db.session.execute(
-        sa.select(CertificateSection.certificate_id, sa.func.count(Assertion.id))
-        .join(Assertion.section)
-        .where(CertificateSection.certificate_id.in_(ids), Assertion.declaration == Declaration.ASSURED)
-        .group_by(CertificateSection.certificate_id)
-    ).tuples().all()) if ids else {}  # fmt: skip
+    assured = (
+        dict(
+            db.session.execute(
+                sa.select(CertificateSection.certificate_id, sa.func.count(Assertion.id))
+                .join(Assertion.section)
+                .where(CertificateSection.certificate_id.in_(ids), Assertion.declaration == Declaration.ASSURED)
+                .group_by(CertificateSection.certificate_id)
+            )
+            .tuples()
+            .all()
+        )
+        if ids
+        else {}
+    )
     contradicted = contradiction_counts(ids)
     return [YearRecord(c, assured.get(c.id, 0), contradicted.get(c.id, 0)) for c in certificates]

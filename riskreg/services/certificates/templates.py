@@ -38,8 +38,13 @@ def _create_default() -> CertificateTemplate:
         template.sections.append(section)
     db.session.add(template)
     db.session.flush()
-    audit.record(None, "certificate_template.created", "certificate_template", template.id,
-                 {"sections": [title for title, _statements in DEFAULT_SECTIONS]})  # fmt: skip
+    audit.record(
+        None,
+        "certificate_template.created",
+        "certificate_template",
+        template.id,
+        {"sections": [title for title, _statements in DEFAULT_SECTIONS]},
+    )
     return template
 
 
@@ -114,8 +119,13 @@ def add_assertion(section: TemplateSection, statement: str, actor: User) -> Temp
     assertion = TemplateAssertion(section=section, position=position, statement=check_statement(statement))
     db.session.add(assertion)
     db.session.flush()
-    _record(actor, "assertion_added", "template_assertion", assertion.id,
-            {"section": section.title, "statement": assertion.statement})  # fmt: skip
+    _record(
+        actor,
+        "assertion_added",
+        "template_assertion",
+        assertion.id,
+        {"section": section.title, "statement": assertion.statement},
+    )
     return assertion
 
 

@@ -96,8 +96,9 @@ def prepare_draft(unit: Unit, period: str, actor: User) -> Certificate:
     certificate = Certificate(unit=unit, period=period, version=1, status=S.DRAFT, prepared_by=actor)
     for section in template.sections:
         copy = CertificateSection(position=section.position, title=section.title)
-        copy.assertions = [Assertion(position=a.position, statement=a.statement, exception_text="")
-                           for a in section.assertions]  # fmt: skip
+        copy.assertions = [
+            Assertion(position=a.position, statement=a.statement, exception_text="") for a in section.assertions
+        ]
         certificate.sections.append(copy)
     db.session.add(certificate)
     db.session.flush()
@@ -117,15 +118,26 @@ def start_correction(certificate: Certificate, actor: User) -> Certificate:
     versions = queries.versions_of(certificate.unit, certificate.period)
     if versions[-1].id != certificate.id:
         raise ServiceError(f"Version {versions[-1].version} is already the correction of this certificate")
-    correction = Certificate(unit=certificate.unit, period=certificate.period, version=certificate.version + 1,
-                             status=S.DRAFT, supersedes=certificate, prepared_by=actor)  # fmt: skip
+    correction = Certificate(
+        unit=certificate.unit,
+        period=certificate.period,
+        version=certificate.version + 1,
+        status=S.DRAFT,
+        supersedes=certificate,
+        prepared_by=actor,
+    )
     for section in certificate.sections:
         copy = CertificateSection(position=section.position, title=section.title)
         copy.assertions = [
-            Assertion(position=a.position, statement=a.statement, declaration=a.declaration,
-                      exception_text=a.exception_text, countermeasures=list(a.countermeasures))
+            Assertion(
+                position=a.position,
+                statement=a.statement,
+                declaration=a.declaration,
+                exception_text=a.exception_text,
+                countermeasures=list(a.countermeasures),
+            )
             for a in section.assertions
-        ]  # fmt: skip
+        ]
         correction.sections.append(copy)
     db.session.add(correction)
     db.session.flush()
@@ -134,9 +146,12 @@ def start_correction(certificate: Certificate, actor: User) -> Certificate:
 
 
 def link_countermeasures(
-    assertion: Assertion, countermeasure_ids: set[int], actor: User, expected_version: int | None = None,
+    assertion: Assertion,
+    countermeasure_ids: set[int],
+    actor: User,
+    expected_version: int | None = None,
     reasons: dict[int, str] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Rest an assertion on these countermeasures; ``reasons`` says why each supports it (required when given)."""
     certificate = assertion.section.certificate
     _check_editable(certificate, actor, expected_version)
@@ -152,27 +167,38 @@ def link_countermeasures(
     db.session.flush()
     if reasons is not None:
         reliance.set_link_reasons(assertion, {cm.id: reasons[cm.id] for cm in chosen})
-    _record(actor, "countermeasures_linked", certificate, {
-        "assertion_id": assertion.id, "countermeasure_ids": [before, sorted(countermeasure_ids)],
-        "reasons": {str(cm.id): reasons[cm.id].strip() for cm in chosen} if reasons is not None else None,
-    })  # fmt: skip
+    _record(
+        actor,
+        "countermeasures_linked",
+        certificate,
+        {
+            "assertion_id": assertion.id,
+            "countermeasure_ids": [before, sorted(countermeasure_ids)],
+            "reasons": {str(cm.id): reasons[cm.id].strip() for cm in chosen} if reasons is not None else None,
+        },
+    )
 
 
 def _check_reasons(chosen, reasons: dict[int, str]) -> None:
     for countermeasure in chosen:
         text = (reasons.get(countermeasure.id) or "").strip()
         if not text:
-            raise ServiceError(f"Say why “{countermeasure.title}” supports this assertion",
-                               field=f"reason-{countermeasure.id}")  # fmt: skip
+            raise ServiceError(
+                f"Say why “{countermeasure.title}” supports this assertion", field=f"reason-{countermeasure.id}"
+            )
         if len(text) > EXCEPTION_MAX:
-            raise ServiceError(f"The reason must be {EXCEPTION_MAX} characters or fewer",
-                               field=f"reason-{countermeasure.id}")  # fmt: skip
+            raise ServiceError(
+                f"The reason must be {EXCEPTION_MAX} characters or fewer", field=f"reason-{countermeasure.id}"
+            )
 
 
 def declare(
-    assertion: Assertion, declaration: Declaration, exception_text: str, actor: User,
+    assertion: Assertion,
+    declaration: Declaration,
+    exception_text: str,
+    actor: User,
     expected_version: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Declare an assertion assured, assured with exceptions, or not assured (the last two explained)."""
     certificate = assertion.section.certificate
     _check_editable(certificate, actor, expected_version)
@@ -185,8 +211,12 @@ def declare(
     assertion.declaration, assertion.exception_text = declaration, text
     _touch(certificate)
     db.session.flush()
-    _record(actor, "declared", certificate, {"assertion_id": assertion.id, "before": before,
-                                             "declaration": declaration, "exception_text": text})  # fmt: skip
+    _record(
+        actor,
+        "declared",
+        certificate,
+        {"assertion_id": assertion.id, "before": before, "declaration": declaration, "exception_text": text},
+    )
 
 
 # Transitions -----------------------------------------------------------------------------------------------
@@ -198,8 +228,9 @@ def submit(certificate: Certificate, actor: User, expected_version: int | None =
     view = queries.view(certificate, today())
     problems = rules.submission_problems(assertion.declared for assertion in view.assertions)
     if problems:
-        raise ProblemsFound("Every assertion must be declared, and every exception explained, before submitting",
-                            problems)  # fmt: skip
+        raise ProblemsFound(
+            "Every assertion must be declared, and every exception explained, before submitting", problems
+        )
     _transition(certificate, S.SUBMITTED)
     certificate.submitted_at = utcnow()
     _touch(certificate)
@@ -251,8 +282,10 @@ def sign(
         raise ProblemsFound("This certificate cannot be signed yet", view.problems)
     _check_signing_configured()
     signed_at = utcnow()
-    reason = (f"Certificate of assurance {certificate.period} for {certificate.unit.name}, version "
-              f"{certificate.version}, signed by its unit head")  # fmt: skip
+    reason = (
+        f"Certificate of assurance {certificate.period} for {certificate.unit.name}, version "
+        f"{certificate.version}, signed by its unit head"
+    )
     for line in view.assertions:  # assertions first: the ORM guard refuses them once the certificate is signed
         assertion = queries.get_assertion(certificate, line.id)
         assertion.signed_strength, assertion.signed_reason = line.strength, line.reason
@@ -274,10 +307,17 @@ def _freeze(certificate: Certificate, actor: User, signed_at, snapshot: bytes, p
     certificate.disclosures = disclosed
     _touch(certificate)
     db.session.flush()
-    _record(actor, "signed", certificate, {
-        "status": [S.SUBMITTED, S.SIGNED], "content_sha256": certificate.content_sha256,
-        "snapshot_sha256": certificate.snapshot_sha256, "disclosures": disclosure_service.count(disclosed),
-    })  # fmt: skip
+    _record(
+        actor,
+        "signed",
+        certificate,
+        {
+            "status": [S.SUBMITTED, S.SIGNED],
+            "content_sha256": certificate.content_sha256,
+            "snapshot_sha256": certificate.snapshot_sha256,
+            "disclosures": disclosure_service.count(disclosed),
+        },
+    )
 
 
 def _supersede(previous: Certificate | None, actor: User) -> None:
@@ -288,8 +328,9 @@ def _supersede(previous: Certificate | None, actor: User) -> None:
     _record(actor, "superseded", previous, {"status": [old, S.SUPERSEDED]})
 
 
-def validate(certificate: Certificate, outcome: ValidationOutcome, notes: str, actor: User,
-             expected_version: int | None = None) -> None:  # fmt: skip
+def validate(
+    certificate: Certificate, outcome: ValidationOutcome, notes: str, actor: User, expected_version: int | None = None
+) -> None:
     """Signed → validated or challenged by internal audit, with notes."""
     _check_version(certificate, expected_version)
     if not policy.can(actor, Action.VALIDATE_CERTIFICATE, certificate):
@@ -313,4 +354,3 @@ def pdf_of(certificate: Certificate, generated_at=None) -> bytes:
     if certificate.is_frozen:
         return certificate.pdf or b""
     return documents.render(queries.view(certificate, today()), generated_at or utcnow())
-

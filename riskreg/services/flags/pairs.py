@@ -53,9 +53,14 @@ def resolve_pair_flag(flag: Flag, link: RiskLink, actor: User | None, reason: st
     flag.reason = reason or f"{link.from_risk.ref} {link.kind.label.lower()} {link.to_risk.ref}: {link.rationale}"
     db.session.flush()
     changes = {
-        "kind": flag.kind, "status": [before, FlagStatus.RESOLVED], "resolution": FlagResolution.LINKED,
-        "link": link.id, "link_kind": link.kind, "from": link.from_risk.ref, "to": link.to_risk.ref,
-    }  # fmt: skip
+        "kind": flag.kind,
+        "status": [before, FlagStatus.RESOLVED],
+        "resolution": FlagResolution.LINKED,
+        "link": link.id,
+        "link_kind": link.kind,
+        "from": link.from_risk.ref,
+        "to": link.to_risk.ref,
+    }
     audit.record(actor, "flag.resolved", "flag", flag.id, changes, risk_id=flag.risk_id)
 
 

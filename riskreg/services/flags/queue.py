@@ -35,8 +35,10 @@ def get_flag(flag_id: int) -> Flag:
         _with_risks(sa.select(Flag).where(Flag.id == flag_id)).options(
             joinedload(Flag.risk).joinedload(Risk.owner),
             joinedload(Flag.other_risk).joinedload(Risk.owner),
-            joinedload(Flag.raised_by), joinedload(Flag.acknowledged_by), joinedload(Flag.resolved_by),
-        )  # fmt: skip
+            joinedload(Flag.raised_by),
+            joinedload(Flag.acknowledged_by),
+            joinedload(Flag.resolved_by),
+        )
     )
     if flag is None:
         raise NotFoundError()
@@ -101,9 +103,11 @@ def _filtered(filters: QueueFilters) -> sa.Select:
         query = query.where(Flag.kind == filters.kind)
     if filters.register_code:
         in_register = (
-            sa.select(Risk.id).join(Register, Register.id == Risk.register_id).join(Unit, Unit.id == Register.unit_id)
+            sa.select(Risk.id)
+            .join(Register, Register.id == Risk.register_id)
+            .join(Unit, Unit.id == Register.unit_id)
             .where(Unit.code == filters.register_code.upper())
-        )  # fmt: skip
+        )
         query = query.where(sa.or_(Flag.risk_id.in_(in_register), Flag.other_risk_id.in_(in_register)))
     return query
 
@@ -116,8 +120,14 @@ def queue(filters: QueueFilters, page: int, page_size: int) -> Page:
     page = page_within(page, total, page_size)
     items = db.session.scalars(
         _with_risks(query)
-        .order_by(above_appetite_order().desc(), Flag.staleness.desc(), Flag.risk_id, severity_order().desc(),
-                  Flag.raised_at, Flag.id)  # fmt: skip
+        .order_by(
+            above_appetite_order().desc(),
+            Flag.staleness.desc(),
+            Flag.risk_id,
+            severity_order().desc(),
+            Flag.raised_at,
+            Flag.id,
+        )
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
@@ -201,14 +211,20 @@ def health_table(snapshots: int = 6) -> list[HealthRow]:
     )
     ranked = sa.select(RegisterHealth.id, position.label("n")).subquery()
     rows = db.session.scalars(
-        sa.select(RegisterHealth).join(ranked, ranked.c.id == RegisterHealth.id).where(ranked.c.n <= snapshots)
+        sa.select(RegisterHealth)
+        .join(ranked, ranked.c.id == RegisterHealth.id)
+        .where(ranked.c.n <= snapshots)
         .order_by(RegisterHealth.register_id, RegisterHealth.taken_on)
-    )  # fmt: skip
+    )
     history: dict[int, list[RegisterHealth]] = defaultdict(list)
     for row in rows:
         history[row.register_id].append(row)
-    registers = db.session.scalars(
-        sa.select(Register).where(Register.id.in_(list(history))).options(joinedload(Register.unit))
-    ).all() if history else []  # fmt: skip
+    registers = (
+        db.session.scalars(
+            sa.select(Register).where(Register.id.in_(list(history))).options(joinedload(Register.unit))
+        ).all()
+        if history
+        else []
+    )
     table = [HealthRow(register, history[register.id][-1], history[register.id]) for register in registers]
     return sorted(table, key=lambda row: (row.latest.score, row.register.unit.code))

@@ -106,8 +106,14 @@ def _countermeasures(scope, today: date) -> dict[int, list[flag_rules.Countermea
         .subquery()
     )
     query = (
-        sa.select(Countermeasure.risk_id, Countermeasure.title, Countermeasure.status, Countermeasure.due_on,
-                  last_test.c.tested_on, Countermeasure.implemented_on)  # fmt: skip
+        sa.select(
+            Countermeasure.risk_id,
+            Countermeasure.title,
+            Countermeasure.status,
+            Countermeasure.due_on,
+            last_test.c.tested_on,
+            Countermeasure.implemented_on,
+        )
         .outerjoin(last_test, last_test.c.countermeasure_id == Countermeasure.id)
         .where(Countermeasure.risk_id.in_(scope))
         .order_by(Countermeasure.id)
@@ -152,8 +158,15 @@ def _divergences(risk_ids: Sequence[int] | None) -> dict[int, list[str]]:
 
 def not_yet_set(risk: Risk) -> tuple[str, ...]:
     """What an import left for the register's manager to fill in."""
-    missing = [label for label, value in (("category", risk.category), ("strategic objective", risk.objective),
-                                          ("local influence", risk.influence)) if value is None]  # fmt: skip
+    missing = [
+        label
+        for label, value in (
+            ("category", risk.category),
+            ("strategic objective", risk.objective),
+            ("local influence", risk.influence),
+        )
+        if value is None
+    ]
     if risk.owner_to_confirm:
         missing.append(f"owner (‘{risk.owner_to_confirm}’ to confirm)")
     return tuple(missing)
@@ -169,14 +182,23 @@ def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, 
     divergences = _divergences(None if whole else [risk.id for risk in risks])
     return {
         risk.id: RiskFacts(
-            id=risk.id, is_open=risk.is_open, created_on=risk.created_at.date(), category=risk.category,
-            residual_score=risk.residual_score, influence=risk.influence, cause=risk.cause,
-            consequence=risk.consequence, has_register_above=risk.register.unit.parent_id is not None,
-            next_review_on=risk.next_review_on, review_scores=scores.get(risk.id, []),
-            countermeasures=countermeasures.get(risk.id, []), contributes_upwards=risk.id in upwards,
-            divergences=divergences.get(risk.id, []), owner_inactive=risk.owner is None or not risk.owner.is_active,
+            id=risk.id,
+            is_open=risk.is_open,
+            created_on=risk.created_at.date(),
+            category=risk.category,
+            residual_score=risk.residual_score,
+            influence=risk.influence,
+            cause=risk.cause,
+            consequence=risk.consequence,
+            has_register_above=risk.register.unit.parent_id is not None,
+            next_review_on=risk.next_review_on,
+            review_scores=scores.get(risk.id, []),
+            countermeasures=countermeasures.get(risk.id, []),
+            contributes_upwards=risk.id in upwards,
+            divergences=divergences.get(risk.id, []),
+            owner_inactive=risk.owner is None or not risk.owner.is_active,
             not_yet_set=not_yet_set(risk),
-        )  # fmt: skip
+        )
         for risk in risks
     }
 
@@ -238,10 +260,16 @@ def _duplicates_wanted(contributing: set[int]) -> dict[str, _Wanted]:
         if kind is FlagKind.REPEATS_HIGHER and lower.id in contributing:
             continue
         how = f"{candidate.stage.label.lower()}, score {candidate.score:.2f}"
-        note = flag_rules.pair_note(kind, f"{lower.ref} ({lower.register.unit.name})",
-                                    f"{higher.ref} ({higher.register.unit.name})", higher.title, how)  # fmt: skip
-        per_risk[lower.id, kind].append(_Wanted(lower.id, Raised(kind, note, higher.id, round(candidate.score, 4),
-                                                           candidate.stage.value)))  # fmt: skip
+        note = flag_rules.pair_note(
+            kind,
+            f"{lower.ref} ({lower.register.unit.name})",
+            f"{higher.ref} ({higher.register.unit.name})",
+            higher.title,
+            how,
+        )
+        per_risk[lower.id, kind].append(
+            _Wanted(lower.id, Raised(kind, note, higher.id, round(candidate.score, 4), candidate.stage.value))
+        )
     wanted: dict[str, _Wanted] = {}
     for (lower_id, _kind), found in per_risk.items():
         best = sorted(found, key=lambda w: (-(w.raised.score or 0), w.raised.other_risk_id))
@@ -259,11 +287,15 @@ def _clear(flag: Flag, result: ScanResult) -> None:
     if not flag.is_live:
         return
     flag.status, flag.resolution, flag.resolved_at, flag.resolved_by = (
-        FlagStatus.RESOLVED, FlagResolution.CLEARED, utcnow(), None,
-    )  # fmt: skip
+        FlagStatus.RESOLVED,
+        FlagResolution.CLEARED,
+        utcnow(),
+        None,
+    )
     db.session.flush()
-    audit.record(None, "flag.cleared", "flag", flag.id, {"kind": flag.kind, "status": ["open", "resolved"]},
-                 risk_id=flag.risk_id)  # fmt: skip
+    audit.record(
+        None, "flag.cleared", "flag", flag.id, {"kind": flag.kind, "status": ["open", "resolved"]}, risk_id=flag.risk_id
+    )
     result.cleared[flag.kind] += 1
 
 
@@ -280,6 +312,7 @@ def _reconcile(
         if flag.is_live and (flag.note, flag.score) != (wanted[key].raised.note, wanted[key].raised.score):
             flag.note, flag.score = wanted[key].raised.note, wanted[key].raised.score
     db.session.flush()
+
     # In the order of the risks' ids (numbers, not the keys' text), so flags are raised in the same order
     # whatever ids the risks have: the demo is the same in every database.
     def order(key: str) -> tuple:
@@ -290,30 +323,52 @@ def _reconcile(
     return result
 
 
-def _raise_all(keys: list[str], wanted: dict[str, _Wanted], staleness: dict[int, int], actor: User | None,
-               result: ScanResult) -> None:  # fmt: skip
+def _raise_all(
+    keys: list[str], wanted: dict[str, _Wanted], staleness: dict[int, int], actor: User | None, result: ScanResult
+) -> None:
     """``_raise`` for many flags with one flush and one audit write: an import's scan raises thousands."""
     if not keys:
         return
     now, rows = utcnow(), []
     for key in keys:
         raised = wanted[key].raised
-        rows.append({
-            "kind": raised.kind, "risk_id": wanted[key].risk_id, "other_risk_id": raised.other_risk_id,
-            "condition_key": key, "score": raised.score, "method": raised.method, "status": FlagStatus.OPEN,
-            "staleness": staleness.get(wanted[key].risk_id, 0), "note": raised.note, "raised_by_id": None,
-            "raised_at": now,
-        })  # fmt: skip
+        rows.append(
+            {
+                "kind": raised.kind,
+                "risk_id": wanted[key].risk_id,
+                "other_risk_id": raised.other_risk_id,
+                "condition_key": key,
+                "score": raised.score,
+                "method": raised.method,
+                "status": FlagStatus.OPEN,
+                "staleness": staleness.get(wanted[key].risk_id, 0),
+                "note": raised.note,
+                "raised_by_id": None,
+                "raised_at": now,
+            }
+        )
         result.raised[raised.kind] += 1
     # One executemany in the keys' order (the ORM sent one INSERT per flag); a condition key names one live flag.
     db.session.execute(sa.insert(Flag.__table__), rows)
     ids = dict(db.session.execute(sa.select(Flag.condition_key, Flag.id).where(Flag.condition_key.in_(keys))).all())
-    audit.record_many(actor, [
-        ("flag.raised", "flag", ids[row["condition_key"]], {"kind": row["kind"], "note": row["note"],
-                                                            "other_risk_id": row["other_risk_id"],
-                                                            "score": row["score"]}, row["risk_id"])
-        for row in rows
-    ])  # fmt: skip
+    audit.record_many(
+        actor,
+        [
+            (
+                "flag.raised",
+                "flag",
+                ids[row["condition_key"]],
+                {
+                    "kind": row["kind"],
+                    "note": row["note"],
+                    "other_risk_id": row["other_risk_id"],
+                    "score": row["score"],
+                },
+                row["risk_id"],
+            )
+            for row in rows
+        ],
+    )
 
 
 def _open_risks() -> list[Risk]:
@@ -353,8 +408,9 @@ def scan_risk(risk: Risk, actor: User | None = None, today: date | None = None) 
     """One risk's own flags, when it is saved. A closed risk's flags are all cleared, duplicates included."""
     today = today or clock_today()
     wanted, staleness = _wanted_per_risk(_facts([risk], [risk.id], today, whole=False), today)
-    repeats = sa.select(Flag.id).where(Flag.risk_id == risk.id, Flag.kind == FlagKind.REPEATS_HIGHER,
-                                       Flag.status.in_(_LIVE))  # fmt: skip
+    repeats = sa.select(Flag.id).where(
+        Flag.risk_id == risk.id, Flag.kind == FlagKind.REPEATS_HIGHER, Flag.status.in_(_LIVE)
+    )
     if db.session.scalar(repeats.limit(1)) is not None:
         _drop_redundant(wanted, {risk.id})
     touching = Flag.risk_id == risk.id
@@ -393,15 +449,19 @@ def _store_health(risks: Sequence[Risk], staleness: dict[int, int], today: date)
         row[1] += risk.id in flagged
         row[2] += bool(risk.next_review_on and risk.next_review_on < today)
         row[3] += staleness.get(risk.id, 0)
-    stored = {row.register_id: row for row in db.session.scalars(
-        sa.select(RegisterHealth).where(RegisterHealth.taken_on == today))}  # fmt: skip
+    stored = {
+        row.register_id: row
+        for row in db.session.scalars(sa.select(RegisterHealth).where(RegisterHealth.taken_on == today))
+    }
     for register_id in db.session.scalars(sa.select(Register.id)):
         health = flag_rules.HealthFigures(*figures.get(register_id, [0, 0, 0, 0]))
         row = stored.get(register_id) or RegisterHealth(register_id=register_id, taken_on=today)
         row.score, row.mean_staleness = flag_rules.health_score(health), round(health.mean_staleness, 1)
         row.open_risks, row.flagged_risks, row.overdue_reviews = (
-            health.open_risks, health.flagged_risks, health.overdue_reviews,
-        )  # fmt: skip
+            health.open_risks,
+            health.flagged_risks,
+            health.overdue_reviews,
+        )
         db.session.add(row)
     db.session.flush()
 
@@ -444,8 +504,9 @@ def move_flag(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) 
     else:
         flag.resolved_by, flag.resolved_at = actor, now
     db.session.flush()
-    audit.record(actor, action, "flag", flag.id, {"kind": flag.kind, "status": [before, new], **changes},
-                 risk_id=flag.risk_id)  # fmt: skip
+    audit.record(
+        actor, action, "flag", flag.id, {"kind": flag.kind, "status": [before, new], **changes}, risk_id=flag.risk_id
+    )
 
 
 def acknowledge(flag: Flag, actor: User) -> Flag:
@@ -485,9 +546,11 @@ def dismiss(flag: Flag, actor: User, reason: str) -> Flag:
     if flag.is_duplicate and flag.other_risk_id is not None:
         low, high = sorted((flag.risk_id, flag.other_risk_id))
         if frozenset((low, high)) not in pair_flags.dismissed_pairs():
-            db.session.add(DismissedPair(
-                low_risk_id=low, high_risk_id=high, reason=flag.reason, dismissed_by_id=actor.id, flag_id=flag.id
-            ))  # fmt: skip
+            db.session.add(
+                DismissedPair(
+                    low_risk_id=low, high_risk_id=high, reason=flag.reason, dismissed_by_id=actor.id, flag_id=flag.id
+                )
+            )
             db.session.flush()
     return flag
 
@@ -502,6 +565,7 @@ def add_comment(flag: Flag, body: str, actor: User) -> FlagComment:
     comment = FlagComment(flag=flag, author=actor, body=body)
     db.session.add(comment)
     db.session.flush()
-    audit.record(actor, "flag.commented", "flag_comment", comment.id, {"flag_id": flag.id, "body": body},
-                 risk_id=flag.risk_id)  # fmt: skip
+    audit.record(
+        actor, "flag.commented", "flag_comment", comment.id, {"flag_id": flag.id, "body": body}, risk_id=flag.risk_id
+    )
     return comment

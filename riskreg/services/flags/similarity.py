@@ -112,16 +112,21 @@ def embed_saved(saved: Sequence[Risk], _actor: User | None = None) -> int:
     another risk (a re-import, a copy) reuses that vector. How many were stored."""
     wanted = {risk.id: text_of(risk) for risk in saved}
     digests = {risk_id: similarity_rules.text_hash(encoder.MODEL_ID, text) for risk_id, text in wanted.items()}
-    rows = {row.risk_id: row for row in db.session.scalars(
-        sa.select(RiskEmbedding).where(RiskEmbedding.risk_id.in_(list(wanted)))
-    )}  # fmt: skip
-    todo = [risk_id for risk_id, digest in digests.items()
-            if rows.get(risk_id) is None or rows[risk_id].text_hash != digest]  # fmt: skip
+    rows = {
+        row.risk_id: row
+        for row in db.session.scalars(sa.select(RiskEmbedding).where(RiskEmbedding.risk_id.in_(list(wanted))))
+    }
+    todo = [
+        risk_id for risk_id, digest in digests.items() if rows.get(risk_id) is None or rows[risk_id].text_hash != digest
+    ]
     if not todo:
         return 0
-    reused = {row.text_hash: row for row in db.session.scalars(
-        sa.select(RiskEmbedding).where(RiskEmbedding.text_hash.in_({digests[risk_id] for risk_id in todo}))
-    )}  # fmt: skip
+    reused = {
+        row.text_hash: row
+        for row in db.session.scalars(
+            sa.select(RiskEmbedding).where(RiskEmbedding.text_hash.in_({digests[risk_id] for risk_id in todo}))
+        )
+    }
     # Each distinct new text is encoded once, however many of the saved risks share it.
     fresh = {digests[risk_id]: wanted[risk_id] for risk_id in todo if digests[risk_id] not in reused}
     vectors = dict(zip(fresh, encoder.encode(list(fresh.values())), strict=True))
@@ -162,16 +167,24 @@ def reindex(actor: User | None = None) -> ReindexResult:
     for start in range(0, len(todo), REINDEX_BATCH):
         batch = todo[start : start + REINDEX_BATCH]
         vectors = encoder.encode([text for _id, text, _digest in batch])
-        rows = {row.risk_id: row for row in db.session.scalars(
-            sa.select(RiskEmbedding).where(RiskEmbedding.risk_id.in_([risk_id for risk_id, _t, _d in batch]))
-        )}  # fmt: skip
+        rows = {
+            row.risk_id: row
+            for row in db.session.scalars(
+                sa.select(RiskEmbedding).where(RiskEmbedding.risk_id.in_([risk_id for risk_id, _t, _d in batch]))
+            )
+        }
         for (risk_id, _text, digest), vector in zip(batch, vectors, strict=True):
             _store(risk_id, vector, digest, rows.get(risk_id))
         db.session.flush()
     if todo:
         _new_version()
-        audit.record(actor, "similarity.reindexed", "risk_embedding", None,
-                     {"model": encoder.MODEL_ID, "computed": len(todo), "checked": len(risks)})  # fmt: skip
+        audit.record(
+            actor,
+            "similarity.reindexed",
+            "risk_embedding",
+            None,
+            {"model": encoder.MODEL_ID, "computed": len(todo), "checked": len(risks)},
+        )
     return ReindexResult(checked=len(risks), computed=len(todo))
 
 
@@ -195,11 +208,15 @@ def _index() -> _Index:
     index = _indexes.get(key)
     if index is not None and index.version == version:
         return index
-    rows = db.session.execute(
-        sa.select(RiskEmbedding.risk_id, RiskEmbedding.scale, RiskEmbedding.vector)
-        .where(RiskEmbedding.model == encoder.MODEL_ID)
-        .order_by(RiskEmbedding.risk_id)
-    ).tuples().all()
+    rows = (
+        db.session.execute(
+            sa.select(RiskEmbedding.risk_id, RiskEmbedding.scale, RiskEmbedding.vector)
+            .where(RiskEmbedding.model == encoder.MODEL_ID)
+            .order_by(RiskEmbedding.risk_id)
+        )
+        .tuples()
+        .all()
+    )
     index = _Index(
         version=version,
         risk_ids=np.array([row[0] for row in rows], dtype=np.int64),
@@ -286,10 +303,16 @@ def _similar(
     results = []
     for group in similarity_rules.group_copies(texts @ texts.T, settings.lexical_threshold)[:top]:
         i = order[group[0]]
-        results.append(SimilarRisk(
-            shortlist[i][0], float(combined[i]), float(lexical[i]), float(semantic[i]),
-            similarity_rules.stage(float(lexical[i]), settings), tuple(shortlist[order[j]][0] for j in group[1:]),
-        ))  # fmt: skip
+        results.append(
+            SimilarRisk(
+                shortlist[i][0],
+                float(combined[i]),
+                float(lexical[i]),
+                float(semantic[i]),
+                similarity_rules.stage(float(lexical[i]), settings),
+                tuple(shortlist[order[j]][0] for j in group[1:]),
+            )
+        )
     return results
 
 
@@ -306,10 +329,15 @@ def similar_to_text(
     """The ``top`` open risks most like ``text``, best first, copies of one wording grouped into one result.
     ``visible`` filters out what a user may not see; ``first`` picks risks to rank before the others."""
     return _similar(
-        encoder.encode([text])[0], text, top,
+        encoder.encode([text])[0],
+        text,
+        top,
         exclude_register_id=exclude_register.id if exclude_register else None,
-        exclude_risk_id=exclude_risk.id if exclude_risk else None, visible=visible, min_score=min_score, first=first,
-    )  # fmt: skip
+        exclude_risk_id=exclude_risk.id if exclude_risk else None,
+        visible=visible,
+        min_score=min_score,
+        first=first,
+    )
 
 
 def similar_to_risk(
@@ -322,12 +350,20 @@ def similar_to_risk(
         vector = similarity_rules.dequantise([row.vector], [row.scale], encoder.DIMENSIONS)[0]
     else:
         vector = encoder.encode([text])[0]
-    return _similar(vector, text, top, exclude_register_id=risk.register_id, exclude_risk_id=risk.id,
-                    visible=visible, min_score=min_score)  # fmt: skip
+    return _similar(
+        vector,
+        text,
+        top,
+        exclude_register_id=risk.register_id,
+        exclude_risk_id=risk.id,
+        visible=visible,
+        min_score=min_score,
+    )
 
 
-def suggestions(title: str, event: str, register: Register, visible: Callable[[Risk], bool],
-                exclude_risk: Risk | None = None) -> list[SimilarRisk]:  # fmt: skip
+def suggestions(
+    title: str, event: str, register: Register, visible: Callable[[Risk], bool], exclude_risk: Risk | None = None
+) -> list[SimilarRisk]:
     """What to show someone saving a risk: the most similar risks in other registers above the threshold, those
     in the registers above first (the question is often "which corporate risk is this?")."""
     above = register.unit.path
@@ -337,9 +373,14 @@ def suggestions(title: str, event: str, register: Register, visible: Callable[[R
         return path != above and above.startswith(path)
 
     return similar_to_text(
-        similarity_rules.risk_text(title, event), top=5, exclude_register=register, exclude_risk=exclude_risk,
-        visible=visible, min_score=rules().suggest_threshold, first=is_above,
-    )  # fmt: skip
+        similarity_rules.risk_text(title, event),
+        top=5,
+        exclude_register=register,
+        exclude_risk=exclude_risk,
+        visible=visible,
+        min_score=rules().suggest_threshold,
+        first=is_above,
+    )
 
 
 def duplicate_candidates(threshold: float | None = None) -> list[DuplicateCandidate]:
@@ -350,12 +391,16 @@ def duplicate_candidates(threshold: float | None = None) -> list[DuplicateCandid
     (``riskreg similar --reindex`` computes them)."""
     settings = rules()
     threshold = settings.duplicate_threshold if threshold is None else threshold
-    rows = db.session.execute(
-        sa.select(Risk.id, Risk.register_id, Risk.title, Risk.event, RiskEmbedding.scale, RiskEmbedding.vector)
-        .join(RiskEmbedding, RiskEmbedding.risk_id == Risk.id)
-        .where(Risk.status == RiskStatus.OPEN, RiskEmbedding.model == encoder.MODEL_ID)
-        .order_by(Risk.id)
-    ).tuples().all()
+    rows = (
+        db.session.execute(
+            sa.select(Risk.id, Risk.register_id, Risk.title, Risk.event, RiskEmbedding.scale, RiskEmbedding.vector)
+            .join(RiskEmbedding, RiskEmbedding.risk_id == Risk.id)
+            .where(Risk.status == RiskStatus.OPEN, RiskEmbedding.model == encoder.MODEL_ID)
+            .order_by(Risk.id)
+        )
+        .tuples()
+        .all()
+    )
     if len(rows) < 2:
         return []
     groups = np.array([row[1] for row in rows])

@@ -44,15 +44,52 @@ FORMATS = {
 CHUNK = 500
 Owner = aliased(User)
 RISK_SELECT = (
-    Risk.id, Risk.ref, Unit.code, Risk.title, Risk.cause, Risk.event, Risk.consequence, Risk.category,
-    Risk.objective, Owner.name, Owner.email, Risk.influence, Risk.inherent_l, Risk.inherent_i, Risk.residual_l,
-    Risk.residual_i, Risk.target_l, Risk.target_i, Risk.status, Risk.closed_reason, Risk.restricted,
-    Risk.review_frequency_days, Risk.next_review_on, Risk.last_reviewed_on,
-)  # fmt: skip
+    Risk.id,
+    Risk.ref,
+    Unit.code,
+    Risk.title,
+    Risk.cause,
+    Risk.event,
+    Risk.consequence,
+    Risk.category,
+    Risk.objective,
+    Owner.name,
+    Owner.email,
+    Risk.influence,
+    Risk.inherent_l,
+    Risk.inherent_i,
+    Risk.residual_l,
+    Risk.residual_i,
+    Risk.target_l,
+    Risk.target_i,
+    Risk.status,
+    Risk.closed_reason,
+    Risk.restricted,
+    Risk.review_frequency_days,
+    Risk.next_review_on,
+    Risk.last_reviewed_on,
+)
 # The JSON keys of a risk, in RISK_SELECT's order after its id (the importer reads these keys back).
-RISK_KEYS = ("ref", "register", "title", "cause", "event", "consequence", "category", "objective", "owner",
-             "owner_email", "influence", *SCORE_FIELDS, "status", "closed_reason", "restricted",
-             "review_frequency_days", "next_review_on", "last_reviewed_on")  # fmt: skip
+RISK_KEYS = (
+    "ref",
+    "register",
+    "title",
+    "cause",
+    "event",
+    "consequence",
+    "category",
+    "objective",
+    "owner",
+    "owner_email",
+    "influence",
+    *SCORE_FIELDS,
+    "status",
+    "closed_reason",
+    "restricted",
+    "review_frequency_days",
+    "next_review_on",
+    "last_reviewed_on",
+)
 COUNTERMEASURE_KEYS = ("title", "description", "kind", "status", "owner", "owner_email", "due_on", "implemented_on")
 REVIEW_KEYS = ("reviewed_on", "reviewer", "reviewer_email", "residual_l", "residual_i", "commentary", "outcome")
 
@@ -80,9 +117,12 @@ def _scope(registers: list[Register], user: User | None) -> sa.ColumnElement[boo
 
 def _risk_ids(registers: list[Register], user: User | None) -> list[int]:
     query = (
-        sa.select(Risk.id).join(Register, Risk.register_id == Register.id).join(Unit, Register.unit_id == Unit.id)
-        .where(_scope(registers, user)).order_by(Unit.code, Risk.id)
-    )  # fmt: skip
+        sa.select(Risk.id)
+        .join(Register, Risk.register_id == Register.id)
+        .join(Unit, Register.unit_id == Unit.id)
+        .where(_scope(registers, user))
+        .order_by(Unit.code, Risk.id)
+    )
     return list(db.session.scalars(query))
 
 
@@ -98,23 +138,44 @@ def _chunks(registers: list[Register], user: User | None) -> Iterator[list[tuple
     reviewer = aliased(User)
     for chunk in batched(_risk_ids(registers, user), CHUNK):
         risks = db.session.execute(
-            sa.select(*RISK_SELECT).join(Register, Risk.register_id == Register.id)
-            .join(Unit, Register.unit_id == Unit.id).outerjoin(Owner, Risk.owner_id == Owner.id)
-            .where(Risk.id.in_(chunk)).order_by(Unit.code, Risk.id)
-        ).all()  # fmt: skip
+            sa.select(*RISK_SELECT)
+            .join(Register, Risk.register_id == Register.id)
+            .join(Unit, Register.unit_id == Unit.id)
+            .outerjoin(Owner, Risk.owner_id == Owner.id)
+            .where(Risk.id.in_(chunk))
+            .order_by(Unit.code, Risk.id)
+        ).all()
         countermeasures = _grouped(
-            sa.select(Countermeasure.risk_id, Countermeasure.title, Countermeasure.description, Countermeasure.kind,
-                      Countermeasure.status, Owner.name, Owner.email, Countermeasure.due_on,
-                      Countermeasure.implemented_on)
+            sa.select(
+                Countermeasure.risk_id,
+                Countermeasure.title,
+                Countermeasure.description,
+                Countermeasure.kind,
+                Countermeasure.status,
+                Owner.name,
+                Owner.email,
+                Countermeasure.due_on,
+                Countermeasure.implemented_on,
+            )
             .outerjoin(Owner, Countermeasure.owner_id == Owner.id)
-            .where(Countermeasure.risk_id.in_(chunk)).order_by(Countermeasure.risk_id, Countermeasure.id)
-        )  # fmt: skip
+            .where(Countermeasure.risk_id.in_(chunk))
+            .order_by(Countermeasure.risk_id, Countermeasure.id)
+        )
         reviews = _grouped(
-            sa.select(Review.risk_id, Review.reviewed_on, reviewer.name, reviewer.email, Review.residual_l,
-                      Review.residual_i, Review.commentary, Review.outcome)
+            sa.select(
+                Review.risk_id,
+                Review.reviewed_on,
+                reviewer.name,
+                reviewer.email,
+                Review.residual_l,
+                Review.residual_i,
+                Review.commentary,
+                Review.outcome,
+            )
             .outerjoin(reviewer, Review.reviewer_id == reviewer.id)
-            .where(Review.risk_id.in_(chunk)).order_by(Review.risk_id, Review.reviewed_on, Review.id)
-        )  # fmt: skip
+            .where(Review.risk_id.in_(chunk))
+            .order_by(Review.risk_id, Review.reviewed_on, Review.id)
+        )
         yield [(tuple(row[1:]), countermeasures.get(row[0], []), reviews.get(row[0], [])) for row in risks]
 
 
@@ -164,21 +225,29 @@ def write_csv(registers: list[Register], user: User | None, out: IO[bytes]) -> N
 def write_json(registers: list[Register], user: User | None, out: IO[bytes]) -> None:
     """{"format": "riskreg", "registers": [{"code", "title", "risks": [...]}]}, written risk by risk."""
     titles = {r.code: r.title for r in registers}
-    out.write(json.dumps({"format": "riskreg", "version": 1, "exported_at": utcnow().isoformat(timespec="seconds")})
-              [:-1].encode() + b', "registers": [')  # fmt: skip
+    out.write(
+        json.dumps({"format": "riskreg", "version": 1, "exported_at": utcnow().isoformat(timespec="seconds")})[
+            :-1
+        ].encode()
+        + b', "registers": ['
+    )
     current = None
     for chunk in _chunks(registers, user):
         for risk, countermeasures, reviews in chunk:
             item = {key: _machine(value) for key, value in zip(RISK_KEYS, risk, strict=True)}
             code = item.pop("register")
             if code != current:
-                out.write((b"]}, " if current else b"") + json.dumps({"code": code, "title": titles.get(code, "")})
-                          [:-1].encode() + b', "risks": [')  # fmt: skip
+                out.write(
+                    (b"]}, " if current else b"")
+                    + json.dumps({"code": code, "title": titles.get(code, "")})[:-1].encode()
+                    + b', "risks": ['
+                )
                 current = code
             else:
                 out.write(b", ")
-            item["countermeasures"] = [dict(zip(COUNTERMEASURE_KEYS, map(_machine, c), strict=True))
-                                       for c in countermeasures]  # fmt: skip
+            item["countermeasures"] = [
+                dict(zip(COUNTERMEASURE_KEYS, map(_machine, c), strict=True)) for c in countermeasures
+            ]
             item["reviews"] = [dict(zip(REVIEW_KEYS, map(_machine, r), strict=True)) for r in reviews]
             out.write(json.dumps(item, ensure_ascii=False).encode())
     out.write(b"]}]}\n" if current else b"]}\n")
@@ -196,9 +265,16 @@ def _sheet(workbook, title: str, columns, score_headers: tuple[str, ...]):
         sheet.column_dimensions[get_column_letter(n)].width = column.width
     scores = [get_column_letter(n) for n, c in enumerate(columns, start=1) if c.header in score_headers]
     if scores:
-        validation = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True,
-                                    showErrorMessage=True, errorTitle="Score from 1 to 5",
-                                    error="Likelihood and impact are whole numbers from 1 to 5.")  # fmt: skip
+        validation = DataValidation(
+            type="whole",
+            operator="between",
+            formula1="1",
+            formula2="5",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Score from 1 to 5",
+            error="Likelihood and impact are whole numbers from 1 to 5.",
+        )
         for letter in scores:
             validation.add(f"{letter}2:{letter}1048576")
         sheet.data_validations.append(validation)

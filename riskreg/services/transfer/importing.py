@@ -79,8 +79,9 @@ class Preview:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys((plans.CREATE, plans.UPDATE, plans.UNCHANGED, plans.DUPLICATE, plans.ERROR,
-                                plans.IGNORED), 0)  # fmt: skip
+        counts = dict.fromkeys(
+            (plans.CREATE, plans.UPDATE, plans.UNCHANGED, plans.DUPLICATE, plans.ERROR, plans.IGNORED), 0
+        )
         for item in self.planned:
             counts[item.action] += 1
         counts["countermeasures"] = sum(len(p.add_countermeasures) for p in self.planned if p.action in plans.WRITES)
@@ -138,8 +139,10 @@ def survey(
         candidates = layouts.survey(source)
         name = sheet if sheet in source.sheet_names() else candidates[0].sheet
         rows_shown, columns_shown, width = HEAD_SHOWN
-        head = [(line, [one_line(cell, width) for cell in cells[:columns_shown]])
-                for line, cells in source.head(name, rows_shown)]  # fmt: skip
+        head = [
+            (line, [one_line(cell, width) for cell in cells[:columns_shown]])
+            for line, cells in source.head(name, rows_shown)
+        ]
         return candidates, head
     finally:
         source.close()
@@ -222,8 +225,12 @@ def _compare_updates(planned: list[plans.Planned]) -> None:
         keys = {(r.reviewed_on, r.residual_l, r.residual_i, r.commentary.strip()) for r in risk.reviews}
         item.add_reviews = [r for r in draft.reviews if r.key() not in keys]
         if "status" in draft.given and draft.values["status"] != risk.status:
-            draft.problem("warning", f"{draft.values['status'].label} in the file: importing does not open or close "
-                                     "risks; do that on the risk's page", "status")  # fmt: skip
+            draft.problem(
+                "warning",
+                f"{draft.values['status'].label} in the file: importing does not open or close "
+                "risks; do that on the risk's page",
+                "status",
+            )
         if not (item.changes or item.add_countermeasures or item.add_reviews):
             item.action = plans.UNCHANGED
         item.risk = risk
@@ -247,16 +254,19 @@ class Written:
 def _create(register: Register, items: list[plans.Planned]) -> list[Written]:
     """Through the one save path for risks (services.risks): its reference allocator, in bulk."""
     made = risks_service.insert_risks(register, [item.draft.values for item in items])
-    return [Written(risk_id, ref, item.draft.values.get("owner_id"))
-            for (risk_id, ref), item in zip(made, items, strict=True)]  # fmt: skip
+    return [
+        Written(risk_id, ref, item.draft.values.get("owner_id"))
+        for (risk_id, ref), item in zip(made, items, strict=True)
+    ]
 
 
 def _add_children(pairs: list[tuple[Written, plans.Planned]]) -> None:
     now = utcnow()
     countermeasures = [
         {**c.values(risk.owner_id), "risk_id": risk.id, "created_at": now}
-        for risk, item in pairs for c in item.add_countermeasures
-    ]  # fmt: skip
+        for risk, item in pairs
+        for c in item.add_countermeasures
+    ]
     reviews = [{**r.values(), "risk_id": risk.id, "created_at": now} for risk, item in pairs for r in item.add_reviews]
     if countermeasures:
         db.session.execute(sa.insert(Countermeasure.__table__), countermeasures)
@@ -281,8 +291,13 @@ def _audit_events(created: list[tuple[Written, plans.Planned]], updated: list[pl
     events = []
     for risk, item in created:
         snapshot = {key: item.draft.values.get(key) for key in (*RISK_FIELDS, "owner_to_confirm")}
-        snapshot.update(ref=risk.ref, source=source, row=item.draft.line,
-                        countermeasures=len(item.add_countermeasures), reviews=len(item.add_reviews))  # fmt: skip
+        snapshot.update(
+            ref=risk.ref,
+            source=source,
+            row=item.draft.line,
+            countermeasures=len(item.add_countermeasures),
+            reviews=len(item.add_reviews),
+        )
         events.append(("risk.imported", "risk", risk.id, snapshot, risk.id))
     for item in updated:
         changes: dict[str, Any] = {key: list(pair) for key, pair in item.changes.items()}
@@ -295,8 +310,13 @@ def _audit_events(created: list[tuple[Written, plans.Planned]], updated: list[pl
     return events
 
 
-def commit(register: Register, result: Preview, actor: User | None, sha256: str = "",
-           progress: Callable[[int], None] | None = None) -> Outcome:  # fmt: skip
+def commit(
+    register: Register,
+    result: Preview,
+    actor: User | None,
+    sha256: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
     """Write the preview: every ready row or nothing. The caller's transaction commits or rolls back. The
     after-save work every saved risk gets (embedding, flag scan) runs in batches once all rows are written;
     ``progress`` is told how many risks each batch finished."""
@@ -310,10 +330,18 @@ def commit(register: Register, result: Preview, actor: User | None, sha256: str 
     _add_children(created + [(Written(p.risk.id, p.risk.ref, p.risk.owner_id), p) for p in updates])
     touch(register, utcnow())
     counts = result.counts
-    summary = {"file": result.filename, "sha256": sha256, "sheet": result.layout.sheet,
-               "header_row": result.layout.header_line, "mapping": result.mapping.columns,
-               "created": len(creates), "updated": len(updates), "unchanged": counts[plans.UNCHANGED],
-               "possible_duplicates": counts[plans.DUPLICATE], "left_out": counts[plans.ERROR]}  # fmt: skip
+    summary = {
+        "file": result.filename,
+        "sha256": sha256,
+        "sheet": result.layout.sheet,
+        "header_row": result.layout.header_line,
+        "mapping": result.mapping.columns,
+        "created": len(creates),
+        "updated": len(updates),
+        "unchanged": counts[plans.UNCHANGED],
+        "possible_duplicates": counts[plans.DUPLICATE],
+        "left_out": counts[plans.ERROR],
+    }
     events = _audit_events(created, updates, result.filename)
     events.append(("register.imported", "register", register.id, summary, None))
     audit.record_many(actor, events)
@@ -322,9 +350,14 @@ def commit(register: Register, result: Preview, actor: User | None, sha256: str 
 
 
 def import_file(
-    register: Register, data: bytes, filename: str, actor: User | None,
-    options: ImportOptions | None = None, dry_run: bool = False, progress: Callable[[int], None] | None = None,
-) -> tuple[Preview, Outcome | None]:  # fmt: skip
+    register: Register,
+    data: bytes,
+    filename: str,
+    actor: User | None,
+    options: ImportOptions | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Preview, Outcome | None]:
     """Preview and (unless a dry run, or nothing would change) commit: the command's and benchmark's entry point."""
     result = preview(register, data, filename, options or ImportOptions(), actor)
     if dry_run or not result.writes:
@@ -339,9 +372,15 @@ def store_upload(register: Register, actor: User, filename: str, data: bytes, op
     digest = hashlib.sha256(data).hexdigest()
     name = re.sub(r"[^\w .()-]+", "_", filename.replace("\\", "/").rsplit("/", 1)[-1])[:200] or "upload"
     upload = ImportUpload(
-        token=secrets.token_urlsafe(32), register_id=register.id, user_id=actor.id, filename=name,
-        size=len(data), sha256=digest, data=data, options=_options_dict(options),
-    )  # fmt: skip
+        token=secrets.token_urlsafe(32),
+        register_id=register.id,
+        user_id=actor.id,
+        filename=name,
+        size=len(data),
+        sha256=digest,
+        data=data,
+        options=_options_dict(options),
+    )
     db.session.add(upload)
     db.session.flush()
     audit.record(actor, "import.uploaded", "register", register.id, {"file": name, "size": len(data), "sha256": digest})
@@ -364,8 +403,12 @@ def get_upload(token: str, register: Register, actor: User) -> ImportUpload:
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
         raise NotFoundError()
     upload = db.session.scalar(sa.select(ImportUpload).where(ImportUpload.token == token))
-    if (upload is None or upload.user_id != actor.id or upload.register_id != register.id
-            or upload.created_at < utcnow() - UPLOAD_LIFETIME):  # fmt: skip
+    if (
+        upload is None
+        or upload.user_id != actor.id
+        or upload.register_id != register.id
+        or upload.created_at < utcnow() - UPLOAD_LIFETIME
+    ):
         raise NotFoundError()
     return upload
 

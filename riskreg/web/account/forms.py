@@ -10,9 +10,11 @@ from riskreg.web.forms import GovDateInput, required_text
 
 class TokenForm(FlaskForm):
     name = required_text(
-        "Name", "Enter a name for the token", max_length=NAME_MAX_LENGTH,
+        "Name",
+        "Enter a name for the token",
+        max_length=NAME_MAX_LENGTH,
         hint="What the token is for, so you can tell your tokens apart. For example, Performance dashboard",
-    )  # fmt: skip
+    )
     expires_on = DateField(
         "Expiry date",
         format="%d %m %Y",
@@ -25,10 +27,12 @@ class TokenForm(FlaskForm):
 
 def new_password_field(label: str = "New password") -> PasswordField:
     return PasswordField(
-        label, validators=[InputRequired("Enter a new password")], widget=GovPasswordInput(),
+        label,
+        validators=[InputRequired("Enter a new password")],
+        widget=GovPasswordInput(),
         description=f"At least {MIN_LENGTH} characters. A few words you will remember are easier to type than "
         "symbols. Passwords that are common or have leaked elsewhere are refused",
-    )  # fmt: skip
+    )
 
 
 class ChangePasswordForm(FlaskForm):
@@ -42,10 +46,12 @@ class ChangePasswordForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = StringField(
         "Email address",
-        validators=[InputRequired("Enter your email address"),
-                    Email("Enter an email address in the correct format, like name@example.com")],
+        validators=[
+            InputRequired("Enter your email address"),
+            Email("Enter an email address in the correct format, like name@example.com"),
+        ],
         widget=GovTextInput(),
-    )  # fmt: skip
+    )
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 
 

@@ -25,7 +25,8 @@ ETAG = {
     "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
 }
 COUNTERMEASURE_ETAG = {
-    **ETAG, "description": "The countermeasure's version, quoted: send it back in If-Match to change it"
+    **ETAG,
+    "description": "The countermeasure's version, quoted: send it back in If-Match to change it",
 }
 RISK_ETAG_AFTER_REVIEW = {**ETAG, "description": "The risk's new ETag: a review changes the risk"}
 LOCATION = {"description": "Where the new resource can be read", "required": True, "schema": {"type": "string"}}
@@ -71,24 +72,40 @@ def _parameters() -> dict[str, Any]:
             "Items per page",
         ),
         "code": {
-            "name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "example": "LN",
+            "name": "code",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": "LN",
             "description": "A register's unit code",
         },
         "ref": {
-            "name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "LN-001",
+            "name": "ref",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": "LN-001",
             "description": "A risk's reference",
         },
         "countermeasure_id": {
-            "name": "countermeasure_id", "in": "path", "required": True, "schema": schemas.ID, "example": 1,
+            "name": "countermeasure_id",
+            "in": "path",
+            "required": True,
+            "schema": schemas.ID,
+            "example": 1,
         },
         "if_match": {
-            "name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}, "example": '"1"',
+            "name": "If-Match",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": '"1"',
             "description": (
                 "The ETag of the risk or countermeasure as last read. "
                 "A different version gets 409; none (or *) gets 428."
             ),
         },
-    }  # fmt: skip
+    }
 
 
 RISK_FILTERS = [
@@ -128,7 +145,8 @@ def _links(ref: str, *operations: str) -> dict[str, Any]:
         "createReview": {"ref": ref, "header.If-Match": "$response.header.ETag"},
         "createCountermeasure": {"ref": ref},
         "updateCountermeasure": {
-            "ref": "$request.path.ref", "countermeasure_id": "$request.path.countermeasure_id",
+            "ref": "$request.path.ref",
+            "countermeasure_id": "$request.path.countermeasure_id",
             "header.If-Match": "$response.header.ETag",
         },
     }
@@ -248,8 +266,12 @@ def _risk_paths() -> dict[str, Any]:
                 "summary": "Add a countermeasure to an open risk",
                 "requestBody": _body("CountermeasureCreate"),
                 "responses": {
-                    **_ok("CountermeasureResponse", "The new countermeasure", 201,
-                          {"Location": LOCATION, "ETag": COUNTERMEASURE_ETAG}),
+                    **_ok(
+                        "CountermeasureResponse",
+                        "The new countermeasure",
+                        201,
+                        {"Location": LOCATION, "ETag": COUNTERMEASURE_ETAG},
+                    ),
                     **_errors(*WRITE_ERRORS),
                 },
             },
@@ -260,8 +282,10 @@ def _risk_paths() -> dict[str, Any]:
                 "operationId": "getCountermeasure",
                 "summary": "One countermeasure",
                 "responses": _with_links(
-                    {**_ok("CountermeasureResponse", "The countermeasure", headers={"ETag": COUNTERMEASURE_ETAG}),
-                     **_errors(401, 404)},
+                    {
+                        **_ok("CountermeasureResponse", "The countermeasure", headers={"ETag": COUNTERMEASURE_ETAG}),
+                        **_errors(401, 404),
+                    },
                     "200",
                     _links("$request.path.ref", "updateCountermeasure"),
                 ),

@@ -106,8 +106,11 @@ COUNTERMEASURE_WRITABLE: dict[str, Any] = {
     "status": one_of(CountermeasureStatus, "planned → in_place → retired (a plan may also be retired)"),
     "due_on": nullable(DATE),
     "implemented_on": nullable(DATE),
-    "frequency": {"type": ["string", "null"], "enum": [*(f.value for f in ControlFrequency), None],
-                  "description": "How often the control operates; it sets the minimum sample a test needs"},
+    "frequency": {
+        "type": ["string", "null"],
+        "enum": [*(f.value for f in ControlFrequency), None],
+        "description": "How often the control operates; it sets the minimum sample a test needs",
+    },
 }
 
 PERSON = closed({"id": ID, "name": STRING})

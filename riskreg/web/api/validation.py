@@ -42,14 +42,31 @@ ENUMS = {
 }
 DATES = frozenset({"due_on", "implemented_on", "reviewed_on"})
 LABELS = {
-    "title": "Title", "cause": "Cause", "event": "Risk event", "consequence": "Consequence",
-    "category": "Category", "objective": "Strategic objective", "owner_id": "Owner", "influence": "Influence",
-    "inherent_l": "Inherent likelihood", "inherent_i": "Inherent impact", "residual_l": "Residual likelihood",
-    "residual_i": "Residual impact", "target_l": "Target likelihood", "target_i": "Target impact",
-    "restricted": "Restricted", "description": "Description", "kind": "Kind", "status": "Status",
-    "due_on": "Due date", "implemented_on": "Date put in place", "reviewed_on": "Date of review",
-    "commentary": "Commentary", "outcome": "Outcome", "frequency": "How often the control operates",
-}  # fmt: skip
+    "title": "Title",
+    "cause": "Cause",
+    "event": "Risk event",
+    "consequence": "Consequence",
+    "category": "Category",
+    "objective": "Strategic objective",
+    "owner_id": "Owner",
+    "influence": "Influence",
+    "inherent_l": "Inherent likelihood",
+    "inherent_i": "Inherent impact",
+    "residual_l": "Residual likelihood",
+    "residual_i": "Residual impact",
+    "target_l": "Target likelihood",
+    "target_i": "Target impact",
+    "restricted": "Restricted",
+    "description": "Description",
+    "kind": "Kind",
+    "status": "Status",
+    "due_on": "Due date",
+    "implemented_on": "Date put in place",
+    "reviewed_on": "Date of review",
+    "commentary": "Commentary",
+    "outcome": "Outcome",
+    "frequency": "How often the control operates",
+}
 TYPE_WORDS = {"string": "text", "integer": "a whole number", "boolean": "true or false", "object": "an object"}
 INTEGER_TEXT = re.compile(r"-?[0-9]{1,12}")
 

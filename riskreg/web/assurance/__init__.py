@@ -32,8 +32,9 @@ def relied_on(countermeasures):
 
 
 def _countermeasure_url(countermeasure, **kwargs) -> str:
-    return url_for("assurance.countermeasure", ref=countermeasure.risk.ref, countermeasure_id=countermeasure.id,
-                   **kwargs)  # fmt: skip
+    return url_for(
+        "assurance.countermeasure", ref=countermeasure.risk.ref, countermeasure_id=countermeasure.id, **kwargs
+    )
 
 
 def _period_choice(as_of):
@@ -74,11 +75,22 @@ def countermeasure(countermeasure):
 @requires(Action.RECORD_CONTROL_TEST, "countermeasure.risk")
 def record_test(countermeasure):
     lines = policy.assurance_lines(current_user, countermeasure.risk)
-    form = ControlTestForm(data={"tested_on": today(), "exceptions": "0", "exceptions_tolerated": "0",
-                                 "line": lines[0].value, "nature": "operating"})  # fmt: skip
+    form = ControlTestForm(
+        data={
+            "tested_on": today(),
+            "exceptions": "0",
+            "exceptions_tolerated": "0",
+            "line": lines[0].value,
+            "nature": "operating",
+        }
+    )
     form.set_lines(lines)
-    context = {"countermeasure": countermeasure, "risk": countermeasure.risk, "upload_hint": upload_hint(),
-               "minimum_sample": control_tests.minimum_sample_of(countermeasure)}  # fmt: skip
+    context = {
+        "countermeasure": countermeasure,
+        "risk": countermeasure.risk,
+        "upload_hint": upload_hint(),
+        "minimum_sample": control_tests.minimum_sample_of(countermeasure),
+    }
     if form.validate_on_submit():
         with form_refusals("assurance/test_form.html", form, at_field=True, **context):
             control_tests.record_control_test(countermeasure, form.values(), current_user, form.evidence_items())
@@ -144,7 +156,10 @@ def delete_evidence(evidence):
 def register_map(register):
     included = assurance_map.register_risks(register, policy.can(current_user, Action.READ_RESTRICTED, register))
     return render_template(
-        "assurance/map.html", map=assurance_map.build(included, today()), register=register, risk=None,
+        "assurance/map.html",
+        map=assurance_map.build(included, today()),
+        register=register,
+        risk=None,
         calibration=calibration.of_unit(register.unit_id, today()),
     )
 

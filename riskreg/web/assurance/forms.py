@@ -59,9 +59,12 @@ class WholeNumberField(StringField):
 
 def date_field(label: str, message: str) -> DateField:
     return DateField(
-        label, format="%d %m %Y", validators=[InputRequired(message)], widget=GovDateInput(),
+        label,
+        format="%d %m %Y",
+        validators=[InputRequired(message)],
+        widget=GovDateInput(),
         description="For example, 12 3 2026",
-    )  # fmt: skip
+    )
 
 
 def radios(label: str, choices: list[tuple[str, str]], message: str) -> RadioField:
@@ -86,32 +89,44 @@ class ControlTestForm(FlaskForm):
         "Sample size", description="How many items were tested. Leave blank for a walkthrough or an inquiry"
     )
     exceptions = WholeNumberField(
-        "Exceptions found", "Enter how many exceptions were found, or 0",
+        "Exceptions found",
+        "Enter how many exceptions were found, or 0",
         description="How many items in the sample did not meet the control",
-    )  # fmt: skip
+    )
     exceptions_tolerated = WholeNumberField(
-        "Exceptions tolerated", "Enter how many exceptions the test tolerates, or 0",
+        "Exceptions tolerated",
+        "Enter how many exceptions the test tolerates, or 0",
         description="Decided before testing: more exceptions than this and the control is not effective",
-    )  # fmt: skip
+    )
     conclusion = radios("Conclusion", Conclusion.choices(), "Select the conclusion of the test")
     notes = TextAreaField(
-        "What the test found", validators=[Optional(), Length(max=4000, message="What the test found must be 4000 "
-                                                              "characters or fewer")], widget=GovTextArea(),
-    )  # fmt: skip
+        "What the test found",
+        validators=[Optional(), Length(max=4000, message="What the test found must be 4000 characters or fewer")],
+        widget=GovTextArea(),
+    )
     evidence_file = FileField("Upload evidence (optional)", widget=GovFileInput())
     evidence_url = StringField(
-        "Or give a link to the evidence (optional)", widget=GovTextInput(),
+        "Or give a link to the evidence (optional)",
+        widget=GovTextInput(),
         description="A web address starting with https://, for example on the intranet",
-    )  # fmt: skip
+    )
     evidence_title = StringField(
-        "Title of the evidence", validators=[Length(max=200, message="The title must be 200 characters or fewer")],
-        widget=GovTextInput(), description="For example, Sample test working papers. Leave blank to use the file name",
-    )  # fmt: skip
+        "Title of the evidence",
+        validators=[Length(max=200, message="The title must be 200 characters or fewer")],
+        widget=GovTextInput(),
+        description="For example, Sample test working papers. Leave blank to use the file name",
+    )
     submit = SubmitField("Record test", widget=GovSubmitInput())
 
     # Service refusals name the evidence field at fault; these are its names on this form.
-    FIELD_NAMES = {"file": "evidence_file", "url": "evidence_url", "title": "evidence_title", "dated_on": "tested_on",
-                   "conclusion": "conclusion", "nature": "nature"}  # fmt: skip
+    FIELD_NAMES = {
+        "file": "evidence_file",
+        "url": "evidence_url",
+        "title": "evidence_title",
+        "dated_on": "tested_on",
+        "conclusion": "conclusion",
+        "nature": "nature",
+    }
 
     def set_lines(self, lines: list[AssuranceLine]) -> None:
         self.line.choices = to_choices([(line.value, line.label) for line in lines])
@@ -136,8 +151,9 @@ class ControlTestForm(FlaskForm):
         data, filename = read_upload(self.evidence_file.data)
         title = (self.evidence_title.data or "").strip()
         if filename:
-            items.append(EvidenceInput(EvidenceKind.FILE, title or filename, self.tested_on.data, data=data,
-                                       filename=filename))  # fmt: skip
+            items.append(
+                EvidenceInput(EvidenceKind.FILE, title or filename, self.tested_on.data, data=data, filename=filename)
+            )
         url = (self.evidence_url.data or "").strip()
         if url:
             items.append(EvidenceInput(EvidenceKind.LINK, title or url[:200], self.tested_on.data, url=url))
@@ -157,10 +173,11 @@ class EvidenceForm(FlaskForm):
     file = FileField("File", widget=GovFileInput())
     url = StringField("Web address", widget=GovTextInput(), description="For a link. Starting with https://")
     source = StringField(
-        "Where it is kept or who produced it", widget=GovTextInput(),
+        "Where it is kept or who produced it",
+        widget=GovTextInput(),
         validators=[Length(max=300, message="Where it is kept must be 300 characters or fewer")],
         description="Needed for a reference. For example, Internal audit report IA 2025/07, section 3",
-    )  # fmt: skip
+    )
     dated_on = date_field("Date of the evidence", "Enter the date of the evidence")
     submit = SubmitField("Add evidence", widget=GovSubmitInput())
 
@@ -171,6 +188,11 @@ class EvidenceForm(FlaskForm):
         data, filename = read_upload(self.file.data) if kind is EvidenceKind.FILE else (b"", "")
         url = (self.url.data or "") if kind is EvidenceKind.LINK else ""
         return EvidenceInput(
-            kind, self.title.data, self.dated_on.data, source=self.source.data or "", url=url, data=data,
+            kind,
+            self.title.data,
+            self.dated_on.data,
+            source=self.source.data or "",
+            url=url,
+            data=data,
             filename=filename,
-        )  # fmt: skip
+        )

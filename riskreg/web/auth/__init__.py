@@ -61,12 +61,18 @@ def _failed(response) -> bool:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key, methods=["POST"], deduct_when=_failed, scope="sign-in-account",
-)  # fmt: skip
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="sign-in-account",
+)
 @limiter.limit(
     lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ADDRESS"],
-    key_func=_address_key, methods=["POST"], deduct_when=_failed, scope="sign-in-address",
-)  # fmt: skip
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="sign-in-address",
+)
 @public
 def sign_in():
     if current_user.is_authenticated:
@@ -94,8 +100,12 @@ def finish_sign_in(user, next_path: str | None):
 def _ask_for_code(user, next_path: str | None):
     """The password was right; the second factor is asked for next (riskreg.web.auth.two_factor)."""
     session.clear()
-    session["pending_sign_in"] = {"user_id": user.id, "token": user.session_token, "next": next_path,
-                                  "at": utcnow().timestamp()}  # fmt: skip
+    session["pending_sign_in"] = {
+        "user_id": user.id,
+        "token": user.session_token,
+        "next": next_path,
+        "at": utcnow().timestamp(),
+    }
     return redirect(url_for("auth.sign_in_code"))
 
 

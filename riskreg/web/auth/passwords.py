@@ -20,9 +20,11 @@ def _reset_link(secret: str) -> str:
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["RISKREG_RESET_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key, methods=["POST"], deduct_when=lambda response: response.status_code == 200,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 200,
     scope="password-reset-account",
-)  # fmt: skip
+)
 @public
 def forgot_password():
     form = ForgotPasswordForm()

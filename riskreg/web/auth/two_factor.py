@@ -21,9 +21,11 @@ BEFORE_ENROLMENT = {"auth.enrol_two_factor", "auth.sign_out", "static"}
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "Code", validators=[InputRequired("Enter the code from your authenticator app")], widget=GovTextInput(),
+        "Code",
+        validators=[InputRequired("Enter the code from your authenticator app")],
+        widget=GovTextInput(),
         description="The 6-digit code your authenticator app shows now, or one of your recovery codes",
-    )  # fmt: skip
+    )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
@@ -41,9 +43,11 @@ def _pending_key() -> str:
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ACCOUNT"],
-    key_func=_pending_key, methods=["POST"], deduct_when=lambda response: response.status_code != 302,
+    key_func=_pending_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
     scope="sign-in-code",
-)  # fmt: skip
+)
 @public
 def sign_in_code():
     user = _pending_user()

@@ -30,10 +30,26 @@ bp = Blueprint("certificates", __name__)
 Action = policy.Action
 STALE = "This certificate was changed by someone else while you were looking at it. Check it as it is now."
 ROLLUP_COLUMNS = (
-    "Unit code", "Unit", "Period", "Version", "Status", "Assertions", "Exceptions", "Not assured",
-    "Weakest evidence", "Weakest sections", "Signed by", "Signed at", "Validation", "Validated by",
-    "Validated at", "Validation notes", "PDF SHA-256", "Contradicted since signing", "Self-assessment not confirmed",
-)  # fmt: skip
+    "Unit code",
+    "Unit",
+    "Period",
+    "Version",
+    "Status",
+    "Assertions",
+    "Exceptions",
+    "Not assured",
+    "Weakest evidence",
+    "Weakest sections",
+    "Signed by",
+    "Signed at",
+    "Validation",
+    "Validated by",
+    "Validated at",
+    "Validation notes",
+    "PDF SHA-256",
+    "Contradicted since signing",
+    "Self-assessment not confirmed",
+)
 
 
 def _url(certificate, **kwargs) -> str:
@@ -48,10 +64,16 @@ def _show(certificate, status: int = 200, problems=None, message: str | None = N
     view = queries.view(certificate, today())
     versions = queries.versions_of(certificate.unit, certificate.period)
     return render_template(
-        "certificates/show.html", certificate=certificate, view=view, versions=versions,
-        step_form=_step_form(certificate), refusal=message, refused_problems=problems,
-        contradictions=reliance.contradictions_of([certificate.id]), challenges=reliance.challenges_of(certificate),
-    ), status  # fmt: skip
+        "certificates/show.html",
+        certificate=certificate,
+        view=view,
+        versions=versions,
+        step_form=_step_form(certificate),
+        refusal=message,
+        refused_problems=problems,
+        contradictions=reliance.contradictions_of([certificate.id]),
+        challenges=reliance.challenges_of(certificate),
+    ), status
 
 
 @bp.route("/certificates")
@@ -62,8 +84,9 @@ def rollup():
     label = request.args.get("period", "")
     label = label if label in periods else rules.certifying_period(today()).label
     rows = queries.rollup(rules.period_of(label), today())
-    return render_template("certificates/rollup.html", rows=rows, period=label, periods=periods,
-                           counts=queries.status_counts(rows))  # fmt: skip
+    return render_template(
+        "certificates/rollup.html", rows=rows, period=label, periods=periods, counts=queries.status_counts(rows)
+    )
 
 
 @bp.route("/certificates.csv")
@@ -91,15 +114,26 @@ def _csv_values(row, label: str) -> list:
     signed_by, validated_by = certificate.signed_by, certificate.validated_by
     outcome = certificate.validation_outcome
     return [
-        row.unit.code, row.unit.name, label, certificate.version, certificate.status.value, row.assertions,
-        row.exceptions, row.not_assured, row.weakest.value if row.weakest else "", "; ".join(row.weakest_sections),
-        signed_by.name if signed_by else "", certificate.signed_at.isoformat() if certificate.signed_at else "",
+        row.unit.code,
+        row.unit.name,
+        label,
+        certificate.version,
+        certificate.status.value,
+        row.assertions,
+        row.exceptions,
+        row.not_assured,
+        row.weakest.value if row.weakest else "",
+        "; ".join(row.weakest_sections),
+        signed_by.name if signed_by else "",
+        certificate.signed_at.isoformat() if certificate.signed_at else "",
         outcome.value if outcome else ("awaiting" if certificate.is_frozen else ""),
         validated_by.name if validated_by else "",
         certificate.validated_at.isoformat() if certificate.validated_at else "",
-        certificate.validation_notes or "", certificate.content_sha256 or "",
-        row.contradicted if certificate.is_frozen else "", _calibration_text(row),
-    ]  # fmt: skip
+        certificate.validation_notes or "",
+        certificate.content_sha256 or "",
+        row.contradicted if certificate.is_frozen else "",
+        _calibration_text(row),
+    ]
 
 
 def _calibration_text(row) -> str:
@@ -116,8 +150,12 @@ def unit_certificates(unit):
     periods = [period for period in rules.period_choices(today()) if period.label not in taken]
     form = PrepareForm()
     form.set_periods(periods)
-    context = {"unit": unit, "certificates": certificates, "periods": periods,
-               "record": reliance.assurance_record(unit)}  # fmt: skip
+    context = {
+        "unit": unit,
+        "certificates": certificates,
+        "periods": periods,
+        "record": reliance.assurance_record(unit),
+    }
     if form.validate_on_submit():
         with form_refusals("certificates/unit.html", form, **context):
             certificate = workflow.prepare_draft(unit, form.period.data, current_user)
@@ -166,21 +204,24 @@ def declare(certificate, assertion_id: int):
     assertion = _editable(certificate, assertion_id)
     if assertion is None:
         return _show(certificate, 409, message=SIGNED)
-    data = {"declaration": assertion.declaration.value if assertion.declaration else None,
-            "exception_text": assertion.exception_text, "version": str(certificate.lock_version)}  # fmt: skip
+    data = {
+        "declaration": assertion.declaration.value if assertion.declaration else None,
+        "exception_text": assertion.exception_text,
+        "version": str(certificate.lock_version),
+    }
     form = DeclarationForm(data=data)
     context = {"certificate": certificate, "assertion": assertion, "line": _assertion_line(certificate, assertion_id)}
     if form.validate_on_submit():
         with form_refusals("certificates/declare.html", form, stale=STALE, **context):
-            workflow.declare(assertion, form.chosen, form.exception_text.data or "", current_user,
-                             form.expected_version)  # fmt: skip
+            workflow.declare(
+                assertion, form.chosen, form.exception_text.data or "", current_user, form.expected_version
+            )
         flash("Declaration saved")
         return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
     return render_form("certificates/declare.html", form, **context)
 
 
-@bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>/countermeasures",
-          methods=["GET", "POST"])  # fmt: skip
+@bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>/countermeasures", methods=["GET", "POST"])
 @signed_in
 @requires(Action.READ_CERTIFICATE, "certificate.unit")
 @requires(Action.PREPARE_CERTIFICATE, "certificate")
@@ -189,19 +230,28 @@ def link(certificate, assertion_id: int):
     if assertion is None:
         return _show(certificate, 409, message=SIGNED)
     groups = queries.linkable(certificate, today())
-    form = LinkForm(data={"countermeasures": [str(cm.id) for cm in assertion.countermeasures],
-                          "version": str(certificate.lock_version)})  # fmt: skip
+    form = LinkForm(
+        data={
+            "countermeasures": [str(cm.id) for cm in assertion.countermeasures],
+            "version": str(certificate.lock_version),
+        }
+    )
     form.set_choices([cm.id for group in groups for cm, _assessment in group.countermeasures])
     reasons = reliance.link_reasons([assertion.id])
-    context = {"certificate": certificate, "assertion": assertion, "groups": groups,
-               "linked": {cm.id for cm in assertion.countermeasures},
-               "reasons": {cm_id: text for (_a, cm_id), text in reasons.items()}}  # fmt: skip
+    context = {
+        "certificate": certificate,
+        "assertion": assertion,
+        "groups": groups,
+        "linked": {cm.id for cm in assertion.countermeasures},
+        "reasons": {cm_id: text for (_a, cm_id), text in reasons.items()},
+    }
     if form.is_submitted():
         context["reasons"] = {cm_id: request.form.get(f"reason-{cm_id}", "") for cm_id in form.chosen}
     if form.validate_on_submit():
         with form_refusals("certificates/link.html", form, stale=STALE, **context):
-            workflow.link_countermeasures(assertion, form.chosen, current_user, form.expected_version,
-                                          context["reasons"])  # fmt: skip
+            workflow.link_countermeasures(
+                assertion, form.chosen, current_user, form.expected_version, context["reasons"]
+            )
         flash("Countermeasures saved")
         return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
     if form.is_submitted():
@@ -231,8 +281,7 @@ def _step(certificate, step, done: str):
 @requires(Action.READ_CERTIFICATE, "certificate.unit")
 @requires(Action.PREPARE_CERTIFICATE, "certificate")
 def submit(certificate):
-    return _step(certificate, workflow.submit,
-                 "Certificate submitted: the unit head can now sign it")  # fmt: skip
+    return _step(certificate, workflow.submit, "Certificate submitted: the unit head can now sign it")
 
 
 @bp.route("/certificates/<int:certificate_id>/withdraw", methods=["POST"])
@@ -240,8 +289,7 @@ def submit(certificate):
 @requires(Action.READ_CERTIFICATE, "certificate.unit")
 @requires(Action.PREPARE_CERTIFICATE, "certificate")
 def withdraw(certificate):
-    return _step(certificate, workflow.withdraw,
-                 "Certificate withdrawn: it is a draft again")  # fmt: skip
+    return _step(certificate, workflow.withdraw, "Certificate withdrawn: it is a draft again")
 
 
 @bp.route("/certificates/<int:certificate_id>/correct", methods=["POST"])
@@ -267,8 +315,11 @@ def _wrong_password(_response) -> bool:
 @bp.route("/certificates/<int:certificate_id>/sign", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["RISKREG_SIGNIN_LIMIT_PER_ACCOUNT"],
-    key_func=_signer_key, methods=["POST"], deduct_when=_wrong_password, scope="certificate-sign",
-)  # fmt: skip
+    key_func=_signer_key,
+    methods=["POST"],
+    deduct_when=_wrong_password,
+    scope="certificate-sign",
+)
 @signed_in
 @requires(Action.READ_CERTIFICATE, "certificate.unit")
 @requires(Action.SIGN_CERTIFICATE, "certificate")
@@ -306,9 +357,12 @@ def validate(certificate):
     context = {"certificate": certificate}
     if form.validate_on_submit():
         with form_refusals("certificates/validate.html", form, stale=STALE, **context):
-            workflow.validate(certificate, ValidationOutcome(form.outcome.data), form.notes.data,
-                              current_user, form.expected_version)  # fmt: skip
+            workflow.validate(
+                certificate, ValidationOutcome(form.outcome.data), form.notes.data, current_user, form.expected_version
+            )
         flash(f"Certificate {certificate.status.label.lower()}")
         return redirect(_url(certificate))
     return render_form("certificates/validate.html", form, **context)
+
+
 from riskreg.web.certificates import challenges as _challenges  # noqa: E402,F401  (registers its routes on bp)

@@ -19,8 +19,13 @@ Action = policy.Action
 
 def _context(certificate, assertion, **more) -> dict:
     back = url_for("certificates.show", certificate_id=certificate.id, _anchor=f"assertion-{assertion.id}")
-    return {"certificate": certificate, "assertion": assertion, "back": back,
-            "number": reliance.assertion_number(assertion), **more}  # fmt: skip
+    return {
+        "certificate": certificate,
+        "assertion": assertion,
+        "back": back,
+        "number": reliance.assertion_number(assertion),
+        **more,
+    }
 
 
 @bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>/challenge", methods=["GET", "POST"])

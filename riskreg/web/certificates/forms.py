@@ -43,8 +43,12 @@ class PrepareForm(FlaskForm):
     submit = SubmitField("Prepare a draft", widget=GovSubmitInput())
 
     def set_periods(self, periods: list[Period]) -> None:
-        self.period.choices = to_choices([(period.label, f"{period.label} (1 April {period.start.year} to "
-                                                         f"31 March {period.end.year})") for period in periods])
+        self.period.choices = to_choices(
+            [
+                (period.label, f"{period.label} (1 April {period.start.year} to 31 March {period.end.year})")
+                for period in periods
+            ]
+        )
         if not self.period.data and periods:
             self.period.data = periods[0].label
 
@@ -99,14 +103,18 @@ class StepForm(VersionedForm):
 
 class SignForm(VersionedForm):
     password = PasswordField(
-        "Your password", validators=[DataRequired("Enter your password")], widget=GovPasswordInput(),
+        "Your password",
+        validators=[DataRequired("Enter your password")],
+        widget=GovPasswordInput(),
         description="You are signing as yourself: enter the password you sign in with.",
-    )  # fmt: skip
+    )
     # Asked for (and shown) only when the signer has a second factor (issue 17).
     code = StringField(
-        "Code from your authenticator app", validators=[Optional()], widget=GovTextInput(),
+        "Code from your authenticator app",
+        validators=[Optional()],
+        widget=GovTextInput(),
         description="The 6-digit code your app shows now, or one of your recovery codes",
-    )  # fmt: skip
+    )
     submit = SubmitField("Sign the certificate", widget=GovSubmitInput())
 
 
@@ -114,11 +122,13 @@ class ValidationForm(VersionedForm):
     outcome = radios("Internal audit's conclusion", ValidationOutcome.choices(), "Select validated or challenged")
     notes = TextAreaField(
         "Notes",
-        validators=[DataRequired("Enter your notes"),
-                    Length(max=NOTES_MAX, message=f"Your notes must be {NOTES_MAX} characters or fewer")],
+        validators=[
+            DataRequired("Enter your notes"),
+            Length(max=NOTES_MAX, message=f"Your notes must be {NOTES_MAX} characters or fewer"),
+        ],
         widget=GovTextArea(),
         description="What you checked and what you found. A challenge says what the unit must correct.",
-    )  # fmt: skip
+    )
     submit = SubmitField("Record the conclusion", widget=GovSubmitInput())
 
 
@@ -130,12 +140,14 @@ class SectionForm(FlaskForm):
 class TemplateAssertionForm(FlaskForm):
     statement = TextAreaField(
         "Assertion",
-        validators=[DataRequired("Enter the assertion"),
-                    Length(max=STATEMENT_MAX, message=f"The assertion must be {STATEMENT_MAX} characters or fewer")],
+        validators=[
+            DataRequired("Enter the assertion"),
+            Length(max=STATEMENT_MAX, message=f"The assertion must be {STATEMENT_MAX} characters or fewer"),
+        ],
         widget=GovTextArea(),
         description="What the unit head asserts, for example “Controls over custody time limits operated "
         "effectively throughout the year”.",
-    )  # fmt: skip
+    )
     submit = SubmitField("Save the assertion", widget=GovSubmitInput())
 
 
@@ -143,20 +155,24 @@ class ChallengeLinkForm(FlaskForm):
     countermeasure = radios("Which link do you challenge?", [], "Select the countermeasure whose link you challenge")
     reason = TextAreaField(
         "Why does this control not support the statement?",
-        validators=[DataRequired("Enter why the control does not support the assertion"),
-                    Length(max=2000, message="The reason must be 2000 characters or fewer")],
+        validators=[
+            DataRequired("Enter why the control does not support the assertion"),
+            Length(max=2000, message="The reason must be 2000 characters or fewer"),
+        ],
         widget=GovTextArea(),
         description="The unit sees this and answers it. Until it does, the link does not count towards the evidence.",
-    )  # fmt: skip
+    )
     submit = SubmitField("Challenge the link", widget=GovSubmitInput())
 
 
 class AnswerChallengeForm(FlaskForm):
     answer = TextAreaField(
         "Your answer",
-        validators=[DataRequired("Enter your answer"),
-                    Length(max=2000, message="Your answer must be 2000 characters or fewer")],
+        validators=[
+            DataRequired("Enter your answer"),
+            Length(max=2000, message="Your answer must be 2000 characters or fewer"),
+        ],
         widget=GovTextArea(),
         description="Why the control does support the statement, or what you have changed. The link counts again.",
-    )  # fmt: skip
+    )
     submit = SubmitField("Send the answer", widget=GovSubmitInput())

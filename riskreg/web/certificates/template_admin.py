@@ -36,9 +36,13 @@ def _save(template: str, form, action, done: str, **context):
 @requires(policy.Action.ADMINISTER)
 def new_section():
     form = SectionForm()
-    return _save("certificates/template_section.html", form,
-                 lambda: templates.add_section(templates.default_template(), form.title.data, current_user),
-                 "Section added", section=None)  # fmt: skip
+    return _save(
+        "certificates/template_section.html",
+        form,
+        lambda: templates.add_section(templates.default_template(), form.title.data, current_user),
+        "Section added",
+        section=None,
+    )
 
 
 @bp.route("/sections/<int:template_section_id>", methods=["GET", "POST"])
@@ -47,9 +51,13 @@ def new_section():
 def edit_section(template_section_id: int):
     section = templates.get_section(template_section_id)
     form = SectionForm(data={"title": section.title})
-    return _save("certificates/template_section.html", form,
-                 lambda: templates.rename_section(section, form.title.data, current_user),
-                 "Section saved", section=section)  # fmt: skip
+    return _save(
+        "certificates/template_section.html",
+        form,
+        lambda: templates.rename_section(section, form.title.data, current_user),
+        "Section saved",
+        section=section,
+    )
 
 
 @bp.route("/sections/<int:template_section_id>/assertions/new", methods=["GET", "POST"])
@@ -58,9 +66,14 @@ def edit_section(template_section_id: int):
 def new_assertion(template_section_id: int):
     section = templates.get_section(template_section_id)
     form = TemplateAssertionForm()
-    return _save("certificates/template_assertion.html", form,
-                 lambda: templates.add_assertion(section, form.statement.data, current_user),
-                 "Assertion added", section=section, assertion=None)  # fmt: skip
+    return _save(
+        "certificates/template_assertion.html",
+        form,
+        lambda: templates.add_assertion(section, form.statement.data, current_user),
+        "Assertion added",
+        section=section,
+        assertion=None,
+    )
 
 
 @bp.route("/assertions/<int:template_assertion_id>", methods=["GET", "POST"])
@@ -69,9 +82,14 @@ def new_assertion(template_section_id: int):
 def edit_assertion(template_assertion_id: int):
     assertion = templates.get_assertion(template_assertion_id)
     form = TemplateAssertionForm(data={"statement": assertion.statement})
-    return _save("certificates/template_assertion.html", form,
-                 lambda: templates.edit_assertion(assertion, form.statement.data, current_user),
-                 "Assertion saved", section=assertion.section, assertion=assertion)  # fmt: skip
+    return _save(
+        "certificates/template_assertion.html",
+        form,
+        lambda: templates.edit_assertion(assertion, form.statement.data, current_user),
+        "Assertion saved",
+        section=assertion.section,
+        assertion=assertion,
+    )
 
 
 @bp.route("/assertions/<int:template_assertion_id>/delete", methods=["GET", "POST"])
@@ -79,9 +97,14 @@ def edit_assertion(template_assertion_id: int):
 @requires(policy.Action.ADMINISTER)
 def delete_assertion(template_assertion_id: int):
     assertion = templates.get_assertion(template_assertion_id)
-    return _save("certificates/template_delete.html", ConfirmForm(),
-                 lambda: templates.remove_assertion(assertion, current_user),
-                 "Assertion removed", section=assertion.section, assertion=assertion)  # fmt: skip
+    return _save(
+        "certificates/template_delete.html",
+        ConfirmForm(),
+        lambda: templates.remove_assertion(assertion, current_user),
+        "Assertion removed",
+        section=assertion.section,
+        assertion=assertion,
+    )
 
 
 @bp.route("/sections/<int:template_section_id>/delete", methods=["GET", "POST"])
@@ -89,6 +112,11 @@ def delete_assertion(template_assertion_id: int):
 @requires(policy.Action.ADMINISTER)
 def delete_section(template_section_id: int):
     section = templates.get_section(template_section_id)
-    return _save("certificates/template_delete.html", ConfirmForm(),
-                 lambda: templates.remove_section(section, current_user),
-                 f"Section “{section.title}” removed", section=section, assertion=None)  # fmt: skip
+    return _save(
+        "certificates/template_delete.html",
+        ConfirmForm(),
+        lambda: templates.remove_section(section, current_user),
+        f"Section “{section.title}” removed",
+        section=section,
+        assertion=None,
+    )

@@ -56,9 +56,13 @@ def pack_request():
         return redirect(url_for("committee.pack", meeting=form.meeting.data.isoformat()))
     filters = _filters()
     return render_form(
-        "committee/index.html", form, entries=committee.committee_view(filters), filters=filters,
-        pack_form=form, today=today(),
-    )  # fmt: skip
+        "committee/index.html",
+        form,
+        entries=committee.committee_view(filters),
+        filters=filters,
+        pack_form=form,
+        today=today(),
+    )
 
 
 @bp.route("/committee/pack.pdf")
@@ -72,9 +76,12 @@ def pack():
     if not committee.is_meeting_date(meeting):
         abort(400)
     pdf = render_pdf(
-        "pdf/committee_pack.html", entries=committee.pack(meeting), meeting=meeting, generated_at=utcnow(),
+        "pdf/committee_pack.html",
+        entries=committee.pack(meeting),
+        meeting=meeting,
+        generated_at=utcnow(),
         today=today(),
-    )  # fmt: skip
+    )
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="committee-pack-{meeting.isoformat()}.pdf"'

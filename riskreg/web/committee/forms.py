@@ -19,13 +19,17 @@ class PackForm(FlaskForm):
 
     def validate_meeting(self, field: DateField) -> None:
         if field.data is not None and not is_meeting_date(field.data):
-            raise ValidationError(f"The date of the committee meeting must be between {MEETINGS_FROM:%-d %B %Y} "
-                                  f"and {MEETINGS_UNTIL:%-d %B %Y}")  # fmt: skip
+            raise ValidationError(
+                f"The date of the committee meeting must be between {MEETINGS_FROM:%-d %B %Y} "
+                f"and {MEETINGS_UNTIL:%-d %B %Y}"
+            )
 
 
 class CommentForm(FlaskForm):
     body = required_paragraph(
-        "Comment", "Enter a comment", max_length=COMMENT_MAX_LENGTH,
+        "Comment",
+        "Enter a comment",
+        max_length=COMMENT_MAX_LENGTH,
         hint="The risk’s owner and its register’s risk managers will see this on the risk’s page",
-    )  # fmt: skip
+    )
     submit = SubmitField("Add comment", widget=GovSubmitInput())

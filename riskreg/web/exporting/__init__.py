@@ -21,8 +21,12 @@ def _send(chosen, fmt: str, everything: bool):
     out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_UP_TO)  # noqa: SIM115 - send_file closes it
     exporting.export(chosen, current_user, fmt, out)
     out.seek(0)
-    response = send_file(out, mimetype=exporting.FORMATS[fmt], as_attachment=True,
-                         download_name=exporting.filename(chosen, fmt, everything))  # fmt: skip
+    response = send_file(
+        out,
+        mimetype=exporting.FORMATS[fmt],
+        as_attachment=True,
+        download_name=exporting.filename(chosen, fmt, everything),
+    )
     # send_file says no-cache, which still lets a browser or proxy store a copy of every risk: never store one.
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -23,8 +23,11 @@ bp = Blueprint("flags", __name__)
 @bp.app_template_global("risk_flags")
 def risk_flags(risk):
     """The flags on a risk for its page (templates/risks/_flags.html): None when the reader sees no flags."""
-    if not (policy.can(current_user, Action.VIEW_FLAGS) or policy.can(current_user, Action.EDIT_REGISTER, risk)
-            or risk.owner_id == current_user.id):  # fmt: skip
+    if not (
+        policy.can(current_user, Action.VIEW_FLAGS)
+        or policy.can(current_user, Action.EDIT_REGISTER, risk)
+        or risk.owner_id == current_user.id
+    ):
         return None
     found = [flag for flag in queue_service.flags_on_risk(risk) if policy.can(current_user, Action.READ_FLAG, flag)]
     return {"flags": found, "comments": queue_service.comment_counts([flag.id for flag in found])}
@@ -58,8 +61,11 @@ def _filters() -> queue_service.QueueFilters:
 
 def _queue_url(filters: queue_service.QueueFilters) -> str:
     """Back to the queue as it was filtered (built here, never taken from the request: no open redirect)."""
-    args = {"kind": filters.kind.value if filters.kind else None, "register": filters.register_code,
-            "status": None if filters.status == "live" else filters.status}  # fmt: skip
+    args = {
+        "kind": filters.kind.value if filters.kind else None,
+        "register": filters.register_code,
+        "status": None if filters.status == "live" else filters.status,
+    }
     return url_for("flags.index", **{name: value for name, value in args.items() if value})
 
 
@@ -121,11 +127,16 @@ def _flag_page(flag, decide_form=None, comment_form=None, status: int = 200):
     comment_form = comment_form or CommentForm(formdata=None)
     items = decide_form.set_choices(flag)
     context = {
-        "flag": flag, "comments": queue_service.comments_on(flag), "decide_form": decide_form,
+        "flag": flag,
+        "comments": queue_service.comments_on(flag),
+        "decide_form": decide_form,
         "may_decide": flag.is_live and policy.can(current_user, Action.MANAGE_FLAGS, flag),
-        "may_reply": policy.can(current_user, Action.REPLY_FLAG, flag), "decision_items": items,
-        "comment_form": comment_form, "form": decide_form if decide_form.errors else comment_form, "today": today(),
-    }  # fmt: skip
+        "may_reply": policy.can(current_user, Action.REPLY_FLAG, flag),
+        "decision_items": items,
+        "comment_form": comment_form,
+        "form": decide_form if decide_form.errors else comment_form,
+        "today": today(),
+    }
     return render_template("flags/show.html", **context), status
 
 
@@ -166,6 +177,7 @@ def decide(flag):
         return _flag_page(flag, decide_form=form, status=400)
     if form.confirmed.data != "yes":
         return render_template("flags/confirm.html", flag=flag, form=form)
+
     def refused(message: str, status: int, _field):
         return _flag_page(flag, decide_form=with_error(form, message), status=status)
 
@@ -182,6 +194,7 @@ def comment(flag):
     form = CommentForm()
     if not form.validate_on_submit():
         return _flag_page(flag, comment_form=form, status=400)
+
     def refused(message: str, status: int, _field):
         return _flag_page(flag, comment_form=with_error(form, message), status=status)
 

@@ -32,13 +32,17 @@ REASON_NEEDED = {
 
 class DecideForm(FlaskForm):
     decision = RadioField(
-        "What do you want to do?", choices=[], validators=[InputRequired("Select what to do with the flag")],
+        "What do you want to do?",
+        choices=[],
+        validators=[InputRequired("Select what to do with the flag")],
         widget=GovRadioInput(),
-    )  # fmt: skip
+    )
     reason = TextAreaField(
-        "Reason", validators=[Length(max=4000, message="Reason must be 4000 characters or fewer")],
-        widget=GovTextArea(), description="The register's owners will see this",
-    )  # fmt: skip
+        "Reason",
+        validators=[Length(max=4000, message="Reason must be 4000 characters or fewer")],
+        widget=GovTextArea(),
+        description="The register's owners will see this",
+    )
     confirmed = HiddenField()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
@@ -65,9 +69,11 @@ class DecideForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     body = required_paragraph(
-        "Comment", "Enter a comment", max_length=COMMENT_MAX_LENGTH,
+        "Comment",
+        "Enter a comment",
+        max_length=COMMENT_MAX_LENGTH,
         hint="The HQ risk team and the register's owners will see this",
-    )  # fmt: skip
+    )
     submit = SubmitField("Add comment", widget=GovSubmitInput())
 
 
@@ -83,11 +89,14 @@ class BulkAcknowledgeForm(FlaskForm):
 
 class RaiseFlagForm(FlaskForm):
     kind = RadioField(
-        "What needs attention?", validators=[InputRequired("Select what needs attention")], widget=GovRadioInput(),
+        "What needs attention?",
+        validators=[InputRequired("Select what needs attention")],
+        widget=GovRadioInput(),
         choices=to_choices([(kind.value, kind.label) for kind in FlagKind if not kind.is_pair]),
-    )  # fmt: skip
+    )
     note = required_paragraph(
-        "What should the register's owners look at?", "Enter what the register's owners should look at",
+        "What should the register's owners look at?",
+        "Enter what the register's owners should look at",
         hint="They will see this on the risk's page and on their home page",
-    )  # fmt: skip
+    )
     submit = SubmitField("Raise flag", widget=GovSubmitInput())

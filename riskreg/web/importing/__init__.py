@@ -105,8 +105,9 @@ def layout(register, token: str):
         importing.save_options(upload, options)
         return redirect(url_for("importing.preview", code=register.code, token=upload.token))
     headings_found = any(c.usable for c in candidates if c.sheet == (options.sheet or candidates[0].sheet))
-    return render_form("importing/layout.html", form, register=register, upload=upload, head=head,
-                       headings_found=headings_found)  # fmt: skip
+    return render_form(
+        "importing/layout.html", form, register=register, upload=upload, head=head, headings_found=headings_found
+    )
 
 
 @bp.route("/<token>/mapping", methods=["GET", "POST"])
@@ -138,17 +139,27 @@ def mapping_file(register, token: str):
     name = upload.filename.rsplit(".", 1)[0] + "-mapping.json"
     # send_file writes the name as RFC 6266 asks (an ASCII fallback and filename*=UTF-8''...): a name with
     # "ü" in a plain header failed with a 500, and a quote in it could end the header's value early.
-    return send_file(io.BytesIO(result.mapping.to_json().encode()), mimetype="application/json",
-                     as_attachment=True, download_name=name)  # fmt: skip
+    return send_file(
+        io.BytesIO(result.mapping.to_json().encode()),
+        mimetype="application/json",
+        as_attachment=True,
+        download_name=name,
+    )
 
 
 def _show(register, upload, result, form, status: int = 200):
     form.fingerprint.data = result.fingerprint
     form.submit.label.text = f"Import {result.writes} {'risk' if result.writes == 1 else 'risks'}"
     return render_template(
-        "importing/preview.html", register=register, upload=upload, result=result, form=form,
-        rows=result.planned[:PREVIEW_ROWS], counts=result.counts, field_labels=FIELD_LABELS,
-    ), status  # fmt: skip
+        "importing/preview.html",
+        register=register,
+        upload=upload,
+        result=result,
+        form=form,
+        rows=result.planned[:PREVIEW_ROWS],
+        counts=result.counts,
+        field_labels=FIELD_LABELS,
+    ), status
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
@@ -179,4 +190,3 @@ def _done_message(outcome) -> str:
     if outcome.counts["error"]:
         parts.append(f"{outcome.counts['error']} rows with problems left out")
     return ", ".join(parts)
-

@@ -11,8 +11,13 @@ from riskreg.importing.values import clean_text, one_line
 from riskreg.web.forms import to_choices
 
 FIELD_CHOICES = [(IGNORE, FIELD_BY_KEY[IGNORE].label)] + [(f.key, f.label) for f in FIELDS if f.key != IGNORE]
-SCALE_CHOICES = [("", "Work it out from the data"), ("3", "1 to 3"), ("4", "1 to 4"), ("5", "1 to 5"),
-                 ("10", "1 to 10")]  # fmt: skip
+SCALE_CHOICES = [
+    ("", "Work it out from the data"),
+    ("3", "1 to 3"),
+    ("4", "1 to 4"),
+    ("5", "1 to 5"),
+    ("10", "1 to 10"),
+]
 DEFAULTS = {
     "category": ("Category for rows without one", Category),
     "objective": ("Strategic objective for rows without one", Objective),
@@ -36,8 +41,11 @@ class UploadForm(FlaskForm):
 
 
 class LayoutForm(FlaskForm):
-    sheet = RadioField("Which sheet holds the register?", widget=GovRadioInput(),
-                       validators=[InputRequired("Select the sheet that holds the register")])  # fmt: skip
+    sheet = RadioField(
+        "Which sheet holds the register?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select the sheet that holds the register")],
+    )
     header_row = IntegerField(
         "Which row holds the headings?",
         validators=[Optional(), NumberRange(min=1, max=100_000, message="Enter a row number, like 3")],
@@ -49,8 +57,11 @@ class LayoutForm(FlaskForm):
     def set_sheets(self, candidates) -> None:
         choices = []
         for candidate in candidates:
-            hint = (f"Headings found on row {candidate.header_line}" if candidate.usable
-                    else "No row of register headings found")  # fmt: skip
+            hint = (
+                f"Headings found on row {candidate.header_line}"
+                if candidate.usable
+                else "No row of register headings found"
+            )
             choices.append((candidate.sheet, f"{candidate.sheet} ({hint})"))
         self.sheet.choices = to_choices(choices)
 
@@ -80,8 +91,10 @@ class MappingFormBase(FlaskForm):
                 field.errors.append("Select what this column holds")
                 valid = False
             elif target != IGNORE and not FIELD_BY_KEY[target].many and target in chosen:
-                field.errors.append(f"Choose {FIELD_BY_KEY[target].label.split(' (')[0].lower()} for one column "
-                                    f"only (it is already chosen for ‘{chosen[target]}’)")  # fmt: skip
+                field.errors.append(
+                    f"Choose {FIELD_BY_KEY[target].label.split(' (')[0].lower()} for one column "
+                    f"only (it is already chosen for ‘{chosen[target]}’)"
+                )
                 valid = False
             else:
                 chosen.setdefault(target, column.name)
@@ -99,16 +112,18 @@ def mapping_form(columns, mapping: Mapping) -> MappingFormBase:
     attributes = {"columns": columns}
     data = {}
     for n, column in enumerate(columns):
-        attributes[f"column_{n}"] = SelectField(column.name, choices=to_choices(FIELD_CHOICES), widget=GovSelect(),
-                                                description=_hint(column))  # fmt: skip
+        attributes[f"column_{n}"] = SelectField(
+            column.name, choices=to_choices(FIELD_CHOICES), widget=GovSelect(), description=_hint(column)
+        )
         data[f"column_{n}"] = mapping.field_of(column.name)
     for key, (label, enum) in DEFAULTS.items():
         choices = to_choices([("", "None: rows without one cannot be imported"), *enum.choices()])
         attributes[f"default_{key}"] = SelectField(label, choices=choices, widget=GovSelect())
         data[f"default_{key}"] = mapping.defaults.get(key, "")
     for dim in ("likelihood", "impact"):
-        attributes[f"scale_{dim}"] = SelectField(f"{dim.capitalize()} scale", choices=to_choices(SCALE_CHOICES),
-                                                 widget=GovSelect())  # fmt: skip
+        attributes[f"scale_{dim}"] = SelectField(
+            f"{dim.capitalize()} scale", choices=to_choices(SCALE_CHOICES), widget=GovSelect()
+        )
         data[f"scale_{dim}"] = str(mapping.scales.get(dim, ""))
     attributes["submit"] = SubmitField("Preview with this mapping", widget=GovSubmitInput())
     form_class = type("MappingForm", (MappingFormBase,), attributes)

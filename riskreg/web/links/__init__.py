@@ -104,10 +104,12 @@ def _new_linked_risk(source, register, mode: str, create, done: str):
 @requires(Action.ESCALATE, "corporate_register")
 def escalate_new(risk, corporate_register):
     return _new_linked_risk(
-        risk, corporate_register, "escalate",
+        risk,
+        corporate_register,
+        "escalate",
         lambda values, rationale: links_service.escalate_to_new(risk, values, rationale, current_user),
         "Corporate risk {created} created; {source} contributes to it",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/risks/<ref>/cascade", methods=["GET", "POST"])
@@ -130,7 +132,9 @@ def cascade(risk):
 @requires(Action.CASCADE, "register")
 def cascade_into(risk, register):
     return _new_linked_risk(
-        risk, register, "cascade",
+        risk,
+        register,
+        "cascade",
         lambda values, rationale: links_service.cascade(risk, register, values, rationale, current_user),
         "Risk {created} created in the {register}; it contributes to {source}",
-    )  # fmt: skip
+    )

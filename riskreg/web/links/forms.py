@@ -16,9 +16,10 @@ KIND_HINTS = {
 
 def _rationale():
     return required_paragraph(
-        "Why are the risks linked?", "Enter why the risks are linked",
+        "Why are the risks linked?",
+        "Enter why the risks are linked",
         hint="The committee and both registers' owners will read this",
-    )  # fmt: skip
+    )
 
 
 class LinkForm(FlaskForm):
@@ -29,9 +30,11 @@ class LinkForm(FlaskForm):
         widget=GovRadioInput(),
     )
     target_ref = required_text(
-        "Reference of the other risk", "Enter the reference of the other risk", max_length=24,
+        "Reference of the other risk",
+        "Enter the reference of the other risk",
+        max_length=24,
         hint="For example, HQ-003. It must be in a different register.",
-    )  # fmt: skip
+    )
     rationale = _rationale()
     submit = SubmitField("Link the risks", widget=GovSubmitInput())
 

@@ -56,9 +56,13 @@ def show(register):
     sort = request.args.get("sort", "ref")
     page = request.args.get("page", "1")
     risk_page = registers.list_risks(
-        register, filters, sort if sort in registers.SORTS else "ref",
-        int(page) if page.isdecimal() else 1, today(), settings().page_size,
-    )  # fmt: skip
+        register,
+        filters,
+        sort if sort in registers.SORTS else "ref",
+        int(page) if page.isdecimal() else 1,
+        today(),
+        settings().page_size,
+    )
     can_edit = policy.can(current_user, policy.Action.EDIT_REGISTER, register)
     return render_template(
         "registers/show.html",

@@ -44,13 +44,16 @@ def _similar_before_saving(form: RiskForm, register, risk=None) -> list:
     if risk is not None and risk_text(form.title.data, form.event.data) == risk_text(risk.title, risk.event):
         return []
     return similarity.suggestions(
-        form.title.data.strip(), form.event.data.strip(), register, exclude_risk=risk,
+        form.title.data.strip(),
+        form.event.data.strip(),
+        register,
+        exclude_risk=risk,
         visible=lambda other: policy.can(current_user, policy.Action.READ_RISK, other),
-    )  # fmt: skip
+    )
 
 
 def _save_linked(form: RiskForm, register, risk=None):
-    """"Link to this risk instead": save the risk and link it to the chosen one in one go. A refused link
+    """ "Link to this risk instead": save the risk and link it to the chosen one in one go. A refused link
     saves nothing and shows why, with the similar risks again (offering "related" for the refused one)."""
     ref, kind = form.link_choice
     target = links.find_risk(ref)
@@ -62,12 +65,14 @@ def _save_linked(form: RiskForm, register, risk=None):
         if status == 409:
             return refuse("risks/form.html", form, message, status, register=register, risk=risk)
         similar = _similar_before_saving(form, register, risk)
-        return refuse("risks/form.html", form, message, status, register=register, risk=risk, similar=similar,
-                      refused=target.ref)  # fmt: skip
+        return refuse(
+            "risks/form.html", form, message, status, register=register, risk=risk, similar=similar, refused=target.ref
+        )
 
     with refusals(refused, stale=STALE):
-        saved = links.save_linked(register, form.values(), target, kind, current_user, risk=risk,
-                                  expected_version=version)  # fmt: skip
+        saved = links.save_linked(
+            register, form.values(), target, kind, current_user, risk=risk, expected_version=version
+        )
     flash(f"Risk {saved.ref} saved and linked to {target.ref}")
     return redirect(url_for("risks.show", ref=saved.ref, _anchor="links"))
 
@@ -83,8 +88,9 @@ def show(risk):
         scores=risks.score_history(risk),
         can_edit=policy.can(current_user, policy.Action.EDIT_REGISTER, risk),
         can_review=policy.can(current_user, policy.Action.RECORD_REVIEW, risk),
-        updatable={cm.id for cm in risk.countermeasures
-                   if policy.can(current_user, policy.Action.UPDATE_COUNTERMEASURE, cm)},  # fmt: skip
+        updatable={
+            cm.id for cm in risk.countermeasures if policy.can(current_user, policy.Action.UPDATE_COUNTERMEASURE, cm)
+        },
         today=today(),
     )
 
@@ -144,9 +150,13 @@ def close(risk):
 @requires(policy.Action.RECORD_REVIEW, "risk")
 def review(risk):
     form = ReviewForm(
-        data={"version": str(risk.version), "residual_l": str(risk.residual_l), "residual_i": str(risk.residual_i),
-              "reviewed_on": today()}
-    )  # fmt: skip
+        data={
+            "version": str(risk.version),
+            "residual_l": str(risk.residual_l),
+            "residual_i": str(risk.residual_i),
+            "reviewed_on": today(),
+        }
+    )
     if form.validate_on_submit():
         with form_refusals("risks/review.html", form, stale=STALE, risk=risk):
             risks.record_review(risk, form.values(), form.expected_version, current_user)

@@ -137,9 +137,11 @@ class CloseRiskForm(VersionedForm):
 class CountermeasureForm(FlaskForm):
     title = required_text("Countermeasure", "Enter the countermeasure", max_length=200)
     description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=4000)], widget=GovTextArea(),
+        "Description",
+        validators=[Optional(), Length(max=4000)],
+        widget=GovTextArea(),
         description="How it works and where the evidence of it is kept",
-    )  # fmt: skip
+    )
     kind = RadioField(
         "Kind",
         choices=to_choices(CountermeasureKind.choices()),
@@ -149,17 +151,20 @@ class CountermeasureForm(FlaskForm):
     owner_id = ChoiceOf("Owner", [], "Select an owner")
     status = SelectField("Status", choices=to_choices(CountermeasureStatus.choices()), widget=GovSelect())
     due_on = DateField(
-        "Due date", format="%d %m %Y", validators=[Optional()], widget=GovDateInput(),
+        "Due date",
+        format="%d %m %Y",
+        validators=[Optional()],
+        widget=GovDateInput(),
         description="When an action should be in place. For example, 27 3 2027",
-    )  # fmt: skip
-    implemented_on = DateField(
-        "Date put in place", format="%d %m %Y", validators=[Optional()], widget=GovDateInput()
     )
+    implemented_on = DateField("Date put in place", format="%d %m %Y", validators=[Optional()], widget=GovDateInput())
     frequency = SelectField(
-        "How often the control operates", choices=to_choices([("", "Not recorded"), *ControlFrequency.choices()]),
-        widget=GovSelect(), default="",
+        "How often the control operates",
+        choices=to_choices([("", "Not recorded"), *ControlFrequency.choices()]),
+        widget=GovSelect(),
+        default="",
         description="It sets the smallest sample a test needs to conclude the control is effective",
-    )  # fmt: skip
+    )
     submit = SubmitField("Save countermeasure", widget=GovSubmitInput())
 
     def set_owners(self, owners) -> None:
@@ -199,13 +204,18 @@ class ProgressForm(VersionedForm):
         widget=GovRadioInput(),
     )
     due_on = DateField(
-        "Due date", format="%d %m %Y", validators=[Optional()], widget=GovDateInput(),
+        "Due date",
+        format="%d %m %Y",
+        validators=[Optional()],
+        widget=GovDateInput(),
         description="When it should be in place. For example, 27 3 2027",
-    )  # fmt: skip
+    )
     progress = TextAreaField(
-        "Progress", validators=[Optional(), Length(max=4000)], widget=GovTextArea(),
+        "Progress",
+        validators=[Optional(), Length(max=4000)],
+        widget=GovTextArea(),
         description="What has been done, and what is still to do",
-    )  # fmt: skip
+    )
     submit = SubmitField("Save progress", widget=GovSubmitInput())
 
     def values(self) -> dict:
@@ -217,19 +227,27 @@ class ProgressForm(VersionedForm):
 
 
 def progress_form_data(countermeasure) -> dict:
-    return {"status": countermeasure.status.value, "due_on": countermeasure.due_on, "progress": countermeasure.progress,
-            "version": str(countermeasure.version)}
+    return {
+        "status": countermeasure.status.value,
+        "due_on": countermeasure.due_on,
+        "progress": countermeasure.progress,
+        "version": str(countermeasure.version),
+    }
 
 
 def risk_form_data(risk) -> dict:
     """A risk as form data: selects and radios hold their values as strings."""
     data = {name: str(getattr(risk, name)) for name in (*RATINGS, "owner_id")}
     data.update(
-        title=risk.title, cause=risk.cause, event=risk.event, consequence=risk.consequence,
+        title=risk.title,
+        cause=risk.cause,
+        event=risk.event,
+        consequence=risk.consequence,
         # A risk imported without them has none yet: the form asks for them (import first, tidy later).
         **{name: getattr(risk, name).value for name in ("category", "objective", "influence") if getattr(risk, name)},
-        restricted=risk.restricted, version=str(risk.version),
-    )  # fmt: skip
+        restricted=risk.restricted,
+        version=str(risk.version),
+    )
     return data
 
 
