@@ -324,3 +324,17 @@ def assess_assertion(
             "external) evidence is needed",
         )
     return graded
+
+
+# A review's commentary records an incident when it names one, unless the words just before deny it ("no
+# incidents", "nothing failed"): a plain word search turned every "no breaches this quarter" into an alert.
+_INCIDENT = re.compile(r"\b(incidents?|failures?|failed|breach(?:es|ed)?)\b", re.IGNORECASE)
+_DENIED = re.compile(r"\b(no|nil|zero|none|not|nothing|without|never)\b(?:\W+\w+){0,2}\W*$", re.IGNORECASE)
+
+
+def records_incident(commentary: str) -> bool:
+    """Whether a review's commentary records an incident (a relied-on risk's assurance is then contradicted)."""
+    return any(
+        not _DENIED.search(commentary[max(0, match.start() - 40) : match.start()])
+        for match in _INCIDENT.finditer(commentary)
+    )

@@ -16,6 +16,7 @@ from riskreg.rules.evidence import (
     months_before,
     next_test_due,
     recent_periods,
+    records_incident,
     weakest_of,
 )
 
@@ -195,3 +196,20 @@ def test_periods():
     assert list(recent_periods(AS_OF)) == ["rolling", "2025-26", "2024-25", "2023-24"]
     with pytest.raises(ValueError, match="cannot end"):
         Period(date(2026, 1, 2), date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("commentary", "incident"),
+    [
+        ("Two custody time limit failures in May; both reported to the CCP.", True),
+        ("A data breach on 3 June: letters sent to the wrong victims.", True),
+        ("The disclosure check failed on two cases.", True),
+        ("Incident reported to the police liaison team.", True),
+        ("No incidents this quarter; controls operated.", False),
+        ("Nothing failed and there were no breaches or failures.", False),
+        ("Scores unchanged after the team meeting.", False),
+        ("Without any failure, but one incident in March at the Crown Court.", True),
+    ],
+)
+def test_a_review_records_an_incident_when_it_names_one_it_does_not_deny(commentary, incident):
+    assert records_incident(commentary) is incident

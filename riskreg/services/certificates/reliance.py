@@ -34,7 +34,7 @@ from riskreg.models import (
     assertion_countermeasure,
 )
 from riskreg.rules import scoring
-from riskreg.rules.evidence import long_date
+from riskreg.rules.evidence import long_date, records_incident
 from riskreg.services import NotAllowed, ServiceError
 from riskreg.services.audit import trail as audit
 
@@ -42,8 +42,6 @@ Action = policy.Action
 TEXT_MAX = 2000
 # Signed certificates that still stand: a superseded one has been replaced by its correction.
 STANDING = (CertificateStatus.SIGNED, CertificateStatus.VALIDATED, CertificateStatus.CHALLENGED)
-# Words in a review's commentary that record an incident (DESIGN capability 5: reliance after signing).
-INCIDENT_WORDS = ("incident", "failure", "breach", "failed")
 
 
 def assertion_number(assertion: Assertion) -> str:
@@ -272,11 +270,6 @@ def after_control_test(test: ControlTest) -> None:
         if _raise(r, countermeasure.risk_id, ContradictionKind.INEFFECTIVE_TEST, test.id, test.tested_on, summary)
     ]
     _record_raised(raised, ContradictionKind.INEFFECTIVE_TEST)
-
-
-def records_incident(commentary: str) -> bool:
-    text = commentary.lower()
-    return any(word in text for word in INCIDENT_WORDS)
 
 
 def after_review(review: Review, rules: scoring.ScoringRules, was_above: bool) -> None:
