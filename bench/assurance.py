@@ -22,22 +22,8 @@ from riskreg.enums import (
 from riskreg.services.assurance.control_tests import TEST_FIELDS
 
 LINK_COLUMNS = ("id", "from_risk_id", "to_risk_id", "kind", "rationale", "created_by_id", "created_at")
-TEST_COLUMNS = (
-    "id",
-    "countermeasure_id",
-    "tested_on",
-    "tester_id",
-    "line",
-    "method",
-    "nature",
-    "population",
-    "sample_size",
-    "exceptions",
-    "exceptions_tolerated",
-    "conclusion",
-    "notes",
-    "created_at",
-)
+# The service's audited fields, so a field added there is generated here too.
+TEST_COLUMNS = ("id", "countermeasure_id", "tester_id", *TEST_FIELDS, "created_at")
 EVIDENCE_COLUMNS = (
     "id",
     "title",
@@ -146,8 +132,8 @@ def _tested(timeline, at: datetime, state: tuple) -> None:
     }
     tester = _tester(ctx, life, line)
     test_id = timeline.next_id("control_test")
-    row = tuple(values[name] for name in TEST_COLUMNS[4:-1])
-    timeline.sink.add("control_test", (test_id, countermeasure_id, values["tested_on"], tester, *row, at))
+    row = tuple(values[name] for name in TEST_FIELDS)
+    timeline.sink.add("control_test", (test_id, countermeasure_id, tester, *row, at))
     snapshot = {name: values[name] for name in TEST_FIELDS} | {"countermeasure_id": countermeasure_id}
     timeline.audit(at, tester, "control_test.recorded", "control_test", test_id, snapshot, risk_id=life.id)
     if rng.random() < SHARE_WITH_EVIDENCE:

@@ -49,20 +49,8 @@ RISK_COLUMNS = (
     "version",
 )
 FREQUENCIES = [frequency.value for frequency in ControlFrequency]
-COUNTERMEASURE_COLUMNS = (
-    "id",
-    "risk_id",
-    "title",
-    "description",
-    "kind",
-    "owner_id",
-    "status",
-    "due_on",
-    "implemented_on",
-    "frequency",
-    "progress",
-    "created_at",
-)
+# The service's audited fields, so a field added there is generated here too.
+COUNTERMEASURE_COLUMNS = ("id", "risk_id", *COUNTERMEASURE_FIELDS, "created_at")
 REVIEW_COLUMNS = (
     "id",
     "risk_id",
@@ -283,7 +271,7 @@ def _countermeasures(ctx: Context, life: RiskLife, category: str, created_on: da
             "progress": "",
         }
         countermeasure_id = ctx.timeline.next_id("countermeasure")
-        row = tuple(values[name] for name in COUNTERMEASURE_COLUMNS[2:-1])
+        row = tuple(values[name] for name in COUNTERMEASURE_FIELDS)
         ctx.sink.add("countermeasure", (countermeasure_id, life.id, *row, created_at))
         life.countermeasures.append((countermeasure_id, {name: values[name] for name in COUNTERMEASURE_FIELDS}))
 
