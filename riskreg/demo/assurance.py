@@ -7,6 +7,7 @@ small generated text and CSV files, fingerprinted like any upload.
 
 import hashlib
 import random
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -123,8 +124,10 @@ class _Seeder:
         if line is L1:
             return Conclusion.EFFECTIVE
         # Independent testers (2nd and 3rd line) find otherwise: the calibration figure does not then hang on
-        # which of the area's controls the seeded generator gave a 2nd-line test.
-        return AUDIT_FINDS[countermeasure.id % 2]
+        # which of the area's controls the seeded generator gave a 2nd-line test. Which finding is keyed by
+        # the control's name, not its id: PostgreSQL sequences are not rolled back, so ids depend on what the
+        # database held before, and the demo must be the same wherever it is seeded.
+        return AUDIT_FINDS[zlib.crc32(f"{countermeasure.risk.ref} {countermeasure.title}".encode()) % 2]
 
     def test(self, countermeasure: Countermeasure, tested_on: date, line: AssuranceLine) -> None:
         conclusion = self.conclusion(countermeasure, line)
