@@ -2,6 +2,11 @@
 # but Python 3.11+, Node.js with npm, and (for the browser tests) Chromium.
 
 PYTHON ?= python3
+# Cached bytecode, whatever the machine's environment says: with PYTHONDONTWRITEBYTECODE set, every test
+# process (each xdist worker, each served gunicorn) compiled riskreg and re-ran pytest's assertion rewriting
+# from source, about 6 s of CPU each.
+export PYTHONDONTWRITEBYTECODE :=
+
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -50,15 +55,12 @@ lint: install-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit --quiet -c pyproject.toml -r riskreg --severity-level medium
 
-# The whole suite on SQLite; again on PostgreSQL when RISKREG_TEST_DATABASE_URL is set. pytest-xdist runs
-# it on every core (TEST_WORKERS=0 for one process); the browser tests stay together on one worker.
+# The whole suite on SQLite and, when RISKREG_TEST_DATABASE_URL is set, on PostgreSQL, the two passes side by
+# side (tests/passes.sh). pytest-xdist runs each on every core (TEST_WORKERS=0 for one process); each browser
+# test file runs whole on one worker.
 TEST_WORKERS ?= auto
 test: install-test assets lint
-	RISKREG_TEST_DATABASE_URL= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
-	@if [ -n "$$RISKREG_TEST_DATABASE_URL" ]; then \
-		echo "== again on $$RISKREG_TEST_DATABASE_URL (browser tests ran above) =="; \
-		$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" -p no:cacheprovider; \
-	fi
+	tests/passes.sh $(BIN)/python $(TEST_WORKERS)
 
 bench: install-test assets
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -77,11 +77,12 @@ def pytest_configure(config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items) -> None:
-    # Under `pytest -n` with `--dist loadgroup` (make test), the browser tests run on one worker, in file order,
-    # with one Chromium and one served app between them.
+    # Under `pytest -n` with `--dist loadgroup` (make test), each browser test file runs whole, in order, on one
+    # worker; the files are spread over the workers, each with its own Chromium and served copy of the demo.
+    # (One worker for all of them left the other core idle for minutes: they were the suite's critical path.)
     for item in items:
         if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
 
 
 @pytest.hookimpl(optionalhook=True)

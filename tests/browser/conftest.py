@@ -125,7 +125,7 @@ def live_server(chromium, app, tmp_path_factory) -> Iterator[LiveServer]:
 def visitor(chromium, live_server, request) -> Iterator[Visitor]:
     """A fresh browser context (no cookies) with one tab; fails the test if a page it loaded went unchecked."""
     context = chromium.new_context(base_url=live_server.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # generous: a loaded CI machine, not a slow page
     visitor = Visitor(context.new_page())
     yield visitor
     context.close()
