@@ -8,6 +8,7 @@ worker has databases of its own (tests/databases.py).
 import os
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -75,14 +76,34 @@ def pytest_configure(config) -> None:
         config.add_cleanup(traveller.stop)
 
 
+# The pure rules' tests (riskreg/rules touches no database, by the layer contract) and modules marked
+# ``no_database`` run without one; the PostgreSQL pass leaves them out, since there they would test nothing new.
+RULES_TESTS = Path(__file__).parent / "rules"
+DATABASE_FIXTURES = frozenset({"app", "demo", "demo_app", "org", "client", "sign_in", "count_queries", "csrf_enabled"})
+
+
+def _needs_no_database(item) -> bool:
+    if RULES_TESTS in item.path.parents:
+        item.add_marker(pytest.mark.no_database)
+    if item.get_closest_marker("no_database") is None:
+        return False
+    if used := sorted(DATABASE_FIXTURES & set(item.fixturenames)):
+        raise pytest.UsageError(f"{item.nodeid} is marked no_database but uses {', '.join(used)}")
+    return True
+
+
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items) -> None:
+def pytest_collection_modifyitems(config, items) -> None:
     # Under `pytest -n` with `--dist loadgroup` (make test), each browser test file runs whole, in order, on one
     # worker; the files are spread over the workers, each with its own Chromium and served copy of the demo.
     # (One worker for all of them left the other core idle for minutes: they were the suite's critical path.)
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
+    without_database = [item for item in items if _needs_no_database(item)]
+    if databases.GIVEN_URL and without_database:
+        config.hook.pytest_deselected(items=without_database)
+        items[:] = [item for item in items if item not in set(without_database)]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -123,13 +144,13 @@ def _rolled_back(flask_app):
 
 
 @pytest.fixture(autouse=True)
-def _transaction(request, app):
+def _transaction(request):
     """Every test runs in a rolled-back transaction, on the demo database when it asks for ``demo``."""
-    if request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("no_database"):
         yield  # browser tests drive a served app with its own database (tests/browser/conftest.py)
         return
+    target = request.getfixturevalue("demo_app" if "demo" in request.fixturenames else "app")
     limiter.reset()
-    target = request.getfixturevalue("demo_app") if "demo" in request.fixturenames else app
     with _rolled_back(target):
         yield
 

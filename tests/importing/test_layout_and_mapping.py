@@ -9,6 +9,8 @@ from riskreg.importing.layout import locate
 from riskreg.importing.mapping import Heading, Mapping, propose, recognise, resolve
 from riskreg.importing.readers import Limits, open_source
 
+pytestmark = pytest.mark.no_database  # the PostgreSQL pass leaves it out (tests/conftest.py)
+
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "import"
 
 

@@ -13,6 +13,8 @@ from riskreg.importing.people import People
 from riskreg.importing.readers import Limits, open_source
 from riskreg.importing.rows import Context, build
 
+pytestmark = pytest.mark.no_database  # the PostgreSQL pass leaves it out (tests/conftest.py)
+
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "import" / "corpus"
 
 

@@ -2,6 +2,8 @@ import pytest
 
 from riskreg.importing.scores import decide, from_points, scale_hint
 
+pytestmark = pytest.mark.no_database  # the PostgreSQL pass leaves it out (tests/conftest.py)
+
 
 def _rate(decision, value):
     rating, problem, _note = decision.rate(value)

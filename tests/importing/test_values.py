@@ -15,6 +15,8 @@ from riskreg.importing.values import (
     title_from,
 )
 
+pytestmark = pytest.mark.no_database  # the PostgreSQL pass leaves it out (tests/conftest.py)
+
 
 @pytest.mark.parametrize(
     ("value", "expected", "note"),

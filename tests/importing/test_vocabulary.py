@@ -8,6 +8,8 @@ from riskreg.importing.mapping import Heading, propose, recognise
 from riskreg.importing.scores import decide, from_percent
 from riskreg.importing.values import read_enum
 
+pytestmark = pytest.mark.no_database  # the PostgreSQL pass leaves it out (tests/conftest.py)
+
 
 @pytest.mark.parametrize(
     "word",
