@@ -150,3 +150,20 @@ def test_local_passwords_can_be_switched_off(app, client, org, sso, monkeypatch)
     assert refused.status_code == 403 and b"passwords are switched off" in refused.data
     assert client.get("/forgot-password").status_code == 404
     assert _sign_in_with_sso(client, org.risk_ln.email).status_code == 302
+
+
+def test_a_provider_that_cannot_be_reached_gets_a_clear_page(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RISKREG_OIDC_ISSUER", f"http://127.0.0.1:{_free_port()}")  # nobody listens
+    monkeypatch.setitem(app.config, "RISKREG_OIDC_CLIENT_ID", "riskreg")
+    app.extensions.pop("riskreg_oidc", None)
+    try:
+        response = client.get("/sign-in/sso")
+    finally:
+        app.extensions.pop("riskreg_oidc", None)
+    assert response.status_code == 503 and b"Single sign-on is not available" in response.data
+
+
+def test_without_a_provider_the_sso_addresses_lead_to_the_ordinary_sign_in(client):
+    assert b"Sign in with" not in client.get("/sign-in").data
+    assert client.get("/sign-in/sso").headers["Location"] == "/sign-in"
+    assert client.get("/sign-in/sso/callback?code=x&state=y").headers["Location"] == "/sign-in"
