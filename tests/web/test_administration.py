@@ -13,6 +13,7 @@ from riskreg.extensions import db
 from riskreg.models import AuditEvent, RoleAssignment, Unit, User
 from riskreg.rules.scoring import DEFAULT_RULES
 from riskreg.services import ServiceError, registers, tokens
+from riskreg.services import risks as risks_service
 from riskreg.services.administration import people, units
 from tests.factories import PASSWORD, RiskFactory, UnitFactory, UserFactory, user_with_role
 from tests.test_reminders import smtp_server  # noqa: F401 - the fixture: aiosmtpd on a loopback port
@@ -301,3 +302,12 @@ def test_changing_the_cadence_moves_the_next_review_by_it(client, org, sign_in):
     db.session.refresh(risk)
     assert risk.next_review_on == today() + timedelta(days=14), "very high: the organisation's 14 days, not 30"
     assert "cadence.changed" in _actions()
+
+
+def test_a_retired_units_register_takes_no_new_risks(client, org, sign_in):
+    team = UnitFactory(code="LNT", name="LN team", kind=UnitKind.UNIT, parent=org.ln)
+    units.retire_unit(team, org.admin)
+    with pytest.raises(ServiceError, match="LN team is retired"):
+        risks_service.create_risk(team.register, {"title": "Anything"}, org.admin)
+    sign_in(org.risk_ln)  # a risk manager above it, who could add risks before
+    assert client.get("/registers/LNT").status_code == 200, "its register can still be read"
