@@ -7,19 +7,16 @@ stop working (riskreg.services.users and tokens refuse inactive users).
 """
 
 import secrets
-import smtplib
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from riskreg.clock import utcnow
 from riskreg.enums import ReminderKind, Role
 from riskreg.extensions import db
-from riskreg.models import PasswordReset, RoleAssignment, Unit, User
+from riskreg.models import RoleAssignment, Unit, User
 from riskreg.rules import text as text_rules
-from riskreg.rules.tokens import hash_secret
 from riskreg.services import NotFoundError, ServiceError, accounts, reminders, users
 from riskreg.services.audit import trail as audit
 from riskreg.services.registers import Page, page_within
@@ -50,20 +47,6 @@ def get_assignment(user: User, assignment_id: int) -> RoleAssignment:
     return assignment
 
 
-def _new_link(user: User) -> str:
-    """A one-time link's secret; any earlier unused link of the person's stops working."""
-    now = utcnow()
-    db.session.execute(
-        sa.update(PasswordReset)
-        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-    )
-    secret = secrets.token_urlsafe(32)
-    db.session.add(PasswordReset(user=user, token_hash=hash_secret(secret), expires_at=now + INVITATION_LIFETIME))
-    db.session.flush()
-    return secret
-
-
 def invite(email: str, name: str, actor: User) -> tuple[User, str]:
     """A new person without a password, and the secret of the link with which they choose one."""
     email = users.checked_email(email)
@@ -78,7 +61,7 @@ def invite(email: str, name: str, actor: User) -> tuple[User, str]:
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.invited", "user", user.id, {"email": email, "name": cleaned})
-    return user, _new_link(user)
+    return user, accounts.new_link(user, INVITATION_LIFETIME)
 
 
 def reinvite(user: User, actor: User) -> str:
@@ -87,7 +70,7 @@ def reinvite(user: User, actor: User) -> str:
         raise ServiceError(f"{user.name} has already accepted the invitation")
     if not user.is_active:
         raise ServiceError(f"{user.name} is deactivated: reactivate them first")
-    secret = _new_link(user)
+    secret = accounts.new_link(user, INVITATION_LIFETIME)
     audit.record(actor, "user.reinvited", "user", user.id, {"email": user.email})
     return secret
 
@@ -104,13 +87,7 @@ def invitation_message(user: User, link: str) -> reminders.Reminder:
 
 def send_invitation(user: User, link: str, config: dict[str, Any]) -> bool:
     """Sent at once, as a password reset link is (never kept in clear in the outbox). False when not sent."""
-    try:
-        settings = reminders.smtp_settings(config)
-        with reminders.connect(settings) as smtp:
-            smtp.send_message(reminders.message(invitation_message(user, link), settings))
-    except (ServiceError, OSError, smtplib.SMTPException):
-        return False
-    return True
+    return accounts.send_link(invitation_message(user, link), config)
 
 
 def deactivate(user: User, actor: User) -> None:
