@@ -15,6 +15,7 @@ from riskreg.rules.scoring import DEFAULT_RULES
 from riskreg.services import ServiceError, registers, tokens
 from riskreg.services import risks as risks_service
 from riskreg.services.administration import people, units
+from tests.conftest import count_queries
 from tests.factories import PASSWORD, RiskFactory, UnitFactory, UserFactory, user_with_role
 from tests.test_reminders import smtp_server  # noqa: F401 - the fixture: aiosmtpd on a loopback port
 
@@ -311,3 +312,18 @@ def test_a_retired_units_register_takes_no_new_risks(client, org, sign_in):
         risks_service.create_risk(team.register, {"title": "Anything"}, org.admin)
     sign_in(org.risk_ln)  # a risk manager above it, who could add risks before
     assert client.get("/registers/LNT").status_code == 200, "its register can still be read"
+
+
+def test_the_people_page_runs_the_same_queries_however_many_people(client, org, sign_in):
+    sign_in(org.admin)
+
+    def queries() -> int:
+        client.get("/admin/users")
+        with count_queries() as statements:
+            assert client.get("/admin/users").status_code == 200
+        return len(statements)
+
+    few = queries()
+    for n in range(20):
+        user_with_role(Role.VIEWER, org.ls if n % 2 else org.ln)
+    assert queries() == few
