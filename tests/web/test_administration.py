@@ -211,6 +211,7 @@ def test_a_move_that_would_make_a_loop_is_refused(client, org, sign_in):
     db.session.refresh(team)
     assert org.ln.parent == org.hq and team.parent == org.ln
     assert client.post("/admin/units/HQ/move", data={"parent": "LN"}).status_code == 400
+    assert b"it cannot be moved" in client.get("/admin/units/HQ/move").data
 
 
 def test_the_service_refuses_a_loop_whatever_the_form_offers(org):
