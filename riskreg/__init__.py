@@ -58,6 +58,7 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
 def _register_blueprints(app: Flask) -> None:
     from riskreg.web.account import bp as account_bp
+    from riskreg.web.admin import bp as admin_bp
     from riskreg.web.api import bp as api_bp
     from riskreg.web.assurance import bp as assurance_bp
     from riskreg.web.auth import bp as auth_bp
@@ -88,5 +89,5 @@ def _register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (certificates_bp, certificate_template_bp):
+    for blueprint in (certificates_bp, certificate_template_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -89,6 +89,14 @@ class BaseConfig:
     # Roles whose holders must sign in with a second factor (TOTP), comma-separated. None outside production
     # unless set, so the demo's people can sign in with a password; production requires it of these by default.
     RISKREG_TOTP_REQUIRED_ROLES = os.environ.get("RISKREG_TOTP_REQUIRED_ROLES", "")
+    # OpenID Connect single sign-on (docs/single-sign-on.md): on when an issuer is set. The issuer's
+    # /.well-known/openid-configuration says where everything else is.
+    RISKREG_OIDC_ISSUER = os.environ.get("RISKREG_OIDC_ISSUER", "")
+    RISKREG_OIDC_CLIENT_ID = os.environ.get("RISKREG_OIDC_CLIENT_ID", "")
+    RISKREG_OIDC_CLIENT_SECRET = os.environ.get("RISKREG_OIDC_CLIENT_SECRET", "")
+    RISKREG_OIDC_NAME = os.environ.get("RISKREG_OIDC_NAME", "your organisation's account")  # "Sign in with ..."
+    # Off: nobody signs in with a riskreg password (single sign-on only); reset and invitation links are refused.
+    RISKREG_LOCAL_PASSWORDS = os.environ.get("RISKREG_LOCAL_PASSWORDS", "on").lower() not in ("0", "false", "no", "off")
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -1,7 +1,7 @@
 """Link services used by other features: divergences for a set of risks, in a fixed number of queries."""
 
 from riskreg.enums import DivergenceKind, LinkKind, RiskStatus
-from riskreg.services import links
+from riskreg.services import links, registers
 from tests.conftest import count_queries
 from tests.factories import RiskFactory, RiskLinkFactory
 
@@ -14,6 +14,7 @@ def test_divergences_for_a_set_of_risks_in_one_query(org):
     RiskLinkFactory(from_risk=below, to_risk=parent)
     RiskLinkFactory(from_risk=below, to_risk=above, kind=LinkKind.RELATED)  # not a contribution: no alert
     ids = [above.id, below.id, parent.id]
+    registers.rules()  # the organisation's appetite and cadence: read once per request, before any of this
     with count_queries() as queries:
         found = links.divergences_for(ids)
     assert len(queries) == 1, "\n".join(q[:200] for q in queries)

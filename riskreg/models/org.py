@@ -20,6 +20,8 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     # Materialised path of ids ("/1/4/9/"): ancestry checks without queries.
     path: Mapped[str] = mapped_column(sa.String(255), index=True, default="/")
+    # Retired units keep their register and history, but take no new roles, units or risks (administration).
+    retired_at: Mapped[datetime | None]
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.name")
@@ -28,6 +30,10 @@ class Unit(db.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     def is_within(self, other: "Unit") -> bool:
         """True when this unit is ``other`` or sits below it in the tree."""
@@ -82,6 +88,11 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def has_password(self) -> bool:
+        """False for someone invited who has not yet chosen a password (an empty hash matches no password)."""
+        return bool(self.password_hash)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

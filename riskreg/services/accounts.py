@@ -46,6 +46,14 @@ def create_reset(email: str) -> tuple[User, str] | None:
     user = users.get_by_email(email)
     if user is None or not user.is_active:
         return None
+    secret = new_link(user, RESET_LIFETIME)
+    audit.record(user, "user.password_reset_requested", "user", user.id, {})
+    return user, secret
+
+
+def new_link(user: User, lifetime: timedelta) -> str:
+    """The secret of a new one-time link to set the user's password (a reset, or an administrator's invitation),
+    working for ``lifetime``; any earlier unused link of theirs stops working."""
     now = utcnow()
     db.session.execute(
         sa.update(PasswordReset)
@@ -53,10 +61,9 @@ def create_reset(email: str) -> tuple[User, str] | None:
         .values(used_at=now)
     )
     secret = secrets.token_urlsafe(32)
-    db.session.add(PasswordReset(user=user, token_hash=hash_secret(secret), expires_at=now + RESET_LIFETIME))
+    db.session.add(PasswordReset(user=user, token_hash=hash_secret(secret), expires_at=now + lifetime))
     db.session.flush()
-    audit.record(user, "user.password_reset_requested", "user", user.id, {})
-    return user, secret
+    return secret
 
 
 def valid_reset(secret: str) -> PasswordReset:
@@ -85,12 +92,16 @@ def reset_message(user: User, link: str) -> reminders.Reminder:
 
 
 def send_reset(user: User, link: str, config: dict[str, Any]) -> bool:
-    """Send the link now through the reminders' SMTP settings. Not through the outbox: it would keep the link
-    in clear, and it allows one message a day. False (and nothing raised) when the mail could not be sent."""
+    return send_link(reset_message(user, link), config)
+
+
+def send_link(email: reminders.Reminder, config: dict[str, Any]) -> bool:
+    """Send an e-mail with a one-time link now, through the reminders' SMTP settings. Not through the outbox: it
+    would keep the link in clear, and it allows one message a day. False (nothing raised) when it could not go."""
     try:
         settings = reminders.smtp_settings(config)
         with reminders.connect(settings) as smtp:
-            smtp.send_message(reminders.message(reset_message(user, link), settings))
+            smtp.send_message(reminders.message(email, settings))
     except (ServiceError, OSError, smtplib.SMTPException):
         return False
     return True

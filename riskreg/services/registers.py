@@ -6,12 +6,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload
 
-from riskreg.config import settings
 from riskreg.enums import Band, Category, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit, User
 from riskreg.rules import scoring
 from riskreg.services import NotFoundError
+from riskreg.services.administration import scoring as scoring_settings
 from riskreg.services.assurance import control_tests
 
 # User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
@@ -20,7 +20,8 @@ NAMES_ONLY = lazyload(User.roles)
 
 
 def rules() -> scoring.ScoringRules:
-    return settings().scoring
+    """The scoring rules in force: configuration, with the organisation's appetite and cadence over it."""
+    return scoring_settings.rules()
 
 
 def residual_score_expr():

@@ -149,6 +149,8 @@ def allocate_refs(register: Register, count: int = 1) -> list[str]:
     """The next ``count`` references of the register (LN-007…), in one statement however many."""
     if count < 1:
         return []
+    if register.unit.is_retired:  # every new risk gets its reference here: form, API, import, escalation
+        raise ServiceError(f"{register.unit.name} is retired: its register takes no new risks")
     last = db.session.execute(
         sa.update(Register)
         .where(Register.id == register.id)

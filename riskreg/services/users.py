@@ -56,11 +56,13 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-def _checked_email(email: str) -> str:
+def checked_email(email: str) -> str:
     try:
         return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as error:
-        raise ServiceError("Enter an email address in the correct format, like name@example.com") from error
+        raise ServiceError(
+            "Enter an email address in the correct format, like name@example.com", field="email"
+        ) from error
 
 
 def check_password(password: str, email: str, name: str = "", field: str | None = None) -> None:
@@ -71,7 +73,7 @@ def check_password(password: str, email: str, name: str = "", field: str | None 
 
 
 def create_user(email: str, name: str, password: str, actor: User | None = None) -> User:
-    email = _checked_email(email)
+    email = checked_email(email)
     if not text_rules.clean(name).strip():
         raise ServiceError("Enter the person's name")
     if len(name.strip()) > 120:

@@ -33,7 +33,7 @@ from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
 from riskreg.rules import text as text_rules
 from riskreg.rules.sessions import session_end
-from riskreg.services import NotFoundError, users
+from riskreg.services import NotFoundError, registers, users
 from riskreg.web.forms import Refused
 
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
@@ -279,7 +279,7 @@ def url_with(**changes) -> str:
 
 def _register_template_helpers(app: Flask) -> None:
     def rules() -> scoring.ScoringRules:
-        return settings().scoring
+        return registers.rules()  # the organisation's appetite and cadence over the configured defaults
 
     def band_of(score: int) -> Band:
         return scoring.band(score, rules())

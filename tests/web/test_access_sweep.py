@@ -26,7 +26,7 @@ from werkzeug.routing import Rule
 import riskreg.web
 from riskreg import create_app, policy
 from riskreg.clock import today
-from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
+from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
 from riskreg.services import links, tokens
@@ -35,7 +35,14 @@ from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
 from riskreg.web.access import ACCESS_ATTRIBUTE, LOADERS, POLICY_CHECK_ATTRIBUTE, PolicyCheck, requires, signed_in
 from tests.certificates.support import signed_stub
-from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
+from tests.factories import (
+    PASSWORD,
+    ControlTestFactory,
+    CountermeasureFactory,
+    RiskFactory,
+    RiskLinkFactory,
+    user_with_role,
+)
 
 # Each role the sweep signs in as: an attribute of tests.factories.build_organisation(); None is nobody signed in.
 ROLES = {
@@ -114,6 +121,8 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "certificate": lambda s: signed_stub(s.register.unit),
     "template_section": lambda s: certificate_templates.default_template().sections[0],
     "template_assertion": lambda s: s.template_section.assertions[0],
+    # Someone administration acts on (deactivates, removes a role from): never a user the sweep signs in as.
+    "managed_user": lambda s: user_with_role(Role.VIEWER, s.register.unit, name="Managed Person"),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -133,6 +142,8 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "assertion_id": lambda s: s.certificate.assertions[0].id,
     "template_section_id": lambda s: s.template_section.id,
     "template_assertion_id": lambda s: s.template_assertion.id,
+    "user_id": lambda s: s.managed_user.id,
+    "assignment_id": lambda s: s.managed_user.roles[0].id,
     "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
 }
 

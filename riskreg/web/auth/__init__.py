@@ -14,10 +14,11 @@ from riskreg.extensions import limiter
 from riskreg.services import users
 from riskreg.services.audit import trail as audit
 from riskreg.web.access import public, requires, signed_in
-from riskreg.web.forms import render_form
+from riskreg.web.forms import render_form, with_error
 from riskreg.web.hooks import start_session
 
 bp = Blueprint("auth", __name__)
+PASSWORDS_OFF = "Sign in with single sign-on: riskreg passwords are switched off here"
 
 
 class SignInForm(FlaskForm):
@@ -78,6 +79,8 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
+    if request.method == "POST" and not sso.local_passwords():
+        return _sign_in_page(with_error(form, PASSWORDS_OFF), 403)
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -85,16 +88,24 @@ def sign_in():
                 return _ask_for_code(user, request.args.get("next"))
             return finish_sign_in(user, request.args.get("next"))
         form.email.errors.append("Enter a correct email address and password")
-    return render_form("auth/sign_in.html", form)
+    return _sign_in_page(form)
 
 
-def finish_sign_in(user, next_path: str | None):
+def finish_sign_in(user, next_path: str | None, method: str = "password"):
     # A fresh session at sign-in: nothing from before it (fixation) survives.
     session.clear()
     login_user(user)
     start_session()
-    audit.record(user, "user.signed_in", "user", user.id, {})
+    audit.record(user, "user.signed_in", "user", user.id, {} if method == "password" else {"method": method})
     return redirect(safe_next(next_path))
+
+
+def _sign_in_page(form, status: int | None = None):
+    context = {"sso": sso.enabled(), "sso_name": current_app.config["RISKREG_OIDC_NAME"]}
+    context["passwords"] = sso.local_passwords()
+    if status is not None:
+        return render_template("auth/sign_in.html", form=form, **context), status
+    return render_form("auth/sign_in.html", form, **context)
 
 
 def _ask_for_code(user, next_path: str | None):
@@ -117,7 +128,7 @@ def too_many_attempts(error):
     form = SignInForm()
     message = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
     form.email.errors = [message]
-    return render_template("auth/sign_in.html", form=form), 429
+    return _sign_in_page(form, 429)
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -133,4 +144,4 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
-from riskreg.web.auth import passwords, two_factor  # noqa: E402, F401 - register their routes on bp
+from riskreg.web.auth import invitation, passwords, sso, two_factor  # noqa: E402, F401 - register their routes on bp

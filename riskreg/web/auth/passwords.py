@@ -7,7 +7,7 @@ from riskreg.extensions import limiter
 from riskreg.services import ServiceError, accounts
 from riskreg.web.access import public
 from riskreg.web.account.forms import ForgotPasswordForm, ResetPasswordForm
-from riskreg.web.auth import _account_key, bp
+from riskreg.web.auth import _account_key, bp, sso
 from riskreg.web.forms import form_refusals, render_form
 
 
@@ -27,6 +27,8 @@ def _reset_link(secret: str) -> str:
 )
 @public
 def forgot_password():
+    if not sso.local_passwords():
+        return sso.passwords_off()
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         created = accounts.create_reset(form.email.data)
@@ -42,6 +44,8 @@ def forgot_password():
 @bp.route("/reset-password/<secret>", methods=["GET", "POST"])
 @public
 def reset_password(secret: str):
+    if not sso.local_passwords():
+        return sso.passwords_off()
     try:
         accounts.valid_reset(secret)
     except ServiceError as refusal:

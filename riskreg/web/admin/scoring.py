@@ -1,0 +1,49 @@
+"""The organisation's risk appetite per category and review cadence per score band."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from riskreg.enums import AppetiteLevel, Band, Category
+from riskreg.policy import Action
+from riskreg.services import registers
+from riskreg.services.administration import scoring
+from riskreg.web.access import requires, signed_in
+from riskreg.web.admin import bp
+from riskreg.web.admin.forms import appetite_form, cadence_form
+from riskreg.web.forms import form_refusals, render_form
+
+
+@bp.route("/appetite")
+@signed_in
+@requires(Action.ADMINISTER)
+def appetite():
+    return render_template("admin/appetite.html", rules=registers.rules(), categories=list(Category), bands=list(Band))
+
+
+@bp.route("/appetite/edit", methods=["GET", "POST"])
+@signed_in
+@requires(Action.ADMINISTER)
+def edit_appetite():
+    rules = registers.rules()
+    form = appetite_form(rules.appetite, rules.tolerance)
+    if form.validate_on_submit():
+        levels = {category: AppetiteLevel(form[category.value].data) for category in Category}
+        with form_refusals("admin/appetite_form.html", form, categories=list(Category)):
+            scoring.set_appetite(levels, current_user)
+        flash("Risk appetite saved")
+        return redirect(url_for("admin.appetite"))
+    return render_form("admin/appetite_form.html", form, categories=list(Category))
+
+
+@bp.route("/cadence/edit", methods=["GET", "POST"])
+@signed_in
+@requires(Action.ADMINISTER)
+def edit_cadence():
+    form = cadence_form(registers.rules().review_days)
+    if form.validate_on_submit():
+        days = {band: form[band.value].data for band in Band}
+        with form_refusals("admin/cadence_form.html", form, at_field=True, bands=list(Band)):
+            scoring.set_cadence(days, current_user)
+        flash("Review cadence saved")
+        return redirect(url_for("admin.appetite"))
+    return render_form("admin/cadence_form.html", form, bands=list(Band))
