@@ -1,6 +1,6 @@
 """administration: units can be retired; the organisation's risk appetite and review cadence
 
-Revision ID: 0020_administration
+Revision ID: 0013_administration
 Revises: 0012_accounts
 Create Date: 2026-12-03 17:00:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0020_administration"
+revision = "0013_administration"
 down_revision = "0012_accounts"
 branch_labels = None
 depends_on = None
