@@ -255,3 +255,9 @@ def breach_note(name: str, value: Decimal, unit: str, period: str, tolerance: To
         f"{name} was {shown} in {period}, outside tolerance ({tolerance.describe(unit)}): review the risk in the "
         "light of it"
     )
+
+
+def review_quarter(today: date) -> Quarter:
+    """The quarter a performance review looks at by default: the one holding the latest complete month."""
+    last_month = date.fromordinal(today.replace(day=1).toordinal() - 1)
+    return quarter_of(last_month)
