@@ -1,5 +1,6 @@
 """measures: key risk indicators with tolerances and values per period, the risks they inform, actions agreed at
 quarterly performance reviews, and the evidence cited for explanations that blame a partner
+
 Revision ID: 0018_measures
 Revises: 0012_accounts
 Create Date: 2026-12-03 16:47:05.835009
