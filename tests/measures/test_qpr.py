@@ -101,3 +101,24 @@ def test_recording_an_action_through_the_form(client, sign_in, org, frozen_clock
     ok = client.post("/registers/LN/qpr/2026-27-q1/actions/new", data={**data, "exit_criterion": "Three clear months"})
     assert ok.status_code == 302
     assert [a.title for a in qpr.actions_for(org.ln, Q1)] == ["Weekly CTL meeting"]
+
+
+def test_citing_evidence_for_a_partner_explanation(client, sign_in, org, frozen_clock):
+    risk = RiskFactory(register=org.ln.register)
+    measure = make_measure(org.ln, [risk], org.risk_ln, name="Police file quality")
+    review = ReviewFactory(risk=risk, reviewed_on=date(2026, 5, 20), commentary="Delays due to late police files.")
+    db.session.commit()
+    sign_in(org.risk_ln)
+    page = client.get("/registers/LN/qpr/2026-27-q1").get_data(as_text=True)
+    assert "No evidence" in page and f"/risks/{risk.ref}/reviews/{review.id}/evidence" in page
+    url = f"/risks/{risk.ref}/reviews/{review.id}/evidence"
+    empty = client.post(url, data={"measure_id": "", "document_title": "", "document_reference": ""})
+    assert empty.status_code == 400 and "Choose a measure or name a document" in empty.get_data(as_text=True)
+    assert client.post(url, data={"measure_id": str(measure.id)}).status_code == 302
+    assert (
+        client.post(url, data={"document_title": "Joint dip sample", "document_reference": "DS-12"}).status_code == 302
+    )
+    (explanation,) = qpr.build_pack(org.ln, Q1, TODAY).explanations
+    assert explanation.evidenced and len(explanation.citations) == 2
+    assert "Evidenced" in client.get("/registers/LN/qpr/2026-27-q1").get_data(as_text=True)
+    assert client.get(f"/risks/{risk.ref}/reviews/999999/evidence").status_code == 404

@@ -36,7 +36,14 @@ from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
 from riskreg.web.access import ACCESS_ATTRIBUTE, LOADERS, POLICY_CHECK_ATTRIBUTE, PolicyCheck, requires, signed_in
 from tests.certificates.support import signed_stub
-from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory, RiskLinkFactory
+from tests.factories import (
+    PASSWORD,
+    ControlTestFactory,
+    CountermeasureFactory,
+    ReviewFactory,
+    RiskFactory,
+    RiskLinkFactory,
+)
 
 # Each role the sweep signs in as: an attribute of tests.factories.build_organisation(); None is nobody signed in.
 ROLES = {
@@ -132,6 +139,7 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "template_assertion": lambda s: s.template_section.assertions[0],
     "measure": _measure,
     "qpr_action": _qpr_action,
+    "review": lambda s: ReviewFactory(risk=s.risk),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -153,6 +161,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "template_assertion_id": lambda s: s.template_assertion.id,
     "measure_id": lambda s: s.measure.id,
     "qpr_action_id": lambda s: s.qpr_action.id,
+    "review_id": lambda s: s.review.id,
     "quarter": lambda s: review_quarter(today()).slug,
     "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
 }

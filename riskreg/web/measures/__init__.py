@@ -43,7 +43,7 @@ def index(register):
 @signed_in
 @requires(Action.MANAGE_MEASURES, "register.unit")
 def new(register):
-    form = MeasureForm(data={"version": 1})
+    form = MeasureForm(data={"version": "1"})
     form.set_risks(catalogue.risk_choices(register.unit))
     context = {"register": register, "measure": None}
     if form.validate_on_submit():

@@ -121,7 +121,7 @@ def measure_form_data(measure) -> dict:
         "red_limit": measure_rules.number_text(measure.red_limit).replace(",", ""),
         "source": measure.source,
         "risk_ids": [str(risk.id) for risk in measure.risks],
-        "version": measure.version,
+        "version": str(measure.version),
     }
 
 

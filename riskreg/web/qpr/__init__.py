@@ -13,7 +13,7 @@ from riskreg.services import users
 from riskreg.services.measures import catalogue, qpr
 from riskreg.web.access import requires, signed_in
 from riskreg.web.forms import form_refusals, render_form
-from riskreg.web.qpr.forms import AgreeActionForm, CloseActionForm
+from riskreg.web.qpr.forms import AgreeActionForm, CiteEvidenceForm, CloseActionForm
 
 bp = Blueprint("qpr", __name__)
 
@@ -105,7 +105,7 @@ def new_action(register, quarter: str):
 @signed_in
 @requires(Action.MANAGE_QPR_ACTIONS, "qpr_action")
 def close_action(qpr_action):
-    form = CloseActionForm(data={"version": qpr_action.version, "closed_on": today()})
+    form = CloseActionForm(data={"version": str(qpr_action.version), "closed_on": today()})
     context = {"action": qpr_action}
     if form.validate_on_submit():
         with form_refusals("qpr/close.html", form, at_field=True, **context):
@@ -116,3 +116,26 @@ def close_action(qpr_action):
         quarter = measure_rules.quarter_of(qpr_action.closed_on)
         return redirect(url_for("qpr.show", code=qpr_action.unit.code, quarter=quarter.slug, _anchor="actions"))
     return render_form("qpr/close.html", form, **context)
+
+
+@bp.route("/risks/<ref>/reviews/<int:review_id>/evidence", methods=["GET", "POST"])
+@signed_in
+@requires(Action.EDIT_REGISTER, "risk")
+def cite_evidence(risk, review_id: int):
+    """A review's explanation that blames a partner cites its evidence: a measure, or a document."""
+    review = qpr.get_review(risk, review_id)
+    unit = risk.register.unit
+    measures = catalogue.measures_of(unit)
+    form = CiteEvidenceForm()
+    form.set_measures(measures)
+    context = {"risk": risk, "review": review}
+    if form.validate_on_submit():
+        chosen = {str(measure.id): measure for measure in measures}.get(form.measure_id.data or "")
+        with form_refusals("qpr/evidence.html", form, **context):
+            qpr.cite_evidence(
+                review, chosen, form.document_title.data or "", form.document_reference.data or "", current_user
+            )
+        flash("Evidence cited for the explanation")
+        quarter = measure_rules.quarter_of(review.reviewed_on)
+        return redirect(url_for("qpr.show", code=unit.code, quarter=quarter.slug, _anchor="explanations"))
+    return render_form("qpr/evidence.html", form, **context)

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
-from wtforms import DateField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import DateField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from riskreg.web.forms import ChoiceOf, GovDateInput, VersionedForm, required_paragraph, required_text, to_choices
 
@@ -49,3 +49,32 @@ class CloseActionForm(VersionedForm):
         widget=GovDateInput(),
     )
     submit = SubmitField("Close the action", widget=GovSubmitInput())
+
+
+class CiteEvidenceForm(FlaskForm):
+    measure_id = ChoiceOf("Measure", [], "Select a measure")
+    document_title = StringField(
+        "Or a document: its title",
+        validators=[Optional(), Length(max=200, message="Title must be 200 characters or fewer")],
+        widget=GovTextInput(),
+        description="For example: Joint file quality dip sample, October",
+    )
+    document_reference = StringField(
+        "Where to find it (optional)",
+        validators=[Optional(), Length(max=500, message="Enter 500 characters or fewer")],
+        widget=GovTextInput(),
+        description="A link, or the file's reference",
+    )
+    submit = SubmitField("Cite the evidence", widget=GovSubmitInput())
+
+    def set_measures(self, measures) -> None:
+        self.measure_id.choices = to_choices([("", "None")] + [(str(m.id), m.name) for m in measures])
+        self.measure_id.pre_validate = lambda form: None  # optional: a document will do instead
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.measure_id.data and not (self.document_title.data or "").strip():
+            self.form_errors.append("Choose a measure or name a document")
+            return False
+        return True
