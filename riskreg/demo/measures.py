@@ -22,19 +22,24 @@ from riskreg.services.measures import catalogue, qpr
 SEED = 19
 MONTHS, QUARTERS = 24, 8
 
+# Both London areas count custody time limit failures the same way, from the same report.
+CUSTODY_TIME_LIMITS = (
+    "Custody time limit failures",
+    "Custody time limits that expired in the month without a successful application to extend them",
+    "failures",
+    MeasureDirection.HIGHER_IS_WORSE,
+    MeasureFrequency.MONTHLY,
+    Decimal(0),
+    Decimal(2),
+    "Case management system: custody time limit report",
+)
+
 # (unit, name, definition, unit of measure, direction, frequency, green, red, source, risks, values)
 # ``values`` draws a value for each period (oldest first) from the demo's random numbers.
 MEASURES = [
     (
         "LN",
-        "Custody time limit failures",
-        "Custody time limits that expired in the month without a successful application to extend them",
-        "failures",
-        MeasureDirection.HIGHER_IS_WORSE,
-        MeasureFrequency.MONTHLY,
-        Decimal(0),
-        Decimal(2),
-        "Case management system: custody time limit report",
+        *CUSTODY_TIME_LIMITS,
         ("LN-003",),
         # Mostly none, the odd one, then two and four in the latest months: the breach.
         lambda rng, count: [rng.choice((0, 0, 0, 1)) for _ in range(count - 2)] + [2, 4],
@@ -67,14 +72,7 @@ MEASURES = [
     ),
     (
         "LS",
-        "Custody time limit failures",
-        "Custody time limits that expired in the month without a successful application to extend them",
-        "failures",
-        MeasureDirection.HIGHER_IS_WORSE,
-        MeasureFrequency.MONTHLY,
-        Decimal(0),
-        Decimal(2),
-        "Case management system: custody time limit report",
+        *CUSTODY_TIME_LIMITS,
         (),
         lambda rng, count: [rng.choice((0, 0, 0, 0, 1)) for _ in range(count)],
     ),
