@@ -23,3 +23,11 @@ def test_the_api_records_a_value_and_says_which_risks_it_flagged(api_as, org, fr
         api_as(org.viewer_ln).post(f"/measures/{measure.id}/values", json={"period": "2026-05", "value": 1}).status_code
         == 403
     )
+
+
+def test_the_api_does_not_reveal_a_restricted_risk_a_measure_informs(api_as, org):
+    hidden = RiskFactory(register=org.ln.register, restricted=True)
+    make_measure(org.ln, [hidden], org.risk_ln)
+    db.session.commit()
+    assert api_as(org.head_ls).get("/registers/LN/measures").get_json()["data"][0]["risks"] == []
+    assert api_as(org.risk_ln).get("/registers/LN/measures").get_json()["data"][0]["risks"] == [hidden.ref]

@@ -126,3 +126,12 @@ def test_import_is_all_or_nothing_and_the_export_imports_back(org, frozen_clock)
             (date(2026, 4, 1), Decimal(1), ""),
             (date(2026, 5, 1), Decimal(3), "late files"),
         ]
+
+
+def test_a_measure_does_not_reveal_a_restricted_risk_it_informs(client, sign_in, org):
+    hidden = RiskFactory(register=org.ln.register, restricted=True, title="Sensitive matter")
+    measure = make_measure(org.ln, [hidden], org.risk_ln)
+    db.session.commit()
+    sign_in(org.head_ls)  # reads LN's measures, may not see LN's restricted risks
+    for path in ("/registers/LN/measures", f"/measures/{measure.id}"):
+        assert hidden.ref not in client.get(path).get_data(as_text=True)

@@ -6,7 +6,7 @@ from flask import url_for
 from flask_login import current_user
 
 from riskreg.clock import today
-from riskreg.policy import Action
+from riskreg.policy import Action, can
 from riskreg.rules import measures as measure_rules
 from riskreg.services.measures import catalogue
 from riskreg.web.access import requires, token_required
@@ -38,7 +38,8 @@ def measure_json(measure) -> dict:
         "green_limit": float(measure.green_limit),
         "red_limit": float(measure.red_limit),
         "source": measure.source,
-        "risks": [risk.ref for risk in measure.risks],
+        # A measure informing a restricted risk does not reveal it to readers who may not see it.
+        "risks": [risk.ref for risk in measure.risks if can(current_user, Action.READ_RISK, risk)],
         "latest": value_json(measure.values[-1]) if measure.values else None,
         "url": url_for("measures.show", measure_id=measure.id),
     }

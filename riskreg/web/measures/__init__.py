@@ -31,12 +31,19 @@ def risk_measures(risk) -> list[trends.Trend]:
 @requires(Action.READ_REGISTER, "register")
 def index(register):
     unit = register.unit
+    measures = catalogue.measures_of(unit)
     return render_template(
         "measures/index.html",
         register=register,
-        trends=[trends.trend(measure) for measure in catalogue.measures_of(unit)],
+        trends=[trends.trend(measure) for measure in measures],
+        informs={measure.id: [risk.ref for risk in readable(measure.risks)] for measure in measures},
         can_manage=policy.can(current_user, Action.MANAGE_MEASURES, unit),
     )
+
+
+def readable(risks) -> list:
+    """The risks the reader may see: a measure informing a restricted risk does not reveal it."""
+    return [risk for risk in risks if policy.can(current_user, Action.READ_RISK, risk)]
 
 
 @bp.route("/registers/<code>/measures/new", methods=["GET", "POST"])
@@ -62,7 +69,7 @@ def show(measure):
         "measures/show.html",
         measure=measure,
         trend=trends.trend(measure),
-        risks=[risk for risk in measure.risks if policy.can(current_user, Action.READ_RISK, risk)],
+        risks=readable(measure.risks),
         can_manage=policy.can(current_user, Action.MANAGE_MEASURES, measure),
     )
 
