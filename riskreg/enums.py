@@ -331,6 +331,7 @@ class FlagKind(LabelledEnum):
     ACTION_OVERDUE = "action_overdue"
     LINK_DIVERGENCE = "link_divergence"
     INCOMPLETE = "incomplete"
+    MEASURE_BREACH = "measure_breach"  # a measure informing the risk is outside tolerance, not yet reviewed
 
     @property
     def label(self) -> str:
@@ -346,6 +347,7 @@ class FlagKind(LabelledEnum):
             FlagKind.ACTION_OVERDUE: "Action overdue",
             FlagKind.LINK_DIVERGENCE: "Link divergence",
             FlagKind.INCOMPLETE: "Incomplete (not yet set)",
+            FlagKind.MEASURE_BREACH: "Measure outside tolerance",
         }[self]
 
     @property
@@ -416,3 +418,40 @@ class ValidationOutcome(LabelledEnum):
 
     VALIDATED = "validated"
     CHALLENGED = "challenged"
+
+
+class MeasureDirection(LabelledEnum):
+    """Which way a measure gets better (issue 19)."""
+
+    HIGHER_IS_BETTER = "higher_is_better"
+    HIGHER_IS_WORSE = "higher_is_worse"
+
+
+class MeasureFrequency(LabelledEnum):
+    """How often a measure has a value: one per calendar month, or one per quarter of the financial year."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class Rating(LabelledEnum):
+    """A measure's value against its tolerance: green within it, amber near its edge, red outside it."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+    @property
+    def label(self) -> str:
+        return {
+            Rating.GREEN: "Green: within tolerance",
+            Rating.AMBER: "Amber: near the limit",
+            Rating.RED: "Red: outside tolerance",
+        }[self]
+
+
+class QprActionStatus(LabelledEnum):
+    """An action agreed at a quarterly performance review: open until its exit criterion is met."""
+
+    OPEN = "open"
+    CLOSED = "closed"

@@ -17,6 +17,8 @@ from riskreg.models import (
     Countermeasure,
     Evidence,
     Flag,
+    Measure,
+    QprAction,
     Register,
     Risk,
     RiskLink,
@@ -63,6 +65,9 @@ class Action(StrEnum):
     VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
     CHALLENGE_LINK = "challenge_link"  # target: a Certificate (one of its assertion <-> countermeasure links)
     ANSWER_CHALLENGE = "answer_challenge"  # target: a Certificate
+    MANAGE_MEASURES = "manage_measures"  # define measures and record their values; target: a Unit or a Measure
+    READ_QPR = "read_qpr"  # a unit's quarterly performance review pack; target: a Unit
+    MANAGE_QPR_ACTIONS = "manage_qpr_actions"  # record and close actions agreed at a QPR; target: a Unit or QprAction
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -237,6 +242,21 @@ def _can_sign_certificate(user: User, certificate: Certificate) -> bool:
     )
 
 
+# Measures and quarterly performance reviews (issue 19): every member reads a unit's measures, as its register;
+# its risk managers and unit heads define measures, record values and the actions their reviews agree. The pack
+# shows restricted risks and flags, so it is for those who may see the unit's restricted risks.
+def _unit_of(target: Unit | Measure | QprAction) -> Unit:
+    return target if isinstance(target, Unit) else target.unit
+
+
+def _can_manage_unit(user: User, target: Unit | Measure | QprAction) -> bool:
+    return bool(roles_at(user, _unit_of(target)) & EDITORS)
+
+
+def _can_read_qpr(user: User, unit: Unit) -> bool:
+    return bool(roles_at(user, unit)) or holds_anywhere(user, READ_EVERYTHING)
+
+
 def _anyone(_user: User, _target: Any) -> bool:
     return True
 
@@ -285,4 +305,8 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     # Internal audit and the HQ risk team doubt a link; the unit that made it answers.
     Action.CHALLENGE_LINK: _holding(frozenset({Role.AUDITOR, Role.HQ_RISK})),
     Action.ANSWER_CHALLENGE: _can_prepare_certificate,
+    # Measures and quarterly performance reviews.
+    Action.MANAGE_MEASURES: _can_manage_unit,
+    Action.READ_QPR: _can_read_qpr,
+    Action.MANAGE_QPR_ACTIONS: _can_manage_unit,
 }

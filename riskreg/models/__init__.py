@@ -15,7 +15,9 @@ from riskreg.models.certificate import (
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
+from riskreg.models.measure import Measure, MeasureValue, measure_risk
 from riskreg.models.org import Register, RoleAssignment, Unit, User
+from riskreg.models.qpr import PartnerEvidence, QprAction
 from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
@@ -53,3 +55,4 @@ __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
 __all__ += ["AppetiteSetting", "CadenceSetting"]
+__all__ += ["Measure", "MeasureValue", "PartnerEvidence", "QprAction", "measure_risk"]

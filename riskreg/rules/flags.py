@@ -53,6 +53,7 @@ SEVERITY: dict[FlagKind, int] = {
     FlagKind.REPEATS_HIGHER: 9,
     FlagKind.REVIEW_OVERDUE: 8,
     FlagKind.LINK_DIVERGENCE: 7,
+    FlagKind.MEASURE_BREACH: 7,
     FlagKind.STAGNANT_SCORE: 6,
     FlagKind.NO_COUNTERMEASURES: 5,
     FlagKind.ACTION_OVERDUE: 4,
@@ -71,6 +72,14 @@ class CountermeasureFacts:
     due_on: date | None
     last_tested_on: date | None
     implemented_on: date | None = None
+
+
+@dataclass(frozen=True)
+class MeasureBreach:
+    """A measure informing the risk whose latest value is outside tolerance (riskreg.rules.measures)."""
+
+    note: str
+    recorded_on: date  # when the value was recorded: a review on or after that day has answered it
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,8 @@ class RiskFacts:
     owner_inactive: bool
     # What an import left "not yet set" (category, strategic objective, local influence, owner to confirm).
     not_yet_set: Sequence[str] = ()
+    measure_breaches: Sequence[MeasureBreach] = ()
+    last_reviewed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -252,7 +263,17 @@ def _record_flags(facts: RiskFacts) -> list[Raised]:
         found.append(Raised(FlagKind.LINK_DIVERGENCE, "; ".join(facts.divergences)))
     if facts.not_yet_set:
         found.append(Raised(FlagKind.INCOMPLETE, f"Not yet set: {', '.join(facts.not_yet_set)}"))
+    unanswered = unanswered_breaches(facts)
+    if unanswered:
+        found.append(Raised(FlagKind.MEASURE_BREACH, "; ".join(breach.note for breach in unanswered)))
     return found
+
+
+def unanswered_breaches(facts: RiskFacts) -> list[MeasureBreach]:
+    """Breaches recorded after the risk's latest review: a breach asks for a review, and a review answers it (the
+    measure stays red in the quarterly pack until its values come back within tolerance)."""
+    reviewed = facts.last_reviewed_on
+    return [breach for breach in facts.measure_breaches if reviewed is None or reviewed < breach.recorded_on]
 
 
 def staleness_of(

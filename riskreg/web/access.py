@@ -26,6 +26,8 @@ from riskreg.services import links, registers, risks
 from riskreg.services.assurance import control_tests, evidence
 from riskreg.services.certificates import queries as certificates
 from riskreg.services.flags import queue as flag_queue
+from riskreg.services.measures import catalogue as measures
+from riskreg.services.measures import qpr
 
 ACCESS_ATTRIBUTE = "access_rule"
 POLICY_CHECK_ATTRIBUTE = "policy_check"
@@ -89,6 +91,8 @@ LOADERS: dict[str, Loader] = {
     "corporate_register": Loader((), lambda o: escalation_register(o["risk"])),
     "flag": Loader(("flag_id",), lambda o: flag_queue.get_flag(o.args["flag_id"])),
     "certificate": Loader(("certificate_id",), lambda o: certificates.get_certificate(o.args["certificate_id"])),
+    "measure": Loader(("measure_id",), lambda o: measures.get_measure(o.args["measure_id"])),
+    "qpr_action": Loader(("qpr_action_id",), lambda o: qpr.get_action(o.args["qpr_action_id"])),
 }
 
 

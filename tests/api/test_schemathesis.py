@@ -15,7 +15,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 
 from riskreg.extensions import db
-from riskreg.models import Countermeasure, Register, Risk, Unit
+from riskreg.models import Countermeasure, Measure, Register, Risk, Unit
 from riskreg.services import users
 from riskreg.web.api.openapi import document
 from tests.api.conftest import make_token
@@ -34,7 +34,11 @@ def _real_values() -> dict[str, list]:
     writable = _first_ref(in_ln, Risk.restricted.is_(False), Risk.countermeasures.any())
     refs = [writable, _first_ref(Unit.code == "LS", Risk.restricted.is_(False)), _first_ref(~in_ln, Risk.restricted)]
     ids = db.session.scalars(sa.select(Countermeasure.id).join(Risk).where(Risk.ref == writable))
-    return {"codes": ["LN", "LS", "HQ"], "refs": refs, "ids": list(ids)}
+    # An LN measure (writable) and an LS one (403).
+    measures = db.session.scalars(
+        sa.select(Measure.id).join(Unit).where(Unit.code.in_(("LN", "LS"))).order_by(Measure.id)
+    )
+    return {"codes": ["LN", "LS", "HQ"], "refs": refs, "ids": list(ids), "measure_ids": list(measures)}
 
 
 def _config(secret: str, values: dict[str, list]) -> SchemathesisConfig:
@@ -48,6 +52,7 @@ def _config(secret: str, values: dict[str, list]) -> SchemathesisConfig:
                 "path.code": {"dictionary": "codes", **real},
                 "path.ref": {"dictionary": "refs", **real},
                 "path.countermeasure_id": {"dictionary": "ids", **real},
+                "path.measure_id": {"dictionary": "measure_ids", **real},
             },
             "checks": {
                 # Valid by the schema is not always acceptable: an owner from another unit, a review dated

@@ -29,6 +29,7 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
+from riskreg.rules.measures import review_quarter
 from riskreg.services import links, tokens
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
@@ -39,6 +40,7 @@ from tests.factories import (
     PASSWORD,
     ControlTestFactory,
     CountermeasureFactory,
+    ReviewFactory,
     RiskFactory,
     RiskLinkFactory,
     user_with_role,
@@ -99,6 +101,21 @@ def _flag(s: Scenario):
     return flag
 
 
+def _measure(s: Scenario):
+    """A measure of the scenario's unit, informing the scenario's risk."""
+    from tests.measures.support import make_measure
+
+    return make_measure(s.register.unit, [s.risk], _editor(s), name=f"Sweep measure {s.risk.ref}")
+
+
+def _qpr_action(s: Scenario):
+    """An action agreed at the unit's last quarterly performance review."""
+    from riskreg.services.measures import qpr
+
+    values = {"title": "Sweep action", "owner": _editor(s), "due_on": today(), "exit_criterion": "Sweep done"}
+    return qpr.agree_action(s.register.unit, review_quarter(today()), values, _editor(s), today())
+
+
 def _import_upload(s: Scenario):
     """A spreadsheet waiting between the import wizard's steps, uploaded by the register's risk manager."""
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
@@ -123,6 +140,9 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "template_assertion": lambda s: s.template_section.assertions[0],
     # Someone administration acts on (deactivates, removes a role from): never a user the sweep signs in as.
     "managed_user": lambda s: user_with_role(Role.VIEWER, s.register.unit, name="Managed Person"),
+    "measure": _measure,
+    "qpr_action": _qpr_action,
+    "review": lambda s: ReviewFactory(risk=s.risk),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -144,6 +164,10 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "template_assertion_id": lambda s: s.template_assertion.id,
     "user_id": lambda s: s.managed_user.id,
     "assignment_id": lambda s: s.managed_user.roles[0].id,
+    "measure_id": lambda s: s.measure.id,
+    "qpr_action_id": lambda s: s.qpr_action.id,
+    "review_id": lambda s: s.review.id,
+    "quarter": lambda s: review_quarter(today()).slug,
     "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
 }
 

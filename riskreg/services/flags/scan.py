@@ -48,6 +48,7 @@ from riskreg.services.assurance.control_tests import window_months
 from riskreg.services.audit import trail as audit
 from riskreg.services.flags import pairs as pair_flags
 from riskreg.services.flags import similarity
+from riskreg.services.measures import breaches as measure_breaches
 from riskreg.services.registers import rules as scoring_rules
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
@@ -180,6 +181,7 @@ def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, 
     countermeasures = _countermeasures(scope, today)
     upwards = _contributing(scope)
     divergences = _divergences(None if whole else [risk.id for risk in risks])
+    breaches = measure_breaches.breaches(scope)
     return {
         risk.id: RiskFacts(
             id=risk.id,
@@ -198,6 +200,8 @@ def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, 
             divergences=divergences.get(risk.id, []),
             owner_inactive=risk.owner is None or not risk.owner.is_active,
             not_yet_set=not_yet_set(risk),
+            measure_breaches=breaches.get(risk.id, ()),
+            last_reviewed_on=risk.last_reviewed_on,
         )
         for risk in risks
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from riskreg.enums import Band, Category
 from riskreg.services.registers import SORTS
-from riskreg.web.api import schemas
+from riskreg.web.api import measure_schemas, schemas
 from riskreg.web.api.schemas import ref
 from riskreg.web.api.serializers import RISK_SECTIONS
 
@@ -65,6 +65,7 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 def _parameters() -> dict[str, Any]:
     return {
+        **measure_schemas.parameters(),
         "page": _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number"),
         "per_page": _query(
             "per_page",
@@ -166,7 +167,8 @@ WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
 
 
 def _paths() -> dict[str, Any]:
-    return {**_register_paths(), **_risk_paths()}
+    measures = measure_schemas.paths(_ok, _errors, _body, _param, WRITE_ERRORS)
+    return {**_register_paths(), **_risk_paths(), **measures}
 
 
 def _register_paths() -> dict[str, Any]:
@@ -343,6 +345,7 @@ def _component_schemas() -> dict[str, Any]:
         "Review": schemas.REVIEW,
         "ReviewResponse": schemas.envelope("Review"),
         **schemas.request_bodies(),
+        **measure_schemas.schemas(),
     }
 
 

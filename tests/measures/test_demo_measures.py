@@ -1,0 +1,35 @@
+"""Issue 19's must-show: London North's custody time limit failures breach tolerance in a quarter, flag LN-003,
+and show in its QPR pack with the action agreed and its exit criterion."""
+
+import sqlalchemy as sa
+
+from riskreg.clock import today
+from riskreg.enums import FlagKind, FlagStatus, Rating
+from riskreg.extensions import db
+from riskreg.models import Flag, Measure, Unit
+from riskreg.rules.measures import review_quarter
+from riskreg.services.measures import qpr
+
+
+def test_london_norths_custody_time_limit_breach_flags_ln_003_and_fills_its_pack(demo):
+    london_north = db.session.scalar(sa.select(Unit).where(Unit.code == "LN"))
+    measure = db.session.scalar(
+        sa.select(Measure).where(Measure.unit_id == london_north.id, Measure.name == "Custody time limit failures")
+    )
+    assert [risk.ref for risk in measure.risks] == ["LN-003"]
+    assert len(measure.values) == 24 and measure.values[-1].rating is Rating.RED
+    assert [value.rating for value in measure.values[:-1]].count(Rating.RED) == 0  # the latest month breaches
+    (flag,) = db.session.scalars(
+        sa.select(Flag).where(Flag.kind == FlagKind.MEASURE_BREACH, Flag.status == FlagStatus.OPEN)
+    ).all()
+    assert flag.risk.ref == "LN-003" and "outside tolerance" in flag.note
+
+    pack = qpr.build_pack(london_north, review_quarter(today()), today())
+    assert [trend.measure.name for trend in pack.breaches] == ["Custody time limit failures"]
+    carried = [action for action in pack.actions if action.agreed_in < pack.quarter.start]
+    assert [action.risk.ref for action in carried] == ["LN-003"]
+    assert carried[0].is_open and "three months in a row" in carried[0].exit_criterion
+    assert carried[0].owner.email == "head.ln@example.org" and carried[0].due_on > pack.quarter.end
+    # The other demo measures stay within tolerance or near it: one breach is the story, not noise.
+    others = db.session.scalars(sa.select(Measure).where(Measure.id != measure.id)).all()
+    assert len(others) == 3 and all(other.values[-1].rating is not Rating.RED for other in others)
