@@ -29,6 +29,7 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
     app.cli.add_command(similar)
     app.cli.add_command(flags_group)
+    app.cli.add_command(figures_group)
     app.cli.add_command(send_reminders)
     app.cli.add_command(certificates_cli)
 
@@ -215,6 +216,22 @@ def flags_scan() -> None:
     click.echo(f"Flags raised: {result.raised_count}; cleared: {result.cleared_count}.")
     for kind in sorted(set(result.raised) | set(result.cleared), key=lambda kind: kind.label):
         click.echo(f"  {kind.label}: {result.raised[kind]} raised, {result.cleared[kind]} cleared")
+
+
+@click.group("figures")
+def figures_group() -> None:
+    """The per-register figures the registers index reads (kept up to date on every write)."""
+
+
+@figures_group.command("rebuild")
+@with_appcontext
+def figures_rebuild() -> None:
+    """Recompute every register's figures: after upgrading to them, a bulk load or a change to the appetite rules."""
+    from riskreg.services import figures
+
+    count = figures.rebuild_all()
+    db.session.commit()
+    click.echo(f"Figures recomputed for {count} registers.")
 
 
 @click.command("send-reminders")
