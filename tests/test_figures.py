@@ -109,7 +109,8 @@ def test_the_overdue_count_follows_the_day_without_a_write(org, frozen_clock):
 
 def test_an_imported_batch(org, frozen_clock):
     row = {name: value for name, value in _values().items() if name != "owner_id"}
-    schedule = dict(zip(("review_frequency_days", "next_review_on"), scoring.review_schedule(12, date(2026, 1, 1))))
+    frequency, next_review_on = scoring.review_schedule(12, date(2026, 1, 1), registers.rules())
+    schedule = {"review_frequency_days": frequency, "next_review_on": next_review_on}
     made = risks.insert_risks(org.ln.register, [{**row, **schedule, "status": RiskStatus.OPEN}] * 3)
     risks.saved_in_batches([risk_id for risk_id, _ref in made], org.risk_ln)
     assert_figures_fresh(org.ln.register)
