@@ -1,8 +1,5 @@
 """Extension objects, created unbound and bound to an app in create_app()."""
 
-import importlib
-
-import click
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,6 +7,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from riskreg import lazy
 
 # Named constraints, so migrations can drop and alter them on every database.
 NAMING_CONVENTION = {
@@ -43,34 +42,13 @@ class _DeferredMigrateConfig:
         return getattr(self._config, name)
 
 
-class _LazyGroup(click.Group):
-    """A command group named in ``--help`` but imported only when it is run (or its own help is asked for)."""
-
-    def __init__(self, name: str, target: str, help: str) -> None:
-        super().__init__(name=name, help=help)
-        self._target = target
-
-    def _real(self) -> click.Group:
-        module, _, attribute = self._target.partition(":")
-        return getattr(importlib.import_module(module), attribute)
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        return self._real().make_context(info_name, args, parent=parent, **extra)
-
-    def list_commands(self, ctx):
-        return self._real().list_commands(ctx)
-
-    def get_command(self, ctx, name):
-        return self._real().get_command(ctx, name)
-
-
 class LazyMigrate:
     """Flask-Migrate, with Alembic behind it, imported when the migrations are first used: importing them took a
     third of a second of every start of the app, and only `riskreg db ...` and the tests' set-up need them."""
 
     def init_app(self, app, db: SQLAlchemy, **options) -> None:
         app.extensions["migrate"] = _DeferredMigrateConfig(db, options)
-        app.cli.add_command(_LazyGroup("db", "flask_migrate.cli:db", help="Perform database migrations."))
+        app.cli.add_command(lazy.Group("db", "flask_migrate.cli:db", help="Perform database migrations."))
 
 
 migrate = LazyMigrate()

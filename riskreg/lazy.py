@@ -11,6 +11,8 @@ in annotations start with ``from __future__ import annotations`` so that definin
 import importlib
 from types import ModuleType
 
+import click
+
 
 class LazyModule:
     """Stands for a module until an attribute is read, then imports it and answers from it."""
@@ -32,3 +34,24 @@ class LazyModule:
 
 def module(name: str) -> LazyModule:
     return LazyModule(name)
+
+
+class Group(click.Group):
+    """A command group named in ``--help`` but imported only when it is run (or its own help is asked for)."""
+
+    def __init__(self, name: str, target: str, help: str) -> None:
+        super().__init__(name=name, help=help)
+        self._target = target
+
+    def _real(self) -> click.Group:
+        module, _, attribute = self._target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._real().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._real().get_command(ctx, name)

@@ -4,7 +4,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import FlaskGroup, with_appcontext
 
-from riskreg import create_app
+from riskreg import create_app, lazy
 from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import Unit
@@ -15,7 +15,19 @@ def _create_app(*_args, **_kwargs):
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _Group(FlaskGroup):
+    def _load_plugin_commands(self) -> None:
+        """Flask adds every installed package's commands, importing them to list them; Flask-Limiter's imports
+        rich (a fifth of a second of every `riskreg --help`). It is the one installed: named here, imported when
+        run (issue 20)."""
+        if not self._loaded_plugin_commands:
+            self.add_command(
+                lazy.Group("limiter", "flask_limiter.commands:cli", help="Flask-Limiter maintenance & utility commands")
+            )
+            self._loaded_plugin_commands = True
+
+
+@click.group(cls=_Group, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """riskreg: risk and assurance registers."""
 
