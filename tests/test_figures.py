@@ -128,6 +128,17 @@ def test_links_added_and_removed_change_both_registers_alerts(org, frozen_clock)
     assert _stored(org.hq.register.id, True).link_alerts == 0
 
 
+def test_a_contributor_rescored_changes_the_alerts_of_the_register_it_informs(org, frozen_clock):
+    corporate = factories.RiskFactory(register=org.hq.register, residual_l=2, residual_i=3)
+    area = factories.RiskFactory(register=org.ln.register, residual_l=2, residual_i=2)
+    links.add_link(area, corporate, LinkKind.CONTRIBUTES_TO, "Custody informs the corporate risk", org.hq_risk)
+    assert _stored(org.hq.register.id, False).link_alerts == 0
+    values = {"reviewed_on": today(), "residual_l": 5, "residual_i": 5, "commentary": "Worse"}
+    risks.record_review(area, {**values, "outcome": ReviewOutcome.ESCALATE}, area.version, org.risk_ln)
+    assert_figures_fresh(org.ln.register, org.hq.register)
+    assert _stored(org.hq.register.id, False).link_alerts >= 1
+
+
 def test_an_alert_about_a_restricted_risk_is_counted_only_with_it(org, frozen_clock):
     corporate = factories.RiskFactory(register=org.hq.register, residual_l=2, residual_i=2)
     secret = factories.RiskFactory(register=org.ln.register, residual_l=5, residual_i=5, restricted=True)

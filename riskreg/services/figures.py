@@ -8,7 +8,8 @@ restricted risks they may read (the view asks the policy), so no count includes 
 
 Every write that can change a figure writes a ``Risk`` or a ``RiskLink`` through the ORM: the session's flush
 events note the registers touched, and once the flush has run their figures are recomputed from the database
-(one register costs an aggregate over its risks and the links that reach it). Writers that bypass the ORM run
+(one register costs an aggregate over its risks and the links that reach it; the registers at the other end of
+the written risks' links are recomputed too, since their link alerts may have changed). Writers that bypass the ORM run
 the after-save work (the import, through ``risks.saved_in_batches``) or call ``rebuild_all`` (the demo and the
 bench generator; `riskreg figures rebuild` after an upgrade or a change to the appetite rules).
 
@@ -183,8 +184,30 @@ def rebuild_all(batch: int = 200) -> int:
 # Keeping them ---------------------------------------------------------------------------
 
 
-def _touched_registers(session: Session) -> tuple[set[int], set[int]]:
-    """(registers, risks whose registers are to be looked up) that this flush wrote."""
+def _linked_registers(connection, risk_ids: Collection[int]) -> set[int]:
+    """Registers at the other end of these risks' links: a contributor's new score changes the alerts counted in
+    the register of the risk it informs, and the other way round."""
+    if not risk_ids:
+        return set()
+    ids = list(risk_ids)
+    other = aliased(Risk)
+    onward = sa.select(other.register_id).join(RiskLink, RiskLink.to_risk_id == other.id)
+    back = sa.select(other.register_id).join(RiskLink, RiskLink.from_risk_id == other.id)
+    query = sa.union(onward.where(RiskLink.from_risk_id.in_(ids)), back.where(RiskLink.to_risk_id.in_(ids)))
+    return set(connection.execute(query).scalars())
+
+
+def refresh_for_risks(risk_ids: Collection[int], register_ids: Iterable[int] = (), connection=None) -> None:
+    """Refresh the registers of these risks, and of the risks linked to them."""
+    connection = connection if connection is not None else db.session.connection()
+    registers = set(register_ids)
+    if risk_ids:
+        registers |= set(connection.execute(sa.select(Risk.register_id).where(Risk.id.in_(list(risk_ids)))).scalars())
+    refresh(registers | _linked_registers(connection, risk_ids), connection)
+
+
+def _touched(session: Session) -> tuple[set[int], set[int]]:
+    """(registers, risks) that this flush wrote: a risk's register before and after, and both ends of a link."""
     registers: set[int] = set()
     risk_ids: set[int] = set()
     for instance in (*session.new, *session.dirty, *session.deleted):
@@ -192,6 +215,8 @@ def _touched_registers(session: Session) -> tuple[set[int], set[int]]:
             registers.add(instance.register_id)
             history = inspect(instance).attrs.register_id.history
             registers.update(value for value in history.deleted or () if value is not None)
+            if instance.id is not None and instance not in session.deleted:
+                risk_ids.add(instance.id)
         elif isinstance(instance, RiskLink):
             risk_ids.update((instance.from_risk_id, instance.to_risk_id))
     return registers, risk_ids
@@ -199,7 +224,7 @@ def _touched_registers(session: Session) -> tuple[set[int], set[int]]:
 
 @event.listens_for(Session, "after_flush")
 def _note_touched(session: Session, _context) -> None:
-    registers, risk_ids = _touched_registers(session)
+    registers, risk_ids = _touched(session)
     if registers or risk_ids:
         pending = session.info.setdefault(PENDING, (set(), set()))
         pending[0].update(registers)
@@ -209,16 +234,12 @@ def _note_touched(session: Session, _context) -> None:
 @event.listens_for(Session, "after_flush_postexec")
 def _refresh_touched(session: Session, _context) -> None:
     pending = session.info.pop(PENDING, None)
-    if not pending:
-        return
-    registers, risk_ids = pending
-    connection = session.connection()
-    if risk_ids:
-        registers |= set(connection.execute(sa.select(Risk.register_id).where(Risk.id.in_(risk_ids))).scalars())
-    refresh(registers, connection)
+    if pending:
+        registers, risk_ids = pending
+        refresh_for_risks(risk_ids, registers, session.connection())
 
 
 @risk_service.after_save
 def risks_saved(saved: Sequence[Risk], _actor: User | None) -> None:
     """Risks written without the ORM (an import's bulk insert) reach the figures through the after-save work."""
-    refresh({risk.register_id for risk in saved})
+    refresh_for_risks({risk.id for risk in saved}, {risk.register_id for risk in saved})
