@@ -16,6 +16,7 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
     from riskreg.cli import register_commands
     from riskreg.config import Settings, load_config
     from riskreg.extensions import csrf, db, limiter, login_manager, migrate
+    from riskreg.services import figures  # noqa: F401 - it keeps the register figures on every flush
     from riskreg.services.flags import scan, similarity  # noqa: F401 - they register the work after a risk is saved
     from riskreg.web import hooks
 

@@ -237,10 +237,24 @@ class Settings:
 DEFAULT_SETTINGS = Settings.from_config({k: v for k, v in vars(BaseConfig).items() if k.isupper()})
 
 
+def _settings_key(config: Mapping[str, Any]) -> tuple:
+    # What from_config reads, by identity: a changed value is a new object (SIGNING_SETTINGS are read too).
+    return tuple(id(value) for name, value in config.items() if name.startswith("RISKREG_"))
+
+
 def settings() -> Settings:
     """The running application's settings; the defaults outside one (pure scripts, rules' tests).
 
-    Read from app.config at each call, not cached: an installation sets them before it starts, and tests change
-    one setting for one test (monkeypatch.setitem(app.config, ...)).
+    Tests change one setting for one test (monkeypatch.setitem(app.config, ...)), so the settings are rebuilt
+    whenever a RISKREG_ value is replaced; otherwise the app keeps the ones it built. Building them at every call
+    cost the committee view ~25,000 builds a request at scale M (issue 20: the rules are asked once per link).
     """
-    return Settings.from_config(current_app.config) if has_app_context() else DEFAULT_SETTINGS
+    if not has_app_context():
+        return DEFAULT_SETTINGS
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    key = _settings_key(app.config)
+    cached = app.extensions.get("riskreg.settings")
+    if cached is None or cached[0] != key:
+        cached = (key, Settings.from_config(app.config))
+        app.extensions["riskreg.settings"] = cached
+    return cached[1]

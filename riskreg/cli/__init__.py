@@ -4,7 +4,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import FlaskGroup, with_appcontext
 
-from riskreg import create_app
+from riskreg import create_app, lazy
 from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import Unit
@@ -15,7 +15,19 @@ def _create_app(*_args, **_kwargs):
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _Group(FlaskGroup):
+    def _load_plugin_commands(self) -> None:
+        """Flask adds every installed package's commands, importing them to list them; Flask-Limiter's imports
+        rich (a fifth of a second of every `riskreg --help`). It is the one installed: named here, imported when
+        run (issue 20)."""
+        if not self._loaded_plugin_commands:
+            self.add_command(
+                lazy.Group("limiter", "flask_limiter.commands:cli", help="Flask-Limiter maintenance & utility commands")
+            )
+            self._loaded_plugin_commands = True
+
+
+@click.group(cls=_Group, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """riskreg: risk and assurance registers."""
 
@@ -29,6 +41,7 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
     app.cli.add_command(similar)
     app.cli.add_command(flags_group)
+    app.cli.add_command(figures_group)
     app.cli.add_command(send_reminders)
     app.cli.add_command(certificates_cli)
 
@@ -215,6 +228,22 @@ def flags_scan() -> None:
     click.echo(f"Flags raised: {result.raised_count}; cleared: {result.cleared_count}.")
     for kind in sorted(set(result.raised) | set(result.cleared), key=lambda kind: kind.label):
         click.echo(f"  {kind.label}: {result.raised[kind]} raised, {result.cleared[kind]} cleared")
+
+
+@click.group("figures")
+def figures_group() -> None:
+    """The per-register figures the registers index reads (kept up to date on every write)."""
+
+
+@figures_group.command("rebuild")
+@with_appcontext
+def figures_rebuild() -> None:
+    """Recompute every register's figures: after upgrading to them, a bulk load or a change to the appetite rules."""
+    from riskreg.services import figures
+
+    count = figures.rebuild_all()
+    db.session.commit()
+    click.echo(f"Figures recomputed for {count} registers.")
 
 
 @click.command("send-reminders")

@@ -10,8 +10,6 @@ transposed, because reading it the wrong way round would import nonsense.
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
-
 from riskreg.importing.errors import HeadingsNotFound, ImportRefused
 from riskreg.importing.fields import IGNORE, RISK_COLUMNS, SHEET_RISKS, norm_key
 from riskreg.importing.mapping import Heading, recognise
@@ -255,6 +253,8 @@ def _samples(data: list[tuple[int, list[Any]]], index: int, most: int = 200) -> 
 
 
 def _columns(table: Table, header_line: int, data: list[tuple[int, list[Any]]]) -> list[Column]:
+    from openpyxl.utils.cell import get_column_letter  # here, not at the top: the XLSX stack loads on first use
+
     header = next(cells for line, cells in table.rows if line == header_line)
     groups = _group_cells(table, header_line)
     width = max([len(header)] + [len(cells) for _, cells in data])

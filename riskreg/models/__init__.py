@@ -12,6 +12,7 @@ from riskreg.models.certificate import (
     TemplateSection,
     assertion_countermeasure,
 )
+from riskreg.models.figures import RegisterFigure
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
@@ -38,6 +39,7 @@ __all__ = [
     "FlagComment",
     "ImportUpload",
     "Register",
+    "RegisterFigure",
     "RegisterHealth",
     "ReminderOutbox",
     "Review",

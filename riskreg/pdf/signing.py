@@ -4,7 +4,12 @@ The organisation's signing key and certificate are configured by path
 (RISKREG_SIGNING_KEY, RISKREG_SIGNING_CERT, RISKREG_SIGNING_TRUST_ROOTS). The
 signature names the person who signed and the reason, so one organisational
 certificate serves every unit head while each signature says who signed.
+
+pyHanko (with aiohttp) and the X.509 stack are imported inside the functions that use them: importing this
+module, as the services do for ``SigningConfig`` and ``SigningUnavailable``, must not slow every start (issue 20).
 """
+
+from __future__ import annotations
 
 import asyncio
 import datetime as dt
@@ -12,17 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 SIGNATURE_FIELD = "CertificateOfAssurance"
 SETTINGS = ("RISKREG_SIGNING_KEY", "RISKREG_SIGNING_CERT", "RISKREG_SIGNING_TRUST_ROOTS")
@@ -35,7 +35,7 @@ class SigningConfig:
     trust_root_paths: tuple[Path, ...]
 
     @classmethod
-    def from_app_config(cls, config: dict) -> "SigningConfig":
+    def from_app_config(cls, config: dict) -> SigningConfig:
         """The configured paths; SigningUnavailable names the settings that are missing."""
         missing = [name for name in SETTINGS if not config.get(name)]
         if missing:
@@ -81,6 +81,9 @@ class SigningUnavailable(Exception):
 def sign(pdf: bytes, config: SigningConfig, signer_name: str, reason: str, location: str = "") -> bytes:
     if not config.is_present():
         raise SigningUnavailable(f"The organisation's signing certificate cannot be found ({config.what_is_missing()})")
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     signer = signers.SimpleSigner.load(
         str(config.key_path), str(config.cert_path), ca_chain_files=tuple(str(p) for p in config.trust_root_paths)
     )
@@ -115,6 +118,10 @@ class SignatureCheck:
 
 
 def _load_trust_roots(paths: tuple[Path, ...]) -> list[asn1_x509.Certificate]:
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     roots = []
     for path in paths:
         data = path.read_bytes()
@@ -125,6 +132,10 @@ def _load_trust_roots(paths: tuple[Path, ...]) -> list[asn1_x509.Certificate]:
 
 def verify(pdf: bytes, trust_root_paths: tuple[Path, ...]) -> SignatureCheck:
     """Check the (single) signature: intact, made by a certificate chaining to our trust roots, covering the file."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         reader = PdfFileReader(BytesIO(pdf))
         signatures = reader.embedded_signatures
@@ -160,6 +171,9 @@ def verify(pdf: bytes, trust_root_paths: tuple[Path, ...]) -> SignatureCheck:
 
 
 def _name(common_name: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
@@ -170,6 +184,8 @@ def _name(common_name: str) -> x509.Name:
 
 
 def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    from cryptography.hazmat.primitives import serialization
+
     path.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
@@ -183,6 +199,11 @@ def demo_paths(folder: Path) -> SigningConfig:
 
 def create_demo_ca(folder: Path, now: dt.datetime | None = None) -> SigningConfig:
     """A demo root CA and an organisational document-signing certificate, for the demo only."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     folder.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())

@@ -11,19 +11,22 @@ Scores are cosines of unit vectors, so a score matrix is one matrix product. Eve
 evaluation set in tests/data (docs/benchmarks.md, "Duplicate detection").
 """
 
+from __future__ import annotations
+
 import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
+from riskreg import lazy
 from riskreg.enums import SimilarityStage
+
+np = lazy.module("numpy")  # riskreg/lazy.py: imported when first used
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Knuth's multiplicative constant: spreads n-gram codes evenly over the buckets.
-_GOLDEN = np.uint64(2654435761)
+_GOLDEN = 2654435761
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def ngram_vector(text: str, rules: SimilarityRules = DEFAULT_SIMILARITY) -> np.n
     codes = np.zeros(len(data) - n + 1, dtype=np.uint64)
     for offset in range(n):
         codes = (codes << np.uint64(8)) | data[offset : offset + len(codes)]
-    buckets = ((codes * _GOLDEN) & np.uint64(0xFFFFFFFF)) % np.uint64(rules.lexical_dimensions)
+    buckets = ((codes * np.uint64(_GOLDEN)) & np.uint64(0xFFFFFFFF)) % np.uint64(rules.lexical_dimensions)
     vector = np.bincount(buckets.astype(np.int64), minlength=rules.lexical_dimensions).astype(np.float32)
     norm = np.linalg.norm(vector)
     return vector / norm if norm else vector

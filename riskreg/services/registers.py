@@ -1,5 +1,6 @@
 """Reading registers: the unit tree with per-register figures, and a register's risk list."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -41,6 +42,7 @@ class RegisterFigures:
     open_risks: int = 0
     above_appetite: int = 0
     reviews_overdue: int = 0
+    link_alerts: int = 0
 
 
 @dataclass
@@ -51,28 +53,21 @@ class TreeRow:
     figures: RegisterFigures = field(default_factory=RegisterFigures)
 
 
-def register_figures(today: date) -> dict[int, RegisterFigures]:
-    is_open = Risk.status == RiskStatus.OPEN
-    rows = db.session.execute(
-        sa.select(
-            Risk.register_id,
-            sa.func.count(),
-            sa.func.sum(sa.case((above_appetite_expr(), 1), else_=0)),
-            sa.func.sum(sa.case((Risk.next_review_on < today, 1), else_=0)),
-        )
-        .where(is_open)
-        .group_by(Risk.register_id)
-    ).all()
-    return {
-        register_id: RegisterFigures(count, int(above or 0), int(overdue or 0))
-        for register_id, count, above, overdue in rows
-    }
+def register_figures(today: date, restricted_visible: Collection[int]) -> dict[int, RegisterFigures]:
+    """Each register's figures, counting restricted risks only in ``restricted_visible`` (the registers whose
+    restricted risks the reader may read): read from the figures kept on write (riskreg/services/figures.py)."""
+    from riskreg.services import figures  # it imports this module
+
+    return figures.stored(today, restricted_visible)
 
 
-def unit_tree(today: date) -> list[TreeRow]:
-    """Every unit, depth first, with its register's figures: three queries whatever the size."""
-    units = db.session.scalars(sa.select(Unit).options(joinedload(Unit.register))).unique().all()
-    figures = register_figures(today)
+def all_units() -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).options(joinedload(Unit.register))).unique().all())
+
+
+def unit_tree(today: date, units: list[Unit], restricted_visible: Collection[int]) -> list[TreeRow]:
+    """Every unit (``all_units``), depth first, with its register's figures as the reader may see them."""
+    figures = register_figures(today, restricted_visible)
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)

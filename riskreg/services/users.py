@@ -1,9 +1,9 @@
 """Users, sign-in and role assignments."""
 
+import functools
 import secrets
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,8 +16,13 @@ from riskreg.services import ServiceError
 from riskreg.services.audit import trail as audit
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
-# Compared against when the e-mail is unknown, so a miss takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("riskreg-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the e-mail is unknown, so a miss takes as long as a wrong password. Made on first
+    use: hashing takes a quarter of a second of CPU, which every start of the app would pay (issue 20)."""
+    return generate_password_hash("riskreg-timing-equaliser")
 
 
 def normalise_email(email: str) -> str:
@@ -43,7 +48,7 @@ def load_from_session(session_id: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     user = get_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not user.is_active or not check_password_hash(user.password_hash, password):
         return None
@@ -57,6 +62,8 @@ def end_all_sessions(user: User) -> None:
 
 
 def checked_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # on first use: it is slow to import
+
     try:
         return normalise_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as error:

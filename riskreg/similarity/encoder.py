@@ -6,6 +6,8 @@ PyTorch, which running the ONNX file does not need. Both are found among the ins
 downloaded. The session is loaded once per process, on first use, and shared by its threads.
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import threading
@@ -13,7 +15,10 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
+from riskreg import lazy
+
+np = lazy.module("numpy")  # riskreg/lazy.py: imported when first used
+
 
 # Belt and braces: nothing here asks a model hub for anything, and nothing that is imported may either.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -6,15 +6,18 @@ exactly as riskreg.services.flags.similarity does for one risk: the semantic sta
 orders the shortlist. The test suite (targets) and bench/similarity.py (figures) both use this.
 """
 
+from __future__ import annotations
+
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from riskreg import lazy
 from riskreg.rules import similarity as rules_module
 from riskreg.rules.similarity import DEFAULT_SIMILARITY, SimilarityRules
+
+np = lazy.module("numpy")  # riskreg/lazy.py: imported when first used
 
 KINDS = ("paraphrase", "near_verbatim")
 STAGES = ("lexical", "semantic", "combined")

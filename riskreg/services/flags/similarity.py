@@ -7,15 +7,17 @@ read by primary key, tells it when), so a query does not reload every vector; th
 matters between requests. Scope: the organisation, which is the whole database today.
 """
 
+from __future__ import annotations
+
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from riskreg import lazy
 from riskreg.clock import utcnow
 from riskreg.config import settings
 from riskreg.enums import RiskStatus, SimilarityStage
@@ -26,6 +28,8 @@ from riskreg.rules.similarity import SimilarityRules
 from riskreg.services import risks
 from riskreg.services.audit import trail as audit
 from riskreg.similarity import encoder
+
+np = lazy.module("numpy")  # riskreg/lazy.py: imported when first used
 
 REINDEX_BATCH = 256
 

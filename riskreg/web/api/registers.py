@@ -44,7 +44,7 @@ def me():
 def list_registers():
     args = query_args()
     result = registers.page_of_registers(args["page"], args["per_page"])
-    figures = registers.register_figures(today())
+    figures = registers.register_figures(today(), _restricted_visible(result.items))
     return responses.page([serializers.register_json(item, figures.get(item.id)) for item in result.items], result)
 
 
@@ -52,8 +52,13 @@ def list_registers():
 @token_required
 @requires(policy.Action.READ_REGISTER, "register")
 def get_register(register):
-    figures = registers.register_figures(today()).get(register.id)
+    figures = registers.register_figures(today(), _restricted_visible([register])).get(register.id)
     return responses.data(serializers.register_json(register, figures))
+
+
+def _restricted_visible(items: list[Register]) -> set[int]:
+    """Registers whose restricted risks the caller may read: only there do the figures count them (issue 17)."""
+    return {item.id for item in items if policy.can(current_user, policy.Action.READ_RESTRICTED, item)}
 
 
 @bp.get("/registers/<code>/owners")

@@ -4,18 +4,19 @@ The schemas are the document's own, so a request the document calls valid is
 never refused here, and one it calls invalid always is. Rules the schemas
 cannot say (a review date in the future, a status that cannot go back) are the
 services' to enforce; their refusals come back as 422 too.
+
+jsonschema is imported by the first request that is checked, not when the app starts (issue 20).
 """
+
+from __future__ import annotations
 
 import json
 import re
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import request
-from jsonschema import Draft202012Validator, ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 from werkzeug.exceptions import BadRequest
 
 from riskreg.enums import (
@@ -29,6 +30,10 @@ from riskreg.enums import (
 )
 from riskreg.web.api.errors import ApiError
 from riskreg.web.api.openapi import API_PREFIX, document
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
+    from referencing import Registry
 
 DOCUMENT_URI = "urn:riskreg:api:v1"
 ENUMS = {
@@ -73,11 +78,16 @@ INTEGER_TEXT = re.compile(r"-?[0-9]{1,12}")
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     return Registry().with_resource(DOCUMENT_URI, Resource.from_contents(document(), default_specification=DRAFT202012))
 
 
 @cache
 def _validator(pointer: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(
         {"$ref": f"{DOCUMENT_URI}#{pointer}"},
         registry=_registry(),
@@ -181,6 +191,8 @@ def _query_value(raw: str, schema: dict[str, Any]) -> Any:
 
 def query_args() -> dict[str, Any]:
     """The operation's query parameters, typed and checked (400 when one is invalid), defaults filled in."""
+    from jsonschema import Draft202012Validator
+
     _pointer, definition = operation()
     parameters = document()["components"]["parameters"]
     values: dict[str, Any] = {}

@@ -4,10 +4,7 @@ address, and their roles stay in riskreg. Someone with no riskreg account, or a 
 with a page that says so. See docs/single-sign-on.md.
 """
 
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import current_app, redirect, render_template, request, session, url_for
-from requests.exceptions import RequestException
 
 from riskreg.config import settings
 from riskreg.services import users
@@ -35,6 +32,8 @@ def _client():
     """The provider's client, registered on first use from the app's settings (discovery fetched by Authlib)."""
     oauth = current_app.extensions.get(_EXTENSION)
     if oauth is None:
+        from authlib.integrations.flask_client import OAuth  # on first use: Authlib loads cryptography
+
         config = current_app.config
         oauth = OAuth(current_app)
         oauth.register(
@@ -46,6 +45,14 @@ def _client():
         )
         current_app.extensions[_EXTENSION] = oauth
     return oauth.oidc
+
+
+def _provider_errors() -> tuple[type[Exception], ...]:
+    """What a provider's unreachable or unexpected answer raises (imported on first use, as Authlib is)."""
+    from authlib.common.errors import AuthlibBaseError
+    from requests.exceptions import RequestException
+
+    return (AuthlibBaseError, RequestException, ValueError, KeyError)
 
 
 def _callback_url() -> str:
@@ -67,7 +74,7 @@ def sso_start():
     next_path = request.args.get("next")
     try:
         to_provider = _client().authorize_redirect(_callback_url())
-    except (AuthlibBaseError, RequestException, ValueError):
+    except _provider_errors():
         return _refused("Single sign-on is not available", "riskreg could not reach the sign-in service.", 503)
     session["sso_next"] = next_path
     return to_provider
@@ -89,7 +96,7 @@ def sso_callback():
     client = _client()
     try:
         claims = _claims(client, client.authorize_access_token())  # checks the state, nonce and ID token
-    except (AuthlibBaseError, RequestException, ValueError, KeyError):
+    except _provider_errors():
         return _refused("Sign-in did not finish", "The sign-in service's answer could not be checked.", 400)
     email = str(claims.get("email") or "")
     if not email or claims.get("email_verified") is False:

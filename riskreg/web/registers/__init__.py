@@ -7,7 +7,7 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.config import settings
 from riskreg.enums import Band, Category, RiskStatus
-from riskreg.services import links, registers
+from riskreg.services import registers
 from riskreg.web.access import requires, signed_in
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -17,9 +17,17 @@ bp = Blueprint("registers", __name__, url_prefix="/registers")
 @signed_in
 @requires(None)
 def index():
-    return render_template(
-        "registers/index.html", rows=registers.unit_tree(today()), link_alerts=links.divergence_counts_by_register()
-    )
+    units = registers.all_units()
+    return render_template("registers/index.html", rows=registers.unit_tree(today(), units, _restricted_visible(units)))
+
+
+def _restricted_visible(units) -> set[int]:
+    """The registers whose restricted risks the reader may read, so that their figures count them (issue 17)."""
+    return {
+        unit.register.id
+        for unit in units
+        if unit.register is not None and policy.can(current_user, policy.Action.READ_RESTRICTED, unit.register)
+    }
 
 
 def _enum_arg(name: str, enum):

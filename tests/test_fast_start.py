@@ -1,0 +1,72 @@
+"""Starting riskreg loads no heavy library it does not need yet (issue 20).
+
+Every command, every gunicorn worker and every test's app used to import WeasyPrint, pyHanko, onnxruntime,
+numpy, openpyxl, Alembic and jsonschema when the app was created: about three seconds of CPU. They are now
+imported where they are first used (riskreg/lazy.py). How long a start takes is a benchmark
+(bench/startup.py); what a start imports is behaviour, checked here in a fresh interpreter.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from riskreg import PROJECT_ROOT
+
+HEAVY = ("weasyprint", "pyhanko", "pyhanko_certvalidator", "onnxruntime", "tokenizers", "numpy", "openpyxl")
+ALSO_DEFERRED = ("alembic", "flask_migrate", "jsonschema", "email_validator", "cryptography")
+
+_LOADED = """
+import json, sys
+{setup}
+print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
+"""
+
+
+def _top_level_modules_after(setup: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED.format(setup=setup)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def after_create_app() -> set[str]:
+    return _top_level_modules_after('from riskreg import create_app\ncreate_app("testing")')
+
+
+@pytest.mark.parametrize("library", HEAVY + ALSO_DEFERRED)
+def test_creating_the_app_does_not_import(after_create_app, library):
+    assert "riskreg" in after_create_app  # the check ran against the app
+    assert library not in after_create_app
+
+
+def test_the_command_line_help_imports_none_of_them():
+    loaded = _top_level_modules_after(
+        "from riskreg.cli import cli\ntry:\n    cli(['--help'])\nexcept SystemExit:\n    pass"
+    )
+    assert "click" in loaded
+    assert not loaded & {*HEAVY, *ALSO_DEFERRED, "rich"}  # rich: Flask-Limiter's command, listed but not loaded
+
+
+def test_the_deferred_migrations_still_answer(app):
+    """Flask-Migrate is bound on first use: what migrations/env.py and flask_migrate.upgrade() read is there."""
+    config = app.extensions["migrate"]
+    assert config.db.metadata is not None
+    assert config.configure_args["render_as_batch"] is True
+    assert config.migrate.directory.endswith("migrations")
+
+
+def test_the_lazy_stand_in_imports_on_first_use():
+    from riskreg import lazy
+
+    json_module = lazy.module("json")
+    assert "not imported yet" in repr(json_module)
+    assert json_module.dumps([1]) == "[1]"
+    assert "not imported" not in repr(json_module)

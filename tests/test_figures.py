@@ -1,0 +1,177 @@
+"""The per-register figures kept on write (riskreg/services/figures.py, issue 20) equal a fresh count after every
+kind of write, and count restricted risks only for readers who may see them (issue 17)."""
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from riskreg.clock import today
+from riskreg.enums import Category, LinkKind, ReviewOutcome, RiskStatus
+from riskreg.extensions import db
+from riskreg.models import Register, RegisterFigure, Risk
+from riskreg.rules import scoring
+from riskreg.services import figures, links, registers, risks
+from tests import factories
+
+
+def _fresh(register_id: int, with_restricted: bool) -> tuple[int, int, int]:
+    """(open risks, above appetite, reviews overdue) counted from the risks themselves."""
+    rules = registers.rules()
+    found = db.session.scalars(
+        sa.select(Risk).where(Risk.register_id == register_id, Risk.status == RiskStatus.OPEN)
+    ).all()
+    shown = [risk for risk in found if with_restricted or not risk.restricted]
+    above = sum(scoring.is_above_appetite(risk.residual_score, risk.category, rules) for risk in shown)
+    overdue = sum(risk.next_review_on < today() for risk in shown)
+    return len(shown), above, overdue
+
+
+def _stored(register_id: int, with_restricted: bool) -> registers.RegisterFigures:
+    db.session.flush()
+    visible = {register_id} if with_restricted else set()
+    return registers.register_figures(today(), visible).get(register_id, registers.RegisterFigures())
+
+
+def assert_figures_fresh(*registers_: Register) -> None:
+    alerts = links.divergence_counts_by_register()  # the fresh count, over every risk
+    for register in registers_:
+        for with_restricted in (False, True):
+            stored = _stored(register.id, with_restricted)
+            assert (stored.open_risks, stored.above_appetite, stored.reviews_overdue) == _fresh(
+                register.id, with_restricted
+            )
+        assert _stored(register.id, True).link_alerts == alerts.get(register.id, 0)
+
+
+@pytest.fixture
+def risk_ln(org):
+    return factories.RiskFactory(register=org.ln.register, owner=org.risk_ln)
+
+
+def _values(**changes):
+    values = {
+        "title": "Custody time limits missed",
+        "cause": "Late files",
+        "event": "a custody time limit expires",
+        "consequence": "a defendant is released",
+        "category": Category.LEGAL,
+        "objective": factories.Objective.QUALITY,
+        "influence": factories.Influence.MEDIUM,
+        "owner_id": None,
+        "inherent_l": 4,
+        "inherent_i": 5,
+        "residual_l": 3,
+        "residual_i": 4,
+        "target_l": 2,
+        "target_i": 3,
+        "restricted": False,
+    }
+    values.update(changes)
+    return values
+
+
+def test_a_new_risk_counts_at_once(org, frozen_clock):
+    risks.create_risk(org.ln.register, _values(residual_l=5, residual_i=5), org.risk_ln)
+    assert_figures_fresh(org.ln.register)
+    assert _stored(org.ln.register.id, False).above_appetite == 1
+
+
+def test_an_edit_that_restricts_a_risk_moves_it_out_of_the_shared_figures(org, risk_ln, frozen_clock):
+    assert _stored(org.ln.register.id, False).open_risks == 1
+    risks.update_risk(risk_ln, {"restricted": True, "residual_l": 5, "residual_i": 5}, risk_ln.version, org.risk_ln)
+    assert_figures_fresh(org.ln.register)
+    assert _stored(org.ln.register.id, False).open_risks == 0
+    assert _stored(org.ln.register.id, True).open_risks == 1
+
+
+def test_closing_a_risk(org, risk_ln, frozen_clock):
+    risks.close_risk(risk_ln, "No longer a risk", risk_ln.version, org.risk_ln)
+    assert_figures_fresh(org.ln.register)
+    assert _stored(org.ln.register.id, True).open_risks == 0
+
+
+def test_a_review_moves_the_overdue_count(org, frozen_clock):
+    late = factories.RiskFactory(register=org.ln.register, next_review_on=today() - timedelta(days=3))
+    assert _stored(org.ln.register.id, False).reviews_overdue == 1
+    values = {"reviewed_on": today(), "residual_l": 2, "residual_i": 2, "commentary": "Better"}
+    risks.record_review(late, {**values, "outcome": ReviewOutcome.CONTINUE}, late.version, org.risk_ln)
+    assert_figures_fresh(org.ln.register)
+    assert _stored(org.ln.register.id, False).reviews_overdue == 0
+
+
+def test_the_overdue_count_follows_the_day_without_a_write(org, frozen_clock):
+    factories.RiskFactory(register=org.ln.register, next_review_on=today() + timedelta(days=2))
+    assert registers.register_figures(today(), set())[org.ln.register.id].reviews_overdue == 0
+    assert registers.register_figures(today() + timedelta(days=3), set())[org.ln.register.id].reviews_overdue == 1
+
+
+def test_an_imported_batch(org, frozen_clock):
+    row = {name: value for name, value in _values().items() if name != "owner_id"}
+    frequency, next_review_on = scoring.review_schedule(12, date(2026, 1, 1), registers.rules())
+    schedule = {"review_frequency_days": frequency, "next_review_on": next_review_on}
+    made = risks.insert_risks(org.ln.register, [{**row, **schedule, "status": RiskStatus.OPEN}] * 3)
+    risks.saved_in_batches([risk_id for risk_id, _ref in made], org.risk_ln)
+    assert_figures_fresh(org.ln.register)
+    assert _stored(org.ln.register.id, False).open_risks == 3
+
+
+def test_links_added_and_removed_change_both_registers_alerts(org, frozen_clock):
+    corporate = factories.RiskFactory(register=org.hq.register, residual_l=2, residual_i=2)
+    area = factories.RiskFactory(register=org.ln.register, residual_l=5, residual_i=5)
+    link = links.add_link(area, corporate, LinkKind.CONTRIBUTES_TO, "Custody informs the corporate risk", org.hq_risk)
+    assert_figures_fresh(org.ln.register, org.hq.register)
+    assert _stored(org.ln.register.id, False).link_alerts >= 1
+    links.remove_link(link, org.hq_risk)
+    assert_figures_fresh(org.ln.register, org.hq.register)
+    assert _stored(org.hq.register.id, True).link_alerts == 0
+
+
+def test_a_contributor_rescored_changes_the_alerts_of_the_register_it_informs(org, frozen_clock):
+    corporate = factories.RiskFactory(register=org.hq.register, residual_l=2, residual_i=3)
+    area = factories.RiskFactory(register=org.ln.register, residual_l=2, residual_i=2)
+    links.add_link(area, corporate, LinkKind.CONTRIBUTES_TO, "Custody informs the corporate risk", org.hq_risk)
+    assert _stored(org.hq.register.id, False).link_alerts == 0
+    values = {"reviewed_on": today(), "residual_l": 5, "residual_i": 5, "commentary": "Worse"}
+    risks.record_review(area, {**values, "outcome": ReviewOutcome.ESCALATE}, area.version, org.risk_ln)
+    assert_figures_fresh(org.ln.register, org.hq.register)
+    assert _stored(org.hq.register.id, False).link_alerts >= 1
+
+
+def test_an_alert_about_a_restricted_risk_is_counted_only_with_it(org, frozen_clock):
+    corporate = factories.RiskFactory(register=org.hq.register, residual_l=2, residual_i=2)
+    secret = factories.RiskFactory(register=org.ln.register, residual_l=5, residual_i=5, restricted=True)
+    factories.RiskLinkFactory(from_risk=secret, to_risk=corporate)
+    assert_figures_fresh(org.ln.register, org.hq.register)
+    assert _stored(org.hq.register.id, False).link_alerts == 0
+    assert _stored(org.hq.register.id, True).link_alerts >= 1
+
+
+def test_rebuild_all_agrees_with_what_the_writes_kept(org, risk_ln, frozen_clock):
+    factories.RiskFactory(register=org.ls.register, restricted=True)
+    db.session.flush()
+    kept = {(row.register_id, row.restricted): row.open_risks for row in db.session.scalars(sa.select(RegisterFigure))}
+    db.session.execute(sa.delete(RegisterFigure))
+    assert figures.rebuild_all() == 3
+    rebuilt = {
+        (row.register_id, row.restricted): row.open_risks for row in db.session.scalars(sa.select(RegisterFigure))
+    }
+    assert {key: n for key, n in rebuilt.items() if n} == {key: n for key, n in kept.items() if n}
+    assert_figures_fresh(org.ln.register, org.ls.register, org.hq.register)
+
+
+def _open_risks_shown(client, code: str) -> int:
+    page = BeautifulSoup(client.get("/registers").data, "html.parser")
+    link = page.find("a", href=f"/registers/{code}")
+    return int(link.find_parent("tr").find_all("td")[0].get_text(strip=True))
+
+
+def test_the_index_counts_restricted_risks_only_for_those_who_may_read_them(client, sign_in, org, frozen_clock):
+    factories.RiskFactory(register=org.ln.register)
+    factories.RiskFactory(register=org.ln.register, restricted=True)
+    sign_in(org.head_ls)
+    assert _open_risks_shown(client, "LN") == 1
+    client.post("/sign-out")
+    sign_in(org.viewer_ln)
+    assert _open_risks_shown(client, "LN") == 2
