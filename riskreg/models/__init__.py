@@ -19,6 +19,7 @@ from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
+from riskreg.models.signer import SignerCertificate
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
 from riskreg.models.token import ApiToken
 
@@ -51,3 +52,4 @@ __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTempla
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
+__all__ += ["SignerCertificate"]

@@ -136,3 +136,43 @@ def verify(batch_size: int = 5000) -> Verification:
     latest = max(checkpoints, key=lambda c: c.count, default=None)
     since = walk.total - latest.count if latest else walk.total
     return Verification(chain, len(checkpoints), latest, problems, max(since, 0))
+
+
+# Anchors in signed documents ---------------------------------------------------------------------------------
+
+ANCHOR_FORMAT = "riskreg audit anchor, version 1"
+
+
+def anchor() -> dict:
+    """The trail as this transaction sees it (count, last id, head hash), to embed in a document being signed.
+
+    Events written earlier in the same transaction count: if it rolls back, the signed document goes with it.
+    """
+    count, last_id = db.session.execute(sa.select(sa.func.count(AuditEvent.id), sa.func.max(AuditEvent.id))).one()
+    head = db.session.scalar(sa.select(AuditEvent.hash).where(AuditEvent.id == last_id)) if last_id else FIRST
+    return {
+        "format": ANCHOR_FORMAT,
+        "count": count,
+        "last_id": last_id or 0,
+        "head": head,
+        "at": utcnow().isoformat(timespec="seconds") + "Z",
+    }
+
+
+def check_anchor(found: dict, batch_size: int = 5000) -> list[str]:
+    """What no longer matches between the trail now and an anchor taken from a signed document (empty: it does).
+
+    The document's signature vouches for the anchor, so it is a checkpoint the database cannot rewrite.
+    """
+    try:
+        checkpoint = Checkpoint(int(found["count"]), int(found["last_id"]), str(found["head"]), str(found["at"]), FIRST)
+    except (KeyError, TypeError, ValueError):
+        return ["the audit anchor in the document cannot be read"]
+    if checkpoint.count == 0:
+        return []
+    walk = CheckpointWalk([checkpoint])
+    rows = walk.follow(chain_rows(batch_size))
+    chain = check_chain(rows)
+    deque(rows, maxlen=0)
+    problems = [] if chain.ok else [f"the audit trail is broken at event {chain.broken_id}: {chain.reason}"]
+    return problems + walk.problems()
