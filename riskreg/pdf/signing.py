@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -139,10 +140,19 @@ def _signer(person: PersonKey) -> signers.SimpleSigner:
 
 def _stamp_style(stamp: Stamp) -> TextStampStyle:
     font = stamp_font.font_path()
-    box_style = TextBoxStyle(font=stamp_font.ScaledFontFactory(font), font_size=8) if font else TextBoxStyle()
+    box_style = TextBoxStyle(font=stamp_font.ScaledFontFactory(font), font_size=9) if font else TextBoxStyle()
     # pyHanko fills in %(name)s parameters: a literal % in a name or title must not be read as one.
     text = "\n".join(stamp.lines).replace("%", "%%")
-    return TextStampStyle(stamp_text=text, text_box_style=box_style, border_width=1, background=None)
+    # Left-aligned and vertically centred, like a signature block on paper.
+    placement = layout.SimpleBoxLayoutRule(
+        x_align=layout.AxisAlignment.ALIGN_MIN,
+        y_align=layout.AxisAlignment.ALIGN_MID,
+        margins=layout.Margins.uniform(8),
+        inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+    )
+    return TextStampStyle(
+        stamp_text=text, text_box_style=box_style, border_width=1, background=None, inner_content_layout=placement
+    )
 
 
 def sign(

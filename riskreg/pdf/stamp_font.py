@@ -45,7 +45,7 @@ def _scaled(path: str) -> bytes:
 @dataclass(frozen=True)
 class ScaledFontFactory(FontEngineFactory):
     path: str
-    font_size: int = 8
+    font_size: int = 9
 
     def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs:

@@ -23,7 +23,9 @@ def demo_ca(tmp_path_factory):
 
 
 HELEN = pki.Person("Helen Okafor", "Chief Crown Prosecutor, London North", "head.ln@example.org", "Demo org")
-STAMP = signing.Stamp(("Digitally signed by", "Helen Okafor", "Chief Crown Prosecutor, London North"), (300, 60, 560, 140))
+STAMP = signing.Stamp(
+    ("Digitally signed by", "Helen Okafor", "Chief Crown Prosecutor, London North"), (300, 60, 560, 140)
+)
 
 
 def person_key(config: signing.SigningConfig, person=HELEN) -> signing.PersonKey:
