@@ -13,7 +13,7 @@ from riskreg.enums import Role, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, RoleAssignment, SignerCertificate
 from riskreg.pdf import documents as pdf_documents
-from riskreg.pdf import signing
+from riskreg.pdf import pki, signing
 from riskreg.rules.signers import signing_title
 from riskreg.services import accounts
 from riskreg.services.certificates import documents, signers, workflow
@@ -60,14 +60,17 @@ def test_the_first_signing_issues_the_signer_a_certificate_of_their_own_and_late
     assert signing.verify(correction.pdf, test_ca.trust_root_paths).signer.serial == record.serial
 
 
-def test_the_private_key_is_kept_only_encrypted_and_never_in_the_audit_trail(org):
+def test_the_private_key_is_kept_only_encrypted_and_never_in_the_audit_trail(org, test_ca):  # noqa: F811
     _sign(org)
     (record,) = _records(org.head_ln)
-    key = signers._unwrap(record, PASSWORD)
+    pepper = signers.pepper_of(pki.load_ca(test_ca.ca_key_path, test_ca.ca_cert_path)[0])
+    key = signers.unwrap(record, PASSWORD, pepper)
     public = x509.load_der_x509_certificate(record.certificate).public_key()
     assert key.public_key() == public
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    assert der not in record.wrapped_key and signers._unwrap(record, "not the password") is None
+    assert der not in record.wrapped_key
+    assert signers.unwrap(record, "not the password", pepper) is None
+    assert signers.unwrap(record, PASSWORD, bytes(32)) is None  # the database and the password alone do not do
     issued = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "signer_certificate.issued"))
     assert set(issued.changes) == {"serial", "subject", "not_after"}
 

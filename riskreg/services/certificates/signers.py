@@ -1,12 +1,13 @@
 """Each signer's own signing certificate: issued by the organisation's CA the first time they sign, then kept.
 
 The private key is stored only encrypted, with AES-256-GCM under a key derived (scrypt) from the person's
-password, peppered with the installation's secret key. So riskreg can use it only at the moment the person signs
-and re-enters their password; a copy of the database (a backup, an export) does not give it; and it never
-appears in logs or audit events (they record the certificate's serial and subject). When it can no longer be
-unlocked (the password was changed or reset, the secret key rotated), when the person's title changes, when it
-nears expiry or the CA changes, a new certificate is issued and the old one is marked replaced: signatures
-already made carry their own certificate and stay valid.
+password, peppered with a secret derived from the issuing CA's key (which is kept outside the database, and
+whoever holds it can issue certificates anyway). So riskreg can use it only at the moment the person signs and
+re-enters their password; a copy of the database (a backup, an export) does not give it, not even by guessing
+passwords offline; and it never appears in logs or audit events (they record the certificate's serial and
+subject). When it can no longer be unlocked (the password was changed or reset), when the person's title
+changes, when it nears expiry or the CA changes, a new certificate is issued and the old one is marked
+replaced: signatures already made carry their own certificate and stay valid.
 """
 
 import hashlib
@@ -21,7 +22,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.x509.oid import NameOID
-from flask import current_app
 
 from riskreg.clock import utcnow
 from riskreg.enums import Role
@@ -47,9 +47,16 @@ def title_for(user: User, unit: Unit) -> str:
     return signing_title(at.kind, at.name)
 
 
-def _wrapping_key(password: str, salt: bytes) -> bytes:
-    pepper = hmac.new(current_app.secret_key.encode(), password.encode(), hashlib.sha256).digest()
-    return Scrypt(salt=salt, length=32, n=SCRYPT_N, r=8, p=1).derive(pepper)
+def pepper_of(ca_key) -> bytes:
+    der = ca_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return hashlib.sha256(b"riskreg signer key pepper\0" + der).digest()
+
+
+def _wrapping_key(password: str, salt: bytes, pepper: bytes) -> bytes:
+    peppered = hmac.new(pepper, password.encode(), hashlib.sha256).digest()
+    return Scrypt(salt=salt, length=32, n=SCRYPT_N, r=8, p=1).derive(peppered)
 
 
 def _aad(user: User, serial: str) -> bytes:
@@ -57,16 +64,18 @@ def _aad(user: User, serial: str) -> bytes:
     return f"riskreg signer key:{user.id}:{serial}".encode()
 
 
-def _wrap(key, password: str, user: User, serial: str) -> tuple[bytes, bytes]:
+def _wrap(key, password: str, pepper: bytes, user: User, serial: str) -> tuple[bytes, bytes]:
     salt, nonce = os.urandom(16), os.urandom(12)
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return nonce + AESGCM(_wrapping_key(password, salt)).encrypt(nonce, der, _aad(user, serial)), salt
+    sealed = AESGCM(_wrapping_key(password, salt, pepper)).encrypt(nonce, _pkcs8(key), _aad(user, serial))
+    return nonce + sealed, salt
 
 
-def _unwrap(record: SignerCertificate, password: str):
+def unwrap(record: SignerCertificate, password: str, pepper: bytes):
+    """The record's private key, or None when this password (and pepper) does not unlock it."""
     nonce, sealed = record.wrapped_key[:12], record.wrapped_key[12:]
+    wrapping_key = _wrapping_key(password, record.key_salt, pepper)
     try:
-        der = AESGCM(_wrapping_key(password, record.key_salt)).decrypt(nonce, sealed, _aad(record.user, record.serial))
+        der = AESGCM(wrapping_key).decrypt(nonce, sealed, _aad(record.user, record.serial))
     except InvalidTag:
         return None
     return serialization.load_der_private_key(der, password=None)
@@ -104,7 +113,7 @@ def _issue(user: User, title: str, password: str, ca, replacing: SignerCertifica
     issued = pki.issue_for_person(person, ca_key, ca_cert, utcnow().replace(tzinfo=UTC))
     cert = issued.certificate
     serial = format(cert.serial_number, "x")
-    wrapped, salt = _wrap(issued.key, password, user, serial)
+    wrapped, salt = _wrap(issued.key, password, pepper_of(ca_key), user, serial)
     if replacing is not None:
         replacing.replaced_at = utcnow()
     record = SignerCertificate(
@@ -138,7 +147,7 @@ def key_for(user: User, unit: Unit, password: str, config: SigningConfig) -> Per
     if record is None:
         return _issue(user, title, password, ca, None, "")
     why = _still_good(record, title, ca[1])
-    key = None if why else _unwrap(record, password)
+    key = None if why else unwrap(record, password, pepper_of(ca[0]))
     if key is None:
         return _issue(user, title, password, ca, record, why or "the key could not be unlocked with this password")
     return PersonKey(key, x509.load_der_x509_certificate(record.certificate), (ca[1],))
