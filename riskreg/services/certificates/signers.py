@@ -47,11 +47,12 @@ def title_for(user: User, unit: Unit) -> str:
     return signing_title(at.kind, at.name)
 
 
+def _pkcs8(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
 def pepper_of(ca_key) -> bytes:
-    der = ca_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return hashlib.sha256(b"riskreg signer key pepper\0" + der).digest()
+    return hashlib.sha256(b"riskreg signer key pepper\0" + _pkcs8(ca_key)).digest()
 
 
 def _wrapping_key(password: str, salt: bytes, pepper: bytes) -> bytes:
