@@ -48,7 +48,8 @@ def title_for(user: User, unit: Unit) -> str:
 
 
 def _pkcs8(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    unencrypted = serialization.NoEncryption()  # only ever sealed with AES-GCM or hashed, never stored like this
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, unencrypted)
 
 
 def pepper_of(ca_key) -> bytes:
