@@ -137,3 +137,20 @@ def test_an_unreachable_tsa_refuses_signing_and_keeps_nothing(org, app, monkeypa
     workflow.submit(certificate, org.risk_ln)
     with pytest.raises(workflow.ServiceError, match="time-stamping authority at http://127.0.0.1:9/tsa did not answer"):
         workflow.sign(certificate, org.head_ln, PASSWORD)
+
+
+def test_audit_verify_checks_the_trail_against_every_stored_certificate_without_a_checkpoint_file(
+    org, app, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "RISKREG_AUDIT_CHECKPOINTS", str(tmp_path / "none.jsonl"))
+    certificate = _sign(org)
+    anchor = json.loads(pdf_documents.embedded_files(certificate.pdf)[documents.ANCHOR_NAME])
+    db.session.expire_all()
+    intact = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert intact.exit_code == 0, intact.output
+    db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id >= anchor["last_id"] - 1))
+    db.session.expire_all()
+    cut = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert cut.exit_code == 1
+    assert f"against the anchor signed into certificate {certificate.id}: events missing" in cut.output
+    assert f"counted {anchor['count']} events up to event {anchor['last_id']}" in cut.output

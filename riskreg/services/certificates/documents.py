@@ -34,7 +34,7 @@ from riskreg.services.certificates.queries import CertificateView
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "snapshot.json"
-ANCHOR_NAME = "audit-anchor.json"
+ANCHOR_NAME = audit_checkpoints.ANCHOR_NAME
 SIGNATURE_BLOCK_ID = "riskreg-signature-block"
 SIGNATURE_BLOCK_STYLE = "height: 30mm; width: 95mm; margin: 8mm 0 0 auto; break-inside: avoid"
 SNAPSHOT_FORMAT = "riskreg certificate snapshot, version 1"
