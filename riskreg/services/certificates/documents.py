@@ -73,7 +73,7 @@ def ensure_demo_signing() -> SigningConfig:
             f"The signing files are incomplete (missing: {config.what_is_missing()}): to start again with a new "
             f"demo CA, remove {folder}"
         )
-    logger.info("creating a demo CA and signing certificate in %s (for the demo only)", folder)
+    logger.info("creating a demo CA and the organisation's certificate in %s (for the demo only)", folder)
     return signing.create_demo_ca(Path(folder))
 
 
@@ -257,7 +257,8 @@ def sign(pdf: bytes, person: signing.PersonKey, reason: str, *, box=None, signed
     config = signing_config()
     stamp = None
     if box is not None:
-        when = (signed_at or utcnow()).strftime("%d %B %Y %H:%M UTC")
+        moment = signed_at or utcnow()
+        when = f"{moment.day} {moment:%B %Y %H:%M} UTC"
         name = signing.person_common_name(person.certificate)
         lines = stamp_lines(name, signing_title_of(person), when, anchor_text(anchor) if anchor else None)
         stamp = signing.Stamp(lines, box)
