@@ -2,6 +2,8 @@
 audit anchor signed into each certificate; a real local time-stamping authority (PAdES B-T)."""
 
 import json
+import subprocess
+from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
@@ -154,3 +156,23 @@ def test_audit_verify_checks_the_trail_against_every_stored_certificate_without_
     assert cut.exit_code == 1
     assert f"against the anchor signed into certificate {certificate.id}: events missing" in cut.output
     assert f"counted {anchor['count']} events up to event {anchor['last_id']}" in cut.output
+
+
+def test_the_signed_certificate_ends_with_a_visible_signature_block_on_its_last_page(org, tmp_path):
+    from pypdf import PdfReader
+
+    certificate = _sign(org)
+    reader = PdfReader(BytesIO(certificate.pdf))
+    last = reader.pages[-1]
+    (widget,) = [a.get_object() for a in last.get("/Annots", []) if a.get_object().get("/FT") == "/Sig"]
+    x1, y1, x2, y2 = (float(n) for n in widget["/Rect"])
+    assert x2 - x1 > 200 and y2 - y1 > 60 and y1 > 40  # a real block, above the page's footer
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(certificate.pdf)
+    pages = len(reader.pages)
+    last_text = subprocess.run(
+        ["pdftotext", "-f", str(pages), "-l", str(pages), str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    head = org.head_ln.name
+    assert f"Digitally signed by\n{head}\nChief Crown Prosecutor, London North\nDate: " in last_text
+    assert "Audit trail: " in last_text

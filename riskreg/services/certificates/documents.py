@@ -245,7 +245,10 @@ def render_signed(
     """The certificate to be signed, with its snapshot and audit anchor embedded, and where its signature block
     lies on the last page."""
     html = _with_signature_block(_html(view, signature.signed_at, signature))
-    return documents.render_pdf_locating(html, SIGNATURE_BLOCK_ID, attachments=_attachments(snapshot, anchor))
+    pdf, box = documents.render_pdf_locating(html, SIGNATURE_BLOCK_ID, attachments=_attachments(snapshot, anchor))
+    if box is None:  # the signature is still made and verifiable, only without its visible block
+        logger.warning("the signature block is not on the certificate's last page: signing without it")
+    return pdf, box
 
 
 def anchor_text(anchor: dict) -> str:

@@ -34,7 +34,7 @@ from riskreg.services.audit import trail as audit
 
 # Issue a new certificate rather than sign with one about to expire: a signature should outlive its reading.
 RENEW_BEFORE = timedelta(days=30)
-SCRYPT_N = 2**14  # about 50 ms per signing on these machines; the password is checked first anyway
+SCRYPT_N = 2**14  # 0.05 to 0.14 s per signing on these machines; the password is checked first anyway
 
 
 def title_for(user: User, unit: Unit) -> str:
