@@ -170,3 +170,18 @@ def test_the_demo_draft_is_signable_once_its_weak_assertions_carry_exceptions():
     workflow.submit(london_north, head)
     workflow.sign(london_north, head, demo.DEMO_PASSWORD)
     assert london_north.status is CertificateStatus.SIGNED and documents.verify(london_north.pdf).ok
+
+
+def test_an_old_demo_folder_without_the_ca_key_says_how_to_start_again(app, tmp_path, monkeypatch):
+    from riskreg.config import signing_settings
+
+    folder = tmp_path / "instance" / "signing"
+    made = signing.create_demo_ca(folder)
+    made.ca_key_path.unlink()  # what an instance folder made by the previous version holds
+    for name, value in signing_settings("development", tmp_path / "instance", {}).items():
+        monkeypatch.setitem(app.config, name, value)
+    with pytest.raises(signing.SigningUnavailable, match=f"demo-ca-key.pem.*remove {folder}"):
+        documents.ensure_demo_signing()
+    for path in (made.key_path, made.cert_path, made.ca_cert_path):
+        path.unlink()
+    assert documents.ensure_demo_signing().can_issue()  # an empty folder gets a new demo CA
