@@ -50,19 +50,21 @@ class SigningConfig:
 
     @classmethod
     def from_app_config(cls, config: dict) -> "SigningConfig":
-        """The configured paths; SigningUnavailable names the settings that are missing."""
-        missing = [name for name in SETTINGS + CA_SETTINGS if not config.get(name)]
+        """The configured paths; SigningUnavailable names the settings that are missing. The issuing CA is optional
+        here (audit checkpoints and verifying need only the rest): can_issue() says whether people can sign."""
+        missing = [name for name in SETTINGS if not config.get(name)]
         if missing:
             raise SigningUnavailable(
                 "Signing is not configured: set " + ", ".join(missing) + " to the organisation's signing key, "
-                "certificate, issuing CA and trust roots (see docs/certificates.md)"
+                "certificate and trust roots (see docs/certificates.md)"
             )
+        ca_key, ca_cert = (config.get(name) for name in CA_SETTINGS)
         return cls(
             Path(config["RISKREG_SIGNING_KEY"]),
             Path(config["RISKREG_SIGNING_CERT"]),
             tuple(Path(p) for p in config["RISKREG_SIGNING_TRUST_ROOTS"]),
-            Path(config["RISKREG_SIGNING_CA_KEY"]),
-            Path(config["RISKREG_SIGNING_CA_CERT"]),
+            Path(ca_key) if ca_key else None,
+            Path(ca_cert) if ca_cert else None,
             config.get("RISKREG_TSA_URL") or "",
         )
 
@@ -81,8 +83,8 @@ class SigningConfig:
 
     def what_is_missing(self) -> str:
         missing = [str(path) for path in self.missing_files()]
-        if not missing and self.ca_key_path is None:
-            return "no issuing CA is configured"
+        if self.ca_key_path is None or self.ca_cert_path is None:
+            missing.append("no issuing CA is configured: set " + " and ".join(CA_SETTINGS))
         return ", ".join(missing) if missing else "no trust root is configured"
 
 

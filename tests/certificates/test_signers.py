@@ -176,3 +176,12 @@ def test_the_signed_certificate_ends_with_a_visible_signature_block_on_its_last_
     head = org.head_ln.name
     assert f"Digitally signed by\n{head}\nChief Crown Prosecutor, London North\nDate: " in last_text
     assert "Audit trail: " in last_text
+
+
+def test_without_an_issuing_ca_signing_is_refused_naming_the_settings(org, app, monkeypatch):
+    certificate = declare_all(draft(org), org.risk_ln, {0: "strong"}, org)
+    workflow.submit(certificate, org.risk_ln)
+    monkeypatch.setitem(app.config, "RISKREG_SIGNING_CA_KEY", None)
+    with pytest.raises(workflow.ServiceError, match="set RISKREG_SIGNING_CA_KEY and RISKREG_SIGNING_CA_CERT"):
+        workflow.sign(certificate, org.head_ln, PASSWORD)
+    assert not _records(org.head_ln)

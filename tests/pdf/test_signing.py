@@ -98,10 +98,17 @@ def test_an_unsigned_or_unreadable_file_is_reported(demo_ca):
     assert "not a readable PDF" in signing.verify(b"not a pdf", demo_ca.trust_root_paths).problem
 
 
-def test_signing_without_an_issuing_ca_is_refused():
-    settings = {name: "/x.pem" for name in signing.SETTINGS} | {"RISKREG_SIGNING_TRUST_ROOTS": ["/x.pem"]}
-    with pytest.raises(signing.SigningUnavailable, match="RISKREG_SIGNING_CA_KEY, RISKREG_SIGNING_CA_CERT"):
-        signing.SigningConfig.from_app_config(settings)
+def test_without_an_issuing_ca_people_cannot_sign_and_the_settings_are_named(demo_ca):
+    settings = {
+        "RISKREG_SIGNING_KEY": str(demo_ca.key_path),
+        "RISKREG_SIGNING_CERT": str(demo_ca.cert_path),
+        "RISKREG_SIGNING_TRUST_ROOTS": [str(p) for p in demo_ca.trust_root_paths],
+    }
+    config = signing.SigningConfig.from_app_config(settings)
+    assert config.is_present() and not config.can_issue()
+    assert "set RISKREG_SIGNING_CA_KEY and RISKREG_SIGNING_CA_CERT" in config.what_is_missing()
+    with pytest.raises(signing.SigningUnavailable, match="RISKREG_SIGNING_TRUST_ROOTS"):
+        signing.SigningConfig.from_app_config({"RISKREG_SIGNING_KEY": "/k.pem", "RISKREG_SIGNING_CERT": "/c.pem"})
 
 
 def test_attachments_survive_signing(signed):

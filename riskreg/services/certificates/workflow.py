@@ -267,7 +267,7 @@ def _check_signing_configured() -> None:
         config = documents.signing_config()
         if not config.can_issue():
             missing = config.what_is_missing()
-            raise SigningUnavailable(f"the organisation's signing certificate cannot be found ({missing})")
+            raise SigningUnavailable(f"the organisation's CA or signing files cannot be found ({missing})")
     except SigningUnavailable as error:
         raise ServiceError(f"The certificate cannot be signed: {error}. Tell an administrator.") from error
 
