@@ -113,6 +113,9 @@ SIGNING_FILES = {
     "RISKREG_SIGNING_KEY": "signing-key.pem",
     "RISKREG_SIGNING_CERT": "signing-cert.pem",
     "RISKREG_SIGNING_TRUST_ROOTS": "demo-ca.pem",
+    # The CA that issues each signer's own certificate (docs/certificates.md); the demo CA in development.
+    "RISKREG_SIGNING_CA_KEY": "demo-ca-key.pem",
+    "RISKREG_SIGNING_CA_CERT": "demo-ca.pem",
 }
 
 
@@ -130,6 +133,8 @@ def signing_settings(env_name: str, instance_path: Path, env) -> dict:
             value = [path for path in (value or "").split(os.pathsep) if path]
         settings[name] = value
     settings["RISKREG_DEMO_SIGNING_FOLDER"] = None if env_name == "production" else str(folder)
+    # An RFC 3161 time-stamping authority: when set, every signature is time-stamped (PAdES B-T).
+    settings["RISKREG_TSA_URL"] = env.get("RISKREG_TSA_URL", "")
     return settings
 
 
@@ -175,7 +180,14 @@ def load_config(env_name: str, instance_path: Path) -> dict:
     return config
 
 
-SIGNING_SETTINGS = ("RISKREG_SIGNING_KEY", "RISKREG_SIGNING_CERT", "RISKREG_SIGNING_TRUST_ROOTS")
+SIGNING_SETTINGS = (
+    "RISKREG_SIGNING_KEY",
+    "RISKREG_SIGNING_CERT",
+    "RISKREG_SIGNING_TRUST_ROOTS",
+    "RISKREG_SIGNING_CA_KEY",
+    "RISKREG_SIGNING_CA_CERT",
+    "RISKREG_TSA_URL",
+)
 
 
 @dataclass(frozen=True)
@@ -205,6 +217,7 @@ class Settings:
     session_idle: timedelta = timedelta(minutes=30)  # a signed-in session unused this long ends
     session_max: timedelta = timedelta(hours=12)  # and every session ends this long after signing in
     totp_required_roles: frozenset[str] = frozenset()  # Role values whose holders must use a second factor
+    tsa_url: str = ""  # an RFC 3161 time-stamping authority; every signature is time-stamped when set
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":
@@ -228,6 +241,7 @@ class Settings:
             audit_checkpoints=config.get("RISKREG_AUDIT_CHECKPOINTS", ""),
             session_idle=timedelta(minutes=int(config.get("RISKREG_SESSION_IDLE_MINUTES", 30))),
             session_max=timedelta(hours=int(config.get("RISKREG_SESSION_MAX_HOURS", 12))),
+            tsa_url=config.get("RISKREG_TSA_URL") or "",
             totp_required_roles=frozenset(
                 role.strip() for role in config.get("RISKREG_TOTP_REQUIRED_ROLES", "").split(",") if role.strip()
             ),

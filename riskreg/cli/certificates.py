@@ -58,7 +58,8 @@ def certificates_export(certificate_id: int, output: str) -> None:
 @click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def certificates_verify(pdf_file: str) -> None:
-    """Check a certificate PDF: signature intact, trusted and covering the file; snapshot and file as on record.
+    """Check a certificate PDF: who signed it, when and in which role; signature intact, trusted and covering
+    the file; time-stamp; the audit trail against the anchor signed into it; snapshot and file as on record.
 
     Exits 0 only when every check holds.
     """
@@ -72,7 +73,9 @@ def certificates_verify(pdf_file: str) -> None:
     for check in result.checks:
         click.echo(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
     if result.ok:
-        click.echo(f"Verified: certificate {result.certificate_id}, signed and unchanged.")
+        signer = result.signature.signer if result.signature else None
+        who = f" by {signer.name}" + (f", {signer.title}" if signer.title else "") if signer else ""
+        click.echo(f"Verified: certificate {result.certificate_id}, signed{who} and unchanged.")
         return
     click.echo("NOT VERIFIED: " + "; ".join(check.detail for check in result.failures), err=True)
     raise SystemExit(1)

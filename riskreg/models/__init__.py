@@ -23,6 +23,7 @@ from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
 from riskreg.models.scoring import AppetiteSetting, CadenceSetting
+from riskreg.models.signer import SignerCertificate
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
 from riskreg.models.token import ApiToken
 
@@ -58,3 +59,4 @@ __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
 __all__ += ["AppetiteSetting", "CadenceSetting"]
 __all__ += ["Measure", "MeasureValue", "PartnerEvidence", "QprAction", "measure_risk"]
+__all__ += ["SignerCertificate"]

@@ -67,6 +67,9 @@ def test_the_area_head_fixes_the_weak_assertions_and_signs(visitor):
     assert "snapshot.json" in PdfReader(BytesIO(content)).attachments
     (signature,) = PdfFileReader(BytesIO(content)).embedded_signatures
     assert signature.sig_object["/Name"] == "Helen Okafor"
+    # Her own certificate, issued by the demo CA as she signed, names her and her title.
+    subject = signature.signer_cert.subject.native
+    assert subject["common_name"] == "Helen Okafor" and subject["title"] == "Chief Crown Prosecutor, London North"
 
 
 def test_internal_audit_challenges_from_the_roll_up(visitor):

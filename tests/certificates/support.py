@@ -36,6 +36,8 @@ def signing_ca(app, test_ca, monkeypatch) -> signing.SigningConfig:
     monkeypatch.setitem(app.config, "RISKREG_SIGNING_KEY", str(test_ca.key_path))
     monkeypatch.setitem(app.config, "RISKREG_SIGNING_CERT", str(test_ca.cert_path))
     monkeypatch.setitem(app.config, "RISKREG_SIGNING_TRUST_ROOTS", [str(p) for p in test_ca.trust_root_paths])
+    monkeypatch.setitem(app.config, "RISKREG_SIGNING_CA_KEY", str(test_ca.ca_key_path))
+    monkeypatch.setitem(app.config, "RISKREG_SIGNING_CA_CERT", str(test_ca.ca_cert_path))
     return test_ca
 
 

@@ -51,7 +51,11 @@ def test_render_export_and_verify(app, org, tmp_path):
 
     verified = _run(app, "verify", str(tmp_path / "signed.pdf"))
     assert verified.exit_code == 0, verified.output
-    assert f"Verified: certificate {certificate.id}" in verified.output
+    head = org.head_ln
+    assert f"ok    Signed by: {head.name}, Chief Crown Prosecutor, London North <{head.email}>" in verified.output
+    assert "ok    Signed at: " in verified.output and "ok    Time-stamp: none" in verified.output
+    assert "ok    Audit trail: matches the anchor signed into this certificate" in verified.output
+    assert f"Verified: certificate {certificate.id}, signed by {head.name}, Chief Crown Prosecutor" in verified.output
 
     (tmp_path / "tampered.pdf").write_bytes(_tamper(certificate.pdf))
     broken = _run(app, "verify", str(tmp_path / "tampered.pdf"))
@@ -60,6 +64,21 @@ def test_render_export_and_verify(app, org, tmp_path):
 
     failed = _run(app, "verify", str(tmp_path / "draft.pdf"))
     assert failed.exit_code == 1 and "the file has no digital signature" in failed.output
+
+
+@pytest.mark.usefixtures("signing_ca")
+def test_verify_refuses_a_certificate_from_a_ca_it_does_not_trust(app, org, tmp_path, monkeypatch):
+    certificate = declare_all(draft(org), org.risk_ln, {}, org)
+    workflow.submit(certificate, org.risk_ln)
+    workflow.sign(certificate, org.head_ln, PASSWORD)
+    db.session.flush()
+    (tmp_path / "signed.pdf").write_bytes(certificate.pdf)
+    other = signing.create_demo_ca(tmp_path / "other")
+    monkeypatch.setitem(app.config, "RISKREG_SIGNING_TRUST_ROOTS", [str(p) for p in other.trust_root_paths])
+    untrusted = _run(app, "verify", str(tmp_path / "signed.pdf"))
+    assert untrusted.exit_code == 1
+    assert "FAIL  Signature trusted: the signing certificate is not trusted" in untrusted.output
+    assert f"ok    Signed by: {org.head_ln.name}" in untrusted.output  # still says who the certificate names
 
 
 def test_verify_without_trust_roots_says_what_to_configure(app, tmp_path, monkeypatch):
@@ -76,11 +95,13 @@ def test_production_has_no_default_signing_paths():
 
     production = signing_settings("production", Path("/srv/instance"), {})
     assert production["RISKREG_SIGNING_KEY"] is None and production["RISKREG_SIGNING_TRUST_ROOTS"] == []
+    assert production["RISKREG_SIGNING_CA_KEY"] is None and production["RISKREG_TSA_URL"] == ""
     assert production["RISKREG_DEMO_SIGNING_FOLDER"] is None
     configured = signing_settings("production", Path("/x"), {"RISKREG_SIGNING_TRUST_ROOTS": "/a.pem:/b.pem"})
     assert configured["RISKREG_SIGNING_TRUST_ROOTS"] == ["/a.pem", "/b.pem"]
     development = signing_settings("development", Path("/srv/instance"), {})
     assert development["RISKREG_SIGNING_KEY"] == "/srv/instance/signing/signing-key.pem"
+    assert development["RISKREG_SIGNING_CA_KEY"] == "/srv/instance/signing/demo-ca-key.pem"
 
 
 # The demo -----------------------------------------------------------------------------------------------------
@@ -121,8 +142,15 @@ def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(
 
     if not shutil.which("pdfsig"):
         pytest.fail("pdfsig (Debian's poppler-utils) is required: .ci/run installs it")
-    listing = subprocess.run(["pdfsig", str(tmp_path / "ls.pdf")], capture_output=True, text=True, check=False).stdout
-    assert "Signature #1" in listing and "Signature is Valid" in listing
+    # Every signed demo certificate names its own head, in pdfsig's words, with their title.
+    for code in ("LS", "MC", "YH"):
+        path = tmp_path / f"{code}.pdf"
+        path.write_bytes(found[code].pdf)
+        listing = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+        assert "Signature #1" in listing and "Signature is Valid" in listing
+        assert f"Signer Certificate Common Name: {found[code].signed_by.name}\n" in listing
+        unit_name = found[code].unit.name
+        assert f'title="Chief Crown Prosecutor, {unit_name}"' in listing
 
     (tmp_path / "ls-changed.pdf").write_bytes(_tamper(pdf))
     broken = _run(demo_app, "verify", str(tmp_path / "ls-changed.pdf"))
@@ -142,3 +170,18 @@ def test_the_demo_draft_is_signable_once_its_weak_assertions_carry_exceptions():
     workflow.submit(london_north, head)
     workflow.sign(london_north, head, demo.DEMO_PASSWORD)
     assert london_north.status is CertificateStatus.SIGNED and documents.verify(london_north.pdf).ok
+
+
+def test_an_old_demo_folder_without_the_ca_key_says_how_to_start_again(app, tmp_path, monkeypatch):
+    from riskreg.config import signing_settings
+
+    folder = tmp_path / "instance" / "signing"
+    made = signing.create_demo_ca(folder)
+    made.ca_key_path.unlink()  # what an instance folder made by the previous version holds
+    for name, value in signing_settings("development", tmp_path / "instance", {}).items():
+        monkeypatch.setitem(app.config, name, value)
+    with pytest.raises(signing.SigningUnavailable, match=f"demo-ca-key.pem.*remove {folder}"):
+        documents.ensure_demo_signing()
+    for path in (made.key_path, made.cert_path, made.ca_cert_path):
+        path.unlink()
+    assert documents.ensure_demo_signing().can_issue()  # an empty folder gets a new demo CA

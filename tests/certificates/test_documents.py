@@ -126,18 +126,27 @@ def test_pdfsig_lists_the_signature(signed, tmp_path):
     path.write_bytes(signed.pdf)
     output = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
     assert "Signature #1" in output and "Signature is Valid" in output and "Total document signed" in output
+    assert f"Signer Certificate Common Name: {signed.signed_by.name}\n" in output  # the person, not the organisation
 
 
 def test_verification_passes_for_the_stored_pdf(signed):
     result = documents.verify(signed.pdf)
     assert result.ok and result.certificate_id == signed.id
     assert [check.name for check in result.checks] == [
+        "Signed by",
+        "Signed at",
+        "Time-stamp",
         "Signature intact",
         "Signature trusted",
         "Signature covers the file",
+        "Audit trail",
         "Snapshot matches the record",
         "PDF matches the record",
     ]
+    details = {check.name: check.detail for check in result.checks}
+    head = signed.signed_by
+    assert details["Signed by"].startswith(f"{head.name}, Chief Crown Prosecutor, London North <{head.email}>")
+    assert details["Audit trail"].startswith("matches the anchor signed into this certificate")
 
 
 def test_verification_says_the_signature_is_broken_when_a_signed_byte_changes(signed):

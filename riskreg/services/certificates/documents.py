@@ -8,10 +8,12 @@ embedded in the PDF as snapshot.json, stored with the certificate, and never
 changes afterwards; nor do the signed PDF and its SHA-256.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,16 +22,26 @@ import sqlalchemy as sa
 from flask import render_template
 from sqlalchemy.orm import joinedload, selectinload
 
+from riskreg import lazy
+from riskreg.clock import utcnow
 from riskreg.config import settings
 from riskreg.extensions import db
 from riskreg.models import Certificate, ControlTest, Evidence, User
-from riskreg.pdf import documents, signing
-from riskreg.pdf.signing import SigningConfig, SigningUnavailable
+from riskreg.pdf.config import PersonKey, SigningConfig, SigningUnavailable
+from riskreg.rules.signers import stamp_lines
+from riskreg.services.audit import checkpoints as audit_checkpoints
 from riskreg.services.certificates.queries import CertificateView
+
+# WeasyPrint and pyHanko load when a certificate is first rendered or signed, not when the app starts.
+documents = lazy.module("riskreg.pdf.documents")
+signing = lazy.module("riskreg.pdf.signing")
 
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "snapshot.json"
+ANCHOR_NAME = audit_checkpoints.ANCHOR_NAME
+SIGNATURE_BLOCK_ID = "riskreg-signature-block"
+SIGNATURE_BLOCK_STYLE = "height: 30mm; width: 95mm; margin: 8mm 0 0 auto; break-inside: avoid"
 SNAPSHOT_FORMAT = "riskreg certificate snapshot, version 1"
 TEMPLATE = "pdf/certificate.html"
 
@@ -61,9 +73,12 @@ def ensure_demo_signing() -> SigningConfig:
     if config.is_present() or not folder:
         return config
     defaults = signing.demo_paths(Path(folder))
-    if config != defaults or len(config.missing_files()) < 3:
-        raise SigningUnavailable(f"The signing files are incomplete (missing: {config.what_is_missing()})")
-    logger.info("creating a demo CA and signing certificate in %s (for the demo only)", folder)
+    if replace(config, tsa_url="") != defaults or len(config.missing_files()) < len(config.files()):
+        raise SigningUnavailable(
+            f"The signing files are incomplete (missing: {config.what_is_missing()}): to start again with a new "
+            f"demo CA, remove {folder}"
+        )
+    logger.info("creating a demo CA and the organisation's certificate in %s (for the demo only)", folder)
     return signing.create_demo_ca(Path(folder))
 
 
@@ -195,11 +210,8 @@ class Signature:
     snapshot_sha256: str
 
 
-def render(
-    view: CertificateView, generated_at: datetime, signature: Signature | None = None, snapshot: bytes | None = None
-) -> bytes:
-    """The certificate as PDF/A-3b; a draft (no signature) is marked DRAFT throughout."""
-    html = render_template(
+def _html(view: CertificateView, generated_at: datetime, signature: Signature | None) -> str:
+    return render_template(
         TEMPLATE,
         view=view,
         certificate=view.certificate,
@@ -207,12 +219,65 @@ def render(
         generated_at=generated_at,
         snapshot_name=SNAPSHOT_NAME,
     )
-    attachments = ((SNAPSHOT_NAME, snapshot, "The data this certificate was built from (canonical JSON)"),)
-    return documents.render_pdf(html, attachments=attachments if snapshot is not None else ())
 
 
-def sign(pdf: bytes, signer: User, reason: str) -> bytes:
-    return signing.sign(pdf, signing_config(), signer.name, reason)
+def _attachments(snapshot: bytes | None, anchor: dict | None) -> tuple[tuple[str, bytes, str], ...]:
+    found = []
+    if snapshot is not None:
+        found.append((SNAPSHOT_NAME, snapshot, "The data this certificate was built from (canonical JSON)"))
+    if anchor is not None:
+        found.append((ANCHOR_NAME, canonical(anchor), "The audit trail as it stood when this certificate was signed"))
+    return tuple(found)
+
+
+def render(
+    view: CertificateView, generated_at: datetime, signature: Signature | None = None, snapshot: bytes | None = None
+) -> bytes:
+    """The certificate as PDF/A-3b; a draft (no signature) is marked DRAFT throughout."""
+    return documents.render_pdf(_html(view, generated_at, signature), attachments=_attachments(snapshot, None))
+
+
+def _with_signature_block(html: str) -> str:
+    # Space for the visible signature at the end of the certificate, kept whole, so it is always on the last
+    # page and never over the text. The signing step draws the block there (the template stays unaware of it).
+    block = f'<div id="{SIGNATURE_BLOCK_ID}" style="{SIGNATURE_BLOCK_STYLE}"></div>'
+    return html.replace("</body>", block + "</body>") if "</body>" in html else html + block
+
+
+def render_signed(
+    view: CertificateView, signature: Signature, snapshot: bytes, anchor: dict
+) -> tuple[bytes, tuple[int, int, int, int] | None]:
+    """The certificate to be signed, with its snapshot and audit anchor embedded, and where its signature block
+    lies on the last page."""
+    html = _with_signature_block(_html(view, signature.signed_at, signature))
+    pdf, box = documents.render_pdf_locating(html, SIGNATURE_BLOCK_ID, attachments=_attachments(snapshot, anchor))
+    if box is None:  # the signature is still made and verifiable, only without its visible block
+        logger.warning("the signature block is not on the certificate's last page: signing without it")
+    return pdf, box
+
+
+def anchor_text(anchor: dict) -> str:
+    return f"Audit trail: {anchor['count']} events to event {anchor['last_id']}, head {anchor['head'][:16]}"
+
+
+def sign(pdf: bytes, person: PersonKey, reason: str, *, box=None, signed_at=None, anchor=None) -> bytes:
+    """Sign as ``person`` with their own certificate; the visible block in ``box`` says who, as what and when."""
+    config = signing_config()
+    stamp = None
+    if box is not None:
+        moment = signed_at or utcnow()
+        when = f"{moment.day} {moment:%B %Y %H:%M} UTC"
+        name = signing.person_common_name(person.certificate)
+        lines = stamp_lines(name, signing_title_of(person), when, anchor_text(anchor) if anchor else None)
+        stamp = signing.Stamp(lines, box)
+    return signing.sign(pdf, person, reason, stamp=stamp, tsa_url=config.tsa_url)
+
+
+def signing_title_of(person: signing.PersonKey) -> str:
+    from cryptography.x509.oid import NameOID  # loaded with the certificate it reads
+
+    titles = person.certificate.subject.get_attributes_for_oid(NameOID.TITLE)
+    return str(titles[0].value) if titles else ""
 
 
 def draft_filename(certificate: Certificate) -> str:
@@ -234,6 +299,7 @@ class Check:
 class Verification:
     checks: tuple[Check, ...]
     certificate_id: int | None
+    signature: signing.SignatureCheck | None = None
 
     @property
     def ok(self) -> bool:
@@ -244,10 +310,33 @@ class Verification:
         return [check for check in self.checks if not check.ok]
 
 
-def _signature_checks(pdf: bytes, config: SigningConfig) -> list[Check]:
+def _when(moment) -> str:
+    return moment.strftime("%d %B %Y %H:%M:%S UTC") if moment else "not stated"
+
+
+def _signer_checks(result: signing.SignatureCheck) -> list[Check]:
+    signer = result.signer
+    if signer is None:
+        return []
+    role = f", {signer.title}" if signer.title else ""
+    email = f" <{signer.email}>" if signer.email else ""
+    checks = [
+        Check("Signed by", True, f"{signer.name}{role}{email} (certificate {signer.serial} from {signer.issuer})"),
+        Check("Signed at", True, f"{_when(result.signed_at)}, as the signer's computer reported it"),
+    ]
+    stamp = result.timestamp
+    if stamp is None:
+        checks.append(Check("Time-stamp", True, "none (no time-stamping authority was configured at signing)"))
+    else:
+        state = "intact and trusted" if stamp.ok else ("not trusted" if stamp.intact else "BROKEN")
+        checks.append(Check("Time-stamp", stamp.ok, f"{_when(stamp.at)} from {stamp.authority}: {state}"))
+    return checks
+
+
+def _signature_checks(pdf: bytes, config: SigningConfig) -> tuple[list[Check], signing.SignatureCheck]:
     result = signing.verify(pdf, config.trust_root_paths)
     if not result.present:
-        return [Check("Signature", False, result.problem)]
+        return [Check("Signature", False, result.problem)], result
     intact = "intact" if result.intact else "the signature is broken: the signed content has been changed"
     trusted = (
         "made with a certificate our trust roots vouch for"
@@ -259,12 +348,29 @@ def _signature_checks(pdf: bytes, config: SigningConfig) -> list[Check]:
         if result.covers_whole_file
         else ("the file has been changed after it was signed (the signature does not cover all of it)")
     )
-    signer = f" (signed by {result.signer_name})" if result.signer_name else ""
     return [
-        Check("Signature intact", result.intact, intact + signer),
+        *_signer_checks(result),
+        Check("Signature intact", result.intact, intact),
         Check("Signature trusted", result.trusted, trusted),
         Check("Signature covers the file", result.covers_whole_file, covers),
-    ]
+    ], result
+
+
+def _anchor_checks(pdf: bytes, signature: signing.SignatureCheck) -> list[Check]:
+    try:
+        data = documents.embedded_files(pdf).get(ANCHOR_NAME)
+        anchor = json.loads(data) if data is not None else None
+    except Exception:  # noqa: BLE001 - a damaged file simply has no readable anchor
+        anchor = None
+    if not isinstance(anchor, dict):
+        return [Check("Audit trail", True, f"the file has no {ANCHOR_NAME} (signed before certificates carried one)")]
+    if not (signature.intact and signature.covers_whole_file):
+        return [Check("Audit trail", False, "the audit anchor cannot be relied on: the signature does not cover it")]
+    problems = audit_checkpoints.check_anchor(anchor)
+    if problems:
+        detail = "does not match the anchor signed into this certificate: " + "; ".join(problems)
+        return [Check("Audit trail", False, detail)]
+    return [Check("Audit trail", True, f"matches the anchor signed into this certificate ({anchor_text(anchor)})")]
 
 
 def _embedded_snapshot(pdf: bytes) -> bytes | None:
@@ -318,5 +424,6 @@ def verify(pdf: bytes) -> Verification:
     config = signing_config()
     snapshot = _embedded_snapshot(pdf)
     record = _record_for(snapshot)
-    checks = _signature_checks(pdf, config) + _record_checks(pdf, snapshot, record)
-    return Verification(tuple(checks), record.id if record else None)
+    checks, signature = _signature_checks(pdf, config)
+    checks += _anchor_checks(pdf, signature) + _record_checks(pdf, snapshot, record)
+    return Verification(tuple(checks), record.id if record else None, signature)

@@ -16,15 +16,16 @@ from riskreg.enums import CertificateStatus as S
 from riskreg.enums import Declaration, ValidationOutcome
 from riskreg.extensions import db
 from riskreg.models import Assertion, Certificate, CertificateSection, Unit, User
-from riskreg.pdf.signing import SigningUnavailable
+from riskreg.pdf.config import SigningUnavailable
 from riskreg.rules import certificates as rules
 from riskreg.rules.certificates import Problem
 from riskreg.rules.evidence import financial_year_of
 from riskreg.services import NotAllowed, ServiceError, StaleEdit, two_factor, users
 from riskreg.services.assurance import evidence as evidence_service
+from riskreg.services.audit import checkpoints as audit_checkpoints
 from riskreg.services.audit import trail as audit
 from riskreg.services.certificates import disclosures as disclosure_service
-from riskreg.services.certificates import documents, queries, reliance
+from riskreg.services.certificates import documents, queries, reliance, signers
 from riskreg.services.certificates.templates import default_template
 
 Action = policy.Action
@@ -264,9 +265,9 @@ def _check_signer(certificate: Certificate, actor: User, password: str, code: st
 def _check_signing_configured() -> None:
     try:
         config = documents.signing_config()
-        if not config.is_present():
+        if not config.can_issue():
             missing = config.what_is_missing()
-            raise SigningUnavailable(f"the organisation's signing certificate cannot be found ({missing})")
+            raise SigningUnavailable(f"the organisation's CA or signing files cannot be found ({missing})")
     except SigningUnavailable as error:
         raise ServiceError(f"The certificate cannot be signed: {error}. Tell an administrator.") from error
 
@@ -293,10 +294,23 @@ def sign(
     snapshot, relied_on = documents.build_snapshot(view, actor, signed_at, reason)
     snapshot_bytes = documents.canonical(snapshot)
     signature = documents.Signature(actor.name, signed_at, reason, documents.sha256(snapshot_bytes))
-    pdf = documents.sign(documents.render(view, signed_at, signature, snapshot_bytes), actor, reason)
+    pdf = _print_and_sign(certificate, actor, password, view, signature, snapshot_bytes)
     _freeze(certificate, actor, signed_at, snapshot_bytes, pdf, view.disclosures)
     evidence_service.lock_evidence(relied_on, actor, f"relied on by certificate {certificate.id}")
     _supersede(certificate.supersedes, actor)
+
+
+def _print_and_sign(certificate, actor: User, password: str, view, signature, snapshot: bytes) -> bytes:
+    """Print the certificate with the audit trail's anchor in it, and sign it with the signer's own certificate
+    (issued now if they have none yet: its audit event comes before the anchor, so the anchor covers it)."""
+    try:
+        person = signers.key_for(actor, certificate.unit, password, documents.signing_config())
+        anchor = audit_checkpoints.anchor()
+        unsigned, box = documents.render_signed(view, signature, snapshot, anchor)
+        return documents.sign(unsigned, person, signature.reason, box=box, signed_at=signature.signed_at, anchor=anchor)
+    except SigningUnavailable as error:
+        # Nothing is kept: the request rolls back, including a signing certificate issued on the way.
+        raise ServiceError(f"The certificate cannot be signed: {error}. Tell an administrator.") from error
 
 
 def _freeze(certificate: Certificate, actor: User, signed_at, snapshot: bytes, pdf: bytes, disclosed: dict) -> None:
