@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.importing import bp as importing_bp
     from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
+    from riskreg.web.recommendations import bp as recommendations_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
 
@@ -88,5 +89,5 @@ def _register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (certificates_bp, certificate_template_bp):
+    for blueprint in (certificates_bp, certificate_template_bp, recommendations_bp):
         app.register_blueprint(blueprint)

@@ -331,6 +331,7 @@ class FlagKind(LabelledEnum):
     ACTION_OVERDUE = "action_overdue"
     LINK_DIVERGENCE = "link_divergence"
     INCOMPLETE = "incomplete"
+    RECOMMENDATION_OVERDUE = "recommendation_overdue"  # an accepted recommendation about the risk is past due
 
     @property
     def label(self) -> str:
@@ -346,6 +347,7 @@ class FlagKind(LabelledEnum):
             FlagKind.ACTION_OVERDUE: "Action overdue",
             FlagKind.LINK_DIVERGENCE: "Link divergence",
             FlagKind.INCOMPLETE: "Incomplete (not yet set)",
+            FlagKind.RECOMMENDATION_OVERDUE: "Recommendation overdue",
         }[self]
 
     @property
@@ -416,3 +418,31 @@ class ValidationOutcome(LabelledEnum):
 
     VALIDATED = "validated"
     CHALLENGED = "challenged"
+
+
+class RecommendationSource(LabelledEnum):
+    """Who made a recommendation (DESIGN capability 15): bodies outside the organisation, and internal audit."""
+
+    INSPECTORATE = "inspectorate"
+    NAO = "nao"
+    INTERNAL_AUDIT = "internal_audit"
+
+    @property
+    def label(self) -> str:
+        return {
+            RecommendationSource.INSPECTORATE: "Inspectorate (HMCPSI)",
+            RecommendationSource.NAO: "National Audit Office",
+            RecommendationSource.INTERNAL_AUDIT: "Internal audit",
+        }[self]
+
+
+class RecommendationStatus(LabelledEnum):
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    IMPLEMENTED = "implemented"
+    NOT_ACCEPTED = "not_accepted"
+
+    @property
+    def is_open(self) -> bool:
+        """Accepted and not yet implemented: it has a due date to meet."""
+        return self in (RecommendationStatus.ACCEPTED, RecommendationStatus.IN_PROGRESS)

@@ -17,6 +17,7 @@ from riskreg.models import (
     Countermeasure,
     Evidence,
     Flag,
+    Recommendation,
     Register,
     Risk,
     RiskLink,
@@ -63,6 +64,9 @@ class Action(StrEnum):
     VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
     CHALLENGE_LINK = "challenge_link"  # target: a Certificate (one of its assertion <-> countermeasure links)
     ANSWER_CHALLENGE = "answer_challenge"  # target: a Certificate
+    READ_RECOMMENDATIONS = "read_recommendations"  # the tracker, one recommendation and its evidence
+    MANAGE_RECOMMENDATIONS = "manage_recommendations"  # record and edit recommendations; target: one or none
+    UPDATE_RECOMMENDATION = "update_recommendation"  # its status and evidence; target: a Recommendation
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -237,6 +241,15 @@ def _can_sign_certificate(user: User, certificate: Certificate) -> bool:
     )
 
 
+# Recommendations (DESIGN capability 15): every member reads the tracker; the HQ risk team and internal audit
+# record and edit recommendations; a recommendation's owner moves its status and adds evidence of implementation.
+RECOMMENDATION_MANAGERS = frozenset({Role.HQ_RISK, Role.AUDITOR})
+
+
+def _can_update_recommendation(user: User, recommendation: Recommendation) -> bool:
+    return recommendation.owner_id == user.id or holds_anywhere(user, RECOMMENDATION_MANAGERS)
+
+
 def _anyone(_user: User, _target: Any) -> bool:
     return True
 
@@ -285,4 +298,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     # Internal audit and the HQ risk team doubt a link; the unit that made it answers.
     Action.CHALLENGE_LINK: _holding(frozenset({Role.AUDITOR, Role.HQ_RISK})),
     Action.ANSWER_CHALLENGE: _can_prepare_certificate,
+    Action.READ_RECOMMENDATIONS: _anyone,
+    Action.MANAGE_RECOMMENDATIONS: _holding(RECOMMENDATION_MANAGERS),
+    Action.UPDATE_RECOMMENDATION: _can_update_recommendation,
 }

@@ -16,6 +16,13 @@ from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
+from riskreg.models.recommendation import (
+    Recommendation,
+    SourceReport,
+    recommendation_countermeasure,
+    recommendation_evidence,
+    recommendation_risk,
+)
 from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
@@ -51,3 +58,5 @@ __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTempla
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
+__all__ += ["Recommendation", "SourceReport", "recommendation_countermeasure", "recommendation_evidence"]
+__all__ += ["recommendation_risk"]

@@ -29,7 +29,7 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
-from riskreg.services import links, tokens
+from riskreg.services import links, recommendations, tokens
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
@@ -92,6 +92,22 @@ def _flag(s: Scenario):
     return flag
 
 
+def _recommendation(s: Scenario):
+    """An inspection recommendation for the scenario's unit, owned by its risk's owner, about the risk and its
+    countermeasure, with a file as evidence of implementation."""
+    from tests.recommendations.support import make_recommendation
+
+    recommendation = make_recommendation(
+        s.register.unit, owner=s.risk.owner, risks=[s.risk], countermeasures=[s.countermeasure]
+    )
+    item = evidence.EvidenceInput(
+        EvidenceKind.FILE, "Implementation note", today(), data=b"%PDF-1.7\n%%EOF\n", filename="note.pdf"
+    )
+    recommendations.add_evidence(recommendation, item, s.org.hq_risk)
+    db.session.commit()
+    return recommendation
+
+
 def _import_upload(s: Scenario):
     """A spreadsheet waiting between the import wizard's steps, uploaded by the register's risk manager."""
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
@@ -114,6 +130,7 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "certificate": lambda s: signed_stub(s.register.unit),
     "template_section": lambda s: certificate_templates.default_template().sections[0],
     "template_assertion": lambda s: s.template_section.assertions[0],
+    "recommendation": _recommendation,
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -133,7 +150,9 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "assertion_id": lambda s: s.certificate.assertions[0].id,
     "template_section_id": lambda s: s.template_section.id,
     "template_assertion_id": lambda s: s.template_assertion.id,
-    "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
+    "secret": lambda s: "no-such-reset-link",
+    "recommendation_id": lambda s: s.recommendation.id,
+    "item_id": lambda s: s.recommendation.evidence[0].id,  # a password reset link (public; a wrong one explains itself)
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers
