@@ -115,9 +115,7 @@ def reports() -> list[SourceReport]:
 
 def units_with_recommendations() -> list[Unit]:
     return list(
-        db.session.scalars(
-            sa.select(Unit).where(Unit.id.in_(sa.select(Recommendation.unit_id))).order_by(Unit.name)
-        )
+        db.session.scalars(sa.select(Unit).where(Unit.id.in_(sa.select(Recommendation.unit_id))).order_by(Unit.name))
     )
 
 
@@ -353,7 +351,9 @@ def read_evidence_file(item: Evidence) -> bytes:
 
 def candidate_owners() -> list[User]:
     """Anyone active may own a recommendation (a director, a business manager, a unit head)."""
-    return list(db.session.scalars(sa.select(User).options(NAMES_ONLY).where(User.is_active.is_(True)).order_by(User.name)))
+    return list(
+        db.session.scalars(sa.select(User).options(NAMES_ONLY).where(User.is_active.is_(True)).order_by(User.name))
+    )
 
 
 def all_units() -> list[Unit]:

@@ -12,7 +12,7 @@ from riskreg.clock import today
 from riskreg.enums import RecommendationSource, RecommendationStatus
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Evidence, EvidenceBlob, Recommendation, SourceReport
-from tests.factories import CountermeasureFactory, RiskFactory
+from tests.factories import RiskFactory
 from tests.recommendations.support import make_recommendation, make_report
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -48,14 +48,26 @@ def tracker(org, frozen_clock):
     return {
         "hq": make_recommendation(org.hq, report=inspection, paragraph="4.4", due_on=date(2026, 9, 30)),
         "ln": make_recommendation(
-            org.ln, report=inspection, paragraph="4.27", owner=org.viewer_ln, due_on=date(2026, 3, 31),
+            org.ln,
+            report=inspection,
+            paragraph="4.27",
+            owner=org.viewer_ln,
+            due_on=date(2026, 3, 31),
             status=RecommendationStatus.IN_PROGRESS,
         ),
         "ls": make_recommendation(
-            org.ls, report=audit_report, paragraph="3.2", status=RecommendationStatus.IMPLEMENTED, due_on=date(2026, 1, 31)
+            org.ls,
+            report=audit_report,
+            paragraph="3.2",
+            status=RecommendationStatus.IMPLEMENTED,
+            due_on=date(2026, 1, 31),
         ),
         "declined": make_recommendation(
-            org.ls, report=audit_report, paragraph="3.5", status=RecommendationStatus.NOT_ACCEPTED, due_on=date(2026, 1, 31)
+            org.ls,
+            report=audit_report,
+            paragraph="3.5",
+            status=RecommendationStatus.NOT_ACCEPTED,
+            due_on=date(2026, 1, 31),
         ),
     }
 
@@ -75,8 +87,9 @@ def test_the_list_filters_by_source_unit_status_and_overdue(client, org, as_user
     assert len(_listed(client.get("/recommendations?unit=ln"))) == 1
     assert len(_listed(client.get("/recommendations?status=implemented"))) == 1
     overdue = client.get("/recommendations?overdue=yes")
-    assert _listed(overdue) == ["Thematic Report on CPS Assurance and Performance, paragraph 4.27 "
-                                "Inspectorate (HMCPSI), 1 November 2013"]
+    assert _listed(overdue) == [
+        "Thematic Report on CPS Assurance and Performance, paragraph 4.27 Inspectorate (HMCPSI), 1 November 2013"
+    ]
     assert "Overdue" in _text(overdue, "#list ~ table")
     nothing = client.get("/recommendations?unit=HQ&status=implemented")
     assert "No recommendations match these filters" in _text(nothing)
@@ -88,7 +101,11 @@ def test_the_list_sorts_and_pages(app, monkeypatch, client, org, as_user, tracke
     monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 3)
     as_user(org.viewer_ln)
     first = client.get("/recommendations?sort=due")
-    assert [text.split(" Inspectorate")[0].split(" Internal")[0][-4:] for text in _listed(first)] == [" 3.2", " 3.5", "4.27"]
+    assert [text.split(" Inspectorate")[0].split(" Internal")[0][-4:] for text in _listed(first)] == [
+        " 3.2",
+        " 3.5",
+        "4.27",
+    ]
     assert _soup(first).select_one(".govuk-pagination__next a")["href"].endswith("page=2")
     second = client.get("/recommendations?sort=due&page=2")
     assert len(_listed(second)) == 1 and "4.4" in _listed(second)[0]

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import HiddenField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
@@ -18,15 +17,23 @@ STATUS_HINTS = {
 class RecommendationForm(VersionedForm):
     """A recommendation and the report it comes from (found, or added when new)."""
 
-    source = radios("Who made the recommendation?", RecommendationSource.choices(), "Select who made the recommendation")
+    source = radios(
+        "Who made the recommendation?", RecommendationSource.choices(), "Select who made the recommendation"
+    )
     title = required_text("Title of the report", "Enter the title of the report", max_length=300)
     body = required_text(
-        "Published by", "Enter who published the report", max_length=200, hint="For example, HM Crown Prosecution "
-        "Service Inspectorate"
+        "Published by",
+        "Enter who published the report",
+        max_length=200,
+        hint="For example, HM Crown Prosecution Service Inspectorate",
     )
     published_on = date_field("Date of the report", "Enter the date of the report")
-    paragraph = required_text("Paragraph", "Enter the paragraph number of the recommendation", max_length=20,
-                              hint="The report's paragraph number, for example 4.11")
+    paragraph = required_text(
+        "Paragraph",
+        "Enter the paragraph number of the recommendation",
+        max_length=20,
+        hint="The report's paragraph number, for example 4.11",
+    )
     text = required_paragraph("Recommendation", "Enter the recommendation", hint="As the report words it")
     unit = ChoiceOf("Unit responsible", [], "Select the unit responsible")
     owner = ChoiceOf("Owner", [], "Select an owner")
@@ -38,13 +45,25 @@ class RecommendationForm(VersionedForm):
         description="Risk references separated by commas, for example LN-003, HQ-002",
     )
     countermeasures = SelectMultipleField(
-        "Controls it concerns (optional)", choices=[], coerce=str, widget=GovCheckboxesInput(),
+        "Controls it concerns (optional)",
+        choices=[],
+        coerce=str,
+        widget=GovCheckboxesInput(),
         description="The countermeasures of the risks it concerns",
     )
     submit = SubmitField("Save recommendation", widget=GovSubmitInput())
 
-    FIELD_NAMES = {"source": "source", "title": "title", "body": "body", "published_on": "published_on",
-                   "paragraph": "paragraph", "text": "text", "unit": "unit", "due_on": "due_on", "risks": "risks"}
+    FIELD_NAMES = {
+        "source": "source",
+        "title": "title",
+        "body": "body",
+        "published_on": "published_on",
+        "paragraph": "paragraph",
+        "text": "text",
+        "unit": "unit",
+        "due_on": "due_on",
+        "risks": "risks",
+    }
 
     def set_choices(self, units, owners, countermeasures) -> None:
         self.unit.choices = to_choices([("", "Choose"), *((unit.code, f"{unit.name} ({unit.code})") for unit in units)])
