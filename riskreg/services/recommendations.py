@@ -7,7 +7,7 @@ on upload (type, size, SHA-256) and on download (the fingerprint), never a secon
 """
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -145,8 +145,10 @@ def overdue_for_unit(unit: Unit, as_of: date) -> list[Recommendation]:
     )
 
 
-def overdue_by_risk(risk_ids: Collection[int] | sa.Select, as_of: date) -> dict[int, list[Recommendation]]:
-    """Overdue recommendations concerning each risk: linked to it, or to one of its countermeasures. Two queries."""
+def overdue_by_risk(risk_ids: Collection[int], as_of: date) -> dict[int, list[Recommendation]]:
+    """Overdue recommendations concerning each of ``risk_ids``: linked to it, or to one of its countermeasures.
+    One query, over every overdue recommendation (a few dozen at most), filtered here: a whole scan's thousands of
+    risk ids never go into the SQL."""
     direct = sa.select(
         sa.literal_column("recommendation_risk.risk_id").label("risk_id"),
         sa.literal_column("recommendation_risk.recommendation_id").label("recommendation_id"),
@@ -162,16 +164,42 @@ def overdue_by_risk(risk_ids: Collection[int] | sa.Select, as_of: date) -> dict[
         .join(Recommendation, Recommendation.id == pairs.c.recommendation_id)
         .join(Recommendation.report)
         .options(joinedload(Recommendation.report))
-        .where(pairs.c.risk_id.in_(risk_ids), overdue_clause(as_of))
+        .where(overdue_clause(as_of))
         .order_by(pairs.c.risk_id, Recommendation.due_on, Recommendation.id)
     ).tuples()
+    wanted = set(risk_ids)
     found: dict[int, list[Recommendation]] = defaultdict(list)
     for risk_id, recommendation in rows:
-        found[risk_id].append(recommendation)
+        if risk_id in wanted:
+            found[risk_id].append(recommendation)
     return found
 
 
 # Writing ----------------------------------------------------------------------------------------------------
+
+AfterChange = Callable[[Sequence[Risk], User | None], None]
+# Work that follows a change to what recommendations say about risks: the flag scan registers itself here
+# (riskreg.services.flags.scan), so a recommendation implemented clears its "overdue" flag at once.
+AFTER_CHANGE: list[AfterChange] = []
+
+
+def after_change(work: AfterChange) -> AfterChange:
+    if work not in AFTER_CHANGE:
+        AFTER_CHANGE.append(work)
+    return work
+
+
+def concerned_risks(recommendation: Recommendation) -> list[Risk]:
+    found = {risk.id: risk for risk in recommendation.risks}
+    found.update({item.risk_id: item.risk for item in recommendation.countermeasures})
+    return [found[risk_id] for risk_id in sorted(found)]
+
+
+def _changed(risks: Collection[Risk], actor: User | None) -> None:
+    unique = list({risk.id: risk for risk in risks}.values())
+    if unique:
+        for work in AFTER_CHANGE:
+            work(unique, actor)
 
 
 def _text(values: dict[str, Any], name: str, required: str | None = None) -> str:
@@ -263,6 +291,7 @@ def create_recommendation(values: dict[str, Any], actor: User) -> Recommendation
     db.session.flush()
     changes = {name: value for name, value in checked.items()} | {"status": status} | links
     audit.record(actor, "recommendation.created", "recommendation", recommendation.id, changes)
+    _changed(concerned_risks(recommendation), actor)
     return recommendation
 
 
@@ -273,6 +302,7 @@ def update_recommendation(
     if expected_version != recommendation.version:
         raise StaleEdit("recommendation")
     checked = _checked(values)
+    concerned_before = concerned_risks(recommendation)
     before = {name: getattr(recommendation, name) for name in EDITABLE}
     for name, value in checked.items():
         setattr(recommendation, name, value)
@@ -280,6 +310,7 @@ def update_recommendation(
     if changes:
         _flush()
         audit.record(actor, "recommendation.updated", "recommendation", recommendation.id, changes)
+        _changed([*concerned_before, *concerned_risks(recommendation)], actor)
     return recommendation
 
 
@@ -321,6 +352,7 @@ def change_status(
     )
     if prepared is not None:
         _attach(recommendation, prepared, actor)
+    _changed(concerned_risks(recommendation), actor)
     return recommendation
 
 
