@@ -39,7 +39,9 @@ def test_implementing_it_clears_the_flag_at_once(org, frozen_clock):
     recommendation = make_recommendation(org.ln, owner=org.viewer_ln, risks=[risk], due_on=date(2026, 3, 31))
     flags.scan_all()
     (flag,) = _overdue_flags()
-    evidence = EvidenceInput(EvidenceKind.REFERENCE, "Review of the risk system", date(2026, 6, 1), source="Board paper")
+    evidence = EvidenceInput(
+        EvidenceKind.REFERENCE, "Review of the risk system", date(2026, 6, 1), source="Board paper"
+    )
     recommendations.change_status(
         recommendation, RecommendationStatus.IMPLEMENTED, "Done", recommendation.version, org.viewer_ln, evidence
     )

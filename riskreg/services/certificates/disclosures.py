@@ -23,9 +23,9 @@ from riskreg.extensions import db
 from riskreg.models import Countermeasure, Flag, Risk, Unit
 from riskreg.rules import scoring
 from riskreg.rules.evidence import long_date
+from riskreg.services import recommendations
 from riskreg.services.assurance import map as assurance_map
 from riskreg.services.assurance.map import AssuranceMap, MapRow
-from riskreg.services import recommendations
 from riskreg.services.flags.queue import LIVE as LIVE_FLAGS
 from riskreg.services.registers import rules
 

@@ -223,7 +223,8 @@ def _recommendations_wanted(risk_ids: list[int], today: date) -> dict[str, _Want
     kind, wanted = FlagKind.RECOMMENDATION_OVERDUE, {}
     for risk_id, overdue in recommendations.overdue_by_risk(risk_ids, today).items():
         named = "; ".join(
-            f"{item.report.title}, paragraph {item.paragraph} (due {long_date(item.due_on)}, {item.status.label.lower()})"
+            f"{item.report.title}, paragraph {item.paragraph} "
+            f"(due {long_date(item.due_on)}, {item.status.label.lower()})"
             for item in overdue
         )
         note = f"{'An overdue recommendation concerns' if len(overdue) == 1 else 'Overdue recommendations concern'} "
