@@ -1,4 +1,4 @@
-"""recommendations: the inspectorate's, the NAO's and internal audit's recommendations, their source reports,
+"""recommendations (and flags' decision version): the inspectorate's, the NAO's and internal audit's recommendations, their source reports,
 the risks, controls and evidence they concern
 
 Revision ID: 0019_recommendations
@@ -66,7 +66,14 @@ def upgrade():
             batch_op.create_index(batch_op.f(f"ix_{name}_{other}_id"), [f"{other}_id"], unique=False)
 
 
+    # The optimistic lock on flags' decisions (issue 18).
+    with op.batch_alter_table("flag", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("decision_version", sa.Integer(), server_default="1", nullable=False))
+
+
 def downgrade():
+    with op.batch_alter_table("flag", schema=None) as batch_op:
+        batch_op.drop_column("decision_version")
     for other in ("evidence", "countermeasure", "risk"):
         name = f"recommendation_{other}"
         with op.batch_alter_table(name, schema=None) as batch_op:

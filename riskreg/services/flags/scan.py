@@ -47,6 +47,7 @@ from riskreg.rules.flags import FlagRules, Raised, RiskFacts
 from riskreg.services import ServiceError, recommendations, risks
 from riskreg.services.assurance.control_tests import window_months
 from riskreg.services.audit import trail as audit
+from riskreg.services.flags import decisions
 from riskreg.services.flags import pairs as pair_flags
 from riskreg.services.flags import similarity
 from riskreg.services.registers import rules as scoring_rules
@@ -516,6 +517,7 @@ def move_flag(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) 
     refusal = flag_rules.transition_refusal(flag.status, new)
     if refusal:
         raise ServiceError(refusal)
+    decisions.bump(flag)
     before = flag.status
     flag.status = new
     now = utcnow()
