@@ -30,7 +30,7 @@ def test_xlsx_has_three_sheets_a_frozen_header_sized_columns_and_validated_score
     CountermeasureFactory(risk=risk, owner=org.risk_ln, title="Daily check")
     ReviewFactory(risk=risk, reviewer=org.risk_ln)
     workbook = load_workbook(io.BytesIO(_export([org.ln.register], org.viewer_ln, "xlsx")))
-    assert workbook.sheetnames == ["Risks", "Countermeasures", "Reviews"]
+    assert workbook.sheetnames == ["Risks", "Countermeasures", "Reviews", "Recommendations"]
     risks = workbook["Risks"]
     assert risks.freeze_panes == "A2" and risks["A1"].font.bold
     assert risks.column_dimensions["C"].width == 40  # the title

@@ -420,3 +420,32 @@ def countermeasures_of(risks: Collection[Risk]) -> list[Countermeasure]:
             .order_by(Countermeasure.risk_id, Countermeasure.id)
         )
     )
+
+
+def rows_for_export(unit_ids: Collection[int]) -> list[tuple]:
+    """The recommendations to the exported registers' units, as the XLSX export's sheet shows them."""
+    if not unit_ids:
+        return []
+    found = db.session.scalars(
+        _loaded(sa.select(Recommendation).where(Recommendation.unit_id.in_(list(unit_ids))))
+        .options(selectinload(Recommendation.risks), selectinload(Recommendation.evidence))
+        .order_by(Recommendation.unit_id, Recommendation.due_on, Recommendation.id)
+    )
+    return [
+        (
+            item.unit.code,
+            item.report.source,
+            item.report.title,
+            item.report.published_on,
+            item.paragraph,
+            item.text,
+            item.owner.name if item.owner else "",
+            item.due_on,
+            item.status,
+            item.status_note,
+            item.implemented_on,
+            ", ".join(risk.ref for risk in item.risks if not risk.restricted),
+            len(item.evidence),
+        )
+        for item in found
+    ]
