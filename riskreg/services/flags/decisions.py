@@ -12,7 +12,6 @@ from riskreg.extensions import db
 from riskreg.models import Flag
 from riskreg.services import StaleEdit
 
-
 STALE_MESSAGE = "Someone else decided on this flag while you were looking at it: see their decision below"
 
 

@@ -47,9 +47,8 @@ from riskreg.rules.flags import FlagRules, Raised, RiskFacts
 from riskreg.services import ServiceError, recommendations, risks
 from riskreg.services.assurance.control_tests import window_months
 from riskreg.services.audit import trail as audit
-from riskreg.services.flags import decisions
+from riskreg.services.flags import decisions, similarity
 from riskreg.services.flags import pairs as pair_flags
-from riskreg.services.flags import similarity
 from riskreg.services.registers import rules as scoring_rules
 
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
