@@ -8,7 +8,7 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import RecommendationSource, RecommendationStatus
-from riskreg.models import Flag, Recommendation
+
 from riskreg.services import ServiceError, StaleEdit
 from riskreg.services import recommendations as service
 from riskreg.services.flags import decisions
@@ -21,7 +21,7 @@ from riskreg.web.api.validation import if_match_version, json_body, query_args
 Action = policy.Action
 
 
-def recommendation_json(item: Recommendation) -> dict:
+def recommendation_json(item) -> dict:
     readable = [risk.ref for risk in item.risks if policy.can(current_user, Action.READ_RISK, risk)]
     evidence = [
         {
@@ -60,7 +60,7 @@ def recommendation_json(item: Recommendation) -> dict:
     }
 
 
-def _response(item: Recommendation, status: int = 200):
+def _response(item, status: int = 200):
     return responses.data(recommendation_json(item), status, {"ETag": responses.etag(item.version)})
 
 
@@ -87,7 +87,7 @@ def get_recommendation(recommendation):
     return _response(recommendation)
 
 
-def _values(body: dict, current: Recommendation | None) -> dict:
+def _values(body: dict, current) -> dict:
     """The body as the service takes it; what a PATCH leaves out stays as it is."""
     report = current.report if current is not None else None
     unit_code = body.get("unit", current.unit.code if current else "")
@@ -118,7 +118,7 @@ def _values(body: dict, current: Recommendation | None) -> dict:
     return values
 
 
-def _owner(body: dict, current: Recommendation | None):
+def _owner(body: dict, current):
     if "owner_id" not in body:
         return current.owner if current else None
     if body["owner_id"] is None:
@@ -175,7 +175,7 @@ def change_status(recommendation):
 # Deciding a flag ------------------------------------------------------------------------------------------
 
 
-def flag_json(flag: Flag) -> dict:
+def flag_json(flag) -> dict:
     return {
         "id": flag.id,
         "kind": flag.kind.value,
