@@ -8,7 +8,6 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.enums import RecommendationSource, RecommendationStatus
-
 from riskreg.services import ServiceError, StaleEdit
 from riskreg.services import recommendations as service
 from riskreg.services.flags import decisions
