@@ -1,6 +1,7 @@
 """A horizontal bar chart of percentages as SVG, drawn on the server so it also prints and needs no script.
 
-Pure: rows in, markup out (every value passes through Markup.format, which escapes it). The page puts a data
+Pure: rows in, markup out (every value passes through Markup.format, which escapes it). Colours are presentation
+attributes, not CSS: the Content-Security-Policy allows no inline styles. The page puts a data
 table beside every chart (its text alternative), so the SVG is one image with a title naming what it shows.
 """
 
@@ -12,13 +13,11 @@ from markupsafe import Markup
 BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH, RIGHT = 24, 12, 220, 360, 60
 LABEL = Markup('<text x="{x}" y="{y}" text-anchor="end">{text}</text>')
 TEXT = Markup('<text x="{x}" y="{y}">{text}</text>')
-RECT = Markup('<rect x="{x}" y="{y}" width="{width}" height="{height}" class="{css}"/>')
+RECT = Markup('<rect x="{x}" y="{y}" width="{width}" height="{height}" class="{css}" fill="{fill}"/>')
 SVG = Markup(
     '<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" aria-labelledby="{id}-title" '
-    'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" font-family="Arial, sans-serif" '
-    'font-size="14"><title id="{id}-title">{title}</title>'
-    "<style>.app-chart__track{{fill:#f3f2f1}}.app-chart__bar{{fill:#1d70b8}}text{{fill:#0b0c0c}}</style>"
-    "{body}</svg>"
+    'viewBox="0 0 {width} {height}" width="100%" font-family="Arial, sans-serif" font-size="14" fill="#0b0c0c">'
+    '<title id="{id}-title">{title}</title>{body}</svg>'
 )
 
 
@@ -34,13 +33,15 @@ def _bar(index: int, bar: Bar) -> Markup:
     label = bar.label if len(bar.label) <= 30 else bar.label[:29] + "…"
     parts = [
         LABEL.format(x=LABEL_WIDTH - 8, y=middle, text=label),
-        RECT.format(x=LABEL_WIDTH, y=y, width=BAR_WIDTH, height=BAR_HEIGHT, css="app-chart__track"),
+        RECT.format(x=LABEL_WIDTH, y=y, width=BAR_WIDTH, height=BAR_HEIGHT, css="app-chart__track", fill="#f3f2f1"),
     ]
     if bar.percent is None:
         parts.append(TEXT.format(x=LABEL_WIDTH + 8, y=middle, text="no rate"))
     else:
         width = round(BAR_WIDTH * max(0, min(bar.percent, 100)) / 100)
-        parts.append(RECT.format(x=LABEL_WIDTH, y=y, width=width, height=BAR_HEIGHT, css="app-chart__bar"))
+        parts.append(
+            RECT.format(x=LABEL_WIDTH, y=y, width=width, height=BAR_HEIGHT, css="app-chart__bar", fill="#1d70b8")
+        )
         parts.append(TEXT.format(x=LABEL_WIDTH + BAR_WIDTH + 8, y=middle, text=f"{bar.percent}%"))
     return Markup("").join(parts)
 
