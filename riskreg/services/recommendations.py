@@ -314,6 +314,25 @@ def update_recommendation(
     return recommendation
 
 
+def check_status_change(
+    recommendation: Recommendation, new: RecommendationStatus, note: str, with_evidence: bool = False
+) -> str:
+    """Refuse a status change that cannot be made (before the page asks to confirm it); the note, cleaned."""
+    if new is recommendation.status:
+        raise ServiceError(f"The recommendation is already {new.label.lower()}", field="status")
+    if not rules.may_move(recommendation.status, new):
+        raise ServiceError(
+            f"A recommendation that is {recommendation.status.label.lower()} cannot become {new.label.lower()}",
+            field="status",
+        )
+    note = _text({"status_note": note}, "status_note")
+    if new is RecommendationStatus.NOT_ACCEPTED and not note:
+        raise ServiceError("Enter why the recommendation is not accepted", field="status_note")
+    if new is RecommendationStatus.IMPLEMENTED and not with_evidence and not recommendation.evidence:
+        raise ServiceError("Add evidence that the recommendation was implemented", field="file")
+    return note
+
+
 def change_status(
     recommendation: Recommendation,
     new: RecommendationStatus,
@@ -326,19 +345,8 @@ def change_status(
     same request, or already attached). "Not accepted" needs the reason."""
     if expected_version != recommendation.version:
         raise StaleEdit("recommendation")
-    if new is recommendation.status:
-        raise ServiceError(f"The recommendation is already {new.label.lower()}", field="status")
-    if not rules.may_move(recommendation.status, new):
-        raise ServiceError(
-            f"A recommendation that is {recommendation.status.label.lower()} cannot become {new.label.lower()}",
-            field="status",
-        )
-    note = _text({"status_note": note}, "status_note")
-    if new is RecommendationStatus.NOT_ACCEPTED and not note:
-        raise ServiceError("Enter why the recommendation is not accepted", field="status_note")
+    note = check_status_change(recommendation, new, note, with_evidence=evidence is not None)
     prepared = evidence_service.prepare(evidence, actor) if evidence is not None else None
-    if new is RecommendationStatus.IMPLEMENTED and prepared is None and not recommendation.evidence:
-        raise ServiceError("Add evidence that the recommendation was implemented", field="file")
     before = {"status": recommendation.status, "status_note": recommendation.status_note}
     recommendation.status, recommendation.status_note = new, note
     recommendation.implemented_on = today() if new is RecommendationStatus.IMPLEMENTED else None

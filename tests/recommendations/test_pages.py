@@ -223,7 +223,7 @@ def test_implemented_needs_evidence_and_not_accepted_needs_a_reason(client, org,
     recommendation = tracker["ln"]
     as_user(org.viewer_ln)
     url = f"/recommendations/{recommendation.id}/status"
-    refused = client.post(url, data={"version": "1", "status": "implemented", "confirmed": "yes"})
+    refused = client.post(url, data={"version": "1", "status": "implemented"})  # refused before confirming
     assert refused.status_code == 400
     assert "Add evidence that the recommendation was implemented" in _text(refused, ".govuk-error-summary")
     upload = {"kind": "file", "title": "Case progression measures", "dated_on": _day(today() - timedelta(days=1))}

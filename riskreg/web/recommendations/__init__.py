@@ -177,9 +177,10 @@ def status(recommendation):
     form = StatusForm(data={"version": str(recommendation.version)})
     context = {"recommendation": recommendation, "hints": STATUS_HINTS}
     if form.validate_on_submit():
-        if form.confirmed.data != "yes":
-            return render_template("recommendations/confirm_status.html", form=form, **context)
         with form_refusals("recommendations/status.html", form, stale=STALE, at_field=True, **context):
+            if form.confirmed.data != "yes":  # refused now, rather than after the confirmation
+                service.check_status_change(recommendation, form.chosen, form.status_note.data or "")
+                return render_template("recommendations/confirm_status.html", form=form, **context)
             service.change_status(
                 recommendation, form.chosen, form.status_note.data or "", form.expected_version, current_user
             )
