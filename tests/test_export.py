@@ -119,6 +119,8 @@ def test_round_trip_on_the_demo_registers(demo):
             _without_register_codes(_tables(first, fmt), fmt),
             _without_register_codes(_tables(second, fmt), fmt),
         )
+        # The recommendations belong to the unit, not its register's rows: they are not imported.
+        before.pop("Recommendations", None), after.pop("Recommendations", None)
         assert before == after, (fmt, code)
         if fmt == "xlsx":
             assert len(before["Reviews"]) > 50 and len(before["Countermeasures"]) > 10

@@ -279,3 +279,23 @@ def test_who_may_do_what(client, org, as_user, tracker):
     as_user(org.auditor)
     assert client.get(f"/recommendations/{recommendation.id}/edit").status_code == 200
     assert client.get("/recommendations/99999").status_code == 404
+
+
+def test_the_list_and_a_recommendation_run_the_same_sql_however_many_there_are(client, org, as_user, tracker):
+    from tests.conftest import count_queries
+
+    def queries(path: str) -> int:
+        client.get(path)
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    as_user(org.hq_risk)
+    few, one = queries("/recommendations"), queries(f"/recommendations/{tracker['ln'].id}")
+    risks = [RiskFactory(register=org.ln.register) for _ in range(3)]
+    for number in range(6):
+        make_recommendation(org.ls, paragraph=f"5.{number}", owner=org.head_ls, risks=risks)
+    tracker["ln"].risks = risks
+    db.session.commit()
+    assert queries("/recommendations") == few
+    assert queries(f"/recommendations/{tracker['ln'].id}") == one
