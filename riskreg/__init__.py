@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.main import bp as main_bp
     from riskreg.web.measures import bp as measures_bp
     from riskreg.web.qpr import bp as qpr_bp
+    from riskreg.web.recommendations import bp as recommendations_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
 
@@ -92,5 +93,5 @@ def _register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (certificates_bp, certificate_template_bp, admin_bp, measures_bp, qpr_bp):
+    for blueprint in (certificates_bp, certificate_template_bp, admin_bp, measures_bp, qpr_bp, recommendations_bp):
         app.register_blueprint(blueprint)

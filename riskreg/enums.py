@@ -332,6 +332,7 @@ class FlagKind(LabelledEnum):
     LINK_DIVERGENCE = "link_divergence"
     INCOMPLETE = "incomplete"
     MEASURE_BREACH = "measure_breach"  # a measure informing the risk is outside tolerance, not yet reviewed
+    RECOMMENDATION_OVERDUE = "recommendation_overdue"  # an accepted recommendation about the risk is past due
 
     @property
     def label(self) -> str:
@@ -348,6 +349,7 @@ class FlagKind(LabelledEnum):
             FlagKind.LINK_DIVERGENCE: "Link divergence",
             FlagKind.INCOMPLETE: "Incomplete (not yet set)",
             FlagKind.MEASURE_BREACH: "Measure outside tolerance",
+            FlagKind.RECOMMENDATION_OVERDUE: "Recommendation overdue",
         }[self]
 
     @property
@@ -455,3 +457,31 @@ class QprActionStatus(LabelledEnum):
 
     OPEN = "open"
     CLOSED = "closed"
+
+
+class RecommendationSource(LabelledEnum):
+    """Who made a recommendation (DESIGN capability 15): bodies outside the organisation, and internal audit."""
+
+    INSPECTORATE = "inspectorate"
+    NAO = "nao"
+    INTERNAL_AUDIT = "internal_audit"
+
+    @property
+    def label(self) -> str:
+        return {
+            RecommendationSource.INSPECTORATE: "Inspectorate (HMCPSI)",
+            RecommendationSource.NAO: "National Audit Office",
+            RecommendationSource.INTERNAL_AUDIT: "Internal audit",
+        }[self]
+
+
+class RecommendationStatus(LabelledEnum):
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    IMPLEMENTED = "implemented"
+    NOT_ACCEPTED = "not_accepted"
+
+    @property
+    def is_open(self) -> bool:
+        """Accepted and not yet implemented: it has a due date to meet."""
+        return self in (RecommendationStatus.ACCEPTED, RecommendationStatus.IN_PROGRESS)

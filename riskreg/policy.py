@@ -19,6 +19,7 @@ from riskreg.models import (
     Flag,
     Measure,
     QprAction,
+    Recommendation,
     Register,
     Risk,
     RiskLink,
@@ -68,6 +69,9 @@ class Action(StrEnum):
     MANAGE_MEASURES = "manage_measures"  # define measures and record their values; target: a Unit or a Measure
     READ_QPR = "read_qpr"  # a unit's quarterly performance review pack; target: a Unit
     MANAGE_QPR_ACTIONS = "manage_qpr_actions"  # record and close actions agreed at a QPR; target: a Unit or QprAction
+    READ_RECOMMENDATIONS = "read_recommendations"  # the tracker, one recommendation and its evidence
+    MANAGE_RECOMMENDATIONS = "manage_recommendations"  # record and edit recommendations; target: one or none
+    UPDATE_RECOMMENDATION = "update_recommendation"  # its status and evidence; target: a Recommendation
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -257,6 +261,15 @@ def _can_read_qpr(user: User, unit: Unit) -> bool:
     return bool(roles_at(user, unit)) or holds_anywhere(user, READ_EVERYTHING)
 
 
+# Recommendations (DESIGN capability 15): every member reads the tracker; the HQ risk team and internal audit
+# record and edit recommendations; a recommendation's owner moves its status and adds evidence of implementation.
+RECOMMENDATION_MANAGERS = frozenset({Role.HQ_RISK, Role.AUDITOR})
+
+
+def _can_update_recommendation(user: User, recommendation: Recommendation) -> bool:
+    return recommendation.owner_id == user.id or holds_anywhere(user, RECOMMENDATION_MANAGERS)
+
+
 def _anyone(_user: User, _target: Any) -> bool:
     return True
 
@@ -309,4 +322,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.MANAGE_MEASURES: _can_manage_unit,
     Action.READ_QPR: _can_read_qpr,
     Action.MANAGE_QPR_ACTIONS: _can_manage_unit,
+    Action.READ_RECOMMENDATIONS: _anyone,
+    Action.MANAGE_RECOMMENDATIONS: _holding(RECOMMENDATION_MANAGERS),
+    Action.UPDATE_RECOMMENDATION: _can_update_recommendation,
 }

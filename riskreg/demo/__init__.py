@@ -14,6 +14,7 @@ from riskreg.clock import today as clock_today
 from riskreg.demo import assurance, content, flags, similarity
 from riskreg.demo import certificates as demo_certificates
 from riskreg.demo import measures as demo_measures
+from riskreg.demo import recommendations as demo_recommendations
 from riskreg.demo.links import link_risks
 from riskreg.enums import (
     Category,
@@ -269,4 +270,5 @@ def seed(today: date | None = None) -> str:
     flags.seed(builder.today)
     demo_certificates.seed(builder, DEMO_PASSWORD)
     demo_measures.seed(builder.today)
+    demo_recommendations.seed(builder.today)
     return f"Demo organisation loaded: {len(builder.units)} units, {builder.risk_count} risks.\n\n" + sign_ins_text()

@@ -19,6 +19,13 @@ from riskreg.models.link import Comment, RiskLink
 from riskreg.models.measure import Measure, MeasureValue, measure_risk
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.qpr import PartnerEvidence, QprAction
+from riskreg.models.recommendation import (
+    Recommendation,
+    SourceReport,
+    recommendation_countermeasure,
+    recommendation_evidence,
+    recommendation_risk,
+)
 from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
@@ -60,3 +67,5 @@ __all__ += ["PasswordReset", "RecoveryCode"]
 __all__ += ["AppetiteSetting", "CadenceSetting"]
 __all__ += ["Measure", "MeasureValue", "PartnerEvidence", "QprAction", "measure_risk"]
 __all__ += ["SignerCertificate"]
+__all__ += ["Recommendation", "SourceReport", "recommendation_countermeasure", "recommendation_evidence"]
+__all__ += ["recommendation_risk"]

@@ -44,6 +44,8 @@ class Flag(db.Model):
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[FlagResolution | None] = mapped_column(enum_column_type(FlagResolution))
     reason: Mapped[str | None] = mapped_column(sa.Text)  # why it was resolved or dismissed
+    # Counts decisions on the flag, for the optimistic lock (riskreg.services.flags.decisions); not the scans'.
+    decision_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     risk: Mapped[Risk] = relationship(foreign_keys=[risk_id])
     other_risk: Mapped[Risk | None] = relationship(foreign_keys=[other_risk_id])

@@ -52,6 +52,8 @@ SEVERITY: dict[FlagKind, int] = {
     FlagKind.POSSIBLE_DUPLICATE: 9,
     FlagKind.REPEATS_HIGHER: 9,
     FlagKind.REVIEW_OVERDUE: 8,
+    # An inspectorate, NAO or internal audit recommendation about the risk is past its due date (capability 15).
+    FlagKind.RECOMMENDATION_OVERDUE: 8,
     FlagKind.LINK_DIVERGENCE: 7,
     FlagKind.MEASURE_BREACH: 7,
     FlagKind.STAGNANT_SCORE: 6,

@@ -22,7 +22,7 @@ from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 
 from riskreg import policy
 from riskreg.policy import Action
-from riskreg.services import links, registers, risks
+from riskreg.services import links, recommendations, registers, risks
 from riskreg.services.assurance import control_tests, evidence
 from riskreg.services.certificates import queries as certificates
 from riskreg.services.flags import queue as flag_queue
@@ -93,6 +93,9 @@ LOADERS: dict[str, Loader] = {
     "certificate": Loader(("certificate_id",), lambda o: certificates.get_certificate(o.args["certificate_id"])),
     "measure": Loader(("measure_id",), lambda o: measures.get_measure(o.args["measure_id"])),
     "qpr_action": Loader(("qpr_action_id",), lambda o: qpr.get_action(o.args["qpr_action_id"])),
+    "recommendation": Loader(
+        ("recommendation_id",), lambda o: recommendations.get_recommendation(o.args["recommendation_id"])
+    ),
 }
 
 

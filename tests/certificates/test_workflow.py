@@ -293,6 +293,7 @@ def test_disclosures_are_computed_at_signing_and_kept_as_they_were(org):
         "ineffective_controls",
         "untested_controls",
         "overdue_actions",
+        "overdue_recommendations",  # riskreg.services.recommendations (issue 19)
     ]
     # The live flags on risks above appetite one by one, the others counted by kind.
     assert groups["open_flags"] == [

@@ -30,6 +30,8 @@ def test_london_norths_custody_time_limit_breach_flags_ln_003_and_fills_its_pack
     assert [action.risk.ref for action in carried] == ["LN-003"]
     assert carried[0].is_open and "three months in a row" in carried[0].exit_criterion
     assert carried[0].owner.email == "head.ln@example.org" and carried[0].due_on > pack.quarter.end
+    # The tracker's overdue recommendation for London North (the inspection's 4.27) is in its pack too.
+    assert [item.paragraph for item in pack.recommendations] == ["4.27"]
     # The other demo measures stay within tolerance or near it: one breach is the story, not noise.
     others = db.session.scalars(sa.select(Measure).where(Measure.id != measure.id)).all()
     assert len(others) == 3 and all(other.values[-1].rating is not Rating.RED for other in others)

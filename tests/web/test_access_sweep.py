@@ -30,7 +30,7 @@ from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
 from riskreg.rules.measures import review_quarter
-from riskreg.services import links, tokens
+from riskreg.services import links, recommendations, tokens
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
@@ -116,6 +116,22 @@ def _qpr_action(s: Scenario):
     return qpr.agree_action(s.register.unit, review_quarter(today()), values, _editor(s), today())
 
 
+def _recommendation(s: Scenario):
+    """An inspection recommendation for the scenario's unit, owned by its risk's owner, about the risk and its
+    countermeasure, with a file as evidence of implementation."""
+    from tests.recommendations.support import make_recommendation
+
+    recommendation = make_recommendation(
+        s.register.unit, owner=s.risk.owner, risks=[s.risk], countermeasures=[s.countermeasure]
+    )
+    item = evidence.EvidenceInput(
+        EvidenceKind.FILE, "Implementation note", today(), data=b"%PDF-1.7\n%%EOF\n", filename="note.pdf"
+    )
+    recommendations.add_evidence(recommendation, item, s.org.hq_risk)
+    db.session.commit()
+    return recommendation
+
+
 def _import_upload(s: Scenario):
     """A spreadsheet waiting between the import wizard's steps, uploaded by the register's risk manager."""
     data = b"Title,Residual likelihood,Residual impact\nStaff shortages,3,4\n"
@@ -143,6 +159,7 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "measure": _measure,
     "qpr_action": _qpr_action,
     "review": lambda s: ReviewFactory(risk=s.risk),
+    "recommendation": _recommendation,
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -169,6 +186,8 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "review_id": lambda s: s.review.id,
     "quarter": lambda s: review_quarter(today()).slug,
     "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
+    "recommendation_id": lambda s: s.recommendation.id,
+    "item_id": lambda s: s.recommendation.evidence[0].id,  # a recommendation's evidence of implementation
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers

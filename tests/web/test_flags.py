@@ -143,13 +143,16 @@ def test_a_duplicate_flag_shows_both_risks_and_is_resolved_after_confirmation(cl
         "not_duplicate",
     ]
 
-    missing = client.post(f"/flags/{flag.id}/decide", data={"decision": "not_duplicate", "reason": ""})
+    missing = client.post(f"/flags/{flag.id}/decide", data={"decision": "not_duplicate", "reason": "", "version": "1"})
     assert missing.status_code == 400 and "Enter why the risks are not duplicates" in _text(missing)
-    asked = client.post(f"/flags/{flag.id}/decide", data={"decision": "link", "reason": "LN's form of it"})
+    asked = client.post(
+        f"/flags/{flag.id}/decide", data={"decision": "link", "reason": "LN's form of it", "version": "1"}
+    )
     assert asked.status_code == 200 and f"{area.ref} will contribute to {corporate.ref}" in _text(asked)
     assert db.session.scalar(sa.select(RiskLink)) is None
     done = client.post(
-        f"/flags/{flag.id}/decide", data={"decision": "link", "reason": "LN's form of it", "confirmed": "yes"}
+        f"/flags/{flag.id}/decide",
+        data={"decision": "link", "reason": "LN's form of it", "confirmed": "yes", "version": "1"},
     )
     assert done.status_code == 302
     link = db.session.scalar(sa.select(RiskLink))

@@ -23,6 +23,7 @@ from riskreg.extensions import db
 from riskreg.models import Countermeasure, Flag, Risk, Unit
 from riskreg.rules import scoring
 from riskreg.rules.evidence import long_date
+from riskreg.services import recommendations
 from riskreg.services.assurance import map as assurance_map
 from riskreg.services.assurance.map import AssuranceMap, MapRow
 from riskreg.services.flags.queue import LIVE as LIVE_FLAGS
@@ -37,6 +38,8 @@ class DisclosureContext:
     today: date
     risks: list[Risk]  # the unit's open risks, restricted ones included
     map: AssuranceMap  # their controls in place, judged on ``today``
+    # The certificate's period end once the period is over (else ``today``): what the period's record was.
+    judged_on: date | None = None
 
 
 Item = dict[str, str]  # {"ref": "LN-007", "text": "..."}
@@ -128,6 +131,24 @@ def overdue_actions(context: DisclosureContext) -> list[Item]:
     return found
 
 
+def overdue_recommendations(context: DisclosureContext) -> list[Item]:
+    """The unit's own inspectorate, NAO and internal audit recommendations still open (accepted or in progress) and
+    due before the period end: one falling due after it belongs to the next year's certificate."""
+    as_of = context.judged_on or context.today
+    found = []
+    for item in recommendations.overdue_for_unit(context.unit, as_of):
+        text = item.text if len(item.text) <= 160 else item.text[:159] + "…"
+        owner = f", owner {item.owner.name}" if item.owner else ""
+        found.append(
+            {
+                "ref": "",
+                "text": f"{item.report.title}, paragraph {item.paragraph}: {text} "
+                f"(due {long_date(item.due_on)}, {item.status.label.lower()}{owner})",
+            }
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     kind: str
@@ -153,13 +174,20 @@ SOURCES: list[SourceInfo] = [
         untested_controls,
     ),
     SourceInfo("overdue_actions", "Overdue actions", "No planned action is past its due date", overdue_actions),
+    SourceInfo(
+        "overdue_recommendations",
+        "Overdue recommendations (inspectorate, NAO, internal audit)",
+        "No recommendation to the unit was overdue at the end of the period",
+        overdue_recommendations,
+    ),
 ]
 
 
-def compute(unit: Unit, today: date) -> dict[str, Any]:
-    """The disclosures for ``unit`` as they stand on ``today``, as stored with a signed certificate."""
+def compute(unit: Unit, today: date, judged_on: date | None = None) -> dict[str, Any]:
+    """The disclosures for ``unit`` as they stand on ``today``, as stored with a signed certificate; the sources
+    about the period's record (overdue recommendations) are judged on ``judged_on``, the period end once it ended."""
     risks = assurance_map.register_risks(unit.register, include_restricted=True)
-    context = DisclosureContext(unit, today, risks, assurance_map.build(risks, today))
+    context = DisclosureContext(unit, today, risks, assurance_map.build(risks, today), judged_on)
     groups = [
         {"kind": info.kind, "title": info.title, "none": info.none, "items": info.source(context)} for info in SOURCES
     ]

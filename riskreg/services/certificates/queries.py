@@ -281,7 +281,7 @@ def _live_view(certificate: Certificate, today: date) -> CertificateView:
         period,
         as_of,
         sections,
-        disclosures.compute(certificate.unit, today),
+        disclosures.compute(certificate.unit, today, as_of),
         live=True,
         tests=grades.counting,
     )

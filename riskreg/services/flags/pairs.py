@@ -14,6 +14,7 @@ from riskreg.extensions import db
 from riskreg.models import DismissedPair, Flag, RiskLink, User
 from riskreg.rules import flags as flag_rules
 from riskreg.services.audit import trail as audit
+from riskreg.services.flags import decisions
 
 PAIR_KINDS = tuple(kind for kind in FlagKind if kind.is_pair)
 
@@ -48,6 +49,7 @@ def resolve_pair_flag(flag: Flag, link: RiskLink, actor: User | None, reason: st
     refusal = flag_rules.transition_refusal(before, FlagStatus.RESOLVED)
     if refusal:  # pragma: no cover - only live flags are passed in
         raise ValueError(refusal)
+    decisions.bump(flag)
     flag.status, flag.resolution, flag.condition_key = FlagStatus.RESOLVED, FlagResolution.LINKED, None
     flag.resolved_by, flag.resolved_at = actor, utcnow()
     flag.reason = reason or f"{link.from_risk.ref} {link.kind.label.lower()} {link.to_risk.ref}: {link.rationale}"

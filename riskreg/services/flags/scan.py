@@ -42,12 +42,13 @@ from riskreg.models import (
 )
 from riskreg.rules import flags as flag_rules
 from riskreg.rules import links as link_rules
+from riskreg.rules.evidence import long_date
 from riskreg.rules.flags import FlagRules, Raised, RiskFacts
-from riskreg.services import ServiceError, risks
+from riskreg.services import ServiceError, recommendations, risks
 from riskreg.services.assurance.control_tests import window_months
 from riskreg.services.audit import trail as audit
+from riskreg.services.flags import decisions, similarity
 from riskreg.services.flags import pairs as pair_flags
-from riskreg.services.flags import similarity
 from riskreg.services.measures import breaches as measure_breaches
 from riskreg.services.registers import rules as scoring_rules
 
@@ -215,7 +216,25 @@ def _wanted_per_risk(facts: dict[int, RiskFacts], today: date) -> tuple[dict[str
         staleness[risk_id] = flag_rules.staleness_of(risk_facts, today, settings, scoring, months)
         for raised in flag_rules.raised_flags(risk_facts, today, settings, scoring, months):
             wanted[flag_rules.condition_key(raised.kind, risk_id)] = _Wanted(risk_id, raised)
+    wanted.update(_recommendations_wanted([risk_id for risk_id, item in facts.items() if item.is_open], today))
     return wanted, staleness
+
+
+def _recommendations_wanted(risk_ids: list[int], today: date) -> dict[str, _Wanted]:
+    """A flag on each open risk that an overdue recommendation concerns (capability 15): one per risk, naming them."""
+    if not risk_ids:
+        return {}
+    kind, wanted = FlagKind.RECOMMENDATION_OVERDUE, {}
+    for risk_id, overdue in recommendations.overdue_by_risk(risk_ids, today).items():
+        named = "; ".join(
+            f"{item.report.title}, paragraph {item.paragraph} "
+            f"(due {long_date(item.due_on)}, {item.status.label.lower()})"
+            for item in overdue
+        )
+        note = f"{'An overdue recommendation concerns' if len(overdue) == 1 else 'Overdue recommendations concern'} "
+        note += f"this risk: {named}"
+        wanted[flag_rules.condition_key(kind, risk_id)] = _Wanted(risk_id, Raised(kind, note))
+    return wanted
 
 
 # Possible duplicates --------------------------------------------------------------------------------------
@@ -426,6 +445,7 @@ def scan_risk(risk: Risk, actor: User | None = None, today: date | None = None) 
     return _reconcile(existing, wanted, staleness, actor)
 
 
+@recommendations.after_change
 @risks.after_save
 def scan_saved(saved: Sequence[Risk], actor: User | None = None, today: date | None = None) -> ScanResult:
     """``scan_risk`` for a batch of saved risks (an import's, a few hundred at a time) in a fixed number of
@@ -500,6 +520,7 @@ def move_flag(flag: Flag, new: FlagStatus, actor: User, action: str, **changes) 
     refusal = flag_rules.transition_refusal(flag.status, new)
     if refusal:
         raise ServiceError(refusal)
+    decisions.bump(flag)
     before = flag.status
     flag.status = new
     now = utcnow()

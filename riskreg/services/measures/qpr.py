@@ -6,7 +6,6 @@ agreed at reviews, carried from quarter to quarter until their exit criterion is
 ``build_pack`` reads everything in a fixed number of queries; ``render_pack_pdf`` (riskreg.web.qpr) prints it.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -35,7 +34,7 @@ from riskreg.models import (
 from riskreg.rules import measures as measure_rules
 from riskreg.rules.measures import Quarter
 from riskreg.rules.partners import partner_blame
-from riskreg.services import NotFoundError, ServiceError, StaleEdit
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, recommendations
 from riskreg.services.audit import trail as audit
 from riskreg.services.measures import catalogue, trends
 
@@ -75,18 +74,6 @@ class Pack:
     @property
     def unevidenced(self) -> int:
         return sum(not explanation.evidenced for explanation in self.explanations)
-
-
-# Overdue recommendations (issue 19's tracker, built separately): a source is a function (unit, as_of) -> list of
-# objects with ``reference``, ``text``, ``owner`` and ``due_on``, shown in the pack's "Overdue recommendations"
-# section. None is wired here yet: the tracker registers its own with ``recommendation_source``.
-RECOMMENDATION_SOURCES: list[Callable[[Unit, date], list[Any]]] = []
-
-
-def recommendation_source(source: Callable[[Unit, date], list[Any]]) -> Callable[[Unit, date], list[Any]]:
-    if source not in RECOMMENDATION_SOURCES:
-        RECOMMENDATION_SOURCES.append(source)
-    return source
 
 
 def _bounds(quarter: Quarter) -> tuple[datetime, datetime]:
@@ -239,7 +226,7 @@ def build_pack(unit: Unit, quarter: Quarter, today: date) -> Pack:
     pack.exceptions, pack.contradictions = _certificates(unit, quarter)
     pack.explanations = _explanations(pack.reviews)
     pack.actions = actions_for(unit, quarter)
-    pack.recommendations = [item for source in RECOMMENDATION_SOURCES for item in source(unit, as_of)]
+    pack.recommendations = recommendations.overdue_for_unit(unit, as_of)
     pack.refs = dict(db.session.execute(sa.select(Risk.id, Risk.ref).where(Risk.id.in_(_register_risks(unit)))).all())
     return pack
 

@@ -25,16 +25,19 @@ from riskreg.extensions import db
 from riskreg.importing.fields import (
     COUNTERMEASURE_COLUMNS,
     CSV_EXTRA_COLUMNS,
+    IGNORE,
     REVIEW_COLUMNS,
     RISK_COLUMNS,
     SCORE_FIELDS,
     SHEET_COUNTERMEASURES,
     SHEET_REVIEWS,
     SHEET_RISKS,
+    ExportColumn,
 )
 from riskreg.importing.values import spreadsheet_text
 from riskreg.models import Countermeasure, Register, Review, Risk, Unit, User
 from riskreg.rules import text as text_rules
+from riskreg.services import recommendations
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -305,8 +308,39 @@ def _xlsx_row(sheet, values) -> list[Any]:
     return row
 
 
+SHEET_RECOMMENDATIONS = "Recommendations"
+RECOMMENDATION_COLUMNS = [
+    ExportColumn(header, IGNORE, width)
+    for header, width in (
+        ("Unit", 8),
+        ("Source", 22),
+        ("Report", 40),
+        ("Report date", 12),
+        ("Paragraph", 10),
+        ("Recommendation", 60),
+        ("Owner", 22),
+        ("Due", 12),
+        ("Status", 14),
+        ("Note", 40),
+        ("Implemented on", 14),
+        ("Risks", 20),
+        ("Evidence items", 10),
+    )
+]
+
+
+def _recommendations_sheet(workbook, registers: list[Register]) -> None:
+    """The registers' units' recommendations (issue 19): read only, the importer leaves this sheet alone.
+    Restricted risks are left out of the "Risks" column, as from the Risks sheet for whoever may not read them."""
+    rows = recommendations.rows_for_export([register.unit_id for register in registers])
+    sheet = _sheet(workbook, SHEET_RECOMMENDATIONS, RECOMMENDATION_COLUMNS, ())
+    for row in rows:
+        sheet.append(_xlsx_row(sheet, row))
+
+
 def write_xlsx(registers: list[Register], user: User | None, out: IO[bytes]) -> None:
-    """Sheets Risks, Countermeasures and Reviews; headings frozen, columns sized, scores validated 1–5."""
+    """Sheets Risks, Countermeasures and Reviews; headings frozen, columns sized, scores validated 1–5; then the
+    units' recommendations."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -321,6 +355,7 @@ def write_xlsx(registers: list[Register], user: User | None, out: IO[bytes]) -> 
                 countermeasures_sheet.append(_xlsx_row(countermeasures_sheet, (risk[0], *countermeasure)))
             for review in reviews:
                 reviews_sheet.append(_xlsx_row(reviews_sheet, (risk[0], *review)))
+    _recommendations_sheet(workbook, registers)
     workbook.save(out)
 
 

@@ -13,4 +13,4 @@ csrf.exempt(bp)
 bp.before_request(authenticate_request)
 register_handlers(bp)
 
-from riskreg.web.api import measures, registers, risks  # noqa: E402, F401 - the routes, registered on bp
+from riskreg.web.api import measures, recommendations, registers, risks  # noqa: E402, F401 - the routes, registered on bp

@@ -10,7 +10,7 @@ from typing import Any
 
 from riskreg.enums import Band, Category
 from riskreg.services.registers import SORTS
-from riskreg.web.api import measure_schemas, schemas
+from riskreg.web.api import measure_schemas, recommendation_docs, schemas
 from riskreg.web.api.schemas import ref
 from riskreg.web.api.serializers import RISK_SECTIONS
 
@@ -168,7 +168,8 @@ WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
 
 def _paths() -> dict[str, Any]:
     measures = measure_schemas.paths(_ok, _errors, _body, _param, WRITE_ERRORS)
-    return {**_register_paths(), **_risk_paths(), **measures}
+    more = recommendation_docs.paths(_param, _query, _ok, _errors, _body, WRITE_ERRORS)
+    return {**_register_paths(), **_risk_paths(), **measures, **more}
 
 
 def _register_paths() -> dict[str, Any]:
@@ -346,6 +347,7 @@ def _component_schemas() -> dict[str, Any]:
         "ReviewResponse": schemas.envelope("Review"),
         **schemas.request_bodies(),
         **measure_schemas.schemas(),
+        **recommendation_docs.component_schemas(),
     }
 
 
@@ -373,7 +375,7 @@ def document() -> dict[str, Any]:
                     "description": "A personal access token (rr_…) from your account page",
                 }
             },
-            "parameters": _parameters(),
+            "parameters": {**_parameters(), **recommendation_docs.parameters()},
             "responses": _error_responses(),
             "schemas": _component_schemas(),
         },

@@ -10,7 +10,7 @@ from riskreg.config import settings
 from riskreg.enums import FlagKind
 from riskreg.policy import Action
 from riskreg.services import registers
-from riskreg.services.flags import duplicates
+from riskreg.services.flags import decisions, duplicates
 from riskreg.services.flags import queue as queue_service
 from riskreg.services.flags import scan as flags_service
 from riskreg.web.access import requires, signed_in
@@ -123,7 +123,7 @@ def scan():
 
 def _flag_page(flag, decide_form=None, comment_form=None, status: int = 200):
     """The flag's page; ``form`` (for base.html's error summary) is whichever of its two forms has errors."""
-    decide_form = decide_form or DecideForm(formdata=None)
+    decide_form = decide_form or DecideForm(formdata=None, data={"version": str(flag.decision_version)})
     comment_form = comment_form or CommentForm(formdata=None)
     items = decide_form.set_choices(flag)
     context = {
@@ -181,7 +181,8 @@ def decide(flag):
     def refused(message: str, status: int, _field):
         return _flag_page(flag, decide_form=with_error(form, message), status=status)
 
-    with refusals(refused):
+    with refusals(refused, stale=decisions.STALE_MESSAGE):
+        decisions.check(flag, form.expected_version)
         message = _carry_out(flag, form.decision.data, form.reason.data or "")
     flash(message)
     return redirect(url_for("flags.show", flag_id=flag.id))

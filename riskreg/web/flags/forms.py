@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from riskreg.enums import FlagKind
 from riskreg.services.flags.scan import COMMENT_MAX_LENGTH
-from riskreg.web.forms import required_paragraph, to_choices
+from riskreg.web.forms import VersionedForm, required_paragraph, to_choices
 
 # What the HQ risk team can decide about a flag; a possible duplicate has its own choices.
 DUPLICATE_CHOICES = [
@@ -30,7 +30,9 @@ REASON_NEEDED = {
 }
 
 
-class DecideForm(FlaskForm):
+class DecideForm(VersionedForm):
+    """Carries the flag's decision version (``version``): a decision made from an older page is refused."""
+
     decision = RadioField(
         "What do you want to do?",
         choices=[],
