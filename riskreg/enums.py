@@ -416,3 +416,11 @@ class ValidationOutcome(LabelledEnum):
 
     VALIDATED = "validated"
     CHALLENGED = "challenged"
+
+
+class CommitteeActionStatus(LabelledEnum):
+    """A request the Audit and Risk Committee made at a meeting: carried from meeting to meeting while open."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"

@@ -63,6 +63,7 @@ class Action(StrEnum):
     VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
     CHALLENGE_LINK = "challenge_link"  # target: a Certificate (one of its assertion <-> countermeasure links)
     ANSWER_CHALLENGE = "answer_challenge"  # target: a Certificate
+    MANAGE_COMMITTEE_ACTIONS = "manage_committee_actions"  # raise, change and close the committee's actions
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -285,4 +286,6 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     # Internal audit and the HQ risk team doubt a link; the unit that made it answers.
     Action.CHALLENGE_LINK: _holding(frozenset({Role.AUDITOR, Role.HQ_RISK})),
     Action.ANSWER_CHALLENGE: _can_prepare_certificate,
+    # The committee's action log: its members and the HQ risk team keep it; its readers read it.
+    Action.MANAGE_COMMITTEE_ACTIONS: _holding(COMMENTERS),
 }

@@ -12,6 +12,7 @@ from riskreg.models.certificate import (
     TemplateSection,
     assertion_countermeasure,
 )
+from riskreg.models.committee import CommitteeAction
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.link import Comment, RiskLink
@@ -51,3 +52,4 @@ __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTempla
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
+__all__ += ["CommitteeAction"]

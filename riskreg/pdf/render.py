@@ -24,8 +24,9 @@ class RefusingFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html, url_fetcher=RefusingFetcher()).write_pdf()
+def html_to_pdf(html: str, **options) -> bytes:
+    """``options`` go to WeasyPrint's ``write_pdf`` (``custom_metadata=True``: <meta> names into the PDF's info)."""
+    return HTML(string=html, url_fetcher=RefusingFetcher()).write_pdf(**options)
 
 
 def render_pdf(template: str, **context) -> bytes:

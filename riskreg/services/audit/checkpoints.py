@@ -136,3 +136,17 @@ def verify(batch_size: int = 5000) -> Verification:
     latest = max(checkpoints, key=lambda c: c.count, default=None)
     since = walk.total - latest.count if latest else walk.total
     return Verification(chain, len(checkpoints), latest, problems, max(since, 0))
+
+
+def latest_signed() -> Checkpoint | None:
+    """The latest checkpoint whose signature verifies with the organisation's certificate (None: none yet, or
+    signing is not configured). Documents that carry it (the committee pack) anchor the trail as it was."""
+    path = checkpoint_path()
+    if not path.is_file():
+        return None
+    try:
+        cert_path = _signing().cert_path
+    except ServiceError:
+        return None
+    checkpoints, _problems = _read_checkpoints(path, cert_path)
+    return max(checkpoints, key=lambda checkpoint: checkpoint.count, default=None)
