@@ -26,7 +26,8 @@ from riskreg.services.registers import rules
 
 @dataclass(frozen=True)
 class Coverage:
-    """How far a corporate risk's own controls (those in place) are assured in the 12-month window."""
+    """How far a corporate risk's own controls (those in place) are assured in the 12-month window: "tested"
+    always means a test inside that window."""
 
     controls: int
     tested: int  # with a current test from any line
@@ -52,8 +53,7 @@ class Coverage:
     def text(self) -> str:
         if not self.controls:
             return "No controls in place"
-        noun = "control" if self.controls == 1 else "controls"
-        return f"{self.tested} of {self.controls} {noun} tested in 12 months, {self.independent} independently"
+        return f"{self.tested} of {self.controls} controls tested, {self.independent} independently"
 
 
 @dataclass

@@ -29,7 +29,7 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
-from riskreg.services import links, tokens
+from riskreg.services import committee_actions, links, tokens
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
@@ -114,6 +114,9 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "certificate": lambda s: signed_stub(s.register.unit),
     "template_section": lambda s: certificate_templates.default_template().sections[0],
     "template_assertion": lambda s: s.template_section.assertions[0],
+    "committee_action": lambda s: committee_actions.raise_action(
+        {"request": "Sweep", "owner_id": s.org.risk_hq.id, "raised_on": today(), "due_on": today()}, s.org.committee
+    ),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -133,6 +136,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "assertion_id": lambda s: s.certificate.assertions[0].id,
     "template_section_id": lambda s: s.template_section.id,
     "template_assertion_id": lambda s: s.template_assertion.id,
+    "action_id": lambda s: s.committee_action.id,
     "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
 }
 
