@@ -66,3 +66,10 @@ def test_an_action_is_added_at_a_meeting_and_carried_to_the_next(visitor):
     carried = page.locator("table", has=page.locator("caption", has_text="Carried forward from earlier meetings"))
     row = carried.locator("tr", has_text="Bring the digital case system data quality plan")
     assert "Overdue" in row.inner_text() and "Laura Bennett" in row.inner_text()
+
+    visitor.follow("Close “Bring the digital case system data quality plan”")
+    assert visitor.heading() == "Are you sure you want to close this action?"
+    page.get_by_label("Done").check()
+    page.get_by_label("Note for the committee").fill("The plan was presented in January.")
+    visitor.follow("Yes, close it", role="button")
+    assert "Action marked done" in page.inner_text("main")
