@@ -64,6 +64,7 @@ ACTIONS = [
     ),
 ]
 MEETING_INTERVAL = 91  # the committee meets quarterly
+CLOSED = (CommitteeActionStatus.DONE, CommitteeActionStatus.DROPPED)
 
 
 def _meeting(today: date, meetings_ago: int) -> date:

@@ -233,3 +233,5 @@ def test_every_page_of_the_demo_pack_names_the_part_on_it_and_no_heading_is_stra
         stranded = body[-1]
         assert not stranded.startswith(subheadings) and stranded not in units, f"page {number} ends with {stranded!r}"
     assert sorted(seen) == sorted(parts)  # every part starts a page of its own
+    log = committee_actions.log_for(meeting)  # the demo's action log: some carried, some closed since last time
+    assert len(log.carried) == 3 and {a.status.value for a in log.closed} == {"done", "dropped"}
