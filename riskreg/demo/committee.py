@@ -78,9 +78,8 @@ def seed(today: date) -> None:
         raised_on = _meeting(today, meetings_ago)
         owner = db.session.scalar(sa.select(User).where(User.email == email))
         risk = db.session.scalar(sa.select(Risk).where(Risk.ref == ref)) if ref else None
-        closed_on = (
-            raised_on + timedelta(days=rng.randint(20, 50)) if status is not CommitteeActionStatus.OPEN else None
-        )
+        # Closed between the last meeting and today, so the next meeting's log reports them.
+        closed_on = _meeting(today, 1) + timedelta(days=rng.randint(10, 40)) if status in CLOSED else None
         action = CommitteeAction(
             request=request,
             risk=risk,
