@@ -485,3 +485,11 @@ class RecommendationStatus(LabelledEnum):
     def is_open(self) -> bool:
         """Accepted and not yet implemented: it has a due date to meet."""
         return self in (RecommendationStatus.ACCEPTED, RecommendationStatus.IN_PROGRESS)
+
+
+class CommitteeActionStatus(LabelledEnum):
+    """A request the Audit and Risk Committee made at a meeting: carried from meeting to meeting while open."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"

@@ -72,6 +72,7 @@ class Action(StrEnum):
     READ_RECOMMENDATIONS = "read_recommendations"  # the tracker, one recommendation and its evidence
     MANAGE_RECOMMENDATIONS = "manage_recommendations"  # record and edit recommendations; target: one or none
     UPDATE_RECOMMENDATION = "update_recommendation"  # its status and evidence; target: a Recommendation
+    MANAGE_COMMITTEE_ACTIONS = "manage_committee_actions"  # raise, change and close the committee's actions
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -325,4 +326,6 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.READ_RECOMMENDATIONS: _anyone,
     Action.MANAGE_RECOMMENDATIONS: _holding(RECOMMENDATION_MANAGERS),
     Action.UPDATE_RECOMMENDATION: _can_update_recommendation,
+    # The committee's action log: its members and the HQ risk team keep it; its readers read it.
+    Action.MANAGE_COMMITTEE_ACTIONS: _holding(COMMENTERS),
 }

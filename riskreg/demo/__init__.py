@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from riskreg.clock import today as clock_today
 from riskreg.demo import assurance, content, flags, similarity
 from riskreg.demo import certificates as demo_certificates
+from riskreg.demo import committee as demo_committee
 from riskreg.demo import measures as demo_measures
 from riskreg.demo import recommendations as demo_recommendations
 from riskreg.demo.links import link_risks
@@ -271,4 +272,5 @@ def seed(today: date | None = None) -> str:
     demo_certificates.seed(builder, DEMO_PASSWORD)
     demo_measures.seed(builder.today)
     demo_recommendations.seed(builder.today)
+    demo_committee.seed(builder.today)
     return f"Demo organisation loaded: {len(builder.units)} units, {builder.risk_count} risks.\n\n" + sign_ins_text()

@@ -12,6 +12,7 @@ from riskreg.models.certificate import (
     TemplateSection,
     assertion_countermeasure,
 )
+from riskreg.models.committee import CommitteeAction
 from riskreg.models.figures import RegisterFigure
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
@@ -69,3 +70,4 @@ __all__ += ["Measure", "MeasureValue", "PartnerEvidence", "QprAction", "measure_
 __all__ += ["SignerCertificate"]
 __all__ += ["Recommendation", "SourceReport", "recommendation_countermeasure", "recommendation_evidence"]
 __all__ += ["recommendation_risk"]
+__all__ += ["CommitteeAction"]

@@ -41,10 +41,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, **options) -> bytes:
+    """``options`` go to WeasyPrint's ``write_pdf`` (``custom_metadata=True``: <meta> names into the PDF's info)."""
     from weasyprint import HTML
 
-    return HTML(string=html, url_fetcher=refusing_fetcher_class()()).write_pdf()
+    return HTML(string=html, url_fetcher=refusing_fetcher_class()()).write_pdf(**options)
 
 
 def render_pdf(template: str, **context) -> bytes:

@@ -20,15 +20,19 @@ def test_the_committee_view_and_a_comment(visitor):
     assert "Enter the date of the committee meeting" in visitor.error_summary()
     for part, value in (("day", "27"), ("month", "3"), ("year", "2026")):
         visitor.page.locator(f"#meeting-{part}").fill(value)
-    with visitor.page.expect_download() as download:
-        visitor.page.get_by_role("button", name="Download the committee pack (PDF)").click()
+    # The demo's pack is some 40 pages: allow for rendering it on a loaded machine (a background job in time).
+    with visitor.page.expect_download(timeout=90_000) as download:
+        visitor.page.get_by_role("button", name="Download the committee pack (PDF)").click(timeout=90_000)
     assert download.value.suggested_filename == "committee-pack-2026-03-27.pdf"
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
 
-    first = visitor.page.locator("main section h2 a").first
+    jump = visitor.page.locator("#summary-table tbody th a").first
+    anchor = jump.get_attribute("href")
+    jump.click()  # to the risk's section, on the same page
+    visitor.page.locator(f"{anchor} summary").click()  # open it
     with visitor.navigate():
-        first.click()
+        visitor.page.locator(f"{anchor} .govuk-details__text a").first.click()
     assert visitor.page.locator("#links").is_visible()
     visitor.follow("Add a comment")
     visitor.follow("Add comment", role="button")

@@ -30,7 +30,7 @@ from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
 from riskreg.rules.measures import review_quarter
-from riskreg.services import links, recommendations, tokens
+from riskreg.services import committee_actions, links, recommendations, tokens
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
@@ -160,6 +160,9 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "qpr_action": _qpr_action,
     "review": lambda s: ReviewFactory(risk=s.risk),
     "recommendation": _recommendation,
+    "committee_action": lambda s: committee_actions.raise_action(
+        {"request": "Sweep", "owner_id": s.org.risk_hq.id, "raised_on": today(), "due_on": today()}, s.org.committee
+    ),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -185,6 +188,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "qpr_action_id": lambda s: s.qpr_action.id,
     "review_id": lambda s: s.review.id,
     "quarter": lambda s: review_quarter(today()).slug,
+    "action_id": lambda s: s.committee_action.id,
     "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
     "recommendation_id": lambda s: s.recommendation.id,
     "item_id": lambda s: s.recommendation.evidence[0].id,  # a recommendation's evidence of implementation

@@ -235,3 +235,17 @@ def check_anchor(found: dict, batch_size: int = 5000) -> list[str]:
     deque(rows, maxlen=0)
     problems = [] if chain.ok else [f"the audit trail is broken at event {chain.broken_id}: {chain.reason}"]
     return problems + walk.problems()
+
+
+def latest_signed() -> Checkpoint | None:
+    """The latest checkpoint whose signature verifies with the organisation's certificate (None: none yet, or
+    signing is not configured). Documents that carry it (the committee pack) anchor the trail as it was."""
+    path = checkpoint_path()
+    if not path.is_file():
+        return None
+    try:
+        cert_path = _signing().cert_path
+    except ServiceError:
+        return None
+    checkpoints, _problems = _read_checkpoints(path, cert_path)
+    return max(checkpoints, key=lambda checkpoint: checkpoint.count, default=None)

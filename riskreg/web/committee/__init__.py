@@ -6,10 +6,9 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 
 from riskreg import policy
-from riskreg.clock import today, utcnow
-from riskreg.pdf.render import render_pdf
+from riskreg.clock import today
 from riskreg.policy import Action
-from riskreg.services import committee
+from riskreg.services import committee, committee_actions, committee_pack, committee_summary
 from riskreg.web.access import requires, signed_in
 from riskreg.web.committee.forms import CommentForm, PackForm
 from riskreg.web.forms import form_refusals, render_form
@@ -32,17 +31,23 @@ def _filters() -> committee.CommitteeFilters:
     )
 
 
+def _page_context(filters: committee.CommitteeFilters) -> dict:
+    entries = committee.committee_view(filters)
+    return {
+        "entries": entries,
+        "summary": committee_summary.summarise(entries, today()),
+        "actions": committee_actions.open_actions(),
+        "filters": filters,
+        "today": today(),
+    }
+
+
 @bp.route("/committee")
 @signed_in
 @requires(Action.VIEW_COMMITTEE)
 def index():
-    filters = _filters()
     return render_template(
-        "committee/index.html",
-        entries=committee.committee_view(filters),
-        filters=filters,
-        pack_form=PackForm(data={"meeting": today()}),
-        today=today(),
+        "committee/index.html", pack_form=PackForm(data={"meeting": today()}), **_page_context(_filters())
     )
 
 
@@ -54,15 +59,7 @@ def pack_request():
     form = PackForm()
     if form.validate_on_submit():
         return redirect(url_for("committee.pack", meeting=form.meeting.data.isoformat()))
-    filters = _filters()
-    return render_form(
-        "committee/index.html",
-        form,
-        entries=committee.committee_view(filters),
-        filters=filters,
-        pack_form=form,
-        today=today(),
-    )
+    return render_form("committee/index.html", form, pack_form=form, **_page_context(_filters()))
 
 
 @bp.route("/committee/pack.pdf")
@@ -75,14 +72,7 @@ def pack():
         abort(400)
     if not committee.is_meeting_date(meeting):
         abort(400)
-    pdf = render_pdf(
-        "pdf/committee_pack.html",
-        entries=committee.pack(meeting),
-        meeting=meeting,
-        generated_at=utcnow(),
-        today=today(),
-    )
-    response = make_response(pdf)
+    response = make_response(committee_pack.pack_pdf(meeting))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="committee-pack-{meeting.isoformat()}.pdf"'
     return response
@@ -102,3 +92,6 @@ def comments(risk):
         flash("Comment added. The risk’s owners will see it on the risk’s page.")
         return redirect(url_for("committee.comments", ref=risk.ref))
     return render_form("committee/comments.html", form, **context)
+
+
+from riskreg.web.committee import actions  # noqa: E402, F401 - its routes join this blueprint

@@ -1,0 +1,163 @@
+"""What the committee reads first: a summary row per corporate risk, the residual heat map, each corporate
+risk's controls with their latest tests and evidence strength, and the certificate exceptions of the units
+whose risks inform it. A fixed number of queries however many risks there are.
+
+It takes the entries ``committee.committee_view`` (or ``committee.pack``) made, so it adds to them without
+changing how they are built.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from riskreg.enums import AppetiteLevel, AssuranceLine, CertificateStatus, EvidenceStrength
+from riskreg.extensions import db
+from riskreg.models import Assertion, Certificate, CertificateSection, Unit
+from riskreg.rules import heatmap, scoring
+from riskreg.services.assurance import map as assurance_map
+from riskreg.services.assurance.map import MapRow, RiskGroup
+from riskreg.services.committee import CorporateEntry
+from riskreg.services.registers import rules
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How far a corporate risk's own controls (those in place) are assured in the 12-month window: "tested"
+    always means a test inside that window."""
+
+    controls: int
+    tested: int  # with a current test from any line
+    independent: int  # with a current test from the 2nd or 3rd line or external assurance
+    lines: tuple[AssuranceLine, ...]  # the lines with a current test of at least one control
+    weakest: EvidenceStrength | None
+
+    @classmethod
+    def of(cls, rows: Sequence[MapRow]) -> "Coverage":
+        lines = tuple(
+            line for line in AssuranceLine if any(c.current and c.line is line for r in rows for c in r.cells)
+        )
+        weakest = min((row.assessment.strength for row in rows), key=lambda s: s.rank, default=None)
+        return cls(
+            len(rows),
+            sum(1 for row in rows if row.assured),
+            sum(1 for row in rows if row.independently_assured),
+            lines,
+            weakest,
+        )
+
+    @property
+    def text(self) -> str:
+        if not self.controls:
+            return "No controls in place"
+        return f"{self.tested} of {self.controls} controls tested, {self.independent} independently"
+
+
+@dataclass
+class SummaryRow:
+    entry: CorporateEntry
+    appetite: AppetiteLevel
+    coverage: Coverage
+    controls: list[MapRow]
+
+    @property
+    def anchor(self) -> str:
+        return f"risk-{self.entry.risk.ref}"
+
+    @property
+    def alert_count(self) -> int:
+        return len(self.entry.alerts)
+
+
+@dataclass
+class CommitteeSummary:
+    rows: list[SummaryRow]
+    heatmap: list[list[heatmap.Cell]]
+    as_of: date
+
+    @property
+    def heatmap_cells(self) -> list[heatmap.Cell]:
+        return heatmap.occupied(self.heatmap)
+
+    def heatmap_svg(self, title: str = "Residual heat map of open corporate risks") -> str:
+        return heatmap.svg(self.heatmap, title, rules())
+
+
+def summarise(entries: Sequence[CorporateEntry], as_of: date) -> CommitteeSummary:
+    """The summary of ``entries`` (in their order), with controls judged for the 12 months to ``as_of``."""
+    groups: dict[int, RiskGroup] = {
+        group.risk.id: group for group in assurance_map.build([entry.risk for entry in entries], as_of).groups
+    }
+    rows = [
+        SummaryRow(
+            entry,
+            scoring.appetite_of(entry.risk.category, rules()),
+            Coverage.of(groups[entry.risk.id].rows),
+            groups[entry.risk.id].rows,
+        )
+        for entry in entries
+    ]
+    points = [(e.risk.ref, e.risk.residual_l, e.risk.residual_i) for e in entries if e.risk.is_open]
+    return CommitteeSummary(rows, heatmap.grid(points), as_of)
+
+
+# Certificate exceptions of the units that inform each corporate risk ---------------------------------------------
+
+
+@dataclass
+class UnitCertificate:
+    unit: Unit
+    certificate: Certificate | None  # its latest signed certificate, None when it has none
+    # (section title, assertion): exceptions resting on controls of the unit's risks that inform the corporate risk
+    related: list[tuple[str, Assertion]] = field(default_factory=list)
+    exception_count: int = 0  # every exception in the certificate
+
+
+SIGNED = (CertificateStatus.SIGNED, CertificateStatus.VALIDATED, CertificateStatus.CHALLENGED)
+
+
+def _latest_signed(unit_ids: set[int]) -> dict[int, Certificate]:
+    if not unit_ids:
+        return {}
+    found = db.session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.unit_id.in_(unit_ids), Certificate.status.in_(SIGNED))
+        .options(
+            selectinload(Certificate.sections)
+            .selectinload(CertificateSection.assertions)
+            .selectinload(Assertion.countermeasures)
+        )
+        .order_by(Certificate.period, Certificate.version)
+    )
+    return {certificate.unit_id: certificate for certificate in found}  # the latest period and version wins
+
+
+def _unit_certificate(unit: Unit, certificate: Certificate | None, risk_ids: set[int]) -> UnitCertificate:
+    if certificate is None:
+        return UnitCertificate(unit, None)
+    exceptions = [(s.title, a) for s in certificate.sections for a in s.assertions if a.has_exception]
+    related = [(title, a) for title, a in exceptions if any(c.risk_id in risk_ids for c in a.countermeasures)]
+    return UnitCertificate(unit, certificate, related, len(exceptions))
+
+
+def certificate_exceptions(entries: Sequence[CorporateEntry]) -> dict[int, list[UnitCertificate]]:
+    """Per corporate risk id: each unit whose risks contribute to it, with its latest signed certificate's
+    exceptions (assertions declared assured with exceptions, or not assured) that rest on those risks' controls,
+    and how many exceptions the certificate declares in all."""
+    contributing: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))  # risk -> unit -> risks
+    units: dict[int, Unit] = {}
+    for entry in entries:
+        for group in entry.groups:
+            units[group.register.unit.id] = group.register.unit
+            contributing[entry.risk.id][group.register.unit.id] |= {c.risk.id for c in group.contributors}
+    latest = _latest_signed(set(units))
+    return {
+        entry.risk.id: [
+            _unit_certificate(units[unit_id], latest.get(unit_id), risk_ids)
+            for unit_id, risk_ids in sorted(contributing[entry.risk.id].items(), key=lambda item: units[item[0]].name)
+        ]
+        for entry in entries
+    }
