@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.exporting import bp as exporting_bp
     from riskreg.web.flags import bp as flags_bp
     from riskreg.web.importing import bp as importing_bp
+    from riskreg.web.jobs import bp as jobs_bp
     from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
     from riskreg.web.registers import bp as registers_bp
@@ -88,5 +89,5 @@ def _register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (certificates_bp, certificate_template_bp):
+    for blueprint in (certificates_bp, certificate_template_bp, jobs_bp):
         app.register_blueprint(blueprint)

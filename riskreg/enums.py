@@ -416,3 +416,12 @@ class ValidationOutcome(LabelledEnum):
 
     VALIDATED = "validated"
     CHALLENGED = "challenged"
+
+
+class JobStatus(LabelledEnum):
+    """Where a background job is (riskreg/jobs): waiting for a worker, running, finished, or stopped by an error."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

@@ -13,6 +13,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from riskreg.enums import AssuranceLine, Role
 from riskreg.models import (
     Certificate,
+    Job,
     ControlTest,
     Countermeasure,
     Evidence,
@@ -63,6 +64,7 @@ class Action(StrEnum):
     VIEW_CERTIFICATE_ROLLUP = "view_certificate_rollup"
     CHALLENGE_LINK = "challenge_link"  # target: a Certificate (one of its assertion <-> countermeasure links)
     ANSWER_CHALLENGE = "answer_challenge"  # target: a Certificate
+    READ_JOB = "read_job"  # a background job's page and result; target: a Job
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -237,6 +239,12 @@ def _can_sign_certificate(user: User, certificate: Certificate) -> bool:
     )
 
 
+def _can_read_job(user: User, job: Job) -> bool:
+    return (job.requested_by_id is not None and job.requested_by_id == user.id) or holds_anywhere(
+        user, frozenset({Role.ADMIN})
+    )
+
+
 def _anyone(_user: User, _target: Any) -> bool:
     return True
 
@@ -285,4 +293,6 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     # Internal audit and the HQ risk team doubt a link; the unit that made it answers.
     Action.CHALLENGE_LINK: _holding(frozenset({Role.AUDITOR, Role.HQ_RISK})),
     Action.ANSWER_CHALLENGE: _can_prepare_certificate,
+    # A background job (a committee pack, an import) is its requester's; administrators see every job.
+    Action.READ_JOB: lambda user, job: _can_read_job(user, job),
 }

@@ -31,6 +31,7 @@ def register_commands(app) -> None:
     app.cli.add_command(flags_group)
     app.cli.add_command(send_reminders)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(worker)
 
 
 @click.command("seed-demo")
@@ -205,16 +206,52 @@ def flags_group() -> None:
 
 
 @flags_group.command("scan")
+@click.option("--background", is_flag=True, help="Queue the scan for the workers (riskreg worker) and return at once.")
 @with_appcontext
-def flags_scan() -> None:
+def flags_scan(background: bool) -> None:
     """Scan every register: raise new flags, clear those whose condition has gone, store register health."""
-    from riskreg.services.flags import scan as flags
+    from riskreg import jobs
+    from riskreg.enums import FlagKind
 
-    result = flags.scan_all()
+    job = jobs.enqueue("flag_scan")
     db.session.commit()
-    click.echo(f"Flags raised: {result.raised_count}; cleared: {result.cleared_count}.")
-    for kind in sorted(set(result.raised) | set(result.cleared), key=lambda kind: kind.label):
-        click.echo(f"  {kind.label}: {result.raised[kind]} raised, {result.cleared[kind]} cleared")
+    if background:
+        jobs.dispatch()
+        click.echo(f"Flag scan queued as job {job.id}.")
+        return
+    _run_with_bar("Scanning every register")
+    job = db.session.merge(job)
+    if job.error:
+        raise click.ClickException(job.error)
+    click.echo(f"Flags raised: {job.result['raised']}; cleared: {job.result['cleared']}.")
+    for kind, (raised, cleared) in sorted(job.result.get("by_kind", {}).items(), key=lambda item: FlagKind(item[0]).label):
+        click.echo(f"  {FlagKind(kind).label}: {raised} raised, {cleared} cleared")
+
+
+def _run_with_bar(label: str) -> None:
+    """Run the jobs just committed here, with a progress bar on stderr."""
+    import sys
+
+    from riskreg import jobs
+
+    with click.progressbar(length=100, label=label, file=sys.stderr) as bar:
+        jobs.run_here(lambda percent, _doing: bar.update(percent - bar.pos))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty instead of waiting for more jobs.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run background jobs from the Redis queue (RISKREG_REDIS_URL) until stopped; SIGTERM finishes the job in hand."""
+    from riskreg import jobs
+
+    if not jobs.uses_queue():
+        raise click.ClickException(
+            "RISKREG_REDIS_URL is not set: without a queue, jobs run in the app process and need no worker"
+        )
+    from riskreg.jobs import redis_queue
+
+    redis_queue.work(burst=burst)
 
 
 @click.command("send-reminders")

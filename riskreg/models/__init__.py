@@ -14,6 +14,7 @@ from riskreg.models.certificate import (
 )
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
+from riskreg.models.job import Job
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.org import Register, RoleAssignment, Unit, User
 from riskreg.models.reliance import Contradiction, LinkChallenge
@@ -51,3 +52,4 @@ __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTempla
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
+__all__ += ["Job"]

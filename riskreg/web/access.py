@@ -22,7 +22,7 @@ from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 
 from riskreg import policy
 from riskreg.policy import Action
-from riskreg.services import links, registers, risks
+from riskreg.services import jobs, links, registers, risks
 from riskreg.services.assurance import control_tests, evidence
 from riskreg.services.certificates import queries as certificates
 from riskreg.services.flags import queue as flag_queue
@@ -89,6 +89,7 @@ LOADERS: dict[str, Loader] = {
     "corporate_register": Loader((), lambda o: escalation_register(o["risk"])),
     "flag": Loader(("flag_id",), lambda o: flag_queue.get_flag(o.args["flag_id"])),
     "certificate": Loader(("certificate_id",), lambda o: certificates.get_certificate(o.args["certificate_id"])),
+    "job": Loader(("job_id",), lambda o: jobs.get_job(o.args["job_id"])),
 }
 
 
