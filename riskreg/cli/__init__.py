@@ -160,11 +160,15 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
     from riskreg.services.flags import similarity
 
     if reindex:
+        from riskreg import jobs
+
         started = time.perf_counter()
-        result = similarity.reindex()
+        job = jobs.enqueue("similarity_reindex")
         db.session.commit()
+        _run_with_bar("Computing embeddings")  # a job, in batches: an interrupted reindex keeps what it computed
+        result = db.session.merge(job).result
         click.echo(
-            f"Embeddings: {result.checked} risks checked, {result.computed} computed "
+            f"Embeddings: {result['checked']} risks checked, {result['computed']} computed "
             f"in {time.perf_counter() - started:.1f} s."
         )
         if not text:
