@@ -60,7 +60,7 @@ def record_progress(job: Job, percent: int, doing: str, state: dict[str, Any] | 
 
 
 def finish(job: Job, result: dict[str, Any], file: StoredFile | None = None) -> None:
-    job.status, job.percent, job.doing, job.result = JobStatus.DONE, 100, "Done", result
+    job.status, job.percent, job.doing, job.result, job.error = JobStatus.DONE, 100, "Done", result, None
     if file is not None:
         job.file_name, job.file_type, job.file_data = file.name[:200], file.mimetype, file.data
     job.finished_at = utcnow()
