@@ -13,11 +13,11 @@ from werkzeug.exceptions import Forbidden, NotFound
 from riskreg.enums import AssuranceLine, Role
 from riskreg.models import (
     Certificate,
-    Job,
     ControlTest,
     Countermeasure,
     Evidence,
     Flag,
+    Job,
     Register,
     Risk,
     RiskLink,

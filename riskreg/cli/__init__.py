@@ -228,7 +228,9 @@ def flags_scan(background: bool) -> None:
     if job.error:
         raise click.ClickException(job.error)
     click.echo(f"Flags raised: {job.result['raised']}; cleared: {job.result['cleared']}.")
-    for kind, (raised, cleared) in sorted(job.result.get("by_kind", {}).items(), key=lambda item: FlagKind(item[0]).label):
+    for kind, (raised, cleared) in sorted(
+        job.result.get("by_kind", {}).items(), key=lambda item: FlagKind(item[0]).label
+    ):
         click.echo(f"  {FlagKind(kind).label}: {raised} raised, {cleared} cleared")
 
 

@@ -105,7 +105,9 @@ def _after_save(count: int, quiet: bool, background: bool) -> None:
     if quiet or count < PROGRESS_FROM:
         jobs.run_here()
         return
-    with click.progressbar(length=100, label=f"Importing {count:,} risks: similarity and flags", file=sys.stderr) as bar:
+    with click.progressbar(
+        length=100, label=f"Importing {count:,} risks: similarity and flags", file=sys.stderr
+    ) as bar:
         jobs.run_here(lambda percent, _doing: bar.update(percent - bar.pos))
 
 

@@ -28,10 +28,10 @@ def committee_pack(ctx: Context, meeting: str) -> Done:
     day = date.fromisoformat(meeting)
     ctx.step(10, "Gathering the corporate risks, their contributors and comments, and rendering the pack")
     entries = committee.pack(day)
-    pdf = render_pdf(
-        "pdf/committee_pack.html", entries=entries, meeting=day, generated_at=utcnow(), today=today()
+    pdf = render_pdf("pdf/committee_pack.html", entries=entries, meeting=day, generated_at=utcnow(), today=today())
+    return Done(
+        {"meeting": meeting, "risks": len(entries)}, StoredFile(f"committee-pack-{meeting}.pdf", "application/pdf", pdf)
     )
-    return Done({"meeting": meeting, "risks": len(entries)}, StoredFile(f"committee-pack-{meeting}.pdf", "application/pdf", pdf))
 
 
 @task("import_register", title=lambda params: f"Import of {params['filename']} into {params['register']}")
@@ -44,7 +44,9 @@ def import_register(ctx: Context, upload_id: int, fingerprint: str, register: st
     ctx.step(5, f"Reading {filename}")
     try:
         upload = importing.upload_by_id(upload_id, ctx.actor)
-        result = importing.preview(upload.register, upload.data, upload.filename, importing.options_of(upload), ctx.actor)
+        result = importing.preview(
+            upload.register, upload.data, upload.filename, importing.options_of(upload), ctx.actor
+        )
     except NotFoundError:
         raise Refused("The uploaded file has gone (uploads are kept for 24 hours): upload it again") from None
     except ImportRefused as error:
@@ -74,7 +76,9 @@ def saved_risks(ctx: Context, risk_ids: list[int], register: str | None = None) 
     for start in range(done, total, batch):
         risks_service.saved_in_batches(risk_ids[start : start + batch], ctx.actor)
         done = min(start + batch, total)
-        ctx.step(_percent(done, total), f"Similarity and flags computed for {done:,} of {total:,} risks", {"done": done})
+        ctx.step(
+            _percent(done, total), f"Similarity and flags computed for {done:,} of {total:,} risks", {"done": done}
+        )
     return Done({"register": register, "risks": total})
 
 

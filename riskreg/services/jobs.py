@@ -89,7 +89,10 @@ def file_of(job: Job) -> StoredFile:
 def recent_for(user: User, limit: int = 20) -> list[Job]:
     return list(
         db.session.scalars(
-            sa.select(Job).where(Job.requested_by_id == user.id).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
+            sa.select(Job)
+            .where(Job.requested_by_id == user.id)
+            .order_by(Job.created_at.desc(), Job.id.desc())
+            .limit(limit)
         )
     )
 

@@ -103,8 +103,9 @@ def test_a_large_import_is_a_job_and_similarity_and_flags_follow_in_another(clie
 def test_an_import_job_refuses_a_file_whose_preview_changed_and_says_so(client, org, sign_in):
     sample_people(org)
     sign_in(org.risk_ln)
-    job = jobs.enqueue("import_register", requested_by=org.risk_ln, upload_id=0, fingerprint="x", register="LN",
-                       filename="gone.xlsx")  # fmt: skip
+    job = jobs.enqueue(
+        "import_register", requested_by=org.risk_ln, upload_id=0, fingerprint="x", register="LN", filename="gone.xlsx"
+    )
     db.session.commit()
     jobs.run_here()
     page = _text(client.get(f"/jobs/{job.id}"))

@@ -73,15 +73,19 @@ def deployment(app, tmp_path_factory):
         pytest.skip(f"Redis is not running at {REDIS}")
     folder = tmp_path_factory.mktemp("two-servers")
     queue_name = f"riskreg-test-{os.getpid()}-{time.monotonic_ns()}"
-    flask_app = served.fresh_app(folder, "riskreg_two_servers", {"RISKREG_REDIS_URL": REDIS, "RISKREG_JOBS_QUEUE": queue_name})
+    flask_app = served.fresh_app(
+        folder, "riskreg_two_servers", {"RISKREG_REDIS_URL": REDIS, "RISKREG_JOBS_QUEUE": queue_name}
+    )
     with flask_app.app_context():
         hq = factories.UnitFactory(code="HQ", name="Headquarters")
+        ln = factories.UnitFactory(code="LN", name="London North", parent=hq)
+        ls = factories.UnitFactory(code="LS", name="London South", parent=hq)
         people = {
             "committee": factories.user_with_role(Role.COMMITTEE, hq),
             "throttled": factories.user_with_role(Role.VIEWER, hq),
-            "ln": factories.user_with_role(Role.RISK_MANAGER, factories.UnitFactory(code="LN", name="London North", parent=hq)),
-            "ls": factories.user_with_role(Role.RISK_MANAGER, factories.UnitFactory(code="LS", name="London South", parent=hq)),
-        }  # fmt: skip
+            "ln": factories.user_with_role(Role.RISK_MANAGER, ln),
+            "ls": factories.user_with_role(Role.RISK_MANAGER, ls),
+        }
         people = {key: (user.id, user.email) for key, user in people.items()}
         db.session.remove()
         db.engine.dispose()
@@ -107,8 +111,8 @@ def test_a_session_from_one_server_works_on_the_other_and_a_job_queued_on_one_is
     browser = Browser()
     assert _sign_in(browser, one, people["committee"][1]) == 302
     assert browser.request("GET", f"{other.url}/committee").status_code == 200
-    queued = browser.post_form(f"{one.url}/committee", {"meeting": ["5", "6", "2026"]},
-                               action=f"{one.url}/committee/pack")  # fmt: skip
+    meeting = {"meeting": ["5", "6", "2026"]}
+    queued = browser.post_form(f"{one.url}/committee", meeting, action=f"{one.url}/committee/pack")
     assert queued.status_code == 302, queued.text[:500]
     job_page = other.url + queued.headers["Location"]
     deadline = time.monotonic() + 60
@@ -149,12 +153,20 @@ def test_a_risk_saved_on_one_server_is_among_the_similar_risks_the_other_shows(d
     estates = _risk_form(people["ls"][0], "Estate fire safety", "There is a risk that a fire closes the building")
     assert ls.post_form(f"{other.url}/registers/LS/risks/new", estates).status_code == 302
     # One server saves the risk that will be found.
-    witness = _risk_form(people["ln"][0], "Witness care staff shortages", "There is a risk that too few witness care officers delay trials")
+    witness = _risk_form(
+        people["ln"][0],
+        "Witness care staff shortages",
+        "There is a risk that too few witness care officers delay trials",
+    )
     saved = ln.post_form(f"{one.url}/registers/LN/risks/new", witness)  # fmt: skip
     assert saved.status_code == 302
     ref = re.search(r"/risks/(LN-\d+)", saved.headers["Location"]).group(1)
     # The other server, about to save the same risk in LS, shows it: its matrix noticed the change.
-    again = _risk_form(people["ls"][0], "Shortage of witness care staff", "There is a risk that witness care officer shortages delay trials")
+    again = _risk_form(
+        people["ls"][0],
+        "Shortage of witness care staff",
+        "There is a risk that witness care officer shortages delay trials",
+    )
     check = ls.post_form(f"{other.url}/registers/LS/risks/new", again)  # fmt: skip
     assert check.status_code == 200 and "Check for similar risks before you save" in check.text, check.status_code
     assert ref in check.text

@@ -96,11 +96,8 @@ def _risks_without_embeddings(count: int) -> None:
     register = factories.UnitFactory(code="LN", name="London North").register
     values = {"cause": "a cause", "consequence": "a consequence", "status": "open", "review_frequency_days": 90}
     values |= {f"{kind}_{axis}": 3 for kind in ("inherent", "residual", "target") for axis in "li"}
-    rows = [
-        values | {"title": f"Risk number {n} about topic {n * 7919 % 1000}", "event": f"event {n}",
-                  "next_review_on": today() + timedelta(days=30)}
-        for n in range(count)
-    ]  # fmt: skip
+    values["next_review_on"] = today() + timedelta(days=30)
+    rows = [values | {"title": f"Risk {n} about topic {n * 7919 % 1000}", "event": f"event {n}"} for n in range(count)]
     risks.insert_risks(register, rows)
     db.session.commit()
 

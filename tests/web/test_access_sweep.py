@@ -29,6 +29,7 @@ from riskreg.clock import today
 from riskreg.enums import AssuranceLine, EvidenceKind, FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
+from riskreg.services import jobs as jobs_service
 from riskreg.services import links, tokens
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
@@ -98,6 +99,14 @@ def _import_upload(s: Scenario):
     return importing.store_upload(s.register, _editor(s), "register.csv", data, importing.ImportOptions())
 
 
+def _job(s: Scenario):
+    """A finished background job with a file, asked for by the register's risk manager (its page: theirs only)."""
+    job = jobs_service.create("committee_pack", "Committee pack", {"meeting": "2026-06-05"}, _editor(s))
+    jobs_service.finish(job, {}, jobs_service.StoredFile("pack.pdf", "application/pdf", b"%PDF-1.7\n"))
+    db.session.commit()
+    return job
+
+
 # Objects each scenario makes for its risk, by attribute name. A feature with new objects adds a line.
 OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "unit": lambda s: s.register.unit,
@@ -114,6 +123,7 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "certificate": lambda s: signed_stub(s.register.unit),
     "template_section": lambda s: certificate_templates.default_template().sections[0],
     "template_assertion": lambda s: s.template_section.assertions[0],
+    "job": lambda s: _job(s),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -133,7 +143,8 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "assertion_id": lambda s: s.certificate.assertions[0].id,
     "template_section_id": lambda s: s.template_section.id,
     "template_assertion_id": lambda s: s.template_assertion.id,
-    "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
+    "secret": lambda s: "no-such-reset-link",
+    "job_id": lambda s: s.job.id,  # a password reset link (public; a wrong one explains itself)
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers
