@@ -158,7 +158,7 @@ def test_a_risk_saved_on_one_server_is_among_the_similar_risks_the_other_shows(d
         "Witness care staff shortages",
         "There is a risk that too few witness care officers delay trials",
     )
-    saved = ln.post_form(f"{one.url}/registers/LN/risks/new", witness)  # fmt: skip
+    saved = ln.post_form(f"{one.url}/registers/LN/risks/new", witness)
     assert saved.status_code == 302
     ref = re.search(r"/risks/(LN-\d+)", saved.headers["Location"]).group(1)
     # The other server, about to save the same risk in LS, shows it: its matrix noticed the change.
@@ -167,6 +167,6 @@ def test_a_risk_saved_on_one_server_is_among_the_similar_risks_the_other_shows(d
         "Shortage of witness care staff",
         "There is a risk that witness care officer shortages delay trials",
     )
-    check = ls.post_form(f"{other.url}/registers/LS/risks/new", again)  # fmt: skip
+    check = ls.post_form(f"{other.url}/registers/LS/risks/new", again)
     assert check.status_code == 200 and "Check for similar risks before you save" in check.text, check.status_code
     assert ref in check.text
