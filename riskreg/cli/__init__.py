@@ -32,6 +32,7 @@ def register_commands(app) -> None:
     app.cli.add_command(send_reminders)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(cron)
 
 
 @click.command("seed-demo")
@@ -260,6 +261,19 @@ def worker(burst: bool) -> None:
     redis_queue.work(burst=burst)
 
 
+@click.command("cron")
+@with_appcontext
+def cron() -> None:
+    """Queue the scheduled jobs when due (nightly flag scan, reminders, audit checkpoints); run one per installation."""
+    from riskreg import jobs
+
+    if not jobs.uses_queue():
+        raise click.ClickException("RISKREG_REDIS_URL is not set: schedule the commands with cron or systemd timers")
+    from riskreg.jobs import schedule
+
+    schedule.scheduler().start()
+
+
 @click.command("send-reminders")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and store nothing.")
 @with_appcontext
@@ -270,46 +284,19 @@ def send_reminders(dry_run: bool) -> None:
     from flask import current_app
 
     from riskreg.clock import today
+    from riskreg.jobs import mail
     from riskreg.services import reminders
 
     day = today()
-    due = reminders.pending(day, current_app.config.get("RISKREG_BASE_URL", ""))
     if dry_run:
+        due = reminders.pending(day, current_app.config.get("RISKREG_BASE_URL", ""))
         for reminder in due:
             click.echo(f"Would send to {reminder.recipient.email}: {reminder.subject}\n{reminder.body}")
         click.echo(f"Dry run: {len(due)} reminders would be sent; nothing was sent or stored.")
         return
     try:
-        settings = reminders.smtp_settings(current_app.config)
-        smtp = reminders.connect(settings) if due else None
+        result = mail.send_due(day, current_app.config, lambda message: click.echo(message, err=True))
     except (ServiceError, OSError, smtplib.SMTPException) as error:
         raise click.ClickException(f"Cannot send e-mail: {error}") from error
-    sent, failed = _deliver(due, day, smtp, settings) if smtp is not None else (0, 0)
-    click.echo(f"Reminders sent: {sent}" + (f"; failed (will be tried again): {failed}" if failed else "") + ".")
-
-
-def _deliver(due, day, smtp, settings) -> tuple[int, int]:
-    """Claim each reminder in the outbox (committed), send it, then mark it sent (committed): never twice."""
-    import smtplib
-
-    from riskreg.services import reminders
-
-    sent, failed = 0, 0
-    with smtp:
-        for reminder in due:
-            row = reminders.claim(reminder, day)
-            db.session.commit()
-            if row is None:
-                continue
-            try:
-                smtp.send_message(reminders.message(reminder, settings))
-            except smtplib.SMTPException as error:
-                reminders.release(row)
-                db.session.commit()
-                failed += 1
-                click.echo(f"Not sent to {reminder.recipient.email}: {error}", err=True)
-                continue
-            reminders.mark_sent(row)
-            db.session.commit()
-            sent += 1
-    return sent, failed
+    failed = f"; failed (will be tried again): {result.failed}" if result.failed else ""
+    click.echo(f"Reminders sent: {result.sent}{failed}.")

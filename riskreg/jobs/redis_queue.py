@@ -28,8 +28,12 @@ def connection() -> Redis:
     return Redis.from_url(settings().redis_url)
 
 
+def queue_name() -> str:
+    return settings().jobs_queue
+
+
 def queue(redis: Redis | None = None) -> Queue:
-    return Queue(settings().jobs_queue, connection=redis or connection())
+    return Queue(queue_name(), connection=redis or connection())
 
 
 def rq_job_id(job_id: int) -> str:
@@ -59,11 +63,16 @@ def perform(job_id: int) -> None:
 
     app = current_app._get_current_object() if has_app_context() else _create_app()
     with app.app_context():
-        if _worker_pid is not None and os.getpid() != _worker_pid:
-            # Connections in the pool were opened by the parent: the horse must not share their sockets.
-            db.engine.dispose(close=False)
+        fresh_connections()
         current = get_current_job()
         jobs.run(job_id, retries_left=(current.retries_left or 0) if current else 0)
+
+
+def fresh_connections() -> None:
+    """In a work horse forked from `riskreg worker`: the pool's connections were opened by the parent, and the
+    horse must not share their sockets."""
+    if _worker_pid is not None and os.getpid() != _worker_pid:
+        db.engine.dispose(close=False)
 
 
 def failed(rq_job, _connection, _type, value, _traceback) -> None:

@@ -104,3 +104,22 @@ def similarity_reindex(ctx: Context) -> Done:
 
     result = similarity.reindex(ctx.actor, progress)
     return Done({"checked": result.checked, "computed": result.computed})
+
+
+@task("send_reminders", title=lambda _params: "E-mail reminders")
+def send_reminders(ctx: Context) -> Done:
+    from flask import current_app
+
+    from riskreg.jobs import mail
+
+    ctx.step(5, "Sending the reminders due today")
+    result = mail.send_due(today(), current_app.config)
+    return Done({"due": result.due, "sent": result.sent, "failed": result.failed})
+
+
+@task("audit_checkpoint", title=lambda _params: "Signed checkpoint of the audit trail")
+def audit_checkpoint(ctx: Context) -> Done:
+    from riskreg.services.audit import checkpoints
+
+    checkpoint = checkpoints.write_checkpoint()
+    return Done({"count": checkpoint.count, "head": checkpoint.head})

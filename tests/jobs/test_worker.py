@@ -134,3 +134,20 @@ def test_a_job_interrupted_by_a_killed_worker_is_tried_again_and_carries_on(setu
     assert (retried.status, retried.attempts) == (JobStatus.DONE, 2), retried.error
     assert retried.result == {"checked": 600, "computed": 600 - kept}  # what the first attempt kept stood
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RiskEmbedding)) == 600
+
+
+def test_scheduled_work_is_queued_by_rqs_cron_scheduler_and_done_by_a_worker(setup):
+    from datetime import UTC, datetime
+
+    from riskreg.jobs import schedule
+
+    _app, environment, log = setup
+    cron = schedule.scheduler()
+    assert {job.name for job in cron.get_jobs()} == {f"riskreg-{kind}" for kind in schedule.SCHEDULE}
+    nightly = next(job for job in cron.get_jobs() if job.name == "riskreg-flag_scan")
+    nightly.next_enqueue_time = datetime.now(UTC) - timedelta(seconds=1)  # as when 05:15 comes
+    assert cron.enqueue_jobs() == [nightly]
+    db.session.rollback()
+    assert _wait(start_worker(environment, log, burst=True)) == 0, log.read_text()
+    scan = db.session.scalar(sa.select(Job).where(Job.kind == "flag_scan"))
+    assert (scan.status, scan.requested_by_id, scan.result["raised"]) == (JobStatus.DONE, None, 0)
