@@ -16,15 +16,20 @@ def test_the_committee_view_and_a_comment(visitor):
 
     for part in ("day", "month", "year"):
         visitor.page.locator(f"#meeting-{part}").fill("")
-    visitor.follow("Download the committee pack (PDF)", role="button")
+    visitor.follow("Prepare the committee pack (PDF)", role="button")
     assert "Enter the date of the committee meeting" in visitor.error_summary()
     for part, value in (("day", "27"), ("month", "3"), ("year", "2026")):
         visitor.page.locator(f"#meeting-{part}").fill(value)
+    # A background job (run by the served app right after the request, without Redis): its page, then the PDF.
+    visitor.follow("Prepare the committee pack (PDF)", role="button")
+    assert visitor.heading() == "Committee pack for 27 March 2026"
+    assert "Done" in visitor.page.inner_text("main")
     with visitor.page.expect_download() as download:
-        visitor.page.get_by_role("button", name="Download the committee pack (PDF)").click()
+        visitor.page.get_by_role("button", name="Download committee-pack-2026-03-27.pdf").click()
     assert download.value.suggested_filename == "committee-pack-2026-03-27.pdf"
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+    visitor.goto("/committee")
 
     first = visitor.page.locator("main section h2 a").first
     with visitor.navigate():

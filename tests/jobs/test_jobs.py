@@ -120,3 +120,18 @@ def test_commands_run_their_job_here_with_a_progress_bar(app, org, kind):
     result = app.test_cli_runner().invoke(args=command)
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(Job).where(Job.kind == kind)).status is JobStatus.DONE
+
+
+def test_a_running_jobs_page_shows_its_progress_and_enhances_itself(client, org, sign_in):
+    job = jobs.enqueue("flag_scan", requested_by=org.hq_risk)
+    job.status, job.percent, job.doing = JobStatus.RUNNING, 40, "Scanning every open risk"
+    db.session.commit()
+    jobs.discard()  # as if a worker had it
+    sign_in(org.hq_risk)
+    page = BeautifulSoup(client.get(f"/jobs/{job.id}").data, "html.parser")
+    status = page.select_one("[data-job-status]")
+    assert status["data-finished"] == "false" and page.select_one("progress")["value"] == "40"
+    assert "40% done: Scanning every open risk" in status.get_text(" ", strip=True)
+    assert page.find("a", string="Check progress")["href"] == f"/jobs/{job.id}"  # without JavaScript
+    script = client.get(page.select("script[type=module]")[-1]["src"])
+    assert script.status_code == 200 and script.mimetype == "text/javascript" and b"data-job-status" in script.data
