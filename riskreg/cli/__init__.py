@@ -247,8 +247,13 @@ def _run_with_bar(label: str) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty instead of waiting for more jobs.")
+@click.option(
+    "--requeue",
+    is_flag=True,
+    help="First put every unfinished job in the database back on the queue (after Redis was lost or restored).",
+)
 @with_appcontext
-def worker(burst: bool) -> None:
+def worker(burst: bool, requeue: bool) -> None:
     """Run background jobs from the Redis queue (RISKREG_REDIS_URL) until stopped; SIGTERM finishes the job in hand."""
     from riskreg import jobs
 
@@ -258,6 +263,13 @@ def worker(burst: bool) -> None:
         )
     from riskreg.jobs import redis_queue
 
+    if requeue:
+        from riskreg.services import jobs as jobs_service
+
+        waiting = jobs_service.waiting()
+        for job in waiting:
+            redis_queue.send(job.id, jobs.task_of(job.kind).timeout)
+        click.echo(f"{len(waiting)} unfinished jobs put back on the queue (a finished one is never run twice).")
     redis_queue.work(burst=burst)
 
 

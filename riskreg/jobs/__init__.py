@@ -89,7 +89,7 @@ def task(kind: str, title: Callable[[dict[str, Any]], str], timeout: int = 3600)
     return register
 
 
-def _task(kind: str) -> Task:
+def task_of(kind: str) -> Task:
     from riskreg.jobs import tasks  # noqa: F401 - registers the tasks; loaded on first use (it imports a lot)
 
     if kind not in TASKS:
@@ -100,7 +100,7 @@ def _task(kind: str) -> Task:
 def enqueue(kind: str, *, requested_by: User | None = None, **params: Any) -> Job:
     """Create a job (flushed in the caller's transaction) to run once that transaction commits. Parameters are
     stored as JSON: pass ids and ISO dates, not objects. Returns the job, whose id its page uses."""
-    job = jobs_service.create(kind, _task(kind).title(params), params, requested_by)
+    job = jobs_service.create(kind, task_of(kind).title(params), params, requested_by)
     db.session.info.setdefault(PENDING, []).append(job.id)
     return job
 
@@ -118,7 +118,7 @@ def dispatch() -> None:
         from riskreg.jobs import redis_queue
 
         for job_id in pending:
-            redis_queue.send(job_id, _task(db.session.get(Job, job_id).kind).timeout)
+            redis_queue.send(job_id, task_of(db.session.get(Job, job_id).kind).timeout)
         return
     app = current_app._get_current_object()
     for job_id in pending:
@@ -150,7 +150,7 @@ def run(job_id: int, listener: Callable[[int, str], None] | None = None, retries
     if job is None:
         return None
     try:
-        done = _task(job.kind).function(Context(job, listener), **job.params)
+        done = task_of(job.kind).function(Context(job, listener), **job.params)
         jobs_service.finish(job, done.result, done.file)
         db.session.commit()
     except ServiceError as error:

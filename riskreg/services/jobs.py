@@ -97,6 +97,11 @@ def recent_for(user: User, limit: int = 20) -> list[Job]:
     )
 
 
+def waiting() -> list[Job]:
+    """Jobs not finished: queued, or running when their worker stopped (``riskreg worker --requeue``)."""
+    return list(db.session.scalars(sa.select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))))
+
+
 def purge(finished_before: datetime) -> int:
     """Delete finished jobs (and their files) older than ``finished_before``; how many."""
     return db.session.execute(

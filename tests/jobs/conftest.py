@@ -54,8 +54,9 @@ def production_environment(database_url: str, redis_url: str, queue_name: str, i
     }
 
 
-def start_worker(environment: dict[str, str], log_path, burst: bool = False) -> subprocess.Popen:
+def start_worker(environment: dict[str, str], log_path, burst: bool = False, extra=()) -> subprocess.Popen:
     command = [sys.executable, "-c", "from riskreg.cli import cli; cli()", "worker", *(["--burst"] if burst else [])]
+    command += list(extra)
     with open(log_path, "ab") as log:
         return subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

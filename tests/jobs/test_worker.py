@@ -151,3 +151,16 @@ def test_scheduled_work_is_queued_by_rqs_cron_scheduler_and_done_by_a_worker(set
     assert _wait(start_worker(environment, log, burst=True)) == 0, log.read_text()
     scan = db.session.scalar(sa.select(Job).where(Job.kind == "flag_scan"))
     assert (scan.status, scan.requested_by_id, scan.result["raised"]) == (JobStatus.DONE, None, 0)
+
+
+def test_jobs_the_queue_lost_are_put_back_by_a_worker_started_with_requeue(setup):
+    _app, environment, log = setup
+    job = jobs.enqueue("flag_scan")
+    db.session.commit()
+    jobs.discard()  # never reached Redis (or Redis was restored from an older copy)
+    db.session.rollback()
+    command_log = log.with_name("requeue.log")
+    worker = start_worker(environment, command_log, burst=True, extra=["--requeue"])
+    assert _wait(worker) == 0, command_log.read_text()
+    assert "1 unfinished jobs put back on the queue" in command_log.read_text()
+    assert _now(job.id)[0] is JobStatus.DONE
