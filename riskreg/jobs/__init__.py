@@ -115,10 +115,15 @@ def dispatch() -> None:
     if not pending:
         return
     if uses_queue():
+        from redis.exceptions import RedisError
+
         from riskreg.jobs import redis_queue
 
         for job_id in pending:
-            redis_queue.send(job_id, task_of(db.session.get(Job, job_id).kind).timeout)
+            try:
+                redis_queue.send(job_id, task_of(db.session.get(Job, job_id).kind).timeout)
+            except RedisError:  # the job stays queued in the database: `riskreg worker --requeue` sends it
+                log.exception("job %s could not be put on the queue", job_id)
         return
     app = current_app._get_current_object()
     for job_id in pending:
