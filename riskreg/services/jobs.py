@@ -5,7 +5,6 @@ progress and results from here whatever the backend. Services flush; the job run
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,24 +85,6 @@ def file_of(job: Job) -> StoredFile:
     return StoredFile(job.file_name or "download", job.file_type or "application/octet-stream", data or b"")
 
 
-def recent_for(user: User, limit: int = 20) -> list[Job]:
-    return list(
-        db.session.scalars(
-            sa.select(Job)
-            .where(Job.requested_by_id == user.id)
-            .order_by(Job.created_at.desc(), Job.id.desc())
-            .limit(limit)
-        )
-    )
-
-
 def waiting() -> list[Job]:
     """Jobs not finished: queued, or running when their worker stopped (``riskreg worker --requeue``)."""
     return list(db.session.scalars(sa.select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))))
-
-
-def purge(finished_before: datetime) -> int:
-    """Delete finished jobs (and their files) older than ``finished_before``; how many."""
-    return db.session.execute(
-        sa.delete(Job).where(Job.finished_at.is_not(None), Job.finished_at < finished_before)
-    ).rowcount
