@@ -41,7 +41,8 @@ def import_register(ctx: Context, upload_id: int, fingerprint: str, register: st
     from riskreg.services import NotFoundError
     from riskreg.services.transfer import importing
 
-    ctx.step(5, f"Reading {filename}")
+    # One step, before the work: a commit between the preview and the writes would expire what the preview loaded.
+    ctx.step(10, f"Reading {filename} and writing its risks, all or nothing")
     try:
         upload = importing.upload_by_id(upload_id, ctx.actor)
         result = importing.preview(
@@ -53,7 +54,6 @@ def import_register(ctx: Context, upload_id: int, fingerprint: str, register: st
         raise Refused(str(error)) from error
     if result.fingerprint != fingerprint:
         raise Refused("The register or the mapping changed after you checked the preview: upload the file again")
-    ctx.step(30, f"Writing {result.writes:,} risks")
     outcome = importing.commit(upload.register, result, ctx.actor, upload.sha256, after_save=False)
     importing.discard(upload)
     follow_up = enqueue("saved_risks", requested_by=ctx.actor, risk_ids=outcome.saved_ids, register=register)
