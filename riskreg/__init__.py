@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.exporting import bp as exporting_bp
     from riskreg.web.flags import bp as flags_bp
     from riskreg.web.importing import bp as importing_bp
+    from riskreg.web.jobs import bp as jobs_bp
     from riskreg.web.links import bp as links_bp
     from riskreg.web.main import bp as main_bp
     from riskreg.web.measures import bp as measures_bp
@@ -93,5 +94,13 @@ def _register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (certificates_bp, certificate_template_bp, admin_bp, measures_bp, qpr_bp, recommendations_bp):
+    for blueprint in (
+        certificates_bp,
+        certificate_template_bp,
+        admin_bp,
+        measures_bp,
+        qpr_bp,
+        recommendations_bp,
+        jobs_bp,
+    ):
         app.register_blueprint(blueprint)

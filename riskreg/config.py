@@ -97,6 +97,14 @@ class BaseConfig:
     RISKREG_OIDC_NAME = os.environ.get("RISKREG_OIDC_NAME", "your organisation's account")  # "Sign in with ..."
     # Off: nobody signs in with a riskreg password (single sign-on only); reset and invitation links are refused.
     RISKREG_LOCAL_PASSWORDS = os.environ.get("RISKREG_LOCAL_PASSWORDS", "on").lower() not in ("0", "false", "no", "off")
+    # Background jobs (riskreg/jobs): with a Redis URL they go to an RQ queue for `riskreg worker`; without, they
+    # run in the app process after the request commits. The queue's name keeps installations sharing a Redis
+    # apart; retries are the delays (seconds) before each new attempt of a job that failed or was abandoned.
+    RISKREG_REDIS_URL = os.environ.get("RISKREG_REDIS_URL", "")
+    RISKREG_JOBS_QUEUE = os.environ.get("RISKREG_JOBS_QUEUE", "riskreg")
+    RISKREG_JOB_RETRIES = os.environ.get("RISKREG_JOB_RETRIES", "10,60")
+    # The web import wizard imports files with at least this many rows to write as a background job.
+    RISKREG_IMPORT_JOB_FROM_ROWS = int(os.environ.get("RISKREG_IMPORT_JOB_FROM_ROWS", "1000"))
 
 
 def _instance_secret(instance_path: Path) -> str:
@@ -174,6 +182,8 @@ def load_config(env_name: str, instance_path: Path) -> dict:
     else:
         config["SECRET_KEY"] = env.get("RISKREG_SECRET_KEY") or _instance_secret(instance_path)
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env.get("DATABASE_URL") or default_db)
+    # Read now, not at import: tests never send jobs to a Redis they were not given (their overrides may).
+    config["RISKREG_REDIS_URL"] = "" if env_name == "testing" else env.get("RISKREG_REDIS_URL", "")
     config.update(signing_settings(env_name, instance_path, env))
     if not config["RISKREG_AUDIT_CHECKPOINTS"]:
         config["RISKREG_AUDIT_CHECKPOINTS"] = str(Path(instance_path) / "audit-checkpoints.jsonl")
@@ -218,6 +228,10 @@ class Settings:
     session_max: timedelta = timedelta(hours=12)  # and every session ends this long after signing in
     totp_required_roles: frozenset[str] = frozenset()  # Role values whose holders must use a second factor
     tsa_url: str = ""  # an RFC 3161 time-stamping authority; every signature is time-stamped when set
+    redis_url: str = ""  # the job queue's Redis; "" runs jobs in the app process (riskreg/jobs)
+    jobs_queue: str = "riskreg"
+    job_retries: tuple[int, ...] = (10, 60)  # seconds before each retry of a failed or abandoned job
+    import_job_from_rows: int = 1000  # the import wizard runs imports of this many rows or more as a job
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":
@@ -245,6 +259,12 @@ class Settings:
             totp_required_roles=frozenset(
                 role.strip() for role in config.get("RISKREG_TOTP_REQUIRED_ROLES", "").split(",") if role.strip()
             ),
+            redis_url=config.get("RISKREG_REDIS_URL", ""),
+            jobs_queue=config.get("RISKREG_JOBS_QUEUE", "riskreg"),
+            job_retries=tuple(
+                int(delay) for delay in str(config.get("RISKREG_JOB_RETRIES", "10,60")).split(",") if delay.strip()
+            ),
+            import_job_from_rows=int(config.get("RISKREG_IMPORT_JOB_FROM_ROWS", 1000)),
         )
 
 

@@ -493,3 +493,12 @@ class CommitteeActionStatus(LabelledEnum):
     OPEN = "open"
     DONE = "done"
     DROPPED = "dropped"
+
+
+class JobStatus(LabelledEnum):
+    """Where a background job is (riskreg/jobs): waiting for a worker, running, finished, or stopped by an error."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

@@ -17,6 +17,7 @@ from riskreg.models import (
     Countermeasure,
     Evidence,
     Flag,
+    Job,
     Measure,
     QprAction,
     Recommendation,
@@ -73,6 +74,7 @@ class Action(StrEnum):
     MANAGE_RECOMMENDATIONS = "manage_recommendations"  # record and edit recommendations; target: one or none
     UPDATE_RECOMMENDATION = "update_recommendation"  # its status and evidence; target: a Recommendation
     MANAGE_COMMITTEE_ACTIONS = "manage_committee_actions"  # raise, change and close the committee's actions
+    READ_JOB = "read_job"  # a background job's page and result; target: a Job
 
 
 def roles_at(user: User, unit: Unit) -> set[Role]:
@@ -271,6 +273,12 @@ def _can_update_recommendation(user: User, recommendation: Recommendation) -> bo
     return recommendation.owner_id == user.id or holds_anywhere(user, RECOMMENDATION_MANAGERS)
 
 
+def _can_read_job(user: User, job: Job) -> bool:
+    return (job.requested_by_id is not None and job.requested_by_id == user.id) or holds_anywhere(
+        user, frozenset({Role.ADMIN})
+    )
+
+
 def _anyone(_user: User, _target: Any) -> bool:
     return True
 
@@ -328,4 +336,6 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.UPDATE_RECOMMENDATION: _can_update_recommendation,
     # The committee's action log: its members and the HQ risk team keep it; its readers read it.
     Action.MANAGE_COMMITTEE_ACTIONS: _holding(COMMENTERS),
+    # A background job (a committee pack, an import) is its requester's; administrators see every job.
+    Action.READ_JOB: lambda user, job: _can_read_job(user, job),
 }

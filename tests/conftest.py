@@ -100,10 +100,16 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
-    without_database = [item for item in items if _needs_no_database(item)]
-    if databases.GIVEN_URL and without_database:
-        config.hook.pytest_deselected(items=without_database)
-        items[:] = [item for item in items if item not in set(without_database)]
+    # Each pass leaves out what it cannot add to: the PostgreSQL pass the tests without a database, the SQLite
+    # pass the tests that need PostgreSQL.
+    without_database = {item for item in items if _needs_no_database(item)}
+    if databases.GIVEN_URL:
+        left_out = without_database
+    else:
+        left_out = {item for item in items if item.get_closest_marker("postgresql")}
+    if left_out:
+        config.hook.pytest_deselected(items=[item for item in items if item in left_out])
+        items[:] = [item for item in items if item not in left_out]
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -15,6 +15,7 @@ from riskreg.extensions import db
 from riskreg.models import AuditEvent, Register, Risk, RiskLink, Unit
 from riskreg.services import committee, links
 from riskreg.services.audit import trail as audit
+from tests.web.test_committee import committee_pack
 
 RESTATEMENTS = {theme[0] for theme in LOCAL_RISKS[:12]}
 
@@ -106,7 +107,7 @@ def _committee_member_reviews_the_demo(client):
         page,
     )
 
-    pdf = client.get(f"/committee/pack.pdf?meeting={today().isoformat()}")
+    pdf = committee_pack(client, today())
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).split())
     for title, *_rest in CORPORATE_RISKS:
         assert title in text, title

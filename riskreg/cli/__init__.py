@@ -44,6 +44,8 @@ def register_commands(app) -> None:
     app.cli.add_command(figures_group)
     app.cli.add_command(send_reminders)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(worker)
+    app.cli.add_command(cron)
 
 
 @click.command("seed-demo")
@@ -172,11 +174,15 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
     from riskreg.services.flags import similarity
 
     if reindex:
+        from riskreg import jobs
+
         started = time.perf_counter()
-        result = similarity.reindex()
+        job = jobs.enqueue("similarity_reindex")
         db.session.commit()
+        _run_with_bar("Computing embeddings")  # a job, in batches: an interrupted reindex keeps what it computed
+        result = db.session.merge(job).result
         click.echo(
-            f"Embeddings: {result.checked} risks checked, {result.computed} computed "
+            f"Embeddings: {result['checked']} risks checked, {result['computed']} computed "
             f"in {time.perf_counter() - started:.1f} s."
         )
         if not text:
@@ -218,16 +224,79 @@ def flags_group() -> None:
 
 
 @flags_group.command("scan")
+@click.option("--background", is_flag=True, help="Queue the scan for the workers (riskreg worker) and return at once.")
 @with_appcontext
-def flags_scan() -> None:
+def flags_scan(background: bool) -> None:
     """Scan every register: raise new flags, clear those whose condition has gone, store register health."""
-    from riskreg.services.flags import scan as flags
+    from riskreg import jobs
+    from riskreg.enums import FlagKind
 
-    result = flags.scan_all()
+    job = jobs.enqueue("flag_scan")
     db.session.commit()
-    click.echo(f"Flags raised: {result.raised_count}; cleared: {result.cleared_count}.")
-    for kind in sorted(set(result.raised) | set(result.cleared), key=lambda kind: kind.label):
-        click.echo(f"  {kind.label}: {result.raised[kind]} raised, {result.cleared[kind]} cleared")
+    if background:
+        jobs.dispatch()
+        click.echo(f"Flag scan queued as job {job.id}.")
+        return
+    _run_with_bar("Scanning every register")
+    job = db.session.merge(job)
+    if job.error:
+        raise click.ClickException(job.error)
+    click.echo(f"Flags raised: {job.result['raised']}; cleared: {job.result['cleared']}.")
+    for kind, (raised, cleared) in sorted(
+        job.result.get("by_kind", {}).items(), key=lambda item: FlagKind(item[0]).label
+    ):
+        click.echo(f"  {FlagKind(kind).label}: {raised} raised, {cleared} cleared")
+
+
+def _run_with_bar(label: str) -> None:
+    """Run the jobs just committed here, with a progress bar on stderr."""
+    import sys
+
+    from riskreg import jobs
+
+    with click.progressbar(length=100, label=label, file=sys.stderr) as bar:
+        jobs.run_here(lambda percent, _doing: bar.update(percent - bar.pos))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty instead of waiting for more jobs.")
+@click.option(
+    "--requeue",
+    is_flag=True,
+    help="First put every unfinished job in the database back on the queue (after Redis was lost or restored).",
+)
+@with_appcontext
+def worker(burst: bool, requeue: bool) -> None:
+    """Run background jobs from the Redis queue (RISKREG_REDIS_URL) until stopped; SIGTERM finishes the job in hand."""
+    from riskreg import jobs
+
+    if not jobs.uses_queue():
+        raise click.ClickException(
+            "RISKREG_REDIS_URL is not set: without a queue, jobs run in the app process and need no worker"
+        )
+    from riskreg.jobs import redis_queue
+
+    if requeue:
+        from riskreg.services import jobs as jobs_service
+
+        waiting = jobs_service.waiting()
+        for job in waiting:
+            redis_queue.send(job.id, jobs.task_of(job.kind).timeout)
+        click.echo(f"{len(waiting)} unfinished jobs put back on the queue (a finished one is never run twice).")
+    redis_queue.work(burst=burst)
+
+
+@click.command("cron")
+@with_appcontext
+def cron() -> None:
+    """Queue the scheduled jobs when due (nightly flag scan, reminders, audit checkpoints); run one per installation."""
+    from riskreg import jobs
+
+    if not jobs.uses_queue():
+        raise click.ClickException("RISKREG_REDIS_URL is not set: schedule the commands with cron or systemd timers")
+    from riskreg.jobs import schedule
+
+    schedule.scheduler().start()
 
 
 @click.group("figures")
@@ -256,46 +325,19 @@ def send_reminders(dry_run: bool) -> None:
     from flask import current_app
 
     from riskreg.clock import today
+    from riskreg.jobs import mail
     from riskreg.services import reminders
 
     day = today()
-    due = reminders.pending(day, current_app.config.get("RISKREG_BASE_URL", ""))
     if dry_run:
+        due = reminders.pending(day, current_app.config.get("RISKREG_BASE_URL", ""))
         for reminder in due:
             click.echo(f"Would send to {reminder.recipient.email}: {reminder.subject}\n{reminder.body}")
         click.echo(f"Dry run: {len(due)} reminders would be sent; nothing was sent or stored.")
         return
     try:
-        settings = reminders.smtp_settings(current_app.config)
-        smtp = reminders.connect(settings) if due else None
+        result = mail.send_due(day, current_app.config, lambda message: click.echo(message, err=True))
     except (ServiceError, OSError, smtplib.SMTPException) as error:
         raise click.ClickException(f"Cannot send e-mail: {error}") from error
-    sent, failed = _deliver(due, day, smtp, settings) if smtp is not None else (0, 0)
-    click.echo(f"Reminders sent: {sent}" + (f"; failed (will be tried again): {failed}" if failed else "") + ".")
-
-
-def _deliver(due, day, smtp, settings) -> tuple[int, int]:
-    """Claim each reminder in the outbox (committed), send it, then mark it sent (committed): never twice."""
-    import smtplib
-
-    from riskreg.services import reminders
-
-    sent, failed = 0, 0
-    with smtp:
-        for reminder in due:
-            row = reminders.claim(reminder, day)
-            db.session.commit()
-            if row is None:
-                continue
-            try:
-                smtp.send_message(reminders.message(reminder, settings))
-            except smtplib.SMTPException as error:
-                reminders.release(row)
-                db.session.commit()
-                failed += 1
-                click.echo(f"Not sent to {reminder.recipient.email}: {error}", err=True)
-                continue
-            reminders.mark_sent(row)
-            db.session.commit()
-            sent += 1
-    return sent, failed
+    failed = f"; failed (will be tried again): {result.failed}" if result.failed else ""
+    click.echo(f"Reminders sent: {result.sent}{failed}.")

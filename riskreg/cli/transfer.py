@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from riskreg import jobs
 from riskreg.extensions import db
 from riskreg.importing import ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
@@ -21,6 +22,7 @@ from riskreg.services.transfer import exporting, importing
 def _fail(message: str, as_json: bool) -> None:
     """A clear message and a non-zero exit, never a traceback."""
     db.session.rollback()
+    jobs.discard()
     if as_json:
         click.echo(json.dumps({"error": message}, ensure_ascii=False))
         raise SystemExit(1)
@@ -81,18 +83,32 @@ def _print_text(report: dict) -> None:
 PROGRESS_FROM = 1000  # rows: smaller files import in about a second, without a bar
 
 
-def _import_with_progress(register, path: Path, actor, options, dry_run: bool, quiet: bool):
-    """Preview, then commit with a progress bar over the saved risks' after-save work (embeddings and flag
-    scan, in batches), the slow part of a large import. On stderr, so --json output stays clean."""
+def _import(register, path: Path, actor, options, dry_run: bool):
+    """Preview, then write the rows, leaving their after-save work (embeddings and flag scan, the slow part of
+    a large import) to a job committed with them: the rows stand even if that work is interrupted."""
     data = path.read_bytes()
     result = importing.preview(register, data, path.name, options, actor)
     if dry_run or not result.writes:
         return result, None
-    if quiet or result.writes < PROGRESS_FROM:
-        return result, importing.commit(register, result, actor, hashlib.sha256(data).hexdigest())
-    label = f"Importing {result.writes:,} risks"
-    with click.progressbar(length=result.writes, label=label, file=sys.stderr) as bar:
-        return result, importing.commit(register, result, actor, hashlib.sha256(data).hexdigest(), bar.update)
+    outcome = importing.commit(register, result, actor, hashlib.sha256(data).hexdigest(), after_save=False)
+    jobs.enqueue("saved_risks", requested_by=actor, risk_ids=outcome.saved_ids, register=register.code)
+    return result, outcome
+
+
+def _after_save(count: int, quiet: bool, background: bool) -> None:
+    """Similarity and flags for the imported risks: here, with a progress bar on stderr (so --json output stays
+    clean), or by the workers (--background)."""
+    if background:
+        jobs.dispatch()
+        click.echo("Similarity and flags for the imported risks are being worked out in the background.", err=True)
+        return
+    if quiet or count < PROGRESS_FROM:
+        jobs.run_here()
+        return
+    with click.progressbar(
+        length=100, label=f"Importing {count:,} risks: similarity and flags", file=sys.stderr
+    ) as bar:
+        jobs.run_here(lambda percent, _doing: bar.update(percent - bar.pos))
 
 
 @click.command("import")
@@ -127,9 +143,14 @@ def _import_with_progress(register, path: Path, actor, options, dry_run: bool, q
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Leave similarity and flags for the imported risks to a background job (riskreg worker, with Redis).",
+)
 @with_appcontext
 def import_command(
-    path, code, sheet, header_row, mapping_path, save_mapping, user_email, defaults, dry_run, as_json
+    path, code, sheet, header_row, mapping_path, save_mapping, user_email, defaults, dry_run, as_json, background
 ) -> None:
     """Import a register from an XLSX, XLSM, XLS, ODS, CSV or JSON file."""
     try:
@@ -144,7 +165,7 @@ def import_command(
             mapping.defaults.update(parse_defaults(defaults))
         options = importing.ImportOptions.from_mapping(mapping)
         options.sheet, options.header_row = sheet or options.sheet, header_row or options.header_row
-        result, outcome = _import_with_progress(register, path, actor, options, dry_run, quiet=as_json)
+        result, outcome = _import(register, path, actor, options, dry_run)
     except NotFoundError:
         return _fail(f"No register has the code {code}", as_json)
     except (ImportRefused, ServiceError) as error:
@@ -153,6 +174,8 @@ def import_command(
         db.session.rollback()
     else:
         db.session.commit()
+        if outcome is not None:
+            _after_save(result.writes, as_json, background)
     if save_mapping:
         save_mapping.write_text(result.mapping.to_json(), encoding="utf-8")
     report = _report(result, outcome, dry_run)

@@ -16,6 +16,7 @@ from riskreg.models.committee import CommitteeAction
 from riskreg.models.figures import RegisterFigure
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
+from riskreg.models.job import Job
 from riskreg.models.link import Comment, RiskLink
 from riskreg.models.measure import Measure, MeasureValue, measure_risk
 from riskreg.models.org import Register, RoleAssignment, Unit, User
@@ -71,3 +72,4 @@ __all__ += ["SignerCertificate"]
 __all__ += ["Recommendation", "SourceReport", "recommendation_countermeasure", "recommendation_evidence"]
 __all__ += ["recommendation_risk"]
 __all__ += ["CommitteeAction"]
+__all__ += ["Job"]

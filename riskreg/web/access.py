@@ -22,7 +22,7 @@ from werkzeug.exceptions import Forbidden, NotFound, Unauthorized
 
 from riskreg import policy
 from riskreg.policy import Action
-from riskreg.services import committee_actions, links, recommendations, registers, risks
+from riskreg.services import committee_actions, jobs, links, recommendations, registers, risks
 from riskreg.services.assurance import control_tests, evidence
 from riskreg.services.certificates import queries as certificates
 from riskreg.services.flags import queue as flag_queue
@@ -97,6 +97,7 @@ LOADERS: dict[str, Loader] = {
         ("recommendation_id",), lambda o: recommendations.get_recommendation(o.args["recommendation_id"])
     ),
     "committee_action": Loader(("action_id",), lambda o: committee_actions.get_action(o.args["action_id"])),
+    "job": Loader(("job_id",), lambda o: jobs.get_job(o.args["job_id"])),
 }
 
 

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from riskreg import policy
+from riskreg import jobs, policy
 from riskreg.clock import utcnow
 from riskreg.config import settings
 from riskreg.enums import IMPACT_LABELS, LIKELIHOOD_LABELS, Band
@@ -143,11 +143,14 @@ def _end_expired_session():
 
 
 def _commit_or_roll_back(response):
-    """The one place a request's writes are committed: services only flush."""
+    """The one place a request's writes are committed: services only flush. Then the background jobs the request
+    created are sent to the queue (or, without one, run here: riskreg/jobs)."""
     if response.status_code < 400:
         db.session.commit()
+        jobs.dispatch()
     else:
         db.session.rollback()
+        jobs.discard()
     return response
 
 

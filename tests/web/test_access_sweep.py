@@ -31,6 +31,7 @@ from riskreg.extensions import db
 from riskreg.models import Flag, Register, Risk
 from riskreg.rules.measures import review_quarter
 from riskreg.services import committee_actions, links, recommendations, tokens
+from riskreg.services import jobs as jobs_service
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
@@ -138,6 +139,14 @@ def _import_upload(s: Scenario):
     return importing.store_upload(s.register, _editor(s), "register.csv", data, importing.ImportOptions())
 
 
+def _job(s: Scenario):
+    """A finished background job with a file, asked for by the register's risk manager (its page: theirs only)."""
+    job = jobs_service.create("committee_pack", "Committee pack", {"meeting": "2026-06-05"}, _editor(s))
+    jobs_service.finish(job, {}, jobs_service.StoredFile("pack.pdf", "application/pdf", b"%PDF-1.7\n"))
+    db.session.commit()
+    return job
+
+
 # Objects each scenario makes for its risk, by attribute name. A feature with new objects adds a line.
 OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "unit": lambda s: s.register.unit,
@@ -163,6 +172,7 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
     "committee_action": lambda s: committee_actions.raise_action(
         {"request": "Sweep", "owner_id": s.org.risk_hq.id, "raised_on": today(), "due_on": today()}, s.org.committee
     ),
+    "job": lambda s: _job(s),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -192,6 +202,7 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "secret": lambda s: "no-such-reset-link",  # a password reset link (public; a wrong one explains itself)
     "recommendation_id": lambda s: s.recommendation.id,
     "item_id": lambda s: s.recommendation.evidence[0].id,  # a recommendation's evidence of implementation
+    "job_id": lambda s: s.job.id,
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers

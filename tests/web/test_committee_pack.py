@@ -27,9 +27,16 @@ TOP_MARGIN, BOTTOM_MARGIN = 51, 57  # points: 18 mm and 20 mm (templates/pdf/_pr
 
 
 def _pdf(client, meeting=MEETING) -> PdfReader:
-    response = client.get(f"/committee/pack.pdf?meeting={meeting.isoformat()}")
-    assert response.status_code == 200, response.data[:500]
-    return PdfReader(io.BytesIO(response.data))
+    """The pack as the committee gets it: asked for on the committee page, prepared as a job (in the app's process
+    here, without Redis), downloaded from the job's page."""
+    response = client.post(
+        "/committee/pack", data={"meeting": [str(meeting.day), str(meeting.month), str(meeting.year)]}
+    )
+    assert response.status_code == 302, response.data[:500]
+    job_page = response.headers["Location"]
+    download = client.get(f"{job_page}/download")
+    assert download.status_code == 200, download.data[:500]
+    return PdfReader(io.BytesIO(download.data))
 
 
 def _flat(reader: PdfReader, pages=None) -> str:

@@ -158,8 +158,9 @@ class ReindexResult:
     computed: int
 
 
-def reindex(actor: User | None = None) -> ReindexResult:
-    """Compute, in batches, the embeddings of every risk that has none or whose text (or the model) changed."""
+def reindex(actor: User | None = None, progress: Callable[[int, int], None] | None = None) -> ReindexResult:
+    """Compute, in batches, the embeddings of every risk that has none or whose text (or the model) changed.
+    ``progress(done, total)`` follows each batch (a job commits there: each batch tells other processes)."""
     stored = dict(db.session.execute(sa.select(RiskEmbedding.risk_id, RiskEmbedding.text_hash)).tuples().all())
     risks = db.session.execute(sa.select(Risk.id, Risk.title, Risk.event).order_by(Risk.id)).tuples().all()
     todo = []
@@ -179,9 +180,11 @@ def reindex(actor: User | None = None) -> ReindexResult:
         }
         for (risk_id, _text, digest), vector in zip(batch, vectors, strict=True):
             _store(risk_id, vector, digest, rows.get(risk_id))
-        db.session.flush()
-    if todo:
         _new_version()
+        db.session.flush()
+        if progress:
+            progress(start + len(batch), len(todo))
+    if todo:
         audit.record(
             actor,
             "similarity.reindexed",

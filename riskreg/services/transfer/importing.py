@@ -242,6 +242,7 @@ class Outcome:
     created: list[str]
     updated: list[str]
     counts: dict[str, int]
+    saved_ids: list[int] = field(default_factory=list)  # the risks written, for after-save work left to a job
 
 
 @dataclass(frozen=True)
@@ -316,10 +317,13 @@ def commit(
     actor: User | None,
     sha256: str = "",
     progress: Callable[[int], None] | None = None,
+    after_save: bool = True,
 ) -> Outcome:
     """Write the preview: every ready row or nothing. The caller's transaction commits or rolls back. The
     after-save work every saved risk gets (embedding, flag scan) runs in batches once all rows are written;
-    ``progress`` is told how many risks each batch finished."""
+    ``progress`` is told how many risks each batch finished. ``after_save=False`` leaves that work to the
+    caller, which runs it as a job over ``Outcome.saved_ids`` (the "saved_risks" task, riskreg/jobs/tasks.py):
+    a large import's rows are then in the register at once, and similarity and flags catch up in the background."""
     creates = [p for p in result.planned if p.action == plans.CREATE]
     updates = [p for p in result.planned if p.action == plans.UPDATE]
     if not creates and not updates:
@@ -345,8 +349,10 @@ def commit(
     events = _audit_events(created, updates, result.filename)
     events.append(("register.imported", "register", register.id, summary, None))
     audit.record_many(actor, events)
-    risks_service.saved_in_batches([r.id for r in risks] + [p.risk.id for p in updates], actor, progress)
-    return Outcome([r.ref for r in risks], [p.risk.ref for p in updates], counts)
+    saved_ids = [r.id for r in risks] + [p.risk.id for p in updates]
+    if after_save:
+        risks_service.saved_in_batches(saved_ids, actor, progress)
+    return Outcome([r.ref for r in risks], [p.risk.ref for p in updates], counts, saved_ids)
 
 
 def import_file(
@@ -409,6 +415,14 @@ def get_upload(token: str, register: Register, actor: User) -> ImportUpload:
         or upload.register_id != register.id
         or upload.created_at < utcnow() - UPLOAD_LIFETIME
     ):
+        raise NotFoundError()
+    return upload
+
+
+def upload_by_id(upload_id: int, actor: User | None) -> ImportUpload:
+    """An upload for an import job, which must be its uploader's; NotFoundError once it has gone."""
+    upload = db.session.get(ImportUpload, upload_id)
+    if upload is None or actor is None or upload.user_id != actor.id:
         raise NotFoundError()
     return upload
 

@@ -1,14 +1,12 @@
 """The Audit and Risk Committee: the linked view of corporate risks, the committee pack, and comments."""
 
-from datetime import date
-
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from riskreg import policy
+from riskreg import jobs, policy
 from riskreg.clock import today
 from riskreg.policy import Action
-from riskreg.services import committee, committee_actions, committee_pack, committee_summary
+from riskreg.services import committee, committee_actions, committee_summary
 from riskreg.web.access import requires, signed_in
 from riskreg.web.committee.forms import CommentForm, PackForm
 from riskreg.web.forms import form_refusals, render_form
@@ -55,27 +53,13 @@ def index():
 @signed_in
 @requires(Action.VIEW_COMMITTEE)
 def pack_request():
-    """The meeting date from the committee page's form, sent on to the PDF's stable URL."""
+    """The committee pack for the meeting date in the form, prepared as a background job (a 20-page PDF takes
+    seconds of a worker): its page shows the progress, then offers the PDF."""
     form = PackForm()
     if form.validate_on_submit():
-        return redirect(url_for("committee.pack", meeting=form.meeting.data.isoformat()))
+        job = jobs.enqueue("committee_pack", requested_by=current_user, meeting=form.meeting.data.isoformat())
+        return redirect(url_for("jobs.show", job_id=job.id))
     return render_form("committee/index.html", form, pack_form=form, **_page_context(_filters()))
-
-
-@bp.route("/committee/pack.pdf")
-@signed_in
-@requires(Action.VIEW_COMMITTEE)
-def pack():
-    try:
-        meeting = date.fromisoformat(request.args.get("meeting", ""))
-    except ValueError:
-        abort(400)
-    if not committee.is_meeting_date(meeting):
-        abort(400)
-    response = make_response(committee_pack.pack_pdf(meeting))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="committee-pack-{meeting.isoformat()}.pdf"'
-    return response
 
 
 @bp.route("/risks/<ref>/comments", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ class PackForm(FlaskForm):
         widget=GovDateInput(),
         description="The pack includes the comments made in the three months up to the meeting. For example, 27 3 2026",
     )
-    submit = SubmitField("Download the committee pack (PDF)", widget=GovSubmitInput())
+    submit = SubmitField("Prepare the committee pack (PDF)", widget=GovSubmitInput())
 
     def validate_meeting(self, field: DateField) -> None:
         if field.data is not None and not is_meeting_date(field.data):

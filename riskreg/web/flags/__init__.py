@@ -4,7 +4,7 @@ conversation, and the flags register owners see on their risks and their home pa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from riskreg import policy
+from riskreg import jobs, policy
 from riskreg.clock import today
 from riskreg.config import settings
 from riskreg.enums import FlagKind
@@ -115,9 +115,10 @@ def acknowledge_selected():
 @signed_in
 @requires(Action.MANAGE_FLAGS)
 def scan():
+    """A full scan (possible duplicates across every register) runs as a background job; its page shows it."""
     if ConfirmForm().validate_on_submit():
-        result = flags_service.scan_all(current_user)
-        flash(f"Scan finished: {result.raised_count} flags raised, {result.cleared_count} cleared")
+        job = jobs.enqueue("flag_scan", requested_by=current_user)
+        return redirect(url_for("jobs.show", job_id=job.id))
     return redirect(url_for("flags.index"))
 
 

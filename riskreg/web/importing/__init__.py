@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from riskreg import policy
+from riskreg import jobs, policy
 from riskreg.config import settings
 from riskreg.importing import HeadingsNotFound, ImportRefused
 from riskreg.importing.fields import FIELD_BY_KEY
@@ -176,11 +176,27 @@ def preview(register, token: str):
     if form.fingerprint.data != result.fingerprint:
         form.form_errors.append("The register or the mapping changed after you checked the preview: check it again")
         return _show(register, upload, result, form, 409)
+    if result.writes >= settings().import_job_from_rows:
+        return _import_as_job(register, upload, result)
     with refusals(lambda message, status, _field: _show(register, upload, result, with_error(form, message), status)):
         outcome = importing.commit(register, result, current_user, upload.sha256)
     importing.discard(upload)
     flash(_done_message(outcome))
     return redirect(url_for("registers.show", code=register.code))
+
+
+def _import_as_job(register, upload, result):
+    """A large file is written by a background job (the preview is checked again there), whose page shows the
+    progress and then links to the register; similarity and flags for its risks follow as another job."""
+    job = jobs.enqueue(
+        "import_register",
+        requested_by=current_user,
+        upload_id=upload.id,
+        fingerprint=result.fingerprint,
+        register=register.code,
+        filename=upload.filename,
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _done_message(outcome) -> str:

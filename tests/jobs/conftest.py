@@ -1,0 +1,63 @@
+"""Redis for the tests that run real RQ workers (tests/jobs/test_worker.py, test_two_servers.py)."""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from riskreg import PROJECT_ROOT
+
+REDIS = os.environ.get("RISKREG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_running() -> bool:
+    host, _, port = REDIS.split("//", 1)[1].split("/", 1)[0].partition(":")
+    try:
+        with socket.create_connection((host, int(port or 6379)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """Skipped without Redis; RISKREG_REQUIRE_REDIS=1 (CI) makes a missing Redis a failure instead."""
+    if not _redis_running():
+        if os.environ.get("RISKREG_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is not running at {REDIS}, and RISKREG_REQUIRE_REDIS=1", pytrace=False)
+        pytest.skip(f"Redis is not running at {REDIS}")
+    return REDIS
+
+
+@pytest.fixture
+def queue_name() -> str:
+    """A queue of the test's own: other test runs (and other installations) may share this Redis."""
+    return f"riskreg-test-{secrets.token_hex(6)}"
+
+
+def production_environment(database_url: str, redis_url: str, queue_name: str, instance) -> dict[str, str]:
+    """How `riskreg worker` and gunicorn run in production, against the test's database and queue."""
+    return dict(os.environ) | {
+        "RISKREG_ENV": "production",
+        "DATABASE_URL": database_url,
+        "RISKREG_SECRET_KEY": "two-servers-share-this-secret",
+        "RISKREG_RATELIMIT_STORAGE_URI": redis_url,
+        "RISKREG_RATELIMIT_KEY_PREFIX": queue_name,
+        "RISKREG_REDIS_URL": redis_url,
+        "RISKREG_JOBS_QUEUE": queue_name,
+        "RISKREG_JOB_RETRIES": "0",
+        "RISKREG_INSTANCE_PATH": str(instance),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+
+
+def start_worker(environment: dict[str, str], log_path, burst: bool = False, extra=()) -> subprocess.Popen:
+    command = [sys.executable, "-c", "from riskreg.cli import cli; cli()", "worker", *(["--burst"] if burst else [])]
+    command += list(extra)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
