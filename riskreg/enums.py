@@ -416,3 +416,17 @@ class ValidationOutcome(LabelledEnum):
 
     VALIDATED = "validated"
     CHALLENGED = "challenged"
+
+
+class Opinion(LabelledEnum):
+    """An overall opinion on the internal-audit scale, strongest first (the head's certificate, issue 15)."""
+
+    SUBSTANTIAL = "substantial"
+    REASONABLE = "reasonable"
+    LIMITED = "limited"
+    NO_ASSURANCE = "no_assurance"
+
+    @property
+    def rank(self) -> int:
+        """Higher is stronger: no assurance 0 ... substantial 3."""
+        return len(Opinion) - 1 - list(Opinion).index(self)

@@ -6,6 +6,7 @@ from riskreg.models.audit import AuditEvent
 from riskreg.models.certificate import (
     Assertion,
     Certificate,
+    CertificateIssue,
     CertificateSection,
     CertificateTemplate,
     TemplateAssertion,
@@ -51,3 +52,4 @@ __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTempla
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
+__all__ += ["CertificateIssue"]

@@ -21,11 +21,13 @@ from flask import render_template
 from sqlalchemy.orm import joinedload, selectinload
 
 from riskreg.config import settings
+from riskreg.enums import Declaration, EvidenceStrength
 from riskreg.extensions import db
 from riskreg.models import Certificate, ControlTest, Evidence, User
 from riskreg.pdf import documents, signing
 from riskreg.pdf.signing import SigningConfig, SigningUnavailable
 from riskreg.services.certificates.queries import CertificateView
+from riskreg.services.certificates.statement import statement_of
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +179,19 @@ def build_snapshot(view: CertificateView, signer: User, signed_at: datetime, rea
         "sections": _sections(view),
         "countermeasures": _countermeasures(view, tests),
         "disclosures": view.disclosures,
+        "statement": statement_of(certificate, signer.name),
+        "opinion": {
+            "opinion": view.opinion.value,
+            "proposed": view.proposal.opinion.value,
+            "basis": list(view.proposal.basis),
+            "chosen": view.chosen_opinion.value if view.chosen_opinion else None,
+            "reason": view.opinion_reason,
+        },
+        "issues": [
+            {"issue": item.issue, "action": item.action, "owner": item.owner, "due_on": item.due_on.isoformat()}
+            for item in view.issues
+        ],
+        "since_period_end": view.since,
     }
     relied_on = {evidence.id: evidence for test in tests.values() for evidence in test.evidence}
     return snapshot, [relied_on[key] for key in sorted(relied_on)]
@@ -206,6 +221,8 @@ def render(
         signature=signature,
         generated_at=generated_at,
         snapshot_name=SNAPSHOT_NAME,
+        declarations=list(Declaration),
+        strengths=list(EvidenceStrength),
     )
     attachments = ((SNAPSHOT_NAME, snapshot, "The data this certificate was built from (canonical JSON)"),)
     return documents.render_pdf(html, attachments=attachments if snapshot is not None else ())

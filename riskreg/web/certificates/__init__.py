@@ -14,11 +14,13 @@ from riskreg.extensions import limiter
 from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
-from riskreg.services.certificates import documents, queries, reliance, workflow
+from riskreg.services.certificates import content, documents, queries, reliance, workflow
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
     DeclarationForm,
+    IssueForm,
     LinkForm,
+    OpinionForm,
     PrepareForm,
     SignForm,
     StepForm,
@@ -257,6 +259,79 @@ def link(certificate, assertion_id: int):
     if form.is_submitted():
         context["linked"] = form.chosen if not form.countermeasures.errors else context["linked"]
     return render_form("certificates/link.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/opinion", methods=["GET", "POST"])
+@signed_in
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def opinion(certificate):
+    """The overall opinion: the one the evidence supports, or another with the reason."""
+    if certificate.status not in rules.EDITABLE:
+        return _show(certificate, 409, message=SIGNED)
+    view = queries.view(certificate, today())
+    form = OpinionForm(
+        data={
+            "opinion": view.opinion.value,
+            "reason": certificate.opinion_reason,
+            "version": str(certificate.lock_version),
+        }
+    )
+    context = {"certificate": certificate, "view": view}
+    if form.validate_on_submit():
+        with form_refusals("certificates/opinion.html", form, stale=STALE, at_field=True, **context):
+            content.set_opinion(
+                certificate,
+                form.chosen,
+                form.reason.data or "",
+                view.proposal.opinion,
+                current_user,
+                form.expected_version,
+            )
+        flash("Opinion saved")
+        return redirect(_url(certificate, _anchor="opinion"))
+    return render_form("certificates/opinion.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/issues", methods=["GET", "POST"])
+@signed_in
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def issues(certificate):
+    """Add a significant issue and its action, with an owner and a due date."""
+    if certificate.status not in rules.EDITABLE:
+        return _show(certificate, 409, message=SIGNED)
+    form = IssueForm(data={"version": str(certificate.lock_version)})
+    context = {"certificate": certificate}
+    if form.validate_on_submit():
+        with form_refusals("certificates/issue.html", form, stale=STALE, at_field=True, **context):
+            content.add_issue(
+                certificate,
+                form.issue.data,
+                form.action.data,
+                form.owner.data,
+                form.due_on.data,
+                current_user,
+                form.expected_version,
+            )
+        flash("Significant issue added")
+        return redirect(_url(certificate, _anchor="issues"))
+    return render_form("certificates/issue.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/issues/remove", methods=["POST"])
+@signed_in
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def remove_issue(certificate):
+    issue_id = request.form.get("issue", "")
+
+    def remove(certificate, actor, version):
+        if not issue_id.isascii() or not issue_id.isdigit() or len(issue_id) > 9:
+            raise ServiceError("Choose an issue from the list")
+        content.remove_issue(certificate, int(issue_id), actor, version)
+
+    return _step(certificate, remove, "Significant issue removed")
 
 
 def _step(certificate, step, done: str):
