@@ -430,3 +430,8 @@ class Opinion(LabelledEnum):
     def rank(self) -> int:
         """Higher is stronger: no assurance 0 ... substantial 3."""
         return len(Opinion) - 1 - list(Opinion).index(self)
+
+    @property
+    def phrase(self) -> str:
+        """ "Substantial assurance", "No assurance"."""
+        return self.label if self is Opinion.NO_ASSURANCE else f"{self.label} assurance"

@@ -11,7 +11,8 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-TOP_MARGIN_MM = 18  # _print.css @page margin-top
+TOP_MARGIN_MM = 18  # _print.css @page margins
+BOTTOM_MARGIN_MM = 20
 POINTS_PER_MM = 72 / 25.4
 
 
@@ -31,6 +32,7 @@ def pages(pdf: bytes) -> list[Page]:
     for number, page in enumerate(PdfReader(BytesIO(pdf)).pages, start=1):
         height, width = float(page.mediabox.height), float(page.mediabox.width)
         header_from = height - TOP_MARGIN_MM * POINTS_PER_MM
+        footer_below = BOTTOM_MARGIN_MM * POINTS_PER_MM
         pieces: list[tuple[float, float, str]] = []
 
         def visit(text, cm, tm, _font, _size, pieces=pieces):
@@ -44,23 +46,31 @@ def pages(pdf: bytes) -> list[Page]:
         header = " ".join(t for y, x, t in pieces if y >= header_from and x < width / 2)
         rows: dict[float, list[tuple[float, str]]] = {}
         for y, x, text in pieces:
-            if y < header_from:
+            if footer_below < y < header_from:
                 rows.setdefault(round(y, 1), []).append((x, text))
         lines = [_clean(" ".join(t for _x, t in sorted(rows[y]))) for y in sorted(rows, reverse=True)]
         found.append(Page(number, _clean(header), [line for line in lines if line]))
     return found
 
 
+def _heading(line: str, headings: list[str]) -> str | None:
+    """The heading this body line is, or begins (a long heading wraps onto a second line)."""
+    return next((h for h in headings if h == line or (len(line) > 12 and h.startswith(line))), None)
+
+
 def header_problems(pdf: bytes, headings: list[str]) -> list[str]:
-    """Pages whose running header does not name the section at the top of the page.
+    """Pages whose running header does not name the section at the top of the page, and headings left alone at
+    the foot of a page.
 
     ``headings`` are the texts of the document's h2 headings, in order. The section at the top of a page is the
     one whose heading opens the page, otherwise the last heading seen on an earlier page. Page 1 has no header.
     """
     problems, current = [], None
     for page in pages(pdf):
-        seen = [line for line in page.lines if line in headings]
-        opens = page.lines[0] if page.lines and page.lines[0] in headings else None
+        seen = [found for line in page.lines if (found := _heading(line, headings))]
+        opens = _heading(page.lines[0], headings) if page.lines else None
+        if page.lines and _heading(page.lines[-1], headings):
+            problems.append(f"page {page.number}: the heading {page.lines[-1]!r} is stranded at the foot")
         expected = opens or current
         if page.number > 1 and page.header != (expected or ""):
             problems.append(f"page {page.number}: header {page.header!r}, but the page starts in {expected!r}")

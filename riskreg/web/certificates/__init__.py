@@ -17,6 +17,7 @@ from riskreg.services import NotAllowed, ServiceError, StaleEdit
 from riskreg.services.certificates import content, documents, queries, reliance, workflow
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
+    MISSING_VERSION,
     DeclarationForm,
     IssueForm,
     LinkForm,
@@ -25,8 +26,15 @@ from riskreg.web.certificates.forms import (
     SignForm,
     StepForm,
     ValidationForm,
+    version_missing,
 )
 from riskreg.web.forms import form_refusals, refuse, render_form
+
+
+def _versioned_form(template: str, form, **context):
+    """Refuse a posted form that lacks its version (428); None when it has one, or was not posted."""
+    return refuse(template, form, MISSING_VERSION, 428, **context) if version_missing(form) else None
+
 
 bp = Blueprint("certificates", __name__)
 Action = policy.Action
@@ -213,6 +221,9 @@ def declare(certificate, assertion_id: int):
     }
     form = DeclarationForm(data=data)
     context = {"certificate": certificate, "assertion": assertion, "line": _assertion_line(certificate, assertion_id)}
+    missing = _versioned_form("certificates/declare.html", form, **context)
+    if missing:
+        return missing
     if form.validate_on_submit():
         with form_refusals("certificates/declare.html", form, stale=STALE, **context):
             workflow.declare(
@@ -247,6 +258,9 @@ def link(certificate, assertion_id: int):
         "linked": {cm.id for cm in assertion.countermeasures},
         "reasons": {cm_id: text for (_a, cm_id), text in reasons.items()},
     }
+    missing = _versioned_form("certificates/link.html", form, **context)
+    if missing:
+        return missing
     if form.is_submitted():
         context["reasons"] = {cm_id: request.form.get(f"reason-{cm_id}", "") for cm_id in form.chosen}
     if form.validate_on_submit():
@@ -278,6 +292,9 @@ def opinion(certificate):
         }
     )
     context = {"certificate": certificate, "view": view}
+    missing = _versioned_form("certificates/opinion.html", form, **context)
+    if missing:
+        return missing
     if form.validate_on_submit():
         with form_refusals("certificates/opinion.html", form, stale=STALE, at_field=True, **context):
             content.set_opinion(
@@ -303,6 +320,9 @@ def issues(certificate):
         return _show(certificate, 409, message=SIGNED)
     form = IssueForm(data={"version": str(certificate.lock_version)})
     context = {"certificate": certificate}
+    missing = _versioned_form("certificates/issue.html", form, **context)
+    if missing:
+        return missing
     if form.validate_on_submit():
         with form_refusals("certificates/issue.html", form, stale=STALE, at_field=True, **context):
             content.add_issue(

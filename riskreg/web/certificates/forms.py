@@ -22,6 +22,14 @@ from riskreg.services.certificates.workflow import EXCEPTION_MAX, NOTES_MAX
 from riskreg.web.assurance.forms import date_field
 from riskreg.web.forms import VersionedForm, required_text, to_choices
 
+MISSING_VERSION = "This form is out of date: reload the page and try again"
+
+
+def version_missing(form: VersionedForm) -> bool:
+    """A posted form without the version it was read at (issue 18): refused with 428, never taken as current.
+    (A hidden field left out of the post would otherwise keep the version the route filled in.)"""
+    return form.is_submitted() and not form.version.raw_data
+
 
 class Radios(RadioField):
     """Radios with the GOV.UK message ("Select ...") whether nothing or something unknown was posted."""

@@ -8,8 +8,15 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.services.certificates import templates
 from riskreg.web.access import requires, signed_in
-from riskreg.web.certificates.forms import ResponsibilityForm, SectionForm, TemplateAssertionForm, TemplateRemoveForm
-from riskreg.web.forms import form_refusals, render_form
+from riskreg.web.certificates.forms import (
+    MISSING_VERSION,
+    ResponsibilityForm,
+    SectionForm,
+    TemplateAssertionForm,
+    TemplateRemoveForm,
+    version_missing,
+)
+from riskreg.web.forms import form_refusals, refuse, render_form
 
 # Removals are defined last: the access sweep requests routes in this order, and a removal ends what follows.
 bp = Blueprint("certificate_template", __name__, url_prefix="/admin/certificate-template")
@@ -37,7 +44,9 @@ def _versioned(form_class, **data):
 
 def _save(template: str, form, action, done: str, **context):
     """Validate ``form``, run ``action`` (a service call with the form's version), and go back to the template;
-    refusals stay on the form, a stale one with 409."""
+    refusals stay on the form, a stale one with 409, one without its version with 428."""
+    if version_missing(form):
+        return refuse(template, form, MISSING_VERSION, 428, **context)
     if form.validate_on_submit():
         with form_refusals(template, form, stale=STALE, at_field=True, **context):
             action(form.expected_version)
