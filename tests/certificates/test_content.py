@@ -104,9 +104,13 @@ def test_signing_freezes_the_statement_opinion_and_issues_in_the_pdf_and_snapsho
     assert snapshot["statement"].startswith("As Chief Crown Prosecutor for London North I am accountable")
     assert snapshot["opinion"]["opinion"] == "reasonable" and snapshot["opinion"]["chosen"] is None
     assert snapshot["issues"] == [
-        {"issue": "Custody checks left no evidence", "action": "Keep the check sheets", "owner": "DCCP",
-         "due_on": DUE.isoformat()}
-    ]  # fmt: skip
+        {
+            "issue": "Custody checks left no evidence",
+            "action": "Keep the check sheets",
+            "owner": "DCCP",
+            "due_on": DUE.isoformat(),
+        }
+    ]
     text = _pdf_text(certificate.pdf)
     assert "Overall opinion: Reasonable assurance" in text
     assert "As Chief Crown Prosecutor for London North I am accountable" in text
