@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from riskreg.clock import today as clock_today
 from riskreg.demo import assurance, content, flags, similarity
 from riskreg.demo import certificates as demo_certificates
+from riskreg.demo import division as demo_division
 from riskreg.demo.links import link_risks
 from riskreg.enums import (
     Category,
@@ -267,4 +268,5 @@ def seed(today: date | None = None) -> str:
     similarity.embed_risks()
     flags.seed(builder.today)
     demo_certificates.seed(builder, DEMO_PASSWORD)
+    demo_division.seed(builder, DEMO_PASSWORD)  # after the others: its own random numbers, adds only (issue 15)
     return f"Demo organisation loaded: {len(builder.units)} units, {builder.risk_count} risks.\n\n" + sign_ins_text()

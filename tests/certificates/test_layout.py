@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from riskreg.clock import today, utcnow
+from riskreg.demo import DEMO_PASSWORD
+from riskreg.enums import Opinion
 from riskreg.extensions import db
-from riskreg.models import Certificate, Unit
+from riskreg.models import Certificate, Unit, User
 from riskreg.services.certificates import documents, queries
 from tests.certificates import layout
 
@@ -26,7 +28,8 @@ def _certificate(code: str) -> Certificate:
 
 def _headings(view) -> list[str]:
     sections = [f"{number}. {section.title}" for number, section in enumerate(view.sections, start=1)]
-    return ["Summary", "Contents", "How the evidence is graded", *sections, *TRAILING]
+    units = ["Units' certificates"] if view.units else []
+    return ["Summary", "Contents", "How the evidence is graded", *sections, *units, *TRAILING]
 
 
 def _check(pdf: bytes, view) -> list[layout.Page]:
@@ -65,3 +68,30 @@ def test_a_signed_demo_certificate_as_stored_has_the_same_layout():
     pdf = certificate.pdf
     _check(pdf, queries.view(certificate, today()))
     assert len(PdfReader(BytesIO(pdf)).pages) >= 6
+
+
+def test_the_demo_division_certificate_rolls_up_its_units_and_discloses_the_unsigned_ones(client):
+    certificate = _certificate("SCCTD")
+    view = queries.view(certificate, today())
+    rows = {row.code: row for row in view.units}
+    assert set(rows) == {"SCCTD-AP", "SCCTD-CT", "SCCTD-EX", "SCCTD-SC"}
+    assert rows["SCCTD-AP"].is_signed and rows["SCCTD-CT"].is_signed and rows["SCCTD-CT"].exceptions
+    assert rows["SCCTD-EX"].status == "submitted" and rows["SCCTD-SC"].status == "none"
+    (unsigned,) = [g for g in view.disclosures["groups"] if g["kind"] == "unsigned_units"]
+    assert [item["text"] for item in unsigned["items"]] == [
+        "Extradition Unit (SCCTD-EX): submitted, not signed",
+        "Special Crime Unit (SCCTD-SC): no certificate prepared",
+    ]
+    assert view.proposal.opinion.rank <= Opinion.LIMITED.rank
+    assert any(
+        line.startswith("Not yet signed, so giving no assurance: Extradition Unit") for line in view.proposal.basis
+    )
+    pdf = documents.render(view, utcnow())
+    _check(pdf, view)
+    text = " ".join(" ".join(page.lines) for page in layout.pages(pdf))
+    assert "Counter Terrorism Unit (SCCTD-CT):" in text and "Extradition Unit (SCCTD-EX): submitted, not signed" in text
+    # The page shows the same, to the division's head.
+    head = db.session.scalar(sa.select(User).where(User.email == "head.scctd@example.org"))
+    client.post("/sign-in", data={"email": head.email, "password": DEMO_PASSWORD})
+    page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    assert "Units' certificates" in page and "Special Crime Unit (SCCTD-SC): no certificate prepared" in page

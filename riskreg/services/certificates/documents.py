@@ -26,6 +26,7 @@ from riskreg.extensions import db
 from riskreg.models import Certificate, ControlTest, Evidence, User
 from riskreg.pdf import documents, signing
 from riskreg.pdf.signing import SigningConfig, SigningUnavailable
+from riskreg.services.certificates import division
 from riskreg.services.certificates.queries import CertificateView
 from riskreg.services.certificates.statement import statement_of
 
@@ -192,6 +193,7 @@ def build_snapshot(view: CertificateView, signer: User, signed_at: datetime, rea
             for item in view.issues
         ],
         "since_period_end": view.since,
+        "units": division.to_snapshot(view.units),
     }
     relied_on = {evidence.id: evidence for test in tests.values() for evidence in test.evidence}
     return snapshot, [relied_on[key] for key in sorted(relied_on)]

@@ -30,7 +30,8 @@ from riskreg.services.assurance import calibration as calibration_service
 from riskreg.services.assurance import control_tests
 from riskreg.services.assurance.calibration import Calibration
 from riskreg.services.assurance.control_tests import LatestTest
-from riskreg.services.certificates import disclosures, reliance, since
+from riskreg.services.certificates import disclosures, division, reliance, since
+from riskreg.services.certificates.division import UnitCertificate
 from riskreg.services.certificates.statement import statement_of
 
 KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
@@ -120,6 +121,7 @@ class CertificateView:
     opinion_reason: str = ""
     issues: list[IssueLine] = field(default_factory=list)
     since: dict[str, Any] = field(default_factory=lambda: {"items": []})
+    units: list[UnitCertificate] = field(default_factory=list)  # a division's: its units' certificates
 
     @property
     def opinion(self) -> Opinion:
@@ -353,16 +355,25 @@ def _live_view(certificate: Certificate, today: date) -> CertificateView:
             )
         sections.append(SectionLine(section.title, lines))
     lines = [line for section in sections for line in section.assertions]
+    disclosed = disclosures.compute(certificate.unit, as_of)
+    units = (
+        division.unit_certificates(certificate.unit, period.label) if division.covers_units(certificate.unit) else []
+    )
+    if units:
+        disclosed["groups"].append(division.disclosure(units))
     return CertificateView(
         certificate,
         period,
         as_of,
         sections,
-        disclosures.compute(certificate.unit, as_of),
+        disclosed,
         live=True,
         tests=grades.counting,
         statement=statement_of(certificate),
-        proposal=opinion_rules.propose((a.strength for a in lines), (a.declaration for a in lines)),
+        proposal=opinion_rules.propose(
+            (a.strength for a in lines), (a.declaration for a in lines), division.opinions(units)
+        ),
+        units=units,
         chosen_opinion=certificate.opinion,
         opinion_reason=certificate.opinion_reason,
         issues=_issue_lines(certificate),
@@ -426,6 +437,7 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
             for item in data.get("issues", [])
         ],
         since=data.get("since_period_end", {"items": []}),
+        units=division.from_snapshot(data.get("units", [])),
     )
 
 
