@@ -14,7 +14,7 @@ from riskreg.extensions import limiter
 from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
-from riskreg.services.certificates import content, documents, queries, reliance, workflow
+from riskreg.services.certificates import content, documents, governance, queries, reliance, workflow
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
     MISSING_VERSION,
@@ -97,6 +97,35 @@ def rollup():
     return render_template(
         "certificates/rollup.html", rows=rows, period=label, periods=periods, counts=queries.status_counts(rows)
     )
+
+
+def _rollup_period() -> str:
+    label = request.args.get("period", "")
+    return label if rules.is_valid_period(label) else rules.certifying_period(today()).label
+
+
+@bp.route("/certificates/governance-statement")
+@signed_in
+@requires(Action.VIEW_CERTIFICATE_ROLLUP)
+def governance_statement():
+    """The governance statement's assurance paragraph drafted from the units' certificates (issue 15)."""
+    label = _rollup_period()
+    draft = governance.draft(rules.period_of(label))
+    return render_template(
+        "certificates/governance.html", draft=draft, period=label, group_sentence=governance.group_sentence
+    )
+
+
+@bp.route("/certificates/governance-statement.docx")
+@signed_in
+@requires(Action.VIEW_CERTIFICATE_ROLLUP)
+def governance_statement_docx():
+    label = _rollup_period()
+    data = governance.to_docx(governance.draft(rules.period_of(label)), today())
+    response = Response(data, mimetype=governance.DOCX_TYPE)
+    response.headers.set("Content-Disposition", "attachment", filename=f"governance-statement-{label}.docx")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/certificates.csv")
