@@ -246,3 +246,11 @@ def test_a_draft_pdf_carries_the_summary_opinion_and_issues(org):
     assert "Declarations: 0 not declared · 14 assured · 1 assured with exceptions · 0 not assured" in first
     assert "Exceptions (1)" in first and "1.3 Hate crime cases" in first and "Contents" in first
     assert "Significant issues: 1" in first
+
+
+def test_a_certificate_signed_before_opinions_shows_the_opinion_its_signed_evidence_supports(org):
+    from tests.certificates.support import signed_stub
+
+    view = queries.view(signed_stub(org.ln), today())  # its snapshot has no opinion, statement or issues
+    assert not view.live and view.opinion is Opinion.SUBSTANTIAL and view.proposal.basis
+    assert view.statement == "" and view.issues == [] and view.units == []

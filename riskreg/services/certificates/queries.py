@@ -420,6 +420,13 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
     period = rules.period_of(certificate.period)
     opinion = data.get("opinion") or {}
     chosen = opinion.get("chosen")
+    lines = [line for section in sections for line in section.assertions]
+    # Signed before opinions were recorded: proposed again from what was signed, never a default.
+    proposal = (
+        Proposal(Opinion(opinion["proposed"]), tuple(opinion.get("basis", ())))
+        if "proposed" in opinion
+        else opinion_rules.propose((a.strength for a in lines), (a.declaration for a in lines))
+    )
     return CertificateView(
         certificate,
         period,
@@ -429,7 +436,7 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
         live=False,
         # Certificates signed before these were added have none: they show as signed, without them.
         statement=data.get("statement", ""),
-        proposal=Proposal(Opinion(opinion.get("proposed", "no_assurance")), tuple(opinion.get("basis", ()))),
+        proposal=proposal,
         chosen_opinion=Opinion(chosen) if chosen else None,
         opinion_reason=opinion.get("reason", ""),
         issues=[
