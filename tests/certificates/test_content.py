@@ -249,8 +249,15 @@ def test_a_draft_pdf_carries_the_summary_opinion_and_issues(org):
 
 
 def test_a_certificate_signed_before_opinions_shows_the_opinion_its_signed_evidence_supports(org):
-    from tests.certificates.support import signed_stub
-
-    view = queries.view(signed_stub(org.ln), today())  # its snapshot has no opinion, statement or issues
+    """A snapshot from before this change has sections but no opinion, statement, issues or units."""
+    certificate = declare_all(draft(org), org.risk_ln, {}, org)
+    workflow.submit(certificate, org.risk_ln)
+    workflow.sign(certificate, org.head_ln, PASSWORD)
+    old = json.loads(certificate.snapshot)
+    for key in ("opinion", "statement", "issues", "units", "since_period_end"):
+        old.pop(key)
+    # As an older release stored it, loaded into the session only (no UPDATE: a signed snapshot never changes).
+    sa.orm.attributes.set_committed_value(certificate, "snapshot", json.dumps(old))
+    view = queries.view(certificate, today())
     assert not view.live and view.opinion is Opinion.SUBSTANTIAL and view.proposal.basis
-    assert view.statement == "" and view.issues == [] and view.units == []
+    assert view.statement == "" and view.issues == [] and view.units == [] and view.since_events == []
