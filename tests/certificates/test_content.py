@@ -261,3 +261,16 @@ def test_a_certificate_signed_before_opinions_shows_the_opinion_its_signed_evide
     view = queries.view(certificate, today())
     assert not view.live and view.opinion is Opinion.SUBSTANTIAL and view.proposal.basis
     assert view.statement == "" and view.issues == [] and view.units == [] and view.since_events == []
+
+
+def test_a_declaration_posted_without_its_version_is_refused_and_changes_nothing(client, org, sign_in):
+    certificate = draft(org)
+    assertion = certificate.assertions[0]
+    sign_in(org.risk_ln)
+    url = f"/certificates/{certificate.id}/assertions/{assertion.id}"
+    missing = client.post(url, data={"declaration": "assured"})
+    assert missing.status_code == 428 and "This form is out of date" in missing.get_data(as_text=True)
+    stale = client.post(url, data={"declaration": "assured", "version": str(certificate.lock_version - 1)})
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert queries.get_certificate(certificate.id).assertions[0].declaration is None
