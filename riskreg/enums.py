@@ -502,3 +502,22 @@ class JobStatus(LabelledEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class Opinion(LabelledEnum):
+    """An overall opinion on the internal-audit scale, strongest first (the head's certificate, issue 15)."""
+
+    SUBSTANTIAL = "substantial"
+    REASONABLE = "reasonable"
+    LIMITED = "limited"
+    NO_ASSURANCE = "no_assurance"
+
+    @property
+    def rank(self) -> int:
+        """Higher is stronger: no assurance 0 ... substantial 3."""
+        return len(Opinion) - 1 - list(Opinion).index(self)
+
+    @property
+    def phrase(self) -> str:
+        """ "Substantial assurance", "No assurance"."""
+        return self.label if self is Opinion.NO_ASSURANCE else f"{self.label} assurance"

@@ -15,7 +15,7 @@ import pytest
 from riskreg import PROJECT_ROOT
 
 HEAVY = ("weasyprint", "pyhanko", "pyhanko_certvalidator", "onnxruntime", "tokenizers", "numpy", "openpyxl")
-ALSO_DEFERRED = ("alembic", "flask_migrate", "jsonschema", "email_validator", "cryptography")
+ALSO_DEFERRED = ("alembic", "flask_migrate", "jsonschema", "email_validator", "cryptography", "docx", "authlib", "rq")
 
 _LOADED = """
 import json, sys

@@ -14,6 +14,7 @@ from riskreg.clock import today as clock_today
 from riskreg.demo import assurance, content, flags, similarity
 from riskreg.demo import certificates as demo_certificates
 from riskreg.demo import committee as demo_committee
+from riskreg.demo import division as demo_division
 from riskreg.demo import measures as demo_measures
 from riskreg.demo import recommendations as demo_recommendations
 from riskreg.demo.links import link_risks
@@ -273,4 +274,5 @@ def seed(today: date | None = None) -> str:
     demo_measures.seed(builder.today)
     demo_recommendations.seed(builder.today)
     demo_committee.seed(builder.today)
+    demo_division.seed(builder, DEMO_PASSWORD)  # after the others: its own random numbers, adds only (issue 15)
     return f"Demo organisation loaded: {len(builder.units)} units, {builder.risk_count} risks.\n\n" + sign_ins_text()

@@ -6,6 +6,7 @@ from riskreg.models.audit import AuditEvent
 from riskreg.models.certificate import (
     Assertion,
     Certificate,
+    CertificateIssue,
     CertificateSection,
     CertificateTemplate,
     TemplateAssertion,
@@ -73,3 +74,4 @@ __all__ += ["Recommendation", "SourceReport", "recommendation_countermeasure", "
 __all__ += ["recommendation_risk"]
 __all__ += ["CommitteeAction"]
 __all__ += ["Job"]
+__all__ += ["CertificateIssue"]

@@ -1,11 +1,11 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from riskreg.clock import utcnow
-from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, ValidationOutcome
+from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, Opinion, ValidationOutcome
 from riskreg.extensions import db
 from riskreg.models.org import Unit, User
 from riskreg.models.risk import Countermeasure
@@ -18,6 +18,11 @@ class CertificateTemplate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     is_default: Mapped[bool] = mapped_column(default=False)
+    # The statement of responsibility, with placeholders ({title}, {unit}, ...); empty: riskreg's default wording.
+    statement: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Optimistic lock: moved by every edit of the template, its sections or its assertions (issue 18).
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": lock_version}
     sections: Mapped[list["TemplateSection"]] = relationship(
         back_populates="template", order_by="TemplateSection.position", cascade="all, delete-orphan"
     )
@@ -83,6 +88,11 @@ class Certificate(db.Model):
     validation_outcome: Mapped[ValidationOutcome | None] = mapped_column(enum_column_type(ValidationOutcome))
     validation_notes: Mapped[str | None] = mapped_column(sa.Text)
     lock_version: Mapped[int] = mapped_column(default=1)
+    # What the head certifies (issue 15): the statement of responsibility (copied from the template, placeholders
+    # filled when shown), and the opinion chosen when it is not the one proposed from the evidence, with why.
+    statement: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    opinion: Mapped[Opinion | None] = mapped_column(enum_column_type(Opinion))
+    opinion_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -93,6 +103,9 @@ class Certificate(db.Model):
     validated_by: Mapped[User | None] = relationship(foreign_keys=[validated_by_id])
     sections: Mapped[list["CertificateSection"]] = relationship(
         back_populates="certificate", order_by="CertificateSection.position", cascade="all, delete-orphan"
+    )
+    issues: Mapped[list["CertificateIssue"]] = relationship(
+        back_populates="certificate", order_by="CertificateIssue.position", cascade="all, delete-orphan"
     )
 
     @property
@@ -150,6 +163,19 @@ class Assertion(db.Model):
         return self.declaration not in (None, Declaration.ASSURED)
 
 
+class CertificateIssue(db.Model):
+    """A significant issue the head reports, and the action on it, with its owner and due date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
+    position: Mapped[int]
+    issue: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    owner: Mapped[str] = mapped_column(sa.String(200))  # a person or post, as the head names them
+    due_on: Mapped[date]
+    certificate: Mapped[Certificate] = relationship(back_populates="issues")
+
+
 class FrozenCertificate(Exception):
     """An attempt to change what a signed certificate froze: its PDF, snapshot, hashes or assertions."""
 
@@ -168,6 +194,9 @@ FROZEN_COLUMNS = frozenset(
         "snapshot",
         "pdf",
         "disclosures",
+        "statement",
+        "opinion",
+        "opinion_reason",
     }
 )
 FROZEN_ASSERTION_COLUMNS = frozenset(
@@ -218,3 +247,13 @@ def _refuse_changing_a_signed_assertion(_mapper, connection, assertion: Assertio
 @sa.event.listens_for(Assertion, "before_delete")
 def _refuse_deleting_a_signed_assertion(_mapper, connection, assertion: Assertion) -> None:
     _guard_assertion(connection, assertion)
+
+
+def _guard_issue(connection, issue: CertificateIssue) -> None:
+    certificate_id = sa.inspect(issue).committed_state.get("certificate_id", issue.certificate_id)
+    if _signed_in_database(connection, certificate_id):
+        raise FrozenCertificate(f"issue {issue.id} belongs to a signed certificate and cannot change")
+
+
+sa.event.listen(CertificateIssue, "before_update", lambda _m, connection, issue: _guard_issue(connection, issue))
+sa.event.listen(CertificateIssue, "before_delete", lambda _m, connection, issue: _guard_issue(connection, issue))

@@ -1,5 +1,6 @@
-"""Journeys through certificates of assurance, every page checked with axe-core: the demo's area head fixes the
-weakly evidenced assertions, submits and signs; internal audit validates from the HQ roll-up; the template."""
+"""Journeys through certificates of assurance, every page checked with axe-core: the demo's area head gives an
+opinion and a significant issue, fixes the weakly evidenced assertions, submits and signs; internal audit
+validates from the HQ roll-up; the template."""
 
 from io import BytesIO
 
@@ -37,6 +38,25 @@ def test_the_area_head_fixes_the_weak_assertions_and_signs(visitor):
     visitor.follow(PERIOD, exact=False)
     assert visitor.heading().startswith("Certificate of assurance")
     assert "2 assertions stop this certificate being signed" in visitor.page.inner_text("main")
+    assert "As Chief Crown Prosecutor for London North I am accountable" in visitor.page.inner_text("#main-content")
+
+    # What the head certifies: an opinion other than the one proposed needs a reason; a significant issue.
+    visitor.follow("Change the overall opinion")
+    visitor.page.get_by_label("Limited", exact=True).check()
+    visitor.follow("Save the opinion", role="button")
+    assert "give the reason" in visitor.error_summary()
+    visitor.page.get_by_label("Why a different opinion").fill("Audit retested the custody checks in April.")
+    visitor.follow("Save the opinion", role="button")
+    assert "Limited assurance" in visitor.page.inner_text("#opinion ~ p")
+    visitor.follow("Add a significant issue")
+    visitor.page.get_by_label("Significant issue").fill("Two custody time limit failures in the year.")
+    visitor.page.get_by_label("Action").fill("Daily diary checks by the deputy.")
+    visitor.page.get_by_label("Owner").fill("Deputy Chief Crown Prosecutor")
+    visitor.page.get_by_label("Day").fill("30")
+    visitor.page.get_by_label("Month").fill("9")
+    visitor.page.get_by_label("Year").fill(str(today().year + 1))
+    visitor.follow("Add the issue", role="button")
+    assert "Daily diary checks by the deputy." in visitor.page.inner_text("#issues ~ table")
 
     visitor.follow("Link countermeasures to assertion 1.1", exact=False)
     assert visitor.heading() == "Which countermeasures support this assertion?"

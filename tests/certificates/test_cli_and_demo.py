@@ -116,7 +116,8 @@ def _demo_certificates() -> dict[str, Certificate]:
 @pytest.mark.usefixtures("demo")
 def test_the_demo_has_certificates_in_each_state_really_signed_with_the_demo_ca(demo_app, tmp_path):
     found = _demo_certificates()
-    assert {code: c.status for code, c in found.items()} == {
+    areas = ("LN", "LS", "MC", "YH", "CW")  # the division's certificates are tests/certificates/test_layout.py's
+    assert {code: c.status for code, c in found.items() if code in areas} == {
         "LN": CertificateStatus.DRAFT,
         "LS": CertificateStatus.VALIDATED,
         "MC": CertificateStatus.CHALLENGED,

@@ -327,35 +327,31 @@ def test_csv_cells_cannot_become_formulas(client, org, as_user):
 # The template ----------------------------------------------------------------------------------------------------
 
 
+def _template_version() -> str:
+    return str(certificate_templates.default_template().lock_version)
+
+
 def test_only_administrators_edit_the_template(client, org, as_user):
     as_user(org.hq_risk)
     assert client.get("/admin/certificate-template").status_code == 403
     as_user(org.admin)
     page = client.get("/admin/certificate-template")
     assert page.status_code == 200 and "Areas of high operational risk" in _text(page)
-    assert client.post("/admin/certificate-template/sections/new", data={"title": ""}).status_code == 400
-    assert client.post("/admin/certificate-template/sections/new", data={"title": "Counter fraud"}).status_code == 302
+
+    def post(url, **data):
+        return client.post(f"/admin/certificate-template{url}", data={**data, "version": _template_version()})
+
+    assert post("/sections/new", title="").status_code == 400
+    assert post("/sections/new", title="Counter fraud").status_code == 302
     section = db.session.scalar(sa.select(TemplateSection).where(TemplateSection.title == "Counter fraud"))
-    assert (
-        client.post(
-            f"/admin/certificate-template/sections/{section.id}/assertions/new",
-            data={"statement": "Fraud risks were assessed"},
-        ).status_code
-        == 302
-    )
+    assert post(f"/sections/{section.id}/assertions/new", statement="Fraud risks were assessed").status_code == 302
     assertion = section.assertions[0]
-    assert (
-        client.post(
-            f"/admin/certificate-template/assertions/{assertion.id}",
-            data={"statement": "Fraud risks were assessed twice"},
-        ).status_code
-        == 302
-    )
+    assert post(f"/assertions/{assertion.id}", statement="Fraud risks were assessed twice").status_code == 302
     assert "Fraud risks were assessed twice" in _text(client.get("/admin/certificate-template"))
     confirm = client.get(f"/admin/certificate-template/assertions/{assertion.id}/delete")
     assert confirm.status_code == 200 and "Remove this assertion" in _text(confirm)
-    assert client.post(f"/admin/certificate-template/assertions/{assertion.id}/delete").status_code == 302
-    assert client.post(f"/admin/certificate-template/sections/{section.id}/delete").status_code == 302
+    assert post(f"/assertions/{assertion.id}/delete").status_code == 302
+    assert post(f"/sections/{section.id}/delete").status_code == 302
     titles = _soup(client.get("/admin/certificate-template")).select(".govuk-summary-card__title")
     assert len(titles) == 9 and not [title for title in titles if "Counter fraud" in title.get_text()]
     assert len(certificate_templates.default_template().sections) == 9

@@ -1,6 +1,6 @@
 """Certificates through the services: preparing, grading, declaring, every transition, freezing, corrections."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -261,25 +261,34 @@ def test_signing_without_a_signing_certificate_is_refused_with_a_clear_message(o
 
 
 def test_disclosures_are_computed_at_signing_and_kept_as_they_were(org):
+    # Everything is judged as at the period end (issue 15): flags raised and actions due before it.
+    before_end = datetime.combine(PERIOD.end - timedelta(days=30), time(9))
     above = RiskFactory(
         register=org.ln.register,
         title="Custody cases released",
         residual_l=5,
         residual_i=4,
-        next_review_on=today() - timedelta(days=3),
+        next_review_on=PERIOD.end - timedelta(days=3),
     )
     RiskFactory(register=org.ln.register, title="Secret source exposed", restricted=True, residual_l=5, residual_i=5)
     control(org, "none", title="Weekly custody check")
     control(org, "weak", title="Diary of time limits")
     overdue = control(org, "planned", title="New custody tracker")
-    overdue.due_on = today() - timedelta(days=10)
+    overdue.due_on = PERIOD.end - timedelta(days=10)
     within = RiskFactory(register=org.ln.register, title="Paper files kept", residual_l=1, residual_i=2)
     db.session.add_all(
         [
-            Flag(kind=FlagKind.STAGNANT_SCORE, risk=above, note="Unchanged for four reviews"),
-            Flag(kind=FlagKind.REVIEW_OVERDUE, risk=above, note="Done", status=FlagStatus.RESOLVED),
-            Flag(kind=FlagKind.REVIEW_OVERDUE, risk=within, note="Late"),
-            Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=within, note="Vague"),
+            Flag(kind=FlagKind.STAGNANT_SCORE, risk=above, note="Unchanged for four reviews", raised_at=before_end),
+            Flag(
+                kind=FlagKind.REVIEW_OVERDUE,
+                risk=above,
+                note="Done",
+                status=FlagStatus.RESOLVED,
+                raised_at=before_end,
+                resolved_at=before_end + timedelta(days=1),
+            ),
+            Flag(kind=FlagKind.REVIEW_OVERDUE, risk=within, note="Late", raised_at=before_end),
+            Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=within, note="Vague", raised_at=before_end),
         ]
     )
     db.session.flush()
@@ -297,7 +306,7 @@ def test_disclosures_are_computed_at_signing_and_kept_as_they_were(org):
     ]
     # The live flags on risks above appetite one by one, the others counted by kind.
     assert groups["open_flags"] == [
-        {"ref": above.ref, "text": "Custody cases released: score unchanged above appetite (open)"},
+        {"ref": above.ref, "text": "Custody cases released: score unchanged above appetite"},
         {"ref": "", "text": "On risks within appetite: review overdue 1, unclear description 1"},
     ]
     above_texts = " ".join(item["text"] for item in groups["above_appetite"])

@@ -63,12 +63,12 @@ def test_the_certificate_discloses_the_units_overdue_recommendations_as_at_the_p
     make_recommendation(org.ln, paragraph="4.28", due_on=date(2026, 4, 30))  # falls due after the period end
     make_recommendation(org.ln, paragraph="4.29", due_on=date(2026, 1, 31), status=RecommendationStatus.IMPLEMENTED)
     make_recommendation(org.ls, paragraph="4.30", due_on=date(2026, 1, 31))  # another unit's
-    computed = disclosures.compute(org.ln, date(2026, 6, 5), judged_on=date(2026, 3, 31))
+    computed = disclosures.compute(org.ln, date(2026, 3, 31))  # the period end: everything is judged then
     group = next(group for group in computed["groups"] if group["kind"] == "overdue_recommendations")
     assert [item["ref"] for item in group["items"]] == [""]
     assert "paragraph 4.27" in group["items"][0]["text"]
     assert "(due 28 February 2026, accepted, owner Helen Head)" in group["items"][0]["text"]
-    live = disclosures.compute(org.ln, date(2026, 6, 5))  # a period not yet over: judged today
+    live = disclosures.compute(org.ln, date(2026, 6, 5))  # judged on a later day (a period not yet over: today)
     group = next(group for group in live["groups"] if group["kind"] == "overdue_recommendations")
     assert len(group["items"]) == 2
 

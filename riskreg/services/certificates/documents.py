@@ -25,12 +25,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from riskreg import lazy
 from riskreg.clock import utcnow
 from riskreg.config import settings
+from riskreg.enums import Declaration, EvidenceStrength
 from riskreg.extensions import db
 from riskreg.models import Certificate, ControlTest, Evidence, User
 from riskreg.pdf.config import PersonKey, SigningConfig, SigningUnavailable
 from riskreg.rules.signers import stamp_lines
 from riskreg.services.audit import checkpoints as audit_checkpoints
+from riskreg.services.certificates import division
 from riskreg.services.certificates.queries import CertificateView
+from riskreg.services.certificates.statement import statement_of
 
 # WeasyPrint and pyHanko load when a certificate is first rendered or signed, not when the app starts.
 documents = lazy.module("riskreg.pdf.documents")
@@ -192,6 +195,20 @@ def build_snapshot(view: CertificateView, signer: User, signed_at: datetime, rea
         "sections": _sections(view),
         "countermeasures": _countermeasures(view, tests),
         "disclosures": view.disclosures,
+        "statement": statement_of(certificate, signer.name),
+        "opinion": {
+            "opinion": view.opinion.value,
+            "proposed": view.proposal.opinion.value,
+            "basis": list(view.proposal.basis),
+            "chosen": view.chosen_opinion.value if view.chosen_opinion else None,
+            "reason": view.opinion_reason,
+        },
+        "issues": [
+            {"issue": item.issue, "action": item.action, "owner": item.owner, "due_on": item.due_on.isoformat()}
+            for item in view.issues
+        ],
+        "since_period_end": view.since,
+        "units": division.to_snapshot(view.units),
     }
     relied_on = {evidence.id: evidence for test in tests.values() for evidence in test.evidence}
     return snapshot, [relied_on[key] for key in sorted(relied_on)]
@@ -218,6 +235,8 @@ def _html(view: CertificateView, generated_at: datetime, signature: Signature | 
         signature=signature,
         generated_at=generated_at,
         snapshot_name=SNAPSHOT_NAME,
+        declarations=list(Declaration),
+        strengths=list(EvidenceStrength),
     )
 
 

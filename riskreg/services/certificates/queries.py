@@ -15,20 +15,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, RiskStatus, UnitKind
+from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, Opinion, RiskStatus, UnitKind
 from riskreg.extensions import db
 from riskreg.models import Assertion, Certificate, CertificateSection, Countermeasure, Risk, Unit
 from riskreg.rules import certificates as rules
 from riskreg.rules import evidence as evidence_rules
+from riskreg.rules import opinion as opinion_rules
 from riskreg.rules import scoring
 from riskreg.rules.certificates import Declared, Problem
 from riskreg.rules.evidence import Assessment, Period
+from riskreg.rules.opinion import Proposal
 from riskreg.services import NotFoundError, registers
 from riskreg.services.assurance import calibration as calibration_service
 from riskreg.services.assurance import control_tests
 from riskreg.services.assurance.calibration import Calibration
 from riskreg.services.assurance.control_tests import LatestTest
-from riskreg.services.certificates import disclosures, reliance
+from riskreg.services.certificates import disclosures, division, reliance, since
+from riskreg.services.certificates.division import UnitCertificate
+from riskreg.services.certificates.statement import statement_of
 
 KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
 
@@ -76,9 +80,33 @@ class SectionLine:
         return min((a.strength for a in self.assertions), key=lambda s: s.rank, default=None)
 
 
+@dataclass(frozen=True)
+class IssueLine:
+    id: int | None  # None in a signed certificate's snapshot
+    issue: str
+    action: str
+    owner: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class SinceEvent:
+    on: date
+    kind: str
+    ref: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        return since.KIND_LABELS.get(self.kind, self.kind)
+
+
 @dataclass
 class CertificateView:
-    """A certificate as shown on its page and printed: live for a draft, as signed once signed."""
+    """A certificate as shown on its page and printed: live for a draft, as signed once signed.
+
+    Everything is judged as at ``judged_on`` (the period end); ``since`` lists what happened after it.
+    """
 
     certificate: Certificate
     period: Period
@@ -87,6 +115,51 @@ class CertificateView:
     disclosures: dict[str, Any]
     live: bool
     tests: dict[int, list[LatestTest]] = field(default_factory=dict)  # live only: the tests that count
+    statement: str = ""
+    proposal: Proposal = Proposal(Opinion.NO_ASSURANCE, ())
+    chosen_opinion: Opinion | None = None  # the head's, when not the proposed one
+    opinion_reason: str = ""
+    issues: list[IssueLine] = field(default_factory=list)
+    since: dict[str, Any] = field(default_factory=lambda: {"items": []})
+    units: list[UnitCertificate] = field(default_factory=list)  # a division's: its units' certificates
+
+    @property
+    def opinion(self) -> Opinion:
+        return self.chosen_opinion or self.proposal.opinion
+
+    @property
+    def opinion_wording(self) -> str:
+        return opinion_rules.OPINION_WORDING[self.opinion]
+
+    @property
+    def since_events(self) -> list[SinceEvent]:
+        return [
+            SinceEvent(date.fromisoformat(item["on"]), item["kind"], item["ref"], item["text"])
+            for item in self.since.get("items", [])
+        ]
+
+    @property
+    def since_until(self) -> date | None:
+        return date.fromisoformat(self.since["to"]) if self.since.get("to") else None
+
+    @property
+    def content_problems(self) -> list[str]:
+        """What stops signing beyond the assertions: an opinion other than the proposed one, unexplained. (The
+        proposal moves with the evidence, so an opinion chosen earlier may need its reason later.)"""
+        problem = opinion_rules.opinion_problem(self.chosen_opinion, self.proposal.opinion, self.opinion_reason)
+        return [problem] if problem else []
+
+    @property
+    def issues_missing(self) -> str | None:
+        """A warning, not a refusal: a qualified certificate should name its significant issues (certificates
+        signed before issues were recorded have none, and a head may judge that nothing rises to one)."""
+        return opinion_rules.issues_needed(self.opinion, (a.declaration for a in self.assertions), len(self.issues))
+
+    def declaration_count(self, declaration: Declaration | None) -> int:
+        return sum(1 for assertion in self.assertions if assertion.declaration is declaration)
+
+    def strength_count(self, strength: EvidenceStrength) -> int:
+        return sum(1 for assertion in self.assertions if assertion.strength is strength)
 
     @property
     def assertions(self) -> list[AssertionLine]:
@@ -121,6 +194,7 @@ def _eager():
         joinedload(Certificate.signed_by),
         joinedload(Certificate.validated_by),
         assertions.selectinload(Assertion.countermeasures).joinedload(Countermeasure.risk),
+        selectinload(Certificate.issues),
     )
 
 
@@ -252,6 +326,10 @@ def _per_countermeasure(found: dict[tuple[int, int], str], assertion_id: int) ->
     return {cm_id: text for (a_id, cm_id), text in found.items() if a_id == assertion_id}
 
 
+def _issue_lines(certificate: Certificate) -> list[IssueLine]:
+    return [IssueLine(i.id, i.issue, i.action, i.owner, i.due_on) for i in certificate.issues]
+
+
 def _live_view(certificate: Certificate, today: date) -> CertificateView:
     period = rules.period_of(certificate.period)
     as_of = rules.judged_on(period, today)
@@ -276,14 +354,30 @@ def _live_view(certificate: Certificate, today: date) -> CertificateView:
                 )
             )
         sections.append(SectionLine(section.title, lines))
+    lines = [line for section in sections for line in section.assertions]
+    disclosed = disclosures.compute(certificate.unit, as_of)
+    units = (
+        division.unit_certificates(certificate.unit, period.label) if division.covers_units(certificate.unit) else []
+    )
+    if units:
+        disclosed["groups"].append(division.disclosure(units))
     return CertificateView(
         certificate,
         period,
         as_of,
         sections,
-        disclosures.compute(certificate.unit, today, as_of),
+        disclosed,
         live=True,
         tests=grades.counting,
+        statement=statement_of(certificate),
+        proposal=opinion_rules.propose(
+            (a.strength for a in lines), (a.declaration for a in lines), division.opinions(units)
+        ),
+        units=units,
+        chosen_opinion=certificate.opinion,
+        opinion_reason=certificate.opinion_reason,
+        issues=_issue_lines(certificate),
+        since=since.events(certificate.unit, period.end, today),
     )
 
 
@@ -324,6 +418,15 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
         for section in data["sections"]
     ]
     period = rules.period_of(certificate.period)
+    opinion = data.get("opinion") or {}
+    chosen = opinion.get("chosen")
+    lines = [line for section in sections for line in section.assertions]
+    # Signed before opinions were recorded: proposed again from what was signed, never a default.
+    proposal = (
+        Proposal(Opinion(opinion["proposed"]), tuple(opinion.get("basis", ())))
+        if "proposed" in opinion
+        else opinion_rules.propose((a.strength for a in lines), (a.declaration for a in lines))
+    )
     return CertificateView(
         certificate,
         period,
@@ -331,6 +434,17 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
         sections,
         certificate.disclosures or data["disclosures"],
         live=False,
+        # Certificates signed before these were added have none: they show as signed, without them.
+        statement=data.get("statement", ""),
+        proposal=proposal,
+        chosen_opinion=Opinion(chosen) if chosen else None,
+        opinion_reason=opinion.get("reason", ""),
+        issues=[
+            IssueLine(None, item["issue"], item["action"], item["owner"], date.fromisoformat(item["due_on"]))
+            for item in data.get("issues", [])
+        ],
+        since=data.get("since_period_end", {"items": []}),
+        units=division.from_snapshot(data.get("units", [])),
     )
 
 

@@ -15,7 +15,7 @@ from riskreg.clock import today, utcnow
 from riskreg.enums import CertificateStatus as S
 from riskreg.enums import Declaration, ValidationOutcome
 from riskreg.extensions import db
-from riskreg.models import Assertion, Certificate, CertificateSection, Unit, User
+from riskreg.models import Assertion, Certificate, CertificateIssue, CertificateSection, Unit, User
 from riskreg.pdf.config import SigningUnavailable
 from riskreg.rules import certificates as rules
 from riskreg.rules.certificates import Problem
@@ -26,7 +26,7 @@ from riskreg.services.audit import checkpoints as audit_checkpoints
 from riskreg.services.audit import trail as audit
 from riskreg.services.certificates import disclosures as disclosure_service
 from riskreg.services.certificates import documents, queries, reliance, signers
-from riskreg.services.certificates.templates import default_template
+from riskreg.services.certificates.templates import default_template, template_statement
 
 Action = policy.Action
 EXCEPTION_MAX = 4000
@@ -94,7 +94,9 @@ def prepare_draft(unit: Unit, period: str, actor: User) -> Certificate:
         raise NotAllowed(f"Only risk managers and unit heads of {unit.name} can prepare its certificate")
     _check_new_period(unit, period, today())
     template = default_template()
-    certificate = Certificate(unit=unit, period=period, version=1, status=S.DRAFT, prepared_by=actor)
+    certificate = Certificate(
+        unit=unit, period=period, version=1, status=S.DRAFT, prepared_by=actor, statement=template_statement(template)
+    )
     for section in template.sections:
         copy = CertificateSection(position=section.position, title=section.title)
         copy.assertions = [
@@ -126,7 +128,14 @@ def start_correction(certificate: Certificate, actor: User) -> Certificate:
         status=S.DRAFT,
         supersedes=certificate,
         prepared_by=actor,
+        statement=certificate.statement,
+        opinion=certificate.opinion,
+        opinion_reason=certificate.opinion_reason,
     )
+    correction.issues = [
+        CertificateIssue(position=i.position, issue=i.issue, action=i.action, owner=i.owner, due_on=i.due_on)
+        for i in certificate.issues
+    ]
     for section in certificate.sections:
         copy = CertificateSection(position=section.position, title=section.title)
         copy.assertions = [
@@ -281,6 +290,8 @@ def sign(
     view = queries.view(certificate, today())
     if view.problems:
         raise ProblemsFound("This certificate cannot be signed yet", view.problems)
+    if view.content_problems:
+        raise ServiceError(f"This certificate cannot be signed yet: {view.content_problems[0].lower()}")
     _check_signing_configured()
     signed_at = utcnow()
     reason = (
@@ -368,3 +379,7 @@ def pdf_of(certificate: Certificate, generated_at=None) -> bytes:
     if certificate.is_frozen:
         return certificate.pdf or b""
     return documents.render(queries.view(certificate, today()), generated_at or utcnow())
+
+
+# For the other certificate services (riskreg.services.certificates.content): one lock, one audit format.
+check_editable, touch, record = _check_editable, _touch, _record

@@ -14,17 +14,27 @@ from riskreg.extensions import limiter
 from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
-from riskreg.services.certificates import documents, queries, reliance, workflow
+from riskreg.services.certificates import content, documents, governance, queries, reliance, workflow
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
+    MISSING_VERSION,
     DeclarationForm,
+    IssueForm,
     LinkForm,
+    OpinionForm,
     PrepareForm,
     SignForm,
     StepForm,
     ValidationForm,
+    version_missing,
 )
 from riskreg.web.forms import form_refusals, refuse, render_form
+
+
+def _versioned_form(template: str, form, **context):
+    """Refuse a posted form that lacks its version (428); None when it has one, or was not posted."""
+    return refuse(template, form, MISSING_VERSION, 428, **context) if version_missing(form) else None
+
 
 bp = Blueprint("certificates", __name__)
 Action = policy.Action
@@ -87,6 +97,35 @@ def rollup():
     return render_template(
         "certificates/rollup.html", rows=rows, period=label, periods=periods, counts=queries.status_counts(rows)
     )
+
+
+def _rollup_period() -> str:
+    label = request.args.get("period", "")
+    return label if rules.is_valid_period(label) else rules.certifying_period(today()).label
+
+
+@bp.route("/certificates/governance-statement")
+@signed_in
+@requires(Action.VIEW_CERTIFICATE_ROLLUP)
+def governance_statement():
+    """The governance statement's assurance paragraph drafted from the units' certificates (issue 15)."""
+    label = _rollup_period()
+    draft = governance.draft(rules.period_of(label))
+    return render_template(
+        "certificates/governance.html", draft=draft, period=label, group_sentence=governance.group_sentence
+    )
+
+
+@bp.route("/certificates/governance-statement.docx")
+@signed_in
+@requires(Action.VIEW_CERTIFICATE_ROLLUP)
+def governance_statement_docx():
+    label = _rollup_period()
+    data = governance.to_docx(governance.draft(rules.period_of(label)), today())
+    response = Response(data, mimetype=governance.DOCX_TYPE)
+    response.headers.set("Content-Disposition", "attachment", filename=f"governance-statement-{label}.docx")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/certificates.csv")
@@ -211,6 +250,9 @@ def declare(certificate, assertion_id: int):
     }
     form = DeclarationForm(data=data)
     context = {"certificate": certificate, "assertion": assertion, "line": _assertion_line(certificate, assertion_id)}
+    missing = _versioned_form("certificates/declare.html", form, **context)
+    if missing:
+        return missing
     if form.validate_on_submit():
         with form_refusals("certificates/declare.html", form, stale=STALE, **context):
             workflow.declare(
@@ -245,6 +287,9 @@ def link(certificate, assertion_id: int):
         "linked": {cm.id for cm in assertion.countermeasures},
         "reasons": {cm_id: text for (_a, cm_id), text in reasons.items()},
     }
+    missing = _versioned_form("certificates/link.html", form, **context)
+    if missing:
+        return missing
     if form.is_submitted():
         context["reasons"] = {cm_id: request.form.get(f"reason-{cm_id}", "") for cm_id in form.chosen}
     if form.validate_on_submit():
@@ -257,6 +302,85 @@ def link(certificate, assertion_id: int):
     if form.is_submitted():
         context["linked"] = form.chosen if not form.countermeasures.errors else context["linked"]
     return render_form("certificates/link.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/opinion", methods=["GET", "POST"])
+@signed_in
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def opinion(certificate):
+    """The overall opinion: the one the evidence supports, or another with the reason."""
+    if certificate.status not in rules.EDITABLE:
+        return _show(certificate, 409, message=SIGNED)
+    view = queries.view(certificate, today())
+    form = OpinionForm(
+        data={
+            "opinion": view.opinion.value,
+            "reason": certificate.opinion_reason,
+            "version": str(certificate.lock_version),
+        }
+    )
+    context = {"certificate": certificate, "view": view}
+    missing = _versioned_form("certificates/opinion.html", form, **context)
+    if missing:
+        return missing
+    if form.validate_on_submit():
+        with form_refusals("certificates/opinion.html", form, stale=STALE, at_field=True, **context):
+            content.set_opinion(
+                certificate,
+                form.chosen,
+                form.reason.data or "",
+                view.proposal.opinion,
+                current_user,
+                form.expected_version,
+            )
+        flash("Opinion saved")
+        return redirect(_url(certificate, _anchor="opinion"))
+    return render_form("certificates/opinion.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/issues", methods=["GET", "POST"])
+@signed_in
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def issues(certificate):
+    """Add a significant issue and its action, with an owner and a due date."""
+    if certificate.status not in rules.EDITABLE:
+        return _show(certificate, 409, message=SIGNED)
+    form = IssueForm(data={"version": str(certificate.lock_version)})
+    context = {"certificate": certificate}
+    missing = _versioned_form("certificates/issue.html", form, **context)
+    if missing:
+        return missing
+    if form.validate_on_submit():
+        with form_refusals("certificates/issue.html", form, stale=STALE, at_field=True, **context):
+            content.add_issue(
+                certificate,
+                form.issue.data,
+                form.action.data,
+                form.owner.data,
+                form.due_on.data,
+                current_user,
+                form.expected_version,
+            )
+        flash("Significant issue added")
+        return redirect(_url(certificate, _anchor="issues"))
+    return render_form("certificates/issue.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/issues/remove", methods=["POST"])
+@signed_in
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def remove_issue(certificate):
+    issue_id = request.form.get("issue", "")
+
+    def remove(certificate, actor, version):
+        if not issue_id.isascii() or not issue_id.isdigit() or len(issue_id) > 9:
+            raise ServiceError("Choose an issue from the list")
+        content.remove_issue(certificate, int(issue_id), actor, version)
+
+    return _step(certificate, remove, "Significant issue removed")
 
 
 def _step(certificate, step, done: str):

@@ -13,11 +13,22 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import PasswordField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from riskreg.enums import Declaration, ValidationOutcome
+from riskreg.enums import Declaration, Opinion, ValidationOutcome
 from riskreg.rules.evidence import Period
-from riskreg.services.certificates.templates import STATEMENT_MAX, TITLE_MAX
+from riskreg.rules.opinion import REASON_MAX
+from riskreg.services.certificates.content import ISSUE_MAX, OWNER_MAX
+from riskreg.services.certificates.templates import RESPONSIBILITY_MAX, STATEMENT_MAX, TITLE_MAX
 from riskreg.services.certificates.workflow import EXCEPTION_MAX, NOTES_MAX
+from riskreg.web.assurance.forms import date_field
 from riskreg.web.forms import VersionedForm, required_text, to_choices
+
+MISSING_VERSION = "This form is out of date: reload the page and try again"
+
+
+def version_missing(form: VersionedForm) -> bool:
+    """A posted form without the version it was read at (issue 18): refused with 428, never taken as current.
+    (A hidden field left out of the post would otherwise keep the version the route filled in.)"""
+    return form.is_submitted() and not form.version.raw_data
 
 
 class Radios(RadioField):
@@ -132,12 +143,12 @@ class ValidationForm(VersionedForm):
     submit = SubmitField("Record the conclusion", widget=GovSubmitInput())
 
 
-class SectionForm(FlaskForm):
+class SectionForm(VersionedForm):
     title = required_text("Section title", "Enter the section title", TITLE_MAX)
     submit = SubmitField("Save the section", widget=GovSubmitInput())
 
 
-class TemplateAssertionForm(FlaskForm):
+class TemplateAssertionForm(VersionedForm):
     statement = TextAreaField(
         "Assertion",
         validators=[
@@ -149,6 +160,64 @@ class TemplateAssertionForm(FlaskForm):
         "effectively throughout the year”.",
     )
     submit = SubmitField("Save the assertion", widget=GovSubmitInput())
+
+
+class TemplateRemoveForm(VersionedForm):
+    """Confirms removing a section or an assertion from the template, at the version the page showed."""
+
+    submit = SubmitField("Remove", widget=GovSubmitInput())
+
+
+class ResponsibilityForm(VersionedForm):
+    statement = TextAreaField(
+        "Statement of responsibility",
+        validators=[
+            DataRequired("Enter the statement of responsibility"),
+            Length(max=RESPONSIBILITY_MAX, message=f"The statement must be {RESPONSIBILITY_MAX} characters or fewer"),
+        ],
+        widget=GovTextArea(),
+        description="What every head certifies they are accountable for. riskreg fills in {title} (for example "
+        "Chief Crown Prosecutor), {unit}, {period} (2025-26), {period_end} (31 March 2026) and {name} (the signer).",
+    )
+    submit = SubmitField("Save the statement", widget=GovSubmitInput())
+
+
+class OpinionForm(VersionedForm):
+    opinion = radios("Overall opinion", Opinion.choices(), "Select an overall opinion")
+    reason = TextAreaField(
+        "Why a different opinion from the one the evidence supports",
+        validators=[Length(max=REASON_MAX, message=f"The reason must be {REASON_MAX} characters or fewer")],
+        widget=GovTextArea(),
+        description="Needed only when you choose an opinion other than the one proposed.",
+    )
+    submit = SubmitField("Save the opinion", widget=GovSubmitInput())
+
+    @property
+    def chosen(self) -> Opinion:
+        return Opinion(self.opinion.data)
+
+
+class IssueForm(VersionedForm):
+    issue = TextAreaField(
+        "Significant issue",
+        validators=[
+            DataRequired("Describe the issue"),
+            Length(max=ISSUE_MAX, message=f"The issue must be {ISSUE_MAX} characters or fewer"),
+        ],
+        widget=GovTextArea(),
+        description="What went wrong or is not assured, and why it matters.",
+    )
+    action = TextAreaField(
+        "Action",
+        validators=[
+            DataRequired("Say what action is being taken"),
+            Length(max=ISSUE_MAX, message=f"The action must be {ISSUE_MAX} characters or fewer"),
+        ],
+        widget=GovTextArea(),
+    )
+    owner = required_text("Owner", "Enter who owns the action", OWNER_MAX, "A person or post, such as Deputy CCP")
+    due_on = date_field("Due date", "Enter the due date")
+    submit = SubmitField("Add the issue", widget=GovSubmitInput())
 
 
 class ChallengeLinkForm(FlaskForm):
