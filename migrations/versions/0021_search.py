@@ -1,0 +1,74 @@
+"""search: full-text indexes on risks, countermeasures and control tests (issue 17)
+
+Revision ID: 0021_search
+Revises: 0015_register_figures
+Create Date: 2026-12-03 17:50:00
+
+PostgreSQL: GIN indexes on ``to_tsvector('english', ...)`` expressions. The expressions must stay exactly those
+in riskreg/services/search.py (DOCUMENTS), or the planner cannot use the indexes.
+SQLite: FTS5 tables over the same columns (external content, so the text is not stored twice), kept in step
+by triggers and filled from the rows already there.
+"""
+
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = "0021_search"
+down_revision = "0015_register_figures"
+branch_labels = None
+depends_on = None
+
+# table -> the columns searched, in order (riskreg/services/search.py DOCUMENTS joins them with spaces).
+COLUMNS = {
+    "risk": ("ref", "title", "event", "cause", "consequence"),
+    "countermeasure": ("title", "description", "progress"),
+    "control_test": ("notes",),
+}
+
+
+def _document(columns) -> str:
+    return " || ' ' || ".join(columns)
+
+
+def upgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for table, columns in COLUMNS.items():
+            op.execute(
+                f"CREATE INDEX ix_{table}_search ON {table} USING gin "
+                f"(to_tsvector('english'::regconfig, {_document(columns)}))"
+            )
+        return
+    for table, columns in COLUMNS.items():
+        fts, listed = f"{table}_fts", ", ".join(columns)
+        new = ", ".join(f"new.{column}" for column in columns)
+        old = ", ".join(f"old.{column}" for column in columns)
+        op.execute(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, content='{table}', content_rowid='id', "
+            "tokenize='porter unicode61')"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new}); END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old}); END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_au AFTER UPDATE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old}); "
+            f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new}); END"
+        )
+        op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for table in COLUMNS:
+            op.execute(f"DROP INDEX ix_{table}_search")
+        return
+    for table in COLUMNS:
+        for suffix in ("ai", "ad", "au"):
+            op.execute(f"DROP TRIGGER {table}_fts_{suffix}")
+        op.execute(f"DROP TABLE {table}_fts")
