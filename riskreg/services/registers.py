@@ -114,6 +114,7 @@ class RiskFilters:
     status: RiskStatus | None = RiskStatus.OPEN
     include_restricted: bool = False
     controls_untested: bool = False  # a countermeasure in place not tested in the last 12 months
+    text: str | None = None  # a reference, or words every risk listed contains (riskreg/services/search.py)
 
 
 SORTS = {
@@ -163,6 +164,10 @@ def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Selec
         query = query.where(Risk.residual_i == filters.impact)
     if filters.controls_untested:
         query = query.where(Risk.id.in_(control_tests.untested_risk_ids(today)))
+    if filters.text:
+        from riskreg.services import search  # it imports this module
+
+        query = query.where(Risk.id.in_(search.matching_risks(filters.text)))
     return query
 
 
