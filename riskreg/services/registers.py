@@ -158,6 +158,11 @@ def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Selec
         query = query.where(Risk.owner_id == filters.owner_id)
     if filters.overdue:
         query = query.where(Risk.next_review_on < today, Risk.status == RiskStatus.OPEN)
+    return _narrowed(query, filters, today)
+
+
+def _narrowed(query: sa.Select, filters: RiskFilters, today: date) -> sa.Select:
+    """``_filtered``'s second half: ratings, untested controls and text."""
     if filters.likelihood is not None:
         query = query.where(Risk.residual_l == filters.likelihood)
     if filters.impact is not None:
