@@ -135,3 +135,21 @@ def test_demo_search_finds_ln_012_for_head_ln_and_nothing_restricted_for_head_ls
     assert _results(response) == []
     assert "No results for" in html and not re.search(r"\d+ results?<", html)
     assert not any(risk.ref in html for risk in restricted)
+
+
+def test_postgresql_uses_the_gin_indexes(org):
+    """The search expressions must be exactly those migration 0021 indexed, or every search scans every row."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite searches its FTS5 tables")
+    db.session.execute(db.text("SET LOCAL enable_seqscan = off"))
+    hits = search._hits(
+        search.Query("victim letters"),
+        [],
+    ).subquery()
+    plan = "\n".join(
+        db.session.execute(
+            db.text("EXPLAIN " + str(db.select(hits).compile(db.engine, compile_kwargs={"literal_binds": True})))
+        ).scalars()
+    )
+    for table in ("risk", "countermeasure", "control_test"):
+        assert f"ix_{table}_search" in plan, plan
