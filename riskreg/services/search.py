@@ -150,9 +150,9 @@ def search(query: Query, restricted_visible: Collection[int], page: int, page_si
     rows = _page_of(hits, page, page_size)
     if rows:
         return Page([_hit(row) for row in rows], rows[0].total, page, page_size)
+    if page == 1:
+        return Page([], 0, 1, page_size)  # nothing matches: no need to count
     total = db.session.scalar(sa.select(sa.func.count()).select_from(hits)) or 0
-    if total == 0:
-        return Page([], 0, 1, page_size)
     page = page_within(page, total, page_size)
     return Page([_hit(row) for row in _page_of(hits, page, page_size)], total, page, page_size)
 
