@@ -49,6 +49,10 @@ class Hit:
     tested_on: date | None
 
 
+def _clean(text: str) -> str:
+    return text.replace("\x00", " ")  # PostgreSQL refuses NUL in text: it is no part of any word
+
+
 def words(text: str) -> list[str]:
     return WORD.findall(text)[:MAX_WORDS]
 
@@ -103,7 +107,8 @@ def _readable(restricted_visible: Collection[int]):
 
 
 def _hits(query: Query, restricted_visible: Collection[int]) -> sa.CompoundSelect:
-    ref, text = query.text.strip().upper(), query.text
+    text = _clean(query.text)
+    ref = text.strip().upper()
     columns = (Risk.ref, Risk.title.label("risk_title"), Unit.code.label("register_code"), Risk.status)
     risks, risk_rank = _matching_risks(
         sa.select(sa.literal("risk").label("kind"), Risk.id.label("item_id"), Risk.title, *columns), text, ref
@@ -176,6 +181,7 @@ def _hit(row: sa.Row) -> Hit:
 def matching_risks(text: str) -> sa.Select:
     """The ids of risks whose own text matches ``text`` or whose reference it is (the API's ``q=``); the caller
     filters by access as it already does."""
+    text = _clean(text)
     if not words(text):
         return sa.select(Risk.id).where(Risk.ref == text.strip().upper())
     return _matching_risks(sa.select(Risk.id), text, text.strip().upper())[0]

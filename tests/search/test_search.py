@@ -62,6 +62,7 @@ def test_an_empty_search_gives_advice_and_a_query_of_no_words_searches_nothing(c
     html = _search(client, q="zebra crossings").data.decode()
     assert "No results for ‘zebra crossings’" in html and "fewer words" in html
     assert "Type a risk" in _search(client, q='"-*').data.decode()  # FTS5 syntax characters are not a query
+    assert _search(client, q="nul\x00byte").status_code == 200  # PostgreSQL refuses NUL in text
 
 
 def test_restricted_risks_their_countermeasures_and_tests_never_show_nor_count(client, org, sign_in):
