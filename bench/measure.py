@@ -5,6 +5,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Flask
@@ -108,7 +109,21 @@ def optional_pages(app: Flask, targets: "Targets") -> tuple[dict[str, list[str]]
         pages["API list"] = [f"/api/v1{path}/risks" for path in targets.registers]
     else:
         notes.append("API list: not measured, there is no /api/ route on this commit yet.")
+    if any(rule.rule == "/search" for rule in rules):
+        pages["Search"] = search_paths(targets)
+    else:
+        notes.append("Search: not measured, there is no /search route on this commit yet.")
     return pages, notes
+
+
+# Words from the demo content the generator draws on (riskreg/demo/content.py): common ones that match thousands
+# of risks and countermeasures at M, a phrase, a rare word, filters, and exact references.
+SEARCH_WORDS = ["victim letters", "court", "staff", "cyber attack", "witnesses", "backlog&status=open", "custody"]
+
+
+def search_paths(targets: "Targets") -> list[str]:
+    refs = [path.rsplit("/", 1)[1] for path in targets.risks[:5]]
+    return [f"/search?q={quote(words, safe='&=')}" for words in SEARCH_WORDS] + [f"/search?q={ref}" for ref in refs]
 
 
 @dataclass

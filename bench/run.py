@@ -46,6 +46,7 @@ DEFAULT_POSTGRES = os.environ.get("RISKREG_BENCH_DATABASE_URL", "postgresql://po
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 # p95 ms, requests per second: scale M on PostgreSQL (issues 9 and 20)
 PAGE_TARGET = {"Register page": (150, 100), "Registers index": (150, 100), "Committee view": (150, 100)}
+PAGE_TARGET["Search"] = (100, 0)  # issue 17: a search answers in under 100 ms; no throughput target
 VERIFY_TARGET = 50_000
 LATER = [
     "Certificate render time and peak memory are measured by bench/certificates.py: see its section.",
@@ -180,7 +181,7 @@ class Bench:
         target, met = "", None
         if page in PAGE_TARGET and scale == "M" and kind == "postgresql":
             p95, per_second = PAGE_TARGET[page]
-            target = f"p95 < {p95} ms, ≥ {per_second} req/s"
+            target = f"p95 < {p95} ms" + (f", ≥ {per_second} req/s" if per_second else "")
             met = result.percentile(95) < p95 and result.per_second >= per_second and not result.failures
         retries = f"; {result.retries} reconnections" if result.retries else ""
         cpu = meter.used.per_request_text(result.requests)

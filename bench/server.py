@@ -46,6 +46,9 @@ class Gunicorn:
             RISKREG_THREADS=str(self.threads),
             PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         )
+        # Production refuses per-process rate limits with several workers: the local Redis, unless one is given.
+        environment.setdefault("RISKREG_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/9")
+        environment.setdefault("RISKREG_RATELIMIT_KEY_PREFIX", f"riskreg-bench-{self.port}")
         return environment
 
     def __enter__(self) -> "Gunicorn":

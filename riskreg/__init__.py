@@ -16,6 +16,7 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
     from riskreg.cli import register_commands
     from riskreg.config import Settings, load_config
     from riskreg.extensions import csrf, db, limiter, login_manager, migrate
+    from riskreg.models.search import not_search_index
     from riskreg.services import figures  # noqa: F401 - it keeps the register figures on every flush
     from riskreg.services.flags import scan, similarity  # noqa: F401 - they register the work after a risk is saved
     from riskreg.web import hooks
@@ -47,7 +48,9 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
 
     db.init_app(app)
     # Batch mode: SQLite can only change a table by rebuilding it.
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, include_object=not_search_index
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -77,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from riskreg.web.recommendations import bp as recommendations_bp
     from riskreg.web.registers import bp as registers_bp
     from riskreg.web.risks import bp as risks_bp
+    from riskreg.web.search import bp as search_bp
 
     blueprints = (
         auth_bp,
@@ -102,5 +106,6 @@ def _register_blueprints(app: Flask) -> None:
         qpr_bp,
         recommendations_bp,
         jobs_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)

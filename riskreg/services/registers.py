@@ -114,6 +114,7 @@ class RiskFilters:
     status: RiskStatus | None = RiskStatus.OPEN
     include_restricted: bool = False
     controls_untested: bool = False  # a countermeasure in place not tested in the last 12 months
+    text: str | None = None  # a reference, or words every risk listed contains (riskreg/services/search.py)
 
 
 SORTS = {
@@ -157,12 +158,21 @@ def _filtered(register: Register, filters: RiskFilters, today: date) -> sa.Selec
         query = query.where(Risk.owner_id == filters.owner_id)
     if filters.overdue:
         query = query.where(Risk.next_review_on < today, Risk.status == RiskStatus.OPEN)
+    return _narrowed(query, filters, today)
+
+
+def _narrowed(query: sa.Select, filters: RiskFilters, today: date) -> sa.Select:
+    """``_filtered``'s second half: ratings, untested controls and text."""
     if filters.likelihood is not None:
         query = query.where(Risk.residual_l == filters.likelihood)
     if filters.impact is not None:
         query = query.where(Risk.residual_i == filters.impact)
     if filters.controls_untested:
         query = query.where(Risk.id.in_(control_tests.untested_risk_ids(today)))
+    if filters.text:
+        from riskreg.services import search  # it imports this module
+
+        query = query.where(Risk.id.in_(search.matching_risks(filters.text)))
     return query
 
 

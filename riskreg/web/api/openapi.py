@@ -120,6 +120,12 @@ RISK_FILTERS = [
     _query("likelihood", schemas.RATING, "Only this residual likelihood"),
     _query("impact", schemas.RATING, "Only this residual impact"),
     _query("sort", {"type": "string", "enum": list(SORTS), "default": "ref"}, "Order (score: highest first)"),
+    _query(
+        "q",
+        {"type": "string", "maxLength": 200},
+        "Only risks with a reference equal to this, or with every word of it in their reference, title, event, "
+        "cause or consequence (the search service: docs/search.md)",
+    ),
 ]
 
 

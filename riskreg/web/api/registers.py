@@ -78,6 +78,7 @@ def _filters(args: dict, register: Register) -> registers.RiskFilters:
         impact=args["impact"],
         status=None if args["status"] == "all" else RiskStatus(args["status"]),
         include_restricted=policy.can(current_user, policy.Action.READ_RESTRICTED, register),
+        text=args["q"] or None,
     )
 
 

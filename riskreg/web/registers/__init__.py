@@ -18,10 +18,10 @@ bp = Blueprint("registers", __name__, url_prefix="/registers")
 @requires(None)
 def index():
     units = registers.all_units()
-    return render_template("registers/index.html", rows=registers.unit_tree(today(), units, _restricted_visible(units)))
+    return render_template("registers/index.html", rows=registers.unit_tree(today(), units, restricted_visible(units)))
 
 
-def _restricted_visible(units) -> set[int]:
+def restricted_visible(units) -> set[int]:
     """The registers whose restricted risks the reader may read, so that their figures count them (issue 17)."""
     return {
         unit.register.id
