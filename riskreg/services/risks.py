@@ -63,7 +63,8 @@ RATING_FIELDS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target
 AFTER_SAVE_BATCH = 500
 
 AfterSave = Callable[[Sequence[Risk], User | None], None]
-# In order: the embedding first (similar-risk checks read it), then the flag scan. See ``after_save``.
+# In order: the embedding first (similar-risk checks read it), then the flag scan, then the register figures
+# (they count flags). See ``after_save``.
 AFTER_SAVE: list[AfterSave] = []
 
 

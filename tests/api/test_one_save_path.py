@@ -8,7 +8,7 @@ from riskreg.enums import FlagKind
 from riskreg.extensions import db
 from riskreg.models import Flag, Risk, RiskEmbedding
 from riskreg.rules import scoring
-from riskreg.services import risks
+from riskreg.services import figures, risks
 from riskreg.services.flags import scan as flags
 from riskreg.services.flags import similarity
 from riskreg.services.transfer import importing
@@ -55,6 +55,6 @@ def test_form_api_and_import_share_the_allocator_the_schedule_and_the_after_save
 
 
 def test_after_save_work_is_registered_in_order_and_saving_imports_neither_service(app):
-    assert [similarity.embed_saved, flags.scan_saved] == risks.AFTER_SAVE
+    assert [similarity.embed_saved, flags.scan_saved, figures.risks_saved] == risks.AFTER_SAVE
     imported = {name for name, value in vars(risks).items() if getattr(value, "__name__", "").startswith("riskreg.")}
     assert not imported & {"flags", "similarity", "links"}  # the cycle risks -> flags -> risks is gone

@@ -138,10 +138,9 @@ def test_demo_search_finds_ln_012_for_head_ln_and_nothing_restricted_for_head_ls
     assert not any(risk.ref in html for risk in restricted)
 
 
+@pytest.mark.postgresql  # SQLite searches its FTS5 tables
 def test_postgresql_uses_the_gin_indexes(org):
     """Words are matched through each table's GIN index (migration 0021), not by reading every row."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite searches its FTS5 tables")
     db.session.execute(db.text("SET LOCAL enable_seqscan = off"))
     for model in (Risk, Countermeasure, ControlTest):
         select, _rank = search._matching(db.select(model.id), model, "victim letters")

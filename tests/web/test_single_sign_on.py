@@ -34,8 +34,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def provider():
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed: the single sign-on tests need it to run the OpenID provider")
+    if node is None:  # make test needs Node.js anyway (the assets): a missing one is a failure, never a skip
+        pytest.fail("Node.js is not installed: the single sign-on tests need it to run the OpenID provider")
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own script, run with the Node found on PATH
         [node, str(PROVIDER), str(port), CALLBACK],
