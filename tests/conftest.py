@@ -100,11 +100,12 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
-    # Each pass leaves out what it cannot add to: the PostgreSQL pass the tests without a database, the SQLite
-    # pass the tests that need PostgreSQL.
+    # Each pass leaves out what it cannot add to: the PostgreSQL pass the tests without a database and those whose
+    # subject does not depend on the engine (access answers, PDF layout, API schema conformance), the SQLite pass
+    # the tests that need PostgreSQL.
     without_database = {item for item in items if _needs_no_database(item)}
     if databases.GIVEN_URL:
-        left_out = without_database
+        left_out = without_database | {item for item in items if item.get_closest_marker("engine_independent")}
     else:
         left_out = {item for item in items if item.get_closest_marker("postgresql")}
     if left_out:

@@ -17,7 +17,8 @@ from riskreg.models import Certificate, Unit, User
 from riskreg.services.certificates import documents, queries
 from tests.certificates import layout
 
-pytestmark = pytest.mark.usefixtures("demo")
+# PDF layout does not depend on the database engine: the SQLite pass checks it.
+pytestmark = [pytest.mark.usefixtures("demo"), pytest.mark.engine_independent]
 TRAILING = ["Significant issues and actions", "Automatic disclosures", "Since the period end", "Signature"]
 
 

@@ -214,6 +214,7 @@ def _page_lines(page) -> tuple[str, list[str]]:
     return header, body
 
 
+@pytest.mark.engine_independent  # PDF layout: checked in the SQLite pass
 def test_every_page_of_the_demo_pack_names_the_part_on_it_and_no_heading_is_stranded(client, demo):
     response = client.post(
         "/sign-in", data={"email": "committee@example.org", "password": demo_organisation.DEMO_PASSWORD}
