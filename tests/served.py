@@ -7,11 +7,13 @@ On PostgreSQL the database is a schema of its own in the test database; on SQLit
 
 import os
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
@@ -62,6 +64,23 @@ def serve(app: Flask) -> Iterator[str]:
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+# The Redis the served tests use for shared rate limits and the job queue (RISKREG_TEST_REDIS_URL to change it).
+REDIS = os.environ.get("RISKREG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def require_redis() -> str:
+    """The Redis URL, or skip the test when nothing listens there; with RISKREG_REQUIRE_REDIS=1 (CI) a missing
+    Redis fails the test instead."""
+    host, _, port = REDIS.split("//", 1)[1].split("/", 1)[0].partition(":")
+    try:
+        with socket.create_connection((host, int(port or 6379)), timeout=1):
+            return REDIS
+    except OSError:
+        if os.environ.get("RISKREG_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is not running at {REDIS}, and RISKREG_REQUIRE_REDIS=1", pytrace=False)
+        pytest.skip(f"Redis is not running at {REDIS}")
 
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

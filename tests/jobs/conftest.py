@@ -2,34 +2,19 @@
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 
 import pytest
 
 from riskreg import PROJECT_ROOT
-
-REDIS = os.environ.get("RISKREG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_running() -> bool:
-    host, _, port = REDIS.split("//", 1)[1].split("/", 1)[0].partition(":")
-    try:
-        with socket.create_connection((host, int(port or 6379)), timeout=1):
-            return True
-    except OSError:
-        return False
+from tests import served
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """Skipped without Redis; RISKREG_REQUIRE_REDIS=1 (CI) makes a missing Redis a failure instead."""
-    if not _redis_running():
-        if os.environ.get("RISKREG_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is not running at {REDIS}, and RISKREG_REQUIRE_REDIS=1", pytrace=False)
-        pytest.skip(f"Redis is not running at {REDIS}")
-    return REDIS
+    return served.require_redis()
 
 
 @pytest.fixture

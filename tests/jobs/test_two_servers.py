@@ -71,16 +71,11 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def deployment(app, tmp_path_factory):
-    from tests.jobs.conftest import REDIS, _redis_running
-
-    if not _redis_running():
-        if os.environ.get("RISKREG_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is not running at {REDIS}, and RISKREG_REQUIRE_REDIS=1", pytrace=False)
-        pytest.skip(f"Redis is not running at {REDIS}")
+    redis = served.require_redis()
     folder = tmp_path_factory.mktemp("two-servers")
     queue_name = f"riskreg-test-{os.getpid()}-{time.monotonic_ns()}"
     flask_app = served.fresh_app(
-        folder, "riskreg_two_servers", {"RISKREG_REDIS_URL": REDIS, "RISKREG_JOBS_QUEUE": queue_name}
+        folder, "riskreg_two_servers", {"RISKREG_REDIS_URL": redis, "RISKREG_JOBS_QUEUE": queue_name}
     )
     with flask_app.app_context():
         hq = factories.UnitFactory(code="HQ", name="Headquarters")
@@ -95,7 +90,7 @@ def deployment(app, tmp_path_factory):
         people = {key: (user.id, user.email) for key, user in people.items()}
         db.session.remove()
         db.engine.dispose()
-    environment = production_environment(flask_app.config["SQLALCHEMY_DATABASE_URI"], REDIS, queue_name, folder)
+    environment = production_environment(flask_app.config["SQLALCHEMY_DATABASE_URI"], redis, queue_name, folder)
     worker = start_worker(environment, folder / "worker.log")
     try:
         with AppServer(environment, folder / "a.log") as one, AppServer(environment, folder / "b.log") as other:

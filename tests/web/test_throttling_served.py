@@ -4,10 +4,8 @@ Per-process counts let "5 failures per account" through twice with 2 workers (is
 opens a new connection, and gunicorn's access log (with the worker's pid) shows that both workers answered.
 """
 
-import os
 import re
 import secrets
-import socket
 import time
 
 import pytest
@@ -18,15 +16,7 @@ from riskreg.enums import Role
 from riskreg.extensions import db
 from tests import factories, served
 
-REDIS = "redis://127.0.0.1:6379/0"
-
-
-def _redis_running() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
+REDIS = served.REDIS
 
 
 @pytest.fixture(autouse=True)
@@ -50,10 +40,7 @@ class TwoWorkers(Gunicorn):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, app):
-    if not _redis_running():
-        if os.environ.get("RISKREG_REQUIRE_REDIS") == "1":  # CI: a missing Redis fails, never skips
-            pytest.fail("Redis is not running on 127.0.0.1:6379, and RISKREG_REQUIRE_REDIS=1", pytrace=False)
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    served.require_redis()
     folder = tmp_path_factory.mktemp("throttle")
     flask_app = served.fresh_app(folder, "riskreg_throttle")
     with flask_app.app_context():
