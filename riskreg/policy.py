@@ -30,6 +30,7 @@ from riskreg.models import (
 
 # Roles that can read every register, including restricted risks, wherever they are held.
 READ_EVERYTHING = frozenset({Role.HQ_RISK, Role.COMMITTEE, Role.AUDITOR, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
 EDITORS = frozenset({Role.RISK_MANAGER, Role.UNIT_HEAD})
 # The Audit and Risk Committee's view and pack (DESIGN §5), and who may comment on risks there.
 COMMITTEE_READERS = frozenset({Role.COMMITTEE, Role.HQ_RISK, Role.AUDITOR})
@@ -274,9 +275,7 @@ def _can_update_recommendation(user: User, recommendation: Recommendation) -> bo
 
 
 def _can_read_job(user: User, job: Job) -> bool:
-    return (job.requested_by_id is not None and job.requested_by_id == user.id) or holds_anywhere(
-        user, frozenset({Role.ADMIN})
-    )
+    return (job.requested_by_id is not None and job.requested_by_id == user.id) or holds_anywhere(user, ADMINS)
 
 
 def _anyone(_user: User, _target: Any) -> bool:
@@ -298,7 +297,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.RECORD_REVIEW: _can_record_review,
     Action.UPDATE_COUNTERMEASURE: _can_update_countermeasure,
     Action.VIEW_AUDIT_TRAIL: _can_read_risk,
-    Action.ADMINISTER: _holding(frozenset({Role.ADMIN})),
+    Action.ADMINISTER: _holding(ADMINS),
     # Links (DESIGN §5): a new corporate risk is the HQ risk team's or a corporate risk manager's to confirm.
     Action.LINK_RISKS: _can_link,
     Action.REMOVE_LINK: _can_remove_link,
@@ -337,5 +336,5 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     # The committee's action log: its members and the HQ risk team keep it; its readers read it.
     Action.MANAGE_COMMITTEE_ACTIONS: _holding(COMMENTERS),
     # A background job (a committee pack, an import) is its requester's; administrators see every job.
-    Action.READ_JOB: lambda user, job: _can_read_job(user, job),
+    Action.READ_JOB: _can_read_job,
 }
