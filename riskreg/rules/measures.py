@@ -11,7 +11,7 @@ acceptable, and the limit itself is.
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from riskreg.enums import MeasureDirection, MeasureFrequency, Rating
@@ -212,6 +212,8 @@ def _parse_quarter_text(text: str) -> date | None:
 def parse_period(raw: object, frequency: MeasureFrequency) -> date:
     """The period a value is for, as people write it: a date, "2026-04", "April 2026", "Apr 2026", or a
     financial quarter "2026-27 Q1" / "Q1 2026-27". ValueError with a message when it is none of them."""
+    if isinstance(raw, datetime):  # a spreadsheet's date cell: a date, not a time of day
+        raw = raw.date()
     if isinstance(raw, date):
         return period_start(raw, frequency)
     text = re.sub(r"\s+", " ", str(raw or "")).strip().lower()

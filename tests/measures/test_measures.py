@@ -2,10 +2,10 @@
 the import and the API record values; the risk page shows the trend; the export re-imports."""
 
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from riskreg.enums import FlagKind, FlagStatus, ReviewOutcome
+from riskreg.enums import FlagKind, FlagStatus, MeasureFrequency, ReviewOutcome
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Flag, MeasureValue
 from riskreg.services import risks as risk_service
@@ -126,6 +126,23 @@ def test_import_is_all_or_nothing_and_the_export_imports_back(org, frozen_clock)
             (date(2026, 4, 1), Decimal(1), ""),
             (date(2026, 5, 1), Decimal(3), "late files"),
         ]
+
+
+def test_an_analysts_sheet_imports_with_its_periods_as_exported(org, frozen_clock):
+    """A sheet written as people export them, not by riskreg: months as Excel shows them ("May-26"), UK dates,
+    "05/2026", and a quarter. Each row reads as the month or quarter meant, through the import's own date reader."""
+    monthly = make_measure(org.ln, [], org.risk_ln)
+    quarterly = make_measure(org.ln, [], org.risk_ln, name="Victim letters late", frequency=MeasureFrequency.QUARTERLY)
+    sheet = (
+        b"Measure,Period,Value\nCustody time limit failures,Jan-26,1\nCustody time limit failures,01/02/2026,0\n"
+        b"Custody time limit failures,03/2026,2\nCustody time limit failures,Apr 26,1\n"
+        b"Victim letters late,Q4 2025-26,7\n"
+    )
+    result = transfer.import_values(org.ln, sheet, "kpi.csv", org.risk_ln, TODAY)
+    assert result.ok and result.recorded == 5, result.problems
+    assert [value.period_start for value in monthly.values] == [date(2026, month, 1) for month in (1, 2, 3, 4)]
+    assert [value.period_start for value in quarterly.values] == [date(2026, 1, 1)]
+    assert catalogue.read_period(datetime(2026, 5, 31, 0, 0), monthly.frequency) == date(2026, 5, 1)
 
 
 def test_a_measure_does_not_reveal_a_restricted_risk_it_informs(client, sign_in, org):

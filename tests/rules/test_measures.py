@@ -1,6 +1,6 @@
 """The pure rules of measures: tolerance ratings, periods and quarters, partner blame, and the SVG chart."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -76,6 +76,7 @@ def test_financial_quarters():
         ("apr 2026", MeasureFrequency.MONTHLY, date(2026, 4, 1)),
         ("2026-04-17", MeasureFrequency.MONTHLY, date(2026, 4, 1)),
         (date(2026, 5, 17), MeasureFrequency.QUARTERLY, date(2026, 4, 1)),
+        (datetime(2026, 5, 17, 0, 0), MeasureFrequency.MONTHLY, date(2026, 5, 1)),  # a spreadsheet's date cell
         ("2026-27 Q3", MeasureFrequency.QUARTERLY, date(2026, 10, 1)),
         ("Q4 2026-27", MeasureFrequency.QUARTERLY, date(2027, 1, 1)),
         ("February 2027", MeasureFrequency.QUARTERLY, date(2027, 1, 1)),

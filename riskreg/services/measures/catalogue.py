@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from riskreg.clock import utcnow
 from riskreg.enums import MeasureDirection, MeasureFrequency, RiskStatus
 from riskreg.extensions import db
+from riskreg.importing.values import read_date
 from riskreg.models import Measure, MeasureValue, Register, Risk, Unit, User
 from riskreg.rules import measures as measure_rules
 from riskreg.services import NotFoundError, ServiceError, StaleEdit
@@ -41,6 +42,15 @@ class ValueInput:
     period_start: date
     value: Decimal
     note: str = ""
+
+
+def read_period(raw: object, frequency: MeasureFrequency) -> date:
+    """The period a value is for, from a form, the API or a spreadsheet cell. Dates are read by the import's own
+    reader (UK day-first, "May-26", "05/2026", Excel date cells and day numbers), so a sheet exported the way
+    people export them reads as it does in a register import; anything else ("2026-05", "2026-27 Q1") by the
+    measures rule, which also says what to write instead. ValueError with that message."""
+    found, _problem, _note = read_date(raw)
+    return measure_rules.parse_period(found if found is not None else raw, frequency)
 
 
 def get_measure(measure_id: int) -> Measure:

@@ -89,7 +89,7 @@ def read_rows(unit: Unit, data: bytes, filename: str, today: date) -> tuple[dict
             )
             continue
         try:
-            period = measure_rules.parse_period(_cell(cells, names["period"]), measure.frequency)
+            period = catalogue.read_period(_cell(cells, names["period"]), measure.frequency)
             value = measure_rules.parse_number(clean_text(_cell(cells, names["value"])), "The value")
         except ValueError as error:
             problems.append((number, str(error)))

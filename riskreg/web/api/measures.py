@@ -65,7 +65,7 @@ def get_measure(measure):
 def create_measure_value(measure):
     body = json_body()
     try:
-        period = measure_rules.parse_period(body["period"], measure.frequency)
+        period = catalogue.read_period(body["period"], measure.frequency)
         value = measure_rules.parse_number(Decimal(str(body["value"])), "The value")
     except ValueError as error:
         field = "value" if "value" in str(error).lower() and "period" not in str(error).lower() else "period"

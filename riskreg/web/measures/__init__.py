@@ -105,7 +105,7 @@ def new_value(measure):
     context = {"measure": measure}
     if form.validate_on_submit():
         item = catalogue.ValueInput(
-            measure_rules.parse_period(form.period.data, measure.frequency),
+            catalogue.read_period(form.period.data, measure.frequency),
             form.value.number,
             (form.note.data or "").strip(),
         )
