@@ -149,7 +149,7 @@ def mapping_file(register, token: str):
 
 def _show(register, upload, result, form, status: int = 200):
     form.fingerprint.data = result.fingerprint
-    form.submit.label.text = f"Import {result.writes} {'risk' if result.writes == 1 else 'risks'}"
+    form.submit.label.text = f"Import {result.writes:,} {'risk' if result.writes == 1 else 'risks'}"
     return render_template(
         "importing/preview.html",
         register=register,
