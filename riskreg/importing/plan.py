@@ -64,8 +64,9 @@ def plan(drafts: list[Draft], register_code: str, existing: list[Existing]) -> l
             planned.append(Planned(draft, UPDATE, by_ref[draft.ref]))
             continue
         if draft.ref:
-            whose = "is not in this register" if draft.ref.startswith(prefix) else "is not a reference in this register"
-            _note(draft, "info", f"{draft.ref} {whose}: the risk gets a new reference")
+            # Worded without the row's own reference, so the preview can say it once for every row it applies to.
+            whose = "Not in this register" if draft.ref.startswith(prefix) else "Not one of this register's references"
+            _note(draft, "info", f"{whose}: the risk gets a new reference")
         key = title_key(draft.values["title"])
         if key in by_title:
             match = by_title[key]

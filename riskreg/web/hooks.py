@@ -247,6 +247,15 @@ def govuk_date(value: date | datetime | None) -> str:
     return f"{value:%-d %B %Y}"
 
 
+def row_numbers(lines: list[int], shown: int = 5) -> str:
+    """"Row 4", "Rows 4, 9 and 12", or "Rows 4, 5, 6, 7, 8 and 19,995 more"."""
+    if len(lines) == 1:
+        return f"Row {lines[0]:,}"
+    listed = ", ".join(f"{line:,}" for line in lines[:shown] if line != lines[-1] or len(lines) > shown)
+    rest = f"{len(lines) - shown:,} more" if len(lines) > shown else f"{lines[-1]:,}"
+    return f"Rows {listed} and {rest}"
+
+
 def error_list(form) -> list[dict]:
     """The error summary's entries, each linking to its field (date inputs to their day box)."""
     items = []
@@ -297,6 +306,7 @@ def _register_template_helpers(app: Flask) -> None:
         return scoring.appetite_of(risk.category, rules())
 
     app.add_template_filter(govuk_date)
+    app.add_template_filter(row_numbers)
     app.add_template_global(error_list)
     app.add_template_global(url_with)
     app.add_template_global(band_of)

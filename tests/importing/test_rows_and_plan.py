@@ -156,6 +156,9 @@ def test_plan_matches_references_and_reports_possible_duplicates():
     assert [p.action for p in planned] == [UPDATE, DUPLICATE, CREATE, ERROR, CREATE, IGNORED]
     assert planned[0].existing.id == 11
     assert "Possible duplicate: LN-002 in this register has the same title" in str(planned[1].draft.problems[-1])
-    assert "X-9 is not a reference in this register: the risk gets a new" in str(planned[2].draft.problems[-1])
+    assert (
+        str(planned[2].draft.problems[-1])
+        == "Reference: Not one of this register's references: the risk gets a new reference"
+    )
     assert "LN-001 appears more than once in the file (first on row 2)" in str(planned[3].draft.problems[-1])
     assert "Same title as row 4" in str(planned[4].draft.problems[-1])
