@@ -113,7 +113,9 @@ def svg(
     total = sum(len(cell.refs) for row in rows for cell in row)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="app-heatmap" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}-title {ident}-desc">',
+        # The PDFs' own font (charts.py names it too): a map in another font embeds two more fonts in the pack.
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        'font-family="Arial, sans-serif">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{total} risks by residual likelihood (across) and impact (up); '
         "the table beside the map lists them.</desc>",
