@@ -42,3 +42,15 @@ def test_the_unit_head_opens_the_quarterly_performance_review_pack(visitor):
     assert page.get_by_role("link", name="Download the pack (PDF)").get_attribute("href").endswith("/pack.pdf")
     visitor.follow("Previous quarter", exact=False)
     assert "Replace manual custody time limit diaries" in page.locator("#actions ~ table").first.inner_text()
+
+
+def test_the_register_heat_map_over_time_shows_risks_moving(visitor):
+    visitor.sign_in()  # the head of London North
+    visitor.goto("/registers/LN")
+    visitor.follow("How the heat map moved over the last five quarters")
+    page = visitor.page
+    assert visitor.heading() == "Residual heat map over time"
+    assert page.locator("svg.app-heatmap").count() == 5
+    moved = page.get_by_role("table").nth(1)
+    assert "Risks that moved between" in moved.locator("caption").inner_text()
+    assert moved.locator("tbody tr").count() > 0  # the demo's reviews move London North's risks

@@ -35,3 +35,20 @@ def test_london_norths_custody_time_limit_breach_flags_ln_003_and_fills_its_pack
     # The other demo measures stay within tolerance or near it: one breach is the story, not noise.
     others = db.session.scalars(sa.select(Measure).where(Measure.id != measure.id)).all()
     assert len(others) == 3 and all(other.values[-1].rating is not Rating.RED for other in others)
+
+
+def test_london_norths_pack_shows_its_risks_moving_over_five_quarters(demo):
+    from riskreg.rules.measures import quarter_of
+    from riskreg.services import heat_trend, registers
+
+    london_north = db.session.scalar(sa.select(Unit).where(Unit.code == "LN"))
+    trend = qpr.build_pack(london_north, review_quarter(today()), today()).heat_map
+    assert len(trend.snapshots) == 5
+    # The demo's reviews, dated before the seeding day, move risks between cells: better and worse both.
+    directions = {move.direction for move in trend.moves}
+    assert len(trend.moves) >= 5 and {"up", "down"} <= directions
+    # Up to today (the trend page's series), the last map is the register page's own.
+    ends = heat_trend.quarter_ends(quarter_of(today()), today())
+    now = heat_trend.trend(london_north.register, ends, include_restricted=True).snapshots[-1]
+    latest = {(c.likelihood, c.impact): len(c.refs) for row in now.rows for c in row if c.refs}
+    assert latest == registers.heat_map(london_north.register, include_restricted=True)

@@ -122,3 +122,48 @@ def test_citing_evidence_for_a_partner_explanation(client, sign_in, org, frozen_
     assert explanation.evidenced and len(explanation.citations) == 2
     assert "Evidenced" in client.get("/registers/LN/qpr/2026-27-q1").get_data(as_text=True)
     assert client.get(f"/risks/{risk.ref}/reviews/999999/evidence").status_code == 404
+
+
+def test_the_pack_shows_the_register_heat_map_over_five_quarters_on_the_page_and_in_the_pdf(
+    client, sign_in, org, frozen_clock
+):
+    risk = RiskFactory(register=org.ln.register, residual_l=1, residual_i=2)
+    ReviewFactory(risk=risk, reviewed_on=date(2025, 5, 2), residual_l=5, residual_i=5)
+    ReviewFactory(risk=risk, reviewed_on=date(2026, 4, 20), residual_l=1, residual_i=2)
+    pack = qpr.build_pack(org.ln, Q1, TODAY)
+    assert [s.label for s in pack.heat_map.snapshots] == [
+        "2025-26 Q1",
+        "2025-26 Q2",
+        "2025-26 Q3",
+        "2025-26 Q4",
+        "2026-27 Q1",
+    ]
+    assert [(move.ref, move.direction) for move in pack.heat_map.moves] == [(risk.ref, "down")]
+    earlier = qpr.build_pack(org.ln, Quarter(2025, 4), TODAY).heat_map  # an earlier pack ends at its own quarter
+    assert earlier.snapshots[-1].as_of == date(2026, 3, 31)
+    assert [(move.ref, move.direction, move.now.score) for move in earlier.moves] == [(risk.ref, "added", 25)]
+    db.session.commit()
+    sign_in(org.head_ln)
+    page = client.get("/registers/LN/qpr/2026-27-q1").get_data(as_text=True)
+    assert "Where the register's risks moved" in page
+    assert page.count('class="app-heatmap"') == 5
+    response = client.get("/registers/LN/qpr/2026-27-q1/pack.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Where the register's risks moved" in text
+    assert "Open risks by residual band at each quarter end" in text and risk.ref in text
+    assert "2025-26 Q1" in text  # drawn in the small map's caption and in the table
+
+
+def test_the_pack_reads_the_heat_maps_in_the_same_queries_however_long_the_history(org, frozen_clock):
+    from tests.conftest import count_queries
+
+    def queries(unit, count: int) -> int:
+        for _ in range(count):
+            risk = RiskFactory(register=unit.register)
+            ReviewFactory(risk=risk, reviewed_on=date(2025, 8, 1), residual_l=4, residual_i=4)
+            ReviewFactory(risk=risk, reviewed_on=date(2026, 5, 1), residual_l=2, residual_i=4)
+        with count_queries() as statements:
+            qpr.build_pack(unit, Q1, TODAY)
+        return len(statements)
+
+    assert queries(org.ln, 1) == queries(org.ls, 30)

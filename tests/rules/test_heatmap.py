@@ -1,9 +1,11 @@
 """The residual heat map: where risks land on the 5 x 5 grid, and the SVG both the page and the pack embed."""
 
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import pytest
 
+from riskreg.enums import Band
 from riskreg.rules import heatmap
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -39,3 +41,26 @@ def test_the_svg_draws_25_cells_coloured_by_band_with_the_count_in_each_occupied
     counts = [text.text for text in root.iter(f"{SVG}text") if text.get("font-size") == "20"]
     assert counts == ["2", "1"]
     assert "3 risks" in root.find(f"{SVG}desc").text
+
+
+def test_a_small_map_has_its_own_ids_its_caption_and_numbers_for_axis_labels():
+    markup = heatmap.svg(
+        heatmap.grid([("LN-001", 2, 3)]), "As at 31 March 2026", ident="map-q4", layout=heatmap.SMALL, caption="Q4"
+    )
+    root = ET.fromstring(markup)  # noqa: S314 - our own markup
+    assert root.get("aria-labelledby") == "map-q4-title map-q4-desc"
+    assert root.find(f"{SVG}title").get("id") == "map-q4-title"
+    texts = [text.text for text in root.iter(f"{SVG}text")]
+    assert "Q4" in texts and "Rare" not in texts and "Severe" not in texts
+    assert [text for text in texts if text in {"1", "2", "3", "4", "5"}].count("1") == 3  # two axes and the count
+
+
+def test_a_snapshot_counts_its_risks_by_band_and_moves_name_what_changed_cell():
+    before = heatmap.grid([("LN-001", 4, 5), ("LN-002", 2, 2), ("LN-003", 3, 3)])
+    after = heatmap.grid([("LN-001", 3, 5), ("LN-002", 1, 4), ("LN-003", 1, 5), ("LN-004", 1, 1)])
+    snapshot = heatmap.Snapshot("2025-26 Q4", date(2026, 3, 31), before)
+    assert snapshot.total == 3
+    assert snapshot.by_band() == {Band.VERY_HIGH: 1, Band.HIGH: 0, Band.MEDIUM: 1, Band.LOW: 1}
+    moved = {move.ref: move.direction for move in heatmap.moves(before, after)}
+    assert moved == {"LN-001": "down", "LN-002": "across", "LN-003": "down", "LN-004": "added"}
+    assert {move.ref: move.direction for move in heatmap.moves(after, before)}["LN-004"] == "closed"

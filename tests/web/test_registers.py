@@ -132,3 +132,63 @@ def test_registers_index_query_count_does_not_grow(client, org, sign_in):
     with count_queries() as after:
         client.get("/registers")
     assert len(before) == len(after)
+
+
+def test_the_heat_map_over_time_shows_a_small_map_per_quarter_and_the_risks_that_moved(
+    client, org, sign_in, frozen_clock
+):
+    from datetime import date
+
+    from tests.factories import ReviewFactory
+
+    moved = RiskFactory(register=org.ln.register, residual_l=2, residual_i=2)
+    ReviewFactory(risk=moved, reviewed_on=date(2025, 6, 1), residual_l=5, residual_i=4)
+    ReviewFactory(risk=moved, reviewed_on=date(2026, 5, 1), residual_l=2, residual_i=2)
+    secret = RiskFactory(register=org.ln.register, restricted=True, residual_l=1, residual_i=1)
+    ReviewFactory(risk=secret, reviewed_on=date(2025, 6, 1), residual_l=1, residual_i=1)
+    sign_in(org.viewer_ln)
+    register_page = _soup(client.get("/registers/LN"))
+    assert register_page.select_one("a[href='/registers/LN/heat-map-trend']")
+    page = _soup(client.get("/registers/LN/heat-map-trend"))
+    maps = page.select("svg.app-heatmap")
+    assert [svg.select_one("title")["id"] for svg in maps] == [
+        "heatmap-20250630-title",
+        "heatmap-20250930-title",
+        "heatmap-20251231-title",
+        "heatmap-20260331-title",
+        "heatmap-20260605-title",
+    ]
+    bands, moves = page.select("table.govuk-table")
+    assert [row.th.text for row in bands.tbody.select("tr")] == [
+        "2025-26 Q1",
+        "2025-26 Q2",
+        "2025-26 Q3",
+        "2025-26 Q4",
+        "2026-27 Q1",
+    ]
+    second = [cell.text for cell in bands.tbody.select("tr")[1].select("td")]
+    assert second == ["30 September 2025", "1", "0", "0", "1", "2"]
+    assert [row.th.text for row in moves.tbody.select("tr")] == [moved.ref]
+    assert "Better" in moves.text
+    client.post("/sign-out")
+    sign_in(org.head_ls)  # may read the register, not its restricted risks
+    other = _soup(client.get("/registers/LN/heat-map-trend")).select("table.govuk-table")[0]
+    assert other.tbody.select("tr")[1].select("td")[-1].text == "1"
+
+
+def test_the_heat_map_over_time_query_count_does_not_grow_with_risks_or_their_history(client, org, sign_in):
+    from tests.factories import ReviewFactory
+
+    def queries(register, count: int) -> int:
+        for _ in range(count):
+            risk = RiskFactory(register=register, owner=UserFactory())
+            ReviewFactory(risk=risk, reviewed_on=today() - timedelta(days=200), residual_l=5, residual_i=5)
+            ReviewFactory(risk=risk, reviewed_on=today() - timedelta(days=20), residual_l=1, residual_i=2)
+        path = f"/registers/{register.unit.code}/heat-map-trend"
+        client.get(path)
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    sign_in(org.hq_risk)
+    assert queries(org.ln.register, 2) == queries(org.ls.register, 40)

@@ -1,5 +1,6 @@
 """The quarterly performance review (QPR) pack of a unit (issue 19; inspection 3.13-3.16): what changed in the
-register in the quarter, measures outside tolerance with their trends, flags, overdue reviews and actions,
+register in the quarter, measures outside tolerance with their trends, the residual heat map at the end of this
+and the four quarters before (services/heat_trend.py), flags, overdue reviews and actions,
 certificate exceptions and contradictions, explanations that blame a partner (evidenced or not), and the actions
 agreed at reviews, carried from quarter to quarter until their exit criterion is met.
 
@@ -34,7 +35,7 @@ from riskreg.models import (
 from riskreg.rules import measures as measure_rules
 from riskreg.rules.measures import Quarter
 from riskreg.rules.partners import partner_blame
-from riskreg.services import NotFoundError, ServiceError, StaleEdit, recommendations
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, heat_trend, recommendations
 from riskreg.services.audit import trail as audit
 from riskreg.services.measures import catalogue, trends
 
@@ -69,6 +70,7 @@ class Pack:
     explanations: list[Explanation] = field(default_factory=list)
     actions: list[QprAction] = field(default_factory=list)
     recommendations: list[Any] = field(default_factory=list)
+    heat_map: heat_trend.Trend | None = None  # the register at this and earlier quarter ends
     refs: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -227,6 +229,8 @@ def build_pack(unit: Unit, quarter: Quarter, today: date) -> Pack:
     pack.explanations = _explanations(pack.reviews)
     pack.actions = actions_for(unit, quarter)
     pack.recommendations = recommendations.overdue_for_unit(unit, as_of)
+    # Restricted risks included: the pack's readers may read them (policy READ_QPR), as its other sections show.
+    pack.heat_map = heat_trend.trend(unit.register, heat_trend.quarter_ends(quarter, today), include_restricted=True)
     pack.refs = dict(db.session.execute(sa.select(Risk.id, Risk.ref).where(Risk.id.in_(_register_risks(unit)))).all())
     return pack
 

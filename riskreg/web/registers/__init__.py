@@ -7,7 +7,8 @@ from riskreg import policy
 from riskreg.clock import today
 from riskreg.config import settings
 from riskreg.enums import Band, Category, RiskStatus
-from riskreg.services import registers
+from riskreg.rules.measures import quarter_of
+from riskreg.services import heat_trend, registers
 from riskreg.web.access import requires, signed_in
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -85,4 +86,16 @@ def show(register):
         category_choices=Category.choices(),
         band_choices=Band.choices(),
         today=today(),
+    )
+
+
+@bp.route("/<code>/heat-map-trend")
+@signed_in
+@requires(policy.Action.READ_REGISTER, "register")
+def heat_map_trend(register):
+    """The register's residual heat map at the end of each of its last five quarters (issue 19)."""
+    ends = heat_trend.quarter_ends(quarter_of(today()), today())
+    include_restricted = policy.can(current_user, policy.Action.READ_RESTRICTED, register)
+    return render_template(
+        "registers/heat_map_trend.html", register=register, trend=heat_trend.trend(register, ends, include_restricted)
     )
