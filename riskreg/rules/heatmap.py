@@ -104,6 +104,7 @@ def svg(
     ident: str = "heatmap",
     layout: Layout = FULL,
     caption: str = "",
+    beside: str = "the table beside the map lists them",
 ) -> str:
     """The grid as an SVG image: the number of risks in each cell, likelihood across and impact up. ``ident``
     keeps the title's and description's ids unique when a page shows several maps; ``caption`` is drawn above
@@ -118,7 +119,7 @@ def svg(
         'font-family="Arial, sans-serif">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{total} risks by residual likelihood (across) and impact (up); '
-        "the table beside the map lists them.</desc>",
+        f"{escape(beside)}.</desc>",
     ]
     if caption:
         parts.append(_text(left + 5 * size / 2, top - 8, caption, 12, weight="bold"))

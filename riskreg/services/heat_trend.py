@@ -36,6 +36,7 @@ class Trend:
             ident=f"heatmap-{snapshot.as_of:%Y%m%d}",
             layout=heatmap.SMALL,
             caption=snapshot.label,
+            beside="the tables beside the maps give the open risks per band and the risks that moved",
         )
 
     def by_band(self, snapshot: heatmap.Snapshot) -> dict:

@@ -248,7 +248,7 @@ def govuk_date(value: date | datetime | None) -> str:
 
 
 def row_numbers(lines: list[int], shown: int = 5) -> str:
-    """"Row 4", "Rows 4, 9 and 12", or "Rows 4, 5, 6, 7, 8 and 19,995 more"."""
+    """Where a problem is: "Row 4", "Rows 4, 9 and 12", or "Rows 4, 5, 6, 7, 8 and 19,995 more"."""
     if len(lines) == 1:
         return f"Row {lines[0]:,}"
     listed = ", ".join(f"{line:,}" for line in lines[:shown] if line != lines[-1] or len(lines) > shown)
