@@ -41,15 +41,12 @@ def after_create_app() -> set[str]:
     return _top_level_modules_after('from riskreg import create_app\ncreate_app("testing")')
 
 
-# What a start imports does not depend on the database: these run without one, and not in the PostgreSQL pass.
-@pytest.mark.no_database
 @pytest.mark.parametrize("library", HEAVY + ALSO_DEFERRED)
 def test_creating_the_app_does_not_import(after_create_app, library):
     assert "riskreg" in after_create_app  # the check ran against the app
     assert library not in after_create_app
 
 
-@pytest.mark.no_database
 def test_the_command_line_help_imports_none_of_them():
     loaded = _top_level_modules_after(
         "from riskreg.cli import cli\ntry:\n    cli(['--help'])\nexcept SystemExit:\n    pass"
@@ -66,7 +63,6 @@ def test_the_deferred_migrations_still_answer(app):
     assert config.migrate.directory.endswith("migrations")
 
 
-@pytest.mark.no_database
 def test_the_lazy_stand_in_imports_on_first_use():
     from riskreg import lazy
 
