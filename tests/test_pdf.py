@@ -8,6 +8,9 @@ from pypdf import PdfReader
 
 from riskreg.pdf.render import RefusingFetcher, html_to_pdf
 
+# No database: what PDF rendering may fetch. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
+
 # A 1x1 PNG.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

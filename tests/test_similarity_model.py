@@ -11,6 +11,9 @@ import pytest
 from riskreg.rules.similarity import DEFAULT_SIMILARITY
 from riskreg.similarity import encoder, evaluation
 
+# No database: the embedding model and its recall on an evaluation set. The PostgreSQL pass leaves them out.
+pytestmark = pytest.mark.no_database
+
 EVAL_SET = Path(__file__).parent / "data" / "similarity_eval.json"
 PROJECT = Path(__file__).resolve().parent.parent
 

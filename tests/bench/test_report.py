@@ -2,8 +2,13 @@
 
 from collections import Counter
 
+import pytest
+
 from bench.load import LoadResult
 from bench.report import Row, Run, append
+
+# No database: the bench's arithmetic and results file. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
 
 
 def test_percentiles_and_rate_come_from_the_latencies():

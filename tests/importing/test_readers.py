@@ -9,6 +9,9 @@ from openpyxl import Workbook
 from riskreg.importing import ImportRefused
 from riskreg.importing.readers import Limits, decode, merged_ranges_of, open_source, sniff_delimiter
 
+# No database: reading spreadsheet and CSV files. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
+
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "import"
 ROWS = [["Risk title", "Likelihood", "Impact"], ["Café closure", "3", "4"], ["Budget; overspend", "2", "5"]]
 

@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from riskreg.enums import Category, CountermeasureStatus, Influence, RiskStatus
 from riskreg.importing.layout import locate
 from riskreg.importing.mapping import Mapping, resolve
@@ -7,6 +9,9 @@ from riskreg.importing.people import People, Person
 from riskreg.importing.plan import CREATE, DUPLICATE, ERROR, IGNORED, UPDATE, Existing, plan
 from riskreg.importing.readers import Limits, open_source
 from riskreg.importing.rows import NOT_YET_SET, Context, build
+
+# No database: mapping and planning rows, pure functions. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
 
 TODAY = date(2026, 6, 1)
 HELEN, RHYS, ME = (

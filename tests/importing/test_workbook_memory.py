@@ -13,6 +13,9 @@ import zipfile
 
 import pytest
 
+# No database: a reader's memory, measured in a fresh process. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
+
 BOUND_MB = 300
 XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

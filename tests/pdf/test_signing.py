@@ -10,6 +10,9 @@ import pytest
 
 from riskreg.pdf import documents, pki, signing
 
+# No database: rendering, signing and verifying PDFs. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
+
 HTML = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Certificate of assurance</title>"
     "<style>@page { size: A4; margin: 2cm } body { font-family: Arial, sans-serif }</style></head>"

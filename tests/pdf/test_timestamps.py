@@ -6,6 +6,9 @@ from riskreg.pdf import documents, signing
 from tests.pdf.test_signing import HTML, STAMP, person_key
 from tests.tsa import local_tsa  # noqa: F401 - the fixture
 
+# No database: time-stamped PDF signatures. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
+
 
 @pytest.fixture(scope="module")
 def ca(tmp_path_factory):

@@ -2,11 +2,15 @@
 
 from datetime import date
 
+import pytest
 from bs4 import BeautifulSoup
 
 from riskreg.enums import RecommendationStatus as S
 from riskreg.rules import recommendations as rules
 from riskreg.web.recommendations.chart import Bar, percent_bars
+
+# No database: pure rules and a chart. The PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.no_database
 
 
 def test_the_rate_is_implemented_out_of_accepted_and_not_accepted_is_counted_apart():
