@@ -94,7 +94,7 @@ def test_missing_months_make_the_evidence_limited_at_most(org, certificate):
     assert line.measures[0].periods[3].value is None
 
 
-def test_only_the_unit_s_own_measures_can_be_cited_and_a_signed_certificate_s_cannot_change(org, certificate):
+def test_only_the_unit_s_own_measures_can_be_cited_and_only_by_its_preparers(org, certificate):
     elsewhere = measure_with(org, year_of(0), unit=org.ls)
     with pytest.raises(ServiceError, match="Choose measures of London North"):
         workflow.cite_measures(certificate.assertions[0], {elsewhere.id}, org.risk_ln)
@@ -102,11 +102,13 @@ def test_only_the_unit_s_own_measures_can_be_cited_and_a_signed_certificate_s_ca
         workflow.cite_measures(certificate.assertions[0], {elsewhere.id}, org.viewer_ln)
 
 
-def test_a_correction_keeps_the_measures_cited(org, certificate):
+def test_a_signed_certificate_s_measures_stay_and_a_correction_keeps_them(org, certificate):
     measure = measure_with(org, year_of(0))
     workflow.cite_measures(certificate.assertions[0], {measure.id}, org.risk_ln)
     workflow.submit(certificate, org.risk_ln)
     workflow.sign(certificate, org.head_ln, PASSWORD)
+    with pytest.raises(ServiceError, match="signed and cannot be changed"):
+        workflow.cite_measures(certificate.assertions[0], set(), org.risk_ln)
     correction = workflow.start_correction(certificate, org.risk_ln)
     assert [m.id for m in correction.assertions[0].measures] == [measure.id]
 
