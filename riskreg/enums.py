@@ -452,6 +452,30 @@ class Rating(LabelledEnum):
         }[self]
 
 
+class MeasureVerdict(LabelledEnum):
+    """What a measure a certificate assertion cites says of the certificate's year (riskreg.rules.measure_evidence),
+    best first."""
+
+    SUPPORTS = "supports"  # a value for every period, each within tolerance
+    INCOMPLETE = "incomplete"  # within tolerance where measured, but periods without a value
+    UNMEASURED = "unmeasured"  # no value for any period of the year
+    CONTRADICTS = "contradicts"  # outside tolerance (red) in at least one period
+
+    @property
+    def label(self) -> str:
+        return {
+            MeasureVerdict.SUPPORTS: "Supports: within tolerance all year",
+            MeasureVerdict.INCOMPLETE: "Incomplete: periods not measured",
+            MeasureVerdict.UNMEASURED: "Not measured in the year",
+            MeasureVerdict.CONTRADICTS: "Contradicts: outside tolerance",
+        }[self]
+
+    @property
+    def rank(self) -> int:
+        """Higher is better: contradicts 0 ... supports 3."""
+        return len(MeasureVerdict) - 1 - list(MeasureVerdict).index(self)
+
+
 class QprActionStatus(LabelledEnum):
     """An action agreed at a quarterly performance review: open until its exit criterion is met."""
 

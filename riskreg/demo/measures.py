@@ -3,8 +3,10 @@
 London North's custody time limit failures breach tolerance in the latest complete month: the value flags LN-003
 ("Custody cases released because time limits are missed") for review, and London North's QPR pack for that
 quarter shows the measure's trend with the action agreed at the review before, its owner, due date and exit
-criterion. A few other measures carry two years of values within or near tolerance. Its own random numbers,
-dates relative to the day it is seeded, and nothing found by row id.
+criterion. The same measure breached once before, in October of the year London North's draft certificate covers:
+the certificate's custody time limits assertion cites it, so it is graded weak and the breach is disclosed, and the
+preparer declares it with an exception saying so. A few other measures carry two years of values within or near
+tolerance. Its own random numbers, dates relative to the day it is seeded, and nothing found by row id.
 """
 
 import random
@@ -13,10 +15,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from riskreg.enums import MeasureDirection, MeasureFrequency
+from riskreg.enums import Declaration, MeasureDirection, MeasureFrequency
 from riskreg.extensions import db
-from riskreg.models import Risk, Unit, User
+from riskreg.models import Certificate, Measure, Risk, Unit, User
+from riskreg.rules import certificates as certificate_rules
 from riskreg.rules import measures as measure_rules
+from riskreg.services.certificates import queries, workflow
 from riskreg.services.measures import catalogue, qpr
 
 SEED = 19
@@ -79,6 +83,16 @@ MEASURES = [
 ]
 
 
+# London North's custody time limit failures in October of the certified year: above the red limit of two.
+YEAR_BREACH = Decimal(3)
+CUSTODY_ASSERTION = "custody time limits"
+
+
+def _year_breach(today: date) -> date:
+    """October of the financial year being certified: its third quarter."""
+    return date(certificate_rules.certifying_period(today).start.year, 10, 1)
+
+
 def _periods(today: date, frequency: MeasureFrequency) -> list[date]:
     """Two years of periods up to the latest complete month (or the quarter holding it)."""
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -108,10 +122,10 @@ def _measures(rng: random.Random, today: date) -> None:
         }
         measure = catalogue.create_measure(unit, values, [risk.id for risk in risks], actor)
         periods = _periods(today, frequency)
-        items = [
-            catalogue.ValueInput(start, Decimal(str(value)))
-            for start, value in zip(periods, draw(rng, len(periods)), strict=True)
-        ]
+        drawn = dict(zip(periods, draw(rng, len(periods)), strict=True))
+        if code == "LN" and name == CUSTODY_TIME_LIMITS[0]:
+            drawn[_year_breach(today)] = YEAR_BREACH
+        items = [catalogue.ValueInput(start, Decimal(str(value))) for start, value in drawn.items()]
         catalogue.record_values(measure, items, actor, today)
 
 
@@ -150,7 +164,39 @@ def _actions(today: date) -> None:
     )
 
 
+def _cite(today: date) -> None:
+    """London North's draft certificate cites the custody time limit failures measure for its custody assertion:
+    the breach in the year keeps it below what "assured" needs and is disclosed. The preparer adds the breach to
+    the assertion's exception (the draft's two assertions left assured on weak evidence stay for the head to fix)."""
+    london_north = db.session.scalar(sa.select(Unit).where(Unit.code == "LN"))
+    period = certificate_rules.certifying_period(today)
+    found = db.session.scalar(
+        sa.select(Certificate).where(Certificate.unit_id == london_north.id, Certificate.period == period.label)
+    )
+    if found is None:
+        return
+    certificate = queries.get_certificate(found.id)
+    view = queries.view(certificate, today)
+    line = next(line for line in view.assertions if CUSTODY_ASSERTION in line.statement.lower())
+    measure = db.session.scalar(
+        sa.select(Measure).where(Measure.unit_id == london_north.id, Measure.name == CUSTODY_TIME_LIMITS[0])
+    )
+    manager = _user("risk.ln@example.org")
+    assertion = queries.get_assertion(certificate, line.id)
+    workflow.cite_measures(assertion, {measure.id}, manager)
+    if line.problem is None:  # signable as declared: the preparer says what the measure showed
+        declaration = (
+            Declaration.ASSURED_WITH_EXCEPTIONS if line.declaration is Declaration.ASSURED else line.declaration
+        )
+        breach = (
+            f"Custody time limit failures were outside tolerance in {_year_breach(today):%B %Y} ({YEAR_BREACH} "
+            "failures, more than the two tolerated); the failures are reported monthly to the area management team."
+        )
+        workflow.declare(assertion, declaration, f"{line.exception_text} {breach}".strip(), manager)
+
+
 def seed(today: date) -> None:
     rng = random.Random(SEED)
     _measures(rng, today)
     _actions(today)
+    _cite(today)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from riskreg.clock import utcnow
 from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, Opinion, ValidationOutcome
 from riskreg.extensions import db
+from riskreg.models.measure import Measure
 from riskreg.models.org import Unit, User
 from riskreg.models.risk import Countermeasure
 from riskreg.models.types import enum_column_type
@@ -54,6 +55,16 @@ assertion_countermeasure = sa.Table(
     sa.Column("countermeasure_id", sa.ForeignKey("countermeasure.id"), primary_key=True, index=True),
     # Why this control supports this statement, in the unit's words.
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
+)
+
+
+# The unit's measures (key risk indicators) an assertion cites as evidence, judged over the certificate's year
+# (riskreg.rules.measure_evidence). A measure is never deleted, so a cited one stays cited.
+assertion_measure = sa.Table(
+    "assertion_measure",
+    db.metadata,
+    sa.Column("assertion_id", sa.ForeignKey("assertion.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("measure_id", sa.ForeignKey("measure.id"), primary_key=True, index=True),
 )
 
 
@@ -157,6 +168,7 @@ class Assertion(db.Model):
     countermeasures: Mapped[list[Countermeasure]] = relationship(
         secondary=assertion_countermeasure, order_by="Countermeasure.id"
     )
+    measures: Mapped[list[Measure]] = relationship(secondary=assertion_measure, order_by="Measure.name")
 
     @property
     def has_exception(self) -> bool:

@@ -189,7 +189,11 @@ def short_period_label(start: date, frequency: MeasureFrequency) -> str:
 
 _MONTH_YEAR = re.compile(r"([a-z]+)\.?\s+(\d{4})")
 _YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?")
-_FY_QUARTER = re.compile(r"(?:(\d{4})[-/](\d{2})\s*q([1-4])|q([1-4])\s*(\d{4})[-/](\d{2}))")
+# A financial year as people write it: 2026-27, 2026/27, 26/27, FY26/27, FY 2026-27.
+_FY = r"(?:fy\s?)?(\d{4}|\d{2})\s?[-/]\s?(\d{2})"
+_Q = r"(?:q|quarter\s?)([1-4])"
+# "2026-27 Q1", "FY26/27 Q1", "Q1 26/27", "Quarter 1 2026/27", "Q1 FY2026-27".
+_FY_QUARTER = re.compile(rf"{_FY}\s?{_Q}|{_Q}\s?{_FY}")
 
 
 def _month_number(name: str) -> int | None:
@@ -204,14 +208,17 @@ def _parse_quarter_text(text: str) -> date | None:
     if not match:
         return None
     year, short, number = (match[1], match[2], match[3]) if match[1] else (match[5], match[6], match[4])
-    if (int(year) + 1) % 100 != int(short):
+    # Two digits name a year of this century: 26/27 is 2026-27 (a measure's values are recent).
+    first = int(year) + (2000 if len(year) == 2 else 0)
+    if (first + 1) % 100 != int(short):
         raise ValueError(f"{year}-{short} is not a financial year: write it like 2026-27")
-    return Quarter(int(year), int(number)).start
+    return Quarter(first, int(number)).start
 
 
 def parse_period(raw: object, frequency: MeasureFrequency) -> date:
     """The period a value is for, as people write it: a date, "2026-04", "April 2026", "Apr 2026", or a
-    financial quarter "2026-27 Q1" / "Q1 2026-27". ValueError with a message when it is none of them."""
+    financial quarter ("2026-27 Q1", "Q1 2026-27", "Q1 26/27", "Quarter 1 2026/27", "FY26/27 Q1"; UK financial
+    years start on 1 April, so Q1 2026-27 is April to June 2026). ValueError with a message when it is none."""
     if isinstance(raw, datetime):  # a spreadsheet's date cell: a date, not a time of day
         raw = raw.date()
     if isinstance(raw, date):

@@ -40,6 +40,16 @@ def test_the_area_head_fixes_the_weak_assertions_and_signs(visitor):
     assert "2 assertions stop this certificate being signed" in visitor.page.inner_text("main")
     assert "As Chief Crown Prosecutor for London North I am accountable" in visitor.page.inner_text("#main-content")
 
+    # The custody assertion cites the custody time limit failures measure, outside tolerance in October (issue 19).
+    custody = visitor.page.locator(".govuk-summary-card", has_text="Controls over custody time limits")
+    assert "Contradicts: outside tolerance" in custody.inner_text()
+    visitor.follow(
+        "Cite measures", within=".govuk-summary-card:has-text('Controls over custody time limits')", exact=False
+    )
+    assert visitor.page.get_by_label("Custody time limit failures").is_checked()
+    visitor.follow("Save the measures", role="button")
+    assert "Measures saved" in visitor.page.locator(".govuk-notification-banner--success").inner_text()
+
     # What the head certifies: an opinion other than the one proposed needs a reason; a significant issue.
     visitor.follow("Change the overall opinion")
     visitor.page.get_by_label("Limited", exact=True).check()

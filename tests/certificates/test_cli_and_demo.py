@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from riskreg import demo
 from riskreg.clock import today
-from riskreg.enums import CertificateStatus, Declaration, ValidationOutcome
+from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, MeasureVerdict, ValidationOutcome
 from riskreg.extensions import db
 from riskreg.models import Certificate, Unit, User
 from riskreg.pdf import signing
@@ -171,6 +171,23 @@ def test_the_demo_draft_is_signable_once_its_weak_assertions_carry_exceptions():
     workflow.submit(london_north, head)
     workflow.sign(london_north, head, demo.DEMO_PASSWORD)
     assert london_north.status is CertificateStatus.SIGNED and documents.verify(london_north.pdf).ok
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_demo_draft_cites_the_custody_measure_that_breached_in_the_year_and_is_graded_by_it():
+    view = queries.view(queries.get_certificate(_demo_certificates()["LN"].id), today())
+    custody = next(line for line in view.assertions if "custody time limits" in line.statement.lower())
+    [measure] = custody.measures
+    assert (measure.name, measure.verdict) == ("Custody time limit failures", MeasureVerdict.CONTRADICTS)
+    # No tested control covers custody time limits in London North, and the breach keeps it so: not assured, with
+    # the breach in its exception, the measure in its reason, and the breach disclosed.
+    assert custody.strength.rank <= EvidenceStrength.WEAK.rank and custody.declaration is not Declaration.ASSURED
+    assert "Measures: Custody time limit failures was outside tolerance" in custody.reason
+    assert "outside tolerance in October" in custody.exception_text and custody.problem is None
+    group = next(g for g in view.disclosures["groups"] if g["kind"] == "measures_outside_tolerance")
+    assert [item["text"] for item in group["items"]] == [
+        f"Custody time limit failures: 3 failures in October {view.period.start.year}"
+    ]
 
 
 def test_an_old_demo_folder_without_the_ca_key_says_how_to_start_again(app, tmp_path, monkeypatch):

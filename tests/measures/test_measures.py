@@ -5,6 +5,8 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+
 from riskreg.enums import FlagKind, FlagStatus, MeasureFrequency, ReviewOutcome
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Flag, MeasureValue
@@ -143,6 +145,12 @@ def test_an_analysts_sheet_imports_with_its_periods_as_exported(org, frozen_cloc
     assert [value.period_start for value in monthly.values] == [date(2026, month, 1) for month in (1, 2, 3, 4)]
     assert [value.period_start for value in quarterly.values] == [date(2026, 1, 1)]
     assert catalogue.read_period(datetime(2026, 5, 31, 0, 0), monthly.frequency) == date(2026, 5, 1)
+
+
+@pytest.mark.parametrize("raw", ["Q1 26/27", "Q1 2026/27", "Quarter 1 2026/27", "FY26/27 Q1", "2026/27 Q1"])
+def test_a_quarter_written_the_finance_team_s_way_is_read_through_the_import_s_date_reader_too(raw):
+    """The import's date reader sees these first: none of them is taken for a day ("26/27" is no date)."""
+    assert catalogue.read_period(raw, MeasureFrequency.QUARTERLY) == date(2026, 4, 1)
 
 
 def test_a_measure_does_not_reveal_a_restricted_risk_it_informs(client, sign_in, org):

@@ -86,6 +86,30 @@ def test_periods_are_read_as_people_write_them(raw, frequency, start):
     assert rules.parse_period(raw, frequency) == start
 
 
+# UK financial years start on 1 April: Q1 2026-27 is April to June 2026, Q4 is January to March 2027.
+@pytest.mark.parametrize(
+    ("raw", "start"),
+    [
+        ("Q1 26/27", date(2026, 4, 1)),
+        ("Q1 2026/27", date(2026, 4, 1)),
+        ("Quarter 1 2026/27", date(2026, 4, 1)),
+        ("FY26/27 Q1", date(2026, 4, 1)),
+        ("2026/27 Q1", date(2026, 4, 1)),
+        ("fy 2026-27 q2", date(2026, 7, 1)),
+        ("Quarter 4 26-27", date(2027, 1, 1)),
+        ("Q3 FY26/27", date(2026, 10, 1)),
+    ],
+)
+def test_quarters_are_read_as_finance_teams_write_them(raw, start):
+    assert rules.parse_period(raw, MeasureFrequency.QUARTERLY) == start
+
+
+@pytest.mark.parametrize("raw", ["Q1 26/28", "FY26/25 Q1", "Quarter 5 2026/27", "Q1 2026"])
+def test_a_quarter_of_no_financial_year_gets_a_message(raw):
+    with pytest.raises(ValueError, match=r"financial year|not a period"):
+        rules.parse_period(raw, MeasureFrequency.QUARTERLY)
+
+
 @pytest.mark.parametrize("raw", ["", "Smarch 2026", "2026-13", "2026-28 Q1", "last month"])
 def test_what_is_not_a_period_gets_a_message(raw):
     with pytest.raises(ValueError, match=r"period|month|financial year|Enter"):

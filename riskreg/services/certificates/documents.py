@@ -32,6 +32,7 @@ from riskreg.pdf.config import PersonKey, SigningConfig, SigningUnavailable
 from riskreg.rules.signers import stamp_lines
 from riskreg.services.audit import checkpoints as audit_checkpoints
 from riskreg.services.certificates import division
+from riskreg.services.certificates import measures as cited
 from riskreg.services.certificates.queries import CertificateView
 from riskreg.services.certificates.statement import statement_of
 
@@ -161,6 +162,7 @@ def _sections(view: CertificateView) -> list[dict[str, Any]]:
                     "reason": a.reason,
                     "countermeasure_ids": [line.id for line in a.countermeasures],
                     "link_reasons": {str(key): text for key, text in sorted(a.link_reasons.items()) if text},
+                    "measure_ids": [line.id for line in a.measures],
                 }
                 for a in section.assertions
             ],
@@ -194,6 +196,7 @@ def build_snapshot(view: CertificateView, signer: User, signed_at: datetime, rea
         "reason": reason,
         "sections": _sections(view),
         "countermeasures": _countermeasures(view, tests),
+        "measures": cited.to_snapshot(line for assertion in view.assertions for line in assertion.measures),
         "disclosures": view.disclosures,
         "statement": statement_of(certificate, signer.name),
         "opinion": {

@@ -17,11 +17,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from riskreg.enums import CertificateStatus, Declaration, EvidenceStrength, Opinion, RiskStatus, UnitKind
 from riskreg.extensions import db
-from riskreg.models import Assertion, Certificate, CertificateSection, Countermeasure, Risk, Unit
+from riskreg.models import Assertion, Certificate, CertificateSection, Countermeasure, Measure, Risk, Unit
 from riskreg.rules import certificates as rules
 from riskreg.rules import evidence as evidence_rules
+from riskreg.rules import measure_evidence, scoring
 from riskreg.rules import opinion as opinion_rules
-from riskreg.rules import scoring
 from riskreg.rules.certificates import Declared, Problem
 from riskreg.rules.evidence import Assessment, Period
 from riskreg.rules.opinion import Proposal
@@ -31,7 +31,9 @@ from riskreg.services.assurance import control_tests
 from riskreg.services.assurance.calibration import Calibration
 from riskreg.services.assurance.control_tests import LatestTest
 from riskreg.services.certificates import disclosures, division, reliance, since
+from riskreg.services.certificates import measures as cited
 from riskreg.services.certificates.division import UnitCertificate
+from riskreg.services.certificates.measures import MeasureLine
 from riskreg.services.certificates.statement import statement_of
 
 KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
@@ -60,6 +62,7 @@ class AssertionLine:
     # Per countermeasure id: why it supports this statement, and an open challenge's reason (read live).
     link_reasons: dict[int, str] = field(default_factory=dict)
     challenges: dict[int, str] = field(default_factory=dict)
+    measures: list[MeasureLine] = field(default_factory=list)  # the unit's measures it cites as evidence
 
     @property
     def declared(self) -> Declared:
@@ -194,6 +197,7 @@ def _eager():
         joinedload(Certificate.signed_by),
         joinedload(Certificate.validated_by),
         assertions.selectinload(Assertion.countermeasures).joinedload(Countermeasure.risk),
+        assertions.selectinload(Assertion.measures).selectinload(Measure.values),
         selectinload(Certificate.issues),
     )
 
@@ -292,11 +296,13 @@ class AssertionGrades:
     counting: dict[int, list[LatestTest]]
     reasons: dict[tuple[int, int], str]
     challenges: dict[tuple[int, int], str]
+    measures: dict[int, MeasureLine]  # each cited measure's line for the period, by measure id
 
 
 def grade_assertions(assertions: list[Assertion], period: Period, as_of: date) -> AssertionGrades:
     """Rule 4.5 for assertions: challenged links do not count; whole-period wording needs tests across the
-    period; a risk above appetite needs independent evidence. A fixed number of queries."""
+    period; a risk above appetite needs independent evidence; cited measures cap the grade over the period
+    (riskreg.rules.measure_evidence). A fixed number of queries."""
     linked = {cm.id: cm for assertion in assertions for cm in assertion.countermeasures}
     assessments, counting = grade_countermeasures(list(linked.values()), period, as_of)
     first, last = evidence_rules.counting_window(period, as_of, control_tests.window_months())
@@ -304,6 +310,8 @@ def grade_assertions(assertions: list[Assertion], period: Period, as_of: date) -
     ids = [assertion.id for assertion in assertions]
     challenged = {key: challenge.reason for key, challenge in reliance.open_challenges(ids).items()}
     scoring_rules = registers.rules()
+    measures = {measure.id: measure for assertion in assertions for measure in assertion.measures}
+    verdicts = cited.assess(measures.values(), period, as_of)
     graded = {}
     for assertion in assertions:
         links = [
@@ -316,10 +324,13 @@ def grade_assertions(assertions: list[Assertion], period: Period, as_of: date) -
             )
             for cm in assertion.countermeasures
         ]
-        graded[assertion.id] = evidence_rules.assess_assertion(
-            assertion.statement, links, period, control_tests.period_quarters()
+        graded[assertion.id] = measure_evidence.combine(
+            evidence_rules.assess_assertion(assertion.statement, links, period, control_tests.period_quarters()),
+            [verdicts[measure.id] for measure in assertion.measures],
+            len(assertion.countermeasures),
         )
-    return AssertionGrades(graded, assessments, counting, reliance.link_reasons(ids), challenged)
+    lines = {key: cited.line(measures[key], verdict) for key, verdict in verdicts.items()}
+    return AssertionGrades(graded, assessments, counting, reliance.link_reasons(ids), challenged, lines)
 
 
 def _per_countermeasure(found: dict[tuple[int, int], str], assertion_id: int) -> dict[int, str]:
@@ -351,11 +362,14 @@ def _live_view(certificate: Certificate, today: date) -> CertificateView:
                     cm_lines,
                     _per_countermeasure(grades.reasons, assertion.id),
                     _per_countermeasure(grades.challenges, assertion.id),
+                    [grades.measures[measure.id] for measure in assertion.measures],
                 )
             )
         sections.append(SectionLine(section.title, lines))
     lines = [line for section in sections for line in section.assertions]
     disclosed = disclosures.compute(certificate.unit, as_of)
+    if grades.measures:  # only a certificate citing measures says whether they were within tolerance
+        disclosed["groups"].append(cited.disclosure(grades.measures.values()))
     units = (
         division.unit_certificates(certificate.unit, period.label) if division.covers_units(certificate.unit) else []
     )
@@ -397,6 +411,7 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
         for item in data["countermeasures"]
     }
     challenged = reliance.open_challenges(assertion.id for assertion in certificate.assertions)
+    measures = cited.from_snapshot(data.get("measures", []))
     sections = [
         SectionLine(
             section["title"],
@@ -411,6 +426,7 @@ def _frozen_view(certificate: Certificate) -> CertificateView:
                     [countermeasures[cm_id] for cm_id in item["countermeasure_ids"]],
                     {int(k): v for k, v in item.get("link_reasons", {}).items()},
                     {cm_id: c.reason for (a_id, cm_id), c in challenged.items() if a_id == item["id"]},
+                    [measures[measure_id] for measure_id in item.get("measure_ids", [])],
                 )
                 for item in section["assertions"]
             ],

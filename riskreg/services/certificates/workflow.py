@@ -26,6 +26,7 @@ from riskreg.services.audit import checkpoints as audit_checkpoints
 from riskreg.services.audit import trail as audit
 from riskreg.services.certificates import disclosures as disclosure_service
 from riskreg.services.certificates import documents, queries, reliance, signers
+from riskreg.services.certificates import measures as cited_measures
 from riskreg.services.certificates.templates import default_template, template_statement
 
 Action = policy.Action
@@ -145,6 +146,7 @@ def start_correction(certificate: Certificate, actor: User) -> Certificate:
                 declaration=a.declaration,
                 exception_text=a.exception_text,
                 countermeasures=list(a.countermeasures),
+                measures=list(a.measures),
             )
             for a in section.assertions
         ]
@@ -186,6 +188,27 @@ def link_countermeasures(
             "countermeasure_ids": [before, sorted(countermeasure_ids)],
             "reasons": {str(cm.id): reasons[cm.id].strip() for cm in chosen} if reasons is not None else None,
         },
+    )
+
+
+def cite_measures(
+    assertion: Assertion, measure_ids: set[int], actor: User, expected_version: int | None = None
+) -> None:
+    """Cite these measures of the certificate's unit as evidence for an assertion (none: cite none)."""
+    certificate = assertion.section.certificate
+    _check_editable(certificate, actor, expected_version)
+    allowed = {measure.id: measure for measure in cited_measures.citable(certificate)}
+    if measure_ids - allowed.keys():
+        raise ServiceError(f"Choose measures of {certificate.unit.name}", field="measures")
+    before = sorted(measure.id for measure in assertion.measures)
+    assertion.measures = [allowed[key] for key in sorted(measure_ids)]
+    _touch(certificate)
+    db.session.flush()
+    _record(
+        actor,
+        "measures_cited",
+        certificate,
+        {"assertion_id": assertion.id, "measure_ids": [before, sorted(measure_ids)]},
     )
 
 

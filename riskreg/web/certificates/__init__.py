@@ -15,9 +15,11 @@ from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
 from riskreg.services.certificates import content, documents, governance, queries, reliance, workflow
+from riskreg.services.certificates import measures as cited
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
     MISSING_VERSION,
+    CiteForm,
     DeclarationForm,
     IssueForm,
     LinkForm,
@@ -302,6 +304,37 @@ def link(certificate, assertion_id: int):
     if form.is_submitted():
         context["linked"] = form.chosen if not form.countermeasures.errors else context["linked"]
     return render_form("certificates/link.html", form, **context)
+
+
+@bp.route("/certificates/<int:certificate_id>/assertions/<int:assertion_id>/measures", methods=["GET", "POST"])
+@signed_in
+@requires(Action.READ_CERTIFICATE, "certificate.unit")
+@requires(Action.PREPARE_CERTIFICATE, "certificate")
+def cite(certificate, assertion_id: int):
+    """Cite the unit's measures (key risk indicators) as evidence for an assertion (issue 19)."""
+    assertion = _editable(certificate, assertion_id)
+    if assertion is None:
+        return _show(certificate, 409, message=SIGNED)
+    lines = cited.choices(certificate, today())
+    form = CiteForm(
+        data={"measures": [str(m.id) for m in assertion.measures], "version": str(certificate.lock_version)}
+    )
+    form.set_choices([line.id for line in lines])
+    context = {
+        "certificate": certificate,
+        "assertion": assertion,
+        "lines": lines,
+        "chosen": {m.id for m in assertion.measures},
+    }
+    missing = _versioned_form("certificates/cite.html", form, **context)
+    if missing:
+        return missing
+    if form.validate_on_submit():
+        with form_refusals("certificates/cite.html", form, stale=STALE, **context):
+            workflow.cite_measures(assertion, form.chosen, current_user, form.expected_version)
+        flash("Measures saved")
+        return redirect(_url(certificate, _anchor=f"assertion-{assertion.id}"))
+    return render_form("certificates/cite.html", form, **context)
 
 
 @bp.route("/certificates/<int:certificate_id>/opinion", methods=["GET", "POST"])

@@ -106,6 +106,27 @@ class LinkForm(VersionedForm):
         return {int(value) for value in self.countermeasures.data or []}
 
 
+class MeasureChoice(SelectMultipleField):
+    """Checkboxes drawn by the template; the choices are the unit's measures."""
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {str(value) for value, _label in self.choices}  # type: ignore[misc]
+        if any(value not in allowed for value in self.data or []):
+            raise StopValidation("Select measures from the list")
+
+
+class CiteForm(VersionedForm):
+    measures = MeasureChoice("Measures", choices=[], coerce=str)
+    submit = SubmitField("Save the measures", widget=GovSubmitInput())
+
+    def set_choices(self, ids: list[int]) -> None:
+        self.measures.choices = [(str(key), str(key)) for key in ids]
+
+    @property
+    def chosen(self) -> set[int]:
+        return {int(value) for value in self.measures.data or []}
+
+
 class StepForm(VersionedForm):
     """A workflow button (submit, withdraw, start a correction) carrying the version the page showed."""
 
