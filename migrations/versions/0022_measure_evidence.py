@@ -1,6 +1,6 @@
 """measure evidence: certificate assertions cite the unit's measures as evidence (issue 19)
 
-Revision ID: 0024_measure_evidence
+Revision ID: 0022_measure_evidence
 Revises: 0021_search
 Create Date: 2026-12-04 17:00:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0024_measure_evidence"
+revision = "0022_measure_evidence"
 down_revision = "0021_search"
 branch_labels = None
 depends_on = None
