@@ -77,7 +77,10 @@ def run(rows: int, database_url: str | None, embeddings: bool, follow_up_rows: i
 
     if not embeddings:
         risks.AFTER_SAVE.remove(similarity.embed_saved)
+    from riskreg.similarity import encoder
+
     data = register_workbook(rows)
+    load_before = os.getloadavg()
     with app.app_context():
         register, actor = _organisation()
         began = time.perf_counter()
@@ -96,8 +99,9 @@ def run(rows: int, database_url: str | None, embeddings: bool, follow_up_rows: i
         created = len(outcome.created)
         embedded = db.session.scalar(sa.text("SELECT count(*) FROM risk_embedding"))
         flagged = dict(db.session.execute(sa.text("SELECT kind, count(*) FROM flag GROUP BY kind")).tuples().all())
+    load = " / ".join(f"{before:.1f} → {after:.1f}" for before, after in zip(load_before, os.getloadavg(), strict=True))
     print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, load (1, 5, 15 min) {load}; "
         f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"
     )
     print(
@@ -115,6 +119,23 @@ def run(rows: int, database_url: str | None, embeddings: bool, follow_up_rows: i
     print(
         f"follow-up job (similarity and flags) over {len(ids):,} risks: {follow:.1f} s, {len(ids) / follow:,.0f} "
         f"risks/s ({cpu_ended - cpu_written:.1f} s CPU){'' if embeddings else ' WITHOUT embeddings'}"
+    )
+    work = encoder.WORK
+    if work.texts:
+        print(
+            f"  of which the model: {work.texts:,} texts, {work.tokens / work.texts:.1f} tokens each "
+            f"({work.padded / work.tokens - 1:.1%} more with the padding), {work.cpu_seconds:.1f} s CPU: "
+            f"{1000 * work.cpu_seconds / work.texts:.2f} ms per text, "
+            f"{work.texts / work.cpu_seconds:,.0f} texts per CPU second"
+        )
+    if len(ids) < created:
+        print(f"whole import: not measured (the follow-up job covered {len(ids):,} of the {created:,} risks)")
+        return
+    total = ended - began
+    print(
+        f"whole import, embeddings and flags included: {created:,} rows in {total:.1f} s, "
+        f"{created / total:,.0f} rows/s "
+        f"({cpu_ended - cpu_began:.1f} s CPU, {created / (cpu_ended - cpu_began):,.0f} rows per CPU second)"
     )
 
 

@@ -1,5 +1,6 @@
 """The packaged embedding model runs offline, and the combined detector meets its recall targets (DESIGN rule 4.6)."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -73,6 +74,23 @@ def test_encode_keeps_the_order_of_texts_of_different_lengths():
     for row, vector in zip(together, alone, strict=True):
         assert row @ vector == pytest.approx(1.0, abs=1e-3)
     assert encoder.encode([]).shape == (0, 384)
+
+
+def test_encode_batches_texts_by_their_token_length_so_the_model_runs_on_no_padding_here():
+    # In characters the long word is the longest text, in tokens the shortest but one: batched by characters,
+    # each batch would be padded to 10 tokens (40 in all for 30 real ones).
+    texts = ["Unconstitutionality notwithstanding", "no IT, no pay, no staff", "a b c", "no IT, no pay, no fee"]
+    before = dataclasses.replace(encoder.WORK)
+    encoder.encode(texts, batch_size=2)
+    assert (encoder.WORK.texts - before.texts, encoder.WORK.tokens - before.tokens) == (4, 5 + 10 + 5 + 10)
+    assert encoder.WORK.padded - before.padded == 30
+
+
+def test_a_text_given_twice_is_encoded_once():
+    before = encoder.WORK.texts
+    vectors = encoder.encode(["Flood defences fail", "Fire in the court building", "Flood defences fail"])
+    assert encoder.WORK.texts - before == 2
+    assert (vectors[0] == vectors[2]).all() and vectors[0] @ vectors[1] < 0.9
 
 
 def test_the_evaluation_set_has_the_pairs_and_distractors_it_claims():
