@@ -7,8 +7,8 @@ PostgreSQL and executemany on SQLite; the audit trail is a valid hash chain.
 
 The data is made by table groups, one function each, run in order (GROUPS).
 Features that are not generated yet add a group when they need data at scale:
-committee comments, risk embeddings (similarity), import uploads, API tokens,
-and certificates and flags once their tables reach main.
+committee comments, import uploads, API tokens, certificates and flags. Risk
+embeddings are synthesised (bench/embeddings.py): the model is far too slow for L.
 """
 
 import argparse
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import assurance, organisation, risks  # noqa: E402
+from bench import assurance, embeddings, organisation, risks  # noqa: E402
 from bench.context import SCALES, Context, Scale  # noqa: E402
 from bench.sink import Sink, next_ids, reset_sequences  # noqa: E402
 from bench.timeline import AUDIT_COLUMNS, Timeline  # noqa: E402
@@ -64,6 +64,7 @@ GROUPS: list[tuple[str, Callable[[Context], None]]] = [
     ("control tests and evidence metadata (scheduled)", assurance.control_tests),
     ("two years of reviews, and the audit trail", _timeline),
     ("risks' and registers' state today", risks.final_state),
+    ("risk embeddings (synthetic)", embeddings.embeddings),
 ]
 
 
