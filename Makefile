@@ -62,6 +62,12 @@ TEST_WORKERS ?= auto
 test: install-test assets lint
 	tests/passes.sh $(BIN)/python $(TEST_WORKERS)
 
+# `make bench SCALE=L`: scale L (500,000 risks in 250 organisations) on PostgreSQL only, the pages and the
+# duplicate detection that grow with it (docs/benchmarks.md); generating it takes about an hour of one core.
+ifeq ($(SCALE),L)
+BENCH_ARGS ?= --scales L --databases postgresql --pages "Registers index" "Register page" Search "Committee view" \
+	--similarity
+endif
 bench: install-test assets
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -7,8 +7,8 @@ PostgreSQL and executemany on SQLite; the audit trail is a valid hash chain.
 
 The data is made by table groups, one function each, run in order (GROUPS).
 Features that are not generated yet add a group when they need data at scale:
-committee comments, risk embeddings (similarity), import uploads, API tokens,
-and certificates and flags once their tables reach main.
+committee comments, import uploads, API tokens, certificates and flags. Risk
+embeddings are synthesised (bench/stored_embeddings.py): the model is far too slow for L.
 """
 
 import argparse
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import assurance, organisation, risks  # noqa: E402
+from bench import assurance, organisation, risks, stored_embeddings  # noqa: E402
 from bench.context import SCALES, Context, Scale  # noqa: E402
 from bench.sink import Sink, next_ids, reset_sequences  # noqa: E402
 from bench.timeline import AUDIT_COLUMNS, Timeline  # noqa: E402
@@ -64,6 +64,7 @@ GROUPS: list[tuple[str, Callable[[Context], None]]] = [
     ("control tests and evidence metadata (scheduled)", assurance.control_tests),
     ("two years of reviews, and the audit trail", _timeline),
     ("risks' and registers' state today", risks.final_state),
+    ("risk embeddings (synthetic)", stored_embeddings.embeddings),
 ]
 
 
@@ -91,7 +92,15 @@ class Summary:
         return "\n".join(lines)
 
 
-def generate(connection: sa.Connection, scale: Scale, today: date | None = None, seed: int = SEED) -> Summary:
+# Without the years of history (--without-history): the risks, countermeasures and embeddings, as they were
+# created, without reviews, links, control tests or an audit trail. Scale L's history is most of its rows and
+# of the hour of CPU it takes; searching and duplicate detection read only what is here.
+WITHOUT_HISTORY = ("units and registers", "users and role assignments", "risks and countermeasures")
+
+
+def generate(
+    connection: sa.Connection, scale: Scale, today: date | None = None, seed: int = SEED, history: bool = True
+) -> Summary:
     """Write ``scale``'s data through ``connection``, inside the caller's transaction (the caller commits)."""
     if connection.dialect.name == "postgresql":
         # Like riskreg.services.audit.trail.record: nobody else appends to the chain while we do.
@@ -109,6 +118,12 @@ def generate(connection: sa.Connection, scale: Scale, today: date | None = None,
     ctx = Context(scale=scale, today=today or clock_today(), rng=random.Random(seed), sink=sink, timeline=timeline)
     summary = Summary(scale, sink.written)
     for name, group in GROUPS:
+        if (
+            not history
+            and name not in WITHOUT_HISTORY
+            and group not in (risks.final_state, stored_embeddings.embeddings)
+        ):
+            continue
         started = time.perf_counter()
         group(ctx)
         sink.flush()
@@ -117,7 +132,7 @@ def generate(connection: sa.Connection, scale: Scale, today: date | None = None,
     return summary
 
 
-def generate_database(database_url: str, scale: Scale, reset: bool, seed: int = SEED) -> Summary:
+def generate_database(database_url: str, scale: Scale, reset: bool, seed: int = SEED, history: bool = True) -> Summary:
     """Migrate the database with the real migrations, then fill it. Refuses a database that has data, unless reset."""
     from flask_migrate import upgrade
 
@@ -131,7 +146,7 @@ def generate_database(database_url: str, scale: Scale, reset: bool, seed: int = 
             units = connection.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
             if units:
                 raise SystemExit(f"{database_url} already has data: pass --reset to replace it")
-            summary = generate(connection, scale, seed=seed)
+            summary = generate(connection, scale, seed=seed, history=history)
         started = time.perf_counter()
         from riskreg.services import figures  # bulk rows bypass the ORM's flush events that keep the figures
 
@@ -157,9 +172,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: a SQLite file in instance/bench/)")
     parser.add_argument("--reset", action="store_true", help="empty the database first (its data is lost)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--without-history",
+        action="store_true",
+        help="risks, countermeasures and embeddings only (see WITHOUT_HISTORY)",
+    )
     args = parser.parse_args(argv)
     url = args.database_url or default_database_url(args.scale)
-    summary = generate_database(url, SCALES[args.scale], args.reset, args.seed)
+    summary = generate_database(url, SCALES[args.scale], args.reset, args.seed, not args.without_history)
     print(summary.text())
 
 

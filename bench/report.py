@@ -27,7 +27,9 @@ organisations (`python bench/generate.py --scale L`), each with two years of rev
 
 Re-run on a quiet machine: `make bench` (PostgreSQL at 127.0.0.1:5432; it creates and replaces the
 databases `riskreg_bench_s` and `riskreg_bench_m`). One scale and database:
-`make bench BENCH_ARGS="--scales M --databases postgresql"`.
+`make bench BENCH_ARGS="--scales M --databases postgresql"`. Scale L: `make bench SCALE=L` (database
+`riskreg_bench_l`, PostgreSQL only: the register page, search, registers index, committee view, the similarity
+check and the full flag scan, the scan in a child process with a time limit and an 8 GiB cap).
 """
 
 

@@ -9,8 +9,10 @@ pages with 8 clients, record reviews concurrently, and verify the audit trail.
 """
 
 import argparse
+import json
 import os
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +41,7 @@ from bench.organisation import BENCH_PASSWORD  # noqa: E402
 from bench.report import Row, Run  # noqa: E402
 from bench.server import Gunicorn  # noqa: E402
 from bench.writes import WriteResult, count_lost, record_reviews, snapshot  # noqa: E402
+from riskreg import PROJECT_ROOT  # noqa: E402
 from riskreg.config import normalise_database_url  # noqa: E402
 from riskreg.extensions import db  # noqa: E402
 
@@ -122,6 +125,8 @@ class Bench:
                 self.writes(kind, scale, app, server, browsers, targets)
             for browser in browsers:
                 browser.close()
+        if self.args.similarity:  # opt-in: the full scan does not finish at M (docs/benchmarks.md, scale L)
+            self.similarity(kind, scale, url)
         if not self.args.pages:
             self.verify(kind, scale, app)
             self.transfer(kind, scale, app)
@@ -141,6 +146,53 @@ class Bench:
             f"{summary.total_rows:,} rows in {summary.total_seconds:.1f} s "
             f"({summary.total_rows / summary.total_seconds:,.0f} rows/s): {counts}",
         )
+
+    def similarity(self, kind: str, scale: str, url: str) -> None:
+        """One new risk checked against every stored risk, and the full flag scan (bench/scan_cost.py), each in a
+        child process with a time limit and a memory cap."""
+        checked = self._child(url, ["check"], 600)
+        if "error" in checked:
+            self.row(kind, scale, "Similarity check of one new risk", checked["error"])
+        else:
+            self.row(
+                kind,
+                scale,
+                f"Similarity check of one new risk against {checked['stored']:,} stored",
+                f"warm {1000 * checked['warm']:.0f} ms ({1000 * checked['warm_cpu']:.0f} ms CPU), of which the matrix "
+                f"product and ranking {1000 * checked['product']:.0f} ms; cold (the process reads every vector first) "
+                f"{checked['cold']:.1f} s ({checked['cold_cpu']:.1f} s CPU); matrix {checked['matrix_mib']:.0f} MiB "
+                f"per process, peak {checked['peak_mib']:.0f} MiB",
+            )
+        if not self.args.scan_seconds:
+            return
+        scanned = self._child(url, ["scan", "--parts"], self.args.scan_seconds)
+        if "error" in scanned:
+            self.row(kind, scale, "Full flag scan (scan_all, rolled back)", scanned["error"])
+            return
+        self.row(
+            kind,
+            scale,
+            "Full flag scan (scan_all, rolled back)",
+            f"{scanned['wall']:.0f} s ({scanned['cpu']:.0f} s CPU), {scanned['raised']:,} flags raised, "
+            f"{scanned['cleared']:,} cleared; of which the duplicate search alone "
+            f"{scanned['pairs_wall']:.0f} s ({scanned['pairs_cpu']:.0f} s CPU) for {scanned['pairs']:,} candidate "
+            f"pairs; peak {scanned['peak_mib']:,.0f} MiB",
+        )
+
+    def _child(self, url: str, what: list[str], seconds: float) -> dict:
+        command = [sys.executable, "-m", "bench.scan_cost", "--database-url", url]
+        command += ["--memory-gib", str(self.args.scan_memory_gib), *what]
+        try:
+            done = subprocess.run(
+                command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=seconds, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"stopped after {seconds:.0f} s without finishing"}
+        lines = done.stdout.strip().splitlines()
+        if done.returncode or not lines:
+            cause = "out of memory" if "MemoryError" in done.stderr else f"exit status {done.returncode}"
+            return {"error": f"failed ({cause}, under a cap of {self.args.scan_memory_gib} GiB): {done.stderr[-300:]}"}
+        return json.loads(lines[-1])
 
     def verify(self, kind: str, scale: str, app) -> None:
         check, seconds, cpu_seconds = verify_rate(app)
@@ -260,6 +312,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help='only these pages (e.g. "Registers index" "Committee view"), without the write, audit and transfer runs',
     )
     parser.add_argument("--profile", action="store_true", help="sample the workers with py-spy during each page's load")
+    parser.add_argument("--similarity", action="store_true", help="the similarity check and the full flag scan too")
+    parser.add_argument(
+        "--scan-seconds", type=float, default=1800, help="stop the full flag scan after this long (0: no scan)"
+    )
+    parser.add_argument("--scan-memory-gib", type=float, default=8, help="memory cap of the scan's process")
     parser.add_argument("--note", default="", help="a remark printed with the results (e.g. a busy machine)")
     parser.add_argument("--output", type=Path, default=report.RESULTS)
     return parser.parse_args(argv)

@@ -73,7 +73,7 @@ class Gunicorn:
         self._wait_until_ready()
         return self
 
-    def _wait_until_ready(self, timeout: float = 60) -> None:
+    def _wait_until_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

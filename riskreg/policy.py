@@ -108,6 +108,17 @@ def _can_read_restricted(user: User, register: Register) -> bool:
     return bool(roles_at(user, register.unit)) or holds_anywhere(user, READ_EVERYTHING)
 
 
+def restricted_readable_under(user: Any) -> list[Unit] | None:
+    """Where ``user`` may read restricted risks (Action.READ_RESTRICTED), as a query can use it: None for every
+    register, else the units at and below which they may (none for anyone who may not sign in). The same answer
+    as asking ``can`` register by register, without loading every register (search, issue 17)."""
+    if not _is_member(user):
+        return []
+    if holds_anywhere(user, READ_EVERYTHING):
+        return None
+    return [assignment.unit for assignment in user.roles]
+
+
 def _can_edit(user: User, target: Risk | Register) -> bool:
     return _can_edit_register(user, target.register if isinstance(target, Risk) else target)
 

@@ -15,12 +15,15 @@ from riskreg.models import (
     Register,
     Review,
     Risk,
+    RiskEmbedding,
+    RiskEmbeddingVersion,
     RiskLink,
     RoleAssignment,
     Unit,
     User,
 )
 from riskreg.services.audit import trail as audit
+from riskreg.similarity import encoder
 
 TINY = Scale("tiny", organisations=2, registers_per_organisation=3, risks_per_register=10)
 
@@ -129,3 +132,26 @@ def test_an_organisation_tree_lists_parents_before_children():
         assert len({code for code, *_rest in layout}) == size
         assert layout[0][2] is UnitKind.HEADQUARTERS
         assert all(parent is not None and parent < index for index, (*_, parent) in enumerate(layout) if index)
+
+
+def test_every_risk_gets_a_synthetic_embedding_and_copies_of_a_wording_share_one():
+    summary = _generate()
+    rows = db.session.execute(
+        sa.select(Risk.title, Risk.event, RiskEmbedding.vector, RiskEmbedding.model).join(
+            RiskEmbedding, RiskEmbedding.risk_id == Risk.id
+        )
+    ).all()
+    assert len(rows) == _count(Risk) == summary.rows["risk_embedding"]
+    by_text: dict = {}
+    for title, event, vector, model in rows:
+        assert model == encoder.MODEL_ID and len(vector) == encoder.DIMENSIONS
+        assert by_text.setdefault((title, event), vector) == vector
+    assert len(set(by_text.values())) == len(by_text)  # different wordings, different vectors
+    assert db.session.get(RiskEmbeddingVersion, 1) is not None  # processes know the stored vectors changed
+
+
+def test_without_history_it_writes_the_risks_and_their_embeddings_only():
+    summary = generate(db.session.connection(), TINY, history=False)
+    assert _count(Risk) == _count(RiskEmbedding) == 2 * 3 * 10 and _count(Countermeasure) > 0
+    assert (_count(Review), _count(AuditEvent), _count(RiskLink)) == (0, 0, 0)
+    assert "two years of reviews, and the audit trail" not in summary.seconds

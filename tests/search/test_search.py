@@ -6,12 +6,12 @@ import pytest
 
 from riskreg import policy
 from riskreg.demo import DEMO_PASSWORD
-from riskreg.enums import RiskStatus
+from riskreg.enums import RiskStatus, Role
 from riskreg.extensions import db
-from riskreg.models import ControlTest, Countermeasure, Risk, User
+from riskreg.models import ControlTest, Countermeasure, Register, Risk, User
 from riskreg.services import search
 from tests.conftest import count_queries
-from tests.factories import ControlTestFactory, CountermeasureFactory, RiskFactory
+from tests.factories import ControlTestFactory, CountermeasureFactory, RiskFactory, UnitFactory, user_with_role
 
 
 def _results(response) -> list[str]:
@@ -156,3 +156,31 @@ def test_a_page_past_the_last_shows_the_last(client, org, sign_in, monkeypatch, 
     sign_in(org.head_ln)
     html = _search(client, q="lift", page="99").data.decode()
     assert "3 results" in html and len(_results(_search(client, q="lift", page="99"))) == 1
+
+
+def test_a_page_number_too_large_for_the_database_shows_the_last_page(client, org, sign_in):
+    for number in range(3):
+        RiskFactory(register=org.ln.register, title=f"Roof leak {number}")
+    sign_in(org.head_ln)
+    html = _search(client, q="roof", page="9" * 25).data.decode()  # an offset past any 64-bit integer
+    assert "3 results" in html and len(_results(_search(client, q="roof", page="9" * 25))) == 3
+
+
+def test_the_registers_search_reads_restricted_risks_in_are_those_the_policy_allows(org):
+    """The search page asks the policy once for where the reader may read restricted risks, not register by
+    register: both answers must be the same for every role, at every level, and for a deactivated account."""
+    below = UnitFactory(code="LN1", name="North One", parent=org.ln)
+    deactivated = user_with_role(Role.UNIT_HEAD, org.ln, name="Left")
+    deactivated.is_active = False
+    db.session.flush()
+    users = [value for value in vars(org).values() if isinstance(value, User)] + [
+        deactivated,
+        user_with_role(Role.VIEWER, below, name="Low Viewer"),
+    ]
+    registers = db.session.scalars(db.select(Register)).all()
+    for user in users:
+        under = search.registers_under(policy.restricted_readable_under(user))
+        visible = None if under is None else set(db.session.scalars(under))
+        for register in registers:
+            readable = visible is None or register.id in visible
+            assert readable == policy.can(user, policy.Action.READ_RESTRICTED, register), (user.name, register.id)
