@@ -20,12 +20,10 @@ from flask import request
 from werkzeug.exceptions import BadRequest
 
 from riskreg.enums import (
-    Category,
     ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
-    Objective,
     ReviewOutcome,
 )
 from riskreg.web.api.errors import ApiError
@@ -37,8 +35,6 @@ if TYPE_CHECKING:
 
 DOCUMENT_URI = "urn:riskreg:api:v1"
 ENUMS = {
-    "category": Category,
-    "objective": Objective,
     "influence": Influence,
     "kind": CountermeasureKind,
     "status": CountermeasureStatus,
