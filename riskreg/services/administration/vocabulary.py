@@ -64,10 +64,10 @@ def _check_label(kind: str, label: str, code: str | None = None) -> str:
         raise ServiceError(f"The name must be {LABEL_MAX} characters or fewer", field="label")
     model = MODELS[kind]
     clash = db.session.scalar(
-        sa.select(model.code).where(sa.func.lower(model.label) == label.lower(), model.code != code)
+        sa.select(model.label).where(sa.func.lower(model.label) == label.lower(), model.code != code)
     )
     if clash is not None:
-        raise ServiceError(f"There is already a {NOUN[kind]} called {label}", field="label")
+        raise ServiceError(f"There is already a {NOUN[kind]} called {clash}", field="label")
     return label
 
 
