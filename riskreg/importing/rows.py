@@ -35,6 +35,7 @@ from riskreg.importing.values import (
     title_from,
 )
 from riskreg.rules import scoring
+from riskreg.rules.vocabulary import Terms
 
 # The organisation's own vocabularies (Context.vocabularies) and riskreg's fixed enumeration: what each is called.
 CHOICE_FIELDS = {"category": "category", "objective": "strategic objective", "influence": "degree of local influence"}
@@ -45,6 +46,7 @@ _SUMMARY_ROW = re.compile(
     r"number of risks)\b",
     re.I,
 )
+NO_TERMS = TermWords(Terms(()), {})
 CLOSED_WITHOUT_REASON = "Closed before the register was imported into riskreg"
 NOT_YET_SET = "not yet set (HQ's checks flag the risk as incomplete until someone sets it)"
 
@@ -203,10 +205,8 @@ class RowReader:
     def read_choice(self, value: Any, key: str, what: str) -> tuple[Any, str | None]:
         if key in ENUM_FIELDS:
             return read_enum(value, ENUM_FIELDS[key], what)
-        vocabulary = self.context.vocabularies.get(key)
-        if vocabulary is None:
-            return (None, f"‘{one_line(value)}’ is not a {what} riskreg knows") if not is_blank(value) else (None, None)
-        return vocabulary.read(value, what)
+        # Without the organisation's list (a caller that gave none), no word is known.
+        return self.context.vocabularies.get(key, NO_TERMS).read(value, what)
 
     def default(self, key: str) -> Any:
         """The value the user chose for rows without one; a category or objective retired since is none."""
