@@ -1,7 +1,7 @@
 """Risk categories and strategic objectives (issues 16 and 17): list, add, rename and describe, reorder, retire
 and reinstate; delete one nothing uses. ``vocabulary`` in the URL is "categories" or "objectives"."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from riskreg.policy import Action
@@ -11,11 +11,14 @@ from riskreg.web.admin import bp
 from riskreg.web.admin.forms import MoveTermForm, NewTermForm, TermForm
 from riskreg.web.forms import ConfirmForm, form_refusals, render_form
 
-KIND = "<any(categories, objectives):vocabulary>"
+# "categories" or "objectives"; any other word is a 404. Static routes such as /admin/units come first.
+KIND = "<vocabulary>"
 TITLES = {"categories": "Risk categories", "objectives": "Strategic objectives"}
 
 
 def _words(vocabulary: str) -> dict:
+    if vocabulary not in TITLES:
+        abort(404)
     return {"vocabulary": vocabulary, "title": TITLES[vocabulary], "noun": admin.NOUN[vocabulary]}
 
 
@@ -37,13 +40,14 @@ def vocabulary_index(vocabulary: str):
 @signed_in
 @requires(Action.ADMINISTER)
 def new_term(vocabulary: str):
+    words = _words(vocabulary)
     form = NewTermForm()
     if form.validate_on_submit():
-        with form_refusals("admin/vocabulary_form.html", form, at_field=True, entry=None, **_words(vocabulary)):
+        with form_refusals("admin/vocabulary_form.html", form, at_field=True, entry=None, **words):
             entry = admin.add(vocabulary, form.label.data, form.description.data, current_user, form.code.data)
         flash(f"{entry.label} added (code {entry.code})")
         return _back(vocabulary)
-    return render_form("admin/vocabulary_form.html", form, entry=None, **_words(vocabulary))
+    return render_form("admin/vocabulary_form.html", form, entry=None, **words)
 
 
 @bp.route(f"/{KIND}/<entry>/edit", methods=["GET", "POST"])
