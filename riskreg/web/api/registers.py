@@ -84,7 +84,8 @@ def list_objectives():
 
 def _filters(args: dict, register: Register) -> registers.RiskFilters:
     return registers.RiskFilters(
-        category=args["category"] or None,  # any code the organisation has (query_args checked it)
+        # The organisation's own codes: one it does not have matches no risk (the document cannot list them).
+        category=args["category"] or None,
         band=Band(args["band"]) if args["band"] else None,
         owner_id=args["owner"],
         overdue=args["overdue"],

@@ -219,7 +219,6 @@ def query_args() -> dict[str, Any]:
         errors = list(Draft202012Validator(schema).iter_errors(values[name]))
         if errors:
             fields[name] = [_message(errors[0], name)]
-    _check_terms({name: request.args[name] for name in ("category", "objective") if name in request.args}, fields)
     if fields:
         raise ApiError(400, "Check the query parameters", fields)
     return values
