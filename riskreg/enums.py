@@ -42,37 +42,6 @@ class Role(LabelledEnum):
         }.get(self, super().label)
 
 
-class Category(LabelledEnum):
-    """The Orange Book's example risk categories."""
-
-    STRATEGY = "strategy"
-    GOVERNANCE = "governance"
-    OPERATIONS = "operations"
-    LEGAL = "legal"
-    PROPERTY = "property"
-    FINANCIAL = "financial"
-    COMMERCIAL = "commercial"
-    PEOPLE = "people"
-    TECHNOLOGY = "technology"
-    INFORMATION = "information"
-    SECURITY = "security"
-    PROJECT = "project"
-    REPUTATIONAL = "reputational"
-
-    @property
-    def label(self) -> str:
-        return "Project or programme" if self is Category.PROJECT else super().label
-
-
-class Objective(LabelledEnum):
-    """Strategic objectives (inspection report annex B)."""
-
-    PEOPLE = "people"
-    QUALITY = "quality"
-    EFFICIENCY = "efficiency"
-    DIGITISATION = "digitisation"
-
-
 class Influence(LabelledEnum):
     """How far the unit itself can change the risk."""
 

@@ -10,7 +10,6 @@ from werkzeug.security import generate_password_hash
 from riskreg.clock import today
 from riskreg.enums import (
     AssuranceLine,
-    Category,
     Conclusion,
     ControlTestMethod,
     CountermeasureKind,
@@ -18,7 +17,6 @@ from riskreg.enums import (
     EvidenceKind,
     Influence,
     LinkKind,
-    Objective,
     ReviewOutcome,
     RiskStatus,
     Role,
@@ -101,8 +99,8 @@ class RiskFactory(Base):
     cause = "A cause"
     event = "something happens"
     consequence = "a consequence follows"
-    category = Category.OPERATIONS
-    objective = Objective.QUALITY
+    category = "operations"
+    objective = "quality"
     influence = Influence.MEDIUM
     owner = None
     inherent_l, inherent_i = 4, 4

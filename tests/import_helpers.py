@@ -6,10 +6,41 @@ import sqlalchemy as sa
 
 from riskreg.enums import Role
 from riskreg.extensions import db
+from riskreg.importing.values import CATEGORY_SYNONYMS, OBJECTIVE_SYNONYMS, term_words
 from riskreg.models import AuditEvent, Countermeasure, ImportUpload, Review, Risk
+from riskreg.rules.vocabulary import Term, Terms
 from tests.factories import user_with_role
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "import"
+
+# The categories and objectives migration 0022 seeds, for the import tests that run without a database.
+SEEDED_CATEGORIES = Terms(
+    tuple(
+        Term(code, code.capitalize())
+        for code in [
+            "strategy",
+            "governance",
+            "operations",
+            "legal",
+            "property",
+            "financial",
+            "commercial",
+            "people",
+            "technology",
+            "information",
+            "security",
+            "reputational",
+        ]
+    )
+    + (Term("project", "Project or programme"),)
+)
+SEEDED_OBJECTIVES = Terms(
+    tuple(Term(code, code.capitalize()) for code in ("people", "quality", "efficiency", "digitisation"))
+)
+SEEDED_VOCABULARIES = {
+    "category": term_words(SEEDED_CATEGORIES, CATEGORY_SYNONYMS),
+    "objective": term_words(SEEDED_OBJECTIVES, OBJECTIVE_SYNONYMS),
+}
 
 
 def sample(name: str) -> bytes:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from riskreg.clock import today
-from riskreg.enums import Category, LinkKind, ReviewOutcome, RiskStatus
+from riskreg.enums import LinkKind, ReviewOutcome, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Register, RegisterFigure, Risk
 from riskreg.rules import scoring
@@ -56,8 +56,8 @@ def _values(**changes):
         "cause": "Late files",
         "event": "a custody time limit expires",
         "consequence": "a defendant is released",
-        "category": Category.LEGAL,
-        "objective": factories.Objective.QUALITY,
+        "category": "legal",
+        "objective": "quality",
         "influence": factories.Influence.MEDIUM,
         "owner_id": None,
         "inherent_l": 4,

@@ -3,7 +3,7 @@ risks created, edited, reviewed (on the day held) and closed at known times unde
 
 from datetime import date, datetime
 
-from riskreg.enums import Category, Influence, Objective, ReviewOutcome
+from riskreg.enums import Influence, ReviewOutcome
 from riskreg.rules.measures import Quarter
 from riskreg.services import heat_trend, registers, risks
 from tests.factories import RiskFactory
@@ -17,8 +17,8 @@ def _values(**changes):
         "cause": "Late files",
         "event": "a custody time limit expires",
         "consequence": "a defendant is released",
-        "category": Category.LEGAL,
-        "objective": Objective.QUALITY,
+        "category": "legal",
+        "objective": "quality",
         "influence": Influence.MEDIUM,
         "owner_id": None,
         "inherent_l": 5,

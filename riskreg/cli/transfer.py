@@ -162,7 +162,7 @@ def import_command(
         mapping = Mapping.from_json(mapping_path.read_text(encoding="utf-8-sig")) if mapping_path else None
         if defaults:
             mapping = mapping or Mapping()
-            mapping.defaults.update(parse_defaults(defaults))
+            mapping.defaults.update(parse_defaults(defaults, importing.vocabularies()))
         options = importing.ImportOptions.from_mapping(mapping)
         options.sheet, options.header_row = sheet or options.sheet, header_row or options.header_row
         result, outcome = _import(register, path, actor, options, dry_run)

@@ -19,12 +19,10 @@ from riskreg.demo import measures as demo_measures
 from riskreg.demo import recommendations as demo_recommendations
 from riskreg.demo.links import link_risks
 from riskreg.enums import (
-    Category,
     ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
-    Objective,
     ReviewOutcome,
     RiskStatus,
     Role,
@@ -115,7 +113,7 @@ class _Builder:
                     self.user(f"{prefix}.{slug}@example.org", next(self.names), role, code)
 
     # Risks -------------------------------------------------------------
-    def ratings(self, category: Category) -> dict[str, int]:
+    def ratings(self, category: str) -> dict[str, int]:
         rng = self.rng
         inherent_l, inherent_i = rng.randint(3, 5), rng.randint(3, 5)
         residual_l = max(1, inherent_l - rng.randint(0, 2))
@@ -138,7 +136,6 @@ class _Builder:
 
     def risk(self, register: Register, theme: tuple, number: int, stale: bool, restricted: bool = False) -> Risk:
         title, cause, event, consequence, category, objective, influence = theme
-        category = Category(category)
         owners = self.staff[register.unit.code]
         created = self.today - timedelta(days=self.rng.randint(560, 760))
         risk = Risk(
@@ -149,7 +146,7 @@ class _Builder:
             event=event,
             consequence=consequence,
             category=category,
-            objective=Objective(objective),
+            objective=objective,
             influence=Influence(influence),
             owner=self.owner(register, number, owners),
             status=RiskStatus.OPEN,
@@ -200,13 +197,13 @@ class _Builder:
         rng = self.rng
         if rng.random() < 0.1:
             return  # deliberately none: HQ should notice
-        options = content.COUNTERMEASURES[risk.category.value]
+        options = content.COUNTERMEASURES[risk.category]
         risk_text, taken = f"{risk.title} {risk.cause} {risk.event}", set()
         for sampled_title, _kind in rng.sample(options, k=min(len(options), rng.randint(1, 3))):
             planned = rng.random() < 0.25
             due = self.today + timedelta(days=rng.randint(-120, 150)) if planned else None
             implemented_on = None if planned else created + timedelta(days=rng.randint(0, 60))
-            fitted = content.fitting_control(sampled_title, risk.category.value, risk_text, taken)
+            fitted = content.fitting_control(sampled_title, risk.category, risk_text, taken)
             if fitted is None:
                 continue
             title, kind = fitted

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from riskreg.enums import Category, Influence, Objective
+from riskreg.enums import Influence
 from riskreg.importing.errors import ImportRefused
 from riskreg.importing.fields import (
     DIMENSION_WORDS,
@@ -27,7 +27,10 @@ from riskreg.importing.scores import SCALES, classify
 from riskreg.importing.values import clean_text
 
 MAPPING_FORMAT = 1
-DEFAULTABLE = {"category": Category, "objective": Objective, "influence": Influence}
+# Fields a mapping may give a value for rows without one: categories and objectives are the organisation's own
+# (codes, checked when rows are read), influence is riskreg's.
+DEFAULTABLE = ("category", "objective", "influence")
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 SYNONYMS = {norm_key(word): f.key for f in FIELDS for word in (f.synonyms + (f.label,))}
 # Found inside longer headings, longest first, so "next review date" wins over "review date". Single generic
 # words are left out: "Area of risk" is not the risk title.
@@ -175,15 +178,18 @@ def _scales(data: object) -> dict[str, int]:
 
 def _defaults(data: object) -> dict[str, str]:
     if not isinstance(data, dict) or any(
-        key not in DEFAULTABLE or not isinstance(value, str) or value not in DEFAULTABLE[key]._value2member_map_
+        key not in DEFAULTABLE
+        or not isinstance(value, str)
+        or not (value in Influence._value2member_map_ if key == "influence" else _CODE.fullmatch(value))
         for key, value in data.items()
     ):
         raise ImportRefused("The mapping file's defaults must be a category, objective or influence riskreg knows.")
     return dict(data)
 
 
-def parse_defaults(pairs: Sequence[str]) -> dict[str, str]:
-    """``category=operations`` and the like (any word riskreg reads for that field) as mapping defaults."""
+def parse_defaults(pairs: Sequence[str], vocabularies: dict) -> dict[str, str]:
+    """``category=operations`` and the like (any word riskreg reads for that field) as mapping defaults;
+    ``vocabularies`` the organisation's categories and objectives (riskreg.importing.values.TermWords)."""
     from riskreg.importing.values import read_enum
 
     defaults = {}
@@ -194,11 +200,15 @@ def parse_defaults(pairs: Sequence[str]) -> dict[str, str]:
             raise ImportRefused(
                 f"‘{pair}’: a default is for category, objective or influence (e.g. category=operations)."
             )
-        member, problem = read_enum(word, DEFAULTABLE[key], key)
+        if key == "influence":
+            member, problem = read_enum(word, Influence, key)
+            choices = ", ".join(m.value for m in Influence)
+        else:
+            member, problem = vocabularies[key].read(word, key)
+            choices = ", ".join(term.code for term in vocabularies[key].terms.active)
         if member is None:
-            choices = ", ".join(m.value for m in DEFAULTABLE[key])
             raise ImportRefused(f"‘{pair}’: {problem or 'no value given'}; choose one of {choices}.")
-        defaults[key] = member.value
+        defaults[key] = str(member)
     return defaults
 
 

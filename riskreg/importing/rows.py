@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from riskreg.enums import Category, CountermeasureStatus, Influence, Objective, RiskStatus
+from riskreg.enums import CountermeasureStatus, Influence, RiskStatus
 from riskreg.importing.fields import DIMENSIONS, FIELD_BY_KEY, IGNORE, SCORE_FIELDS
 from riskreg.importing.layout import Layout
 from riskreg.importing.mapping import Mapping
@@ -22,6 +22,7 @@ from riskreg.importing.records import countermeasure as countermeasure_record
 from riskreg.importing.records import review as review_record
 from riskreg.importing.scores import PERCENT_BANDS, ScaleDecision, decide, scale_hint
 from riskreg.importing.values import (
+    TermWords,
     clean_text,
     is_blank,
     one_line,
@@ -34,18 +35,18 @@ from riskreg.importing.values import (
     title_from,
 )
 from riskreg.rules import scoring
+from riskreg.rules.vocabulary import Terms
 
-ENUM_FIELDS = {
-    "category": (Category, "category"),
-    "objective": (Objective, "strategic objective"),
-    "influence": (Influence, "degree of local influence"),
-}
+# The organisation's own vocabularies (Context.vocabularies) and riskreg's fixed enumeration: what each is called.
+CHOICE_FIELDS = {"category": "category", "objective": "strategic objective", "influence": "degree of local influence"}
+ENUM_FIELDS = {"influence": Influence}
 # A line under the table that lands in the title column: "Total risks: 16", "Key: 1 = low", "Source: …".
 _SUMMARY_ROW = re.compile(
     r"^\s*(?:totals?|count|key|notes?|source|last updated|updated|prepared by|version|"
     r"number of risks)\b",
     re.I,
 )
+NO_TERMS = TermWords(Terms(()), {})
 CLOSED_WITHOUT_REASON = "Closed before the register was imported into riskreg"
 NOT_YET_SET = "not yet set (HQ's checks flag the risk as incomplete until someone sets it)"
 
@@ -88,6 +89,8 @@ class Context:
     percent_bands: tuple[float, ...] = PERCENT_BANDS
     # riskreg's own Countermeasures and Reviews sheets, by risk reference.
     linked: dict[str, dict[str, list[tuple[int, dict[str, Any]]]]] = field(default_factory=dict)
+    # The organisation's categories and objectives as words (riskreg.services.vocabulary): "category", "objective".
+    vocabularies: dict[str, TermWords] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,20 +187,41 @@ class RowReader:
 
     def _enums(self, draft: Draft, cells: list[Any]) -> None:
         """Import first, tidy later: a missing or unknown category, objective or influence never stops a row."""
-        for key, (enum, _what) in ENUM_FIELDS.items():
-            member, problem = read_enum(self.value(cells, key), enum, _what)
+        for key, what in CHOICE_FIELDS.items():
+            member, problem = self.read_choice(self.value(cells, key), key, what)
             if member is not None:
                 draft.values[key] = member
                 draft.given.add(key)
                 continue
             # A word riskreg does not know is left for a person to read, never replaced by a default.
-            default = enum(self.mapping.defaults[key]) if key in self.mapping.defaults and not problem else None
+            default = self.default(key) if not problem else None
             draft.values[key] = default
-            outcome = f"set to {default.label}, the default you chose" if default else NOT_YET_SET
+            outcome = f"set to {self.label(key, default)}, the default you chose" if default else NOT_YET_SET
             if problem:
                 draft.problem("warning", f"{problem}: {outcome}", key)
             elif self.mapped(key):
                 draft.problem("warning" if default is None else "info", f"Empty: {outcome}", key)
+
+    def read_choice(self, value: Any, key: str, what: str) -> tuple[Any, str | None]:
+        if key in ENUM_FIELDS:
+            return read_enum(value, ENUM_FIELDS[key], what)
+        # Without the organisation's list (a caller that gave none), no word is known.
+        return self.context.vocabularies.get(key, NO_TERMS).read(value, what)
+
+    def default(self, key: str) -> Any:
+        """The value the user chose for rows without one; a category or objective retired since is none."""
+        chosen = self.mapping.defaults.get(key)
+        if chosen is None:
+            return None
+        if key in ENUM_FIELDS:
+            return ENUM_FIELDS[key](chosen)
+        vocabulary = self.context.vocabularies.get(key)
+        return chosen if vocabulary and any(term.code == chosen for term in vocabulary.terms.active) else None
+
+    def label(self, key: str, value: Any) -> str:
+        if key in ENUM_FIELDS:
+            return value.label
+        return self.context.vocabularies[key].terms.label(value)
 
     # Scores ----------------------------------------------------------------------------------------
     def _scores(self, draft: Draft, cells: list[Any]) -> None:
@@ -369,9 +393,9 @@ def file_notes(reader: RowReader) -> list[str]:
     if not (reader.mapped("owner") or reader.mapped("owner_email")):
         who = reader.context.people.default_owner
         notes.append(f"No owner column: {'you are' if who else 'nobody is'} set as the owner of every risk.")
-    for key, (enum, _what) in ENUM_FIELDS.items():
-        if key in reader.mapping.defaults:
-            label = enum(reader.mapping.defaults[key]).label
+    for key in CHOICE_FIELDS:
+        if (default := reader.default(key)) is not None:
+            label = reader.label(key, default)
             notes.append(f"{FIELD_BY_KEY[key].label}: {label} for every row without one, as you chose.")
         elif not reader.mapped(key):
             notes.append(

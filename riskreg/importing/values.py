@@ -5,21 +5,21 @@ own module (``scores``) because their scale is decided per column from the data.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
 from riskreg.enums import (
-    Category,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
-    Objective,
     ReviewOutcome,
     RiskStatus,
 )
 from riskreg.importing.fields import norm_key
 from riskreg.rules import text as text_rules
+from riskreg.rules.vocabulary import Terms
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EMPTY_WORDS = frozenset({"", "n a", "na", "none", "nil", "tbc", "tbd", "not applicable", "n/a"})
@@ -164,81 +164,110 @@ def _words(enum: type[StrEnum], synonyms: dict[str, tuple[str, ...]]) -> dict[st
     return table
 
 
+# Words registers use for the seeded categories and objectives, by code: read as that entry while the
+# organisation has it active (an administrator may add, rename or retire entries; names and codes are read too).
+CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "strategy": ("strategic", "strategy and planning", "political"),
+    "governance": ("corporate governance", "governance and assurance", "assurance", "accountability"),
+    "operations": (
+        "operational",
+        "operation",
+        "ops",
+        "casework",
+        "service delivery",
+        "delivery",
+        "business continuity",
+        "performance",
+        "operational delivery",
+    ),
+    "legal": ("legal and regulatory", "regulatory", "compliance", "law", "legislation", "legal compliance"),
+    "property": (
+        "estates",
+        "estate",
+        "accommodation",
+        "buildings",
+        "premises",
+        "facilities",
+        "property and estates",
+    ),
+    "financial": ("finance", "budget", "funding", "financial management", "money", "fraud"),
+    "commercial": ("procurement", "contracts", "contract management", "suppliers", "supply chain"),
+    "people": (
+        "hr",
+        "human resources",
+        "workforce",
+        "staff",
+        "staffing",
+        "capability",
+        "wellbeing",
+        "health and safety",
+        "people and capability",
+        "resourcing",
+    ),
+    "technology": ("it", "ict", "digital", "systems", "technology and digital", "it systems", "cyber"),
+    "information": (
+        "information governance",
+        "data",
+        "information management",
+        "data protection",
+        "records management",
+        "information and data",
+        "knowledge",
+    ),
+    "security": ("physical security", "protective security", "personnel security"),
+    "project": (
+        "programme",
+        "projects",
+        "programmes",
+        "project programme",
+        "change",
+        "change programme",
+        "transformation",
+        "project and programme",
+        "projects and programmes",
+    ),
+    "reputational": ("reputation", "public confidence", "media", "communications", "trust", "public trust"),
+}
+OBJECTIVE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "people": ("our people", "staff", "workforce"),
+    "quality": ("casework quality", "quality of casework", "quality casework", "high quality casework"),
+    "efficiency": ("value for money", "efficient", "efficiency and effectiveness", "productivity"),
+    "digitisation": ("digital", "digitalisation", "digitization", "digital transformation", "digital working"),
+}
+
+
+@dataclass(frozen=True)
+class TermWords:
+    """The words an import reads as one of the organisation's vocabularies (categories or objectives)."""
+
+    terms: Terms
+    words: dict[str, str]  # norm_key(word) -> code
+
+    def read(self, value: object, what: str) -> tuple[str | None, str | None]:
+        """(code, problem), as ``read_enum``: blank gives (None, None)."""
+        if is_blank(value):
+            return None, None
+        found = self.words.get(norm_key(clean_text(value)))
+        if found is None:
+            return None, f"‘{one_line(value)}’ is not {article(what)} riskreg knows"
+        return found, None
+
+
+def term_words(terms: Terms, synonyms: dict[str, tuple[str, ...]]) -> TermWords:
+    """Active entries by code and name, then the usual words for those still active (a name always wins)."""
+    words: dict[str, str] = {}
+    for term in terms.active:
+        words[norm_key(term.code)] = term.code
+        words[norm_key(term.label)] = term.code
+    active = {term.code for term in terms.active}
+    for code, synonyms_of_code in synonyms.items():
+        if code in active:
+            for word in synonyms_of_code:
+                words.setdefault(norm_key(word), code)
+    return TermWords(terms, words)
+
+
 ENUM_WORDS: dict[type[StrEnum], dict[str, StrEnum]] = {
-    Category: _words(
-        Category,
-        {
-            "strategy": ("strategic", "strategy and planning", "political"),
-            "governance": ("corporate governance", "governance and assurance", "assurance", "accountability"),
-            "operations": (
-                "operational",
-                "operation",
-                "ops",
-                "casework",
-                "service delivery",
-                "delivery",
-                "business continuity",
-                "performance",
-                "operational delivery",
-            ),
-            "legal": ("legal and regulatory", "regulatory", "compliance", "law", "legislation", "legal compliance"),
-            "property": (
-                "estates",
-                "estate",
-                "accommodation",
-                "buildings",
-                "premises",
-                "facilities",
-                "property and estates",
-            ),
-            "financial": ("finance", "budget", "funding", "financial management", "money", "fraud"),
-            "commercial": ("procurement", "contracts", "contract management", "suppliers", "supply chain"),
-            "people": (
-                "hr",
-                "human resources",
-                "workforce",
-                "staff",
-                "staffing",
-                "capability",
-                "wellbeing",
-                "health and safety",
-                "people and capability",
-                "resourcing",
-            ),
-            "technology": ("it", "ict", "digital", "systems", "technology and digital", "it systems", "cyber"),
-            "information": (
-                "information governance",
-                "data",
-                "information management",
-                "data protection",
-                "records management",
-                "information and data",
-                "knowledge",
-            ),
-            "security": ("physical security", "protective security", "personnel security"),
-            "project": (
-                "programme",
-                "projects",
-                "programmes",
-                "project programme",
-                "change",
-                "change programme",
-                "transformation",
-                "project and programme",
-                "projects and programmes",
-            ),
-            "reputational": ("reputation", "public confidence", "media", "communications", "trust", "public trust"),
-        },
-    ),
-    Objective: _words(
-        Objective,
-        {
-            "people": ("our people", "staff", "workforce"),
-            "quality": ("casework quality", "quality of casework", "quality casework", "high quality casework"),
-            "efficiency": ("value for money", "efficient", "efficiency and effectiveness", "productivity"),
-            "digitisation": ("digital", "digitalisation", "digitization", "digital transformation", "digital working"),
-        },
-    ),
     Influence: _words(
         Influence,
         {

@@ -36,6 +36,7 @@ from riskreg.models.scoring import AppetiteSetting, CadenceSetting
 from riskreg.models.signer import SignerCertificate
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
 from riskreg.models.token import ApiToken
+from riskreg.models.vocabulary import RiskCategory, StrategicObjective
 
 __all__ = [
     "ApiToken",
@@ -75,3 +76,4 @@ __all__ += ["recommendation_risk"]
 __all__ += ["CommitteeAction"]
 __all__ += ["Job"]
 __all__ += ["CertificateIssue"]
+__all__ += ["RiskCategory", "StrategicObjective"]

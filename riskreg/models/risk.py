@@ -5,18 +5,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from riskreg.clock import utcnow
 from riskreg.enums import (
-    Category,
     ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
-    Objective,
     ReviewOutcome,
     RiskStatus,
 )
 from riskreg.extensions import db
 from riskreg.models.org import Register, User
 from riskreg.models.types import enum_column_type
+from riskreg.models.vocabulary import CODE_LENGTH
 from riskreg.rules import scoring
 
 RATING_CHECK = "BETWEEN 1 AND 5"
@@ -42,8 +41,9 @@ class Risk(db.Model):
     event: Mapped[str] = mapped_column(sa.Text)
     consequence: Mapped[str] = mapped_column(sa.Text)
     # "Not yet set" (None) only for imported risks: import first, tidy later; HQ's checks flag them incomplete.
-    category: Mapped[Category | None] = mapped_column(enum_column_type(Category))
-    objective: Mapped[Objective | None] = mapped_column(enum_column_type(Objective))
+    # Codes of the organisation's own categories and objectives (riskreg/models/vocabulary.py).
+    category: Mapped[str | None] = mapped_column(sa.String(CODE_LENGTH), sa.ForeignKey("risk_category.code"))
+    objective: Mapped[str | None] = mapped_column(sa.String(CODE_LENGTH), sa.ForeignKey("strategic_objective.code"))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
     # The owner a register named who matched nobody in riskreg, kept for the register's manager to resolve.
     owner_to_confirm: Mapped[str | None] = mapped_column(sa.String(200))

@@ -7,9 +7,10 @@ from configuration), so an empty table behaves exactly as before.
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from riskreg.enums import AppetiteLevel, Band, Category
+from riskreg.enums import AppetiteLevel, Band
 from riskreg.extensions import db
 from riskreg.models.types import enum_column_type
+from riskreg.models.vocabulary import CODE_LENGTH
 
 
 class AppetiteSetting(db.Model):
@@ -17,7 +18,8 @@ class AppetiteSetting(db.Model):
 
     __tablename__ = "appetite_setting"
 
-    category: Mapped[Category] = mapped_column(enum_column_type(Category), primary_key=True)
+    # A risk category's code (riskreg/models/vocabulary.py).
+    category: Mapped[str] = mapped_column(sa.String(CODE_LENGTH), sa.ForeignKey("risk_category.code"), primary_key=True)
     level: Mapped[AppetiteLevel] = mapped_column(enum_column_type(AppetiteLevel))
 
 

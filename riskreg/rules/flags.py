@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from riskreg.enums import Category, CountermeasureStatus, FlagKind, FlagStatus, Influence
+from riskreg.enums import CountermeasureStatus, FlagKind, FlagStatus, Influence
 from riskreg.rules import scoring
 from riskreg.rules import staleness as staleness_rules
 from riskreg.rules.evidence import is_current, long_date, window_start
@@ -91,7 +91,7 @@ class RiskFacts:
     id: int
     is_open: bool
     created_on: date
-    category: Category
+    category: str | None  # a category code
     residual_score: int
     influence: Influence
     cause: str

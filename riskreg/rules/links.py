@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from riskreg.enums import Category, DivergenceKind, LinkKind
+from riskreg.enums import DivergenceKind, LinkKind
 from riskreg.rules import scoring
 
 
@@ -150,7 +150,7 @@ class Scored(Protocol):
 
     id: int
     ref: str
-    category: Category
+    category: str | None  # a category code
 
     @property
     def residual_score(self) -> int: ...

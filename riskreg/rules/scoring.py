@@ -7,7 +7,7 @@ own; the defaults are the ones in the design.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from riskreg.enums import AppetiteLevel, Band, Category
+from riskreg.enums import AppetiteLevel, Band
 
 SCALE = range(1, 6)
 
@@ -33,23 +33,23 @@ class ScoringRules:
             AppetiteLevel.EAGER: 16,
         }
     )
-    # A prosecution service's starting point: least appetite where the law,
-    # security and public confidence are at stake.
-    appetite: dict[Category, AppetiteLevel] = field(
+    # By category code (the seeded categories). A prosecution service's starting point: least appetite where
+    # the law, security and public confidence are at stake.
+    appetite: dict[str, AppetiteLevel] = field(
         default_factory=lambda: {
-            Category.STRATEGY: AppetiteLevel.OPEN,
-            Category.GOVERNANCE: AppetiteLevel.MINIMAL,
-            Category.OPERATIONS: AppetiteLevel.CAUTIOUS,
-            Category.LEGAL: AppetiteLevel.AVERSE,
-            Category.PROPERTY: AppetiteLevel.CAUTIOUS,
-            Category.FINANCIAL: AppetiteLevel.CAUTIOUS,
-            Category.COMMERCIAL: AppetiteLevel.CAUTIOUS,
-            Category.PEOPLE: AppetiteLevel.CAUTIOUS,
-            Category.TECHNOLOGY: AppetiteLevel.CAUTIOUS,
-            Category.INFORMATION: AppetiteLevel.MINIMAL,
-            Category.SECURITY: AppetiteLevel.AVERSE,
-            Category.PROJECT: AppetiteLevel.OPEN,
-            Category.REPUTATIONAL: AppetiteLevel.MINIMAL,
+            "strategy": AppetiteLevel.OPEN,
+            "governance": AppetiteLevel.MINIMAL,
+            "operations": AppetiteLevel.CAUTIOUS,
+            "legal": AppetiteLevel.AVERSE,
+            "property": AppetiteLevel.CAUTIOUS,
+            "financial": AppetiteLevel.CAUTIOUS,
+            "commercial": AppetiteLevel.CAUTIOUS,
+            "people": AppetiteLevel.CAUTIOUS,
+            "technology": AppetiteLevel.CAUTIOUS,
+            "information": AppetiteLevel.MINIMAL,
+            "security": AppetiteLevel.AVERSE,
+            "project": AppetiteLevel.OPEN,
+            "reputational": AppetiteLevel.MINIMAL,
         }
     )
 
@@ -84,19 +84,19 @@ def band_range(name: Band, rules: ScoringRules = DEFAULT_RULES) -> tuple[int, in
     raise ValueError(f"unknown band {name}")
 
 
-def appetite_of(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> AppetiteLevel:
-    """The category's appetite; a category not yet set (an imported risk) gets the least, so nothing is
-    understated until someone chooses one."""
-    if category is None:
+def appetite_of(category: str | None, rules: ScoringRules = DEFAULT_RULES) -> AppetiteLevel:
+    """The category's appetite; a category not yet set (an imported risk), or one an administrator added and
+    gave no appetite yet, gets the least, so nothing is understated until someone chooses one."""
+    if category is None or category not in rules.appetite:
         return min(rules.tolerance, key=lambda level: rules.tolerance[level])
     return rules.appetite[category]
 
 
-def tolerance_for(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> int:
+def tolerance_for(category: str | None, rules: ScoringRules = DEFAULT_RULES) -> int:
     return rules.tolerance[appetite_of(category, rules)]
 
 
-def is_above_appetite(residual_score: int, category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> bool:
+def is_above_appetite(residual_score: int, category: str | None, rules: ScoringRules = DEFAULT_RULES) -> bool:
     return residual_score > tolerance_for(category, rules)
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from riskreg.enums import Category, LinkKind, RiskStatus, UnitKind
+from riskreg.enums import LinkKind, RiskStatus, UnitKind
 from riskreg.extensions import db
 from riskreg.models import Register, Review, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
@@ -320,7 +320,7 @@ class _Scored:
 
     id: int
     ref: str
-    category: Category
+    category: str | None
     status: RiskStatus
     residual_l: int
     residual_i: int

@@ -7,11 +7,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload
 
-from riskreg.enums import Band, Category, RiskStatus
+from riskreg.enums import Band, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit, User
 from riskreg.rules import scoring
-from riskreg.services import NotFoundError
+from riskreg.services import NotFoundError, vocabulary
 from riskreg.services.administration import scoring as scoring_settings
 from riskreg.services.assurance import control_tests
 
@@ -31,7 +31,10 @@ def residual_score_expr():
 
 def above_appetite_expr():
     tolerance = sa.case(
-        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category],
+        *[
+            (Risk.category == category, scoring.tolerance_for(category, rules()))
+            for category in vocabulary.categories().codes
+        ],
         else_=scoring.tolerance_for(None, rules()),
     )
     return residual_score_expr() > tolerance
@@ -105,7 +108,7 @@ def all_registers() -> list[Register]:
 
 @dataclass(frozen=True)
 class RiskFilters:
-    category: Category | None = None
+    category: str | None = None  # a category code
     band: Band | None = None
     owner_id: int | None = None
     overdue: bool = False

@@ -22,7 +22,7 @@ from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import countermeasures as countermeasure_rules
 from riskreg.rules import scoring
 from riskreg.rules.audit_chain import diff
-from riskreg.services import NotFoundError, ServiceError, StaleEdit
+from riskreg.services import NotFoundError, ServiceError, StaleEdit, vocabulary
 from riskreg.services.audit import trail as audit
 from riskreg.services.certificates import reliance
 from riskreg.services.registers import NAMES_ONLY, rules, touch
@@ -130,6 +130,18 @@ def _check_ratings(values: dict[str, Any]) -> None:
             raise ServiceError(f"{name.replace('_', ' ')} must be from 1 to 5", field=name)
 
 
+def _check_terms(values: dict[str, Any], risk: Risk | None = None) -> None:
+    """A category and objective must be active ones; a risk keeps a retired one it already has."""
+    for name, terms, noun in (
+        ("category", vocabulary.categories(), "category"),
+        ("objective", vocabulary.objectives(), "strategic objective"),
+    ):
+        value = values.get(name)
+        if value is not None and not terms.offered(value, getattr(risk, name, None)):
+            choices = ", ".join(term.code for term in terms.active)
+            raise ServiceError(f"{noun.capitalize()} must be one of: {choices}", field=name)
+
+
 def _check_version(risk: Risk, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != risk.version:
         raise StaleEdit()
@@ -168,6 +180,7 @@ def schedule(risk: Risk, from_date: date) -> None:
 
 def create_risk(register: Register, values: dict[str, Any], actor: User) -> Risk:
     _check_ratings(values)
+    _check_terms(values)
     risk = Risk(register=register, ref=allocate_refs(register)[0], status=RiskStatus.OPEN, **values)
     schedule(risk, today())
     db.session.add(risk)
@@ -211,6 +224,7 @@ def insert_risks(register: Register, values: Sequence[dict[str, Any]]) -> list[t
 def update_risk(risk: Risk, values: dict[str, Any], expected_version: int, actor: User) -> Risk:
     _check_version(risk, expected_version)
     _check_ratings(values)
+    _check_terms(values, risk)
     before = _snapshot(risk, RISK_FIELDS)
     for name, value in values.items():
         if name in RISK_FIELDS:

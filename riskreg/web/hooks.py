@@ -33,7 +33,7 @@ from riskreg.extensions import db, login_manager
 from riskreg.rules import scoring
 from riskreg.rules import text as text_rules
 from riskreg.rules.sessions import session_end
-from riskreg.services import NotFoundError, registers, users
+from riskreg.services import NotFoundError, registers, users, vocabulary
 from riskreg.web.forms import Refused
 
 BAND_TAG_COLOURS = {Band.LOW: "green", Band.MEDIUM: "yellow", Band.HIGH: "orange", Band.VERY_HIGH: "red"}
@@ -313,6 +313,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(above_appetite)
     app.add_template_global(tolerance)
     app.add_template_global(appetite_level)
+    # The organisation's names for a category or objective code ("Not yet set" for none), read once per request.
+    app.add_template_global(lambda code: vocabulary.categories().label(code), "category_label")
+    app.add_template_global(lambda code: vocabulary.objectives().label(code), "objective_label")
     app.add_template_global(lambda band: BAND_TAG_COLOURS[band], "band_colour")
     app.add_template_global(policy.can, "can")
     app.add_template_global(policy.Action, "Action")

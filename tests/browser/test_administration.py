@@ -76,3 +76,25 @@ def test_invite_assign_a_role_accept_and_deactivate(visitor, inbox):
     assert visitor.heading() == "Deactivate Nia Jones?"
     visitor.follow("Deactivate", role="button")
     assert "Deactivated" in _status(visitor)
+
+
+def test_add_rename_move_and_retire_a_risk_category(visitor):
+    """Issues 16 and 17: the categories are the organisation's to edit; every page of it checked with axe."""
+    visitor.sign_in(ADMIN, DEMO_PASSWORD)
+    visitor.follow("Administration", within="header")
+    visitor.follow("Risk categories")
+    visitor.follow("Add a category")
+    visitor.follow("Add category", role="button")
+    assert "Enter the name" in visitor.error_summary()
+    visitor.page.get_by_label("Name").fill("Partnerships")
+    visitor.follow("Add category", role="button")
+    assert "Partnerships added (code partnerships)" in visitor.page.inner_text(".govuk-notification-banner")
+    visitor.follow("Rename or describe Partnerships")
+    visitor.page.get_by_label("Name").fill("Partnerships and agencies")
+    visitor.follow("Save", role="button")
+    visitor.follow("Move up Partnerships and agencies", role="button")
+    visitor.follow("Retire Partnerships and agencies")
+    assert visitor.heading() == "Retire Partnerships and agencies?"
+    visitor.follow("Retire category", role="button")
+    row = visitor.page.locator("tr", has_text="Partnerships and agencies")
+    assert "Retired" in row.inner_text()

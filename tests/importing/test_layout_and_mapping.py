@@ -138,7 +138,9 @@ def test_mapping_files_round_trip_and_are_validated():
     for bad, message in (
         ('{"columns": {"A": "nonsense"}}', "fields riskreg does not have: nonsense"),
         ('{"columns": {}, "scales": {"likelihood": 7}}', "3, 4, 5 or 10"),
-        ('{"columns": {}, "defaults": {"category": "weather"}}', "category, objective or influence"),
+        # A category is the organisation's own: a code-like word is checked when the rows are read.
+        ('{"columns": {}, "defaults": {"category": "not a code"}}', "category, objective or influence"),
+        ('{"columns": {}, "defaults": {"influence": "weather"}}', "category, objective or influence"),
         ("[1, 2", "not valid JSON"),
         ("[]", "not a riskreg mapping"),
     ):

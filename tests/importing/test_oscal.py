@@ -12,6 +12,7 @@ from riskreg.importing.mapping import resolve
 from riskreg.importing.people import People
 from riskreg.importing.readers import Limits, open_source
 from riskreg.importing.rows import Context, build
+from tests.import_helpers import SEEDED_VOCABULARIES
 
 pytestmark = pytest.mark.no_database  # the PostgreSQL pass leaves it out (tests/conftest.py)
 
@@ -22,7 +23,9 @@ def _drafts(name: str):
     source = open_source((CORPUS / name).read_bytes(), name, Limits())
     layout = locate(source)
     mapping, _ = resolve([c.heading for c in layout.columns], {c.name: c.samples for c in layout.columns}, None)
-    return source.notes, build(layout, mapping, Context(People([]), date(2026, 6, 1))).drafts
+    return source.notes, build(
+        layout, mapping, Context(People([]), date(2026, 6, 1), vocabularies=SEEDED_VOCABULARIES)
+    ).drafts
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,14 @@ from datetime import date
 
 import pytest
 
-from riskreg.enums import Category, CountermeasureStatus, Influence, RiskStatus
+from riskreg.enums import CountermeasureStatus, Influence, RiskStatus
 from riskreg.importing.layout import locate
 from riskreg.importing.mapping import Mapping, resolve
 from riskreg.importing.people import People, Person
 from riskreg.importing.plan import CREATE, DUPLICATE, ERROR, IGNORED, UPDATE, Existing, plan
 from riskreg.importing.readers import Limits, open_source
 from riskreg.importing.rows import NOT_YET_SET, Context, build
+from tests.import_helpers import SEEDED_VOCABULARIES
 
 # No database: mapping and planning rows, pure functions. The PostgreSQL pass leaves them out (tests/conftest.py).
 pytestmark = pytest.mark.no_database
@@ -34,7 +35,8 @@ def _built(lines: list[str], defaults=None, people=None):
         {c.name: c.samples for c in layout.columns},
         Mapping({}, {}, defaults or {}),
     )
-    return build(layout, mapping, Context(people or People([HELEN, RHYS], {}, ME), TODAY))
+    context = Context(people or People([HELEN, RHYS], {}, ME), TODAY, vocabularies=SEEDED_VOCABULARIES)
+    return build(layout, mapping, context)
 
 
 def _messages(draft) -> list[str]:
@@ -57,7 +59,7 @@ def test_a_complete_row_as_it_will_be_stored():
             "cause": "Manual diaries",
             "event": "a CTL expires",
             "consequence": "release",
-            "category": Category.LEGAL,
+            "category": "legal",
             "influence": Influence.HIGH,
             "inherent_l": 3,
             "residual_i": 5,
@@ -101,7 +103,7 @@ def test_defaults_the_user_chose_fill_blank_cells_but_never_replace_unknown_word
         defaults={"category": "operations", "objective": "quality", "influence": "low"},
     )
     blank, unknown = built.drafts
-    assert blank.importable and blank.values["category"] is Category.OPERATIONS
+    assert blank.importable and blank.values["category"] == "operations"
     assert "Category: Empty: set to Operations, the default you chose" in _messages(blank)
     # Import first, tidy later: the row imports, the unknown word is reported and the category is not yet set.
     assert unknown.importable and unknown.values["category"] is None

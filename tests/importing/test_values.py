@@ -2,8 +2,9 @@ from datetime import date, datetime
 
 import pytest
 
-from riskreg.enums import Category, CountermeasureStatus, Influence, Objective, RiskStatus
+from riskreg.enums import CountermeasureStatus, Influence, RiskStatus
 from riskreg.importing.values import (
+    CATEGORY_SYNONYMS,
     clean_text,
     read_date,
     read_days,
@@ -11,9 +12,12 @@ from riskreg.importing.values import (
     read_yes_no,
     split_items,
     split_statement,
+    term_words,
     title_and_description,
     title_from,
 )
+from riskreg.rules.vocabulary import Term, Terms
+from tests.import_helpers import SEEDED_CATEGORIES, SEEDED_VOCABULARIES
 
 pytestmark = pytest.mark.no_database  # the PostgreSQL pass leaves it out (tests/conftest.py)
 
@@ -55,15 +59,6 @@ def test_blank_dates_are_neither_dates_nor_problems():
 @pytest.mark.parametrize(
     ("value", "enum", "expected"),
     [
-        ("Legal", Category, Category.LEGAL),
-        ("Operational", Category, Category.OPERATIONS),
-        ("Finance", Category, Category.FINANCIAL),
-        ("Estates", Category, Category.PROPERTY),
-        ("HR", Category, Category.PEOPLE),
-        ("ICT", Category, Category.TECHNOLOGY),
-        ("Project or programme", Category, Category.PROJECT),
-        ("Value for money", Objective, Objective.EFFICIENCY),
-        ("Digital", Objective, Objective.DIGITISATION),
         ("H", Influence, Influence.HIGH),
         ("Partial", Influence, Influence.MEDIUM),
         ("Live", RiskStatus, RiskStatus.OPEN),
@@ -76,10 +71,38 @@ def test_enumeration_words_and_synonyms(value, enum, expected):
     assert read_enum(value, enum, "thing") == (expected, None)
 
 
-def test_unknown_enumeration_words_are_reported():
-    member, problem = read_enum("Partnerships", Category, "category")
+@pytest.mark.parametrize(
+    ("value", "key", "expected"),
+    [
+        ("Legal", "category", "legal"),
+        ("Operational", "category", "operations"),
+        ("Finance", "category", "financial"),
+        ("Estates", "category", "property"),
+        ("HR", "category", "people"),
+        ("ICT", "category", "technology"),
+        ("Project or programme", "category", "project"),
+        ("PROJECT", "category", "project"),
+        ("Value for money", "objective", "efficiency"),
+        ("Digital", "objective", "digitisation"),
+    ],
+)
+def test_category_and_objective_words_and_synonyms(value, key, expected):
+    assert SEEDED_VOCABULARIES[key].read(value, key) == (expected, None)
+
+
+def test_unknown_category_words_are_reported():
+    member, problem = SEEDED_VOCABULARIES["category"].read("Partnerships", "category")
     assert member is None and problem == "‘Partnerships’ is not a category riskreg knows"
-    assert read_enum("", Category, "category") == (None, None)
+    assert SEEDED_VOCABULARIES["category"].read("", "category") == (None, None)
+
+
+def test_an_added_category_is_read_by_code_or_name_and_a_name_wins_over_a_usual_word():
+    added = Terms((*SEEDED_CATEGORIES.entries, Term("digital", "Digital services")))
+    words = term_words(added, CATEGORY_SYNONYMS)
+    assert words.read("digital services", "category") == ("digital", None)
+    assert words.read("DIGITAL", "category") == ("digital", None)  # its code, not "technology"'s usual word
+    retired = Terms(tuple(Term(t.code, t.label, retired=t.code == "legal") for t in SEEDED_CATEGORIES.entries))
+    assert term_words(retired, CATEGORY_SYNONYMS).read("Legal", "category")[0] is None  # not for new risks
 
 
 def test_yes_no_and_frequencies():

@@ -3,7 +3,7 @@
 from dataclasses import replace
 from datetime import date, timedelta
 
-from riskreg.enums import Category, CountermeasureStatus, FlagKind, FlagStatus, Influence
+from riskreg.enums import CountermeasureStatus, FlagKind, FlagStatus, Influence
 from riskreg.rules import scoring
 from riskreg.rules.flags import (
     CountermeasureFacts,
@@ -30,7 +30,7 @@ CLEAN = RiskFacts(
     id=1,
     is_open=True,
     created_on=TODAY - timedelta(days=400),
-    category=Category.OPERATIONS,
+    category="operations",
     residual_score=6,
     influence=Influence.MEDIUM,
     cause="Too few prosecutors for the caseload",

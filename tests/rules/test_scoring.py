@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from riskreg.enums import AppetiteLevel, Band, Category
+from riskreg.enums import AppetiteLevel, Band
 from riskreg.rules import scoring
 
 
@@ -43,16 +43,16 @@ def test_score_is_likelihood_times_impact():
 
 
 def test_appetite_tolerances_follow_the_category():
-    assert scoring.tolerance_for(Category.LEGAL) == 4  # averse
-    assert scoring.tolerance_for(Category.STRATEGY) == 12  # open
-    assert scoring.is_above_appetite(5, Category.LEGAL)
-    assert not scoring.is_above_appetite(4, Category.LEGAL)
+    assert scoring.tolerance_for("legal") == 4  # averse
+    assert scoring.tolerance_for("strategy") == 12  # open
+    assert scoring.is_above_appetite(5, "legal")
+    assert not scoring.is_above_appetite(4, "legal")
 
 
 def test_rules_are_configurable():
-    eager = replace(scoring.DEFAULT_RULES, appetite={c: AppetiteLevel.EAGER for c in Category})
-    assert not scoring.is_above_appetite(16, Category.LEGAL, eager)
-    assert scoring.is_above_appetite(17, Category.LEGAL, eager)
+    eager = replace(scoring.DEFAULT_RULES, appetite={c: AppetiteLevel.EAGER for c in scoring.DEFAULT_RULES.appetite})
+    assert not scoring.is_above_appetite(16, "legal", eager)
+    assert scoring.is_above_appetite(17, "legal", eager)
 
 
 @pytest.mark.parametrize(("residual", "days"), [(20, 30), (12, 60), (6, 90), (2, 180)])

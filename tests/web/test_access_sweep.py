@@ -32,6 +32,7 @@ from riskreg.models import Flag, Register, Risk
 from riskreg.rules.measures import review_quarter
 from riskreg.services import committee_actions, links, recommendations, tokens
 from riskreg.services import jobs as jobs_service
+from riskreg.services.administration import vocabulary as vocabulary_admin
 from riskreg.services.assurance import evidence
 from riskreg.services.certificates import templates as certificate_templates
 from riskreg.services.transfer import importing
@@ -173,6 +174,8 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
         {"request": "Sweep", "owner_id": s.org.risk_hq.id, "raised_on": today(), "due_on": today()}, s.org.committee
     ),
     "job": lambda s: _job(s),
+    # A category an administrator added, that nothing uses (so it may be retired, reinstated and deleted).
+    "category": lambda s: vocabulary_admin.add("categories", f"Sweep {s.name}", None, s.org.admin),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
@@ -203,6 +206,8 @@ URL_ARGUMENTS: dict[str, Callable[[Scenario], Any]] = {
     "recommendation_id": lambda s: s.recommendation.id,
     "item_id": lambda s: s.recommendation.evidence[0].id,  # a recommendation's evidence of implementation
     "job_id": lambda s: s.job.id,
+    "vocabulary": lambda s: "categories",
+    "entry": lambda s: s.category.code,
 }
 
 # URL arguments naming an object that only one user may use, whatever the policy says (the service answers

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from riskreg.clock import today, utcnow
-from riskreg.enums import AppetiteLevel, Category, Role, UnitKind
+from riskreg.enums import AppetiteLevel, Role, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, RoleAssignment, Unit, User
 from riskreg.rules.scoring import DEFAULT_RULES
@@ -255,17 +255,17 @@ def test_units_page_lists_the_tree(client, org, sign_in):
 
 # Risk appetite and review cadence --------------------------------------------------------------------------
 
-APPETITE = {category.value: level.value for category, level in DEFAULT_RULES.appetite.items()}
+APPETITE = {category: level.value for category, level in DEFAULT_RULES.appetite.items()}
 
 
 def test_changing_the_appetite_changes_what_is_above_it(app, client, org, sign_in):
-    risk = RiskFactory(register=org.ln.register, category=Category.OPERATIONS, residual_l=2, residual_i=3)
+    risk = RiskFactory(register=org.ln.register, category="operations", residual_l=2, residual_i=3)
     sign_in(org.admin)
     assert client.get("/admin/appetite").status_code == 200
     assert "above_appetite" not in _register_json(app, org)
     response = client.post("/admin/appetite/edit", data=APPETITE | {"operations": "averse"})
     assert response.status_code == 302
-    assert registers.rules().appetite[Category.OPERATIONS] is AppetiteLevel.AVERSE
+    assert registers.rules().appetite["operations"] is AppetiteLevel.AVERSE
     # 2 x 3 = 6 was within "cautious" (9); it is above "averse" (4), on the pages and in the API alike.
     assert _register_json(app, org) == f"{risk.ref}: above_appetite"
     assert "appetite.changed" in _actions()

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from riskreg.clock import today, utcnow
-from riskreg.enums import Category, RiskStatus
+from riskreg.enums import RiskStatus
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Comment
 from tests.conftest import count_queries
@@ -32,7 +32,7 @@ def linked(org):
         title="Custody time limit failures",
         residual_l=3,
         residual_i=3,
-        category=Category.OPERATIONS,
+        category="operations",
     )
     ln_high = RiskFactory(register=org.ln.register, title="Custody cases released", residual_l=4, residual_i=4)
     ln_low = RiskFactory(register=org.ln.register, title="CTL diary errors", residual_l=2, residual_i=2)
@@ -71,7 +71,7 @@ def test_committee_view_lists_corporate_risks_with_contributors_grouped_by_regis
 
 def test_committee_filters_above_appetite_and_with_alerts(client, org, sign_in, linked):
     corporate, *_rest, lonely = linked
-    above = RiskFactory(register=org.hq.register, title="Legal risk above appetite", category=Category.LEGAL)
+    above = RiskFactory(register=org.hq.register, title="Legal risk above appetite", category="legal")
     sign_in(org.committee)
     assert list(_sections(client.get("/committee?with_alerts=1"))) == [f"{corporate.ref} {corporate.title}"]
     assert list(_sections(client.get("/committee?above_appetite=1"))) == [f"{above.ref} {above.title}"]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from riskreg.clock import today
-from riskreg.enums import Category, FlagKind, FlagStatus, LinkKind
+from riskreg.enums import FlagKind, FlagStatus, LinkKind
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, RiskLink
 from riskreg.services.flags import scan as flags
@@ -252,8 +252,8 @@ def test_hq_raises_a_flag_by_hand_and_scans_leave_it_alone(client, org, sign_in)
 def test_the_queue_ranks_by_consequence_and_keeps_each_risks_flags_together(client, org, sign_in):
     within = _risk(org.ln.register, org.risk_ln, overdue=True)
     above = _risk(org.ls.register, org.risk_ls, overdue=True)
-    above.residual_l, above.residual_i, above.category = 5, 5, Category.LEGAL  # tolerance 4
-    within.residual_l, within.residual_i, within.category = 1, 1, Category.LEGAL
+    above.residual_l, above.residual_i, above.category = 5, 5, "legal"  # tolerance 4
+    within.residual_l, within.residual_i, within.category = 1, 1, "legal"
     for risk in (within, above):
         db.session.add(Flag(kind=FlagKind.UNCLEAR_DESCRIPTION, risk=risk, note="Vague", staleness=0))
     flags.scan_all()

@@ -82,7 +82,7 @@ def test_a_new_user_imports_their_own_layout_fixing_the_mapping(client, org, sig
     assert "3 risks imported" in register_page
     assert "Court listing changes at short notice" in register_page and "12 High" in register_page
     listing = db.session.scalar(sa.select(Risk).where(Risk.title == "Court listing changes at short notice"))
-    assert (listing.residual_l, listing.residual_i, listing.category.value) == (4, 3, "operations")
+    assert (listing.residual_l, listing.residual_i, listing.category) == (4, 3, "operations")
     assert [c.title for c in listing.countermeasures] == ["Listing officer on call", "Daily court list check"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportUpload)) == 0
 

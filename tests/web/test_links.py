@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from riskreg.enums import Category, LinkKind, RiskStatus, Role, UnitKind
+from riskreg.enums import LinkKind, RiskStatus, Role, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Risk, RiskLink
 from tests.conftest import count_queries
@@ -347,8 +347,8 @@ def test_cascade_is_refused_into_a_register_that_is_not_below(client, org, sign_
 
 
 def test_divergence_alerts_show_on_both_risks_pages(client, org, sign_in):
-    corporate = RiskFactory(register=org.hq.register, residual_l=2, residual_i=3, category=Category.OPERATIONS)
-    area = RiskFactory(register=org.ln.register, residual_l=4, residual_i=4, category=Category.OPERATIONS)
+    corporate = RiskFactory(register=org.hq.register, residual_l=2, residual_i=3, category="operations")
+    area = RiskFactory(register=org.ln.register, residual_l=4, residual_i=4, category="operations")
     RiskLinkFactory(from_risk=area, to_risk=corporate)
     sign_in(org.viewer_ln)
     for ref in (area.ref, corporate.ref):

@@ -3,7 +3,7 @@ from datetime import timedelta
 from bs4 import BeautifulSoup
 
 from riskreg.clock import today
-from riskreg.enums import Category, RiskStatus
+from riskreg.enums import RiskStatus
 from tests.conftest import count_queries
 from tests.factories import RiskFactory, UserFactory
 
@@ -18,7 +18,7 @@ def _refs(response):
 
 def test_registers_index_shows_the_tree_with_figures(client, org, sign_in):
     register = org.ln.register
-    RiskFactory(register=register, residual_l=5, residual_i=5, category=Category.LEGAL)  # above appetite
+    RiskFactory(register=register, residual_l=5, residual_i=5, category="legal")  # above appetite
     RiskFactory(register=register, next_review_on=today() - timedelta(days=1))  # overdue
     RiskFactory(register=register, status=RiskStatus.CLOSED)  # not counted
     sign_in(org.viewer_ln)
@@ -45,8 +45,8 @@ def test_register_page_lists_risks_and_marks_overdue_reviews(client, org, sign_i
 
 def test_filters_by_category_band_and_owner(client, org, sign_in):
     owner = UserFactory(name="Owner A")
-    legal = RiskFactory(register=org.ln.register, category=Category.LEGAL, residual_l=5, residual_i=4, owner=owner)
-    low = RiskFactory(register=org.ln.register, category=Category.PEOPLE, residual_l=1, residual_i=2)
+    legal = RiskFactory(register=org.ln.register, category="legal", residual_l=5, residual_i=4, owner=owner)
+    low = RiskFactory(register=org.ln.register, category="people", residual_l=1, residual_i=2)
     sign_in(org.viewer_ln)
     assert _refs(client.get("/registers/LN?category=legal")) == [legal.ref]
     assert _refs(client.get("/registers/LN?band=very_high")) == [legal.ref]

@@ -318,8 +318,8 @@ def _edit_form(risk, owner, **extra) -> dict:
         "cause": risk.cause,
         "event": risk.event,
         "consequence": risk.consequence,
-        "category": risk.category.value,
-        "objective": risk.objective.value,
+        "category": risk.category,
+        "objective": risk.objective,
         "owner_id": str(owner.id),
         "influence": risk.influence.value,
         **{

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 
 from riskreg.config import settings
-from riskreg.enums import AppetiteLevel, Band, Category
+from riskreg.enums import AppetiteLevel, Band
 from riskreg.extensions import db
 from riskreg.models import AppetiteSetting, CadenceSetting, User
 from riskreg.rules import scoring
@@ -52,10 +52,15 @@ def _store(model, key_column: str, key, value_column: str, value) -> None:
         setattr(row, value_column, value)
 
 
-def set_appetite(levels: dict[Category, AppetiteLevel], actor: User) -> dict:
+def set_appetite(levels: dict[str, AppetiteLevel], actor: User) -> dict:
     """Every category's appetite; returns what changed (and audits it). Nothing changed is a refusal."""
-    current = rules().appetite
-    changes = {category: [current[category], level] for category, level in levels.items() if current[category] != level}
+    current = rules()
+    # By category code; one an administrator added has no setting until now, and was judged by the least.
+    changes = {
+        category: [scoring.appetite_of(category, current), level]
+        for category, level in levels.items()
+        if category not in current.appetite or current.appetite[category] != level
+    }
     if not changes:
         raise ServiceError("Nothing has changed: choose a different appetite for at least one category")
     for category, (_before, level) in changes.items():

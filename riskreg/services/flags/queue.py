@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from riskreg.enums import Category, FlagKind, FlagStatus, Role
+from riskreg.enums import FlagKind, FlagStatus, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, Register, RegisterHealth, Risk, Unit, User
 from riskreg.rules import flags as flag_rules
 from riskreg.rules import scoring
-from riskreg.services import NotFoundError
+from riskreg.services import NotFoundError, vocabulary
 from riskreg.services import registers as registers_service
 from riskreg.services.registers import Page, page_within
 
@@ -86,7 +86,10 @@ def above_appetite_order() -> sa.ColumnElement:
     """1 when the flag's risk is scored above its category's appetite, else 0: the consequence HQ ranks by."""
     scoring_rules = registers_service.rules()
     tolerance = sa.case(
-        *[(Risk.category == category, scoring.tolerance_for(category, scoring_rules)) for category in Category],
+        *[
+            (Risk.category == category, scoring.tolerance_for(category, scoring_rules))
+            for category in vocabulary.categories().codes
+        ],
         else_=0,
     )
     above = sa.select(Risk.id).where(Risk.residual_l * Risk.residual_i > tolerance)

@@ -37,7 +37,7 @@ from riskreg.importing.fields import (
 from riskreg.importing.values import spreadsheet_text
 from riskreg.models import Countermeasure, Register, Review, Risk, Unit, User
 from riskreg.rules import text as text_rules
-from riskreg.services import recommendations
+from riskreg.services import recommendations, vocabulary
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -183,6 +183,16 @@ def _chunks(registers: list[Register], user: User | None) -> Iterator[list[tuple
 
 
 # Cell values -------------------------------------------------------------------------------------
+def _labelled(risk: tuple) -> tuple:
+    """A risk's row for people (CSV, XLSX): its category and objective by the organisation's names for them,
+    which the importer reads back; JSON keeps the codes."""
+    names = {"category": vocabulary.categories(), "objective": vocabulary.objectives()}
+    return tuple(
+        names[key].label(value) if key in names and value is not None else value
+        for key, value in zip(RISK_KEYS, risk, strict=True)
+    )
+
+
 def _human(value: Any) -> Any:
     """How a spreadsheet shows a value: enumerations by label, yes and no, dates as dates."""
     if isinstance(value, StrEnum):
@@ -220,7 +230,7 @@ def write_csv(registers: list[Register], user: User | None, out: IO[bytes]) -> N
             controls = [c[0] for c in countermeasures if c[3].value == "in_place"]
             actions = [c[0] for c in countermeasures if c[3].value == "planned"]
             lists = ["\n".join(controls), "\n".join(actions)]
-            writer.writerow([_csv_cell(v) for v in (*risk, *lists)])
+            writer.writerow([_csv_cell(v) for v in (*_labelled(risk), *lists)])
     text.flush()
     text.detach()
 
@@ -350,7 +360,7 @@ def write_xlsx(registers: list[Register], user: User | None, out: IO[bytes]) -> 
     reviews_sheet = _sheet(workbook, SHEET_REVIEWS, REVIEW_COLUMNS, ("Residual likelihood", "Residual impact"))
     for chunk in _chunks(registers, user):
         for risk, countermeasures, reviews in chunk:
-            risks_sheet.append(_xlsx_row(risks_sheet, risk))
+            risks_sheet.append(_xlsx_row(risks_sheet, _labelled(risk)))
             for countermeasure in countermeasures:
                 countermeasures_sheet.append(_xlsx_row(countermeasures_sheet, (risk[0], *countermeasure)))
             for review in reviews:

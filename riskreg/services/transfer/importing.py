@@ -27,9 +27,9 @@ from riskreg.importing import plan as plans
 from riskreg.importing.fields import SHEET_COUNTERMEASURES, SHEET_REVIEWS
 from riskreg.importing.mapping import Mapping, resolve
 from riskreg.importing.people import People, Person
-from riskreg.importing.values import one_line
+from riskreg.importing.values import CATEGORY_SYNONYMS, OBJECTIVE_SYNONYMS, TermWords, one_line, term_words
 from riskreg.models import Countermeasure, ImportUpload, Register, Review, Risk, User
-from riskreg.services import NotFoundError, ServiceError, users
+from riskreg.services import NotFoundError, ServiceError, users, vocabulary
 from riskreg.services import risks as risks_service
 from riskreg.services.audit import trail as audit
 from riskreg.services.registers import rules, touch
@@ -40,6 +40,15 @@ UPLOAD_LIFETIME = timedelta(hours=24)
 _EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[a-z]{2,}", re.I)
 
 __all__ = ["ImportRefused", "ImportOptions", "Preview", "preview", "commit", "import_file"]
+
+
+def vocabularies() -> dict[str, TermWords]:
+    """The organisation's active categories and objectives as the words an import reads (name, code or a usual
+    word for a seeded one)."""
+    return {
+        "category": term_words(vocabulary.categories(), CATEGORY_SYNONYMS),
+        "objective": term_words(vocabulary.objectives(), OBJECTIVE_SYNONYMS),
+    }
 
 
 def limits() -> readers.Limits:
@@ -197,7 +206,7 @@ def preview(register: Register, data: bytes, filename: str, options: ImportOptio
     mapping, mapping_notes = resolve(headings, samples, options.mapping)
     mapping.sheet, mapping.header_row = layout.sheet, layout.header_line
     people = _people(register, actor, _emails(layout, linked))
-    context = rows.Context(people, today(), rules(), settings().import_percent_bands, linked)
+    context = rows.Context(people, today(), rules(), settings().import_percent_bands, linked, vocabularies())
     built = rows.build(layout, mapping, context)
     planned = plans.plan(built.drafts, register.code, _existing(register))
     _compare_updates(planned)

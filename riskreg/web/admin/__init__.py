@@ -16,4 +16,4 @@ def index():
     return render_template("admin/index.html")
 
 
-from riskreg.web.admin import people, scoring, units  # noqa: E402, F401 - register their routes on bp
+from riskreg.web.admin import people, scoring, units, vocabulary  # noqa: E402, F401 - register their routes on bp

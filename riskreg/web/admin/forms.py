@@ -1,11 +1,12 @@
 """Forms of the administration pages."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import IntegerField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, NumberRange
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, ValidationError
 
-from riskreg.enums import AppetiteLevel, Band, Category, Role, UnitKind
+from riskreg.enums import AppetiteLevel, Band, Role, UnitKind
+from riskreg.rules.scoring import appetite_of
 from riskreg.services.administration.scoring import MAX_DAYS
 from riskreg.services.administration.units import NAME_MAX, TITLE_MAX
 from riskreg.web.forms import ChoiceOf, required_text, to_choices
@@ -71,20 +72,22 @@ def set_unit_choices(field: ChoiceOf, units: list) -> None:
     field.choices = to_choices([("", "Choose"), *_unit_choices(units)])
 
 
-def appetite_form(current: dict[Category, AppetiteLevel], tolerance: dict[AppetiteLevel, int]) -> FlaskForm:
-    """One select per category, each level shown with its tolerance (the highest acceptable residual score)."""
-    levels = [(level.value, f"{level.label} (up to {tolerance[level]})") for level in AppetiteLevel]
+def appetite_form(categories, rules) -> FlaskForm:
+    """One select per category (named by its code), each level shown with its tolerance (the highest acceptable
+    residual score); a category without a setting shows the appetite it is judged by (the least)."""
+    levels = [(level.value, f"{level.label} (up to {rules.tolerance[level]})") for level in AppetiteLevel]
 
     class AppetiteForm(FlaskForm):
         submit = SubmitField("Save appetite", widget=GovSubmitInput())
 
-    for category in Category:
+    for category in categories:
+        label = category.label + (" (retired)" if category.retired else "")
         setattr(
             AppetiteForm,
-            category.value,
-            ChoiceOf(category.label, levels, f"Select an appetite for {category.label.lower()}"),
+            category.code,
+            ChoiceOf(label, levels, f"Select an appetite for {category.label.lower()}"),
         )
-    return AppetiteForm(data={category.value: level.value for category, level in current.items()})
+    return AppetiteForm(data={category.code: appetite_of(category.code, rules).value for category in categories})
 
 
 def cadence_form(current: dict[Band, int]) -> FlaskForm:
@@ -101,3 +104,34 @@ def cadence_form(current: dict[Band, int]) -> FlaskForm:
         )
         setattr(CadenceForm, band.value, field)
     return CadenceForm(data={band.value: days for band, days in current.items()})
+
+
+class TermForm(FlaskForm):
+    """A category or strategic objective: its name and what it covers."""
+
+    label = required_text("Name", "Enter the name", max_length=80)
+    description = TextAreaField(
+        "Description (optional)",
+        validators=[Length(max=2000, message="The description must be 2000 characters or fewer")],
+        widget=GovTextArea(),
+        description="What it covers, for people choosing one for a risk",
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class NewTermForm(TermForm):
+    code = StringField(
+        "Code (optional)",
+        validators=[Length(max=32, message="The code must be 32 characters or fewer")],
+        widget=GovTextInput(),
+        description="What exports and the API use; it never changes. Leave it empty to make one from the name",
+    )
+
+    def validate_code(self, field: StringField) -> None:
+        # The appetite form names a field after each category's code: a code must not be one of a form's own names.
+        if (field.data or "").strip().lower() in dir(FlaskForm) + ["submit"]:
+            raise ValidationError("Choose another code: this one is a word riskreg's pages use themselves")
+
+
+class MoveTermForm(FlaskForm):
+    direction = ChoiceOf("Move", [("up", "Up"), ("down", "Down")], "Choose up or down")

@@ -3,9 +3,10 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from riskreg.enums import AppetiteLevel, Band, Category
+from riskreg.enums import AppetiteLevel, Band
 from riskreg.policy import Action
-from riskreg.services import registers
+from riskreg.rules.scoring import appetite_of
+from riskreg.services import registers, vocabulary
 from riskreg.services.administration import scoring
 from riskreg.web.access import requires, signed_in
 from riskreg.web.admin import bp
@@ -17,7 +18,10 @@ from riskreg.web.forms import form_refusals, render_form
 @signed_in
 @requires(Action.ADMINISTER)
 def appetite():
-    return render_template("admin/appetite.html", rules=registers.rules(), categories=list(Category), bands=list(Band))
+    rules = registers.rules()
+    # A category an administrator added without choosing its appetite is judged by the least (rules.scoring).
+    categories = [(term, appetite_of(term.code, rules)) for term in vocabulary.categories().entries]
+    return render_template("admin/appetite.html", rules=rules, categories=categories, bands=list(Band))
 
 
 @bp.route("/appetite/edit", methods=["GET", "POST"])
@@ -25,14 +29,16 @@ def appetite():
 @requires(Action.ADMINISTER)
 def edit_appetite():
     rules = registers.rules()
-    form = appetite_form(rules.appetite, rules.tolerance)
+    # Every category, retired ones too: the risks that keep one are still judged against its appetite.
+    categories = vocabulary.categories().entries
+    form = appetite_form(categories, rules)
     if form.validate_on_submit():
-        levels = {category: AppetiteLevel(form[category.value].data) for category in Category}
-        with form_refusals("admin/appetite_form.html", form, categories=list(Category)):
+        levels = {category.code: AppetiteLevel(form[category.code].data) for category in categories}
+        with form_refusals("admin/appetite_form.html", form, categories=categories):
             scoring.set_appetite(levels, current_user)
         flash("Risk appetite saved")
         return redirect(url_for("admin.appetite"))
-    return render_form("admin/appetite_form.html", form, categories=list(Category))
+    return render_form("admin/appetite_form.html", form, categories=categories)
 
 
 @bp.route("/cadence/edit", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ Schemathesis, so what it says is what the API does.
 from functools import cache
 from typing import Any
 
-from riskreg.enums import Band, Category
+from riskreg.enums import Band
 from riskreg.services.registers import SORTS
 from riskreg.web.api import measure_schemas, recommendation_docs, schemas
 from riskreg.web.api.schemas import ref
@@ -113,7 +113,7 @@ RISK_FILTERS = [
     _query(
         "status", {"type": "string", "enum": ["open", "closed", "all"], "default": "open"}, "Open risks unless told"
     ),
-    _query("category", schemas.one_of(Category), "Only this category"),
+    _query("category", schemas.term_code("categories"), "Only this category"),
     _query("band", schemas.one_of(Band), "Only risks whose residual score is in this band"),
     _query("owner", schemas.ID, "Only risks owned by this person"),
     _query("overdue", {"type": "boolean", "default": False}, "Only open risks whose review is overdue"),
@@ -193,6 +193,20 @@ def _register_paths() -> dict[str, Any]:
                 "operationId": "me",
                 "summary": "The token's user, their roles and the token itself",
                 "responses": {**_ok("MeResponse", "You"), **_errors(401)},
+            }
+        },
+        "/categories": {
+            "get": {
+                "operationId": "listCategories",
+                "summary": "The organisation's risk categories, in order, retired ones included",
+                "responses": {**_ok("TermList", "Risk categories"), **_errors(401)},
+            }
+        },
+        "/objectives": {
+            "get": {
+                "operationId": "listObjectives",
+                "summary": "The organisation's strategic objectives, in order, retired ones included",
+                "responses": {**_ok("TermList", "Strategic objectives"), **_errors(401)},
             }
         },
         "/registers": {
@@ -336,6 +350,8 @@ def _component_schemas() -> dict[str, Any]:
         "Error": schemas.ERROR,
         "Person": schemas.PERSON,
         "PersonList": schemas.closed({"data": {"type": "array", "items": ref("Person")}}),
+        "Term": schemas.TERM,
+        "TermList": schemas.closed({"data": {"type": "array", "items": ref("Term")}}),
         "Me": schemas.ME,
         "MeResponse": schemas.envelope("Me"),
         "PageMeta": schemas.PAGE_META,

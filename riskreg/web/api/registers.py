@@ -5,9 +5,9 @@ from flask_login import current_user
 
 from riskreg import policy
 from riskreg.clock import today
-from riskreg.enums import Band, Category, RiskStatus
+from riskreg.enums import Band, RiskStatus
 from riskreg.models import Register
-from riskreg.services import registers, risks, users
+from riskreg.services import registers, risks, users, vocabulary
 from riskreg.web.access import public, requires, token_required
 from riskreg.web.api import bp, responses, serializers
 from riskreg.web.api.errors import ApiError, service_refusals
@@ -68,9 +68,24 @@ def list_owners(register):
     return responses.data([serializers.person(user) for user in users.owner_candidates(register.unit)])
 
 
+@bp.get("/categories")
+@token_required
+@requires(None)
+def list_categories():
+    return responses.data([serializers.term_json(term) for term in vocabulary.categories().entries])
+
+
+@bp.get("/objectives")
+@token_required
+@requires(None)
+def list_objectives():
+    return responses.data([serializers.term_json(term) for term in vocabulary.objectives().entries])
+
+
 def _filters(args: dict, register: Register) -> registers.RiskFilters:
     return registers.RiskFilters(
-        category=Category(args["category"]) if args["category"] else None,
+        # The organisation's own codes: one it does not have matches no risk (the document cannot list them).
+        category=args["category"] or None,
         band=Band(args["band"]) if args["band"] else None,
         owner_id=args["owner"],
         overdue=args["overdue"],

@@ -12,12 +12,10 @@ from typing import Any
 from riskreg.enums import (
     AppetiteLevel,
     Band,
-    Category,
     ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
-    Objective,
     ReviewOutcome,
     RiskStatus,
     Role,
@@ -41,6 +39,27 @@ SCORE: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 25, "descri
 DATE: dict[str, Any] = {"type": "string", "format": "date", "description": "YYYY-MM-DD"}
 DATE_TIME: dict[str, Any] = {"type": "string", "format": "date-time", "description": "UTC, e.g. 2026-03-27T14:05:00Z"}
 URL: dict[str, Any] = {"type": "string", "description": "a path on this server"}
+
+
+def term_code(kind: str, description: str = "") -> dict[str, Any]:
+    """A category or objective: the organisation's own list, so a code from GET /categories or /objectives
+    (an unknown or retired one is refused with 422), not a fixed enumeration in this document."""
+    words = f"A code from GET /{kind}" + (f": {description}" if description else "")
+    return {"type": "string", "maxLength": 32, "pattern": NO_NUL, "description": words}
+
+
+# A category or strategic objective as GET /categories and /objectives list them.
+TERM: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code", "label", "description", "retired"],
+    "properties": {
+        "code": {**STRING, "description": "What risks hold and the API accepts; never changes"},
+        "label": {**STRING, "description": "What people read; an administrator may rename it"},
+        "description": {"type": ["string", "null"]},
+        "retired": {**BOOLEAN, "description": "Kept on the risks that have it; not accepted for others"},
+    },
+}
 
 
 def ref(name: str) -> dict[str, Any]:
@@ -90,8 +109,8 @@ RISK_WRITABLE: dict[str, Any] = {
     "cause": text(TEXT_MAX, "Because of…"),
     "event": text(TEXT_MAX, "There is a risk that…"),
     "consequence": text(TEXT_MAX, "Which would lead to…"),
-    "category": one_of(Category),
-    "objective": one_of(Objective, "The strategic objective the risk threatens"),
+    "category": term_code("categories"),
+    "objective": term_code("objectives", "the strategic objective the risk threatens"),
     "owner_id": {**ID, "description": "A person from GET /registers/{code}/owners"},
     "influence": one_of(Influence, "How far the unit itself can change the risk"),
     **{name: RATING for name in RATING_NAMES},
@@ -125,8 +144,8 @@ RISK: dict[str, Any] = {
     "event": STRING,
     "consequence": STRING,
     # null: "not yet set" on a risk imported without one (HQ's checks flag it as incomplete)
-    "category": {"anyOf": [one_of(Category), {"type": "null"}]},
-    "objective": {"anyOf": [one_of(Objective), {"type": "null"}]},
+    "category": nullable(term_code("categories")),
+    "objective": nullable(term_code("objectives")),
     "influence": {"anyOf": [one_of(Influence), {"type": "null"}]},
     "owner_to_confirm": nullable({**STRING, "description": "An owner named on import who matched nobody"}),
     "owner_id": nullable(ID),

@@ -18,8 +18,13 @@ from flask import url_for
 from riskreg.clock import today
 from riskreg.models import Countermeasure, Register, Review, Risk, User
 from riskreg.rules import scoring
+from riskreg.rules.vocabulary import Term
 from riskreg.services.registers import RegisterFigures, rules
 from riskreg.web.api.schemas import ref
+
+
+def term_json(term: Term) -> dict[str, Any]:
+    return {"code": term.code, "label": term.label, "description": term.description, "retired": term.retired}
 
 
 def iso_date(value: date | None) -> str | None:
@@ -89,8 +94,8 @@ def risk_json(risk: Risk) -> dict[str, Any]:
         "cause": risk.cause,
         "event": risk.event,
         "consequence": risk.consequence,
-        "category": risk.category.value if risk.category else None,
-        "objective": risk.objective.value if risk.objective else None,
+        "category": risk.category,
+        "objective": risk.objective,
         "influence": risk.influence.value if risk.influence else None,
         "owner_to_confirm": risk.owner_to_confirm,
         "owner_id": risk.owner_id,

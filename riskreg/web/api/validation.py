@@ -20,14 +20,13 @@ from flask import request
 from werkzeug.exceptions import BadRequest
 
 from riskreg.enums import (
-    Category,
     ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
-    Objective,
     ReviewOutcome,
 )
+from riskreg.services import vocabulary
 from riskreg.web.api.errors import ApiError
 from riskreg.web.api.openapi import API_PREFIX, document
 
@@ -37,8 +36,6 @@ if TYPE_CHECKING:
 
 DOCUMENT_URI = "urn:riskreg:api:v1"
 ENUMS = {
-    "category": Category,
-    "objective": Objective,
     "influence": Influence,
     "kind": CountermeasureKind,
     "status": CountermeasureStatus,
@@ -175,9 +172,20 @@ def json_body() -> dict[str, Any]:
         raise ApiError(422, "The request body must be a JSON object")
     pointer, _definition = operation()
     fields = _check(f"{pointer}/requestBody/content/application~1json/schema", body)
+    _check_terms(body, fields)
     if fields:
         raise ApiError(422, None, fields)
     return body
+
+
+def _check_terms(body: dict[str, Any], fields: dict[str, list[str]]) -> None:
+    """Categories and objectives are the organisation's (not in the document): a code it has never had is refused
+    with the other fields' problems. A retired one is the service's to refuse (a risk may keep its own)."""
+    for name, terms in (("category", vocabulary.categories), ("objective", vocabulary.objectives)):
+        value = body.get(name)
+        if isinstance(value, str) and name not in fields and value not in terms().codes:
+            choices = ", ".join(term.code for term in terms().active)
+            fields[name] = [f"{_label(name)} must be one of: {choices}"]
 
 
 def _query_value(raw: str, schema: dict[str, Any]) -> Any:

@@ -4,10 +4,11 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovS
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from riskreg.enums import Category, Influence, Objective
+from riskreg.enums import Influence
 from riskreg.importing.fields import FIELD_BY_KEY, FIELDS, IGNORE
 from riskreg.importing.mapping import Mapping
 from riskreg.importing.values import clean_text, one_line
+from riskreg.services import vocabulary
 from riskreg.web.forms import to_choices
 
 FIELD_CHOICES = [(IGNORE, FIELD_BY_KEY[IGNORE].label)] + [(f.key, f.label) for f in FIELDS if f.key != IGNORE]
@@ -19,9 +20,9 @@ SCALE_CHOICES = [
     ("10", "1 to 10"),
 ]
 DEFAULTS = {
-    "category": ("Category for rows without one", Category),
-    "objective": ("Strategic objective for rows without one", Objective),
-    "influence": ("Local influence for rows without one", Influence),
+    "category": ("Category for rows without one", lambda: vocabulary.categories().choices()),
+    "objective": ("Strategic objective for rows without one", lambda: vocabulary.objectives().choices()),
+    "influence": ("Local influence for rows without one", Influence.choices),
 }
 
 
@@ -116,8 +117,8 @@ def mapping_form(columns, mapping: Mapping) -> MappingFormBase:
             column.name, choices=to_choices(FIELD_CHOICES), widget=GovSelect(), description=_hint(column)
         )
         data[f"column_{n}"] = mapping.field_of(column.name)
-    for key, (label, enum) in DEFAULTS.items():
-        choices = to_choices([("", "None: rows without one cannot be imported"), *enum.choices()])
+    for key, (label, offered) in DEFAULTS.items():
+        choices = to_choices([("", "None: rows without one cannot be imported"), *offered()])
         attributes[f"default_{key}"] = SelectField(label, choices=choices, widget=GovSelect())
         data[f"default_{key}"] = mapping.defaults.get(key, "")
     for dim in ("likelihood", "impact"):

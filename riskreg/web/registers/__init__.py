@@ -6,9 +6,9 @@ from flask_login import current_user
 from riskreg import policy
 from riskreg.clock import today
 from riskreg.config import settings
-from riskreg.enums import Band, Category, RiskStatus
+from riskreg.enums import Band, RiskStatus
 from riskreg.rules.measures import quarter_of
-from riskreg.services import heat_trend, registers
+from riskreg.services import heat_trend, registers, vocabulary
 from riskreg.web.access import requires, signed_in
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -36,6 +36,11 @@ def _enum_arg(name: str, enum):
     return enum(value) if value in enum._value2member_map_ else None
 
 
+def _category_arg() -> str | None:
+    value = request.args.get("category", "")
+    return value if value in vocabulary.categories().codes else None
+
+
 def _rating_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value in {"1", "2", "3", "4", "5"} else None
@@ -45,7 +50,7 @@ def _filters(register) -> registers.RiskFilters:
     status = request.args.get("status", "open")
     owner = request.args.get("owner", "")
     return registers.RiskFilters(
-        category=_enum_arg("category", Category),
+        category=_category_arg(),
         band=_enum_arg("band", Band),
         owner_id=int(owner) if owner.isdigit() else None,
         overdue=request.args.get("overdue") == "1",
@@ -83,7 +88,7 @@ def show(register):
         owners=registers.owners_in(register),
         to_confirm=registers.owners_to_confirm(register) if can_edit else [],
         can_edit=can_edit,
-        category_choices=Category.choices(),
+        category_choices=vocabulary.categories().choices(),
         band_choices=Band.choices(),
         today=today(),
     )

@@ -10,15 +10,14 @@ from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectFiel
 from wtforms.validators import InputRequired, Length, Optional
 
 from riskreg.enums import (
-    Category,
     ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
     Influence,
     LinkKind,
-    Objective,
     ReviewOutcome,
 )
+from riskreg.services import vocabulary
 from riskreg.web.forms import (
     ChoiceOf,
     GovDateInput,
@@ -36,8 +35,9 @@ class RiskForm(FlaskForm):
     cause = required_paragraph("Cause", "Enter the cause of the risk", hint="Because of…")
     event = required_paragraph("Risk event", "Enter the risk event", hint="There is a risk that…")
     consequence = required_paragraph("Consequence", "Enter the consequence of the risk", hint="Which would lead to…")
-    category = ChoiceOf("Category", Category.choices(), "Select a category")
-    objective = ChoiceOf("Strategic objective", Objective.choices(), "Select a strategic objective")
+    # The organisation's own lists (administration), offered in __init__.
+    category = ChoiceOf("Category", [], "Select a category")
+    objective = ChoiceOf("Strategic objective", [], "Select a strategic objective")
     owner_id = ChoiceOf("Risk owner", [], "Select a risk owner")
     influence = RadioField(
         "How much can this unit influence the risk?",
@@ -61,6 +61,16 @@ class RiskForm(FlaskForm):
     # Set by the "Link to this risk instead" buttons there: "<ref>:<link kind>".
     link_to = HiddenField()
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer_terms()
+
+    def offer_terms(self, current: dict | None = None) -> None:
+        """Active categories and objectives; ``current`` (a risk's own values) keeps a retired one it has."""
+        current = current or {}
+        for field, terms in ((self.category, vocabulary.categories()), (self.objective, vocabulary.objectives())):
+            field.choices = to_choices([("", "Choose"), *terms.choices(current.get(field.name))])
+
     @property
     def link_choice(self) -> tuple[str, LinkKind] | None:
         """The risk to link to and how, from a "Link to this risk instead" button; None when none was pressed."""
@@ -78,8 +88,8 @@ class RiskForm(FlaskForm):
             "cause": self.cause.data.strip(),
             "event": self.event.data.strip(),
             "consequence": self.consequence.data.strip(),
-            "category": Category(self.category.data),
-            "objective": Objective(self.objective.data),
+            "category": self.category.data,
+            "objective": self.objective.data,
             "owner_id": int(self.owner_id.data),
             "influence": Influence(self.influence.data),
             "restricted": bool(self.restricted.data),
@@ -91,7 +101,9 @@ RATINGS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target_l", "
 
 
 class EditRiskForm(RiskForm, VersionedForm):
-    pass
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer_terms(kwargs.get("data"))
 
 
 class ReviewForm(VersionedForm):
@@ -244,7 +256,8 @@ def risk_form_data(risk) -> dict:
         event=risk.event,
         consequence=risk.consequence,
         # A risk imported without them has none yet: the form asks for them (import first, tidy later).
-        **{name: getattr(risk, name).value for name in ("category", "objective", "influence") if getattr(risk, name)},
+        **{name: getattr(risk, name) for name in ("category", "objective") if getattr(risk, name)},
+        **({"influence": risk.influence.value} if risk.influence else {}),
         restricted=risk.restricted,
         version=str(risk.version),
     )
