@@ -21,6 +21,19 @@ class AppetiteSetting(db.Model):
     level: Mapped[AppetiteLevel] = mapped_column(enum_column_type(AppetiteLevel))
 
 
+class UnitAppetite(db.Model):
+    """A unit's own appetite for one category, over the organisation's; its subtree inherits it (issue 17).
+
+    ``category`` stays a string code (the same codes as ``appetite_setting``), so categories can become the
+    organisation's data without changing this table."""
+
+    __tablename__ = "unit_appetite"
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    category: Mapped[Category] = mapped_column(enum_column_type(Category), primary_key=True)
+    level: Mapped[AppetiteLevel] = mapped_column(enum_column_type(AppetiteLevel))
+
+
 class CadenceSetting(db.Model):
     """Days between reviews of a risk whose residual score is in one band."""
 

@@ -4,6 +4,7 @@ Every threshold lives in ``ScoringRules`` so an organisation can configure its
 own; the defaults are the ones in the design.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -52,6 +53,13 @@ class ScoringRules:
             Category.REPUTATIONAL: AppetiteLevel.MINIMAL,
         }
     )
+    # Units' own appetite over the organisation's ``appetite`` (issue 17): unit id -> category -> level. A unit
+    # with none for a category takes its parent's, up to the organisation's. ``unit_parents`` is the unit tree
+    # (unit id -> parent id) and ``register_units`` says whose register a risk is in (register id -> unit id),
+    # so a risk's appetite is worked out from what is read once, with no query per risk.
+    unit_appetite: Mapping[int, Mapping[Category, AppetiteLevel]] = field(default_factory=dict)
+    unit_parents: Mapping[int, int | None] = field(default_factory=dict)
+    register_units: Mapping[int, int] = field(default_factory=dict)
 
 
 DEFAULT_RULES = ScoringRules()
@@ -84,20 +92,62 @@ def band_range(name: Band, rules: ScoringRules = DEFAULT_RULES) -> tuple[int, in
     raise ValueError(f"unknown band {name}")
 
 
-def appetite_of(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> AppetiteLevel:
-    """The category's appetite; a category not yet set (an imported risk) gets the least, so nothing is
+@dataclass(frozen=True)
+class EffectiveAppetite:
+    level: AppetiteLevel
+    set_at: int | None  # the unit whose override applies; None when it is the organisation's
+
+
+def effective_appetite(
+    unit_id: int | None, category: Category | None, rules: ScoringRules = DEFAULT_RULES
+) -> EffectiveAppetite:
+    """The one rule for a unit's appetite in a category: the unit's own override, else its nearest ancestor's,
+    else the organisation's. A category not yet set (an imported risk) gets the least appetite, so nothing is
     understated until someone chooses one."""
     if category is None:
-        return min(rules.tolerance, key=lambda level: rules.tolerance[level])
-    return rules.appetite[category]
+        return EffectiveAppetite(min(rules.tolerance, key=lambda level: rules.tolerance[level]), None)
+    seen: set[int] = set()
+    at = unit_id
+    while at is not None and at not in seen:  # ``seen``: a broken tree must not loop for ever
+        seen.add(at)
+        level = rules.unit_appetite.get(at, {}).get(category)
+        if level is not None:
+            return EffectiveAppetite(level, at)
+        at = rules.unit_parents.get(at)
+    return EffectiveAppetite(rules.appetite[category], None)
 
 
-def tolerance_for(category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> int:
-    return rules.tolerance[appetite_of(category, rules)]
+def appetite_of(
+    category: Category | None, rules: ScoringRules = DEFAULT_RULES, register_id: int | None = None
+) -> AppetiteLevel:
+    """The appetite for a risk of ``category`` in register ``register_id`` (None: the organisation's)."""
+    return effective_appetite(rules.register_units.get(register_id) if register_id else None, category, rules).level
 
 
-def is_above_appetite(residual_score: int, category: Category | None, rules: ScoringRules = DEFAULT_RULES) -> bool:
-    return residual_score > tolerance_for(category, rules)
+def tolerance_for(
+    category: Category | None, rules: ScoringRules = DEFAULT_RULES, register_id: int | None = None
+) -> int:
+    return rules.tolerance[appetite_of(category, rules, register_id)]
+
+
+def is_above_appetite(
+    residual_score: int, category: Category | None, rules: ScoringRules = DEFAULT_RULES, register_id: int | None = None
+) -> bool:
+    return residual_score > tolerance_for(category, rules, register_id)
+
+
+def tolerance_exceptions(rules: ScoringRules) -> dict[tuple[Category, int], list[int]]:
+    """The registers whose tolerance for a category differs from the organisation's, grouped by category and
+    tolerance, so a query can say "above appetite" in one expression: empty when no unit has an override."""
+    found: dict[tuple[Category, int], list[int]] = {}
+    if not rules.unit_appetite:
+        return found
+    for register_id in sorted(rules.register_units):
+        for category in rules.appetite:
+            tolerance = tolerance_for(category, rules, register_id)
+            if tolerance != tolerance_for(category, rules):
+                found.setdefault((category, tolerance), []).append(register_id)
+    return found
 
 
 def review_interval(residual_score: int, rules: ScoringRules = DEFAULT_RULES) -> timedelta:

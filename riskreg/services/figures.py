@@ -34,7 +34,7 @@ from riskreg.services import risks as risk_service
 from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules
 
 PENDING = "riskreg.figures.pending"  # Session.info key: registers whose figures the flush made stale
-_LINK_COLUMNS = ("id", "ref", "category", "status", "residual_l", "residual_i", "restricted")
+_LINK_COLUMNS = ("id", "ref", "category", "status", "residual_l", "residual_i", "restricted", "register_id")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class _Scored:
     residual_l: int
     residual_i: int
     restricted: bool
+    register_id: int
 
     @property
     def residual_score(self) -> int:

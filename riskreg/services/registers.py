@@ -29,10 +29,19 @@ def residual_score_expr():
     return Risk.residual_l * Risk.residual_i
 
 
-def above_appetite_expr():
+def above_appetite_expr(uncategorised: int | None = None):
+    """Residual score above the tolerance of the risk's category in its register's unit: one CASE, the registers
+    under a unit's override listed first (none when no unit has one). ``uncategorised``: the tolerance for a
+    risk with no category (else the least appetite's)."""
+    current = rules()
+    overridden = [
+        (sa.and_(Risk.category == category, Risk.register_id.in_(register_ids)), tolerance)
+        for (category, tolerance), register_ids in scoring.tolerance_exceptions(current).items()
+    ]
     tolerance = sa.case(
-        *[(Risk.category == category, scoring.tolerance_for(category, rules())) for category in Category],
-        else_=scoring.tolerance_for(None, rules()),
+        *overridden,
+        *[(Risk.category == category, scoring.tolerance_for(category, current)) for category in Category],
+        else_=scoring.tolerance_for(None, current) if uncategorised is None else uncategorised,
     )
     return residual_score_expr() > tolerance
 

@@ -1,15 +1,15 @@
-"""The organisation's risk appetite per category and review cadence per score band."""
+"""The organisation's risk appetite per category (and each unit's own, over it) and review cadence per band."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from riskreg.enums import AppetiteLevel, Band, Category
 from riskreg.policy import Action
 from riskreg.services import registers
-from riskreg.services.administration import scoring
+from riskreg.services.administration import scoring, units
 from riskreg.web.access import requires, signed_in
 from riskreg.web.admin import bp
-from riskreg.web.admin.forms import appetite_form, cadence_form
+from riskreg.web.admin.forms import appetite_form, cadence_form, unit_appetite_form
 from riskreg.web.forms import form_refusals, render_form
 
 
@@ -17,7 +17,43 @@ from riskreg.web.forms import form_refusals, render_form
 @signed_in
 @requires(Action.ADMINISTER)
 def appetite():
-    return render_template("admin/appetite.html", rules=registers.rules(), categories=list(Category), bands=list(Band))
+    if request.args.get("unit"):  # the unit chooser (a GET form)
+        return redirect(url_for("admin.unit_appetite", code=units.get_unit(request.args["unit"]).code))
+    return render_template(
+        "admin/appetite.html",
+        rules=registers.rules(),
+        categories=list(Category),
+        bands=list(Band),
+        units=units.active_units(),
+        with_own=scoring.units_with_appetite(),
+    )
+
+
+@bp.route("/appetite/units/<code>")
+@signed_in
+@requires(Action.ADMINISTER)
+def unit_appetite(code: str):
+    unit = units.get_unit(code)
+    return render_template(
+        "admin/unit_appetite.html", unit=unit, rows=scoring.unit_appetite(unit), tolerance=registers.rules().tolerance
+    )
+
+
+@bp.route("/appetite/units/<code>/edit", methods=["GET", "POST"])
+@signed_in
+@requires(Action.ADMINISTER)
+def edit_unit_appetite(code: str):
+    unit = units.get_unit(code)
+    rows = scoring.unit_appetite(unit)
+    form = unit_appetite_form(rows, registers.rules().tolerance)
+    if form.validate_on_submit():
+        # An empty choice clears the unit's own appetite: it inherits again.
+        own = {row.category: AppetiteLevel(value) if (value := form[row.category.value].data) else None for row in rows}
+        with form_refusals("admin/unit_appetite_form.html", form, unit=unit, rows=rows):
+            scoring.set_unit_appetite(unit, own, current_user)
+        flash(f"Risk appetite of {unit.name} saved")
+        return redirect(url_for("admin.unit_appetite", code=unit.code))
+    return render_form("admin/unit_appetite_form.html", form, unit=unit, rows=rows)
 
 
 @bp.route("/appetite/edit", methods=["GET", "POST"])
