@@ -7,6 +7,7 @@ own; the defaults are the ones in the design.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from riskreg.enums import AppetiteLevel, Band, Category
 
@@ -61,6 +62,17 @@ class ScoringRules:
     unit_parents: Mapping[int, int | None] = field(default_factory=dict)
     register_units: Mapping[int, int] = field(default_factory=dict)
 
+    @cached_property
+    def inherited_appetite(self) -> dict[int, dict[Category, "EffectiveAppetite"]]:
+        """Each unit's appetite where it is not the organisation's: worked out once per rules (each unit from its
+        parent's, top down), so a risk's appetite is two lookups however deep the tree and however many risks."""
+        return _inherit_down(self.unit_appetite, self.unit_parents)
+
+    @cached_property
+    def exceptions_by_tolerance(self) -> dict[tuple[Category, int], list[int]]:
+        """``tolerance_exceptions``, worked out once per rules: every stored figure's recount asks for it."""
+        return _tolerance_exceptions(self)
+
 
 DEFAULT_RULES = ScoringRules()
 
@@ -98,6 +110,27 @@ class EffectiveAppetite:
     set_at: int | None  # the unit whose override applies; None when it is the organisation's
 
 
+def _inherit_down(
+    own: Mapping[int, Mapping[Category, AppetiteLevel]], parents: Mapping[int, int | None]
+) -> dict[int, dict[Category, EffectiveAppetite]]:
+    resolved: dict[int, dict[Category, EffectiveAppetite]] = {}
+    if not own:
+        return resolved
+
+    def of(unit_id: int | None, path: frozenset[int]) -> dict[Category, EffectiveAppetite]:
+        if unit_id is None or unit_id in path:  # ``path``: a broken tree must not loop for ever
+            return {}
+        if unit_id not in resolved:
+            inherited = of(parents.get(unit_id), path | {unit_id})
+            mine = {category: EffectiveAppetite(level, unit_id) for category, level in own.get(unit_id, {}).items()}
+            resolved[unit_id] = inherited | mine  # the nearest unit's wins
+        return resolved[unit_id]
+
+    for unit_id in {*parents, *own}:
+        of(unit_id, frozenset())
+    return resolved
+
+
 def effective_appetite(
     unit_id: int | None, category: Category | None, rules: ScoringRules = DEFAULT_RULES
 ) -> EffectiveAppetite:
@@ -106,15 +139,8 @@ def effective_appetite(
     understated until someone chooses one."""
     if category is None:
         return EffectiveAppetite(min(rules.tolerance, key=lambda level: rules.tolerance[level]), None)
-    seen: set[int] = set()
-    at = unit_id
-    while at is not None and at not in seen:  # ``seen``: a broken tree must not loop for ever
-        seen.add(at)
-        level = rules.unit_appetite.get(at, {}).get(category)
-        if level is not None:
-            return EffectiveAppetite(level, at)
-        at = rules.unit_parents.get(at)
-    return EffectiveAppetite(rules.appetite[category], None)
+    found = rules.inherited_appetite.get(unit_id, {}).get(category) if unit_id is not None else None
+    return found or EffectiveAppetite(rules.appetite[category], None)
 
 
 def appetite_of(
@@ -139,13 +165,15 @@ def is_above_appetite(
 def tolerance_exceptions(rules: ScoringRules) -> dict[tuple[Category, int], list[int]]:
     """The registers whose tolerance for a category differs from the organisation's, grouped by category and
     tolerance, so a query can say "above appetite" in one expression: empty when no unit has an override."""
+    return rules.exceptions_by_tolerance
+
+
+def _tolerance_exceptions(rules: ScoringRules) -> dict[tuple[Category, int], list[int]]:
     found: dict[tuple[Category, int], list[int]] = {}
-    if not rules.unit_appetite:
-        return found
-    for register_id in sorted(rules.register_units):
-        for category in rules.appetite:
-            tolerance = tolerance_for(category, rules, register_id)
-            if tolerance != tolerance_for(category, rules):
+    for register_id, unit_id in sorted(rules.register_units.items()):
+        for category, effective in rules.inherited_appetite.get(unit_id, {}).items():
+            tolerance = rules.tolerance[effective.level]
+            if tolerance != rules.tolerance[rules.appetite[category]]:
                 found.setdefault((category, tolerance), []).append(register_id)
     return found
 

@@ -93,7 +93,7 @@ def _risk_counts(connection, register_ids: Collection[int]) -> dict[tuple[int, b
             Risk.register_id,
             Risk.restricted,
             sa.func.count(),
-            sa.func.sum(sa.case((above_appetite_expr(), 1), else_=0)),
+            sa.func.sum(sa.case((above_appetite_expr(within=register_ids), 1), else_=0)),
         )
         .where(Risk.status == RiskStatus.OPEN, Risk.register_id.in_(list(register_ids)))
         .group_by(Risk.register_id, Risk.restricted)
