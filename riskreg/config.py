@@ -227,6 +227,7 @@ class Settings:
     session_idle: timedelta = timedelta(minutes=30)  # a signed-in session unused this long ends
     session_max: timedelta = timedelta(hours=12)  # and every session ends this long after signing in
     totp_required_roles: frozenset[str] = frozenset()  # Role values whose holders must use a second factor
+    local_passwords: bool = True  # False: everyone signs in with single sign-on (docs/single-sign-on.md)
     tsa_url: str = ""  # an RFC 3161 time-stamping authority; every signature is time-stamped when set
     redis_url: str = ""  # the job queue's Redis; "" runs jobs in the app process (riskreg/jobs)
     jobs_queue: str = "riskreg"
@@ -259,6 +260,7 @@ class Settings:
             totp_required_roles=frozenset(
                 role.strip() for role in config.get("RISKREG_TOTP_REQUIRED_ROLES", "").split(",") if role.strip()
             ),
+            local_passwords=bool(config.get("RISKREG_LOCAL_PASSWORDS", True)),
             redis_url=config.get("RISKREG_REDIS_URL", ""),
             jobs_queue=config.get("RISKREG_JOBS_QUEUE", "riskreg"),
             job_retries=tuple(

@@ -5,9 +5,12 @@ import sqlalchemy.orm
 
 from riskreg import demo
 from riskreg.clock import today
-from riskreg.enums import Influence, RiskStatus
+from riskreg.demo import APPETITE_AREA
+from riskreg.enums import AppetiteLevel, Influence, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import ControlTest, Countermeasure, Evidence, Register, Review, Risk, RiskLink, Unit
+from riskreg.rules import scoring
+from riskreg.services import registers
 from riskreg.services.audit import trail as audit
 
 
@@ -89,3 +92,24 @@ def test_demo_is_deterministic_and_its_audit_trail_verifies(demo_app):
         "HQ-002Reduction in funding and financial sustainability",
         "HQ-003Custody time limit failures",
     ]
+
+
+def test_wessex_has_an_appetite_of_its_own_that_changes_what_is_above_it(demo):
+    wessex = db.session.scalar(sa.select(Unit).where(Unit.code == APPETITE_AREA))
+    rules = registers.rules()
+    assert rules.unit_appetite == {wessex.id: {"operations": AppetiteLevel.AVERSE}}
+    risks = db.session.scalars(
+        sa.select(Risk).where(Risk.register_id == wessex.register.id, Risk.status == RiskStatus.OPEN)
+    ).all()
+    # Above Wessex's appetite, within the organisation's: what the override changes.
+    changed = [
+        risk.ref
+        for risk in risks
+        if scoring.is_above_appetite(risk.residual_score, risk.category, rules, risk.register_id)
+        and not scoring.is_above_appetite(risk.residual_score, risk.category, rules)
+    ]
+    assert changed
+    stored = registers.register_figures(today(), {wessex.register.id})[wessex.register.id].above_appetite
+    assert stored == sum(
+        scoring.is_above_appetite(risk.residual_score, risk.category, rules, risk.register_id) for risk in risks
+    )

@@ -19,6 +19,7 @@ from riskreg.demo import measures as demo_measures
 from riskreg.demo import recommendations as demo_recommendations
 from riskreg.demo.links import link_risks
 from riskreg.enums import (
+    AppetiteLevel,
     ControlFrequency,
     CountermeasureKind,
     CountermeasureStatus,
@@ -31,6 +32,7 @@ from riskreg.enums import (
 from riskreg.extensions import db
 from riskreg.models import Countermeasure, Register, Review, Risk, RoleAssignment, Unit, User
 from riskreg.rules import scoring
+from riskreg.services.administration import scoring as scoring_settings
 from riskreg.services.audit import trail as audit
 
 DEMO_PASSWORD = "riskreg-demo-2026"  # noqa: S105 - the published demo sign-in, never a real account
@@ -40,6 +42,8 @@ SEED = 2013
 # Risks whose owner the demo's story names: London North's business manager, a viewer, owns the staffing
 # risk and its controls, so she can show that owners review their own risks (docs/user-guide.md).
 STORY_OWNERS = {"LN-001": "viewer.ln@example.org"}
+
+APPETITE_AREA = "WX"  # the area with an appetite of its own
 
 SIGN_INS = [
     ("head.ln@example.org", "Helen Okafor", Role.UNIT_HEAD, "LN", "Chief Crown Prosecutor, London North"),
@@ -91,6 +95,14 @@ class _Builder:
             for child_code, child_name in children:
                 self.unit(child_code, child_name, UnitKind.UNIT, division)
         db.session.flush()
+
+    def appetite(self) -> None:
+        """Wessex has agreed with headquarters to accept less operational risk than the organisation (averse,
+        tolerance 4, against cautious, 9) until its casework improvement plan is done: an operations risk it
+        scores 5 to 9 is above its appetite, though it would be within the organisation's. Every other unit
+        uses the organisation's appetite."""
+        wessex = {"operations": AppetiteLevel.AVERSE}
+        scoring_settings.set_unit_appetite(self.units[APPETITE_AREA], wessex, None)
 
     def user(self, email: str, name: str, role: Role, unit_code: str) -> User:
         user = User(email=email, name=name, password_hash=self.password_hash, session_token=secrets.token_hex(32))
@@ -260,6 +272,7 @@ class _Builder:
 def seed(today: date | None = None) -> str:
     builder = _Builder(today or clock_today())
     builder.organisation()
+    builder.appetite()
     builder.people()
     builder.all_risks()
     builder.audit_risks()

@@ -32,7 +32,7 @@ from riskreg.models.recommendation import (
 from riskreg.models.reliance import Contradiction, LinkChallenge
 from riskreg.models.reminder import ReminderOutbox
 from riskreg.models.risk import Countermeasure, Review, Risk
-from riskreg.models.scoring import AppetiteSetting, CadenceSetting
+from riskreg.models.scoring import AppetiteSetting, CadenceSetting, UnitAppetite
 from riskreg.models.signer import SignerCertificate
 from riskreg.models.similarity import RiskEmbedding, RiskEmbeddingVersion
 from riskreg.models.token import ApiToken
@@ -68,7 +68,7 @@ __all__ += ["Assertion", "Certificate", "CertificateSection", "CertificateTempla
 __all__ += ["TemplateSection", "assertion_countermeasure"]
 __all__ += ["Contradiction", "LinkChallenge"]
 __all__ += ["PasswordReset", "RecoveryCode"]
-__all__ += ["AppetiteSetting", "CadenceSetting"]
+__all__ += ["AppetiteSetting", "CadenceSetting", "UnitAppetite"]
 __all__ += ["Measure", "MeasureValue", "PartnerEvidence", "QprAction", "measure_risk"]
 __all__ += ["SignerCertificate"]
 __all__ += ["Recommendation", "SourceReport", "recommendation_countermeasure", "recommendation_evidence"]

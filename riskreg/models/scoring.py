@@ -23,6 +23,18 @@ class AppetiteSetting(db.Model):
     level: Mapped[AppetiteLevel] = mapped_column(enum_column_type(AppetiteLevel))
 
 
+class UnitAppetite(db.Model):
+    """A unit's own appetite for one category, over the organisation's; its subtree inherits it (issue 17).
+
+    ``category`` is a risk category's code (riskreg/models/vocabulary.py), as in ``appetite_setting``."""
+
+    __tablename__ = "unit_appetite"
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(CODE_LENGTH), sa.ForeignKey("risk_category.code"), primary_key=True)
+    level: Mapped[AppetiteLevel] = mapped_column(enum_column_type(AppetiteLevel))
+
+
 class CadenceSetting(db.Model):
     """Days between reviews of a risk whose residual score is in one band."""
 

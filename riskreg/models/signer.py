@@ -13,7 +13,9 @@ class SignerCertificate(db.Model):
 
     The private key is kept only encrypted (AES-256-GCM) under a key derived with scrypt from the person's
     password and the installation's secret key: riskreg can sign as them only while they sign (they re-enter
-    their password to sign), and a copy of the database alone does not give the key. See docs/certificates.md.
+    their password to sign), and a copy of the database alone does not give the key. Someone with single sign-on
+    only re-authenticates by their second factor, and their key is wrapped under a server-side secret instead
+    (riskreg.services.certificates.signers). See docs/certificates.md.
     """
 
     __tablename__ = "signer_certificate"

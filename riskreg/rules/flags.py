@@ -107,6 +107,7 @@ class RiskFacts:
     not_yet_set: Sequence[str] = ()
     measure_breaches: Sequence[MeasureBreach] = ()
     last_reviewed_on: date | None = None
+    register_id: int | None = None  # its register's unit's appetite applies (None: the organisation's)
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _titles(countermeasures: Sequence[CountermeasureFacts], with_due: bool = Fal
 
 
 def _above(facts: RiskFacts, scoring_rules: scoring.ScoringRules) -> bool:
-    return scoring.is_above_appetite(facts.residual_score, facts.category, scoring_rules)
+    return scoring.is_above_appetite(facts.residual_score, facts.category, scoring_rules, facts.register_id)
 
 
 def _description_flag(facts: RiskFacts, rules: FlagRules) -> Raised | None:
@@ -207,7 +208,7 @@ def raised_flags(
     above = _above(facts, scoring_rules)
     run = staleness_rules.unchanged_run(facts.review_scores)
     if above and run >= rules.stagnant_reviews:
-        tolerance = scoring.tolerance_for(facts.category, scoring_rules)
+        tolerance = scoring.tolerance_for(facts.category, scoring_rules, facts.register_id)
         found.append(
             Raised(
                 FlagKind.STAGNANT_SCORE,

@@ -151,6 +151,7 @@ class Scored(Protocol):
     id: int
     ref: str
     category: str | None  # a category code
+    register_id: int  # the register's unit's appetite applies
 
     @property
     def residual_score(self) -> int: ...
@@ -195,7 +196,7 @@ def divergences(contributor: Scored, parent: Scored, rules: scoring.ScoringRules
             )
         )
     if _above(contributor, rules) and not _above(parent, rules):
-        tolerance = scoring.tolerance_for(contributor.category, rules)
+        tolerance = scoring.tolerance_for(contributor.category, rules, contributor.register_id)
         alerts.append(
             found(
                 DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN,
@@ -257,7 +258,7 @@ def grouped(alerts: Iterable[Divergence], refs: dict[int, str]) -> list[GroupedA
 
 
 def _above(risk: Scored, rules: scoring.ScoringRules) -> bool:
-    return scoring.is_above_appetite(risk.residual_score, risk.category, rules)
+    return scoring.is_above_appetite(risk.residual_score, risk.category, rules, risk.register_id)
 
 
 @dataclass(frozen=True)

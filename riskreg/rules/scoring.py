@@ -4,8 +4,10 @@ Every threshold lives in ``ScoringRules`` so an organisation can configure its
 own; the defaults are the ones in the design.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from riskreg.enums import AppetiteLevel, Band
 
@@ -52,6 +54,24 @@ class ScoringRules:
             "reputational": AppetiteLevel.MINIMAL,
         }
     )
+    # Units' own appetite over the organisation's ``appetite`` (issue 17): unit id -> category -> level. A unit
+    # with none for a category takes its parent's, up to the organisation's. ``unit_parents`` is the unit tree
+    # (unit id -> parent id) and ``register_units`` says whose register a risk is in (register id -> unit id),
+    # so a risk's appetite is worked out from what is read once, with no query per risk.
+    unit_appetite: Mapping[int, Mapping[str, AppetiteLevel]] = field(default_factory=dict)
+    unit_parents: Mapping[int, int | None] = field(default_factory=dict)
+    register_units: Mapping[int, int] = field(default_factory=dict)
+
+    @cached_property
+    def inherited_appetite(self) -> dict[int, dict[str, "EffectiveAppetite"]]:
+        """Each unit's appetite where it is not the organisation's: worked out once per rules (each unit from its
+        parent's, top down), so a risk's appetite is two lookups however deep the tree and however many risks."""
+        return _inherit_down(self.unit_appetite, self.unit_parents)
+
+    @cached_property
+    def exceptions_by_tolerance(self) -> dict[tuple[str, int], list[int]]:
+        """``tolerance_exceptions``, worked out once per rules: every stored figure's recount asks for it."""
+        return _tolerance_exceptions(self)
 
 
 DEFAULT_RULES = ScoringRules()
@@ -84,20 +104,83 @@ def band_range(name: Band, rules: ScoringRules = DEFAULT_RULES) -> tuple[int, in
     raise ValueError(f"unknown band {name}")
 
 
-def appetite_of(category: str | None, rules: ScoringRules = DEFAULT_RULES) -> AppetiteLevel:
-    """The category's appetite; a category not yet set (an imported risk), or one an administrator added and
-    gave no appetite yet, gets the least, so nothing is understated until someone chooses one."""
+@dataclass(frozen=True)
+class EffectiveAppetite:
+    level: AppetiteLevel
+    set_at: int | None  # the unit whose override applies; None when it is the organisation's
+
+
+def _inherit_down(
+    own: Mapping[int, Mapping[str, AppetiteLevel]], parents: Mapping[int, int | None]
+) -> dict[int, dict[str, EffectiveAppetite]]:
+    resolved: dict[int, dict[str, EffectiveAppetite]] = {}
+    if not own:
+        return resolved
+
+    def of(unit_id: int | None, path: frozenset[int]) -> dict[str, EffectiveAppetite]:
+        if unit_id is None or unit_id in path:  # ``path``: a broken tree must not loop for ever
+            return {}
+        if unit_id not in resolved:
+            inherited = of(parents.get(unit_id), path | {unit_id})
+            mine = {category: EffectiveAppetite(level, unit_id) for category, level in own.get(unit_id, {}).items()}
+            resolved[unit_id] = inherited | mine  # the nearest unit's wins
+        return resolved[unit_id]
+
+    for unit_id in {*parents, *own}:
+        of(unit_id, frozenset())
+    return resolved
+
+
+def effective_appetite(
+    unit_id: int | None, category: str | None, rules: ScoringRules = DEFAULT_RULES
+) -> EffectiveAppetite:
+    """The one rule for a unit's appetite in a category: the unit's own override, else its nearest ancestor's,
+    else the organisation's."""
+    found = rules.inherited_appetite.get(unit_id, {}).get(category) if unit_id is not None else None
+    if found:
+        return found
+    return EffectiveAppetite(_organisation_appetite(category, rules), None)
+
+
+def _organisation_appetite(category: str | None, rules: ScoringRules) -> AppetiteLevel:
+    """A category not yet set (an imported risk), or one an administrator added and gave no appetite yet, gets
+    the least, so nothing is understated until someone chooses one."""
     if category is None or category not in rules.appetite:
         return min(rules.tolerance, key=lambda level: rules.tolerance[level])
     return rules.appetite[category]
 
 
-def tolerance_for(category: str | None, rules: ScoringRules = DEFAULT_RULES) -> int:
-    return rules.tolerance[appetite_of(category, rules)]
+def appetite_of(
+    category: str | None, rules: ScoringRules = DEFAULT_RULES, register_id: int | None = None
+) -> AppetiteLevel:
+    """The appetite for a risk of ``category`` in register ``register_id`` (None: the organisation's)."""
+    return effective_appetite(rules.register_units.get(register_id) if register_id else None, category, rules).level
 
 
-def is_above_appetite(residual_score: int, category: str | None, rules: ScoringRules = DEFAULT_RULES) -> bool:
-    return residual_score > tolerance_for(category, rules)
+def tolerance_for(category: str | None, rules: ScoringRules = DEFAULT_RULES, register_id: int | None = None) -> int:
+    return rules.tolerance[appetite_of(category, rules, register_id)]
+
+
+def is_above_appetite(
+    residual_score: int, category: str | None, rules: ScoringRules = DEFAULT_RULES, register_id: int | None = None
+) -> bool:
+    return residual_score > tolerance_for(category, rules, register_id)
+
+
+def tolerance_exceptions(rules: ScoringRules) -> dict[tuple[str, int], list[int]]:
+    """The registers whose tolerance for a category differs from the organisation's, grouped by category and
+    tolerance, so a query can say "above appetite" in one expression: empty when no unit has an override."""
+    return rules.exceptions_by_tolerance
+
+
+def _tolerance_exceptions(rules: ScoringRules) -> dict[tuple[str, int], list[int]]:
+    found: dict[tuple[str, int], list[int]] = {}
+    for register_id, unit_id in sorted(rules.register_units.items()):
+        for category, effective in rules.inherited_appetite.get(unit_id, {}).items():
+            tolerance = rules.tolerance[effective.level]
+            if tolerance != rules.tolerance[_organisation_appetite(category, rules)]:
+                found.setdefault((category, tolerance), []).append(register_id)
+    return found
 
 
 def review_interval(residual_score: int, rules: ScoringRules = DEFAULT_RULES) -> timedelta:

@@ -158,7 +158,7 @@ def _entry(risk: Risk, incoming: list[RiskLink], trend_of: dict[int, str]) -> Co
     return CorporateEntry(
         risk=risk,
         trend=trend_of[risk.id],
-        above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, rules()),
+        above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, rules(), risk.register_id),
         groups=list(groups.values()),
         rollup=link_rules.rollup((link.from_risk for link in incoming), rules()),
         alerts=link_rules.grouped(

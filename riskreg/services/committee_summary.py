@@ -94,7 +94,7 @@ def summarise(entries: Sequence[CorporateEntry], as_of: date) -> CommitteeSummar
     rows = [
         SummaryRow(
             entry,
-            scoring.appetite_of(entry.risk.category, rules()),
+            scoring.appetite_of(entry.risk.category, rules(), entry.risk.register_id),
             Coverage.of(groups[entry.risk.id].rows),
             groups[entry.risk.id].rows,
         )

@@ -34,7 +34,7 @@ from riskreg.services import risks as risk_service
 from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules
 
 PENDING = "riskreg.figures.pending"  # Session.info key: registers whose figures the flush made stale
-_LINK_COLUMNS = ("id", "ref", "category", "status", "residual_l", "residual_i", "restricted")
+_LINK_COLUMNS = ("id", "ref", "category", "status", "residual_l", "residual_i", "restricted", "register_id")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class _Scored:
     residual_l: int
     residual_i: int
     restricted: bool
+    register_id: int
 
     @property
     def residual_score(self) -> int:
@@ -92,7 +93,7 @@ def _risk_counts(connection, register_ids: Collection[int]) -> dict[tuple[int, b
             Risk.register_id,
             Risk.restricted,
             sa.func.count(),
-            sa.func.sum(sa.case((above_appetite_expr(), 1), else_=0)),
+            sa.func.sum(sa.case((above_appetite_expr(within=register_ids), 1), else_=0)),
         )
         .where(Risk.status == RiskStatus.OPEN, Risk.register_id.in_(list(register_ids)))
         .group_by(Risk.register_id, Risk.restricted)

@@ -324,6 +324,7 @@ class _Scored:
     status: RiskStatus
     residual_l: int
     residual_i: int
+    register_id: int
 
     @property
     def residual_score(self) -> int:
@@ -338,7 +339,7 @@ def divergence_counts_by_register() -> dict[int, int]:
     """Link alerts per register, one query: each contributor's alerts in its register, and in the register of
     the risk informed one alert per risk and reason (riskreg.rules.links.grouped)."""
     child, parent = aliased(Risk), aliased(Risk)
-    columns = ("id", "ref", "category", "status", "residual_l", "residual_i")
+    columns = ("id", "ref", "category", "status", "residual_l", "residual_i", "register_id")
     query = (
         sa.select(
             child.register_id,

@@ -272,7 +272,7 @@ def record_review(risk: Risk, values: dict[str, Any], expected_version: int, act
     if reviewed_on > today():
         raise ServiceError("The review date must be today or in the past", field="reviewed_on")
     review = Review(risk=risk, reviewer=actor, **values)
-    was_above = scoring.is_above_appetite(risk.residual_score, risk.category, rules())
+    was_above = scoring.is_above_appetite(risk.residual_score, risk.category, rules(), risk.register_id)
     before = _snapshot(risk, ("residual_l", "residual_i", "next_review_on", "last_reviewed_on"))
     risk.residual_l, risk.residual_i = values["residual_l"], values["residual_i"]
     risk.last_reviewed_on = reviewed_on

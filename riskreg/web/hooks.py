@@ -297,13 +297,13 @@ def _register_template_helpers(app: Flask) -> None:
         return scoring.band(score, rules())
 
     def above_appetite(risk) -> bool:
-        return scoring.is_above_appetite(risk.residual_score, risk.category, rules())
+        return scoring.is_above_appetite(risk.residual_score, risk.category, rules(), risk.register_id)
 
     def tolerance(risk) -> int:
-        return scoring.tolerance_for(risk.category, rules())
+        return scoring.tolerance_for(risk.category, rules(), risk.register_id)
 
     def appetite_level(risk):
-        return scoring.appetite_of(risk.category, rules())
+        return scoring.appetite_of(risk.category, rules(), risk.register_id)
 
     app.add_template_filter(govuk_date)
     app.add_template_filter(row_numbers)

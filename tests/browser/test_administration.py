@@ -98,3 +98,26 @@ def test_add_rename_move_and_retire_a_risk_category(visitor):
     visitor.follow("Retire category", role="button")
     row = visitor.page.locator("tr", has_text="Partnerships and agencies")
     assert "Retired" in row.inner_text()
+
+
+def test_a_units_own_appetite_is_shown_changed_and_given_back(visitor):
+    """The demo's Wessex accepts less operational risk than the organisation; the administrator sees where each
+    category's appetite comes from, sets one more for Wessex, then gives it back (the demo is shared)."""
+    visitor.sign_in(ADMIN, DEMO_PASSWORD)
+    visitor.follow("Administration", within="header")
+    visitor.follow("Risk appetite and review cadence")
+    visitor.page.get_by_label("Unit").select_option("WX")
+    with visitor.navigate():
+        visitor.page.get_by_role("button", name="Show the unit's appetite").click()
+    assert visitor.heading() == "Risk appetite of Wessex"
+    row = visitor.page.locator("tr", has=visitor.page.locator("td", has_text="Operations"))
+    assert "Averse" in row.inner_text() and "would inherit cautious from the organisation" in row.inner_text()
+    visitor.follow("Change Wessex's appetite")
+    visitor.page.get_by_label("Technology").select_option("eager")
+    visitor.follow("Save appetite", role="button")
+    assert "Risk appetite of Wessex saved" in visitor.page.inner_text(".govuk-notification-banner")
+    visitor.follow("Change Wessex's appetite")
+    visitor.page.get_by_label("Technology").select_option("")
+    visitor.follow("Save appetite", role="button")
+    row = visitor.page.locator("tr", has=visitor.page.locator("td", has_text="Technology"))
+    assert "Inherited from the organisation" in row.inner_text()

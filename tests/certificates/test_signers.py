@@ -3,21 +3,24 @@ audit anchor signed into each certificate; a real local time-stamping authority 
 
 import json
 import subprocess
+from datetime import UTC
 from io import BytesIO
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from riskreg.enums import Role, UnitKind
+from riskreg.clock import utcnow
+from riskreg.enums import CertificateStatus, Role, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, RoleAssignment, SignerCertificate
 from riskreg.pdf import documents as pdf_documents
 from riskreg.pdf import pki, signing
 from riskreg.rules.signers import signing_title
-from riskreg.services import accounts
+from riskreg.services import ServiceError, accounts
 from riskreg.services.certificates import documents, signers, workflow
 from tests.certificates.support import PASSWORD, declare_all, draft, signing_ca, test_ca  # noqa: F401
 from tests.factories import UnitFactory, UserFactory
@@ -74,7 +77,8 @@ def test_the_private_key_is_kept_only_encrypted_and_never_in_the_audit_trail(org
     assert signers.unwrap(record, "not the password", pepper) is None
     assert signers.unwrap(record, PASSWORD, bytes(32)) is None  # the database and the password alone do not do
     issued = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "signer_certificate.issued"))
-    assert set(issued.changes) == {"serial", "subject", "not_after"}
+    assert set(issued.changes) == {"serial", "subject", "not_after", "key_unlocked_by"}
+    assert issued.changes["key_unlocked_by"] == "password"
 
 
 def test_after_a_password_change_a_new_certificate_is_issued_and_old_signatures_stay_valid(org, test_ca):  # noqa: F811
@@ -87,6 +91,84 @@ def test_after_a_password_change_a_new_certificate_is_issued_and_old_signatures_
     assert old.replaced_at is not None and new.replaced_at is None and old.serial != new.serial
     assert signing.verify(first.pdf, test_ca.trust_root_paths).ok
     assert signing.verify(correction.pdf, test_ca.trust_root_paths).signer.serial == new.serial
+
+
+# Single sign-on only (issue 17): no riskreg password to re-enter, so the second factor alone ----------------------
+
+
+def _submitted(org):
+    certificate = declare_all(draft(org), org.risk_ln, {0: "strong"}, org)
+    workflow.submit(certificate, org.risk_ln)
+    db.session.flush()
+    return certificate
+
+
+def _code(secret: str, steps_on: int = 0) -> str:
+    """The code an authenticator app shows ``steps_on`` 30-second steps from now (riskreg accepts one step either
+    side, and each step once)."""
+    return pyotp.TOTP(secret).at(utcnow().replace(tzinfo=UTC), counter_offset=steps_on)
+
+
+@pytest.fixture
+def sso_only_head(org):
+    """London North's head as an organisation on single sign-on alone has them: no riskreg password, a second factor."""
+    org.head_ln.password_hash = ""
+    org.head_ln.totp_secret = pyotp.random_base32()
+    db.session.flush()
+    return org.head_ln
+
+
+def test_a_head_with_single_sign_on_only_signs_with_their_second_factor(org, test_ca, sso_only_head):  # noqa: F811
+    certificate = _submitted(org)
+    workflow.sign(certificate, sso_only_head, "", code=_code(sso_only_head.totp_secret))
+    assert certificate.status is CertificateStatus.SIGNED and certificate.signed_by == sso_only_head
+    (record,) = _records(sso_only_head)
+    verified = signing.verify(certificate.pdf, test_ca.trust_root_paths)
+    assert verified.ok and verified.signer.serial == record.serial
+    issued = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "signer_certificate.issued"))
+    assert issued.changes["key_unlocked_by"] == "second factor"
+    # The key is wrapped under a secret the server derives: with the CA's pepper it unlocks, with the database
+    # alone (the TOTP secret is in it, the pepper is not) it does not.
+    pepper = signers.pepper_of(pki.load_ca(test_ca.ca_key_path, test_ca.ca_cert_path)[0])
+    secret = signers._server_secret(sso_only_head)
+    assert signers.unwrap(record, secret, pepper) is not None
+    assert signers.unwrap(record, secret, bytes(32)) is None
+    # The next signing unlocks the same key with the next code: no new certificate.
+    correction = workflow.start_correction(certificate, org.risk_ln)
+    workflow.submit(correction, org.risk_ln)
+    workflow.sign(correction, sso_only_head, "", code=_code(sso_only_head.totp_secret, 1))
+    assert [r.serial for r in _records(sso_only_head)] == [record.serial]
+    assert signing.verify(correction.pdf, test_ca.trust_root_paths).signer.serial == record.serial
+
+
+def test_a_wrong_code_is_refused_and_nothing_changes(org, sso_only_head):
+    certificate = _submitted(org)
+    right = _code(sso_only_head.totp_secret)
+    wrong = "000000" if right != "000000" else "111111"
+    with pytest.raises(workflow.WrongPassword, match="6-digit code") as refused:
+        workflow.sign(certificate, sso_only_head, PASSWORD, code=wrong)  # a password is no use either
+    assert refused.value.field == "code"
+    with pytest.raises(workflow.WrongPassword):
+        workflow.sign(certificate, sso_only_head, PASSWORD)
+    assert certificate.status is CertificateStatus.SUBMITTED and certificate.pdf is None
+    assert _records(sso_only_head) == [] and sso_only_head.totp_last_step is None
+
+
+def test_with_passwords_switched_off_a_password_does_not_sign_and_a_head_without_a_second_factor_is_told(
+    org, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "RISKREG_LOCAL_PASSWORDS", False)
+    certificate = _submitted(org)
+    assert org.head_ln.has_password and signers.by_second_factor(org.head_ln)
+    with pytest.raises(ServiceError, match="set up a second factor"):
+        workflow.sign(certificate, org.head_ln, PASSWORD)
+    assert certificate.status is CertificateStatus.SUBMITTED
+
+
+def test_the_password_path_is_unchanged_where_passwords_are_on(org, test_ca):  # noqa: F811
+    assert not signers.by_second_factor(org.head_ln)
+    certificate = _sign(org)
+    assert signing.verify(certificate.pdf, test_ca.trust_root_paths).ok
 
 
 def test_the_title_comes_from_where_the_head_role_is_held():

@@ -109,6 +109,7 @@ class FakeRisk:
     residual_score: int
     category: str = "operations"  # cautious: tolerance 9
     is_open: bool = True
+    register_id: int | None = None  # the organisation's appetite
 
 
 def _kinds(alerts):

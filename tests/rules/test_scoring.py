@@ -73,3 +73,56 @@ def test_overdue_only_after_the_due_date():
 )
 def test_trend(scores, expected):
     assert scoring.trend(scores) == expected
+
+
+# Appetite per unit (issue 17): HQ (1) > area (2) > unit inside it (3); register 20 is the area's, 30 its unit's.
+TREE = replace(
+    scoring.DEFAULT_RULES,
+    unit_parents={1: None, 2: 1, 3: 2, 4: 1},
+    register_units={10: 1, 20: 2, 30: 3, 40: 4},
+)
+
+
+def test_a_unit_without_an_appetite_of_its_own_takes_the_organisations():
+    found = scoring.effective_appetite(3, "operations", TREE)
+    assert found == scoring.EffectiveAppetite(AppetiteLevel.CAUTIOUS, None)
+    assert scoring.tolerance_exceptions(TREE) == {}
+
+
+def test_a_units_appetite_applies_to_it_and_the_units_inside_it_only():
+    rules = replace(TREE, unit_appetite={2: {"operations": AppetiteLevel.AVERSE}})
+    assert scoring.effective_appetite(2, "operations", rules) == scoring.EffectiveAppetite(AppetiteLevel.AVERSE, 2)
+    assert scoring.effective_appetite(3, "operations", rules) == scoring.EffectiveAppetite(AppetiteLevel.AVERSE, 2)
+    assert scoring.effective_appetite(4, "operations", rules).level is AppetiteLevel.CAUTIOUS  # a sibling
+    assert scoring.effective_appetite(1, "operations", rules).level is AppetiteLevel.CAUTIOUS  # its parent
+    assert scoring.effective_appetite(3, "legal", rules).level is AppetiteLevel.AVERSE  # the organisation's
+    # A risk scoring 6 in the area's or its unit's register is above appetite (averse: 4); elsewhere within (9).
+    assert [scoring.is_above_appetite(6, "operations", rules, register) for register in (10, 20, 30, 40)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert scoring.tolerance_exceptions(rules) == {("operations", 4): [20, 30]}
+
+
+def test_the_nearest_units_appetite_wins():
+    rules = replace(
+        TREE,
+        unit_appetite={2: {"operations": AppetiteLevel.AVERSE}, 3: {"operations": AppetiteLevel.EAGER}},
+    )
+    assert scoring.effective_appetite(3, "operations", rules) == scoring.EffectiveAppetite(AppetiteLevel.EAGER, 3)
+    assert scoring.tolerance_for("operations", rules, 30) == 16
+    assert scoring.tolerance_for("operations", rules, 20) == 4
+
+
+def test_an_uncategorised_risk_gets_the_least_appetite_whatever_its_unit():
+    rules = replace(TREE, unit_appetite={2: {"operations": AppetiteLevel.EAGER}})
+    assert scoring.effective_appetite(2, None, rules) == scoring.EffectiveAppetite(AppetiteLevel.AVERSE, None)
+    assert scoring.appetite_of(None, rules, 20) is AppetiteLevel.AVERSE
+
+
+def test_a_register_or_unit_the_rules_do_not_know_takes_the_organisations_appetite():
+    rules = replace(TREE, unit_appetite={2: {"operations": AppetiteLevel.AVERSE}}, unit_parents={2: 3, 3: 2})
+    assert scoring.appetite_of("operations", rules, 99) is AppetiteLevel.CAUTIOUS
+    assert scoring.effective_appetite(3, "legal", rules).level is AppetiteLevel.AVERSE  # a loop ends

@@ -12,7 +12,7 @@ from riskreg.enums import AppetiteLevel, Role, UnitKind
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, RoleAssignment, Unit, User
 from riskreg.rules.scoring import DEFAULT_RULES
-from riskreg.services import ServiceError, registers, tokens
+from riskreg.services import ServiceError, registers, tokens, vocabulary
 from riskreg.services import risks as risks_service
 from riskreg.services.administration import people, units
 from tests.conftest import count_queries
@@ -275,11 +275,39 @@ def test_changing_the_appetite_changes_what_is_above_it(app, client, org, sign_i
     assert crafted.status_code == 400 and b"Select an appetite for legal" in crafted.data
 
 
-def _register_json(app, org) -> str:
+def test_a_unit_gets_an_appetite_of_its_own_and_gives_it_back(app, client, org, sign_in):
+    risk = RiskFactory(register=org.ln.register, category="operations", residual_l=2, residual_i=3)
+    RiskFactory(register=org.ls.register, category="operations", residual_l=2, residual_i=3)
+    sign_in(org.admin)
+    assert client.get("/admin/appetite?unit=ln").headers["Location"].endswith("/admin/appetite/units/LN")
+    page = client.get("/admin/appetite/units/LN").data.decode()
+    assert "Inherited from the organisation" in page
+    form = client.get("/admin/appetite/units/LN/edit").data.decode()
+    assert "Inherit: Cautious (up to 9), from the organisation" in form
+    inherit_all = {code: "" for code in vocabulary.categories().codes}
+    response = client.post("/admin/appetite/units/LN/edit", data=inherit_all | {"operations": "averse"})
+    assert response.status_code == 302
+    # 2 x 3 = 6 is above London North's averse appetite (4), and still within London South's (the organisation's).
+    assert _register_json(app, org) == f"{risk.ref}: above_appetite"
+    assert _register_json(app, org, "LS") == ""
+    page = client.get("/admin/appetite/units/LN").data.decode()
+    assert "would inherit cautious from the organisation" in page
+    assert "London North (LN)" in client.get("/admin/appetite").data.decode()  # listed among units with their own
+    assert "unit_appetite.changed" in _actions()
+    unchanged = client.post("/admin/appetite/units/LN/edit", data=inherit_all | {"operations": "averse"})
+    assert unchanged.status_code == 400 and b"Nothing has changed" in unchanged.data
+    crafted = client.post("/admin/appetite/units/LN/edit", data=inherit_all | {"legal": "reckless"})
+    assert crafted.status_code == 400 and b"Select an appetite for legal, or keep the inherited one" in crafted.data
+    assert client.post("/admin/appetite/units/LN/edit", data=inherit_all).status_code == 302
+    assert _register_json(app, org) == ""
+    assert client.get("/admin/appetite/units/NOPE").status_code == 404
+
+
+def _register_json(app, org, code: str = "LN") -> str:
     _token, secret = tokens.create_token(org.auditor, "Appetite", today() + timedelta(days=30))
     api = app.test_client()
     api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
-    risks = api.get("/api/v1/registers/LN/risks").get_json()["data"]
+    risks = api.get(f"/api/v1/registers/{code}/risks").get_json()["data"]
     return ", ".join(f"{risk['ref']}: above_appetite" for risk in risks if risk["above_appetite"])
 
 

@@ -7,18 +7,27 @@ import shutil
 import socket
 import subprocess
 import time
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import pyotp
 import pytest
 import requests
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from riskreg import PROJECT_ROOT
+from riskreg.clock import utcnow
+from riskreg.enums import CertificateStatus
 from riskreg.extensions import db
-from riskreg.models import AuditEvent
+from riskreg.models import AuditEvent, Certificate, SignerCertificate, User
+from riskreg.pdf import signing
+from riskreg.services import two_factor
 from riskreg.services.administration import people
+from riskreg.services.certificates import workflow
+from tests.certificates.support import PASSWORD, declare_all, draft, signing_ca, test_ca  # noqa: F401
+from tests.web.test_two_factor import _enrol
 
 PROVIDER = Path(__file__).parents[1] / "oidc" / "provider.mjs"
 RISKREG = "http://localhost"  # the test client's own address, as riskreg writes its callback URL
@@ -167,3 +176,44 @@ def test_without_a_provider_the_sso_addresses_lead_to_the_ordinary_sign_in(clien
     assert b"Sign in with" not in client.get("/sign-in").data
     assert client.get("/sign-in/sso").headers["Location"] == "/sign-in"
     assert client.get("/sign-in/sso/callback?code=x&state=y").headers["Location"] == "/sign-in"
+
+
+# Signing with single sign-on only (issue 17) -------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("signing_ca")
+def test_a_head_on_single_sign_on_only_signs_a_certificate_with_their_second_factor(
+    app,
+    client,
+    org,
+    sso,
+    monkeypatch,
+    test_ca,  # noqa: F811
+):
+    monkeypatch.setitem(app.config, "RISKREG_LOCAL_PASSWORDS", False)
+    assert _sign_in_with_sso(client, org.head_ln.email).status_code == 302
+    secret, _codes = _enrol(client)
+    certificate = declare_all(draft(org), org.risk_ln, {}, org, None)
+    workflow.submit(certificate, org.risk_ln)
+    db.session.commit()
+    url, version = f"/certificates/{certificate.id}/sign", str(certificate.lock_version)
+    page = client.get(url).data.decode()
+    assert 'name="password"' not in page and "Code from your authenticator app" in page
+
+    step_after_enrolling = org.head_ln.totp_last_step
+    refused = client.post(url, data={"version": version, "code": "000000", "password": PASSWORD})
+    assert refused.status_code == 400 and two_factor.WRONG_CODE in refused.data.decode()
+    db.session.expire_all()
+    assert db.session.get(Certificate, certificate.id).status is CertificateStatus.SUBMITTED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SignerCertificate)) == 0
+    assert db.session.get(User, org.head_ln.id).totp_last_step == step_after_enrolling
+
+    next_code = pyotp.TOTP(secret).at(utcnow().replace(tzinfo=UTC), counter_offset=1)  # enrolling used this step's
+    signed = client.post(url, data={"version": version, "code": next_code})
+    assert signed.status_code == 302, signed.data.decode()[:800]
+    db.session.expire_all()
+    certificate = db.session.get(Certificate, certificate.id)
+    assert certificate.status is CertificateStatus.SIGNED and certificate.signed_by_id == org.head_ln.id
+    record = db.session.scalar(sa.select(SignerCertificate))
+    verified = signing.verify(certificate.pdf, test_ca.trust_root_paths)
+    assert verified.ok and verified.signer.serial == record.serial

@@ -1,10 +1,11 @@
 """The risk appetite per category and the review cadence per band, as the organisation set them.
 
 ``rules()`` is what every service and page scores with (riskreg.services.registers.rules): the configured
-defaults with the administrators' settings over them, read once per request.
+defaults with the administrators' settings over them, and the units' own appetite with the unit tree it is
+inherited down (riskreg.rules.scoring.effective_appetite), read once per request.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask import g, has_app_context
@@ -12,9 +13,10 @@ from flask import g, has_app_context
 from riskreg.config import settings
 from riskreg.enums import AppetiteLevel, Band
 from riskreg.extensions import db
-from riskreg.models import AppetiteSetting, CadenceSetting, User
+from riskreg.models import AppetiteSetting, CadenceSetting, Register, Unit, UnitAppetite, User
 from riskreg.rules import scoring
-from riskreg.services import ServiceError
+from riskreg.rules.vocabulary import Term
+from riskreg.services import ServiceError, vocabulary
 from riskreg.services.audit import trail as audit
 
 _CACHE = "riskreg_scoring_rules"
@@ -28,7 +30,20 @@ def _read() -> scoring.ScoringRules:
     with db.session.no_autoflush:
         appetite.update(db.session.execute(sa.select(AppetiteSetting.category, AppetiteSetting.level)).tuples().all())
         days.update(db.session.execute(sa.select(CadenceSetting.band, CadenceSetting.days)).tuples().all())
-    return replace(base, appetite=appetite, review_days=days)
+        overrides: dict[int, dict[str, AppetiteLevel]] = {}
+        for unit_id, category, level in db.session.execute(
+            sa.select(UnitAppetite.unit_id, UnitAppetite.category, UnitAppetite.level)
+        ):
+            overrides.setdefault(unit_id, {})[category] = level
+        tree = db.session.execute(sa.select(Unit.id, Unit.parent_id, Register.id).outerjoin(Register)).tuples().all()
+    return replace(
+        base,
+        appetite=appetite,
+        review_days=days,
+        unit_appetite=overrides,
+        unit_parents={unit_id: parent_id for unit_id, parent_id, _register in tree},
+        register_units={register_id: unit_id for unit_id, _parent, register_id in tree if register_id is not None},
+    )
 
 
 def rules() -> scoring.ScoringRules:
@@ -39,7 +54,8 @@ def rules() -> scoring.ScoringRules:
     return getattr(g, _CACHE)
 
 
-def _forget() -> None:
+def forget() -> None:
+    """Read the rules again at their next use: after a change to them or to the unit tree they follow."""
     if has_app_context():
         g.pop(_CACHE, None)
 
@@ -66,8 +82,84 @@ def set_appetite(levels: dict[str, AppetiteLevel], actor: User) -> dict:
     for category, (_before, level) in changes.items():
         _store(AppetiteSetting, "category", category, "level", level)
     db.session.flush()
-    _forget()
+    forget()
     audit.record(actor, "appetite.changed", "appetite", None, changes)
+    _refresh_figures(None)
+    return changes
+
+
+def _refresh_figures(unit: Unit | None) -> None:
+    """The stored register figures count risks above appetite: recount those of ``unit``'s subtree (None: all)."""
+    from riskreg.services import figures  # it imports this module, through riskreg.services.registers
+
+    if unit is None:
+        figures.rebuild_all()
+        return
+    within = sa.select(Unit.id).where(Unit.path.startswith(unit.path))
+    figures.refresh(db.session.scalars(sa.select(Register.id).where(Register.unit_id.in_(within))).all())
+
+
+def moved(unit: Unit) -> None:
+    """A unit moved: it and its subtree now inherit appetite from their new parent."""
+    forget()
+    if rules().unit_appetite:
+        _refresh_figures(unit)
+
+
+@dataclass(frozen=True)
+class UnitAppetiteRow:
+    """A unit's appetite in one category: its own (None when it has none) and what it inherits otherwise."""
+
+    category: Term
+    own: AppetiteLevel | None
+    inherited: AppetiteLevel
+    inherited_from: str  # the ancestor unit's name, or "the organisation"
+
+    @property
+    def level(self) -> AppetiteLevel:
+        return self.own or self.inherited
+
+
+def unit_appetite(unit: Unit) -> list[UnitAppetiteRow]:
+    """Each category's appetite at ``unit``: its own override, or what it inherits and from where."""
+    current = rules()
+    own = current.unit_appetite.get(unit.id, {})
+    ancestors = [int(part) for part in unit.path.strip("/").split("/") if part]
+    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ancestors))).tuples().all())
+    rows = []
+    for category in vocabulary.categories().entries:
+        inherited = scoring.effective_appetite(unit.parent_id, category.code, current)
+        source = "the organisation" if inherited.set_at is None else names.get(inherited.set_at, "a parent unit")
+        rows.append(UnitAppetiteRow(category, own.get(category.code), inherited.level, source))
+    return rows
+
+
+def units_with_appetite() -> list[Unit]:
+    """The units that set an appetite of their own, by name."""
+    with_own = sa.select(UnitAppetite.unit_id)
+    return list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(with_own)).order_by(Unit.name)))
+
+
+def set_unit_appetite(unit: Unit, levels: dict[str, AppetiteLevel | None], actor: User | None) -> dict:
+    """The unit's own appetite per category (None: inherit from its parent unit, or the organisation); returns
+    what changed (and audits it). Nothing changed is a refusal."""
+    current = rules()
+    own = dict(current.unit_appetite.get(unit.id, {}))
+    changes = {category: [own.get(category), level] for category, level in levels.items() if own.get(category) != level}
+    if not changes:
+        raise ServiceError("Nothing has changed: set or clear the appetite of at least one category")
+    for category, (_before, level) in changes.items():
+        row = db.session.get(UnitAppetite, (unit.id, category))
+        if level is None:
+            db.session.delete(row)
+        elif row is None:
+            db.session.add(UnitAppetite(unit_id=unit.id, category=category, level=level))
+        else:
+            row.level = level
+    db.session.flush()
+    forget()
+    audit.record(actor, "unit_appetite.changed", "unit", unit.id, changes)
+    _refresh_figures(unit)
     return changes
 
 
@@ -83,6 +175,6 @@ def set_cadence(days: dict[Band, int], actor: User) -> dict:
     for band, (_before, value) in changes.items():
         _store(CadenceSetting, "band", band, "days", value)
     db.session.flush()
-    _forget()
+    forget()
     audit.record(actor, "cadence.changed", "cadence", None, changes)
     return changes

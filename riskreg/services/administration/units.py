@@ -12,6 +12,7 @@ from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit, User
 from riskreg.rules import text as text_rules
 from riskreg.services import NotFoundError, ServiceError
+from riskreg.services.administration import scoring
 from riskreg.services.audit import trail as audit
 
 # Unit codes appear in URLs, risk references and commands (DESIGN §8): short, upper case, stable.
@@ -98,6 +99,7 @@ def add_unit(code: str, name: str, kind: UnitKind, parent: Unit | None, register
     db.session.flush()
     changes = {"code": code, "name": name, "kind": kind, "parent": parent.code if parent else None, "register": title}
     audit.record(actor, "unit.created", "unit", unit.id, changes)
+    scoring.forget()  # the scoring rules know each register's unit
     return unit
 
 
@@ -134,6 +136,7 @@ def move_unit(unit: Unit, parent: Unit, actor: User) -> None:
     unit.parent = parent
     db.session.flush()
     audit.record(actor, "unit.moved", "unit", unit.id, {"parent": [old_parent.code, parent.code]})
+    scoring.moved(unit)
 
 
 def retirement_problem(unit: Unit) -> str | None:

@@ -63,7 +63,7 @@ def _item(risk: Risk, detail: str) -> Item:
 def above_appetite(context: DisclosureContext) -> list[Item]:
     found = []
     for risk in context.risks:
-        tolerance = scoring.tolerance_for(risk.category, rules())
+        tolerance = scoring.tolerance_for(risk.category, rules(), risk.register_id)
         score = context.score(risk)
         if score > tolerance:
             band = scoring.band(score, rules()).label.lower()
@@ -121,7 +121,7 @@ def open_flags(context: DisclosureContext) -> list[Item]:
     found, others = [], Counter()
     for flag in flags:
         risk = risks.get(flag.risk_id) or risks[flag.other_risk_id]
-        if context.score(risk) <= scoring.tolerance_for(risk.category, rules()):
+        if context.score(risk) <= scoring.tolerance_for(risk.category, rules(), risk.register_id):
             others[flag.kind.label.lower()] += 1
             continue
         text = WITHHELD if risk.restricted else f"{risk.title}: {flag.kind.label.lower()}"

@@ -318,7 +318,7 @@ def grade_assertions(assertions: list[Assertion], period: Period, as_of: date) -
             evidence_rules.LinkFact(
                 assessments[cm.id],
                 cm.risk.ref,
-                scoring.is_above_appetite(cm.risk.residual_score, cm.risk.category, scoring_rules),
+                scoring.is_above_appetite(cm.risk.residual_score, cm.risk.category, scoring_rules, cm.risk.register_id),
                 (assertion.id, cm.id) in challenged,
                 dates.get(cm.id, ()),
             )

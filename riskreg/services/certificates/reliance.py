@@ -279,7 +279,7 @@ def after_review(review: Review, rules: scoring.ScoringRules, was_above: bool) -
     if not found:
         return
     events = []
-    if not was_above and scoring.is_above_appetite(review.residual_score, risk.category, rules):
+    if not was_above and scoring.is_above_appetite(review.residual_score, risk.category, rules, risk.register_id):
         events.append(
             (
                 ContradictionKind.ABOVE_APPETITE,

@@ -5,9 +5,15 @@ password, peppered with a secret derived from the issuing CA's key (which is kep
 whoever holds it can issue certificates anyway). So riskreg can use it only at the moment the person signs and
 re-enters their password; a copy of the database (a backup, an export) does not give it, not even by guessing
 passwords offline; and it never appears in logs or audit events (they record the certificate's serial and
-subject). When it can no longer be unlocked (the password was changed or reset), when the person's title
-changes, when it nears expiry or the CA changes, a new certificate is issued and the old one is marked
-replaced: signatures already made carry their own certificate and stay valid.
+subject). When it can no longer be unlocked (the password was changed or reset, or the second factor below set
+up again), when the person's title changes, when it nears expiry or the CA changes, a new certificate is issued
+and the old one is marked replaced: signatures already made carry their own certificate and stay valid.
+
+Someone who signs in only with single sign-on (riskreg passwords switched off, or none chosen) has no password
+to re-enter: they re-authenticate with their second factor, and their key is wrapped under a server-side secret
+instead, derived from the pepper and their TOTP secret. A copy of the database alone still does not unlock it
+(the pepper is not in it), but whoever holds both the database and the CA key could, without the person: the
+second factor is then a check riskreg makes, not a key only the person holds (docs/certificates.md).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import sqlalchemy as sa
 
 from riskreg import lazy
 from riskreg.clock import utcnow
+from riskreg.config import settings
 from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import SignerCertificate, Unit, User
@@ -58,6 +65,17 @@ def _pkcs8(key) -> bytes:
 
 def pepper_of(ca_key) -> bytes:
     return hashlib.sha256(b"riskreg signer key pepper\0" + _pkcs8(ca_key)).digest()
+
+
+def by_second_factor(user: User) -> bool:
+    """Whether signing re-authenticates ``user`` by their second factor alone: riskreg passwords are switched off,
+    or they have none (they sign in with single sign-on)."""
+    return not settings().local_passwords or not user.has_password
+
+
+def _server_secret(user: User) -> str:
+    # Peppered in _wrapping_key like a password; a new second factor (a lost phone) means a new signing certificate.
+    return f"riskreg second factor\0{user.totp_secret}"
 
 
 def _wrapping_key(password: str, salt: bytes, pepper: bytes) -> bytes:
@@ -113,13 +131,16 @@ def _organisation(ca_cert: x509.Certificate) -> str:
     return str(found[0].value) if found else "riskreg"
 
 
-def _issue(user: User, title: str, password: str, ca, replacing: SignerCertificate | None, why: str) -> PersonKey:
+def _issue(
+    user: User, title: str, password: str | None, ca, replacing: SignerCertificate | None, why: str
+) -> PersonKey:
     ca_key, ca_cert = ca
     person = pki.Person(user.name, title, user.email, _organisation(ca_cert))
     issued = pki.issue_for_person(person, ca_key, ca_cert, utcnow().replace(tzinfo=UTC))
     cert = issued.certificate
     serial = format(cert.serial_number, "x")
-    wrapped, salt = _wrap(issued.key, password, pepper_of(ca_key), user, serial)
+    secret = _server_secret(user) if password is None else password
+    wrapped, salt = _wrap(issued.key, secret, pepper_of(ca_key), user, serial)
     if replacing is not None:
         replacing.replaced_at = utcnow()
     record = SignerCertificate(
@@ -136,15 +157,17 @@ def _issue(user: User, title: str, password: str, ca, replacing: SignerCertifica
     db.session.add(record)
     db.session.flush()
     changes = {"serial": serial, "subject": record.subject, "not_after": record.not_after}
+    changes["key_unlocked_by"] = "second factor" if password is None else "password"
     if replacing is not None:
         changes |= {"replaces": replacing.serial, "because": why}
     audit.record(user, "signer_certificate.issued", "signer_certificate", record.id, changes)
     return PersonKey(issued.key, cert, (ca_cert,))
 
 
-def key_for(user: User, unit: Unit, password: str, config: SigningConfig) -> PersonKey:
+def key_for(user: User, unit: Unit, password: str | None, config: SigningConfig) -> PersonKey:
     """The person's signing key and certificate for signing as head of ``unit``: theirs if they have one that
-    still fits, otherwise a new one issued now. ``password`` must already have been checked."""
+    still fits, otherwise a new one issued now. ``password`` must already have been checked; None when they
+    re-authenticated by their second factor (``by_second_factor``), which must already have been checked too."""
     if not config.can_issue():
         raise SigningUnavailable(f"The organisation's CA cannot be found ({config.what_is_missing()})")
     ca = pki.load_ca(config.ca_key_path, config.ca_cert_path)  # type: ignore[arg-type]
@@ -153,7 +176,9 @@ def key_for(user: User, unit: Unit, password: str, config: SigningConfig) -> Per
     if record is None:
         return _issue(user, title, password, ca, None, "")
     why = _still_good(record, title, ca[1])
-    key = None if why else unwrap(record, password, pepper_of(ca[0]))
+    secret = _server_secret(user) if password is None else password
+    key = None if why else unwrap(record, secret, pepper_of(ca[0]))
     if key is None:
-        return _issue(user, title, password, ca, record, why or "the key could not be unlocked with this password")
+        how = "their second factor" if password is None else "this password"
+        return _issue(user, title, password, ca, record, why or f"the key could not be unlocked with {how}")
     return PersonKey(key, x509.load_der_x509_certificate(record.certificate), (ca[1],))

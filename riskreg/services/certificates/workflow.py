@@ -284,12 +284,22 @@ def withdraw(certificate: Certificate, actor: User, expected_version: int | None
 def _check_signer(certificate: Certificate, actor: User, password: str, code: str) -> None:
     if not policy.can(actor, Action.SIGN_CERTIFICATE, certificate):
         raise NotAllowed(f"Only the unit head of {certificate.unit.name} can sign its certificate")
-    found = users.authenticate(actor.email, password)
-    if found is None or found.id != actor.id:
-        raise WrongPassword("The password is not correct")
-    # Signing asks for the second factor again, from whoever has one (issue 17).
-    if actor.totp_secret and not two_factor.verify(actor, code):
-        raise WrongPassword(two_factor.WRONG_CODE, field="code")
+    if signers.by_second_factor(actor):
+        # Single sign-on only: no riskreg password to re-enter, so the second factor alone (issue 17).
+        if not actor.totp_secret:
+            raise ServiceError(
+                "You sign in with single sign-on, so signing asks for a code from your authenticator app: "
+                "set up a second factor on your account first"
+            )
+        if not two_factor.verify(actor, code):
+            raise WrongPassword(two_factor.WRONG_CODE, field="code")
+    else:
+        found = users.authenticate(actor.email, password)
+        if found is None or found.id != actor.id:
+            raise WrongPassword("The password is not correct")
+        # Signing asks for the second factor again, from whoever has one (issue 17).
+        if actor.totp_secret and not two_factor.verify(actor, code):
+            raise WrongPassword(two_factor.WRONG_CODE, field="code")
     if certificate.status is not S.SUBMITTED:
         raise ServiceError("Only a submitted certificate can be signed: submit it first")
 
@@ -307,7 +317,9 @@ def _check_signing_configured() -> None:
 def sign(
     certificate: Certificate, actor: User, password: str, expected_version: int | None = None, code: str = ""
 ) -> None:
-    """Submitted → signed by the unit's head: graded now, printed, signed, frozen, and its evidence locked."""
+    """Submitted → signed by the unit's head: graded now, printed, signed, frozen, and its evidence locked. The head
+    re-enters their password (and code, with a second factor), or only the code when they have no usable
+    password (``signers.by_second_factor``)."""
     _check_version(certificate, expected_version)
     _check_signer(certificate, actor, password, code)
     view = queries.view(certificate, today())
@@ -328,13 +340,14 @@ def sign(
     snapshot, relied_on = documents.build_snapshot(view, actor, signed_at, reason)
     snapshot_bytes = documents.canonical(snapshot)
     signature = documents.Signature(actor.name, signed_at, reason, documents.sha256(snapshot_bytes))
-    pdf = _print_and_sign(certificate, actor, password, view, signature, snapshot_bytes)
+    unlock = None if signers.by_second_factor(actor) else password  # None: the key's server-side secret
+    pdf = _print_and_sign(certificate, actor, unlock, view, signature, snapshot_bytes)
     _freeze(certificate, actor, signed_at, snapshot_bytes, pdf, view.disclosures)
     evidence_service.lock_evidence(relied_on, actor, f"relied on by certificate {certificate.id}")
     _supersede(certificate.supersedes, actor)
 
 
-def _print_and_sign(certificate, actor: User, password: str, view, signature, snapshot: bytes) -> bytes:
+def _print_and_sign(certificate, actor: User, password: str | None, view, signature, snapshot: bytes) -> bytes:
     """Print the certificate with the audit trail's anchor in it, and sign it with the signer's own certificate
     (issued now if they have none yet: its audit event comes before the anchor, so the anchor covers it)."""
     try:

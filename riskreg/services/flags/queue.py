@@ -12,8 +12,7 @@ from riskreg.enums import FlagKind, FlagStatus, Role
 from riskreg.extensions import db
 from riskreg.models import Flag, FlagComment, Register, RegisterHealth, Risk, Unit, User
 from riskreg.rules import flags as flag_rules
-from riskreg.rules import scoring
-from riskreg.services import NotFoundError, vocabulary
+from riskreg.services import NotFoundError
 from riskreg.services import registers as registers_service
 from riskreg.services.registers import Page, page_within
 
@@ -83,16 +82,9 @@ def severity_order():
 
 
 def above_appetite_order() -> sa.ColumnElement:
-    """1 when the flag's risk is scored above its category's appetite, else 0: the consequence HQ ranks by."""
-    scoring_rules = registers_service.rules()
-    tolerance = sa.case(
-        *[
-            (Risk.category == category, scoring.tolerance_for(category, scoring_rules))
-            for category in vocabulary.categories().codes
-        ],
-        else_=0,
-    )
-    above = sa.select(Risk.id).where(Risk.residual_l * Risk.residual_i > tolerance)
+    """1 when the flag's risk is scored above its appetite (its unit's, for its category), else 0: the consequence
+    HQ ranks by."""
+    above = sa.select(Risk.id).where(registers_service.above_appetite_expr(uncategorised=0))
     return sa.case((Flag.risk_id.in_(above), 1), else_=0)
 
 

@@ -203,6 +203,7 @@ def _facts(risks: Sequence[Risk], scope, today: date, whole: bool) -> dict[int, 
             not_yet_set=not_yet_set(risk),
             measure_breaches=breaches.get(risk.id, ()),
             last_reviewed_on=risk.last_reviewed_on,
+            register_id=risk.register_id,
         )
         for risk in risks
     }

@@ -1,9 +1,9 @@
 """Forms of the administration pages."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, StopValidation, ValidationError
 
 from riskreg.enums import AppetiteLevel, Band, Role, UnitKind
 from riskreg.rules.scoring import appetite_of
@@ -88,6 +88,34 @@ def appetite_form(categories, rules) -> FlaskForm:
             ChoiceOf(label, levels, f"Select an appetite for {category.label.lower()}"),
         )
     return AppetiteForm(data={category.code: appetite_of(category.code, rules).value for category in categories})
+
+
+class InheritOrLevel(SelectField):
+    """A unit's appetite for one category: the first option inherits (its label says what), the others set one."""
+
+    widget = GovSelect()
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices}:  # type: ignore[union-attr]
+            raise StopValidation(f"Select an appetite for {self.label.text.lower()}, or keep the inherited one")
+
+
+def unit_appetite_form(rows, tolerance: dict[AppetiteLevel, int]) -> FlaskForm:
+    """One select per category for a unit (``rows``: riskreg.services.administration.scoring.unit_appetite):
+    inherit, its label saying what and from where, or one of the levels."""
+    levels = [(level.value, f"{level.label} (up to {tolerance[level]})") for level in AppetiteLevel]
+
+    class UnitAppetiteForm(FlaskForm):
+        submit = SubmitField("Save appetite", widget=GovSubmitInput())
+
+    for row in rows:
+        inherit = f"Inherit: {row.inherited.label} (up to {tolerance[row.inherited]}), from {row.inherited_from}"
+        setattr(
+            UnitAppetiteForm,
+            row.category.code,
+            InheritOrLevel(row.category.label, choices=to_choices([("", inherit), *levels])),
+        )
+    return UnitAppetiteForm(data={row.category.code: row.own.value if row.own else "" for row in rows})
 
 
 def cadence_form(current: dict[Band, int]) -> FlaskForm:

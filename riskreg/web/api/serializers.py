@@ -75,10 +75,12 @@ def _scores(risk: Risk) -> dict[str, Any]:
         "target_score": risk.target_score,
         "residual_band": scoring.band(risk.residual_score, scoring_rules).value,
         "appetite": {
-            "level": scoring.appetite_of(risk.category, scoring_rules).value,
-            "tolerance": scoring.tolerance_for(risk.category, scoring_rules),
+            "level": scoring.appetite_of(risk.category, scoring_rules, risk.register_id).value,
+            "tolerance": scoring.tolerance_for(risk.category, scoring_rules, risk.register_id),
         },
-        "above_appetite": scoring.is_above_appetite(risk.residual_score, risk.category, scoring_rules),
+        "above_appetite": scoring.is_above_appetite(
+            risk.residual_score, risk.category, scoring_rules, risk.register_id
+        ),
     }
 
 

@@ -19,7 +19,7 @@ def enabled() -> bool:
 
 
 def local_passwords() -> bool:
-    return bool(current_app.config.get("RISKREG_LOCAL_PASSWORDS", True))
+    return settings().local_passwords
 
 
 def passwords_off():

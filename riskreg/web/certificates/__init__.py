@@ -14,7 +14,7 @@ from riskreg.extensions import limiter
 from riskreg.importing.values import spreadsheet_text
 from riskreg.rules import certificates as rules
 from riskreg.services import NotAllowed, ServiceError, StaleEdit
-from riskreg.services.certificates import content, documents, governance, queries, reliance, workflow
+from riskreg.services.certificates import content, documents, governance, queries, reliance, signers, workflow
 from riskreg.services.certificates import measures as cited
 from riskreg.web.access import requires, signed_in
 from riskreg.web.certificates.forms import (
@@ -481,12 +481,22 @@ def _wrong_password(_response) -> bool:
 @requires(Action.READ_CERTIFICATE, "certificate.unit")
 @requires(Action.SIGN_CERTIFICATE, "certificate")
 def sign(certificate):
-    """The unit head re-enters their password; wrong passwords count towards the sign-in limit per account."""
+    """The unit head re-enters their password (only their second factor's code when they sign in with single
+    sign-on alone); wrong passwords and codes count towards the sign-in limit per account."""
     form = SignForm(data={"version": str(certificate.lock_version)})
-    context = {"certificate": certificate, "view": queries.view(certificate, today()), "refused": None}
+    by_code = signers.by_second_factor(current_user)
+    if by_code:
+        del form.password  # they have no riskreg password to enter
+    context = {
+        "certificate": certificate,
+        "view": queries.view(certificate, today()),
+        "refused": None,
+        "by_second_factor": by_code,
+    }
     if form.validate_on_submit():
         try:
-            workflow.sign(certificate, current_user, form.password.data, form.expected_version, form.code.data or "")
+            password = "" if by_code else form.password.data
+            workflow.sign(certificate, current_user, password, form.expected_version, form.code.data or "")
         except workflow.WrongPassword as error:
             g.wrong_signing_password = True
             (form.code if error.field == "code" else form.password).errors = [str(error)]
