@@ -160,7 +160,9 @@ def test_the_contributors_page_is_paginated_in_attention_order(client, app, org,
     monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 3)
     corporate = RiskFactory(register=org.hq.register, residual_l=2, residual_i=2)
     scores = [(1, 1), (5, 5), (1, 2), (4, 4), (2, 1)]
-    contributors = [RiskFactory(register=org.ln.register, residual_l=l, residual_i=i) for l, i in scores]
+    contributors = [
+        RiskFactory(register=org.ln.register, residual_l=likelihood, residual_i=impact) for likelihood, impact in scores
+    ]
     for risk in contributors:
         RiskLinkFactory(from_risk=risk, to_risk=corporate)
     sign_in(org.hq_risk)
