@@ -17,7 +17,7 @@ from riskreg.rules.links import Divergence, Rollup
 from riskreg.services import ServiceError
 from riskreg.services.audit import trail as audit
 from riskreg.services.links import contributions_to, trends
-from riskreg.services.registers import NAMES_ONLY, Page, page_within, rules
+from riskreg.services.registers import Page, names_only, page_within, rules
 
 COMMENT_MAX_LENGTH = 4000
 # A committee pack carries the comments made in the quarter up to its meeting.
@@ -143,7 +143,7 @@ def _corporate_risks(eager: bool = True) -> list[Risk]:
             .where(sa.or_(Risk.status == RiskStatus.OPEN, Risk.id.in_(still_informed)))
             .options(
                 *((joinedload(Risk.register).joinedload(Register.unit),) if eager else ()),
-                joinedload(Risk.owner).options(NAMES_ONLY),
+                joinedload(Risk.owner).options(names_only()),
             )
             .order_by(Risk.id)
         )

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload
@@ -15,9 +16,13 @@ from riskreg.services import NotFoundError
 from riskreg.services.administration import scoring as scoring_settings
 from riskreg.services.assurance import control_tests
 
-# User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
-# or every page would run one more query per batch of owners, reviewers or actors it shows.
-NAMES_ONLY = lazyload(User.roles)
+
+@cache
+def names_only():
+    """User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
+    or every page would run one more query per batch of owners, reviewers or actors it shows. Made on first use:
+    building the option at import configured every mapper when the app started (issue 20, fast start)."""
+    return lazyload(User.roles)
 
 
 def rules() -> scoring.ScoringRules:
@@ -201,7 +206,7 @@ def list_risks(register: Register, filters: RiskFilters, sort: str, page: int, t
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     page = page_within(page, total or 0, page_size)
     items = db.session.scalars(
-        query.options(joinedload(Risk.owner).options(NAMES_ONLY))
+        query.options(joinedload(Risk.owner).options(names_only()))
         .order_by(*SORTS.get(sort, SORTS["ref"]))
         .offset((page - 1) * page_size)
         .limit(page_size)
@@ -225,7 +230,7 @@ def owners_in(register: Register) -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
-            .options(NAMES_ONLY)
+            .options(names_only())
             .where(User.id.in_(sa.select(Risk.owner_id).where(Risk.register_id == register.id)))
             .order_by(User.name)
         )
