@@ -105,7 +105,15 @@ def can(user: Any, action: Action, target: Any = None) -> bool:
 
 
 def _can_read_restricted(user: User, register: Register) -> bool:
-    return bool(roles_at(user, register.unit)) or holds_anywhere(user, READ_EVERYTHING)
+    return reads_restricted_at(user, register.unit.path)
+
+
+def reads_restricted_at(user: User, unit_path: str) -> bool:
+    """READ_RESTRICTED for the register of the unit at ``unit_path`` (a role there or above it, or one that reads
+    everything), for pages that list many registers as plain rows (the registers index) rather than objects."""
+    if not _is_member(user):
+        return False
+    return any(unit_path.startswith(held.unit.path) for held in user.roles) or holds_anywhere(user, READ_EVERYTHING)
 
 
 def restricted_readable_under(user: Any) -> list[Unit] | None:

@@ -175,3 +175,34 @@ def test_the_index_counts_restricted_risks_only_for_those_who_may_read_them(clie
     client.post("/sign-out")
     sign_in(org.viewer_ln)
     assert _open_risks_shown(client, "LN") == 2
+
+
+def test_an_upgraded_database_fills_its_figures_on_first_read(client, sign_in, org, frozen_clock):
+    """Right after `db upgrade` the table is empty (nothing wrote it yet): the first read counts and stores them,
+    so the index and the API show the right figures without anyone running `riskreg figures rebuild`."""
+    factories.RiskFactory(register=org.ln.register, residual_l=5, residual_i=5, category="legal")
+    factories.RiskFactory(register=org.ln.register, restricted=True)
+    db.session.execute(sa.delete(RegisterFigure))
+    db.session.commit()
+    sign_in(org.viewer_ln)
+    assert _open_risks_shown(client, "LN") == 2
+    stored = {
+        (row.register_id, row.restricted): row.open_risks for row in db.session.scalars(sa.select(RegisterFigure))
+    }
+    assert stored[(org.ln.register.id, False)] == 1 and stored[(org.ln.register.id, True)] == 1
+    assert {register_id for register_id, _restricted in stored} == set(db.session.scalars(sa.select(Register.id)))
+    assert_figures_fresh(org.ln.register, org.ls.register, org.hq.register)
+
+
+def test_the_api_reads_fill_missing_figures_too(org, frozen_clock):
+    factories.RiskFactory(register=org.ls.register)
+    db.session.execute(sa.delete(RegisterFigure))
+    assert registers.register_figures(today(), set())[org.ls.register.id].open_risks == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RegisterFigure)) > 0
+
+
+def test_a_new_register_has_its_figures_from_the_start(org):
+    unit = factories.UnitFactory(parent=org.hq)
+    db.session.flush()
+    rows = db.session.scalars(sa.select(RegisterFigure).where(RegisterFigure.register_id == unit.register.id)).all()
+    assert sorted((row.restricted, row.open_risks) for row in rows) == [(False, 0), (True, 0)]

@@ -17,7 +17,7 @@ from riskreg.rules.links import Divergence, Rollup
 from riskreg.services import ServiceError
 from riskreg.services.audit import trail as audit
 from riskreg.services.links import contributions_to, trends
-from riskreg.services.registers import rules
+from riskreg.services.registers import Page, names_only, page_within, rules
 
 COMMENT_MAX_LENGTH = 4000
 # A committee pack carries the comments made in the quarter up to its meeting.
@@ -125,8 +125,9 @@ class CommitteeFilters:
     with_alerts: bool = False
 
 
-def _corporate_risks() -> list[Risk]:
-    """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those)."""
+def _corporate_risks(eager: bool = True) -> list[Risk]:
+    """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those).
+    ``eager``: with their register and unit loaded (the pack names them; the page does not)."""
     child = aliased(Risk)
     still_informed = (
         sa.select(RiskLink.to_risk_id)
@@ -140,7 +141,10 @@ def _corporate_risks() -> list[Risk]:
             .join(Register.unit)
             .where(Unit.kind == UnitKind.HEADQUARTERS)
             .where(sa.or_(Risk.status == RiskStatus.OPEN, Risk.id.in_(still_informed)))
-            .options(joinedload(Risk.register).joinedload(Register.unit), joinedload(Risk.owner))
+            .options(
+                *((joinedload(Risk.register).joinedload(Register.unit),) if eager else ()),
+                joinedload(Risk.owner).options(names_only()),
+            )
             .order_by(Risk.id)
         )
     )
@@ -192,7 +196,193 @@ def committee_view(
     return entries
 
 
-def _passes(entry: CorporateEntry, filters: CommitteeFilters) -> bool:
+# The committee page: every corporate risk with its figures and its first few contributors ----------------
+
+# Contributors listed under each corporate risk on the committee page, those needing attention first; the rest are
+# one link away on the risk's contributors page. The page used to list every one (issue 20: 300 ms at scale M).
+CONTRIBUTORS_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ContributorFacts:
+    """What the page shows of a contributing risk, read as plain values (no ORM objects); a ``Scored`` for the
+    link rules."""
+
+    id: int
+    ref: str
+    title: str
+    category: object
+    status: RiskStatus
+    residual_l: int
+    residual_i: int
+    next_review_on: date | None
+    last_reviewed_on: date | None
+    restricted: bool
+    register_id: int
+    unit_name: str
+    parent_id: int
+
+    @property
+    def residual_score(self) -> int:
+        return self.residual_l * self.residual_i
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RiskStatus.OPEN
+
+
+@dataclass(slots=True)
+class Shown:
+    """One contributing risk as the page lists it, with what its row says worked out here rather than in macros."""
+
+    risk: ContributorFacts
+    trend: str
+    difference: int  # its residual score less the risk it informs: positive when higher
+    band: object
+    above_appetite: bool
+    review_overdue: bool
+    attention: tuple  # sort key: divergent, above appetite, review overdue, higher score first
+
+
+@dataclass
+class PageEntry:
+    """A corporate risk on the committee page: its figures over all its contributors, and the first few of them."""
+
+    risk: Risk
+    trend: str
+    above_appetite: bool
+    rollup: Rollup
+    alerts: list[link_rules.GroupedAlert]
+    contributor_total: int  # every contributing risk, open or closed
+    groups: list[tuple[str, list[Shown]]]  # the shown ones by register (unit name), as the full list groups them
+    comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def shown_count(self) -> int:
+        return sum(len(contributors) for _name, contributors in self.groups)
+
+
+def contributor_facts(parent_ids: Collection[int]) -> dict[int, list[ContributorFacts]]:
+    """Per risk informed, its contributing risks as plain values, by register name then reference: one query."""
+    if not parent_ids:
+        return {}
+    query = (
+        sa.select(
+            Risk.id,
+            Risk.ref,
+            Risk.title,
+            Risk.category,
+            Risk.status,
+            Risk.residual_l,
+            Risk.residual_i,
+            Risk.next_review_on,
+            Risk.last_reviewed_on,
+            Risk.restricted,
+            Risk.register_id,
+            Unit.name,
+            RiskLink.to_risk_id,
+        )
+        .join(RiskLink, RiskLink.from_risk_id == Risk.id)
+        .join(Register, Register.id == Risk.register_id)
+        .join(Unit, Unit.id == Register.unit_id)
+        .where(RiskLink.kind == LinkKind.CONTRIBUTES_TO, RiskLink.to_risk_id.in_(list(parent_ids)))
+        .order_by(Unit.name, Risk.id)
+    )
+    found: dict[int, list[ContributorFacts]] = defaultdict(list)
+    for row in db.session.execute(query):
+        found[row[-1]].append(ContributorFacts(*row))
+    return found
+
+
+def _shown(
+    contributor: ContributorFacts, parent: Risk, alerts: list[Divergence], today: date, current: scoring.ScoringRules
+) -> Shown:
+    score = contributor.residual_score
+    above = scoring.is_above_appetite(score, contributor.category, current)
+    overdue = contributor.is_open and contributor.next_review_on is not None and contributor.next_review_on < today
+    return Shown(
+        contributor,
+        "",
+        score - parent.residual_score,
+        scoring.band(score, current),
+        above,
+        overdue,
+        (not alerts, not above, not overdue, not contributor.is_open, -score, contributor.unit_name, contributor.id),
+    )
+
+
+def attention_order(parent: Risk, contributors: list[ContributorFacts], today: date) -> list[tuple[Shown, list]]:
+    """Each contributor with its divergences, those needing attention first: divergent from ``parent``, above
+    appetite, review overdue, then open before closed and higher scores first."""
+    current = rules()
+    judged = []
+    for contributor in contributors:
+        found = link_rules.divergences(contributor, parent, current)
+        judged.append((_shown(contributor, parent, found, today, current), found))
+    return sorted(judged, key=lambda pair: pair[0].attention)
+
+
+def committee_page(
+    today: date,
+    filters: CommitteeFilters = CommitteeFilters(),  # noqa: B008 - frozen, so a shared default is safe
+    shown: int = CONTRIBUTORS_SHOWN,
+) -> list[PageEntry]:
+    """Every corporate risk with its figures (roll-up and alerts over all its contributors) and its first ``shown``
+    contributors, those needing attention first: a fixed number of queries of plain values, whatever the numbers."""
+    corporate = _corporate_risks(eager=False)
+    facts = contributor_facts([risk.id for risk in corporate])
+    current = rules()
+    entries = []
+    for risk in corporate:
+        contributors = facts.get(risk.id, [])
+        ordered = attention_order(risk, contributors, today)
+        found_of = {row.risk.id: found for row, found in ordered}
+        alerts = [alert for contributor in contributors for alert in found_of[contributor.id]]  # in the list's order
+        refs = {risk.id: risk.ref, **{contributor.id: contributor.ref for contributor in contributors}}
+        entry = PageEntry(
+            risk=risk,
+            trend="",
+            above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, current),
+            rollup=link_rules.rollup(contributors, current),
+            alerts=link_rules.grouped(alerts, refs),
+            contributor_total=len(contributors),
+            groups=_by_register([row for row, _found in ordered[:shown]]),
+        )
+        if _passes(entry, filters):
+            entries.append(entry)
+    trend_of = trends({*(e.risk.id for e in entries), *(r.risk.id for e in entries for _n, g in e.groups for r in g)})
+    for entry in entries:
+        entry.trend = trend_of[entry.risk.id]
+        for _name, rows in entry.groups:
+            for row in rows:
+                row.trend = trend_of[row.risk.id]
+    comments = _comments_by_risk([entry.risk.id for entry in entries], None, None, LATEST_COMMENTS_SHOWN)
+    for entry in entries:
+        entry.comments = comments.get(entry.risk.id, [])
+    return entries
+
+
+def _by_register(rows: list[Shown]) -> list[tuple[str, list[Shown]]]:
+    groups: dict[int, tuple[str, list[Shown]]] = {}
+    for row in sorted(rows, key=lambda row: (row.risk.unit_name, row.risk.id)):
+        groups.setdefault(row.risk.register_id, (row.risk.unit_name, []))[1].append(row)
+    return list(groups.values())
+
+
+def contributors_page(parent: Risk, today: date, page: int, size: int) -> Page:
+    """One page of every risk that informs ``parent``, those needing attention first (its items: the page's rows
+    grouped by register, as ``(unit name, rows)``). A fixed number of queries."""
+    contributors = contributor_facts([parent.id]).get(parent.id, [])
+    number = page_within(page, len(contributors), size)
+    ordered = [row for row, _found in attention_order(parent, contributors, today)]
+    rows = ordered[(number - 1) * size : number * size]
+    trend_of = trends({row.risk.id for row in rows})
+    for row in rows:
+        row.trend = trend_of[row.risk.id]
+    return Page(_by_register(rows), len(contributors), number, size)
+
+
+def _passes(entry: CorporateEntry | PageEntry, filters: CommitteeFilters) -> bool:
     if filters.above_appetite and not entry.above_appetite:
         return False
     return not (filters.with_alerts and not entry.alerts)

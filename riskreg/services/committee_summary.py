@@ -14,13 +14,15 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from riskreg.enums import AppetiteLevel, AssuranceLine, CertificateStatus, EvidenceStrength
+from riskreg.enums import AppetiteLevel, AssuranceLine, CertificateStatus, CountermeasureStatus, EvidenceStrength
 from riskreg.extensions import db
-from riskreg.models import Assertion, Certificate, CertificateSection, Unit
+from riskreg.models import Assertion, Certificate, CertificateSection, ControlTest, Countermeasure, Unit
+from riskreg.rules import evidence as evidence_rules
 from riskreg.rules import heatmap, scoring
+from riskreg.services.assurance import control_tests
 from riskreg.services.assurance import map as assurance_map
 from riskreg.services.assurance.map import MapRow, RiskGroup
-from riskreg.services.committee import CorporateEntry
+from riskreg.services.committee import CorporateEntry, PageEntry
 from riskreg.services.registers import rules
 
 
@@ -97,6 +99,50 @@ def summarise(entries: Sequence[CorporateEntry], as_of: date) -> CommitteeSummar
             scoring.appetite_of(entry.risk.category, rules(), entry.risk.register_id),
             Coverage.of(groups[entry.risk.id].rows),
             groups[entry.risk.id].rows,
+        )
+        for entry in entries
+    ]
+    points = [(e.risk.ref, e.risk.residual_l, e.risk.residual_i) for e in entries if e.risk.is_open]
+    return CommitteeSummary(rows, heatmap.grid(points), as_of)
+
+
+def coverage_counts(risk_ids: Sequence[int], as_of: date) -> dict[int, Coverage]:
+    """Per risk, how many of its controls in place were tested in the 12 months to ``as_of``, and how many by an
+    independent line: the page's figures, counted by the database (the pack's ``summarise`` builds the whole map,
+    with each control's evidence strength, which the page does not show). One query."""
+    start = evidence_rules.window_start(as_of, control_tests.window_months())
+    in_window = sa.and_(ControlTest.countermeasure_id == Countermeasure.id, ControlTest.tested_on.between(start, as_of))
+    tested = sa.exists().where(in_window)
+    independent = sa.exists().where(in_window, ControlTest.line != AssuranceLine.FIRST)
+    query = (
+        sa.select(
+            Countermeasure.risk_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((tested, 1), else_=0)),
+            sa.func.sum(sa.case((independent, 1), else_=0)),
+        )
+        .where(Countermeasure.risk_id.in_(list(risk_ids)), Countermeasure.status == CountermeasureStatus.IN_PLACE)
+        .group_by(Countermeasure.risk_id)
+    )
+    return {
+        risk_id: Coverage(controls, int(tested_count or 0), int(independent_count or 0), (), None)
+        for risk_id, controls, tested_count, independent_count in db.session.execute(query)
+    }
+
+
+NO_CONTROLS = Coverage(0, 0, 0, (), None)
+
+
+def page_summary(entries: Sequence[PageEntry], as_of: date) -> CommitteeSummary:
+    """The committee page's summary of ``entries`` (``committee.committee_page``): the same rows and heat map as
+    ``summarise``, with the coverage counted rather than every control judged."""
+    coverage = coverage_counts([entry.risk.id for entry in entries], as_of) if entries else {}
+    rows = [
+        SummaryRow(
+            entry,  # type: ignore[arg-type] - a PageEntry has what a summary row reads of an entry
+            scoring.appetite_of(entry.risk.category, rules()),
+            coverage.get(entry.risk.id, NO_CONTROLS),
+            [],
         )
         for entry in entries
     ]

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, aliased
 
 from riskreg.enums import LinkKind, RiskStatus
 from riskreg.extensions import db
-from riskreg.models import RegisterFigure, Risk, RiskLink, User
+from riskreg.models import Register, RegisterFigure, Risk, RiskLink, User
 from riskreg.rules import links as link_rules
 from riskreg.services import risks as risk_service
 from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules
@@ -59,29 +59,127 @@ class _Scored:
 
 # Reading --------------------------------------------------------------------------------
 
+FILL_LOCK_KEY = 0x5249534B4647  # pg_advisory_xact_lock: one request at a time fills missing figures
 
-def stored(today: date, restricted_visible: Collection[int]) -> dict[int, RegisterFigures]:
-    """Every register's figures as the reader may see them: two queries however many risks there are.
-    ``restricted_visible``: the registers whose restricted risks the reader may read (the view asks the policy);
-    their restricted rows are added to their unrestricted ones."""
-    visible = set(restricted_visible)
-    figures: dict[int, RegisterFigures] = defaultdict(RegisterFigures)
-    for row in db.session.scalars(sa.select(RegisterFigure)):
-        if row.restricted and row.register_id not in visible:
-            continue
-        total = figures[row.register_id]
-        total.open_risks += row.open_risks
-        total.above_appetite += row.above_appetite
-        total.link_alerts += row.link_alerts
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A register's figures over its unrestricted risks, and the extra its restricted risks add."""
+
+    unrestricted: RegisterFigures
+    restricted: RegisterFigures
+
+    def seen(self, with_restricted: bool) -> RegisterFigures:
+        if not with_restricted:
+            return self.unrestricted
+        return RegisterFigures(
+            *(getattr(self.unrestricted, name) + getattr(self.restricted, name) for name in _FIGURE_NAMES)
+        )
+
+
+_FIGURE_NAMES = ("open_risks", "above_appetite", "reviews_overdue", "link_alerts")
+_STORED = ("open_risks", "above_appetite", "link_alerts")
+
+
+def figure_columns(today: date, register_id) -> tuple[list, list]:
+    """(columns, outer joins) that add a register's stored figures and its reviews overdue on ``today`` to a query
+    over ``register_id``'s table: one query with the rest of a page (``split`` reads them back). A register whose
+    rows are missing (an upgraded database, a register without risks yet) has NULLs, which ``split`` reports."""
+    plain, extra = aliased(RegisterFigure), aliased(RegisterFigure)
     overdue = (
-        sa.select(Risk.register_id, Risk.restricted, sa.func.count())
+        sa.select(
+            Risk.register_id.label("register_id"),
+            sa.func.count().filter(Risk.restricted.is_(False)).label("plain"),
+            sa.func.count().filter(Risk.restricted.is_(True)).label("extra"),
+        )
         .where(Risk.status == RiskStatus.OPEN, Risk.next_review_on < today)
+        .group_by(Risk.register_id)
+        .subquery()
+    )
+    columns = [
+        *(getattr(plain, name) for name in _STORED),
+        *(getattr(extra, name) for name in _STORED),
+        overdue.c.plain,
+        overdue.c.extra,
+    ]
+    joins = [
+        (plain, sa.and_(plain.register_id == register_id, plain.restricted.is_(False))),
+        (extra, sa.and_(extra.register_id == register_id, extra.restricted.is_(True))),
+        (overdue, overdue.c.register_id == register_id),
+    ]
+    return columns, joins
+
+
+def split(values: Sequence) -> Split | None:
+    """The figures from ``figure_columns``' values (in order), or None when the register has no stored rows."""
+    (open_a, above_a, alerts_a, open_b, above_b, alerts_b, overdue_a, overdue_b) = values
+    if open_a is None or open_b is None:
+        return None
+    return Split(
+        RegisterFigures(open_a, above_a, overdue_a or 0, alerts_a),
+        RegisterFigures(open_b, above_b, overdue_b or 0, alerts_b),
+    )
+
+
+def fill_missing(register_ids: Collection[int], today: date) -> dict[int, Split]:
+    """Compute and store the figures of registers that have no rows yet (right after ``db upgrade``, or a
+    register whose first risk has not been written), so that whoever reads first fills them and later reads find
+    them. Returns them either way: when another request stored them first, or the write cannot be made now (a
+    SQLite reader whose snapshot is out of date), this request shows what it computed and stores nothing."""
+    wanted = sorted(set(register_ids))
+    if not wanted:
+        return {}
+    connection = db.session.connection()
+    rows = _computed(connection, wanted)
+    try:
+        with db.session.begin_nested():
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(FILL_LOCK_KEY)))
+            table = RegisterFigure.__table__
+            present = set(connection.scalars(sa.select(table.c.register_id).where(table.c.register_id.in_(wanted))))
+            missing = [row for row in rows if row["register_id"] not in present]
+            if missing:
+                connection.execute(sa.insert(table), missing)
+    except sa.exc.DBAPIError:
+        pass  # stored by someone else meanwhile, or not writable now: the next read stores them
+    overdue = _overdue(connection, wanted, today)
+    found: dict[int, dict[bool, RegisterFigures]] = defaultdict(dict)
+    for row in rows:
+        key = (row["register_id"], row["restricted"])
+        found[row["register_id"]][row["restricted"]] = RegisterFigures(
+            row["open_risks"], row["above_appetite"], overdue.get(key, 0), row["link_alerts"]
+        )
+    return {register_id: Split(both[False], both[True]) for register_id, both in found.items()}
+
+
+def _overdue(connection, register_ids: Collection[int], today: date) -> dict[tuple[int, bool], int]:
+    query = (
+        sa.select(Risk.register_id, Risk.restricted, sa.func.count())
+        .where(Risk.status == RiskStatus.OPEN, Risk.next_review_on < today, Risk.register_id.in_(list(register_ids)))
         .group_by(Risk.register_id, Risk.restricted)
     )
-    for register_id, restricted, count in db.session.execute(overdue):
-        if not restricted or register_id in visible:
-            figures[register_id].reviews_overdue += count
-    return dict(figures)
+    return {(register_id, bool(restricted)): count for register_id, restricted, count in connection.execute(query)}
+
+
+def stored(today: date, restricted_visible: Collection[int]) -> dict[int, RegisterFigures]:
+    """Every register's figures as the reader may see them: one query however many risks there are.
+    ``restricted_visible``: the registers whose restricted risks the reader may read (the view asks the policy);
+    their restricted rows are added to their unrestricted ones."""
+    columns, joins = figure_columns(today, Register.id)
+    query = sa.select(Register.id, *columns)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    found: dict[int, Split] = {}
+    missing = []
+    for register_id, *values in db.session.execute(query):
+        figures = split(values)
+        if figures is None:
+            missing.append(register_id)
+        else:
+            found[register_id] = figures
+    found.update(fill_missing(missing, today))
+    visible = set(restricted_visible)
+    return {register_id: figures.seen(register_id in visible) for register_id, figures in found.items()}
 
 
 # Computing ------------------------------------------------------------------------------
@@ -146,16 +244,10 @@ def _link_alerts(connection, register_ids: Collection[int]) -> dict[tuple[int, b
     return alerts
 
 
-def refresh(register_ids: Iterable[int], connection=None) -> None:
-    """Recompute these registers' stored figures from the database, in the current transaction."""
-    wanted = sorted({register_id for register_id in register_ids if register_id is not None})
-    if not wanted:
-        return
-    connection = connection if connection is not None else db.session.connection()
+def _computed(connection, wanted: Sequence[int]) -> list[dict]:
+    """The ``register_figure`` rows of these registers, counted from their risks and links now."""
     counts = _risk_counts(connection, wanted)
     alerts = _link_alerts(connection, wanted)
-    table = RegisterFigure.__table__
-    connection.execute(sa.delete(table).where(table.c.register_id.in_(wanted)))
     rows = []
     for register_id in wanted:
         for restricted in (False, True):
@@ -169,13 +261,23 @@ def refresh(register_ids: Iterable[int], connection=None) -> None:
                     "link_alerts": alerts[(register_id, restricted)],
                 }
             )
+    return rows
+
+
+def refresh(register_ids: Iterable[int], connection=None) -> None:
+    """Recompute these registers' stored figures from the database, in the current transaction."""
+    wanted = sorted({register_id for register_id in register_ids if register_id is not None})
+    if not wanted:
+        return
+    connection = connection if connection is not None else db.session.connection()
+    rows = _computed(connection, wanted)
+    table = RegisterFigure.__table__
+    connection.execute(sa.delete(table).where(table.c.register_id.in_(wanted)))
     connection.execute(sa.insert(table), rows)
 
 
 def rebuild_all(batch: int = 200) -> int:
     """Every register's figures, recomputed (after a bulk load, an upgrade or a change to the appetite rules)."""
-    from riskreg.models import Register
-
     register_ids = list(db.session.scalars(sa.select(Register.id).order_by(Register.id)))
     for start in range(0, len(register_ids), batch):
         refresh(register_ids[start : start + batch])
@@ -208,7 +310,8 @@ def refresh_for_risks(risk_ids: Collection[int], register_ids: Iterable[int] = (
 
 
 def _touched(session: Session) -> tuple[set[int], set[int]]:
-    """(registers, risks) that this flush wrote: a risk's register before and after, and both ends of a link."""
+    """(registers, risks) that this flush wrote: a risk's register before and after, both ends of a link, and a new
+    register."""
     registers: set[int] = set()
     risk_ids: set[int] = set()
     for instance in (*session.new, *session.dirty, *session.deleted):
@@ -220,6 +323,8 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
                 risk_ids.add(instance.id)
         elif isinstance(instance, RiskLink):
             risk_ids.update((instance.from_risk_id, instance.to_risk_id))
+        elif isinstance(instance, Register) and instance in session.new:
+            registers.add(instance.id)  # its rows from the start: a register without them is one never counted
     return registers, risk_ids
 
 

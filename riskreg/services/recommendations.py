@@ -27,7 +27,7 @@ from riskreg.services import NotFoundError, ServiceError, StaleEdit
 from riskreg.services.assurance import evidence as evidence_service
 from riskreg.services.assurance.evidence_store import store
 from riskreg.services.audit import trail as audit
-from riskreg.services.registers import NAMES_ONLY, Page, page_within
+from riskreg.services.registers import Page, names_only, page_within
 
 EDITABLE = ("paragraph", "text", "unit_id", "owner_id", "due_on", "report_id")
 LIMITS = {"paragraph": 20, "text": 4000, "title": 300, "body": 200, "status_note": 4000}
@@ -48,7 +48,7 @@ def _loaded(query: sa.Select) -> sa.Select:
     return query.options(
         joinedload(Recommendation.report),
         joinedload(Recommendation.unit),
-        joinedload(Recommendation.owner).options(NAMES_ONLY),
+        joinedload(Recommendation.owner).options(names_only()),
     )
 
 
@@ -57,7 +57,7 @@ def get_recommendation(recommendation_id: int) -> Recommendation:
         _loaded(sa.select(Recommendation).where(Recommendation.id == recommendation_id)).options(
             selectinload(Recommendation.risks).joinedload(Risk.register).joinedload(Register.unit),
             selectinload(Recommendation.countermeasures).joinedload(Countermeasure.risk),
-            selectinload(Recommendation.evidence).joinedload(Evidence.uploaded_by).options(NAMES_ONLY),
+            selectinload(Recommendation.evidence).joinedload(Evidence.uploaded_by).options(names_only()),
         )
     )
     if found is None:
@@ -392,7 +392,7 @@ def read_evidence_file(item: Evidence) -> bytes:
 def candidate_owners() -> list[User]:
     """Anyone active may own a recommendation (a director, a business manager, a unit head)."""
     return list(
-        db.session.scalars(sa.select(User).options(NAMES_ONLY).where(User.is_active.is_(True)).order_by(User.name))
+        db.session.scalars(sa.select(User).options(names_only()).where(User.is_active.is_(True)).order_by(User.name))
     )
 
 

@@ -1,13 +1,14 @@
 """Reading registers: the unit tree with per-register figures, and a register's risk list."""
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload
 
-from riskreg.enums import Band, RiskStatus
+from riskreg.enums import Band, RiskStatus, UnitKind
 from riskreg.extensions import db
 from riskreg.models import Register, Risk, Unit, User
 from riskreg.rules import scoring
@@ -15,9 +16,13 @@ from riskreg.services import NotFoundError, vocabulary
 from riskreg.services.administration import scoring as scoring_settings
 from riskreg.services.assurance import control_tests
 
-# User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
-# or every page would run one more query per batch of owners, reviewers or actors it shows.
-NAMES_ONLY = lazyload(User.roles)
+
+@cache
+def names_only():
+    """User.roles loads eagerly (the signed-in user's roles are always needed); people shown by name only skip it,
+    or every page would run one more query per batch of owners, reviewers or actors it shows. Made on first use:
+    building the option at import configured every mapper when the app started (issue 20, fast start)."""
+    return lazyload(User.roles)
 
 
 def rules() -> scoring.ScoringRules:
@@ -60,12 +65,17 @@ class RegisterFigures:
     link_alerts: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class TreeRow:
-    unit: Unit
+    """One line of the registers index: a unit, where it sits in the tree, and its register's figures."""
+
+    code: str
+    name: str
+    kind: UnitKind
     depth: int
-    register: Register | None
-    figures: RegisterFigures = field(default_factory=RegisterFigures)
+    register_id: int | None
+    updated_at: datetime | None
+    figures: RegisterFigures
 
 
 def register_figures(today: date, restricted_visible: Collection[int]) -> dict[int, RegisterFigures]:
@@ -80,25 +90,40 @@ def all_units() -> list[Unit]:
     return list(db.session.scalars(sa.select(Unit).options(joinedload(Unit.register))).unique().all())
 
 
-def unit_tree(today: date, units: list[Unit], restricted_visible: Collection[int]) -> list[TreeRow]:
-    """Every unit (``all_units``), depth first, with its register's figures as the reader may see them."""
-    figures = register_figures(today, restricted_visible)
-    children: dict[int | None, list[Unit]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit)
-    rows: list[TreeRow] = []
+# Headquarters first, then areas, divisions and units, each alphabetically.
+_KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
+
+
+def unit_tree(today: date, reads_restricted: Callable[[str], bool]) -> list[TreeRow]:
+    """Every unit, depth first, with its register's figures as the reader may see them: one query of plain rows
+    (the units, their registers and the stored figures). ``reads_restricted(unit_path)`` (the view asks the policy)
+    says where the figures may count restricted risks."""
+    from riskreg.services import figures  # it imports this module
+
+    columns, joins = figures.figure_columns(today, Register.id)
+    query = sa.select(
+        Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.kind, Unit.path, Register.id, Register.updated_at, *columns
+    ).outerjoin(Register, Register.unit_id == Unit.id)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    rows = db.session.execute(query).all()
+    split = {row[6]: figures.split(row[8:]) for row in rows if row[6] is not None}
+    split.update(figures.fill_missing([register_id for register_id, found in split.items() if found is None], today))
+    children: dict[int | None, list] = {}
+    for row in rows:
+        children.setdefault(row[1], []).append(row)
+    tree: list[TreeRow] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
-        # Headquarters first, then areas, divisions and units, each alphabetically.
-        kind_order = {"headquarters": 0, "area": 1, "division": 2, "unit": 3}
-        for unit in sorted(children.get(parent_id, []), key=lambda u: (kind_order[u.kind.value], u.name)):
-            register = unit.register
-            row_figures = figures.get(register.id, RegisterFigures()) if register else RegisterFigures()
-            rows.append(TreeRow(unit, depth, register, row_figures))
-            walk(unit.id, depth + 1)
+        for unit_id, _parent, code, name, kind, path, register_id, updated_at, *_ in sorted(
+            children.get(parent_id, []), key=lambda row: (_KIND_ORDER[row[4]], row[3])
+        ):
+            shown = split[register_id].seen(reads_restricted(path)) if register_id is not None else RegisterFigures()
+            tree.append(TreeRow(code, name, kind, depth, register_id, updated_at, shown))
+            walk(unit_id, depth + 1)
 
     walk(None, 0)
-    return rows
+    return tree
 
 
 def get_by_code(code: str) -> Register:
@@ -196,7 +221,7 @@ def list_risks(register: Register, filters: RiskFilters, sort: str, page: int, t
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     page = page_within(page, total or 0, page_size)
     items = db.session.scalars(
-        query.options(joinedload(Risk.owner).options(NAMES_ONLY))
+        query.options(joinedload(Risk.owner).options(names_only()))
         .order_by(*SORTS.get(sort, SORTS["ref"]))
         .offset((page - 1) * page_size)
         .limit(page_size)
@@ -220,7 +245,7 @@ def owners_in(register: Register) -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
-            .options(NAMES_ONLY)
+            .options(names_only())
             .where(User.id.in_(sa.select(Risk.owner_id).where(Risk.register_id == register.id)))
             .order_by(User.name)
         )

@@ -25,7 +25,7 @@ from riskreg.rules.audit_chain import diff
 from riskreg.services import NotFoundError, ServiceError, StaleEdit, vocabulary
 from riskreg.services.audit import trail as audit
 from riskreg.services.certificates import reliance
-from riskreg.services.registers import NAMES_ONLY, rules, touch
+from riskreg.services.registers import names_only, rules, touch
 
 RISK_FIELDS = (
     "title",
@@ -103,9 +103,9 @@ def get_by_ref(ref: str) -> Risk:
         .where(Risk.ref == ref.upper())
         .options(
             joinedload(Risk.register).joinedload(Register.unit),
-            joinedload(Risk.owner).options(NAMES_ONLY),
-            selectinload(Risk.countermeasures).joinedload(Countermeasure.owner).options(NAMES_ONLY),
-            selectinload(Risk.reviews).joinedload(Review.reviewer).options(NAMES_ONLY),
+            joinedload(Risk.owner).options(names_only()),
+            selectinload(Risk.countermeasures).joinedload(Countermeasure.owner).options(names_only()),
+            selectinload(Risk.reviews).joinedload(Review.reviewer).options(names_only()),
         )
     )
     if risk is None:

@@ -9,7 +9,6 @@ import secrets
 from datetime import UTC
 
 import pyotp
-import segno
 import sqlalchemy as sa
 
 from riskreg.clock import utcnow
@@ -35,6 +34,8 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The enrolment QR code as inline SVG, made here: the secret never goes to a third-party QR service."""
+    import segno  # here, not at the top: only enrolment draws a QR code (fast start, issue 20)
+
     return segno.make(uri, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
 
 

@@ -73,3 +73,14 @@ def test_an_action_is_added_at_a_meeting_and_carried_to_the_next(visitor):
     page.get_by_label("Note for the committee").fill("The plan was presented in January.")
     visitor.follow("Yes, close it", role="button")
     assert "Action marked done" in page.inner_text("main")
+
+
+def test_the_risks_informing_a_corporate_risk_page_is_accessible(visitor):
+    visitor.sign_in("committee@example.org")
+    visitor.goto("/committee")
+    show_all = visitor.page.locator("#corporate-risks a", has_text="Show all").first
+    target = show_all.get_attribute("href") if show_all.count() else None
+    # The demo's corporate risks may each have five or fewer: then any risk's page of contributors will do.
+    visitor.goto(target or "/committee/risks/HQ-001/contributors")
+    assert visitor.heading().startswith("Risks informing HQ-")
+    visitor.check()

@@ -12,6 +12,7 @@ from riskreg.clock import today, utcnow
 from riskreg.enums import RiskStatus
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Comment
+from riskreg.services import committee
 from tests.conftest import count_queries
 from tests.factories import CommentFactory, ReviewFactory, RiskFactory, RiskLinkFactory
 
@@ -130,6 +131,76 @@ def test_committee_view_queries_do_not_grow_with_the_number_of_linked_risks(clie
         response = client.get("/committee")
     assert len(_sections(response)) == 6
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_the_page_lists_the_contributors_needing_attention_first_and_links_to_them_all(
+    client, org, sign_in, frozen_clock
+):
+    corporate = RiskFactory(register=org.hq.register, title="Custody time limits", residual_l=3, residual_i=3)
+    quiet = [RiskFactory(register=org.ls.register, residual_l=1, residual_i=2) for _ in range(6)]
+    higher = RiskFactory(register=org.ln.register, residual_l=5, residual_i=4)  # a higher band: an alert
+    overdue = RiskFactory(register=org.ls.register, residual_l=1, residual_i=1, next_review_on=today() - timedelta(1))
+    for risk in (*quiet, higher, overdue):
+        RiskLinkFactory(from_risk=risk, to_risk=corporate)
+    sign_in(org.committee)
+    section = _sections(client.get("/committee"))[f"{corporate.ref} {corporate.title}"]
+    listed = [tr.td.a.get_text(" ", strip=True).split()[0] for tr in section.select("tbody tr") if tr.td]
+    assert len(listed) == committee.CONTRIBUTORS_SHOWN
+    assert higher.ref in listed and overdue.ref in listed  # divergent and overdue before the quiet ones
+    assert "The 5 of 8 risks informing" in section.caption.get_text(" ", strip=True)
+    assert "8 open contributing risks" in section.select_one(".govuk-summary-list").get_text(" ", strip=True)
+    show_all = section.find("a", string=f"Show all 8 risks informing {corporate.ref}")
+    assert show_all["href"] == f"/committee/risks/{corporate.ref}/contributors"
+    everyone = _soup(client.get(show_all["href"]))
+    refs = [a.get_text(" ", strip=True).split()[0] for a in everyone.select("main tbody td:first-child a")]
+    assert sorted(refs) == sorted(risk.ref for risk in (*quiet, higher, overdue))
+
+
+def test_the_contributors_page_is_paginated_in_attention_order(client, app, org, sign_in, monkeypatch, frozen_clock):
+    monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 3)
+    corporate = RiskFactory(register=org.hq.register, residual_l=2, residual_i=2)
+    scores = [(1, 1), (5, 5), (1, 2), (4, 4), (2, 1)]
+    contributors = [
+        RiskFactory(register=org.ln.register, residual_l=likelihood, residual_i=impact) for likelihood, impact in scores
+    ]
+    for risk in contributors:
+        RiskLinkFactory(from_risk=risk, to_risk=corporate)
+    sign_in(org.hq_risk)
+
+    def refs(page: int) -> list[str]:
+        soup = _soup(client.get(f"/committee/risks/{corporate.ref}/contributors?page={page}"))
+        return [a.get_text(" ", strip=True).split()[0] for a in soup.select("main tbody td:first-child a")]
+
+    first, second = refs(1), refs(2)
+    assert set(first) == {contributors[1].ref, contributors[3].ref, contributors[2].ref}  # highest first
+    assert set(second) == {contributors[0].ref, contributors[4].ref}
+    assert refs(99) == second  # a page past the end shows the last
+    soup = _soup(client.get(f"/committee/risks/{corporate.ref}/contributors"))
+    assert soup.select_one(".govuk-pagination") is not None
+
+
+def test_the_contributors_page_runs_the_same_queries_however_many_contribute(client, org, sign_in):
+    corporate = RiskFactory(register=org.hq.register)
+    RiskLinkFactory(from_risk=RiskFactory(register=org.ln.register), to_risk=corporate)
+    sign_in(org.committee)
+    path = f"/committee/risks/{corporate.ref}/contributors"
+    client.get(path)
+    with count_queries() as few:
+        assert client.get(path).status_code == 200
+    for n in range(12):
+        risk = RiskFactory(register=(org.ln, org.ls)[n % 2].register)
+        ReviewFactory(risk=risk)
+        RiskLinkFactory(from_risk=risk, to_risk=corporate)
+    with count_queries() as many:
+        assert client.get(path).status_code == 200
+    assert len(many) == len(few), "\n".join(many)
+
+
+@pytest.mark.parametrize("who", ["viewer_ln", "risk_ln", "head_ln", "admin"])
+def test_only_the_committee_view_readers_see_a_contributors_page(client, org, sign_in, who):
+    corporate = RiskFactory(register=org.hq.register)
+    sign_in(getattr(org, who))
+    assert client.get(f"/committee/risks/{corporate.ref}/contributors").status_code == 403
 
 
 # Comments ------------------------------------------------------------------------------------------------

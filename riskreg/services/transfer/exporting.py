@@ -45,7 +45,8 @@ FORMATS = {
     "json": "application/json",
 }
 CHUNK = 500
-Owner = aliased(User)
+# A table alias, not aliased(User): an ORM alias made at import configures every mapper when the app starts.
+Owner = User.__table__.alias("owner")
 RISK_SELECT = (
     Risk.id,
     Risk.ref,
@@ -56,8 +57,8 @@ RISK_SELECT = (
     Risk.consequence,
     Risk.category,
     Risk.objective,
-    Owner.name,
-    Owner.email,
+    Owner.c.name,
+    Owner.c.email,
     Risk.influence,
     Risk.inherent_l,
     Risk.inherent_i,
@@ -144,7 +145,7 @@ def _chunks(registers: list[Register], user: User | None) -> Iterator[list[tuple
             sa.select(*RISK_SELECT)
             .join(Register, Risk.register_id == Register.id)
             .join(Unit, Register.unit_id == Unit.id)
-            .outerjoin(Owner, Risk.owner_id == Owner.id)
+            .outerjoin(Owner, Risk.owner_id == Owner.c.id)
             .where(Risk.id.in_(chunk))
             .order_by(Unit.code, Risk.id)
         ).all()
@@ -155,12 +156,12 @@ def _chunks(registers: list[Register], user: User | None) -> Iterator[list[tuple
                 Countermeasure.description,
                 Countermeasure.kind,
                 Countermeasure.status,
-                Owner.name,
-                Owner.email,
+                Owner.c.name,
+                Owner.c.email,
                 Countermeasure.due_on,
                 Countermeasure.implemented_on,
             )
-            .outerjoin(Owner, Countermeasure.owner_id == Owner.id)
+            .outerjoin(Owner, Countermeasure.owner_id == Owner.c.id)
             .where(Countermeasure.risk_id.in_(chunk))
             .order_by(Countermeasure.risk_id, Countermeasure.id)
         )

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from riskreg import jobs, policy
 from riskreg.clock import today
+from riskreg.config import settings
 from riskreg.policy import Action
 from riskreg.services import committee, committee_actions, committee_summary
 from riskreg.web.access import requires, signed_in
@@ -30,14 +31,30 @@ def _filters() -> committee.CommitteeFilters:
 
 
 def _page_context(filters: committee.CommitteeFilters) -> dict:
-    entries = committee.committee_view(filters)
+    entries = committee.committee_page(today(), filters)
     return {
         "entries": entries,
-        "summary": committee_summary.summarise(entries, today()),
+        "summary": committee_summary.page_summary(entries, today()),
         "actions": committee_actions.open_actions(),
         "filters": filters,
         "today": today(),
+        "risk_url": _risk_url(),
+        "urls": _around_ref(
+            comments="committee.comments", assurance="assurance.risk_map", contributors="committee.contributors"
+        ),
     }
+
+
+def _risk_url() -> str:
+    """A risk page's URL without the reference: one url_for for a page of hundreds of links."""
+    return url_for("risks.show", ref="X")[:-1]
+
+
+def _around_ref(**endpoints: str) -> dict[str, tuple[str, str]]:
+    """Each endpoint's URL before and after a risk's reference: one url_for each, not one per corporate risk
+    (a url_for costs about as much as the rest of a row)."""
+    marker = "REFERENCE"
+    return {name: tuple(url_for(endpoint, ref=marker).split(marker, 1)) for name, endpoint in endpoints.items()}
 
 
 @bp.route("/committee")
@@ -46,6 +63,24 @@ def _page_context(filters: committee.CommitteeFilters) -> dict:
 def index():
     return render_template(
         "committee/index.html", pack_form=PackForm(data={"meeting": today()}), **_page_context(_filters())
+    )
+
+
+@bp.route("/committee/risks/<ref>/contributors")
+@signed_in
+@requires(Action.VIEW_COMMITTEE)
+@requires(Action.READ_RISK, "risk")
+def contributors(risk):
+    """Every risk that informs ``risk``, a page at a time, those needing attention first: the committee page lists
+    the first few of each corporate risk and links here for the rest."""
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdecimal() else 1
+    return render_template(
+        "committee/contributors.html",
+        risk=risk,
+        page=committee.contributors_page(risk, today(), number, settings().page_size),
+        today=today(),
+        risk_url=_risk_url(),
     )
 
 
