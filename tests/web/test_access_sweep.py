@@ -174,8 +174,11 @@ OBJECTS: dict[str, Callable[[Scenario], Any]] = {
         {"request": "Sweep", "owner_id": s.org.risk_hq.id, "raised_on": today(), "due_on": today()}, s.org.committee
     ),
     "job": lambda s: _job(s),
-    # A category an administrator added, that nothing uses (so it may be retired, reinstated and deleted).
-    "category": lambda s: vocabulary_admin.add("categories", f"Sweep {s.name}", None, s.org.admin),
+    # A category an administrator added, that nothing uses (so it may be retired, reinstated and deleted); named
+    # by its scenario's risk, as a test may make the scenarios more than once and names are unique.
+    "category": lambda s: vocabulary_admin.add(
+        "categories", f"Sweep {s.name} {s.risk.ref}", None, s.org.admin, code=f"sweep_{s.risk.id}"
+    ),
 }
 
 # How to fill each URL argument from a scenario. A new argument needs one line here.
