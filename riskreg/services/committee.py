@@ -298,7 +298,7 @@ def _shown(
     contributor: ContributorFacts, parent: Risk, alerts: list[Divergence], today: date, current: scoring.ScoringRules
 ) -> Shown:
     score = contributor.residual_score
-    above = scoring.is_above_appetite(score, contributor.category, current)
+    above = scoring.is_above_appetite(score, contributor.category, current, contributor.register_id)
     overdue = contributor.is_open and contributor.next_review_on is not None and contributor.next_review_on < today
     return Shown(
         contributor,
@@ -342,7 +342,7 @@ def committee_page(
         entry = PageEntry(
             risk=risk,
             trend="",
-            above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, current),
+            above_appetite=scoring.is_above_appetite(risk.residual_score, risk.category, current, risk.register_id),
             rollup=link_rules.rollup(contributors, current),
             alerts=link_rules.grouped(alerts, refs),
             contributor_total=len(contributors),

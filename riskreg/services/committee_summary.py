@@ -140,7 +140,7 @@ def page_summary(entries: Sequence[PageEntry], as_of: date) -> CommitteeSummary:
     rows = [
         SummaryRow(
             entry,  # type: ignore[arg-type] - a PageEntry has what a summary row reads of an entry
-            scoring.appetite_of(entry.risk.category, rules()),
+            scoring.appetite_of(entry.risk.category, rules(), entry.risk.register_id),
             coverage.get(entry.risk.id, NO_CONTROLS),
             [],
         )
