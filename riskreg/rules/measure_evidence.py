@@ -34,12 +34,12 @@ supports one.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from riskreg.enums import EvidenceStrength, MeasureFrequency, MeasureVerdict, Rating
 from riskreg.rules.evidence import Assessment, Period, long_date
-from riskreg.rules.measures import Tolerance, number_text, period_label, period_start, periods_back, rate
+from riskreg.rules.measures import Tolerance, period_end, period_label, period_start, periods_back, quantity_text, rate
 
 # The most an assertion's grade can be, by the worst verdict of the measures it cites (None: no cap).
 CAPS: Mapping[MeasureVerdict, EvidenceStrength | None] = {
@@ -87,21 +87,11 @@ def periods_due(period: Period, as_of: date, frequency: MeasureFrequency) -> lis
     last = period_start(min(period.end, as_of), frequency)
     count = 12 if frequency is MeasureFrequency.MONTHLY else 4
     starts = [start for start in periods_back(last, frequency, count) if start >= period.start]
-    return [start for start in starts if _period_end(start, frequency) <= min(period.end, as_of)]
-
-
-def _period_end(start: date, frequency: MeasureFrequency) -> date:
-    step = 1 if frequency is MeasureFrequency.MONTHLY else 3
-    month_index = start.year * 12 + start.month - 1 + step
-    return date(month_index // 12, month_index % 12 + 1, 1) - timedelta(days=1)
+    return [start for start in starts if period_end(start, frequency) <= min(period.end, as_of)]
 
 
 def _labels(periods: Sequence[MeasuredPeriod]) -> str:
     return ", ".join(period.label for period in periods)
-
-
-def _shown(value: Decimal, unit: str) -> str:
-    return f"{number_text(value)} {unit}".strip()
 
 
 def assess_measure(fact: MeasureFact, period: Period, as_of: date) -> MeasureAssessment:
@@ -119,7 +109,9 @@ def assess_measure(fact: MeasureFact, period: Period, as_of: date) -> MeasureAss
     red = [item for item in periods if item.rating is Rating.RED]
     missing = [item for item in periods if item.value is None]
     if red:
-        values = ", ".join(f"{_shown(item.value or Decimal(0), fact.unit_of_measure)} in {item.label}" for item in red)
+        values = ", ".join(
+            f"{quantity_text(item.value or Decimal(0), fact.unit_of_measure)} in {item.label}" for item in red
+        )
         return MeasureAssessment(
             MeasureVerdict.CONTRADICTS, f"{fact.name} was outside tolerance ({tolerance}): {values}", periods
         )

@@ -11,7 +11,7 @@ acceptable, and the limit itself is.
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from riskreg.enums import MeasureDirection, MeasureFrequency, Rating
@@ -173,6 +173,13 @@ def period_start(day: date, frequency: MeasureFrequency) -> date:
     return quarter_of(day).start
 
 
+def period_end(start: date, frequency: MeasureFrequency) -> date:
+    """The last day of the month or financial quarter starting ``start``."""
+    step = 1 if frequency is MeasureFrequency.MONTHLY else 3
+    month_index = start.year * 12 + start.month - 1 + step
+    return date(month_index // 12, month_index % 12 + 1, 1) - timedelta(days=1)
+
+
 def period_label(start: date, frequency: MeasureFrequency) -> str:
     if frequency is MeasureFrequency.MONTHLY:
         return f"{MONTH_NAMES[start.month - 1].capitalize()} {start.year}"
@@ -257,12 +264,16 @@ def periods_back(latest: date, frequency: MeasureFrequency, count: int) -> list[
     return starts[::-1]
 
 
+def quantity_text(value: Decimal | float | int, unit: str) -> str:
+    """A value with its unit of measure, as pages and documents show it: "4 failures", "93.5 %", "12"."""
+    return f"{number_text(value)} {unit}".strip()
+
+
 def breach_note(name: str, value: Decimal, unit: str, period: str, tolerance: Tolerance) -> str:
     """What a breach flag tells the risk's owners."""
-    shown = f"{number_text(value)} {unit}".strip()
     return (
-        f"{name} was {shown} in {period}, outside tolerance ({tolerance.describe(unit)}): review the risk in the "
-        "light of it"
+        f"{name} was {quantity_text(value, unit)} in {period}, outside tolerance ({tolerance.describe(unit)}): "
+        "review the risk in the light of it"
     )
 
 

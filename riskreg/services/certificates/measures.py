@@ -18,7 +18,7 @@ from riskreg.rules import certificates as certificate_rules
 from riskreg.rules import measure_evidence
 from riskreg.rules.evidence import Period
 from riskreg.rules.measure_evidence import MeasureAssessment
-from riskreg.rules.measures import number_text
+from riskreg.rules.measures import quantity_text
 
 DISCLOSURE_KIND = "measures_outside_tolerance"
 
@@ -92,7 +92,7 @@ def line(measure: Measure, assessment: MeasureAssessment) -> MeasureLine:
         tuple(
             PeriodLine(
                 item.label,
-                None if item.value is None else f"{number_text(item.value)} {unit}".strip(),
+                None if item.value is None else quantity_text(item.value, unit),
                 item.rating,
             )
             for item in assessment.periods

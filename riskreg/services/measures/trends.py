@@ -49,7 +49,7 @@ def trend(measure: Measure, until: date | None = None) -> Trend:
                 measure_rules.short_period_label(start, measure.frequency), value.value if value else None, rating
             )
         )
-        shown = f"{measure_rules.number_text(value.value)} {measure.unit_of_measure}".strip() if value else "No value"
+        shown = measure_rules.quantity_text(value.value, measure.unit_of_measure) if value else "No value"
         rows.append(Row(measure.period_label(start), shown, rating, value.note if value else ""))
     band = charts.Band(tolerance.green_limit, tolerance.red_limit, tolerance.higher_is_worse)
     svg = charts.trend_svg(points, band, title=measure.name) if points else ""
