@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from riskreg.enums import DivergenceKind, LinkKind
+from riskreg.enums import DivergenceKind, LinkKind, RiskStatus
 from riskreg.rules import scoring
 
 
@@ -158,6 +158,24 @@ class Scored(Protocol):
 
     @property
     def is_open(self) -> bool: ...
+
+
+class ScoredValues:
+    """``residual_score`` and ``is_open`` for a risk read as plain values rather than a Risk (pages and figures that
+    read rows, not objects): mixed into their dataclasses, which hold the columns."""
+
+    __slots__ = ()
+    residual_l: int
+    residual_i: int
+    status: RiskStatus
+
+    @property
+    def residual_score(self) -> int:
+        return self.residual_l * self.residual_i
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RiskStatus.OPEN
 
 
 @dataclass(frozen=True)

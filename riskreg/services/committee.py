@@ -204,7 +204,7 @@ CONTRIBUTORS_SHOWN = 5
 
 
 @dataclass(frozen=True, slots=True)
-class ContributorFacts:
+class ContributorFacts(link_rules.ScoredValues):
     """What the page shows of a contributing risk, read as plain values (no ORM objects); a ``Scored`` for the
     link rules."""
 
@@ -221,14 +221,6 @@ class ContributorFacts:
     register_id: int
     unit_name: str
     parent_id: int
-
-    @property
-    def residual_score(self) -> int:
-        return self.residual_l * self.residual_i
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == RiskStatus.OPEN
 
 
 @dataclass(slots=True)

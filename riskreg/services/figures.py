@@ -38,7 +38,7 @@ _LINK_COLUMNS = ("id", "ref", "category", "status", "residual_l", "residual_i", 
 
 
 @dataclass(frozen=True)
-class _Scored:
+class _Scored(link_rules.ScoredValues):
     id: int
     ref: str
     category: object
@@ -47,14 +47,6 @@ class _Scored:
     residual_i: int
     restricted: bool
     register_id: int
-
-    @property
-    def residual_score(self) -> int:
-        return self.residual_l * self.residual_i
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == RiskStatus.OPEN
 
 
 # Reading --------------------------------------------------------------------------------
