@@ -35,7 +35,14 @@ def _read() -> scoring.ScoringRules:
             sa.select(UnitAppetite.unit_id, UnitAppetite.category, UnitAppetite.level)
         ):
             overrides.setdefault(unit_id, {})[category] = level
-        tree = db.session.execute(sa.select(Unit.id, Unit.parent_id, Register.id).outerjoin(Register)).tuples().all()
+        # The unit tree only matters when some unit has an appetite of its own: without one, the query returns no
+        # rows, rather than every unit and register (5,000 registers at scale L) on every page that scores.
+        any_override = sa.exists(sa.select(UnitAppetite.unit_id))
+        tree = (
+            db.session.execute(sa.select(Unit.id, Unit.parent_id, Register.id).outerjoin(Register).where(any_override))
+            .tuples()
+            .all()
+        )
     return replace(
         base,
         appetite=appetite,
