@@ -247,12 +247,18 @@ def govuk_date(value: date | datetime | None) -> str:
     return f"{value:%-d %B %Y}"
 
 
+def number(value: int) -> str:
+    """A count as GOV.UK writes it: 20,000, not 20000."""
+    return f"{value:,}"
+
+
 def row_numbers(lines: list[int], shown: int = 5) -> str:
-    """Where a problem is: "Row 4", "Rows 4, 9 and 12", or "Rows 4, 5, 6, 7, 8 and 19,995 more"."""
+    """Where a problem is: "Row 4", "Rows 4, 9 and 12", or "Rows 4, 5, 6, 7, 8 and 19,995 more". Row numbers are
+    written as the spreadsheet shows them (1202, no comma); the count of the rest is a number like any other."""
     if len(lines) == 1:
-        return f"Row {lines[0]:,}"
-    listed = ", ".join(f"{line:,}" for line in lines[:shown] if line != lines[-1] or len(lines) > shown)
-    rest = f"{len(lines) - shown:,} more" if len(lines) > shown else f"{lines[-1]:,}"
+        return f"Row {lines[0]}"
+    listed = ", ".join(str(line) for line in lines[:shown] if line != lines[-1] or len(lines) > shown)
+    rest = f"{number(len(lines) - shown)} more" if len(lines) > shown else str(lines[-1])
     return f"Rows {listed} and {rest}"
 
 
@@ -307,6 +313,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(govuk_date)
     app.add_template_filter(row_numbers)
+    app.add_template_filter(number)
     app.add_template_global(error_list)
     app.add_template_global(url_with)
     app.add_template_global(band_of)

@@ -229,18 +229,19 @@ def test_the_size_limit_is_configurable(app, client, org, sign_in, monkeypatch):
 
 
 def test_a_problem_shared_by_many_rows_is_listed_once_with_its_rows(client, org, sign_in):
-    """A file whose 250 rows all carry another tool's references: "gets a new reference" is one line with the
-    rows it is on, after the errors and checks, not 250 lines to scroll past (the table shows the first 200)."""
+    """A file whose 1,200 rows all carry another tool's references: "gets a new reference" is one line with the
+    rows it is on, after the errors and checks, not 1,200 lines to scroll past (the table shows the first 200)."""
     sign_in(org.risk_ln)
     lines = ["Reference,Risk title,There is a risk that,Likelihood,Impact"]
-    lines += [f"R{n},Risk number {n},thing {n} goes wrong,3,3" for n in range(1, 251)]
-    lines.append("R251,,,3,3")  # no title and no event: an error, listed first
+    lines += [f"R{n},Risk number {n},thing {n} goes wrong,3,3" for n in range(1, 1201)]
+    lines.append("R1201,,,3,3")  # no title and no event: an error, listed first
     preview = client.get(_upload(client, "other-tool.csv", "\n".join(lines).encode()).headers["Location"])
     every_problem = _soup(preview).find("h2", string="Every problem").find_next("ul").find_all("li")
     texts = [" ".join(item.get_text(" ", strip=True).split()) for item in every_problem]
-    assert texts[0] == "Row 252: Error Risk title: No risk title or description"
+    assert texts[0] == "Row 1202: Error Risk title: No risk title or description"
     assert texts[1] == (
-        "Rows 2, 3, 4, 5, 6 and 245 more: Note Reference: Not one of this register's references: "
+        "Rows 2, 3, 4, 5, 6 and 1,195 more: Note Reference: Not one of this register's references: "
         "the risk gets a new reference"
     )
     assert len(texts) == 2
+    assert "1,200 new, 0 to update" in _text(preview)  # counts over 999 as GOV.UK writes them
