@@ -109,17 +109,16 @@ def _can_read_restricted(user: User, register: Register) -> bool:
 
 
 def reads_restricted_at(user: User, unit_path: str) -> bool:
-    """READ_RESTRICTED for the register of the unit at ``unit_path`` (a role there or above it, or one that reads
-    everything), for pages that list many registers as plain rows (the registers index) rather than objects."""
-    if not _is_member(user):
-        return False
-    return any(unit_path.startswith(held.unit.path) for held in user.roles) or holds_anywhere(user, READ_EVERYTHING)
+    """READ_RESTRICTED for the register of the unit at ``unit_path``, for pages that list many registers as plain
+    rows (the registers index) rather than objects."""
+    under = restricted_readable_under(user)
+    return under is None or any(unit_path.startswith(unit.path) for unit in under)
 
 
 def restricted_readable_under(user: Any) -> list[Unit] | None:
-    """Where ``user`` may read restricted risks (Action.READ_RESTRICTED), as a query can use it: None for every
-    register, else the units at and below which they may (none for anyone who may not sign in). The same answer
-    as asking ``can`` register by register, without loading every register (search, issue 17)."""
+    """Where ``user`` may read restricted risks (Action.READ_RESTRICTED): None for every register (a role that
+    reads everything), else the units at and below which they may (a role there or above; none for anyone who may
+    not sign in). Queries use it as it is (search, issue 17); ``reads_restricted_at`` asks it of one unit."""
     if not _is_member(user):
         return []
     if holds_anywhere(user, READ_EVERYTHING):
