@@ -17,7 +17,7 @@ from riskreg.rules.links import Divergence, Rollup
 from riskreg.services import ServiceError
 from riskreg.services.audit import trail as audit
 from riskreg.services.links import contributions_to, trends
-from riskreg.services.registers import Page, names_only, page_within, rules
+from riskreg.services.registers import Page, above_appetite_expr, names_only, page_within, residual_score_expr, rules
 
 COMMENT_MAX_LENGTH = 4000
 # A committee pack carries the comments made in the quarter up to its meeting.
@@ -314,15 +314,181 @@ def attention_order(parent: Risk, contributors: list[ContributorFacts], today: d
     return sorted(judged, key=lambda pair: pair[0].attention)
 
 
+# Corporate risks per page of the committee page: 200 sections (1.3 MB) was not a page anyone scrolls (issue 20).
+CORPORATE_PER_PAGE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class CorporateFigures(link_rules.ScoredValues):
+    """A corporate risk's figures over all its open contributing risks, read by one aggregate query
+    (``corporate_figures``): what the committee page counts, filters and orders by without loading the
+    contributors. The alerts are those ``link_rules.grouped`` makes of ``link_rules.divergences``: one per reason."""
+
+    id: int
+    ref: str
+    residual_l: int
+    residual_i: int
+    status: RiskStatus
+    above_appetite: bool
+    review_overdue: bool
+    informs_closed: bool  # closed, and open risks still contribute to it
+    scored_above: bool  # an open contributor is in a higher band
+    above_while_within: bool  # an open contributor is above appetite while this risk is within
+
+    @property
+    def alert_count(self) -> int:
+        return self.informs_closed + self.scored_above + self.above_while_within
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.alert_count) or self.above_appetite or self.review_overdue
+
+    @property
+    def attention(self) -> tuple:
+        """Sort key: link alerts, then above appetite, then review overdue, then the usual order (by id)."""
+        return (not self.alert_count, not self.above_appetite, not self.review_overdue, self.id)
+
+
+@dataclass(frozen=True)
+class CommitteeCounts:
+    """The roll-up at the top of the committee page, over every corporate risk whatever the filters and page."""
+
+    corporate: int
+    needing_attention: int
+    above_appetite: int
+    with_alerts: int
+    alerts: int
+    reviews_overdue: int
+
+    @classmethod
+    def of(cls, figures: Collection[CorporateFigures]) -> "CommitteeCounts":
+        return cls(
+            len(figures),
+            sum(1 for f in figures if f.needs_attention),
+            sum(1 for f in figures if f.above_appetite),
+            sum(1 for f in figures if f.alert_count),
+            sum(f.alert_count for f in figures),
+            sum(1 for f in figures if f.review_overdue),
+        )
+
+
+@dataclass
+class CommitteePage:
+    """One page of the committee page's corporate risks (``page.items``: ``PageEntry``), the roll-up over all of
+    them, and the heat map's points: every open corporate risk the filters keep, on any page."""
+
+    page: Page
+    counts: CommitteeCounts
+    points: list[tuple[str, int, int]]
+
+
+def _band_rank_expr(score):
+    """``link_rules._band_rank`` of a score, as SQL: the band's position in the rules' bands."""
+    ceilings = rules().band_ceilings
+    return sa.case(*((score <= ceiling, rank) for rank, (_band, ceiling) in enumerate(ceilings)), else_=len(ceilings))
+
+
+def corporate_figures(today: date) -> list[CorporateFigures]:
+    """Every corporate risk the committee sees (``_corporate_risks``), with its alerts counted by the database from
+    its open contributors: one aggregate query of plain values, the link rules' divergences written as SQL
+    (tests/web/test_committee.py holds them to ``link_rules.divergences``)."""
+    child = aliased(Risk)
+    parent_rank = _band_rank_expr(residual_score_expr())
+    child_rank = _band_rank_expr(residual_score_expr(child))
+
+    def anywhere(condition):  # true of some open contributor (a risk without one has a row of NULLs)
+        return sa.func.max(sa.case((sa.and_(child.id.is_not(None), condition), 1), else_=0))
+
+    query = (
+        sa.select(
+            Risk.id,
+            Risk.ref,
+            Risk.residual_l,
+            Risk.residual_i,
+            Risk.status,
+            above_appetite_expr(),
+            Risk.next_review_on,
+            sa.func.count(child.id),
+            anywhere(child_rank > parent_rank),
+            anywhere(above_appetite_expr(risk=child)),
+        )
+        .join(Register, Register.id == Risk.register_id)
+        .join(Unit, Unit.id == Register.unit_id)
+        .outerjoin(RiskLink, sa.and_(RiskLink.to_risk_id == Risk.id, RiskLink.kind == LinkKind.CONTRIBUTES_TO))
+        .outerjoin(child, sa.and_(child.id == RiskLink.from_risk_id, child.status == RiskStatus.OPEN))
+        .where(Unit.kind == UnitKind.HEADQUARTERS)
+        .group_by(Risk.id)
+        .having(sa.or_(Risk.status == RiskStatus.OPEN, sa.func.count(child.id) > 0))
+        .order_by(Risk.id)
+    )
+    figures = []
+    for (
+        id_,
+        ref,
+        likelihood,
+        impact,
+        status,
+        above,
+        next_review_on,
+        open_children,
+        higher,
+        child_above,
+    ) in db.session.execute(query):
+        is_open = status == RiskStatus.OPEN
+        figures.append(
+            CorporateFigures(
+                id_,
+                ref,
+                likelihood,
+                impact,
+                status,
+                bool(above),
+                is_open and next_review_on is not None and next_review_on < today,
+                not is_open and open_children > 0,
+                is_open and bool(higher),
+                is_open and bool(child_above) and not above,
+            )
+        )
+    return figures
+
+
+def _figures_pass(figures: CorporateFigures, filters: CommitteeFilters) -> bool:
+    if filters.above_appetite and not figures.above_appetite:
+        return False
+    return not (filters.with_alerts and not figures.alert_count)
+
+
 def committee_page(
     today: date,
     filters: CommitteeFilters = CommitteeFilters(),  # noqa: B008 - frozen, so a shared default is safe
+    page: int = 1,
+    size: int = CORPORATE_PER_PAGE,
     shown: int = CONTRIBUTORS_SHOWN,
-) -> list[PageEntry]:
-    """Every corporate risk with its figures (roll-up and alerts over all its contributors) and its first ``shown``
-    contributors, those needing attention first: a fixed number of queries of plain values, whatever the numbers."""
-    corporate = _corporate_risks(eager=False)
-    facts = contributor_facts([risk.id for risk in corporate])
+) -> CommitteePage:
+    """One page of the corporate risks the filters keep, those needing attention first (link alerts, above
+    appetite, review overdue), then by id; the roll-up over every corporate risk. Only the page's corporate risks
+    are loaded, each with its figures (roll-up and alerts over all its contributors) and its first ``shown``
+    contributors, those needing attention first: a fixed number of queries of plain values, whatever the numbers.
+    A page past the end is the last page."""
+    figures = corporate_figures(today)
+    kept = sorted((f for f in figures if _figures_pass(f, filters)), key=lambda f: f.attention)
+    number = page_within(page, len(kept), size)
+    chosen = [f.id for f in kept[(number - 1) * size : number * size]]
+    entries = _page_entries(chosen, today, shown)
+    points = [(f.ref, f.residual_l, f.residual_i) for f in kept if f.is_open]
+    return CommitteePage(Page(entries, len(kept), number, size), CommitteeCounts.of(figures), points)
+
+
+def _page_entries(ids: list[int], today: date, shown: int) -> list[PageEntry]:
+    """The page's corporate risks, in the order of ``ids``, with their figures, contributors, trends and comments."""
+    if not ids:
+        return []
+    loaded = db.session.scalars(
+        sa.select(Risk).where(Risk.id.in_(ids)).options(joinedload(Risk.owner).options(names_only()))
+    )
+    by_id = {risk.id: risk for risk in loaded}
+    corporate = [by_id[risk_id] for risk_id in ids]
+    facts = contributor_facts(ids)
     current = rules()
     entries = []
     for risk in corporate:
@@ -340,8 +506,7 @@ def committee_page(
             contributor_total=len(contributors),
             groups=_by_register([row for row, _found in ordered[:shown]]),
         )
-        if _passes(entry, filters):
-            entries.append(entry)
+        entries.append(entry)
     trend_of = trends({*(e.risk.id for e in entries), *(r.risk.id for e in entries for _n, g in e.groups for r in g)})
     for entry in entries:
         entry.trend = trend_of[entry.risk.id]
@@ -374,7 +539,7 @@ def contributors_page(parent: Risk, today: date, page: int, size: int) -> Page:
     return Page(_by_register(rows), len(contributors), number, size)
 
 
-def _passes(entry: CorporateEntry | PageEntry, filters: CommitteeFilters) -> bool:
+def _passes(entry: CorporateEntry, filters: CommitteeFilters) -> bool:
     if filters.above_appetite and not entry.above_appetite:
         return False
     return not (filters.with_alerts and not entry.alerts)

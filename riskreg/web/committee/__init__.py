@@ -30,11 +30,17 @@ def _filters() -> committee.CommitteeFilters:
     )
 
 
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdecimal() else 1
+
+
 def _page_context(filters: committee.CommitteeFilters) -> dict:
-    entries = committee.committee_page(today(), filters)
+    found = committee.committee_page(today(), filters, _page_number())
     return {
-        "entries": entries,
-        "summary": committee_summary.page_summary(entries, today()),
+        "page": found.page,
+        "counts": found.counts,
+        "summary": committee_summary.page_summary(found, today()),
         "actions": committee_actions.open_actions(),
         "filters": filters,
         "today": today(),
@@ -62,7 +68,10 @@ def _around_ref(**endpoints: str) -> dict[str, tuple[str, str]]:
 @requires(Action.VIEW_COMMITTEE)
 def index():
     return render_template(
-        "committee/index.html", pack_form=PackForm(data={"meeting": today()}), **_page_context(_filters())
+        "committee/index.html",
+        pack_form=PackForm(data={"meeting": today()}),
+        paginate=True,  # not when the pack's form is shown again: its links would be to the form's address
+        **_page_context(_filters()),
     )
 
 
@@ -73,12 +82,10 @@ def index():
 def contributors(risk):
     """Every risk that informs ``risk``, a page at a time, those needing attention first: the committee page lists
     the first few of each corporate risk and links here for the rest."""
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdecimal() else 1
     return render_template(
         "committee/contributors.html",
         risk=risk,
-        page=committee.contributors_page(risk, today(), number, settings().page_size),
+        page=committee.contributors_page(risk, today(), _page_number(), settings().page_size),
         today=today(),
         risk_url=_risk_url(),
     )
