@@ -135,7 +135,7 @@ def test_the_committee_holds_each_contributor_against_its_own_units_appetite(org
     assert marked == {ln_risk.ref: True, ls_risk.ref: False}
     # And the figures the page counts and orders by, read by the database, apply the unit's appetite too.
     [figures] = [f for f in committee.corporate_figures(today()) if f.id == corporate.id]
-    assert not figures.above_appetite and figures.above_while_within and not figures.scored_above
+    assert not figures.above_appetite and figures.alerts == (DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN,)
 
 
 def test_flags_are_raised_against_the_units_appetite(frozen_clock, org, six):

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from riskreg.enums import LinkKind, RiskStatus, UnitKind
+from riskreg.enums import DivergenceKind, LinkKind, RiskStatus, UnitKind
 from riskreg.extensions import db
 from riskreg.models import Comment, Register, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
@@ -320,33 +320,33 @@ CORPORATE_PER_PAGE = 20
 
 @dataclass(frozen=True, slots=True)
 class CorporateFigures(link_rules.ScoredValues):
-    """A corporate risk's figures over all its open contributing risks, read by one aggregate query
+    """A corporate risk's figures over all its open contributing risks, from one aggregate query
     (``corporate_figures``): what the committee page counts, filters and orders by without loading the
-    contributors. The alerts are those ``link_rules.grouped`` makes of ``link_rules.divergences``: one per reason."""
+    contributors. ``alerts``: the kinds of the alerts the page lists for it (``link_rules.alert_kinds``)."""
 
     id: int
     ref: str
+    category: object
+    register_id: int
     residual_l: int
     residual_i: int
     status: RiskStatus
     above_appetite: bool
     review_overdue: bool
-    informs_closed: bool  # closed, and open risks still contribute to it
-    scored_above: bool  # an open contributor is in a higher band
-    above_while_within: bool  # an open contributor is above appetite while this risk is within
+    alerts: tuple[DivergenceKind, ...]
 
     @property
     def alert_count(self) -> int:
-        return self.informs_closed + self.scored_above + self.above_while_within
+        return len(self.alerts)
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.alert_count) or self.above_appetite or self.review_overdue
+        return bool(self.alerts) or self.above_appetite or self.review_overdue
 
     @property
     def attention(self) -> tuple:
         """Sort key: link alerts, then above appetite, then review overdue, then the usual order (by id)."""
-        return (not self.alert_count, not self.above_appetite, not self.review_overdue, self.id)
+        return (not self.alerts, not self.above_appetite, not self.review_overdue, self.id)
 
 
 @dataclass(frozen=True)
@@ -382,35 +382,25 @@ class CommitteePage:
     points: list[tuple[str, int, int]]
 
 
-def _band_rank_expr(score):
-    """``link_rules._band_rank`` of a score, as SQL: the band's position in the rules' bands."""
-    ceilings = rules().band_ceilings
-    return sa.case(*((score <= ceiling, rank) for rank, (_band, ceiling) in enumerate(ceilings)), else_=len(ceilings))
-
-
 def corporate_figures(today: date) -> list[CorporateFigures]:
-    """Every corporate risk the committee sees (``_corporate_risks``), with its alerts counted by the database from
-    its open contributors: one aggregate query of plain values, the link rules' divergences written as SQL
-    (tests/web/test_committee.py holds them to ``link_rules.divergences``)."""
+    """Every corporate risk the committee sees (``_corporate_risks``), with what the database counts of its open
+    contributors (how many, the highest score, whether any is above its own appetite) judged by the link rules:
+    one aggregate query of plain values, whatever the numbers of risks and links."""
     child = aliased(Risk)
-    parent_rank = _band_rank_expr(residual_score_expr())
-    child_rank = _band_rank_expr(residual_score_expr(child))
-
-    def anywhere(condition):  # true of some open contributor (a risk without one has a row of NULLs)
-        return sa.func.max(sa.case((sa.and_(child.id.is_not(None), condition), 1), else_=0))
-
+    open_child = child.id.is_not(None)  # a risk without an open contributor has one row of NULLs
     query = (
         sa.select(
             Risk.id,
             Risk.ref,
+            Risk.category,
+            Risk.register_id,
             Risk.residual_l,
             Risk.residual_i,
             Risk.status,
-            above_appetite_expr(),
             Risk.next_review_on,
             sa.func.count(child.id),
-            anywhere(child_rank > parent_rank),
-            anywhere(above_appetite_expr(risk=child)),
+            sa.func.max(residual_score_expr(child)),
+            sa.func.max(sa.case((sa.and_(open_child, above_appetite_expr(risk=child)), 1), else_=0)),
         )
         .join(Register, Register.id == Risk.register_id)
         .join(Unit, Unit.id == Register.unit_id)
@@ -421,35 +411,31 @@ def corporate_figures(today: date) -> list[CorporateFigures]:
         .having(sa.or_(Risk.status == RiskStatus.OPEN, sa.func.count(child.id) > 0))
         .order_by(Risk.id)
     )
+    current = rules()
     figures = []
-    for (
-        id_,
-        ref,
-        likelihood,
-        impact,
-        status,
-        above,
-        next_review_on,
-        open_children,
-        higher,
-        child_above,
-    ) in db.session.execute(query):
-        is_open = status == RiskStatus.OPEN
+    for *values, next_review_on, open_children, highest, any_above in db.session.execute(query):
+        risk = _Risk(*values)
+        alerts = link_rules.alert_kinds(risk, open_children, highest, bool(any_above), current)
         figures.append(
             CorporateFigures(
-                id_,
-                ref,
-                likelihood,
-                impact,
-                status,
-                bool(above),
-                is_open and next_review_on is not None and next_review_on < today,
-                not is_open and open_children > 0,
-                is_open and bool(higher),
-                is_open and bool(child_above) and not above,
+                *values,
+                scoring.is_above_appetite(risk.residual_score, risk.category, current, risk.register_id),
+                risk.is_open and next_review_on is not None and next_review_on < today,
+                tuple(alerts),
             )
         )
     return figures
+
+
+@dataclass(frozen=True, slots=True)
+class _Risk(link_rules.ScoredValues):
+    id: int
+    ref: str
+    category: object
+    register_id: int
+    residual_l: int
+    residual_i: int
+    status: RiskStatus
 
 
 def _figures_pass(figures: CorporateFigures, filters: CommitteeFilters) -> bool:
@@ -484,7 +470,13 @@ def _page_entries(ids: list[int], today: date, shown: int) -> list[PageEntry]:
     if not ids:
         return []
     loaded = db.session.scalars(
-        sa.select(Risk).where(Risk.id.in_(ids)).options(joinedload(Risk.owner).options(names_only()))
+        sa.select(Risk)
+        .where(Risk.id.in_(ids))
+        .options(
+            joinedload(Risk.owner).options(names_only()),
+            # The policy asks a restricted one's register and unit (who may comment): not one query more then.
+            joinedload(Risk.register).joinedload(Register.unit),
+        )
     )
     by_id = {risk.id: risk for risk in loaded}
     corporate = [by_id[risk_id] for risk_id in ids]

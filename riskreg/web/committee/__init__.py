@@ -36,7 +36,7 @@ def _page_number() -> int:
 
 
 def _page_context(filters: committee.CommitteeFilters) -> dict:
-    found = committee.committee_page(today(), filters, _page_number())
+    found = committee.committee_page(today(), filters, _page_number(), committee.CORPORATE_PER_PAGE)
     return {
         "page": found.page,
         "counts": found.counts,
