@@ -287,9 +287,9 @@ def alert_kinds(
     if not parent.is_open:
         return [DivergenceKind.PARENT_CLOSED]
     kinds = []
-    if highest is not None and _band_rank(scoring.band(highest, rules), rules) > _band_rank(
-        scoring.band(parent.residual_score, rules), rules
-    ):
+    score = parent.residual_score
+    # A higher band needs a higher score first (the bands' order is the scores'): most pass on that alone.
+    if highest is not None and highest > score and scoring.band(highest, rules) is not scoring.band(score, rules):
         kinds.append(DivergenceKind.SCORED_ABOVE_PARENT)
     if any_above_appetite and not _above(parent, rules):
         kinds.append(DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN)

@@ -1,5 +1,8 @@
 """The Audit and Risk Committee: the linked view of corporate risks, the committee pack, and comments."""
 
+import functools
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -63,6 +66,14 @@ def _around_ref(**endpoints: str) -> dict[str, tuple[str, str]]:
     return {name: tuple(url_for(endpoint, ref=marker).split(marker, 1)) for name, endpoint in endpoints.items()}
 
 
+@functools.lru_cache(maxsize=2)
+def _meeting_boxes(day: date) -> str:
+    """The pack form's date boxes as the page first shows them (the day's date, no error): the same for every reader
+    all day, and the GOV.UK date macro cost a tenth of the page's CPU (issue 20). A form shown again with its errors
+    renders its own."""
+    return PackForm(data={"meeting": day}).meeting()  # Markup: the template writes it as it is
+
+
 @bp.route("/committee")
 @signed_in
 @requires(Action.VIEW_COMMITTEE)
@@ -70,6 +81,7 @@ def index():
     return render_template(
         "committee/index.html",
         pack_form=PackForm(data={"meeting": today()}),
+        meeting_boxes=_meeting_boxes(today()),
         paginate=True,  # not when the pack's form is shown again: its links would be to the form's address
         **_page_context(_filters()),
     )
