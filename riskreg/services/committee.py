@@ -465,6 +465,13 @@ def committee_page(
     return CommitteePage(Page(entries, len(kept), number, size), CommitteeCounts.of(figures), points)
 
 
+def page_of(risk: Risk, today: date, size: int = CORPORATE_PER_PAGE) -> int | None:
+    """The page of the committee page (without filters) that lists ``risk``; None when it lists it on none."""
+    ordered = sorted(corporate_figures(today), key=lambda f: f.attention)
+    found = next((n for n, figures in enumerate(ordered) if figures.id == risk.id), None)
+    return None if found is None else found // size + 1
+
+
 def _page_entries(ids: list[int], today: date, shown: int) -> list[PageEntry]:
     """The page's corporate risks, in the order of ``ids``, with their figures, contributors, trends and comments."""
     if not ids:

@@ -261,6 +261,14 @@ def test_the_committee_page_lists_corporate_risks_needing_attention_first_a_page
     # A page past the end is the last, as on the other paginated pages.
     assert list(_sections(client.get("/committee?page=99"))) == [f"{quiet.ref} Quiet"]
     assert list(_sections(client.get("/committee?page=x"))) == list(_sections(pages[0]))
+    # A corporate risk's contributors page links back to the page that lists it.
+    contributors = _soup(client.get(f"/committee/risks/{alerted.ref}/contributors"))
+    back = contributors.find("a", string=f"{alerted.ref} on the committee page")
+    assert back["href"] == f"/committee?page=1#risk-{alerted.ref}"
+    overdue_back = _soup(client.get(f"/committee/risks/{overdue.ref}/contributors"))
+    assert overdue_back.find("a", string=f"{overdue.ref} on the committee page")["href"] == (
+        f"/committee?page=2#risk-{overdue.ref}"
+    )
 
 
 def test_the_committee_pages_keep_the_filters(client, org, sign_in, monkeypatch, frozen_clock):

@@ -98,6 +98,7 @@ def contributors(risk):
         "committee/contributors.html",
         risk=risk,
         page=committee.contributors_page(risk, today(), _page_number(), settings().page_size),
+        committee_page=committee.page_of(risk, today(), committee.CORPORATE_PER_PAGE),
         today=today(),
         risk_url=_risk_url(),
     )
