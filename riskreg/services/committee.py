@@ -125,9 +125,9 @@ class CommitteeFilters:
     with_alerts: bool = False
 
 
-def _corporate_risks(eager: bool = True) -> list[Risk]:
-    """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those).
-    ``eager``: with their register and unit loaded (the pack names them; the page does not)."""
+def _corporate_risks() -> list[Risk]:
+    """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those),
+    with their register and unit loaded (the pack names them). ``corporate_figures`` chooses the same ones."""
     child = aliased(Risk)
     still_informed = (
         sa.select(RiskLink.to_risk_id)
@@ -142,7 +142,7 @@ def _corporate_risks(eager: bool = True) -> list[Risk]:
             .where(Unit.kind == UnitKind.HEADQUARTERS)
             .where(sa.or_(Risk.status == RiskStatus.OPEN, Risk.id.in_(still_informed)))
             .options(
-                *((joinedload(Risk.register).joinedload(Register.unit),) if eager else ()),
+                joinedload(Risk.register).joinedload(Register.unit),
                 joinedload(Risk.owner).options(names_only()),
             )
             .order_by(Risk.id)
