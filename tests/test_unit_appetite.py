@@ -129,10 +129,13 @@ def test_the_committee_holds_each_contributor_against_its_own_units_appetite(org
     assert (DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN, (ln_risk.id,)) in kinds
     assert [alert.kind for alert in links.divergences_for([ls_risk.id]).get(ls_risk.id, [])] == []
     # The committee page (its own faster reading of the same facts) marks the same contributor, and only it.
-    [page_entry] = [entry for entry in committee.committee_page(today()) if entry.risk.id == corporate.id]
+    [page_entry] = [entry for entry in committee.committee_page(today()).page.items if entry.risk.id == corporate.id]
     assert not page_entry.above_appetite
     marked = {shown.risk.ref: shown.above_appetite for _unit, listed in page_entry.groups for shown in listed}
     assert marked == {ln_risk.ref: True, ls_risk.ref: False}
+    # And the figures the page counts and orders by, read by the database, apply the unit's appetite too.
+    [figures] = [f for f in committee.corporate_figures(today()) if f.id == corporate.id]
+    assert not figures.above_appetite and figures.alerts == (DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN,)
 
 
 def test_flags_are_raised_against_the_units_appetite(frozen_clock, org, six):

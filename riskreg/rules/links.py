@@ -275,6 +275,27 @@ def grouped(alerts: Iterable[Divergence], refs: dict[int, str]) -> list[GroupedA
     ]
 
 
+def alert_kinds(
+    parent: Scored, open_contributors: int, highest: int | None, any_above_appetite: bool, rules: scoring.ScoringRules
+) -> list[DivergenceKind]:
+    """The kinds of the alerts ``grouped(divergences(...))`` gives ``parent``, in the same order, from what a database
+    can count of its open contributing risks: how many there are, the highest residual score among them and whether
+    any is above its own appetite. (Bands rise with the score, so a contributor is in a higher band than ``parent``
+    exactly when the highest-scored one is.)"""
+    if not open_contributors:
+        return []
+    if not parent.is_open:
+        return [DivergenceKind.PARENT_CLOSED]
+    kinds = []
+    score = parent.residual_score
+    # A higher band needs a higher score first (the bands' order is the scores'): most pass on that alone.
+    if highest is not None and highest > score and scoring.band(highest, rules) is not scoring.band(score, rules):
+        kinds.append(DivergenceKind.SCORED_ABOVE_PARENT)
+    if any_above_appetite and not _above(parent, rules):
+        kinds.append(DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN)
+    return kinds
+
+
 def _above(risk: Scored, rules: scoring.ScoringRules) -> bool:
     return scoring.is_above_appetite(risk.residual_score, risk.category, rules, risk.register_id)
 

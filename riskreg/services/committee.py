@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from riskreg.enums import LinkKind, RiskStatus, UnitKind
+from riskreg.enums import DivergenceKind, LinkKind, RiskStatus, UnitKind
 from riskreg.extensions import db
 from riskreg.models import Comment, Register, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
@@ -17,7 +17,7 @@ from riskreg.rules.links import Divergence, Rollup
 from riskreg.services import ServiceError
 from riskreg.services.audit import trail as audit
 from riskreg.services.links import contributions_to, trends
-from riskreg.services.registers import Page, names_only, page_within, rules
+from riskreg.services.registers import Page, above_appetite_expr, names_only, page_within, residual_score_expr, rules
 
 COMMENT_MAX_LENGTH = 4000
 # A committee pack carries the comments made in the quarter up to its meeting.
@@ -125,9 +125,9 @@ class CommitteeFilters:
     with_alerts: bool = False
 
 
-def _corporate_risks(eager: bool = True) -> list[Risk]:
-    """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those).
-    ``eager``: with their register and unit loaded (the pack names them; the page does not)."""
+def _corporate_risks() -> list[Risk]:
+    """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those),
+    with their register and unit loaded (the pack names them). ``corporate_figures`` chooses the same ones."""
     child = aliased(Risk)
     still_informed = (
         sa.select(RiskLink.to_risk_id)
@@ -142,7 +142,7 @@ def _corporate_risks(eager: bool = True) -> list[Risk]:
             .where(Unit.kind == UnitKind.HEADQUARTERS)
             .where(sa.or_(Risk.status == RiskStatus.OPEN, Risk.id.in_(still_informed)))
             .options(
-                *((joinedload(Risk.register).joinedload(Register.unit),) if eager else ()),
+                joinedload(Risk.register).joinedload(Register.unit),
                 joinedload(Risk.owner).options(names_only()),
             )
             .order_by(Risk.id)
@@ -314,15 +314,180 @@ def attention_order(parent: Risk, contributors: list[ContributorFacts], today: d
     return sorted(judged, key=lambda pair: pair[0].attention)
 
 
+# Corporate risks per page of the committee page: 200 sections (1.3 MB) was not a page anyone scrolls (issue 20).
+CORPORATE_PER_PAGE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class CorporateFigures(link_rules.ScoredValues):
+    """A corporate risk's figures over all its open contributing risks, from one aggregate query
+    (``corporate_figures``): what the committee page counts, filters and orders by without loading the
+    contributors. ``alerts``: the kinds of the alerts the page lists for it (``link_rules.alert_kinds``)."""
+
+    id: int
+    ref: str
+    category: object
+    register_id: int
+    residual_l: int
+    residual_i: int
+    status: RiskStatus
+    above_appetite: bool
+    review_overdue: bool
+    alerts: tuple[DivergenceKind, ...]
+
+    @property
+    def alert_count(self) -> int:
+        return len(self.alerts)
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.alerts) or self.above_appetite or self.review_overdue
+
+    @property
+    def attention(self) -> tuple:
+        """Sort key: link alerts, then above appetite, then review overdue, then the usual order (by id)."""
+        return (not self.alerts, not self.above_appetite, not self.review_overdue, self.id)
+
+
+@dataclass(frozen=True)
+class CommitteeCounts:
+    """The roll-up at the top of the committee page, over every corporate risk whatever the filters and page."""
+
+    corporate: int
+    needing_attention: int
+    above_appetite: int
+    with_alerts: int
+    alerts: int
+    reviews_overdue: int
+
+    @classmethod
+    def of(cls, figures: Collection[CorporateFigures]) -> "CommitteeCounts":
+        return cls(
+            len(figures),
+            sum(1 for f in figures if f.needs_attention),
+            sum(1 for f in figures if f.above_appetite),
+            sum(1 for f in figures if f.alert_count),
+            sum(f.alert_count for f in figures),
+            sum(1 for f in figures if f.review_overdue),
+        )
+
+
+@dataclass
+class CommitteePage:
+    """One page of the committee page's corporate risks (``page.items``: ``PageEntry``), the roll-up over all of
+    them, and the heat map's points: every open corporate risk the filters keep, on any page."""
+
+    page: Page
+    counts: CommitteeCounts
+    points: list[tuple[str, int, int]]
+
+
+def corporate_figures(today: date) -> list[CorporateFigures]:
+    """Every corporate risk the committee sees (``_corporate_risks``), with what the database counts of its open
+    contributors (how many, the highest score, whether any is above its own appetite) judged by the link rules:
+    one aggregate query of plain values, whatever the numbers of risks and links."""
+    child = aliased(Risk)
+    open_child = child.id.is_not(None)  # a risk without an open contributor has one row of NULLs
+    query = (
+        sa.select(
+            Risk.id,
+            Risk.ref,
+            Risk.category,
+            Risk.register_id,
+            Risk.residual_l,
+            Risk.residual_i,
+            Risk.status,
+            Risk.next_review_on,
+            sa.func.count(child.id),
+            sa.func.max(residual_score_expr(child)),
+            sa.func.max(sa.case((sa.and_(open_child, above_appetite_expr(risk=child)), 1), else_=0)),
+        )
+        .join(Register, Register.id == Risk.register_id)
+        .join(Unit, Unit.id == Register.unit_id)
+        .outerjoin(RiskLink, sa.and_(RiskLink.to_risk_id == Risk.id, RiskLink.kind == LinkKind.CONTRIBUTES_TO))
+        .outerjoin(child, sa.and_(child.id == RiskLink.from_risk_id, child.status == RiskStatus.OPEN))
+        .where(Unit.kind == UnitKind.HEADQUARTERS)
+        .group_by(Risk.id)
+        .having(sa.or_(Risk.status == RiskStatus.OPEN, sa.func.count(child.id) > 0))
+        .order_by(Risk.id)
+    )
+    current = rules()
+    figures = []
+    for *values, next_review_on, open_children, highest, any_above in db.session.execute(query):
+        risk = _Risk(*values)
+        alerts = link_rules.alert_kinds(risk, open_children, highest, bool(any_above), current)
+        figures.append(
+            CorporateFigures(
+                *values,
+                scoring.is_above_appetite(risk.residual_score, risk.category, current, risk.register_id),
+                risk.is_open and next_review_on is not None and next_review_on < today,
+                tuple(alerts),
+            )
+        )
+    return figures
+
+
+@dataclass(frozen=True, slots=True)
+class _Risk(link_rules.ScoredValues):
+    id: int
+    ref: str
+    category: object
+    register_id: int
+    residual_l: int
+    residual_i: int
+    status: RiskStatus
+
+
+def _figures_pass(figures: CorporateFigures, filters: CommitteeFilters) -> bool:
+    if filters.above_appetite and not figures.above_appetite:
+        return False
+    return not (filters.with_alerts and not figures.alert_count)
+
+
 def committee_page(
     today: date,
     filters: CommitteeFilters = CommitteeFilters(),  # noqa: B008 - frozen, so a shared default is safe
+    page: int = 1,
+    size: int = CORPORATE_PER_PAGE,
     shown: int = CONTRIBUTORS_SHOWN,
-) -> list[PageEntry]:
-    """Every corporate risk with its figures (roll-up and alerts over all its contributors) and its first ``shown``
-    contributors, those needing attention first: a fixed number of queries of plain values, whatever the numbers."""
-    corporate = _corporate_risks(eager=False)
-    facts = contributor_facts([risk.id for risk in corporate])
+) -> CommitteePage:
+    """One page of the corporate risks the filters keep, those needing attention first (link alerts, above
+    appetite, review overdue), then by id; the roll-up over every corporate risk. Only the page's corporate risks
+    are loaded, each with its figures (roll-up and alerts over all its contributors) and its first ``shown``
+    contributors, those needing attention first: a fixed number of queries of plain values, whatever the numbers.
+    A page past the end is the last page."""
+    figures = corporate_figures(today)
+    kept = sorted((f for f in figures if _figures_pass(f, filters)), key=lambda f: f.attention)
+    number = page_within(page, len(kept), size)
+    chosen = [f.id for f in kept[(number - 1) * size : number * size]]
+    entries = _page_entries(chosen, today, shown)
+    points = [(f.ref, f.residual_l, f.residual_i) for f in kept if f.is_open]
+    return CommitteePage(Page(entries, len(kept), number, size), CommitteeCounts.of(figures), points)
+
+
+def page_of(risk: Risk, today: date, size: int = CORPORATE_PER_PAGE) -> int | None:
+    """The page of the committee page (without filters) that lists ``risk``; None when it lists it on none."""
+    ordered = sorted(corporate_figures(today), key=lambda f: f.attention)
+    found = next((n for n, figures in enumerate(ordered) if figures.id == risk.id), None)
+    return None if found is None else found // size + 1
+
+
+def _page_entries(ids: list[int], today: date, shown: int) -> list[PageEntry]:
+    """The page's corporate risks, in the order of ``ids``, with their figures, contributors, trends and comments."""
+    if not ids:
+        return []
+    loaded = db.session.scalars(
+        sa.select(Risk)
+        .where(Risk.id.in_(ids))
+        .options(
+            joinedload(Risk.owner).options(names_only()),
+            # The policy asks a restricted one's register and unit (who may comment): not one query more then.
+            joinedload(Risk.register).joinedload(Register.unit),
+        )
+    )
+    by_id = {risk.id: risk for risk in loaded}
+    corporate = [by_id[risk_id] for risk_id in ids]
+    facts = contributor_facts(ids)
     current = rules()
     entries = []
     for risk in corporate:
@@ -340,8 +505,7 @@ def committee_page(
             contributor_total=len(contributors),
             groups=_by_register([row for row, _found in ordered[:shown]]),
         )
-        if _passes(entry, filters):
-            entries.append(entry)
+        entries.append(entry)
     trend_of = trends({*(e.risk.id for e in entries), *(r.risk.id for e in entries for _n, g in e.groups for r in g)})
     for entry in entries:
         entry.trend = trend_of[entry.risk.id]
@@ -374,7 +538,7 @@ def contributors_page(parent: Risk, today: date, page: int, size: int) -> Page:
     return Page(_by_register(rows), len(contributors), number, size)
 
 
-def _passes(entry: CorporateEntry | PageEntry, filters: CommitteeFilters) -> bool:
+def _passes(entry: CorporateEntry, filters: CommitteeFilters) -> bool:
     if filters.above_appetite and not entry.above_appetite:
         return False
     return not (filters.with_alerts and not entry.alerts)

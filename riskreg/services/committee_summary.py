@@ -22,7 +22,7 @@ from riskreg.rules import heatmap, scoring
 from riskreg.services.assurance import control_tests
 from riskreg.services.assurance import map as assurance_map
 from riskreg.services.assurance.map import MapRow, RiskGroup
-from riskreg.services.committee import CorporateEntry, PageEntry
+from riskreg.services.committee import CommitteePage, CorporateEntry, PageEntry
 from riskreg.services.registers import rules
 
 
@@ -133,9 +133,11 @@ def coverage_counts(risk_ids: Sequence[int], as_of: date) -> dict[int, Coverage]
 NO_CONTROLS = Coverage(0, 0, 0, (), None)
 
 
-def page_summary(entries: Sequence[PageEntry], as_of: date) -> CommitteeSummary:
-    """The committee page's summary of ``entries`` (``committee.committee_page``): the same rows and heat map as
-    ``summarise``, with the coverage counted rather than every control judged."""
+def page_summary(page: CommitteePage, as_of: date) -> CommitteeSummary:
+    """The committee page's summary (``committee.committee_page``): a row per corporate risk on the page, as
+    ``summarise`` makes them but with the coverage counted rather than every control judged, and the heat map of
+    every open corporate risk the filters keep, on this page or another."""
+    entries: Sequence[PageEntry] = page.page.items
     coverage = coverage_counts([entry.risk.id for entry in entries], as_of) if entries else {}
     rows = [
         SummaryRow(
@@ -146,8 +148,7 @@ def page_summary(entries: Sequence[PageEntry], as_of: date) -> CommitteeSummary:
         )
         for entry in entries
     ]
-    points = [(e.risk.ref, e.risk.residual_l, e.risk.residual_i) for e in entries if e.risk.is_open]
-    return CommitteeSummary(rows, heatmap.grid(points), as_of)
+    return CommitteeSummary(rows, heatmap.grid(page.points), as_of)
 
 
 # Certificate exceptions of the units that inform each corporate risk ---------------------------------------------

@@ -30,31 +30,31 @@ def rules() -> scoring.ScoringRules:
     return scoring_settings.rules()
 
 
-def residual_score_expr():
-    return Risk.residual_l * Risk.residual_i
+def residual_score_expr(risk=Risk):
+    return risk.residual_l * risk.residual_i
 
 
-def above_appetite_expr(uncategorised: int | None = None, within: Collection[int] | None = None):
+def above_appetite_expr(uncategorised: int | None = None, within: Collection[int] | None = None, risk=Risk):
     """Residual score above the tolerance of the risk's category in its register's unit: one CASE, the registers
     under a unit's override listed first (none when no unit has one). ``uncategorised``: the tolerance for a
     risk with no category (else the least appetite's); ``within``: the only registers the query reads, when
-    known, so the CASE lists no others."""
+    known, so the CASE lists no others; ``risk``: the table or an alias of it (a query over two risks)."""
     current = rules()
     wanted = None if within is None else set(within)
     overridden = [
-        (sa.and_(Risk.category == category, Risk.register_id.in_(ids)), tolerance)
+        (sa.and_(risk.category == category, risk.register_id.in_(ids)), tolerance)
         for (category, tolerance), register_ids in scoring.tolerance_exceptions(current).items()
         if (ids := register_ids if wanted is None else [i for i in register_ids if i in wanted])
     ]
     tolerance = sa.case(
         *overridden,
         *[
-            (Risk.category == category, scoring.tolerance_for(category, current))
+            (risk.category == category, scoring.tolerance_for(category, current))
             for category in vocabulary.categories().codes
         ],
         else_=scoring.tolerance_for(None, current) if uncategorised is None else uncategorised,
     )
-    return residual_score_expr() > tolerance
+    return residual_score_expr(risk) > tolerance
 
 
 @dataclass

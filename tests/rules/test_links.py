@@ -5,8 +5,18 @@ from dataclasses import dataclass
 import pytest
 
 from riskreg.enums import DivergenceKind, LinkKind
-from riskreg.rules.links import Edge, ExistingLink, LinkEnd, cycle_path, divergences, grouped, link_refusal, rollup
-from riskreg.rules.scoring import DEFAULT_RULES
+from riskreg.rules.links import (
+    Edge,
+    ExistingLink,
+    LinkEnd,
+    alert_kinds,
+    cycle_path,
+    divergences,
+    grouped,
+    link_refusal,
+    rollup,
+)
+from riskreg.rules.scoring import DEFAULT_RULES, is_above_appetite
 
 # Headquarters (1) above London North (2), London South (3) and a division (4) with a unit (5).
 HQ = LinkEnd(10, "HQ-001", register_id=1, unit_path="/1/", unit_name="Headquarters")
@@ -193,3 +203,38 @@ def test_rollup_of_open_contributors():
     assert (result.count, result.highest, result.average, result.above_appetite) == (3, 16, 11.3, 2)
     empty = rollup([], DEFAULT_RULES)
     assert (empty.count, empty.highest, empty.average, empty.above_appetite) == (0, None, None, 0)
+
+
+CHILDREN = [
+    FakeRisk(n, f"LN-{n:03d}", score, category, is_open)
+    for n, (score, category, is_open) in enumerate(
+        [
+            (2, "legal", True),
+            (6, "legal", True),
+            (8, "strategy", True),
+            (12, "operations", False),
+            (16, "strategy", True),
+            (25, "legal", False),
+        ],
+        start=1,
+    )
+]
+
+
+@pytest.mark.parametrize("parent_open", [True, False])
+@pytest.mark.parametrize("category", ["operations", "legal", "strategy"])
+@pytest.mark.parametrize("score", [1, 4, 6, 9, 12, 16, 25])
+def test_alert_kinds_from_counted_figures_are_those_of_every_contributors_divergences(score, category, parent_open):
+    """The committee page counts alerts from what the database aggregates (how many open contributors, the highest
+    score, whether any is above appetite): the same kinds, in the same order, as grouping each one's divergences."""
+    parent = FakeRisk(99, "HQ-001", score, category, parent_open)
+    for size in range(len(CHILDREN) + 1):
+        for start in range(len(CHILDREN)):
+            children = (CHILDREN * 2)[start : start + size]
+            alerts = [alert for child in children for alert in divergences(child, parent, DEFAULT_RULES)]
+            refs = {risk.id: risk.ref for risk in [parent, *children]}
+            open_ones = [child for child in children if child.is_open]
+            highest = max((child.residual_score for child in open_ones), default=None)
+            above = any(is_above_appetite(child.residual_score, child.category) for child in open_ones)
+            expected = [group.kind for group in grouped(alerts, refs)]
+            assert alert_kinds(parent, len(open_ones), highest, above, DEFAULT_RULES) == expected

@@ -1,6 +1,7 @@
 """The Audit and Risk Committee view, its pack PDF, and comments on risks."""
 
 import io
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from riskreg.clock import today, utcnow
-from riskreg.enums import RiskStatus
+from riskreg.enums import DivergenceKind, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Comment
 from riskreg.services import committee
@@ -120,17 +121,19 @@ def _link_many(org, corporate_count: int, contributors_each: int) -> None:
         CommentFactory(risk=corporate, author=org.committee)
 
 
-def test_committee_view_queries_do_not_grow_with_the_number_of_linked_risks(client, org, sign_in):
+def test_committee_view_queries_do_not_grow_with_the_number_of_linked_risks(client, org, sign_in, monkeypatch):
+    monkeypatch.setattr(committee, "CORPORATE_PER_PAGE", 4)
     _link_many(org, corporate_count=1, contributors_each=1)
     sign_in(org.committee)
     client.get("/committee")
     with count_queries() as few:
         assert client.get("/committee").status_code == 200
-    _link_many(org, corporate_count=5, contributors_each=6)
-    with count_queries() as many:
-        response = client.get("/committee")
-    assert len(_sections(response)) == 6
-    assert len(many) == len(few), "\n".join(many)
+    _link_many(org, corporate_count=8, contributors_each=6)
+    for page in (1, 3):  # a page of four and the last page, of one
+        with count_queries() as many:
+            response = client.get(f"/committee?page={page}")
+        assert len(_sections(response)) == (4 if page == 1 else 1)
+        assert len(many) == len(few), "\n".join(many)
 
 
 def test_the_page_lists_the_contributors_needing_attention_first_and_links_to_them_all(
@@ -201,6 +204,124 @@ def test_only_the_committee_view_readers_see_a_contributors_page(client, org, si
     corporate = RiskFactory(register=org.hq.register)
     sign_in(getattr(org, who))
     assert client.get(f"/committee/risks/{corporate.ref}/contributors").status_code == 403
+
+
+def _paged(org):
+    """Five corporate risks: one with link alerts, two above appetite, one with its review overdue, one quiet."""
+    quiet = RiskFactory(register=org.hq.register, title="Quiet", category="strategy", residual_l=1, residual_i=2)
+    above = RiskFactory(register=org.hq.register, title="Above", category="legal", residual_l=3, residual_i=3)
+    overdue = RiskFactory(
+        register=org.hq.register,
+        title="Overdue",
+        category="strategy",
+        residual_l=1,
+        residual_i=2,
+        next_review_on=today() - timedelta(days=1),
+    )
+    alerted = RiskFactory(register=org.hq.register, title="Alerted", category="strategy", residual_l=2, residual_i=2)
+    higher = RiskFactory(register=org.ln.register, category="strategy", residual_l=5, residual_i=4)
+    RiskLinkFactory(from_risk=higher, to_risk=alerted)
+    above_too = RiskFactory(register=org.hq.register, title="Above too", category="legal", residual_l=4, residual_i=4)
+    return quiet, above, overdue, alerted, above_too
+
+
+def test_the_committee_page_lists_corporate_risks_needing_attention_first_a_page_at_a_time(
+    client, org, sign_in, monkeypatch, frozen_clock
+):
+    monkeypatch.setattr(committee, "CORPORATE_PER_PAGE", 2)
+    quiet, above, overdue, alerted, above_too = _paged(org)
+    sign_in(org.committee)
+    pages = [client.get(f"/committee?page={number}") for number in (1, 2, 3)]
+    titles = [[title.split(" ", 1)[1] for title in _sections(page)] for page in pages]
+    # Link alerts, then above appetite, then review overdue, then the rest; each in the usual order.
+    assert titles == [["Alerted", "Above"], ["Above too", "Overdue"], ["Quiet"]]
+    assert [row.th.get_text(" ", strip=True) for row in _soup(pages[1]).select("#summary-table tbody tr")] == [
+        f"{above_too.ref} Above too",
+        f"{overdue.ref} Overdue",
+    ]
+    # The roll-up counts every corporate risk, on every page.
+    rollups = [_soup(page).select_one("#rollup").get_text(" ", strip=True) for page in pages]
+    assert rollups[0] == rollups[1] == rollups[2]
+    rows = {
+        row.dt.get_text(strip=True): row.dd.get_text(" ", strip=True) for row in _soup(pages[0]).select("#rollup div")
+    }
+    assert rows["Corporate risks"] == "5"
+    assert rows["Need attention"].startswith("4 ")
+    assert rows["Link alerts"] == "2 on 1 corporate risk"  # a higher band, and above appetite while it is within
+    assert (rows["Above appetite"], rows["Review overdue"]) == ("2", "1")
+    assert "5 corporate risks shown, those needing attention first: 3 to 4 on this page (page 2 of 3)" in (
+        _soup(pages[1]).select_one("#shown").get_text(" ", strip=True)
+    )
+    # The heat map still shows every open corporate risk, whichever the page.
+    assert sorted(
+        ref
+        for cell in _soup(pages[2]).select("#heatmap-table tbody tr")
+        for ref in cell.select("td")[2].text.split(", ")
+    ) == sorted(risk.ref for risk in (quiet, above, overdue, alerted, above_too))
+    # A page past the end is the last, as on the other paginated pages.
+    assert list(_sections(client.get("/committee?page=99"))) == [f"{quiet.ref} Quiet"]
+    assert list(_sections(client.get("/committee?page=x"))) == list(_sections(pages[0]))
+    # A corporate risk's contributors page links back to the page that lists it.
+    contributors = _soup(client.get(f"/committee/risks/{alerted.ref}/contributors"))
+    back = contributors.find("a", string=f"{alerted.ref} on the committee page")
+    assert back["href"] == f"/committee?page=1#risk-{alerted.ref}"
+    overdue_back = _soup(client.get(f"/committee/risks/{overdue.ref}/contributors"))
+    assert overdue_back.find("a", string=f"{overdue.ref} on the committee page")["href"] == (
+        f"/committee?page=2#risk-{overdue.ref}"
+    )
+
+
+def test_the_committee_pages_keep_the_filters(client, org, sign_in, monkeypatch, frozen_clock):
+    monkeypatch.setattr(committee, "CORPORATE_PER_PAGE", 1)
+    _quiet, above, _overdue, _alerted, above_too = _paged(org)
+    sign_in(org.committee)
+    first = _soup(client.get("/committee?above_appetite=1"))
+    assert list(_sections_of(first)) == [f"{above.ref} Above"]
+    following = first.select_one(".govuk-pagination__next a")["href"]
+    assert following == "/committee?above_appetite=1&page=2"
+    second = _soup(client.get(following))
+    assert list(_sections_of(second)) == [f"{above_too.ref} Above too"]
+    assert second.select_one("#above_appetite").has_attr("checked")
+    assert second.select_one(".govuk-pagination__prev a")["href"] == "/committee?above_appetite=1&page=1"
+    rows = {row.dt.get_text(strip=True): row.dd.get_text(" ", strip=True) for row in second.select("#rollup div")}
+    assert rows["Corporate risks"] == "5"  # the filters choose what is listed, not what is counted
+
+
+def _sections_of(soup) -> list[str]:
+    return [section.h2.get_text(" ", strip=True) for section in soup.select("main section")]
+
+
+def test_the_figures_counted_by_the_database_agree_with_the_link_rules(org, frozen_clock):
+    """corporate_figures orders, filters and counts the committee page from aggregates; the alerts it finds must be
+    those the link rules find over every contributor (committee_view, which the pack uses)."""
+    rng = random.Random(20)
+    categories = ["operations", "legal", "strategy"]
+    for n in range(30):
+        corporate = RiskFactory(
+            register=org.hq.register,
+            category=rng.choice(categories),
+            residual_l=rng.randint(1, 5),
+            residual_i=rng.randint(1, 5),
+            status=RiskStatus.CLOSED if n % 7 == 0 else RiskStatus.OPEN,
+        )
+        for _ in range(rng.randint(0, 4)):
+            contributor = RiskFactory(
+                register=rng.choice([org.ln, org.ls]).register,
+                category=rng.choice(categories),
+                residual_l=rng.randint(1, 5),
+                residual_i=rng.randint(1, 5),
+                status=RiskStatus.CLOSED if rng.random() < 0.2 else RiskStatus.OPEN,
+            )
+            RiskLinkFactory(from_risk=contributor, to_risk=corporate)
+    db.session.flush()
+    expected = {
+        entry.risk.id: (entry.risk.ref, [alert.kind for alert in entry.alerts], entry.risk.is_open)
+        for entry in committee.committee_view()
+    }
+    figures = committee.corporate_figures(today())
+    assert {f.id: (f.ref, list(f.alerts), f.is_open) for f in figures} == expected
+    assert any(f.alerts for f in figures) and any(not f.alerts for f in figures)
+    assert {kind for f in figures for kind in f.alerts} == set(DivergenceKind)
 
 
 # Comments ------------------------------------------------------------------------------------------------

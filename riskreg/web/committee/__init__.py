@@ -1,5 +1,8 @@
 """The Audit and Risk Committee: the linked view of corporate risks, the committee pack, and comments."""
 
+import functools
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -30,11 +33,17 @@ def _filters() -> committee.CommitteeFilters:
     )
 
 
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdecimal() else 1
+
+
 def _page_context(filters: committee.CommitteeFilters) -> dict:
-    entries = committee.committee_page(today(), filters)
+    found = committee.committee_page(today(), filters, _page_number(), committee.CORPORATE_PER_PAGE)
     return {
-        "entries": entries,
-        "summary": committee_summary.page_summary(entries, today()),
+        "page": found.page,
+        "counts": found.counts,
+        "summary": committee_summary.page_summary(found, today()),
         "actions": committee_actions.open_actions(),
         "filters": filters,
         "today": today(),
@@ -57,12 +66,24 @@ def _around_ref(**endpoints: str) -> dict[str, tuple[str, str]]:
     return {name: tuple(url_for(endpoint, ref=marker).split(marker, 1)) for name, endpoint in endpoints.items()}
 
 
+@functools.lru_cache(maxsize=2)
+def _meeting_boxes(day: date) -> str:
+    """The pack form's date boxes as the page first shows them (the day's date, no error): the same for every reader
+    all day, and the GOV.UK date macro cost a tenth of the page's CPU (issue 20). A form shown again with its errors
+    renders its own."""
+    return PackForm(data={"meeting": day}).meeting()  # Markup: the template writes it as it is
+
+
 @bp.route("/committee")
 @signed_in
 @requires(Action.VIEW_COMMITTEE)
 def index():
     return render_template(
-        "committee/index.html", pack_form=PackForm(data={"meeting": today()}), **_page_context(_filters())
+        "committee/index.html",
+        pack_form=PackForm(data={"meeting": today()}),
+        meeting_boxes=_meeting_boxes(today()),
+        paginate=True,  # not when the pack's form is shown again: its links would be to the form's address
+        **_page_context(_filters()),
     )
 
 
@@ -73,12 +94,11 @@ def index():
 def contributors(risk):
     """Every risk that informs ``risk``, a page at a time, those needing attention first: the committee page lists
     the first few of each corporate risk and links here for the rest."""
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdecimal() else 1
     return render_template(
         "committee/contributors.html",
         risk=risk,
-        page=committee.contributors_page(risk, today(), number, settings().page_size),
+        page=committee.contributors_page(risk, today(), _page_number(), settings().page_size),
+        committee_page=committee.page_of(risk, today(), committee.CORPORATE_PER_PAGE),
         today=today(),
         risk_url=_risk_url(),
     )
