@@ -16,15 +16,18 @@ from riskreg import PROJECT_ROOT
 
 HEAVY = ("weasyprint", "pyhanko", "pyhanko_certvalidator", "onnxruntime", "tokenizers", "numpy", "openpyxl")
 ALSO_DEFERRED = ("alembic", "flask_migrate", "jsonschema", "email_validator", "cryptography", "docx", "authlib", "rq")
+# What creating the app imports: `riskreg --help` and a command's own help need none of it.
+THE_APP = ("sqlalchemy", "flask_sqlalchemy", "flask_limiter", "flask_login", "flask_wtf", "wtforms", "riskreg.models")
 
 _LOADED = """
 import json, sys
 {setup}
-print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
-def _top_level_modules_after(setup: str) -> set[str]:
+def _modules_after(setup: str) -> set[str]:
+    """The modules a fresh interpreter has imported after running ``setup``: each name and its packages'."""
     result = subprocess.run(
         [sys.executable, "-c", _LOADED.format(setup=setup)],
         capture_output=True,
@@ -34,6 +37,14 @@ def _top_level_modules_after(setup: str) -> set[str]:
         timeout=120,
     )
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _top_level_modules_after(setup: str) -> set[str]:
+    return {name.split(".")[0] for name in _modules_after(setup)}
+
+
+def _command_line(*args: str) -> str:
+    return f"from riskreg.cli import cli\ntry:\n    cli({list(args)!r})\nexcept SystemExit:\n    pass"
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +59,23 @@ def test_creating_the_app_does_not_import(after_create_app, library):
 
 
 def test_the_command_line_help_imports_none_of_them():
-    loaded = _top_level_modules_after(
-        "from riskreg.cli import cli\ntry:\n    cli(['--help'])\nexcept SystemExit:\n    pass"
-    )
+    loaded = _top_level_modules_after(_command_line("--help"))
     assert "click" in loaded
     assert not loaded & {*HEAVY, *ALSO_DEFERRED, "rich"}  # rich: Flask-Limiter's command, listed but not loaded
+
+
+@pytest.mark.parametrize("args", [("--help",), ("worker", "--help"), ("audit", "verify", "--help")])
+def test_the_command_line_help_creates_no_app(args):
+    """Flask's command group creates the app to list the commands it holds: most of a second, for a help text."""
+    loaded = _modules_after(_command_line(*args))
+    assert "riskreg.cli" in loaded
+    assert not loaded & set(THE_APP)
+    assert not {name for name in loaded if name.startswith("riskreg.web")}  # the blueprints: create_app's
+
+
+def test_a_command_creates_the_app_when_it_runs():
+    loaded = _modules_after(_command_line("demo-sign-ins"))
+    assert {"riskreg.web.hooks", "riskreg.models"} <= loaded  # create_app ran
 
 
 def test_the_deferred_migrations_still_answer(app):
