@@ -11,8 +11,9 @@ import subprocess
 import sys
 
 import pytest
+from flask import url_for
 
-from riskreg import PROJECT_ROOT
+from riskreg import PROJECT_ROOT, create_app
 
 HEAVY = ("weasyprint", "pyhanko", "pyhanko_certvalidator", "onnxruntime", "tokenizers", "numpy", "openpyxl")
 ALSO_DEFERRED = ("alembic", "flask_migrate", "jsonschema", "email_validator", "cryptography", "docx", "authlib", "rq")
@@ -76,6 +77,22 @@ def test_the_command_line_help_creates_no_app(args):
 def test_a_command_creates_the_app_when_it_runs():
     loaded = _modules_after(_command_line("demo-sign-ins"))
     assert {"riskreg.web.hooks", "riskreg.models"} <= loaded  # create_app ran
+
+
+def test_creating_the_app_compiles_no_url_builder(app):
+    """werkzeug generates each URL rule's builders (Python source through ``ast``) when the rule is added, ~30 ms
+    of every app made; riskreg's rules generate theirs on their first ``url_for``."""
+    fresh = create_app("testing")
+    rules = [rule for rule in fresh.url_map.iter_rules() if rule.endpoint != "static"]
+    assert len(rules) > 100
+
+    def compiled() -> list[str]:
+        return [rule.endpoint for rule in rules if rule._build_unknown.__name__.startswith("<builder")]
+
+    assert compiled() == []
+    with fresh.test_request_context():
+        assert url_for("registers.show", code="LN", page=2) == "/registers/LN?page=2"
+    assert compiled() == ["registers.show"]
 
 
 def test_the_deferred_migrations_still_answer(app):
