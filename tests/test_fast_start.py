@@ -27,17 +27,17 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+def _answer(code: str):
+    """What ``code``, run in a fresh interpreter, prints last (as JSON)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT, timeout=120
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def _modules_after(setup: str) -> set[str]:
     """The modules a fresh interpreter has imported after running ``setup``: each name and its packages'."""
-    result = subprocess.run(
-        [sys.executable, "-c", _LOADED.format(setup=setup)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-    )
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return set(_answer(_LOADED.format(setup=setup)))
 
 
 def _top_level_modules_after(setup: str) -> set[str]:
@@ -77,6 +77,18 @@ def test_the_command_line_help_creates_no_app(args):
 def test_a_command_creates_the_app_when_it_runs():
     loaded = _modules_after(_command_line("demo-sign-ins"))
     assert {"riskreg.web.hooks", "riskreg.models"} <= loaded  # create_app ran
+
+
+def test_the_first_app_leaves_the_objects_of_the_start_out_of_garbage_collections():
+    """A process's first app pauses the cycle collector while riskreg is imported, then freezes what was made."""
+    frozen, enabled, again = _answer(
+        "import gc, json\nfrom riskreg import create_app\ncreate_app('testing')\n"
+        "frozen, enabled = gc.get_freeze_count(), gc.isenabled()\ncreate_app('testing')\n"
+        "print(json.dumps([frozen, enabled, gc.get_freeze_count()]))"
+    )
+    assert enabled is True
+    assert frozen > 50_000  # the modules, classes, functions and mappers of the start
+    assert again - frozen < 1_000  # a later app (tests make several: ~8,000 objects) is not frozen
 
 
 def test_creating_the_app_compiles_no_url_builder(app):
