@@ -24,7 +24,9 @@ def test_the_riskreg_command_lists_every_command_the_app_has(app):
     from riskreg.cli import cli
 
     listed = cli.list_commands(click.Context(cli))
-    assert set(app.cli.list_commands(click.Context(app.cli))) <= set(listed)
+    held = app.cli.list_commands(click.Context(app.cli))
+    assert {"db", "worker", "import", "certificates"} <= set(held)  # `flask db upgrade` and the test runner's
+    assert set(held) <= set(listed)
     assert {"run", "shell", "routes", "limiter", "db", "worker", "import", "export", "certificates"} <= set(listed)
 
 
