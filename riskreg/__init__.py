@@ -14,7 +14,7 @@ def create_app(env_name: str | None = None, overrides: dict | None = None) -> Fl
     global _made_one
     if _made_one or not gc.isenabled():
         return _build_app(env_name, overrides)
-    # The first app of a process imports riskreg: some 120,000 objects (classes, functions, mappers, rules)
+    # The first app of a process imports riskreg: some 160,000 objects (classes, functions, mappers, rules)
     # that live as long as the process. While they are made, Python's cycle collector examines those made so
     # far again and again (two full collections and ~250 young ones, a fifth of the CPU of a start), and every
     # full collection after examines them all again. Paused while they are made, then frozen (gc.freeze), they
