@@ -2,7 +2,7 @@
 
 Each measure runs in a fresh interpreter and reads its own CPU time (``resource.getrusage``) at the end:
 
-- ``riskreg --help`` (the command line, which creates the app to list its commands);
+- ``riskreg --help`` (the command line: it lists its commands without creating the app);
 - ``create_app()``;
 - the importing of the heavy libraries the app no longer loads at start, for comparison.
 

@@ -8,8 +8,6 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from riskreg import lazy
-
 # Named constraints, so migrations can drop and alter them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,8 +45,8 @@ class LazyMigrate:
     third of a second of every start of the app, and only `riskreg db ...` and the tests' set-up need them."""
 
     def init_app(self, app, db: SQLAlchemy, **options) -> None:
+        # Its `db` command group is riskreg.cli's (`migrations`), added with the others.
         app.extensions["migrate"] = _DeferredMigrateConfig(db, options)
-        app.cli.add_command(lazy.Group("db", "flask_migrate.cli:db", help="Perform database migrations."))
 
 
 migrate = LazyMigrate()

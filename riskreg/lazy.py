@@ -55,3 +55,26 @@ class Group(click.Group):
 
     def get_command(self, ctx, name):
         return self._real().get_command(ctx, name)
+
+
+class Choice(click.Choice):
+    """``click.Choice`` of the names in ``module:attribute`` (sorted), imported when the choice is first checked or
+    shown in the command's help, not when the command is defined (``riskreg --help`` defines every command)."""
+
+    def __init__(self, target: str, case_sensitive: bool = True) -> None:
+        self._target = target
+        self._choices: tuple[str, ...] | None = None
+        super().__init__((), case_sensitive=case_sensitive)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            module, _, attribute = self._target.partition(":")
+            self._choices = tuple(sorted(getattr(importlib.import_module(module), attribute)))
+        return self._choices
+
+    @choices.setter
+    def choices(self, given) -> None:
+        # click.Choice.__init__ sets the choices: here they are the target's, read when first asked for.
+        if given:
+            raise TypeError("lazy.Choice takes its choices from its target")

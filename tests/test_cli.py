@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from riskreg.extensions import db
@@ -13,6 +14,52 @@ def test_the_riskreg_command_lists_its_commands(app):
     assert result.exit_code == 0, result.output
     for command in ("seed-demo", "create-user", "audit", "db", "run"):
         assert command in result.output
+
+
+def test_the_riskreg_command_lists_every_command_the_app_has(app):
+    """`riskreg --help` lists the commands without creating the app (tests/test_fast_start.py): the app holds
+    no command the group lacks."""
+    import click
+
+    from riskreg.cli import cli
+
+    listed = cli.list_commands(click.Context(cli))
+    held = app.cli.list_commands(click.Context(app.cli))
+    assert {"db", "worker", "import", "certificates"} <= set(held)  # `flask db upgrade` and the test runner's
+    assert set(held) <= set(listed)
+    assert {"run", "shell", "routes", "limiter", "db", "worker", "import", "export", "certificates"} <= set(listed)
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["db", "--help"], "upgrade"),
+        (["db", "upgrade", "--help"], "--sql"),
+        (["worker", "--help"], "--requeue"),
+        (["certificates", "--help"], "verify"),
+        (["audit", "verify", "--help"], "signed checkpoint"),
+        (["export", "--help"], "[csv|json|xlsx]"),
+        (["limiter", "--help"], "Flask-Limiter"),
+    ],
+)
+def test_each_command_shows_its_help(args, shown):
+    from click.testing import CliRunner
+
+    from riskreg.cli import cli
+
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert shown in result.output
+
+
+def test_export_refuses_an_unknown_format():
+    from click.testing import CliRunner
+
+    from riskreg.cli import cli
+
+    result = CliRunner().invoke(cli, ["export", "--format", "pdf", "-o", "out.pdf"])
+    assert result.exit_code == 2
+    assert "'pdf' is not one of 'csv', 'json', 'xlsx'" in result.output
 
 
 def test_create_user_with_a_role(app, org):

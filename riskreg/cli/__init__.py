@@ -1,14 +1,17 @@
-"""The `riskreg` command: `riskreg --help` lists what it can do."""
+"""The `riskreg` command: `riskreg --help` lists what it can do.
+
+Listing the commands, and any command's own help, creates no app and imports neither the models nor the
+services: the commands are the group's own (`COMMANDS`), and each imports what it uses when it runs (issue 20).
+A command that needs the app gets it from `with_appcontext`, which creates it then.
+"""
 
 import click
-import sqlalchemy as sa
 from flask.cli import FlaskGroup, with_appcontext
 
 from riskreg import create_app, lazy
+from riskreg.cli.certificates import certificates_cli
+from riskreg.cli.transfer import export_command, import_command
 from riskreg.enums import Role
-from riskreg.extensions import db
-from riskreg.models import Unit
-from riskreg.services import ServiceError, users
 
 
 def _create_app(*_args, **_kwargs):
@@ -26,6 +29,12 @@ class _Group(FlaskGroup):
             )
             self._loaded_plugin_commands = True
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Flask's creates the app to add the commands the app holds (most of a second); riskreg's app holds
+        `COMMANDS`, which are this group's too."""
+        self._load_plugin_commands()
+        return sorted(self.commands)
+
 
 @click.group(cls=_Group, create_app=_create_app, add_version_option=False)
 def cli() -> None:
@@ -34,18 +43,8 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """The app's own commands, so `riskreg`, `flask` and the test runner all see them."""
-    from riskreg.cli.certificates import certificates_cli
-    from riskreg.cli.transfer import export_command, import_command
-
-    for command in (seed_demo, demo_sign_ins, create_user, audit, import_command, export_command):
+    for command in COMMANDS:
         app.cli.add_command(command)
-    app.cli.add_command(similar)
-    app.cli.add_command(flags_group)
-    app.cli.add_command(figures_group)
-    app.cli.add_command(send_reminders)
-    app.cli.add_command(certificates_cli)
-    app.cli.add_command(worker)
-    app.cli.add_command(cron)
 
 
 @click.command("seed-demo")
@@ -53,7 +52,11 @@ def register_commands(app) -> None:
 @with_appcontext
 def seed_demo(if_empty: bool) -> None:
     """Build the demo organisation (deterministic)."""
+    import sqlalchemy as sa
+
     from riskreg import demo
+    from riskreg.extensions import db
+    from riskreg.models import Unit
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
         if if_empty:
@@ -87,6 +90,12 @@ def demo_sign_ins() -> None:
 @with_appcontext
 def create_user(email: str, name: str, role: str | None, unit_code: str | None, password: str) -> None:
     """Create a user, optionally with a role at a unit."""
+    import sqlalchemy as sa
+
+    from riskreg.extensions import db
+    from riskreg.models import Unit
+    from riskreg.services import ServiceError, users
+
     if bool(role) != bool(unit_code):
         raise click.UsageError("Give --role and --unit together")
     unit = None
@@ -113,6 +122,7 @@ def audit() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Check every event's hash and link, then that the trail still matches every signed checkpoint."""
+    from riskreg.services import ServiceError
     from riskreg.services.audit import checkpoints as audit_checkpoints
 
     try:
@@ -148,6 +158,7 @@ def audit_verify() -> None:
 @with_appcontext
 def audit_checkpoint() -> None:
     """Append a checkpoint of the trail (event count and head hash), signed with the organisation's key."""
+    from riskreg.services import ServiceError
     from riskreg.services.audit import checkpoints as audit_checkpoints
 
     try:
@@ -171,6 +182,7 @@ def similar(text: str | None, top: int, as_json: bool, reindex: bool) -> None:
     import json
     import time
 
+    from riskreg.extensions import db
     from riskreg.services.flags import similarity
 
     if reindex:
@@ -230,6 +242,7 @@ def flags_scan(background: bool) -> None:
     """Scan every register: raise new flags, clear those whose condition has gone, store register health."""
     from riskreg import jobs
     from riskreg.enums import FlagKind
+    from riskreg.extensions import db
 
     job = jobs.enqueue("flag_scan")
     db.session.commit()
@@ -308,6 +321,7 @@ def figures_group() -> None:
 @with_appcontext
 def figures_rebuild() -> None:
     """Recompute every register's figures: after upgrading to them, a bulk load or a change to the appetite rules."""
+    from riskreg.extensions import db
     from riskreg.services import figures
 
     count = figures.rebuild_all()
@@ -326,7 +340,7 @@ def send_reminders(dry_run: bool) -> None:
 
     from riskreg.clock import today
     from riskreg.jobs import mail
-    from riskreg.services import reminders
+    from riskreg.services import ServiceError, reminders
 
     day = today()
     if dry_run:
@@ -341,3 +355,26 @@ def send_reminders(dry_run: bool) -> None:
         raise click.ClickException(f"Cannot send e-mail: {error}") from error
     failed = f"; failed (will be tried again): {result.failed}" if result.failed else ""
     click.echo(f"Reminders sent: {result.sent}{failed}.")
+
+
+# Flask-Migrate's commands (with Alembic behind them) are imported when run; Migrate.init_app would add them.
+migrations = lazy.Group("db", "flask_migrate.cli:db", help="Perform database migrations.")
+
+COMMANDS: tuple[click.Command, ...] = (
+    seed_demo,
+    demo_sign_ins,
+    create_user,
+    audit,
+    import_command,
+    export_command,
+    similar,
+    flags_group,
+    figures_group,
+    send_reminders,
+    certificates_cli,
+    worker,
+    cron,
+    migrations,
+)
+for _command in COMMANDS:
+    cli.add_command(_command)

@@ -5,8 +5,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from riskreg.extensions import db
-
 
 @click.group("certificates")
 def certificates_cli() -> None:
@@ -43,6 +41,7 @@ def certificates_render(unit_code: str, period: str, output: str) -> None:
 @with_appcontext
 def certificates_export(certificate_id: int, output: str) -> None:
     """Write a signed certificate's stored PDF, byte for byte."""
+    from riskreg.extensions import db
     from riskreg.models import Certificate
 
     certificate = db.session.get(Certificate, certificate_id)

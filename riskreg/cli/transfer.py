@@ -1,26 +1,30 @@
-"""`riskreg import` and `riskreg export`: registers in and out from the command line."""
+"""`riskreg import` and `riskreg export`: registers in and out from the command line.
+
+The services are imported when a command runs: `riskreg --help` imports this module (issue 20).
+"""
+
+from __future__ import annotations
 
 import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from riskreg import jobs
-from riskreg.extensions import db
-from riskreg.importing import ImportRefused
-from riskreg.importing.fields import FIELD_BY_KEY
-from riskreg.importing.mapping import Mapping, parse_defaults
-from riskreg.importing.readers import check_size
-from riskreg.services import NotFoundError, ServiceError, registers, users
-from riskreg.services.transfer import exporting, importing
+from riskreg import lazy
+
+if TYPE_CHECKING:
+    from riskreg.services.transfer import importing
 
 
 def _fail(message: str, as_json: bool) -> None:
     """A clear message and a non-zero exit, never a traceback."""
+    from riskreg import jobs
+    from riskreg.extensions import db
+
     db.session.rollback()
     jobs.discard()
     if as_json:
@@ -51,6 +55,8 @@ def _report(result: importing.Preview, outcome, dry_run: bool) -> dict:
 
 
 def _print_text(report: dict) -> None:
+    from riskreg.importing.fields import FIELD_BY_KEY
+
     click.echo(
         f"File: {report['file']} ({report['kind']}); sheet ‘{report['sheet']}’, headings on row {report['header_row']}"
     )
@@ -86,6 +92,9 @@ PROGRESS_FROM = 1000  # rows: smaller files import in about a second, without a 
 def _import(register, path: Path, actor, options, dry_run: bool):
     """Preview, then write the rows, leaving their after-save work (embeddings and flag scan, the slow part of
     a large import) to a job committed with them: the rows stand even if that work is interrupted."""
+    from riskreg import jobs
+    from riskreg.services.transfer import importing
+
     data = path.read_bytes()
     result = importing.preview(register, data, path.name, options, actor)
     if dry_run or not result.writes:
@@ -98,6 +107,8 @@ def _import(register, path: Path, actor, options, dry_run: bool):
 def _after_save(count: int, quiet: bool, background: bool) -> None:
     """Similarity and flags for the imported risks: here, with a progress bar on stderr (so --json output stays
     clean), or by the workers (--background)."""
+    from riskreg import jobs
+
     if background:
         jobs.dispatch()
         click.echo("Similarity and flags for the imported risks are being worked out in the background.", err=True)
@@ -153,6 +164,13 @@ def import_command(
     path, code, sheet, header_row, mapping_path, save_mapping, user_email, defaults, dry_run, as_json, background
 ) -> None:
     """Import a register from an XLSX, XLSM, XLS, ODS, CSV or JSON file."""
+    from riskreg.extensions import db
+    from riskreg.importing import ImportRefused
+    from riskreg.importing.mapping import Mapping, parse_defaults
+    from riskreg.importing.readers import check_size
+    from riskreg.services import NotFoundError, ServiceError, registers, users
+    from riskreg.services.transfer import importing
+
     try:
         check_size(path.stat().st_size, importing.limits())  # before reading a byte of it
         register = registers.get_by_code(code)
@@ -187,11 +205,16 @@ def import_command(
 
 @click.command("export")
 @click.option("--register", "code", help="The register's code; without it, every register.")
-@click.option("--format", "fmt", type=click.Choice(sorted(exporting.FORMATS)), required=True)
+@click.option("--format", "fmt", type=lazy.Choice("riskreg.services.transfer.exporting:FORMATS"), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
 def export_command(code: str | None, fmt: str, output: Path) -> None:
     """Export a register, or every register, to XLSX, CSV or JSON (restricted risks included)."""
+    from flask import current_app
+
+    from riskreg.services import NotFoundError, registers
+    from riskreg.services.transfer import exporting
+
     try:
         chosen = [registers.get_by_code(code)] if code else registers.all_registers()
     except NotFoundError:
