@@ -15,6 +15,9 @@ from flask import url_for
 
 from riskreg import PROJECT_ROOT, create_app
 
+# What a start imports does not depend on the engine.
+pytestmark = pytest.mark.engine_independent
+
 HEAVY = ("weasyprint", "pyhanko", "pyhanko_certvalidator", "onnxruntime", "tokenizers", "numpy", "openpyxl")
 ALSO_DEFERRED = ("alembic", "flask_migrate", "jsonschema", "email_validator", "cryptography", "docx", "authlib", "rq")
 # What creating the app imports: `riskreg --help` and a command's own help need none of it.

@@ -10,6 +10,9 @@ from riskreg.web.api import openapi, serializers, validation
 from riskreg.web.api.openapi import API_PREFIX, document
 from tests.api.conftest import check_against_document, error_of
 
+# The API's description document does not depend on the engine.
+pytestmark = pytest.mark.engine_independent
+
 HTTP_METHODS = {"get", "post", "patch", "put", "delete"}
 
 

@@ -20,6 +20,10 @@ from riskreg.pdf import signing
 from riskreg.services.certificates import documents, queries, workflow
 from tests.certificates.support import PASSWORD, PERIOD, declare_all, draft, signing_ca, test_ca  # noqa: F401
 
+# Rendering, exporting and verifying files: the PostgreSQL pass signs and reads back stored PDFs in test_workflow
+# and test_pages, and seeds the demo in test_demo.
+pytestmark = pytest.mark.engine_independent
+
 
 def _run(app, *args):
     return app.test_cli_runner().invoke(args=["certificates", *args])

@@ -28,7 +28,8 @@ from riskreg.services.certificates.defaults import DEFAULT_SECTIONS
 from tests.certificates.support import PASSWORD, PERIOD, declare_all, draft, signing_ca, test_ca  # noqa: F401
 from tests.factories import RiskFactory
 
-pytestmark = pytest.mark.usefixtures("signing_ca")
+# The PDF and its signature: the PostgreSQL pass signs and reads back stored PDFs in test_workflow and test_pages.
+pytestmark = [pytest.mark.usefixtures("signing_ca"), pytest.mark.engine_independent]
 STRENGTHS = {0: "strong", 1: "moderate", 2: "limited", 3: "weak", 4: "none"}
 
 

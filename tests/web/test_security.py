@@ -18,6 +18,9 @@ from riskreg.services import ServiceError, users
 from riskreg.services.assurance import evidence
 from tests.factories import PASSWORD, ControlTestFactory, CountermeasureFactory, RiskFactory
 
+# Headers, cookies, CSP, sessions and throttling are the app's and the browser's, whatever the engine.
+pytestmark = pytest.mark.engine_independent
+
 SIGN_IN_LOCKED = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
 
 
