@@ -206,3 +206,44 @@ def test_a_new_register_has_its_figures_from_the_start(org):
     db.session.flush()
     rows = db.session.scalars(sa.select(RegisterFigure).where(RegisterFigure.register_id == unit.register.id)).all()
     assert sorted((row.restricted, row.open_risks) for row in rows) == [(False, 0), (True, 0)]
+
+
+def _stored_open_risks(register_id: int) -> int:
+    row = db.session.execute(
+        sa.select(RegisterFigure.open_risks).where(
+            RegisterFigure.register_id == register_id, RegisterFigure.restricted.is_(False)
+        )
+    ).scalar_one_or_none()
+    return row or 0
+
+
+def test_deferred_figures_are_counted_once_when_the_block_ends(org):
+    before = _stored_open_risks(org.ln.register.id)
+    with figures.deferred():
+        for _ in range(3):
+            factories.RiskFactory(register=org.ln.register, owner=org.risk_ln)
+        db.session.flush()
+        assert _stored_open_risks(org.ln.register.id) == before  # held back while the block writes
+    assert _stored_open_risks(org.ln.register.id) == before + 3
+    assert_figures_fresh(org.ln.register)
+
+
+def test_an_error_in_a_deferred_block_leaves_nothing_pending(org):
+    with pytest.raises(RuntimeError), figures.deferred():
+        factories.RiskFactory(register=org.ln.register, owner=org.risk_ln)
+        raise RuntimeError("the writer failed")
+    assert figures.PENDING not in db.session.info and figures.DEFERRED not in db.session.info
+
+
+def test_the_seeded_demo_holds_fresh_figures_for_every_register(demo):
+    """The demo counts its figures once, after seeding (figures.deferred): the same as counting them again."""
+
+    def stored():
+        return db.session.execute(sa.select(RegisterFigure).order_by("register_id", "restricted")).scalars().all()
+
+    seeded = [(f.register_id, f.restricted, f.open_risks, f.above_appetite, f.link_alerts) for f in stored()]
+    figures.rebuild_all()
+    db.session.expire_all()
+    again = [(f.register_id, f.restricted, f.open_risks, f.above_appetite, f.link_alerts) for f in stored()]
+    assert len(seeded) == 2 * db.session.scalar(sa.select(sa.func.count()).select_from(Register))
+    assert seeded == again

@@ -18,7 +18,8 @@ Reviews overdue depend on the day, so they are not stored: they are counted from
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +35,7 @@ from riskreg.services import risks as risk_service
 from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules
 
 PENDING = "riskreg.figures.pending"  # Session.info key: registers whose figures the flush made stale
+DEFERRED = "riskreg.figures.deferred"  # Session.info key: set while ``deferred`` holds the refresh back
 _LINK_COLUMNS = ("id", "ref", "category", "status", "residual_l", "residual_i", "restricted", "register_id")
 
 
@@ -331,6 +333,35 @@ def _note_touched(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_flush_postexec")
 def _refresh_touched(session: Session, _context) -> None:
+    if session.info.get(DEFERRED):
+        return
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        registers, risk_ids = pending
+        refresh_for_risks(risk_ids, registers, session.connection())
+
+
+@contextmanager
+def deferred(session: Session | None = None) -> Iterator[None]:
+    """Refresh the figures once, when the block ends, for everything its flushes touched.
+
+    For writers that flush many times over the same registers (the demo's seeding, a test's set-up): each flush
+    would otherwise recompute the registers it touched, about 9 ms each. Nothing inside the block may read the
+    figures it is changing. Nested blocks refresh when the outermost ends; an error discards the pending work
+    with the transaction it belongs to."""
+    session = session or db.session()
+    if session.info.get(DEFERRED):
+        yield
+        return
+    session.info[DEFERRED] = True
+    try:
+        yield
+        session.flush()
+    except BaseException:
+        session.info.pop(PENDING, None)
+        raise
+    finally:
+        session.info.pop(DEFERRED, None)
     pending = session.info.pop(PENDING, None)
     if pending:
         registers, risk_ids = pending
