@@ -18,8 +18,7 @@ bp = Blueprint("registers", __name__, url_prefix="/registers")
 @signed_in
 @requires(None)
 def index():
-    reader = current_user._get_current_object()  # asked once a register, so not through the proxy each time
-    rows = registers.unit_tree(today(), lambda unit_path: policy.reads_restricted_at(reader, unit_path))
+    rows = registers.unit_tree(today(), policy.restricted_reader(current_user))  # asked once a register
     return render_template("registers/index.html", rows=rows, register_url=url_for("registers.show", code="X")[:-1])
 
 
