@@ -111,8 +111,17 @@ def _can_read_restricted(user: User, register: Register) -> bool:
 def reads_restricted_at(user: User, unit_path: str) -> bool:
     """READ_RESTRICTED for the register of the unit at ``unit_path``, for pages that list many registers as plain
     rows (the registers index) rather than objects."""
+    return restricted_reader(user)(unit_path)
+
+
+def restricted_reader(user: Any) -> Callable[[str], bool]:
+    """``reads_restricted_at`` for one user and many units: where the user may read is worked out once, then each
+    unit path is one test (the registers index asks it of every register)."""
     under = restricted_readable_under(user)
-    return under is None or any(unit_path.startswith(unit.path) for unit in under)
+    if under is None:
+        return lambda _unit_path: True
+    paths = tuple(unit.path for unit in under)
+    return lambda unit_path: unit_path.startswith(paths)
 
 
 def restricted_readable_under(user: Any) -> list[Unit] | None:

@@ -107,6 +107,17 @@ def test_the_overdue_count_follows_the_day_without_a_write(org, frozen_clock):
     assert registers.register_figures(today() + timedelta(days=3), set())[org.ln.register.id].reviews_overdue == 1
 
 
+def test_the_index_counts_overdue_reviews_on_the_day_it_is_asked(org, frozen_clock):
+    """The index's query is built once (registers._tree_query); the day is a parameter of each run."""
+    factories.RiskFactory(register=org.ln.register, next_review_on=today() + timedelta(days=2))
+
+    def overdue_on(day) -> int:
+        rows = registers.unit_tree(day, lambda _unit_path: False)
+        return next(row for row in rows if row.code == org.ln.code).figures.reviews_overdue
+
+    assert (overdue_on(today()), overdue_on(today() + timedelta(days=3)), overdue_on(today())) == (0, 1, 0)
+
+
 def test_an_imported_batch(org, frozen_clock):
     row = {name: value for name, value in _values().items() if name != "owner_id"}
     frequency, next_review_on = scoring.review_schedule(12, date(2026, 1, 1), registers.rules())

@@ -62,3 +62,18 @@ def test_every_action_has_one_rule():
     """policy.can answers from one Action -> rule table: a new Action without a rule fails here, not in a route."""
     assert [action for action in policy.Action if action not in policy.RULES] == []
     assert set(policy.RULES) == set(policy.Action)
+
+
+@pytest.mark.parametrize("who", ["head_ln", "viewer_ln", "head_ls", "hq_risk", "committee", "admin", "nobody"])
+def test_the_restricted_reader_answers_as_the_policy_does_for_each_register(org, who):
+    """The registers index asks one predicate per user of every register (policy.restricted_reader)."""
+    user = getattr(org, who)
+    reads = policy.restricted_reader(user)
+    for register in (org.hq.register, org.ln.register, org.ls.register):
+        assert reads(register.unit.path) is can(user, Action.READ_RESTRICTED, register), register.unit.code
+
+
+def test_no_one_signed_out_reads_restricted_risks(org):
+    from flask_login import AnonymousUserMixin
+
+    assert not policy.restricted_reader(AnonymousUserMixin())(org.ln.register.unit.path)

@@ -66,19 +66,31 @@ class Split:
     def seen(self, with_restricted: bool) -> RegisterFigures:
         if not with_restricted:
             return self.unrestricted
+        plain, extra = self.unrestricted, self.restricted  # field by field: asked once a row of the registers index
         return RegisterFigures(
-            *(getattr(self.unrestricted, name) + getattr(self.restricted, name) for name in _FIGURE_NAMES)
+            plain.open_risks + extra.open_risks,
+            plain.above_appetite + extra.above_appetite,
+            plain.reviews_overdue + extra.reviews_overdue,
+            plain.link_alerts + extra.link_alerts,
         )
 
 
-_FIGURE_NAMES = ("open_risks", "above_appetite", "reviews_overdue", "link_alerts")
 _STORED = ("open_risks", "above_appetite", "link_alerts")
+# The day reviews are overdue from, a parameter rather than a literal so that a query made with figure_columns can
+# be built once and run on any day (``on_day``): building the registers index's query cost more than running it.
+TODAY = sa.bindparam("figures_today", type_=sa.Date)
 
 
-def figure_columns(today: date, register_id) -> tuple[list, list]:
-    """(columns, outer joins) that add a register's stored figures and its reviews overdue on ``today`` to a query
-    over ``register_id``'s table: one query with the rest of a page (``split`` reads them back). A register whose
-    rows are missing (an upgraded database, a register without risks yet) has NULLs, which ``split`` reports."""
+def on_day(today: date) -> dict[str, date]:
+    """The parameters a query made with ``figure_columns`` runs with."""
+    return {TODAY.key: today}
+
+
+def figure_columns(register_id) -> tuple[list, list]:
+    """(columns, outer joins) that add a register's stored figures and its reviews overdue (on the day given by
+    ``on_day``) to a query over ``register_id``'s table: one query with the rest of a page (``split`` reads them
+    back). A register whose rows are missing (an upgraded database, a register without risks yet) has NULLs, which
+    ``split`` reports."""
     plain, extra = aliased(RegisterFigure), aliased(RegisterFigure)
     overdue = (
         sa.select(
@@ -86,7 +98,7 @@ def figure_columns(today: date, register_id) -> tuple[list, list]:
             sa.func.count().filter(Risk.restricted.is_(False)).label("plain"),
             sa.func.count().filter(Risk.restricted.is_(True)).label("extra"),
         )
-        .where(Risk.status == RiskStatus.OPEN, Risk.next_review_on < today)
+        .where(Risk.status == RiskStatus.OPEN, Risk.next_review_on < TODAY)
         .group_by(Risk.register_id)
         .subquery()
     )
@@ -159,13 +171,13 @@ def stored(today: date, restricted_visible: Collection[int]) -> dict[int, Regist
     """Every register's figures as the reader may see them: one query however many risks there are.
     ``restricted_visible``: the registers whose restricted risks the reader may read (the view asks the policy);
     their restricted rows are added to their unrestricted ones."""
-    columns, joins = figure_columns(today, Register.id)
+    columns, joins = figure_columns(Register.id)
     query = sa.select(Register.id, *columns)
     for target, on in joins:
         query = query.outerjoin(target, on)
     found: dict[int, Split] = {}
     missing = []
-    for register_id, *values in db.session.execute(query):
+    for register_id, *values in db.session.execute(query, on_day(today)):
         figures = split(values)
         if figures is None:
             missing.append(register_id)

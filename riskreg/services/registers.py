@@ -94,19 +94,28 @@ def all_units() -> list[Unit]:
 _KIND_ORDER = {UnitKind.HEADQUARTERS: 0, UnitKind.AREA: 1, UnitKind.DIVISION: 2, UnitKind.UNIT: 3}
 
 
+@cache
+def _tree_query() -> sa.Select:
+    """The registers index's one query, built once: building it (and the SQL cache key of a new statement) cost
+    more CPU than running it (issue 20). The day is a parameter (figures.on_day)."""
+    from riskreg.services import figures  # it imports this module
+
+    columns, joins = figures.figure_columns(Register.id)
+    query = sa.select(
+        Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.kind, Unit.path, Register.id, Register.updated_at, *columns
+    ).outerjoin(Register, Register.unit_id == Unit.id)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    return query
+
+
 def unit_tree(today: date, reads_restricted: Callable[[str], bool]) -> list[TreeRow]:
     """Every unit, depth first, with its register's figures as the reader may see them: one query of plain rows
     (the units, their registers and the stored figures). ``reads_restricted(unit_path)`` (the view asks the policy)
     says where the figures may count restricted risks."""
     from riskreg.services import figures  # it imports this module
 
-    columns, joins = figures.figure_columns(today, Register.id)
-    query = sa.select(
-        Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.kind, Unit.path, Register.id, Register.updated_at, *columns
-    ).outerjoin(Register, Register.unit_id == Unit.id)
-    for target, on in joins:
-        query = query.outerjoin(target, on)
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(_tree_query(), figures.on_day(today)).all()
     split = {row[6]: figures.split(row[8:]) for row in rows if row[6] is not None}
     split.update(figures.fill_missing([register_id for register_id, found in split.items() if found is None], today))
     children: dict[int | None, list] = {}
@@ -124,6 +133,16 @@ def unit_tree(today: date, reads_restricted: Callable[[str], bool]) -> list[Tree
 
     walk(None, 0)
     return tree
+
+
+def unit_tree_page(today: date, reads_restricted: Callable[[str], bool], page: int, page_size: int) -> "Page":
+    """One page of ``unit_tree``, in the tree's order (the registers index, issue 20: 200 rows at scale M, 5,000 at
+    L, cost more to write out than to read). The whole tree is read, so each page's depth and order are the
+    tree's; the query is the same one whatever the page."""
+    rows = unit_tree(today, reads_restricted)
+    number = page_within(page, len(rows), page_size)
+    start = (number - 1) * page_size
+    return Page(rows[start : start + page_size], len(rows), number, page_size)
 
 
 def get_by_code(code: str) -> Register:

@@ -28,9 +28,10 @@ def terms(kind: str) -> Terms:
     if not has_app_context():
         return _read(kind)
     cache = g.setdefault(_CACHE, {})
-    if kind not in cache:
-        cache[kind] = _read(kind)
-    return cache[kind]
+    found = cache.get(kind)  # asked once a row (a category's label)
+    if found is None:
+        found = cache[kind] = _read(kind)
+    return found
 
 
 def categories() -> Terms:

@@ -134,6 +134,33 @@ def test_registers_index_query_count_does_not_grow(client, org, sign_in):
     assert len(before) == len(after)
 
 
+def _index_rows(client, path: str) -> list[str]:
+    return [th.select("span")[-1].text.rsplit("·", 1)[1].strip() for th in _soup(client.get(path)).select("tbody th")]
+
+
+def test_registers_index_comes_a_page_at_a_time_in_the_trees_order(app, client, org, sign_in, monkeypatch):
+    from tests.factories import UnitFactory
+
+    for code in ("ZA", "AB", "MM"):
+        UnitFactory(code=code, name=f"Area {code}", parent=org.hq)
+    sign_in(org.viewer_ln)
+    whole = _index_rows(client, "/registers")
+    assert whole[0] == "HQ" and len(whole) == 6 and "?page=" not in client.get("/registers").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 4)
+    first, second = _index_rows(client, "/registers"), _index_rows(client, "/registers?page=2")
+    assert (first, second) == (whole[:4], whole[4:])
+    soup = _soup(client.get("/registers"))
+    assert soup.select_one(".govuk-pagination a[rel='next']")["href"] == "/registers?page=2"
+    assert _index_rows(client, "/registers?page=99") == second  # past the end: the last page
+    assert _index_rows(client, "/registers?page=x") == first
+    client.get("/registers?page=2")
+    with count_queries() as later:
+        client.get("/registers?page=2")
+    with count_queries() as earlier:
+        client.get("/registers")
+    assert len(earlier) == len(later)
+
+
 def test_the_heat_map_over_time_shows_a_small_map_per_quarter_and_the_risks_that_moved(
     client, org, sign_in, frozen_clock
 ):

@@ -56,9 +56,11 @@ def _read() -> scoring.ScoringRules:
 def rules() -> scoring.ScoringRules:
     if not has_app_context():
         return settings().scoring
-    if _CACHE not in g:
-        setattr(g, _CACHE, _read())
-    return getattr(g, _CACHE)
+    found = g.get(_CACHE)  # one look through the proxy: pages ask once a row (a band, an appetite)
+    if found is None:
+        found = _read()
+        setattr(g, _CACHE, found)
+    return found
 
 
 def forget() -> None:

@@ -18,9 +18,14 @@ bp = Blueprint("registers", __name__, url_prefix="/registers")
 @signed_in
 @requires(None)
 def index():
-    reader = current_user._get_current_object()  # asked once a register, so not through the proxy each time
-    rows = registers.unit_tree(today(), lambda unit_path: policy.reads_restricted_at(reader, unit_path))
-    return render_template("registers/index.html", rows=rows, register_url=url_for("registers.show", code="X")[:-1])
+    number = request.args.get("page", "1")
+    page = registers.unit_tree_page(
+        today(),
+        policy.restricted_reader(current_user),  # asked once a register
+        int(number) if number.isdecimal() else 1,
+        settings().page_size,
+    )
+    return render_template("registers/index.html", page=page, register_url=url_for("registers.show", code="X")[:-1])
 
 
 def restricted_visible(units) -> set[int]:
