@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from riskreg import jobs
 from riskreg.clock import today
-from riskreg.enums import FlagKind, FlagStatus, LinkKind, RiskStatus, SimilarityStage, UnitKind
+from riskreg.enums import FlagKind, FlagStatus, JobStatus, LinkKind, RiskStatus, SimilarityStage, UnitKind
 from riskreg.extensions import db
 from riskreg.models import DismissedPair, Flag
 from riskreg.rules import flags as flag_rules
@@ -227,3 +228,47 @@ RECORDED: dict[str, set[tuple]] = {
         ("repeats_higher", "LS-003", "HQ-003", "lexical", 1.0),
     },
 }
+
+
+def test_the_scan_scores_each_distinct_wording_once_however_many_risks_hold_it(tree):
+    """20 open risks with an embedding (the closed copy and the unembedded risk are left out), 11 wordings: the
+    stale risk's new text with its old vector is a wording of its own. 66 pairs of wordings are scored, each
+    wording with itself included, where scoring every pair of risks would be 190."""
+    wordings = similarity.similar_wordings()
+    assert (len(wordings.risk_ids), len(wordings), wordings.pairs_scored) == (20, 11, 66)
+    wording_of = dict(zip(wordings.risk_ids.tolist(), wordings.wording_of.tolist(), strict=True))
+    staffing = wording_of[tree["a1_staffing"].id]
+    names = ("a1_staffing", "a1_staffing_again", "a2_staffing", "a3_staffing", "ln_staffing", "d2_staffing_restricted")
+    assert {risk_id for risk_id, wording in wording_of.items() if wording == staffing} == {tree[n].id for n in names}
+    [copies] = [match for match in wordings.matches[staffing] if match.wording == staffing]
+    assert copies.score > 0.99 and copies.stage is SimilarityStage.LEXICAL
+
+
+def test_scoring_in_small_blocks_finds_the_same_matches(tree):
+    """Blocks of two wordings: many blocks, each pair of wordings in one of them, the same scores as one block."""
+    whole = similarity.similar_wordings(block=1024)
+    blocks = similarity.similar_wordings(block=2)
+    assert blocks.pairs_scored == whole.pairs_scored
+    assert [sorted(found, key=lambda m: m.wording) for found in blocks.matches] == [
+        sorted(found, key=lambda m: m.wording) for found in whole.matches
+    ]
+
+
+def test_the_scan_reports_its_stages_before_it_loads_anything(tree):
+    stages = []
+    flags.scan_all(progress=lambda percent, doing: stages.append((percent, doing)))
+    assert stages == [
+        (5, "Grouping the open risks by wording"),
+        (60, "Compared 11 of 11 distinct wordings with each other"),
+        (60, "Checking the flags of every open risk (20 with 11 wordings)"),
+    ]
+
+
+def test_the_flag_scan_job_shows_the_stages_and_raises_the_same_flags(org, tree):
+    jobs.enqueue("flag_scan", requested_by=org.hq_risk)
+    db.session.commit()
+    seen = []
+    [job] = jobs.run_here(lambda percent, doing: seen.append(percent))
+    assert job.status is JobStatus.DONE and job.result["by_kind"]["repeats_higher"] == [11, 0]
+    assert seen == [5, 60, 60]
+    assert _pair_flags() == RECORDED["default"]
