@@ -20,6 +20,7 @@ from riskreg.rules import flags as flag_rules
 from riskreg.rules.flags import FlagRules
 from riskreg.services.flags import scan as flags
 from riskreg.services.flags import similarity
+from tests.conftest import count_queries
 from tests.factories import CountermeasureFactory, RiskFactory, RiskLinkFactory, UnitFactory, UserFactory
 
 WORKFORCE = (
@@ -271,4 +272,15 @@ def test_the_flag_scan_job_shows_the_stages_and_raises_the_same_flags(org, tree)
     [job] = jobs.run_here(lambda percent, doing: seen.append(percent))
     assert job.status is JobStatus.DONE and job.result["by_kind"]["repeats_higher"] == [11, 0]
     assert seen == [5, 60, 60]
+    assert _pair_flags() == RECORDED["default"]
+
+
+def test_the_new_flags_ids_are_read_back_a_bounded_number_of_keys_at_a_time(tree, monkeypatch):
+    """At scale L a scan raises hundreds of thousands of flags: one query for all their keys would pass more
+    parameters than PostgreSQL takes (65,535)."""
+    monkeypatch.setattr(flags, "KEYS_PER_QUERY", 4)
+    with count_queries() as statements:
+        raised = flags.scan_all().raised_count
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT FLAG.CONDITION_KEY, FLAG.ID")]
+    assert raised > 8 and len(reads) == -(-raised // 4)
     assert _pair_flags() == RECORDED["default"]

@@ -55,6 +55,8 @@ from riskreg.services.registers import rules as scoring_rules
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
 # Staleness counts unchanged reviews among the latest few; the stagnant-score rule needs at most as many.
 REVIEWS_CONSIDERED = 6
+# The new flags' ids are read back this many condition keys a query (a scan at scale L raises hundreds of thousands).
+KEYS_PER_QUERY = 10_000
 
 
 def rules() -> FlagRules:
@@ -461,7 +463,12 @@ def _raise_all(
         result.raised[raised.kind] += 1
     # One executemany in the keys' order (the ORM sent one INSERT per flag); a condition key names one live flag.
     db.session.execute(sa.insert(Flag.__table__), rows)
-    ids = dict(db.session.execute(sa.select(Flag.condition_key, Flag.id).where(Flag.condition_key.in_(keys))).all())
+    ids = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):  # a query takes at most 65,535 parameters (PostgreSQL)
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        ids.update(
+            db.session.execute(sa.select(Flag.condition_key, Flag.id).where(Flag.condition_key.in_(chunk))).all()
+        )
     audit.record_many(
         actor,
         [
