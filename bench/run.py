@@ -175,8 +175,9 @@ class Bench:
             "Full flag scan (scan_all, rolled back)",
             f"{scanned['wall']:.0f} s ({scanned['cpu']:.0f} s CPU), {scanned['raised']:,} flags raised, "
             f"{scanned['cleared']:,} cleared; of which the duplicate search alone "
-            f"{scanned['pairs_wall']:.0f} s ({scanned['pairs_cpu']:.0f} s CPU) for {scanned['pairs']:,} candidate "
-            f"pairs; peak {scanned['peak_mib']:,.0f} MiB",
+            f"{scanned['pairs_wall']:.0f} s ({scanned['pairs_cpu']:.0f} s CPU): {scanned['risks']:,} open risks, "
+            f"{scanned['wordings']:,} distinct wordings, {scanned['wording_pairs']:,} pairs of wordings scored; "
+            f"peak {scanned['peak_mib']:,.0f} MiB",
         )
 
     def _child(self, url: str, what: list[str], seconds: float) -> dict:

@@ -62,15 +62,24 @@ def check() -> dict:
 
 
 def scan(parts: bool) -> dict:
-    """``scan_all`` as the nightly job runs it, rolled back. With ``parts``, the duplicate search alone first."""
+    """``scan_all`` as the nightly job runs it, rolled back. With ``parts``, the duplicate search alone first:
+    the open risks grouped by wording and the distinct wordings scored against each other."""
     from riskreg.services.flags import scan as flag_scan
     from riskreg.services.flags import similarity
 
     figures: dict = {}
     if parts:
-        pairs, wall, cpu = _timed(similarity.duplicate_candidates)
-        figures.update(pairs=len(pairs), pairs_wall=wall, pairs_cpu=cpu, pairs_peak_mib=_peak_mib())
-        del pairs
+        wordings, wall, cpu = _timed(similarity.similar_wordings)
+        figures.update(
+            risks=len(wordings.risk_ids),
+            wordings=len(wordings),
+            wording_pairs=wordings.pairs_scored,
+            matches=sum(len(found) for found in wordings.matches),
+            pairs_wall=wall,
+            pairs_cpu=cpu,
+            pairs_peak_mib=_peak_mib(),
+        )
+        del wordings
     result, wall, cpu = _timed(flag_scan.scan_all)
     db.session.rollback()
     figures.update(raised=result.raised_count, cleared=result.cleared_count, wall=wall, cpu=cpu, peak_mib=_peak_mib())

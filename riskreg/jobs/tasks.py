@@ -82,8 +82,8 @@ def saved_risks(ctx: Context, risk_ids: list[int], register: str | None = None) 
 def flag_scan(ctx: Context) -> Done:
     from riskreg.services.flags import scan
 
-    ctx.step(10, "Scanning every open risk, possible duplicates included")
-    result = scan.scan_all(ctx.actor)
+    # The scan's steps come before it loads or writes anything: each commit records progress and nothing else.
+    result = scan.scan_all(ctx.actor, progress=ctx.step)
     kinds = set(result.raised) | set(result.cleared)
     by_kind = {kind.value: [result.raised[kind], result.cleared[kind]] for kind in kinds}
     return Done({"raised": result.raised_count, "cleared": result.cleared_count, "by_kind": by_kind})

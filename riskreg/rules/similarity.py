@@ -89,6 +89,35 @@ def ngram_matrix(texts: Sequence[str], rules: SimilarityRules = DEFAULT_SIMILARI
     return matrix
 
 
+class NgramRows:
+    """Many texts' n-gram vectors kept sparse (a text has a few dozen n-grams of the 4,096 buckets), made dense a
+    block of rows at a time: the rows are exactly ``ngram_vector``'s."""
+
+    def __init__(self, texts: Sequence[str], rules: SimilarityRules = DEFAULT_SIMILARITY):
+        self.dimensions = rules.lexical_dimensions
+        starts, columns, values = [0], [], []
+        for text in texts:
+            vector = ngram_vector(text, rules)
+            nonzero = np.flatnonzero(vector)
+            columns.append(nonzero.astype(np.int32))
+            values.append(vector[nonzero])
+            starts.append(starts[-1] + len(nonzero))
+        self.starts = np.array(starts, dtype=np.int64)
+        self.columns = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
+        self.values = np.concatenate(values) if values else np.zeros(0, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def dense(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start`` to ``stop`` (exclusive) as a dense float32 matrix."""
+        matrix = np.zeros((stop - start, self.dimensions), dtype=np.float32)
+        first, last = self.starts[start], self.starts[stop]
+        rows = np.repeat(np.arange(stop - start), np.diff(self.starts[start : stop + 1]))
+        matrix[rows, self.columns[first:last]] = self.values[first:last]
+        return matrix
+
+
 def combine(lexical: np.ndarray, semantic: np.ndarray, rules: SimilarityRules = DEFAULT_SIMILARITY) -> np.ndarray:
     """One score per candidate. A near-verbatim copy scores at least its lexical score, so it comes first;
     otherwise mostly meaning, with a little of the wording to break near ties."""
@@ -131,21 +160,6 @@ def descending_blocks(scores: np.ndarray, first: int, largest: int = 2000) -> It
     while start < len(order):
         yield order[start : start + size]
         start, size = start + size, min(size * 2, max(largest, first))
-
-
-def pairs_above(
-    vectors: np.ndarray, groups: np.ndarray, threshold: float, block: int = 1024
-) -> Iterator[tuple[int, int, float]]:
-    """Pairs (i < j) in different groups whose cosine is at least ``threshold``, a block of rows at a time
-    so memory stays at block × n however many vectors there are."""
-    groups = np.asarray(groups)
-    for start in range(0, len(vectors), block):
-        scores = vectors[start : start + block] @ vectors.T
-        rows = np.arange(start, min(start + block, len(vectors)))
-        later = rows[:, None] < np.arange(len(vectors))[None, :]
-        keep = (scores >= threshold) & later & (groups[rows][:, None] != groups[None, :])
-        for row, column in zip(*np.nonzero(keep), strict=True):
-            yield int(rows[row]), int(column), float(scores[row, column])
 
 
 def quantise(vector: np.ndarray) -> tuple[bytes, float]:

@@ -85,14 +85,13 @@ def test_descending_blocks_cover_every_index_once_in_score_order():
     assert sorted(np.concatenate(list(rules.descending_blocks(ties, first=3))).tolist()) == list(range(8))
 
 
-def test_pairs_above_finds_pairs_across_groups_only_once_each():
-    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
-    groups = np.array([1, 2, 1, 3])
-    pairs = sorted((i, j) for i, j, _score in rules.pairs_above(vectors, groups, 0.7, block=2))
-    # 0-1 (identical, different groups); 2-3 (0.8); 0-2 share a group and are orthogonal anyway; 0-3 is 0.6.
-    assert pairs == [(0, 1), (2, 3)]
-    same_group = np.array([1, 1, 1, 1])
-    assert list(rules.pairs_above(vectors, same_group, 0.0)) == []
+def test_ngram_rows_kept_sparse_give_back_ngram_vectors_exactly_a_block_at_a_time():
+    texts = ["Witnesses failing to attend trials", "", "ab", "Insufficient staff to meet caseload", "Fraud by staff"]
+    rows = rules.NgramRows(texts)
+    assert len(rows) == 5 and len(rows.values) < 5 * 4096 / 20  # a few dozen buckets a text, not 4,096
+    assert np.array_equal(rows.dense(0, 5), rules.ngram_matrix(texts))
+    assert np.array_equal(rows.dense(2, 4), rules.ngram_matrix(texts[2:4]))
+    assert rows.dense(1, 1).shape == (0, 4096)
 
 
 def test_quantised_vectors_keep_their_cosines():

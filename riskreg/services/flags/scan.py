@@ -15,7 +15,7 @@ saves a risk has just been shown the similar risks in other registers (riskreg.w
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -55,6 +55,8 @@ from riskreg.services.registers import rules as scoring_rules
 CONTRIBUTES = LinkKind.CONTRIBUTES_TO
 # Staleness counts unchanged reviews among the latest few; the stagnant-score rule needs at most as many.
 REVIEWS_CONSIDERED = 6
+# The new flags' ids are read back this many condition keys a query (a scan at scale L raises hundreds of thousands).
+KEYS_PER_QUERY = 10_000
 
 
 def rules() -> FlagRules:
@@ -241,49 +243,142 @@ def _recommendations_wanted(risk_ids: list[int], today: date) -> dict[str, _Want
 # Possible duplicates --------------------------------------------------------------------------------------
 
 
-def _theme_registers(candidates, depth_of) -> dict[int, set[int]]:
-    """For each risk, the registers at its own level holding a risk like it (its own register included)."""
-    found: dict[int, set[int]] = defaultdict(set)
-    for candidate in candidates:
-        first, second = candidate.risk, candidate.other
-        if depth_of(first) == depth_of(second):
-            found[first.id] |= {first.register_id, second.register_id}
-            found[second.id] |= {first.register_id, second.register_id}
-    return found
+@dataclass
+class _Holdings:
+    """Where the open risks of each wording are, for working out each risk's pair flags without listing pairs."""
+
+    wordings: similarity.Wordings
+    path_of: dict[int, str]  # register id → its unit's path
+    members: dict[tuple[int, int], list[int]]  # (wording, register) → its risks' ids, ascending
+    held: dict[int, set[int]]  # register → the wordings it holds
+    bit_of: dict[int, int]  # register → its bit in a set of registers
+    register_of_bit: dict[int, int]
+    by_depth: dict[tuple[int, int], int]  # (wording, depth) → the registers at that depth holding it, as bits
+    above: dict[int, tuple[int, ...]]  # register → the registers whose paths its path starts with (above it)
+
+    @classmethod
+    def of(cls, wordings: similarity.Wordings, path_of: dict[int, str]) -> "_Holdings":
+        registers = sorted(path_of)
+        bit_of = {register: 1 << n for n, register in enumerate(registers)}
+        by_path = {path: register for register, path in path_of.items()}
+        above = {
+            register: tuple(by_path[path[:n]] for n in range(1, len(path)) if path[:n] in by_path)
+            for register, path in path_of.items()
+        }
+        members: dict[tuple[int, int], list[int]] = defaultdict(list)
+        held: dict[int, set[int]] = defaultdict(set)
+        by_depth: dict[tuple[int, int], int] = defaultdict(int)
+        for risk_id, register, wording in zip(
+            wordings.risk_ids.tolist(), wordings.register_ids.tolist(), wordings.wording_of.tolist(), strict=True
+        ):
+            if register not in path_of:
+                continue
+            members[wording, register].append(risk_id)
+            held[register].add(wording)
+            by_depth[wording, flag_rules.depth(path_of[register])] |= bit_of[register]
+        return cls(wordings, path_of, members, held, bit_of, {b: r for r, b in bit_of.items()}, by_depth, above)
+
+    def matches(self, wording: int) -> dict[int, similarity.WordingMatch]:
+        return {match.wording: match for match in self.wordings.matches[wording]}
+
+    def held_at(self, register: int, matches: dict[int, similarity.WordingMatch]) -> Iterable[tuple[int, object]]:
+        """The risks in ``register`` whose wordings are among ``matches``, with their match."""
+        held = self.held.get(register, ())
+        wordings = [w for w in held if w in matches] if len(held) < len(matches) else [w for w in matches if w in held]
+        for wording in wordings:
+            for risk_id in self.members[wording, register]:
+                yield risk_id, matches[wording]
 
 
-def _pair_flag(candidate, settings: FlagRules, themes: dict[int, set[int]]) -> tuple[Risk, Risk, FlagKind] | None:
-    first, second = candidate.risk, candidate.other
-    found = flag_rules.pair_flag(
-        (first.id, first.register.unit.path), (second.id, second.register.unit.path), settings.include_siblings
-    )
-    if found is None:
-        return None
-    lower, higher = (first, second) if found[0] == first.id else (second, first)
-    # A wording held by many registers at one level is a theme they share (witnesses, police files), each
-    # register's own risk: not a duplicate. Whether it informs the risk above is the "repeats" flag's question.
-    if found[2] is FlagKind.POSSIBLE_DUPLICATE and len(themes.get(lower.id, ())) >= settings.common_theme_registers:
-        return None
-    return lower, higher, found[2]
+def _ranked(found: Iterable[tuple[int, object]]) -> list[tuple[int, object]]:
+    """Best first, as flags are chosen: by the score a flag stores, then the other risk's id."""
+    return sorted(found, key=lambda item: (-round(item[1].score, 4), item[0]))
 
 
-def _duplicates_wanted(contributing: set[int]) -> dict[str, _Wanted]:
+class _PairSearch:
+    """Each risk's possible pair flags as the lower risk, from where the wordings like its own are held."""
+
+    def __init__(self, holdings: _Holdings, settings: FlagRules):
+        self.holdings, self.settings = holdings, settings
+        self.repeats_of: dict[tuple[int, tuple[int, ...]], list] = {}  # the same above every area of a division
+        self.themes: dict[tuple[int, int], int] = {}
+
+    def repeats(self, wording: int, register: int) -> list:
+        """The risks in the registers above ``register`` like the wording, best first."""
+        above = self.holdings.above[register]
+        if (wording, above) not in self.repeats_of:
+            matches = self.holdings.matches(wording)
+            found = (item for higher in above for item in self.holdings.held_at(higher, matches))
+            self.repeats_of[wording, above] = _ranked(found)
+        return self.repeats_of[wording, above]
+
+    def duplicates(self, risk_id: int, wording: int, register: int) -> list:
+        """Older risks like it in other registers at its level, best first; none when the wording is a theme:
+        held, with the wordings like it, by ``common_theme_registers`` registers at that level or more."""
+        holdings, path = self.holdings, self.holdings.path_of[register]
+        level = flag_rules.depth(path)
+        if (wording, level) not in self.themes:
+            held = 0
+            for other in holdings.matches(wording):
+                held |= holdings.by_depth.get((other, level), 0)
+            self.themes[wording, level] = held
+        others = self.themes[wording, level] & ~holdings.bit_of[register]
+        if not others or others.bit_count() + 1 >= self.settings.common_theme_registers:
+            return []
+        matches, found = holdings.matches(wording), []
+        while others:
+            bit = others & -others
+            others ^= bit
+            other_register = holdings.register_of_bit[bit]
+            other_path = holdings.path_of[other_register]
+            if path.startswith(other_path) or other_path.startswith(path):
+                continue  # one above the other: a repeat, found from the lower risk
+            found += [item for item in holdings.held_at(other_register, matches) if item[0] < risk_id]
+        return _ranked(found)
+
+
+def _pair_candidates(holdings: _Holdings, settings: FlagRules, contributing: set[int]):
+    """Per open risk, in the order of ids: (risk, other risk, kind, match) for each pair flag it may carry as the
+    lower risk, best first within a kind. A risk *repeats* a risk in a register above it (unless it already
+    informs one); it is a *possible duplicate* of an older risk in another register at its level."""
+    wordings, search = holdings.wordings, _PairSearch(holdings, settings)
+    for risk_id, register, wording in zip(
+        wordings.risk_ids.tolist(), wordings.register_ids.tolist(), wordings.wording_of.tolist(), strict=True
+    ):
+        if register not in holdings.path_of or not wordings.matches[wording]:
+            continue
+        if risk_id not in contributing:
+            for other_id, match in search.repeats(wording, register):
+                yield risk_id, other_id, FlagKind.REPEATS_HIGHER, match
+        if settings.include_siblings:
+            for other_id, match in search.duplicates(risk_id, wording, register):
+                yield risk_id, other_id, FlagKind.POSSIBLE_DUPLICATE, match
+
+
+def _duplicates_wanted(
+    wordings: similarity.Wordings, risks_by_id: dict[int, Risk], contributing: set[int]
+) -> dict[str, _Wanted]:
     """Pair flags: a risk repeating one in a register above it, and possible duplicates at the same level,
     leaving out pairs already linked and pairs dismissed, and repeats by a risk that already informs a risk
-    above it (``contributing``: it has said which); each risk's best few of each kind only."""
+    above it (``contributing``: it has said which); each risk's best few of each kind only. Worked out per
+    risk from where each wording is held (``wordings``), never from a list of every pair of risks."""
     settings = rules()
     excluded = pair_flags.linked_pairs() | pair_flags.dismissed_pairs()
-    candidates = similarity.duplicate_candidates(settings.duplicate_threshold)
-    themes = _theme_registers(candidates, lambda risk: flag_rules.depth(risk.register.unit.path))
-    per_risk: dict[tuple[int, FlagKind], list[_Wanted]] = defaultdict(list)
-    for candidate in candidates:
-        found = _pair_flag(candidate, settings, themes)
-        if found is None or frozenset((found[0].id, found[1].id)) in excluded:
+    path_of = {
+        risk.register_id: risk.register.unit.path
+        for risk_id in set(wordings.risk_ids.tolist())
+        if (risk := risks_by_id.get(risk_id)) is not None
+    }
+    wanted: dict[str, _Wanted] = {}
+    chosen: Counter = Counter()
+    for lower_id, higher_id, kind, match in _pair_candidates(_Holdings.of(wordings, path_of), settings, contributing):
+        if chosen[lower_id, kind] >= settings.duplicates_per_risk or frozenset((lower_id, higher_id)) in excluded:
             continue
-        lower, higher, kind = found
-        if kind is FlagKind.REPEATS_HIGHER and lower.id in contributing:
+        if lower_id not in risks_by_id or higher_id not in risks_by_id:
             continue
-        how = f"{candidate.stage.label.lower()}, score {candidate.score:.2f}"
+        chosen[lower_id, kind] += 1
+        lower, higher = risks_by_id[lower_id], risks_by_id[higher_id]
+        how = f"{match.stage.label.lower()}, score {match.score:.2f}"
         note = flag_rules.pair_note(
             kind,
             f"{lower.ref} ({lower.register.unit.name})",
@@ -291,14 +386,8 @@ def _duplicates_wanted(contributing: set[int]) -> dict[str, _Wanted]:
             higher.title,
             how,
         )
-        per_risk[lower.id, kind].append(
-            _Wanted(lower.id, Raised(kind, note, higher.id, round(candidate.score, 4), candidate.stage.value))
-        )
-    wanted: dict[str, _Wanted] = {}
-    for (lower_id, _kind), found in per_risk.items():
-        best = sorted(found, key=lambda w: (-(w.raised.score or 0), w.raised.other_risk_id))
-        for item in best[: settings.duplicates_per_risk]:
-            wanted[flag_rules.condition_key(item.raised.kind, lower_id, item.raised.other_risk_id)] = item
+        raised = Raised(kind, note, higher.id, round(match.score, 4), match.stage.value)
+        wanted[flag_rules.condition_key(kind, lower.id, higher.id)] = _Wanted(lower.id, raised)
     return wanted
 
 
@@ -374,7 +463,12 @@ def _raise_all(
         result.raised[raised.kind] += 1
     # One executemany in the keys' order (the ORM sent one INSERT per flag); a condition key names one live flag.
     db.session.execute(sa.insert(Flag.__table__), rows)
-    ids = dict(db.session.execute(sa.select(Flag.condition_key, Flag.id).where(Flag.condition_key.in_(keys))).all())
+    ids = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):  # a query takes at most 65,535 parameters (PostgreSQL)
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        ids.update(
+            db.session.execute(sa.select(Flag.condition_key, Flag.id).where(Flag.condition_key.in_(chunk))).all()
+        )
     audit.record_many(
         actor,
         [
@@ -406,13 +500,27 @@ def _open_risks() -> list[Risk]:
     )
 
 
-def scan_all(actor: User | None = None, today: date | None = None) -> ScanResult:
-    """Scan every open risk, possible duplicates included, and store each register's health for the day."""
+def scan_all(
+    actor: User | None = None, today: date | None = None, progress: Callable[[int, str], None] | None = None
+) -> ScanResult:
+    """Scan every open risk, possible duplicates included, and store each register's health for the day.
+
+    ``progress(percent, doing)`` follows the stages (a job commits there): the wordings compared, a block at a
+    time, come first, before anything is loaded or written, so a commit there expires and writes nothing."""
     today = today or clock_today()
+    say = progress or (lambda _percent, _doing: None)
+    say(5, "Grouping the open risks by wording")
+
+    def compared(done: int, total: int) -> None:
+        say(5 + 55 * done // max(total, 1), f"Compared {done:,} of {total:,} distinct wordings with each other")
+
+    wordings = similarity.similar_wordings(rules().duplicate_threshold, compared)
+    say(60, f"Checking the flags of every open risk ({len(wordings.risk_ids):,} with {len(wordings):,} wordings)")
     risks = _open_risks()
     scope = sa.select(Risk.id).where(Risk.status == RiskStatus.OPEN)
     wanted, staleness = _wanted_per_risk(_facts(risks, scope, today, whole=True), today)
-    wanted.update(_duplicates_wanted(_contributing(scope)))
+    wanted.update(_duplicates_wanted(wordings, {risk.id: risk for risk in risks}, _contributing(scope)))
+    del wordings
     _drop_redundant(wanted, {item.risk_id for item in wanted.values() if item.raised.kind is FlagKind.REPEATS_HIGHER})
     existing = db.session.scalars(sa.select(Flag).where(Flag.condition_key.is_not(None)))
     result = _reconcile(existing, wanted, staleness, actor)

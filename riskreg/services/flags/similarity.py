@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -390,48 +391,149 @@ def suggestions(
     )
 
 
+# Every open risk against every other, by wording (the full flag scan) -------------------------------------------
+
+# Distinct wordings are scored against each other this many at a time: a block's lexical rows are 2 × 1,024 × 4,096
+# floats (32 MiB), its score matrices 1,024 × 1,024, however many risks and wordings there are.
+WORDING_BLOCK = 1024
+# Pairs whose block-product scores come this close to a threshold are scored again one by one, as a pair always was.
+_MARGIN = 1e-4
+
+
+@dataclass(frozen=True)
+class WordingMatch:
+    """Another wording whose risks score ``score`` (at least the threshold) with this wording's risks."""
+
+    wording: int
+    score: float
+    lexical: float
+    semantic: float
+    stage: SimilarityStage
+
+
+@dataclass(frozen=True)
+class Wordings:
+    """The open risks with a stored embedding, grouped by wording: risks whose compared text and stored vector are
+    the same (copies: one wording pasted into many registers) score the same against everything, 1.0 with each
+    other. ``matches[w]`` lists the wordings (``w`` itself among them) whose risks are possible duplicates of
+    ``w``'s, so a caller works out what it needs per risk without a list of every pair of risks."""
+
+    risk_ids: np.ndarray  # ascending
+    register_ids: np.ndarray
+    wording_of: np.ndarray  # each risk's wording, an index into ``texts`` and ``matches``
+    texts: list[str]
+    matches: list[list[WordingMatch]]
+    pairs_scored: int  # pairs of distinct wordings (each with itself included) whose scores were computed
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def similar_wordings(
+    threshold: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    block: int = WORDING_BLOCK,
+) -> Wordings:
+    """Group the open risks by wording and score the distinct wordings against each other, ``block`` rows and
+    columns at a time (memory: the distinct wordings' vectors and one block, not the risks squared). A pair of
+    wordings scores as a pair of risks always did: both stages, each pair that reaches the threshold found
+    (the lexical stage for near-verbatim copies, the semantic stage for the same risk in other words).
+    ``progress(done, total)`` follows each block of rows. Risks without a stored embedding are left out."""
+    settings = rules()
+    threshold = settings.duplicate_threshold if threshold is None else threshold
+    query = (
+        sa.select(Risk.id, Risk.register_id, Risk.title, Risk.event, RiskEmbedding.scale, RiskEmbedding.vector)
+        .join(RiskEmbedding, RiskEmbedding.risk_id == Risk.id)
+        .where(Risk.status == RiskStatus.OPEN, RiskEmbedding.model == encoder.MODEL_ID)
+        .order_by(Risk.id)
+        .execution_options(yield_per=10_000)
+    )
+    index: dict[tuple[str, bytes, float], int] = {}
+    risk_ids, register_ids, wording_of = [], [], []
+    for risk_id, register_id, title, event, scale, vector in db.session.execute(query):
+        key = (similarity_rules.risk_text(title, event), bytes(vector), scale)
+        risk_ids.append(risk_id)
+        register_ids.append(register_id)
+        wording_of.append(index.setdefault(key, len(index)))
+    keys = list(index)
+    del index
+    semantic = similarity_rules.dequantise([key[1] for key in keys], [key[2] for key in keys], encoder.DIMENSIONS)
+    lexical = similarity_rules.NgramRows([key[0] for key in keys], settings)
+    matches, scored = _matching_wordings(semantic, lexical, threshold, settings, progress, block)
+    return Wordings(
+        risk_ids=np.array(risk_ids, dtype=np.int64),
+        register_ids=np.array(register_ids, dtype=np.int64),
+        wording_of=np.array(wording_of, dtype=np.int64),
+        texts=[key[0] for key in keys],
+        matches=matches,
+        pairs_scored=scored,
+    )
+
+
+def _matching_wordings(semantic, lexical, threshold: float, settings: SimilarityRules, progress, block: int):
+    """For each wording, the wordings (itself included) scoring at least ``threshold`` with it, and how many pairs
+    were scored. Each block pair is two matrix products; the pairs they put near or above a threshold are scored
+    again one by one with the very expressions ``combine`` was always given, so scores are what they were."""
+    count = len(semantic)
+    weight = settings.semantic_weight
+    # A pair that is not a near-verbatim copy has lexical < the lexical threshold, so its blended score can only
+    # reach ``threshold`` from this semantic score up; copies are found by the lexical stage itself.
+    floor = (threshold - (1 - weight) * settings.lexical_threshold) / weight if weight else -1.0
+    matches: list[list[WordingMatch]] = [[] for _ in range(count)]
+    scored = 0
+    for row in range(0, count, block):
+        rows_lexical = lexical.dense(row, min(row + block, count))
+        for column in range(row, count, block):
+            columns_lexical = rows_lexical if column == row else lexical.dense(column, min(column + block, count))
+            rows_semantic, columns_semantic = semantic[row : row + block], semantic[column : column + block]
+            near = (rows_semantic @ columns_semantic.T >= floor - _MARGIN) | (
+                rows_lexical @ columns_lexical.T >= settings.lexical_threshold - _MARGIN
+            )
+            if column == row:
+                near = np.triu(near)  # each pair once, each wording with itself (its copies) too
+            scored += near.size if column != row else near.shape[0] * (near.shape[0] + 1) // 2
+            found = np.nonzero(near)
+            if not len(found[0]):
+                continue
+            lexical_scores = [float(rows_lexical[i] @ columns_lexical[j]) for i, j in zip(*found, strict=True)]
+            semantic_scores = [float(rows_semantic[i] @ columns_semantic[j]) for i, j in zip(*found, strict=True)]
+            combined = similarity_rules.combine(np.array(lexical_scores), np.array(semantic_scores), settings)
+            scores = zip(*found, lexical_scores, semantic_scores, combined.tolist(), strict=True)
+            for i, j, lex, sem, score in scores:
+                if score < threshold:
+                    continue
+                first, second, stage = row + int(i), column + int(j), similarity_rules.stage(lex, settings)
+                matches[first].append(WordingMatch(second, score, lex, sem, stage))
+                if second != first:
+                    matches[second].append(WordingMatch(first, score, lex, sem, stage))
+        if progress:
+            progress(min(row + block, count), count)
+    return matches, scored
+
+
 def duplicate_candidates(threshold: float | None = None) -> list[DuplicateCandidate]:
     """Pairs of open risks in different registers whose combined score reaches ``threshold``, best first.
 
-    Both stages search every pair: the lexical stage for near-verbatim copies, the semantic stage for the same
-    risk in other words. Each pair says which stage found it. Risks without a stored embedding are left out
-    (``riskreg similar --reindex`` computes them)."""
-    settings = rules()
-    threshold = settings.duplicate_threshold if threshold is None else threshold
-    rows = (
-        db.session.execute(
-            sa.select(Risk.id, Risk.register_id, Risk.title, Risk.event, RiskEmbedding.scale, RiskEmbedding.vector)
-            .join(RiskEmbedding, RiskEmbedding.risk_id == Risk.id)
-            .where(Risk.status == RiskStatus.OPEN, RiskEmbedding.model == encoder.MODEL_ID)
-            .order_by(Risk.id)
-        )
-        .tuples()
-        .all()
-    )
-    if len(rows) < 2:
-        return []
-    groups = np.array([row[1] for row in rows])
-    semantic = similarity_rules.dequantise([row[5] for row in rows], [row[4] for row in rows], encoder.DIMENSIONS)
-    lexical = similarity_rules.ngram_matrix([similarity_rules.risk_text(row[2], row[3]) for row in rows], settings)
-    pairs = _candidate_pairs(semantic, lexical, groups, threshold, settings)
-    risks = _open_risks({rows[i][0] for pair in pairs for i in pair[:2]})
-    return [
-        DuplicateCandidate(risks[rows[i][0]], risks[rows[j][0]], score, lex, sem, similarity_rules.stage(lex, settings))
-        for i, j, score, lex, sem in sorted(pairs, key=lambda pair: (-pair[2], rows[pair[0]][0], rows[pair[1]][0]))
-    ]
-
-
-def _candidate_pairs(semantic, lexical, groups, threshold: float, settings: SimilarityRules) -> list[tuple]:
-    # A pair that is not a near-verbatim copy has lexical < the lexical threshold, so its blended score can only
-    # reach ``threshold`` from this semantic score up; copies are found by the lexical stage itself.
-    weight = settings.semantic_weight
-    floor = (threshold - (1 - weight) * settings.lexical_threshold) / weight if weight else -1.0
-    found = {(i, j) for i, j, _ in similarity_rules.pairs_above(semantic, groups, floor)}
-    found |= {(i, j) for i, j, _ in similarity_rules.pairs_above(lexical, groups, settings.lexical_threshold)}
+    Both stages search every pair of distinct wordings (``similar_wordings``); each pair of risks says which
+    stage found it. The list has every such pair, so it grows with the square of the copies of a wording: the
+    full scan does not use it. Risks without a stored embedding are left out (``riskreg similar --reindex``)."""
+    wordings = similar_wordings(threshold)
+    members: dict[int, list[int]] = defaultdict(list)
+    for position, wording in enumerate(wordings.wording_of.tolist()):
+        members[wording].append(position)
+    ids, registers = wordings.risk_ids.tolist(), wordings.register_ids.tolist()
     pairs = []
-    for i, j in found:
-        lex, sem = float(lexical[i] @ lexical[j]), float(semantic[i] @ semantic[j])
-        score = float(similarity_rules.combine(np.array([lex]), np.array([sem]), settings)[0])
-        if score >= threshold:
-            pairs.append((i, j, score, lex, sem))
-    return pairs
+    for wording, found in enumerate(wordings.matches):
+        for match in found:
+            if match.wording < wording:
+                continue
+            for i in members[wording]:
+                for j in members[match.wording]:
+                    if registers[i] != registers[j] and (match.wording != wording or i < j):
+                        low, high = sorted((ids[i], ids[j]))
+                        pairs.append((low, high, match))
+    risks = _open_risks({risk_id for pair in pairs for risk_id in pair[:2]})
+    return [
+        DuplicateCandidate(risks[low], risks[high], match.score, match.lexical, match.semantic, match.stage)
+        for low, high, match in sorted(pairs, key=lambda pair: (-pair[2].score, pair[0], pair[1]))
+    ]
