@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from riskreg.clock import today
-from riskreg.enums import LinkKind, ReviewOutcome, RiskStatus
+from riskreg.enums import LinkKind, ReviewOutcome, RiskStatus, UnitKind
 from riskreg.extensions import db
-from riskreg.models import Register, RegisterFigure, Risk
+from riskreg.models import Register, RegisterFigure, Risk, Unit
 from riskreg.rules import scoring
 from riskreg.services import figures, links, registers, risks
 from tests import factories
@@ -258,3 +258,14 @@ def test_the_seeded_demo_holds_fresh_figures_for_every_register(demo):
     again = [(f.register_id, f.restricted, f.open_risks, f.above_appetite, f.link_alerts) for f in stored()]
     assert len(seeded) == 2 * db.session.scalar(sa.select(sa.func.count()).select_from(Register))
     assert seeded == again
+
+
+def test_a_register_rolled_back_inside_a_deferred_block_is_not_counted(org):
+    with figures.deferred():
+        factories.RiskFactory(register=org.ln.register, owner=org.risk_ln)
+        savepoint = db.session.begin_nested()
+        unit = Unit(code="GONE", name="Rolled back", kind=UnitKind.AREA, parent=org.hq, path="/")
+        db.session.add_all([unit, Register(unit=unit, title="Rolled back risk register")])
+        db.session.flush()
+        savepoint.rollback()
+    assert_figures_fresh(org.ln.register)

@@ -36,6 +36,8 @@ from riskreg.services.registers import RegisterFigures, above_appetite_expr, rul
 
 PENDING = "riskreg.figures.pending"  # Session.info key: registers whose figures the flush made stale
 DEFERRED = "riskreg.figures.deferred"  # Session.info key: set while ``deferred`` holds the refresh back
+IDS_PER_QUERY = 10_000  # risk ids in one IN list (_linked_registers names each twice)
+REGISTERS_PER_REFRESH = 200
 _LINK_COLUMNS = ("id", "ref", "category", "status", "residual_l", "residual_i", "restricted", "register_id")
 
 
@@ -282,7 +284,7 @@ def refresh(register_ids: Iterable[int], connection=None) -> None:
     connection.execute(sa.insert(table), rows)
 
 
-def rebuild_all(batch: int = 200) -> int:
+def rebuild_all(batch: int = REGISTERS_PER_REFRESH) -> int:
     """Every register's figures, recomputed (after a bulk load, an upgrade or a change to the appetite rules)."""
     register_ids = list(db.session.scalars(sa.select(Register.id).order_by(Register.id)))
     for start in range(0, len(register_ids), batch):
@@ -310,9 +312,14 @@ def refresh_for_risks(risk_ids: Collection[int], register_ids: Iterable[int] = (
     """Refresh the registers of these risks, and of the risks linked to them."""
     connection = connection if connection is not None else db.session.connection()
     registers = set(register_ids)
-    if risk_ids:
-        registers |= set(connection.execute(sa.select(Risk.register_id).where(Risk.id.in_(list(risk_ids)))).scalars())
-    refresh(registers | _linked_registers(connection, risk_ids), connection)
+    ids = sorted(risk_ids)
+    for start in range(0, len(ids), IDS_PER_QUERY):  # a query takes at most 65,535 parameters (PostgreSQL)
+        chunk = ids[start : start + IDS_PER_QUERY]
+        registers |= set(connection.execute(sa.select(Risk.register_id).where(Risk.id.in_(chunk))).scalars())
+        registers |= _linked_registers(connection, chunk)
+    wanted = sorted(registers)
+    for start in range(0, len(wanted), REGISTERS_PER_REFRESH):
+        refresh(wanted[start : start + REGISTERS_PER_REFRESH], connection)
 
 
 def _touched(session: Session) -> tuple[set[int], set[int]]:
@@ -377,7 +384,10 @@ def deferred(session: Session | None = None) -> Iterator[None]:
     pending = session.info.pop(PENDING, None)
     if pending:
         registers, risk_ids = pending
-        refresh_for_risks(risk_ids, registers, session.connection())
+        connection = session.connection()
+        # A register written and then rolled back inside the block (a savepoint) has no figures to keep.
+        existing = set(connection.execute(sa.select(Register.id).where(Register.id.in_(sorted(registers)))).scalars())
+        refresh_for_risks(risk_ids, existing, connection)
 
 
 @risk_service.after_save
