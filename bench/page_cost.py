@@ -6,8 +6,9 @@ Signs in through the Flask test client (the bench runner of bench/measure.py, a 
 at organisation 1's HQ, and the readers named with --as), loads each page ``--warmup`` times, then ``--repeat``
 times, and prints per page the median of this process's CPU per request (time.process_time), the median wall
 time, the CPU of this database's PostgreSQL backends per request (from /proc: same machine, and a database of
-one's own, or other sessions' queries count too), the SQL statements of one request and the response's size. On
-a shared machine the CPU figures are the steady ones.
+one's own, or other sessions' queries count too; not the parallel workers a plan starts: set
+max_parallel_workers_per_gather to 0 for the database to count those), the SQL statements of one request and
+the response's size. On a shared machine the CPU figures are the steady ones.
 """
 
 import argparse
