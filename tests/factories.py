@@ -63,11 +63,16 @@ class UnitFactory(Base):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         unit = super()._create(model_class, *args, **kwargs)
-        unit.path = (unit.parent.path if unit.parent else "/") + f"{unit.id}/"
-        register = Register(unit=unit, title=f"{unit.name} risk register")
-        db.session.add(register)
+        with_register(unit)
         db.session.commit()
         return unit
+
+
+def with_register(unit: Unit) -> Unit:
+    """A unit just flushed (it has its id) gets its tree path and its register."""
+    unit.path = (unit.parent.path if unit.parent else "/") + f"{unit.id}/"
+    db.session.add(Register(unit=unit, title=f"{unit.name} risk register"))
+    return unit
 
 
 class UserFactory(Base):
@@ -188,8 +193,7 @@ def build_organisation() -> SimpleNamespace:
     db.session.add_all([hq, ln, ls])
     db.session.flush()
     for unit in (hq, ln, ls):
-        unit.path = (unit.parent.path if unit.parent else "/") + f"{unit.id}/"
-        db.session.add(Register(unit=unit, title=f"{unit.name} risk register"))
+        with_register(unit)
 
     def holding(role: Role, unit: Unit, name: str) -> User:
         user = UserFactory.build(name=name)

@@ -135,14 +135,29 @@ def unit_tree(today: date, reads_restricted: Callable[[str], bool]) -> list[Tree
     return tree
 
 
-def unit_tree_page(today: date, reads_restricted: Callable[[str], bool], page: int, page_size: int) -> "Page":
+def unit_tree_page(today: date, reads_restricted: Callable[[str], bool], page: int, page_size: int) -> "TreePage":
     """One page of ``unit_tree``, in the tree's order (the registers index, issue 20: 200 rows at scale M, 5,000 at
     L, cost more to write out than to read). The whole tree is read, so each page's depth and order are the
     tree's; the query is the same one whatever the page."""
     rows = unit_tree(today, reads_restricted)
     number = page_within(page, len(rows), page_size)
     start = (number - 1) * page_size
-    return Page(rows[start : start + page_size], len(rows), number, page_size)
+    return TreePage(rows[start : start + page_size], len(rows), number, page_size, _ancestors(rows, start))
+
+
+def _ancestors(rows: list[TreeRow], index: int) -> list[str]:
+    """The names of the units above ``rows[index]``, outermost first: a page that starts inside a subtree says
+    where it is (its first rows are indented under units shown on the page before)."""
+    if index >= len(rows):
+        return []
+    found, depth = [], rows[index].depth
+    for row in reversed(rows[:index]):
+        if depth == 0:
+            break
+        if row.depth < depth:
+            found.append(row.name)
+            depth = row.depth
+    return found[::-1]
 
 
 def get_by_code(code: str) -> Register:
@@ -195,6 +210,11 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
+
+
+@dataclass
+class TreePage(Page):
+    within: list[str]  # the units the page's first row sits under, outermost first (empty at the top level)
 
 
 def page_within(page: int, total: int, size: int) -> int:

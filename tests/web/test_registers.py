@@ -161,6 +161,19 @@ def test_registers_index_comes_a_page_at_a_time_in_the_trees_order(app, client, 
     assert len(earlier) == len(later)
 
 
+def test_an_index_page_that_starts_inside_a_subtree_says_where_it_is(app, client, org, sign_in, monkeypatch):
+    from tests.factories import UnitFactory
+
+    for code in ("L1", "L2", "L3"):
+        UnitFactory(code=code, name=f"Office {code}", parent=org.ln)
+    sign_in(org.viewer_ln)
+    monkeypatch.setitem(app.config, "RISKREG_PAGE_SIZE", 3)  # HQ, London North, Office L1 | L2, L3, London South
+    assert _index_rows(client, "/registers?page=2")[0] == "L2"
+    within = _soup(client.get("/registers?page=2")).select_one("#index-within")
+    assert within.text.strip() == "Continued from page 1: under Headquarters › London North"
+    assert _soup(client.get("/registers")).select_one("#index-within") is None
+
+
 def test_the_heat_map_over_time_shows_a_small_map_per_quarter_and_the_risks_that_moved(
     client, org, sign_in, frozen_clock
 ):

@@ -400,7 +400,7 @@ WORDING_BLOCK = 1024
 _MARGIN = 1e-4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one for each side of each matching pair: millions at scale L
 class WordingMatch:
     """Another wording whose risks score ``score`` (at least the threshold) with this wording's risks."""
 
