@@ -232,3 +232,30 @@ def test_the_heat_map_over_time_query_count_does_not_grow_with_risks_or_their_hi
 
     sign_in(org.hq_risk)
     assert queries(org.ln.register, 2) == queries(org.ls.register, 40)
+
+
+def _normalised(html) -> str:
+    return " ".join(BeautifulSoup(str(html), "html.parser").decode().split())
+
+
+def test_the_written_out_rows_match_the_risk_macros(app, client, org, sign_in):
+    """templates/registers/show.html writes macros/risk.html's band_tag and review_status inline (issue 20): the
+    cells must stay what the macros write, for each band and for a review overdue, due and unset."""
+    from flask import render_template_string
+
+    risks = [
+        RiskFactory(register=org.ln.register, residual_l=5, residual_i=5, next_review_on=today() - timedelta(days=2)),
+        RiskFactory(register=org.ln.register, residual_l=3, residual_i=3, next_review_on=today() + timedelta(days=9)),
+        RiskFactory(register=org.ln.register, residual_l=1, residual_i=2, next_review_on=None),
+    ]
+    sign_in(org.viewer_ln)
+    found = _soup(client.get("/registers/LN")).select("tbody tr")
+    rows = {tr.select_one("td a").text: tr.select("td") for tr in found if tr.select_one("td a.govuk-link")}
+    macros = '{% from "macros/risk.html" import band_tag, review_status %}'
+    with app.test_request_context():
+        for risk in risks:
+            cells = rows[risk.ref]
+            band = render_template_string(macros + "{{ band_tag(score) }}", score=risk.residual_score)
+            review = render_template_string(macros + "{{ review_status(risk, today) }}", risk=risk, today=today())
+            assert _normalised(cells[4].select_one("strong")) == _normalised(band)
+            assert _normalised(cells[5].decode_contents()) == _normalised(review)
