@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf import wtforms_widgets as govuk
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
@@ -129,6 +129,12 @@ __all__ = [
     "required_paragraph",
     "required_text",
 ]
+
+
+def page_asked() -> int:
+    """The page number in the query string; 1 when it is missing or not a number (services keep it in range)."""
+    page = request.args.get("page", "1")
+    return int(page) if page.isdecimal() else 1
 
 
 def render_form(template: str, form: FlaskForm, **context: Any):

@@ -10,6 +10,7 @@ from riskreg.enums import Band, RiskStatus
 from riskreg.rules.measures import quarter_of
 from riskreg.services import heat_trend, registers, vocabulary
 from riskreg.web.access import requires, signed_in
+from riskreg.web.forms import page_asked
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
@@ -18,11 +19,10 @@ bp = Blueprint("registers", __name__, url_prefix="/registers")
 @signed_in
 @requires(None)
 def index():
-    number = request.args.get("page", "1")
     page = registers.unit_tree_page(
         today(),
         policy.restricted_reader(current_user),  # asked once a register
-        int(number) if number.isdecimal() else 1,
+        page_asked(),
         settings().page_size,
     )
     return render_template("registers/index.html", page=page, register_url=url_for("registers.show", code="X")[:-1])
@@ -74,12 +74,11 @@ def _filters(register) -> registers.RiskFilters:
 def show(register):
     filters = _filters(register)
     sort = request.args.get("sort", "ref")
-    page = request.args.get("page", "1")
     risk_page = registers.list_risks(
         register,
         filters,
         sort if sort in registers.SORTS else "ref",
-        int(page) if page.isdecimal() else 1,
+        page_asked(),
         today(),
         settings().page_size,
     )

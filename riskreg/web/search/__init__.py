@@ -8,6 +8,7 @@ from riskreg.config import settings
 from riskreg.enums import RiskStatus
 from riskreg.services import search
 from riskreg.web.access import requires, signed_in
+from riskreg.web.forms import page_asked
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -22,14 +23,13 @@ def index():
     text = request.args.get("q", "")[:MAX_QUERY]
     register_code = request.args.get("register", "").upper()
     status = request.args.get("status", "")
-    page = request.args.get("page", "1")
     query = search.Query(
         text,
         register_id=next((register_id for register_id, code, _name in choices if code == register_code), None),
         status=RiskStatus(status) if status in RiskStatus._value2member_map_ else None,
     )
     visible = search.registers_under(policy.restricted_readable_under(current_user))
-    results = search.search(query, visible, int(page) if page.isdecimal() else 1, settings().page_size)
+    results = search.search(query, visible, page_asked(), settings().page_size)
     return render_template(
         "search/index.html",
         text=text,
