@@ -7,7 +7,7 @@ worker has databases of its own (tests/databases.py).
 
 import os
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from riskreg import create_app
 from riskreg.extensions import db, limiter
 from tests import browser, databases, factories
+from tests.certificates import support as certificate_support
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -236,4 +237,14 @@ FROZEN_NOW = datetime(2026, 6, 5, 10, 0)
 def frozen_clock():
     """Stops the clock at FROZEN_NOW (UTC) for tests that compute dates from today."""
     with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def clock_in_period():
+    """Stops the clock a month after the certificate tests' PERIOD ends, when its certificates are prepared and
+    signed. (frozen_clock's fixed day lies in another certifying year than PERIOD, which is worked out from today,
+    from every 1 April after it.)"""
+    moment = datetime.combine(certificate_support.PERIOD.end + timedelta(days=30), time(10))
+    with time_machine.travel(moment, tick=False) as traveller:
         yield traveller

@@ -103,7 +103,8 @@ def test_the_register_pages_and_the_api_mark_the_units_appetite(app, client, org
     assert "Above appetite" in risk_page
 
 
-def test_certificates_disclose_what_is_above_the_units_appetite(frozen_clock, org, six):
+@pytest.mark.usefixtures("clock_in_period")
+def test_certificates_disclose_what_is_above_the_units_appetite(org, six):
     ln_risk, _ls_risk = six
     certificate = draft(org)
     groups = {g["kind"]: g["items"] for g in queries.view(certificate, today()).disclosures["groups"]}

@@ -116,7 +116,7 @@ def test_production_requires_it_of_unit_heads_internal_audit_and_admins(monkeypa
 
 
 @pytest.mark.usefixtures("signing_ca")
-def test_signing_a_certificate_asks_for_the_code_again(client, org, sign_in, frozen_clock):
+def test_signing_a_certificate_asks_for_the_code_again(client, org, sign_in, clock_in_period):
     head = sign_in(org.head_ln)
     secret, _codes = _enrol(client)
     certificate = declare_all(draft(org), org.risk_ln, {}, org, None)
@@ -128,7 +128,7 @@ def test_signing_a_certificate_asks_for_the_code_again(client, org, sign_in, fro
     refused = client.post(url, data={"version": version, "password": PASSWORD})
     assert refused.status_code == 400 and two_factor.WRONG_CODE in refused.data.decode()
     assert db.session.get(type(certificate), certificate.id).status is CertificateStatus.SUBMITTED
-    frozen_clock.shift(timedelta(seconds=30))
+    clock_in_period.shift(timedelta(seconds=30))
     signed = client.post(url, data={"version": version, "password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     assert signed.status_code == 302, re.sub(r"\s+", " ", signed.data.decode())[:800]
     db.session.refresh(certificate)
