@@ -6,6 +6,7 @@ It takes the entries ``committee.committee_view`` (or ``committee.pack``) made, 
 changing how they are built.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -111,23 +112,34 @@ def coverage_counts(risk_ids: Sequence[int], as_of: date) -> dict[int, Coverage]
     independent line: the page's figures, counted by the database (the pack's ``summarise`` builds the whole map,
     with each control's evidence strength, which the page does not show). One query."""
     start = evidence_rules.window_start(as_of, control_tests.window_months())
+    values = {"risks": list(risk_ids), "start": start, "as_of": as_of}
+    return {
+        risk_id: Coverage(controls, int(tested_count or 0), int(independent_count or 0), (), None)
+        for risk_id, controls, tested_count, independent_count in db.session.execute(_coverage_query(), values)
+    }
+
+
+@functools.cache
+def _coverage_query() -> sa.Select:
+    """``coverage_counts``'s query, built once (the ids and the window's dates are parameters): building a query and
+    working out its cache key cost SQLAlchemy about as much as running it (issue 20)."""
+    start, as_of = sa.bindparam("start", type_=sa.Date), sa.bindparam("as_of", type_=sa.Date)
     in_window = sa.and_(ControlTest.countermeasure_id == Countermeasure.id, ControlTest.tested_on.between(start, as_of))
     tested = sa.exists().where(in_window)
     independent = sa.exists().where(in_window, ControlTest.line != AssuranceLine.FIRST)
-    query = (
+    return (
         sa.select(
             Countermeasure.risk_id,
             sa.func.count(),
             sa.func.sum(sa.case((tested, 1), else_=0)),
             sa.func.sum(sa.case((independent, 1), else_=0)),
         )
-        .where(Countermeasure.risk_id.in_(list(risk_ids)), Countermeasure.status == CountermeasureStatus.IN_PLACE)
+        .where(
+            Countermeasure.risk_id.in_(sa.bindparam("risks", expanding=True)),
+            Countermeasure.status == CountermeasureStatus.IN_PLACE,
+        )
         .group_by(Countermeasure.risk_id)
     )
-    return {
-        risk_id: Coverage(controls, int(tested_count or 0), int(independent_count or 0), (), None)
-        for risk_id, controls, tested_count, independent_count in db.session.execute(query)
-    }
 
 
 NO_CONTROLS = Coverage(0, 0, 0, (), None)

@@ -3,6 +3,7 @@
 Every link change is audited twice, once against each risk, so it shows in both risks' histories.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -216,20 +217,27 @@ def trends(risk_ids: Collection[int]) -> dict[int, str]:
     """Each risk's residual score trend from its last two reviews, in one query."""
     if not risk_ids:
         return {}
+    scores: dict[int, list[int]] = defaultdict(list)
+    for risk_id, score in db.session.execute(_trends_query(), {"risks": list(risk_ids)}):
+        scores[risk_id].append(score)
+    return {risk_id: scoring.trend(scores.get(risk_id, [])) for risk_id in risk_ids}
+
+
+@functools.cache
+def _trends_query() -> sa.Select:
+    """``trends``'s query, built once (``risks``: the ids, a parameter): building a query and working out its cache
+    key cost SQLAlchemy about as much as running it (issue 20)."""
     position = sa.func.row_number().over(
         partition_by=Review.risk_id, order_by=(Review.reviewed_on.desc(), Review.id.desc())
     )
     recent = (
         sa.select(Review.risk_id, (Review.residual_l * Review.residual_i).label("score"), position.label("n"))
-        .where(Review.risk_id.in_(list(risk_ids)))
+        .where(Review.risk_id.in_(sa.bindparam("risks", expanding=True)))
         .subquery()
     )
-    scores: dict[int, list[int]] = defaultdict(list)
-    for risk_id, score in db.session.execute(
+    return (
         sa.select(recent.c.risk_id, recent.c.score).where(recent.c.n <= 2).order_by(recent.c.risk_id, recent.c.n.desc())
-    ):
-        scores[risk_id].append(score)
-    return {risk_id: scoring.trend(scores.get(risk_id, [])) for risk_id in risk_ids}
+    )
 
 
 @dataclass

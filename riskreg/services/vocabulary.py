@@ -4,6 +4,8 @@ A handful of rows each: read whole, once per request, and handed on as ``Terms``
 to forms, validation, imports, exports and pages. Administration changes them (services/administration).
 """
 
+import functools
+
 import sqlalchemy as sa
 from flask import g, has_app_context
 
@@ -17,11 +19,18 @@ _CACHE = "riskreg_vocabulary"
 
 
 def _read(kind: str) -> Terms:
-    model = MODELS[kind]
     # Read in the middle of a change (a risk being saved): reading must not flush it half-made.
     with db.session.no_autoflush:
-        rows = db.session.scalars(sa.select(model).order_by(model.position, model.code)).all()
+        rows = db.session.scalars(_query(kind)).all()
     return Terms(tuple(Term(row.code, row.label, row.description, row.is_retired) for row in rows))
+
+
+@functools.cache
+def _query(kind: str) -> sa.Select:
+    """Built once: every page that scores or labels a risk reads the categories, and building a query and its cache
+    key cost SQLAlchemy about as much as running one this small (issue 20)."""
+    model = MODELS[kind]
+    return sa.select(model).order_by(model.position, model.code)
 
 
 def terms(kind: str) -> Terms:

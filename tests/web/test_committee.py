@@ -10,10 +10,11 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from riskreg.clock import today, utcnow
-from riskreg.enums import DivergenceKind, RiskStatus
+from riskreg.enums import AppetiteLevel, DivergenceKind, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import AuditEvent, Comment
 from riskreg.services import committee
+from riskreg.services.administration import scoring as scoring_settings
 from tests.conftest import count_queries
 from tests.factories import CommentFactory, ReviewFactory, RiskFactory, RiskLinkFactory
 
@@ -322,6 +323,28 @@ def test_the_figures_counted_by_the_database_agree_with_the_link_rules(org, froz
     assert {f.id: (f.ref, list(f.alerts), f.is_open) for f in figures} == expected
     assert any(f.alerts for f in figures) and any(not f.alerts for f in figures)
     assert {kind for f in figures for kind in f.alerts} == set(DivergenceKind)
+
+
+def test_the_figures_follow_a_change_of_appetite_in_the_same_process(org, frozen_clock):
+    """corporate_figures builds its aggregate query once per set of tolerances: a change of the organisation's or a
+    unit's appetite must give the next request a query with the new tolerances, not the one built before."""
+    corporate = RiskFactory(register=org.hq.register, category="operations", residual_l=3, residual_i=3)
+    contributor = RiskFactory(register=org.ln.register, category="legal", residual_l=3, residual_i=3)
+    RiskLinkFactory(from_risk=contributor, to_risk=corporate)
+    db.session.flush()
+
+    def alerts() -> list[DivergenceKind]:
+        scoring_settings.forget()  # as a new request would: the rules are read once per request
+        return next(list(f.alerts) for f in committee.corporate_figures(today()) if f.id == corporate.id)
+
+    scoring_settings.set_appetite({"legal": AppetiteLevel.EAGER, "operations": AppetiteLevel.EAGER}, org.admin)
+    assert alerts() == []
+    scoring_settings.set_appetite({"legal": AppetiteLevel.AVERSE}, org.admin)  # 9 is above a tolerance of 4
+    assert alerts() == [DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN]
+    scoring_settings.set_unit_appetite(org.ln, {"legal": AppetiteLevel.EAGER}, org.admin)  # its unit's own: 16
+    assert alerts() == []
+    scoring_settings.set_unit_appetite(org.ln, {"legal": None}, org.admin)
+    assert alerts() == [DivergenceKind.ABOVE_APPETITE_PARENT_WITHIN]
 
 
 # Comments ------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ defaults with the administrators' settings over them, and the units' own appetit
 inherited down (riskreg.rules.scoring.effective_appetite), read once per request.
 """
 
+import functools
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -26,23 +27,15 @@ MAX_DAYS = 366
 def _read() -> scoring.ScoringRules:
     base = settings().scoring
     appetite, days = dict(base.appetite), dict(base.review_days)
+    appetite_query, cadence_query, overrides_query, tree_query = _queries()
     # Read in the middle of a change (a review being recorded): reading settings must not flush it half-made.
     with db.session.no_autoflush:
-        appetite.update(db.session.execute(sa.select(AppetiteSetting.category, AppetiteSetting.level)).tuples().all())
-        days.update(db.session.execute(sa.select(CadenceSetting.band, CadenceSetting.days)).tuples().all())
+        appetite.update(db.session.execute(appetite_query).tuples().all())
+        days.update(db.session.execute(cadence_query).tuples().all())
         overrides: dict[int, dict[str, AppetiteLevel]] = {}
-        for unit_id, category, level in db.session.execute(
-            sa.select(UnitAppetite.unit_id, UnitAppetite.category, UnitAppetite.level)
-        ):
+        for unit_id, category, level in db.session.execute(overrides_query):
             overrides.setdefault(unit_id, {})[category] = level
-        # The unit tree only matters when some unit has an appetite of its own: without one, the query returns no
-        # rows, rather than every unit and register (5,000 registers at scale L) on every page that scores.
-        any_override = sa.exists(sa.select(UnitAppetite.unit_id))
-        tree = (
-            db.session.execute(sa.select(Unit.id, Unit.parent_id, Register.id).outerjoin(Register).where(any_override))
-            .tuples()
-            .all()
-        )
+        tree = db.session.execute(tree_query).tuples().all()
     return replace(
         base,
         appetite=appetite,
@@ -50,6 +43,21 @@ def _read() -> scoring.ScoringRules:
         unit_appetite=overrides,
         unit_parents={unit_id: parent_id for unit_id, parent_id, _register in tree},
         register_units={register_id: unit_id for unit_id, _parent, register_id in tree if register_id is not None},
+    )
+
+
+@functools.cache
+def _queries() -> tuple[sa.Select, ...]:
+    """``_read``'s queries, built once: every page that scores reads them, and building a query and its cache key
+    cost SQLAlchemy about as much as running one this small (issue 20)."""
+    # The unit tree only matters when some unit has an appetite of its own: without one, the query returns no
+    # rows, rather than every unit and register (5,000 registers at scale L) on every page that scores.
+    any_override = sa.exists(sa.select(UnitAppetite.unit_id))
+    return (
+        sa.select(AppetiteSetting.category, AppetiteSetting.level),
+        sa.select(CadenceSetting.band, CadenceSetting.days),
+        sa.select(UnitAppetite.unit_id, UnitAppetite.category, UnitAppetite.level),
+        sa.select(Unit.id, Unit.parent_id, Register.id).outerjoin(Register).where(any_override),
     )
 
 
