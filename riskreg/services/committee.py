@@ -136,6 +136,9 @@ class CommitteeFilters:
     above_appetite: bool = False  # the corporate risk itself is above appetite
     with_alerts: bool = False
 
+    def keep(self, above_appetite: bool, has_alerts: bool) -> bool:
+        return (above_appetite or not self.above_appetite) and (has_alerts or not self.with_alerts)
+
 
 def _corporate_risks() -> list[Risk]:
     """Open corporate risks, and closed ones that open risks still contribute to (the committee must see those),
@@ -198,7 +201,7 @@ def committee_view(
         incoming[link.to_risk_id].append(link)
     trend_of = trends({*ids, *(link.from_risk_id for links in incoming.values() for link in links)})
     entries = [_entry(risk, incoming[risk.id], trend_of) for risk in corporate]
-    entries = [entry for entry in entries if _passes(entry, filters)]
+    entries = [entry for entry in entries if filters.keep(entry.above_appetite, bool(entry.alerts))]
     since, until = comments_between or (None, None)
     comments = _comments_by_risk(
         [entry.risk.id for entry in entries], since, until, None if comments_between else LATEST_COMMENTS_SHOWN
@@ -339,11 +342,7 @@ CORPORATE_PER_PAGE = 20
 
 
 @dataclass(frozen=True, slots=True)
-class CorporateFigures(link_rules.ScoredValues):
-    """A corporate risk's figures over all its open contributing risks, from one aggregate query
-    (``corporate_figures``): what the committee page counts, filters and orders by without loading the
-    contributors. ``alerts``: the kinds of the alerts the page lists for it (``link_rules.alert_kinds``)."""
-
+class _Risk(link_rules.ScoredValues):
     id: int
     ref: str
     category: object
@@ -351,7 +350,15 @@ class CorporateFigures(link_rules.ScoredValues):
     residual_l: int
     residual_i: int
     status: RiskStatus
-    above_appetite: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CorporateFigures(_Risk):
+    """A corporate risk's figures over all its open contributing risks, from one aggregate query
+    (``corporate_figures``): what the committee page counts, filters and orders by without loading the
+    contributors. ``alerts``: the kinds of the alerts the page lists for it (``link_rules.alert_kinds``)."""
+
+    above_appetite: bool  # an open corporate risk above its appetite (a closed one is not counted)
     review_overdue: bool
     alerts: tuple[DivergenceKind, ...]
 
@@ -416,7 +423,8 @@ def corporate_figures(today: date) -> list[CorporateFigures]:
         figures.append(
             CorporateFigures(
                 *values,
-                scoring.is_above_appetite(risk.residual_score, risk.category, current, risk.register_id),
+                risk.is_open
+                and scoring.is_above_appetite(risk.residual_score, risk.category, current, risk.register_id),
                 risk.is_open and next_review_on is not None and next_review_on < today,
                 tuple(alerts),
             )
@@ -464,23 +472,6 @@ def _figures_query(tolerances: tuple) -> sa.Select:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Risk(link_rules.ScoredValues):
-    id: int
-    ref: str
-    category: object
-    register_id: int
-    residual_l: int
-    residual_i: int
-    status: RiskStatus
-
-
-def _figures_pass(figures: CorporateFigures, filters: CommitteeFilters) -> bool:
-    if filters.above_appetite and not figures.above_appetite:
-        return False
-    return not (filters.with_alerts and not figures.alert_count)
-
-
 def committee_page(
     today: date,
     filters: CommitteeFilters = CommitteeFilters(),  # noqa: B008 - frozen, so a shared default is safe
@@ -494,7 +485,7 @@ def committee_page(
     contributors, those needing attention first: a fixed number of queries of plain values, whatever the numbers.
     A page past the end is the last page."""
     figures = corporate_figures(today)
-    kept = sorted((f for f in figures if _figures_pass(f, filters)), key=lambda f: f.attention)
+    kept = sorted((f for f in figures if filters.keep(f.above_appetite, bool(f.alerts))), key=lambda f: f.attention)
     number = page_within(page, len(kept), size)
     chosen = [f.id for f in kept[(number - 1) * size : number * size]]
     entries = _page_entries(chosen, today, shown)
@@ -580,12 +571,6 @@ def contributors_page(parent: Risk, today: date, page: int, size: int) -> Page:
     for row in rows:
         row.trend = trend_of[row.risk.id]
     return Page(_by_register(rows), len(contributors), number, size)
-
-
-def _passes(entry: CorporateEntry, filters: CommitteeFilters) -> bool:
-    if filters.above_appetite and not entry.above_appetite:
-        return False
-    return not (filters.with_alerts and not entry.alerts)
 
 
 def pack(meeting: date) -> list[CorporateEntry]:

@@ -94,6 +94,16 @@ def test_a_closed_corporate_risk_still_informed_by_open_risks_stays_in_view(clie
     ].get_text(" ", strip=True)
 
 
+def test_a_closed_corporate_risk_is_not_counted_above_appetite(org):
+    """The roll-up counts open risks above appetite, as the registers index does (review): a closed corporate risk
+    in view for its open contributors needs linking, not treating."""
+    closed = RiskFactory(register=org.hq.register, residual_l=5, residual_i=5, status=RiskStatus.CLOSED)
+    RiskLinkFactory(from_risk=RiskFactory(register=org.ln.register, residual_l=1, residual_i=1), to_risk=closed)
+    RiskFactory(register=org.hq.register, residual_l=5, residual_i=5)
+    counts = committee.committee_page(today()).counts
+    assert (counts.corporate, counts.above_appetite) == (2, 1)
+
+
 @pytest.mark.parametrize("who", ["committee", "hq_risk", "auditor"])
 def test_committee_hq_risk_and_internal_audit_see_the_committee_view(client, org, sign_in, who):
     sign_in(getattr(org, who))

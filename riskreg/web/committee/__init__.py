@@ -13,7 +13,7 @@ from riskreg.policy import Action
 from riskreg.services import committee, committee_actions, committee_summary
 from riskreg.web.access import requires, signed_in
 from riskreg.web.committee.forms import CommentForm, PackForm
-from riskreg.web.forms import form_refusals, render_form
+from riskreg.web.forms import form_refusals, page_asked, render_form
 
 bp = Blueprint("committee", __name__)
 
@@ -33,13 +33,8 @@ def _filters() -> committee.CommitteeFilters:
     )
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdecimal() else 1
-
-
 def _page_context(filters: committee.CommitteeFilters) -> dict:
-    found = committee.committee_page(today(), filters, _page_number(), committee.CORPORATE_PER_PAGE)
+    found = committee.committee_page(today(), filters, page_asked(), committee.CORPORATE_PER_PAGE)
     return {
         "page": found.page,
         "counts": found.counts,
@@ -97,7 +92,7 @@ def contributors(risk):
     return render_template(
         "committee/contributors.html",
         risk=risk,
-        page=committee.contributors_page(risk, today(), _page_number(), settings().page_size),
+        page=committee.contributors_page(risk, today(), page_asked(), settings().page_size),
         committee_page=committee.page_of(risk, today(), committee.CORPORATE_PER_PAGE),
         today=today(),
         risk_url=_risk_url(),
