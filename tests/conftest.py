@@ -101,10 +101,6 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
-    # The longest work first (each browser file runs whole, and the tests marked ``long``): started last, one of
-    # them kept a core busy for half a minute after the other had run out of tests. The sort is stable, and the
-    # same on every worker, as pytest-xdist requires.
-    items.sort(key=lambda item: 0 if item.get_closest_marker("long") or item.get_closest_marker("browser") else 1)
     # Each pass leaves out what it cannot add to: the PostgreSQL pass the tests without a database and those whose
     # subject does not depend on the engine (access answers, PDF layout, API schema conformance), the SQLite pass
     # the tests that need PostgreSQL.

@@ -1,6 +1,5 @@
 """The demo organisation contains what riskreg is for (DESIGN §8)."""
 
-import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm
 
@@ -79,7 +78,6 @@ def _advance_ids(session, by: int = 7) -> None:
                 session.execute(sa.select(sa.func.setval(sequence, sa.func.nextval(sequence) + by, False)))
 
 
-@pytest.mark.long
 def test_demo_is_deterministic_and_its_audit_trail_verifies(demo_app):
     """Seeding again (here, into the test database, its ids moved on) builds exactly what the shared demo holds."""
     _advance_ids(db.session)

@@ -138,7 +138,6 @@ def _run(schema) -> tuple[list[str], dict[str, set[int]]]:
 # that SQLite accepts (a NUL in text, ids past 2^63) has tests of its own in both passes (tests/web/test_hardening.py,
 # tests/api/test_risks.py).
 @pytest.mark.engine_independent
-@pytest.mark.long
 def test_schemathesis_finds_no_server_errors_and_no_schema_violations(app, demo):
     values = _real_values()
     secret = make_token(users.get_by_email("risk.ln@example.org"))

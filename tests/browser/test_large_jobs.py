@@ -21,7 +21,7 @@ from tests import databases, served
 from tests.browser.visitor import Visitor
 from tests.jobs.conftest import production_environment, start_worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.long]
+pytestmark = pytest.mark.browser
 
 ROWS = 20_000
 
