@@ -390,7 +390,7 @@ def deferred(session: Session | None = None) -> Iterator[None]:
         refresh_for_risks(risk_ids, existing, connection)
 
 
-@risk_service.after_save
+@risk_service.after_save(risk_service.Stage.FIGURES)
 def risks_saved(saved: Sequence[Risk], _actor: User | None) -> None:
     """Risks written without the ORM (an import's bulk insert) reach the figures through the after-save work."""
     refresh_for_risks({risk.id for risk in saved}, {risk.register_id for risk in saved})

@@ -2,13 +2,14 @@
 
 The one save path for risks, whether they come from the form, the API or an import: one reference allocator
 (``allocate_refs``), one review-schedule rule (``rules.scoring.review_schedule``) and the same after-save work
-(``AFTER_SAVE``: the embedding, then the flag scan), run per risk on a form or API save and in batches for an
-import. The services that do that work register it here, so this module imports neither of them: saving a
-risk used to import flags, which imports risks (and links, which imports risks).
+(``AFTER_SAVE``: the embedding, the flag scan, the register figures, each at its ``Stage``), run per risk on a
+form or API save and in batches for an import. The services that do that work register it here, so this module
+imports none of them: saving a risk used to import flags, which imports risks (and links, which imports risks).
 """
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from enum import IntEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,16 +64,33 @@ RATING_FIELDS = ("inherent_l", "inherent_i", "residual_l", "residual_i", "target
 AFTER_SAVE_BATCH = 500
 
 AfterSave = Callable[[Sequence[Risk], User | None], None]
-# In order: the embedding first (similar-risk checks read it), then the flag scan, then the register figures
-# (they count flags). See ``after_save``.
+
+
+class Stage(IntEnum):
+    """Where a piece of after-save work runs: each reads what the ones before it wrote."""
+
+    EMBEDDING = 1  # similar-risk checks read it
+    FLAGS = 2  # the scan reads the embeddings
+    FIGURES = 3  # they count flags
+
+
+# The registered work in stage order, whichever of its modules was imported first. See ``after_save``.
 AFTER_SAVE: list[AfterSave] = []
+_STAGE_OF: dict[AfterSave, Stage] = {}
 
 
-def after_save(work: AfterSave) -> AfterSave:
-    """Register work that follows every save of risks (a decorator); it takes the saved risks and the actor."""
-    if work not in AFTER_SAVE:
-        AFTER_SAVE.append(work)
-    return work
+def after_save(stage: Stage) -> Callable[[AfterSave], AfterSave]:
+    """Register work that follows every save of risks (a decorator), at its stage; it takes the saved risks and
+    the actor."""
+
+    def register(work: AfterSave) -> AfterSave:
+        if work not in _STAGE_OF:
+            _STAGE_OF[work] = stage
+            AFTER_SAVE.append(work)
+            AFTER_SAVE.sort(key=_STAGE_OF.__getitem__)
+        return work
+
+    return register
 
 
 def saved(risks: Sequence[Risk], actor: User | None) -> None:

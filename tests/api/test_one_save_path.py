@@ -58,3 +58,26 @@ def test_after_save_work_is_registered_in_order_and_saving_imports_neither_servi
     assert [similarity.embed_saved, flags.scan_saved, figures.risks_saved] == risks.AFTER_SAVE
     imported = {name for name, value in vars(risks).items() if getattr(value, "__name__", "").startswith("riskreg.")}
     assert not imported & {"flags", "similarity", "links"}  # the cycle risks -> flags -> risks is gone
+
+
+def test_after_save_work_runs_in_stage_order_whatever_registers_first(monkeypatch):
+    """The order is the stages', not the imports': a test importing figures before the flag scan once reordered it."""
+    monkeypatch.setattr(risks, "AFTER_SAVE", [])
+    monkeypatch.setattr(risks, "_STAGE_OF", {})
+    ran = []
+
+    def figures_work(saved, actor):
+        ran.append("figures")
+
+    def embedding_work(saved, actor):
+        ran.append("embedding")
+
+    def flags_work(saved, actor):
+        ran.append("flags")
+
+    risks.after_save(risks.Stage.FIGURES)(figures_work)
+    risks.after_save(risks.Stage.EMBEDDING)(embedding_work)
+    risks.after_save(risks.Stage.FLAGS)(flags_work)
+    risks.after_save(risks.Stage.FLAGS)(flags_work)  # registered once
+    risks.saved([], None)
+    assert ran == ["embedding", "flags", "figures"]

@@ -53,7 +53,9 @@ def test_a_value_back_within_tolerance_clears_the_flag_and_corrections_are_audit
     catalogue.record_value(measure, catalogue.ValueInput(date(2026, 5, 1), Decimal(0)), org.risk_ln, TODAY)
     assert _breach_flags(risk)[0].status is FlagStatus.RESOLVED
     assert db.session.scalar(db.select(db.func.count(MeasureValue.id))) == 1
-    actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.entity == "measure_value")).all()
+    actions = db.session.scalars(
+        db.select(AuditEvent.action).where(AuditEvent.entity == "measure_value").order_by(AuditEvent.id)
+    ).all()
     assert actions == ["measure_value.recorded", "measure_value.corrected"]
 
 

@@ -555,7 +555,7 @@ def scan_risk(risk: Risk, actor: User | None = None, today: date | None = None) 
 
 
 @recommendations.after_change
-@risks.after_save
+@risks.after_save(risks.Stage.FLAGS)
 def scan_saved(saved: Sequence[Risk], actor: User | None = None, today: date | None = None) -> ScanResult:
     """``scan_risk`` for a batch of saved risks (an import's, a few hundred at a time) in a fixed number of
     queries: each risk's own flags, and for a closed one its duplicate flags too."""

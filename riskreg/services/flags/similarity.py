@@ -111,7 +111,7 @@ def refresh_embedding(risk: Risk) -> bool:
     return True
 
 
-@risks.after_save
+@risks.after_save(risks.Stage.EMBEDDING)
 def embed_saved(saved: Sequence[Risk], _actor: User | None = None) -> int:
     """The embeddings of saved risks whose text changed, encoded as one batch; a text already embedded for
     another risk (a re-import, a copy) reuses that vector. How many were stored."""
