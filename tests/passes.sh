@@ -4,22 +4,17 @@
 # time. Run one after the other, each pass left a core idle while its slowest tests finished; side by side they
 # keep both busy. The PostgreSQL pass's report is printed when both have finished.
 #
-# The PostgreSQL pass runs in one process (POSTGRESQL_WORKERS, 0 by default) beside the SQLite pass's workers: three
-# busy processes on two cores, not four, and one worker fewer to start, migrate and give a copy of the demo. (On
-# this 2-core machine, with both passes on every core, `.ci/run` took 8 min 13 s.)
-#
 # Usage: tests/passes.sh PYTHON WORKERS
 set -uo pipefail
 python=$1
 workers=$2
-postgresql_workers=${POSTGRESQL_WORKERS:-0}
 
 postgresql_log=$(mktemp)
 trap 'rm -f "$postgresql_log"' EXIT
 postgresql_pid=
 if [ -n "${RISKREG_TEST_DATABASE_URL:-}" ]; then
   echo "== PostgreSQL pass ($RISKREG_TEST_DATABASE_URL) running alongside; its report follows this one =="
-  "$python" -m pytest -n "$postgresql_workers" -m "not browser" -p no:cacheprovider >"$postgresql_log" 2>&1 &
+  "$python" -m pytest -n "$workers" --dist loadgroup -m "not browser" -p no:cacheprovider >"$postgresql_log" 2>&1 &
   postgresql_pid=$!
 fi
 
