@@ -101,10 +101,6 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.name}"))
-    # The long tests that need no demo (the access sweep, the form fuzzer) first: last in the order, they kept one
-    # core busy after the other had run out of tests. (Everything long first, the demo's users with them, was
-    # slower: the workers waited on the demo's seeding.) A stable sort, the same on every worker.
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
     # Each pass leaves out what it cannot add to: the PostgreSQL pass the tests without a database and those whose
     # subject does not depend on the engine (access answers, PDF layout, API schema conformance), the SQLite pass
     # the tests that need PostgreSQL.

@@ -423,7 +423,6 @@ def test_the_sweep_covers_every_route(app):
 
 
 @pytest.mark.engine_independent  # who may do what is the policy's and the routes', whatever the engine
-@pytest.mark.long
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_route_answers_as_the_policy_says(app, org, role):
     probes = plan(app, org, _scenarios(org), {role: ROLES[role]})

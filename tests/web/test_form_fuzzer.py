@@ -10,7 +10,6 @@ in make test (RISKREG_FUZZ_EXAMPLES raises the number for a longer hunt).
 import io
 import os
 
-import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
@@ -137,7 +136,6 @@ def _fuzz(sessions, probe) -> None:
     post()
 
 
-@pytest.mark.long
 def test_every_form_route_survives_generated_input(app, org):
     probes = _form_probes(app, org)
     assert len(probes) >= 25, [p.endpoint for p in probes]  # guards against a fuzzer that fuzzes nothing
