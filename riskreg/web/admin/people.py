@@ -1,6 +1,6 @@
 """People: the list, inviting someone, their page, their roles, deactivating and reactivating them."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from riskreg.config import settings
@@ -10,7 +10,7 @@ from riskreg.services.administration import people, units
 from riskreg.web.access import requires, signed_in
 from riskreg.web.admin import bp
 from riskreg.web.admin.forms import InviteForm, RoleForm, set_unit_choices
-from riskreg.web.forms import ConfirmForm, form_refusals, render_form
+from riskreg.web.forms import ConfirmForm, form_refusals, page_asked, render_form
 
 
 def _invitation_link(secret: str) -> str:
@@ -33,7 +33,7 @@ def _sent(user, secret: str, status: int):
 @signed_in
 @requires(Action.ADMINISTER)
 def users_index():
-    page = people.list_users(request.args.get("page", 1, type=int), settings().page_size)
+    page = people.list_users(page_asked(), settings().page_size)
     return render_template("admin/users.html", page=page)
 
 

@@ -15,7 +15,7 @@ from riskreg.services.flags import queue as queue_service
 from riskreg.services.flags import scan as flags_service
 from riskreg.web.access import requires, signed_in
 from riskreg.web.flags.forms import BulkAcknowledgeForm, CommentForm, DecideForm, RaiseFlagForm
-from riskreg.web.forms import ConfirmForm, form_refusals, refusals, render_form, with_error
+from riskreg.web.forms import ConfirmForm, form_refusals, page_asked, refusals, render_form, with_error
 
 bp = Blueprint("flags", __name__)
 
@@ -74,7 +74,7 @@ def _queue_url(filters: queue_service.QueueFilters) -> str:
 @requires(Action.VIEW_FLAGS)
 def index():
     filters = _filters()
-    page = queue_service.queue(filters, request.args.get("page", 1, type=int), settings().page_size)
+    page = queue_service.queue(filters, page_asked(), settings().page_size)
     return render_template(
         "flags/index.html",
         page=page,
