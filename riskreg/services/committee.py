@@ -314,7 +314,7 @@ def _shown(
 ) -> Shown:
     score = contributor.residual_score
     above = scoring.is_above_appetite(score, contributor.category, current, contributor.register_id)
-    overdue = contributor.is_open and contributor.next_review_on is not None and contributor.next_review_on < today
+    overdue = contributor.is_open and scoring.is_review_overdue(contributor.next_review_on, today)
     return Shown(
         contributor,
         "",
@@ -425,7 +425,7 @@ def corporate_figures(today: date) -> list[CorporateFigures]:
                 *values,
                 risk.is_open
                 and scoring.is_above_appetite(risk.residual_score, risk.category, current, risk.register_id),
-                risk.is_open and next_review_on is not None and next_review_on < today,
+                risk.is_open and scoring.is_review_overdue(next_review_on, today),
                 tuple(alerts),
             )
         )

@@ -323,7 +323,7 @@ def divergences_for(risk_ids: Collection[int]) -> dict[int, list[Divergence]]:
 
 
 @dataclass(frozen=True)
-class _Scored:
+class _Scored(link_rules.ScoredValues):
     """The columns the divergence rules read, without loading whole risks."""
 
     id: int
@@ -333,14 +333,6 @@ class _Scored:
     residual_l: int
     residual_i: int
     register_id: int
-
-    @property
-    def residual_score(self) -> int:
-        return self.residual_l * self.residual_i
-
-    @property
-    def is_open(self) -> bool:
-        return self.status is RiskStatus.OPEN
 
 
 def divergence_counts_by_register() -> dict[int, int]:

@@ -23,7 +23,7 @@ from tests.certificates.support import PASSWORD, PERIOD, declare_all, draft, sig
 from tests.conftest import count_queries
 from tests.measures.support import make_measure
 
-pytestmark = pytest.mark.usefixtures("signing_ca")
+pytestmark = pytest.mark.usefixtures("signing_ca", "clock_in_period")  # PERIOD and the pages on one clock
 MONTHS = periods_due(PERIOD, PERIOD.end, MeasureFrequency.MONTHLY)
 BREACH = MONTHS[7]  # November of the certificate's year: four failures, the red limit is two
 

@@ -238,7 +238,7 @@ def _normalised(html) -> str:
     return " ".join(BeautifulSoup(str(html), "html.parser").decode().split())
 
 
-def test_the_written_out_rows_match_the_risk_macros(app, client, org, sign_in):
+def test_the_written_out_rows_match_the_risk_macros(app, client, org, sign_in, frozen_clock):
     """templates/registers/show.html writes macros/risk.html's band_tag and review_status inline (issue 20): the
     cells must stay what the macros write, for each band and for a review overdue, due and unset."""
     from flask import render_template_string

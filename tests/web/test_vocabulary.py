@@ -151,3 +151,32 @@ def test_the_list_page_runs_the_same_queries_however_many_entries(client, org, s
     with count_queries() as after:
         assert client.get("/admin/categories").status_code == 200
     assert len(after) == len(before)
+
+
+def test_a_category_a_units_appetite_names_is_in_use_and_cannot_be_deleted(client, org, sign_in):
+    """Counting only the organisation's appetite settings, deleting it reached the database's foreign key (a 500)."""
+    from riskreg.enums import AppetiteLevel
+    from riskreg.services.administration import scoring
+
+    added = admin.add(admin.CATEGORIES, "Partnerships", None, org.admin)
+    scoring.set_unit_appetite(org.ln, {added.code: AppetiteLevel.AVERSE}, org.admin)
+    db.session.commit()
+    sign_in(org.admin)
+    assert admin.uses(admin.CATEGORIES)[added.code] == 1
+    assert client.post(f"/admin/categories/{added.code}/delete").status_code == 400
+    assert db.session.get(RiskCategory, added.code) is not None
+
+
+def test_a_code_made_from_the_name_may_not_be_a_forms_own_name(client, org, sign_in):
+    sign_in(org.admin)
+    refused = client.post("/admin/categories/new", data={"label": "Submit", "description": "", "code": ""})
+    assert refused.status_code == 400 and b"a word riskreg" in refused.data
+    assert db.session.get(RiskCategory, "submit") is None
+
+
+def test_a_crafted_move_is_refused_on_the_list_page_and_moves_nothing(client, org, sign_in):
+    sign_in(org.admin)
+    before = [entry.code for entry in admin.all_entries(admin.CATEGORIES)]
+    refused = client.post("/admin/categories/legal/move", data={"direction": "sideways"})
+    assert refused.status_code == 400 and b"Choose up or down" in refused.data
+    assert [entry.code for entry in admin.all_entries(admin.CATEGORIES)] == before

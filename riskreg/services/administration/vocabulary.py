@@ -2,12 +2,13 @@
 reorder, retire and reinstate; delete only what no risk or appetite setting uses. Every change is audited."""
 
 import re
+from collections.abc import Collection
 
 import sqlalchemy as sa
 
 from riskreg.clock import utcnow
 from riskreg.extensions import db
-from riskreg.models import AppetiteSetting, Risk, User
+from riskreg.models import AppetiteSetting, Risk, UnitAppetite, User
 from riskreg.models.vocabulary import CODE_LENGTH, VocabularyEntry
 from riskreg.services import NotFoundError, ServiceError
 from riskreg.services.audit import trail as audit
@@ -39,15 +40,16 @@ def get_entry(kind: str, code: str) -> VocabularyEntry:
 
 
 def uses(kind: str) -> dict[str, int]:
-    """How many risks (and, for categories, appetite settings) hold each code: one grouped query each."""
+    """How many risks (and, for categories, appetite settings, the organisation's and units') hold each code."""
     column = Risk.category if kind == CATEGORIES else Risk.objective
     counts = dict(
         db.session.execute(sa.select(column, sa.func.count()).where(column.is_not(None)).group_by(column))
         .tuples()
         .all()
     )
-    if kind == CATEGORIES:
-        for code in db.session.scalars(sa.select(AppetiteSetting.category)):
+    if kind == CATEGORIES:  # the organisation's and the units' appetite settings name categories too
+        settings = sa.union_all(sa.select(AppetiteSetting.category), sa.select(UnitAppetite.category))
+        for code in db.session.scalars(settings):
             counts[code] = counts.get(code, 0) + 1
     return counts
 
@@ -81,9 +83,12 @@ def _record(actor: User, kind: str, action: str, entry: VocabularyEntry, changes
     audit.record(actor, f"{ENTITY[kind]}.{action}", ENTITY[kind], None, {"code": entry.code, **changes})
 
 
-def add(kind: str, label: str, description: str | None, actor: User, code: str | None = None) -> VocabularyEntry:
+def add(
+    kind: str, label: str, description: str | None, actor: User, code: str | None = None, reserved: Collection[str] = ()
+) -> VocabularyEntry:
     """A new entry at the end of the list. Its code (what exports and the API use) is made from the name unless
-    given, and never changes."""
+    given, and never changes; it may not be one of ``reserved`` (the web's appetite forms name a field after each
+    category's code, so a code must not be one of a form's own names, typed or made from the name)."""
     model = _model(kind)
     label = _check_label(kind, label)
     code = (code or "").strip().lower() or _code_from(label)
@@ -92,6 +97,8 @@ def add(kind: str, label: str, description: str | None, actor: User, code: str |
             f"The code must start with a letter and use only a to z, 0 to 9 and _, up to {CODE_LENGTH} characters",
             field="code",
         )
+    if code in reserved:
+        raise ServiceError("Choose another code: this one is a word riskreg's pages use themselves", field="code")
     if db.session.get(model, code) is not None:
         raise ServiceError(f"There is already a {NOUN[kind]} with the code {code}", field="code")
     position = (db.session.scalar(sa.select(sa.func.max(model.position))) or 0) + 1

@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, StopValidation, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, StopValidation
 
 from riskreg.enums import AppetiteLevel, Band, Role, UnitKind
 from riskreg.rules.scoring import appetite_of
@@ -155,10 +155,9 @@ class NewTermForm(TermForm):
         description="What exports and the API use; it never changes. Leave it empty to make one from the name",
     )
 
-    def validate_code(self, field: StringField) -> None:
-        # The appetite form names a field after each category's code: a code must not be one of a form's own names.
-        if (field.data or "").strip().lower() in dir(FlaskForm) + ["submit"]:
-            raise ValidationError("Choose another code: this one is a word riskreg's pages use themselves")
+
+# The appetite forms name a field after each category's code: a code may not be one of a form's own names.
+FORM_NAMES = frozenset([*dir(FlaskForm), "submit"])
 
 
 class MoveTermForm(FlaskForm):

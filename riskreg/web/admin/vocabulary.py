@@ -8,8 +8,8 @@ from riskreg.policy import Action
 from riskreg.services.administration import vocabulary as admin
 from riskreg.web.access import requires, signed_in
 from riskreg.web.admin import bp
-from riskreg.web.admin.forms import MoveTermForm, NewTermForm, TermForm
-from riskreg.web.forms import ConfirmForm, form_refusals, render_form
+from riskreg.web.admin.forms import FORM_NAMES, MoveTermForm, NewTermForm, TermForm
+from riskreg.web.forms import ConfirmForm, form_refusals, refuse, render_form
 
 # "categories" or "objectives"; any other word is a 404. Static routes such as /admin/units come first.
 KIND = "<vocabulary>"
@@ -30,10 +30,12 @@ def _back(vocabulary: str):
 @signed_in
 @requires(Action.ADMINISTER)
 def vocabulary_index(vocabulary: str):
-    entries, uses = admin.all_entries(vocabulary), admin.uses(vocabulary)
-    return render_template(
-        "admin/vocabulary.html", entries=entries, uses=uses, move=MoveTermForm(), **_words(vocabulary)
-    )
+    return render_template("admin/vocabulary.html", **_listed(vocabulary))
+
+
+def _listed(vocabulary: str) -> dict:
+    """The list page's context: every entry, how many risks use each, the words for this vocabulary."""
+    return {"entries": admin.all_entries(vocabulary), "uses": admin.uses(vocabulary), **_words(vocabulary)}
 
 
 @bp.route(f"/{KIND}/new", methods=["GET", "POST"])
@@ -44,7 +46,9 @@ def new_term(vocabulary: str):
     form = NewTermForm()
     if form.validate_on_submit():
         with form_refusals("admin/vocabulary_form.html", form, at_field=True, entry=None, **words):
-            entry = admin.add(vocabulary, form.label.data, form.description.data, current_user, form.code.data)
+            entry = admin.add(
+                vocabulary, form.label.data, form.description.data, current_user, form.code.data, FORM_NAMES
+            )
         flash(f"{entry.label} added (code {entry.code})")
         return _back(vocabulary)
     return render_form("admin/vocabulary_form.html", form, entry=None, **words)
@@ -70,18 +74,9 @@ def edit_term(vocabulary: str, entry: str):
 def move_term(vocabulary: str, entry: str):
     term = admin.get_entry(vocabulary, entry)
     form = MoveTermForm()
-    if not form.validate_on_submit():
-        flash("Choose up or down")
-        return _back(vocabulary), 400
-    with form_refusals(
-        "admin/vocabulary.html",
-        form,
-        status=400,
-        entries=admin.all_entries(vocabulary),
-        uses=admin.uses(vocabulary),
-        move=form,
-        **_words(vocabulary),
-    ):
+    if not form.validate_on_submit():  # only a crafted request: the page's buttons send up or down
+        return refuse("admin/vocabulary.html", form, "Choose up or down", 400, **_listed(vocabulary))
+    with form_refusals("admin/vocabulary.html", form, status=400, **_listed(vocabulary)):
         admin.move(term, -1 if form.direction.data == "up" else 1, current_user)
     return _back(vocabulary)
 

@@ -14,7 +14,7 @@ from riskreg.services import recommendations as service
 from riskreg.services.assurance import evidence as evidence_service
 from riskreg.web.access import requires, signed_in
 from riskreg.web.assurance.forms import EvidenceForm, upload_hint
-from riskreg.web.forms import form_refusals, render_form
+from riskreg.web.forms import form_refusals, page_asked, render_form
 from riskreg.web.recommendations.chart import Bar, percent_bars
 from riskreg.web.recommendations.forms import STATUS_HINTS, RecommendationForm, StatusForm
 
@@ -49,7 +49,7 @@ def index():
     filters, as_of = _filters(), today()
     sort = request.args.get("sort", "due")
     sort = sort if sort in service.SORTS else "due"
-    page = service.page_of(filters, sort, request.args.get("page", 1, type=int), settings().page_size, as_of)
+    page = service.page_of(filters, sort, page_asked(), settings().page_size, as_of)
     return render_template(
         "recommendations/index.html",
         page=page,

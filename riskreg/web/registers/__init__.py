@@ -28,15 +28,6 @@ def index():
     return render_template("registers/index.html", page=page, register_url=url_for("registers.show", code="X")[:-1])
 
 
-def restricted_visible(units) -> set[int]:
-    """The registers whose restricted risks the reader may read, so that their figures count them (issue 17)."""
-    return {
-        unit.register.id
-        for unit in units
-        if unit.register is not None and policy.can(current_user, policy.Action.READ_RESTRICTED, unit.register)
-    }
-
-
 def _enum_arg(name: str, enum):
     value = request.args.get(name, "")
     return enum(value) if value in enum._value2member_map_ else None
