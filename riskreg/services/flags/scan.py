@@ -319,8 +319,8 @@ class _PairSearch:
         level = flag_rules.depth(path)
         if (wording, level) not in self.themes:
             held = 0
-            for other in holdings.matches(wording):
-                held |= holdings.by_depth.get((other, level), 0)
+            for match in holdings.wordings.matches[wording]:
+                held |= holdings.by_depth.get((match.wording, level), 0)
             self.themes[wording, level] = held
         others = self.themes[wording, level] & ~holdings.bit_of[register]
         if not others or others.bit_count() + 1 >= self.settings.common_theme_registers:
@@ -329,10 +329,8 @@ class _PairSearch:
         while others:
             bit = others & -others
             others ^= bit
+            # Registers at the same level: neither is above the other (a repeat is found from the lower risk).
             other_register = holdings.register_of_bit[bit]
-            other_path = holdings.path_of[other_register]
-            if path.startswith(other_path) or other_path.startswith(path):
-                continue  # one above the other: a repeat, found from the lower risk
             found += [item for item in holdings.held_at(other_register, matches) if item[0] < risk_id]
         return _ranked(found)
 
