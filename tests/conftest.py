@@ -227,6 +227,7 @@ def count_queries():
 
 # 90 days on is 3 September: a day and a month of one digit, which once broke a test comparing strings.
 FROZEN_NOW = datetime(2026, 6, 5, 10, 0)
+FROZEN_TODAY = FROZEN_NOW.date()  # today() under frozen_clock
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from riskreg.enums import Influence, ReviewOutcome
 from riskreg.rules.measures import Quarter
 from riskreg.services import heat_trend, registers, risks
+from tests.conftest import FROZEN_TODAY
 from tests.factories import RiskFactory
 
-TODAY = date(2026, 6, 5)  # the frozen clock's day: 2026-27 Q1 is in progress
+TODAY = FROZEN_TODAY  # 2026-27 Q1 is in progress
 
 
 def _values(**changes):

@@ -12,10 +12,11 @@ from riskreg.extensions import db
 from riskreg.models import AuditEvent, Flag, MeasureValue
 from riskreg.services import risks as risk_service
 from riskreg.services.measures import catalogue, transfer
+from tests.conftest import FROZEN_TODAY
 from tests.factories import RiskFactory
 from tests.measures.support import make_measure
 
-TODAY = date(2026, 6, 5)
+TODAY = FROZEN_TODAY
 
 
 def _breach_flags(risk):

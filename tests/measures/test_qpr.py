@@ -12,10 +12,11 @@ from riskreg.extensions import db
 from riskreg.rules.measures import Quarter
 from riskreg.services import ServiceError
 from riskreg.services.measures import catalogue, qpr
+from tests.conftest import FROZEN_TODAY
 from tests.factories import ReviewFactory, RiskFactory
 from tests.measures.support import make_measure
 
-TODAY = date(2026, 6, 5)
+TODAY = FROZEN_TODAY
 Q1 = Quarter(2026, 1)  # April to June 2026
 
 
