@@ -6,9 +6,7 @@ The app is served on a copy of the demo of its own: 20,000 imported risks would 
 journeys (which share the session's served demo) see.
 """
 
-import os
 import secrets
-import signal
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +17,7 @@ from riskreg.demo.spreadsheet import register_workbook
 from riskreg.jobs import redis_queue
 from tests import databases, served
 from tests.browser.visitor import Visitor
-from tests.jobs.conftest import production_environment, start_worker
+from tests.jobs.conftest import kill_worker, production_environment, start_worker
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +41,7 @@ def queued_server(chromium, tmp_path, tmp_path_factory) -> Iterator[str]:
     finally:
         # The follow-up job is still embedding (minutes of work): stop the worker and its work horse at once,
         # rather than RQ's warm shut-down, which waits for the job to finish.
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=60)
+        kill_worker(worker)
         with app.app_context():
             redis_queue.queue().delete(delete_jobs=True)
 

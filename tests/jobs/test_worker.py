@@ -5,11 +5,8 @@ finds the abandoned attempt (once its heartbeat lapses; here we move the clock o
 and the new attempt carries on from what the first committed.
 """
 
-import os
-import signal
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +20,7 @@ from riskreg.jobs import redis_queue
 from riskreg.models import Job, RiskEmbedding
 from riskreg.services import risks
 from tests import factories, served
-from tests.jobs.conftest import production_environment, start_worker
+from tests.jobs.conftest import kill_worker, production_environment, start_worker
 
 
 @pytest.fixture(autouse=True)
@@ -57,25 +54,12 @@ def _now(job_id: int) -> tuple[JobStatus, int, int]:
     return now
 
 
-def _children(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(entry.name))
-    return children
-
-
 def _wait(worker, timeout: float = 60) -> int:
     try:
         return worker.wait(timeout=timeout)
     finally:
         if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+            kill_worker(worker)
 
 
 def test_a_job_queued_by_the_app_is_done_by_a_worker(setup):
@@ -117,12 +101,7 @@ def test_a_job_interrupted_by_a_killed_worker_is_tried_again_and_carries_on(setu
             break
         assert worker.poll() is None, log.read_text()
         time.sleep(0.1)
-    # The worker and its work horse (a process group of its own), mid-job, as a machine failing would stop them.
-    horses = _children(worker.pid)
-    os.killpg(worker.pid, signal.SIGKILL)
-    for horse in horses:
-        os.kill(horse, signal.SIGKILL)
-    worker.wait()
+    kill_worker(worker)  # mid-job, with its work horse
     kept = db.session.scalar(sa.select(sa.func.count()).select_from(RiskEmbedding))
     assert _now(job.id)[0] is JobStatus.RUNNING and 0 < kept < 600
     # RQ's maintenance finds the attempt abandoned once its heartbeat has lapsed (a minute or more): move on.
