@@ -59,6 +59,9 @@ class BaseConfig:
         float(bound) for bound in os.environ.get("RISKREG_IMPORT_PERCENT_BANDS", "20,40,60,80").split(",")
     )
     RISKREG_PAGE_SIZE = 50
+    # How new passwords are hashed (werkzeug's method string): scrypt, werkzeug's default. A stored hash names its
+    # own method, so a change applies to passwords set from then on.
+    RISKREG_PASSWORD_HASH = "scrypt"  # noqa: S105 - a method's name, not a password
     # Signed audit checkpoints are appended here (default: instance/audit-checkpoints.jsonl). Keep it where the
     # database's users cannot rewrite it: append-only (chattr +a) or write-once storage. See docs/security.md.
     RISKREG_AUDIT_CHECKPOINTS = os.environ.get("RISKREG_AUDIT_CHECKPOINTS", "")
@@ -176,6 +179,9 @@ def load_config(env_name: str, instance_path: Path) -> dict:
         # Tests post forms directly; the CSRF tests switch protection back on (fixture csrf_enabled).
         config["WTF_CSRF_ENABLED"] = False
         config["SECRET_KEY"] = "testing-only-secret"  # noqa: S105 - never used outside the test suite
+        # A cheap hash: the suite signs in as the demo's people thousands of times, and scrypt costs about
+        # 60 ms of CPU a check (50 s of a run). Hashing itself is werkzeug's, and tested there.
+        config["RISKREG_PASSWORD_HASH"] = "pbkdf2:sha256:1000"  # noqa: S105 - a method's name
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
             env.get("RISKREG_TEST_DATABASE_URL") or "sqlite:///:memory:"
         )
@@ -233,6 +239,7 @@ class Settings:
     jobs_queue: str = "riskreg"
     job_retries: tuple[int, ...] = (10, 60)  # seconds before each retry of a failed or abandoned job
     import_job_from_rows: int = 1000  # the import wizard runs imports of this many rows or more as a job
+    password_hash: str = "scrypt"  # noqa: S105 - werkzeug's method for new password hashes
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":
@@ -267,6 +274,7 @@ class Settings:
                 int(delay) for delay in str(config.get("RISKREG_JOB_RETRIES", "10,60")).split(",") if delay.strip()
             ),
             import_job_from_rows=int(config.get("RISKREG_IMPORT_JOB_FROM_ROWS", 1000)),
+            password_hash=config.get("RISKREG_PASSWORD_HASH", "scrypt"),
         )
 
 

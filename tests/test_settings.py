@@ -4,11 +4,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from werkzeug.security import check_password_hash
 
 import riskreg.services
 from riskreg import create_app
 from riskreg.config import DEFAULT_SETTINGS, SIGNING_SETTINGS, Settings, settings
 from riskreg.rules.flags import FlagRules
+from riskreg.services import users
 from riskreg.services.assurance import control_tests, evidence
 from riskreg.services.flags import scan as flags
 from riskreg.services.transfer import importing
@@ -37,8 +39,18 @@ def test_the_defaults_are_the_base_configuration(app):
     # Settings that name files in the instance folder differ by installation, not by default.
     per_instance = dict.fromkeys((*SIGNING_SETTINGS, "RISKREG_DEMO_SIGNING_FOLDER"))
     per_instance["RISKREG_AUDIT_CHECKPOINTS"] = ""
+    # The suite hashes passwords cheaply (the next test); everywhere else it is scrypt.
+    per_instance["RISKREG_PASSWORD_HASH"] = "scrypt"
     unsigned = {**app.config, **per_instance}
     assert Settings.from_config(unsigned) == DEFAULT_SETTINGS
+
+
+def test_passwords_are_hashed_with_scrypt_and_cheaply_only_in_the_test_suite(app, monkeypatch):
+    assert DEFAULT_SETTINGS.password_hash == "scrypt"
+    assert users.hash_password("correct horse battery").startswith("pbkdf2:sha256:1000$")
+    monkeypatch.setitem(app.config, "RISKREG_PASSWORD_HASH", "scrypt")
+    hashed = users.hash_password("correct horse battery")
+    assert hashed.startswith("scrypt:") and check_password_hash(hashed, "correct horse battery")
 
 
 def test_a_broken_setting_stops_the_start():

@@ -8,8 +8,6 @@ import random
 import secrets
 from datetime import date, datetime, time, timedelta
 
-from werkzeug.security import generate_password_hash
-
 from riskreg.clock import today as clock_today
 from riskreg.demo import assurance, content, flags, similarity
 from riskreg.demo import certificates as demo_certificates
@@ -32,7 +30,7 @@ from riskreg.enums import (
 from riskreg.extensions import db
 from riskreg.models import Countermeasure, Register, Review, Risk, RoleAssignment, Unit, User
 from riskreg.rules import scoring
-from riskreg.services import figures
+from riskreg.services import figures, users
 from riskreg.services.administration import scoring as scoring_settings
 from riskreg.services.audit import trail as audit
 
@@ -70,7 +68,7 @@ class _Builder:
     def __init__(self, today: date) -> None:
         self.rng = random.Random(SEED)
         self.today = today
-        self.password_hash = generate_password_hash(DEMO_PASSWORD)
+        self.password_hash = users.hash_password(DEMO_PASSWORD)
         self.units: dict[str, Unit] = {}
         self.staff: dict[str, list[User]] = {}
         self.names = iter(f"{first} {last}" for last in content.LAST_NAMES for first in content.FIRST_NAMES)

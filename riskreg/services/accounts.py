@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from riskreg.clock import utcnow
 from riskreg.enums import ReminderKind
@@ -27,7 +27,7 @@ RESET_INVALID = "This link to reset your password has expired or has already bee
 
 def _set_password(user: User, password: str, field: str) -> None:
     users.check_password(password, user.email, user.name, field=field)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = users.hash_password(password)
     users.end_all_sessions(user)  # flushes
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from riskreg.config import settings
 from riskreg.enums import Role
 from riskreg.extensions import db
 from riskreg.models import RoleAssignment, Unit, User
@@ -18,11 +19,16 @@ from riskreg.services.audit import trail as audit
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 
+def hash_password(password: str) -> str:
+    """A password's hash, by the configured method (scrypt; a cheap one in the test suite)."""
+    return generate_password_hash(password, method=settings().password_hash)
+
+
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """Compared against when the e-mail is unknown, so a miss takes as long as a wrong password. Made on first
     use: hashing takes a quarter of a second of CPU, which every start of the app would pay (issue 20)."""
-    return generate_password_hash("riskreg-timing-equaliser")
+    return generate_password_hash("riskreg-timing-equaliser", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -48,7 +54,7 @@ def load_from_session(session_id: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     user = get_by_email(email)
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(settings().password_hash), password)
         return None
     if not user.is_active or not check_password_hash(user.password_hash, password):
         return None
@@ -91,7 +97,7 @@ def create_user(email: str, name: str, password: str, actor: User | None = None)
     user = User(
         email=email,
         name=text_rules.clean(name).strip(),
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         session_token=secrets.token_hex(32),
     )
     db.session.add(user)

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from riskreg import create_app
 from riskreg.clock import today
+from riskreg.config import DEFAULT_SETTINGS
 from riskreg.enums import EvidenceKind
 from riskreg.extensions import db
 from riskreg.services import ServiceError, users
@@ -301,7 +302,9 @@ def _stays_on_site(location: str) -> bool:
     return not parts.scheme and not parts.netloc and normalised.startswith("/") and not normalised.startswith("//")
 
 
-def test_passwords_are_stored_as_salted_slow_hashes_and_short_ones_refused():
+def test_passwords_are_stored_as_salted_slow_hashes_and_short_ones_refused(app, monkeypatch):
+    # As every installation hashes them: the suite's own configuration uses a cheap hash (riskreg/config.py).
+    monkeypatch.setitem(app.config, "RISKREG_PASSWORD_HASH", DEFAULT_SETTINGS.password_hash)
     user = users.create_user("new.person@example.org", "New Person", "a long enough password")
     assert user.password_hash.startswith("scrypt:") and "a long enough password" not in user.password_hash
     twin = users.create_user("twin@example.org", "Same Password", "a long enough password")
