@@ -17,6 +17,7 @@ Reviews overdue depend on the day, so they are not stored: they are counted from
 (status, next review date, register, restricted), which answers from the index alone.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -215,25 +216,12 @@ def _link_alerts(connection, register_ids: Collection[int]) -> dict[tuple[int, b
     register; in the register of the risk informed, one per risk and reason), split into those between
     unrestricted risks (False) and the extra ones that involve a restricted risk (True)."""
     wanted = set(register_ids)
-    child, parent = aliased(Risk), aliased(Risk)
-    query = (
-        sa.select(
-            child.register_id,
-            *(getattr(child, name) for name in _LINK_COLUMNS),
-            parent.register_id,
-            *(getattr(parent, name) for name in _LINK_COLUMNS),
-        )
-        .join(RiskLink, RiskLink.from_risk_id == child.id)
-        .join(parent, RiskLink.to_risk_id == parent.id)
-        .where(RiskLink.kind == LinkKind.CONTRIBUTES_TO, child.status == RiskStatus.OPEN)
-        .where(sa.or_(child.register_id.in_(list(wanted)), parent.register_id.in_(list(wanted))))
-    )
     everything: dict[int, int] = defaultdict(int)
     unrestricted: dict[int, int] = defaultdict(int)
     informed: dict[int, set] = defaultdict(set)
     informed_unrestricted: dict[int, set] = defaultdict(set)
     width = len(_LINK_COLUMNS) + 1
-    for row in connection.execute(query):
+    for row in connection.execute(_link_alerts_query(), {"registers": sorted(wanted)}):
         child_register, parent_register = row[0], row[width]
         contributor, informed_risk = _Scored(*row[1:width]), _Scored(*row[width + 1 :])
         open_to_all = not contributor.restricted and not informed_risk.restricted
@@ -250,6 +238,26 @@ def _link_alerts(connection, register_ids: Collection[int]) -> dict[tuple[int, b
         alerts[(register_id, False)] = shown
         alerts[(register_id, True)] = total - shown
     return alerts
+
+
+@functools.cache
+def _link_alerts_query() -> sa.Select:
+    """``_link_alerts``' query, built once (``registers``: the ids, a parameter): building it (two aliases of the
+    risk table) cost SQLAlchemy twice what running it did, on every flush that writes a risk."""
+    child, parent = aliased(Risk), aliased(Risk)
+    registers = sa.bindparam("registers", expanding=True)
+    return (
+        sa.select(
+            child.register_id,
+            *(getattr(child, name) for name in _LINK_COLUMNS),
+            parent.register_id,
+            *(getattr(parent, name) for name in _LINK_COLUMNS),
+        )
+        .join(RiskLink, RiskLink.from_risk_id == child.id)
+        .join(parent, RiskLink.to_risk_id == parent.id)
+        .where(RiskLink.kind == LinkKind.CONTRIBUTES_TO, child.status == RiskStatus.OPEN)
+        .where(sa.or_(child.register_id.in_(registers), parent.register_id.in_(registers)))
+    )
 
 
 def _computed(connection, wanted: Sequence[int]) -> list[dict]:
@@ -300,12 +308,17 @@ def _linked_registers(connection, risk_ids: Collection[int]) -> set[int]:
     the register of the risk it informs, and the other way round."""
     if not risk_ids:
         return set()
-    ids = list(risk_ids)
+    return set(connection.execute(_linked_registers_query(), {"risks": list(risk_ids)}).scalars())
+
+
+@functools.cache
+def _linked_registers_query() -> sa.Select:
+    """Built once, as ``_link_alerts_query`` (``risks``: the ids)."""
     other = aliased(Risk)
+    risks = sa.bindparam("risks", expanding=True)
     onward = sa.select(other.register_id).join(RiskLink, RiskLink.to_risk_id == other.id)
     back = sa.select(other.register_id).join(RiskLink, RiskLink.from_risk_id == other.id)
-    query = sa.union(onward.where(RiskLink.from_risk_id.in_(ids)), back.where(RiskLink.to_risk_id.in_(ids)))
-    return set(connection.execute(query).scalars())
+    return sa.union(onward.where(RiskLink.from_risk_id.in_(risks)), back.where(RiskLink.to_risk_id.in_(risks)))
 
 
 def refresh_for_risks(risk_ids: Collection[int], register_ids: Iterable[int] = (), connection=None) -> None:
