@@ -69,6 +69,12 @@ class ScoringRules:
         return _inherit_down(self.unit_appetite, self.unit_parents)
 
     @cached_property
+    def tolerances(self) -> dict[tuple[str | None, int | None], int]:
+        """``tolerance_for`` by (category, register), filled in as asked: a page judges hundreds of risks in a few
+        registers and categories (the committee page asked 600 times a request, issue 20)."""
+        return {}
+
+    @cached_property
     def exceptions_by_tolerance(self) -> dict[tuple[str, int], list[int]]:
         """``tolerance_exceptions``, worked out once per rules: every stored figure's recount asks for it."""
         return _tolerance_exceptions(self)
@@ -158,7 +164,11 @@ def appetite_of(
 
 
 def tolerance_for(category: str | None, rules: ScoringRules = DEFAULT_RULES, register_id: int | None = None) -> int:
-    return rules.tolerance[appetite_of(category, rules, register_id)]
+    known = rules.tolerances
+    found = known.get((category, register_id))
+    if found is None:
+        found = known[(category, register_id)] = rules.tolerance[appetite_of(category, rules, register_id)]
+    return found
 
 
 def is_above_appetite(
