@@ -1,9 +1,11 @@
-"""Link services used by other features: divergences for a set of risks, in a fixed number of queries."""
+"""Link services used by other features: divergences and trends for a set of risks, in a fixed number of queries."""
+
+from datetime import date
 
 from riskreg.enums import DivergenceKind, LinkKind, RiskStatus
 from riskreg.services import links, registers
 from tests.conftest import count_queries
-from tests.factories import RiskFactory, RiskLinkFactory
+from tests.factories import ReviewFactory, RiskFactory, RiskLinkFactory
 
 
 def test_divergences_for_a_set_of_risks_in_one_query(org):
@@ -29,3 +31,20 @@ def test_divergences_for_a_set_of_risks_in_one_query(org):
         found = links.divergences_for(ids)
     assert len(more) == 1
     assert [alert.kind for alert in found[closed_parent.id]] == [DivergenceKind.PARENT_CLOSED] * 5
+
+
+def test_a_trend_compares_each_risks_last_two_reviews_in_one_query(org):
+    def reviewed(risk, *scores_by_day):
+        for day, likelihood in scores_by_day:
+            ReviewFactory(risk=risk, reviewed_on=date(2026, 3, day), residual_l=likelihood, residual_i=2)
+
+    rising, falling, steady, once, never = (RiskFactory(register=org.ln.register) for _ in range(5))
+    reviewed(rising, (1, 5), (2, 1), (3, 2))  # the oldest review, higher than both, is not one of the last two
+    reviewed(falling, (9, 5), (2, 1), (9, 3))  # reviewed twice on the 9th: the later review (higher id) is the latest
+    reviewed(steady, (4, 2), (5, 2))
+    reviewed(once, (4, 5))
+    ids = [risk.id for risk in (rising, falling, steady, once, never)]
+    with count_queries() as queries:
+        found = links.trends(ids)
+    assert len(queries) == 1
+    assert [found[risk_id] for risk_id in ids] == ["rising", "falling", "steady", "steady", "steady"]

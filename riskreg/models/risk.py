@@ -127,10 +127,14 @@ class Countermeasure(db.Model):
 
 
 class Review(db.Model):
-    __table_args__ = _rating_checks("residual_l", "residual_i")
+    __table_args__ = (
+        *_rating_checks("residual_l", "residual_i"),
+        # A risk's reviews, latest last: its last two (its trend) are read from the end (riskreg/services/links.py).
+        sa.Index("ix_review_risk_recent", "risk_id", "reviewed_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    risk_id: Mapped[int] = mapped_column(sa.ForeignKey("risk.id"), index=True)
+    risk_id: Mapped[int] = mapped_column(sa.ForeignKey("risk.id"))
     reviewed_on: Mapped[date]
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     residual_l: Mapped[int]

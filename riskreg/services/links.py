@@ -217,26 +217,33 @@ def trends(risk_ids: Collection[int]) -> dict[int, str]:
     """Each risk's residual score trend from its last two reviews, in one query."""
     if not risk_ids:
         return {}
-    scores: dict[int, list[int]] = defaultdict(list)
-    for risk_id, score in db.session.execute(_trends_query(), {"risks": list(risk_ids)}):
-        scores[risk_id].append(score)
-    return {risk_id: scoring.trend(scores.get(risk_id, [])) for risk_id in risk_ids}
+    found = {
+        risk_id: scoring.trend([score for score in (previous, latest) if score is not None])
+        for risk_id, previous, latest in db.session.execute(_trends_query(), {"risks": list(risk_ids)})
+    }
+    return {risk_id: found.get(risk_id, "steady") for risk_id in risk_ids}
+
+
+def _review_score(back: int) -> sa.ScalarSelect:
+    """The residual score of a risk's review ``back`` reviews before its latest (0: the latest), read from the end
+    of ``ix_review_risk_recent``."""
+    return (
+        sa.select(Review.residual_l * Review.residual_i)
+        .where(Review.risk_id == Risk.id)
+        .order_by(Review.reviewed_on.desc(), Review.id.desc())
+        .limit(1)
+        .offset(back)
+        .scalar_subquery()
+    )
 
 
 @functools.cache
 def _trends_query() -> sa.Select:
     """``trends``'s query, built once (``risks``: the ids, a parameter): building a query and working out its cache
-    key cost SQLAlchemy about as much as running it (issue 20)."""
-    position = sa.func.row_number().over(
-        partition_by=Review.risk_id, order_by=(Review.reviewed_on.desc(), Review.id.desc())
-    )
-    recent = (
-        sa.select(Review.risk_id, (Review.residual_l * Review.residual_i).label("score"), position.label("n"))
-        .where(Review.risk_id.in_(sa.bindparam("risks", expanding=True)))
-        .subquery()
-    )
-    return (
-        sa.select(recent.c.risk_id, recent.c.score).where(recent.c.n <= 2).order_by(recent.c.risk_id, recent.c.n.desc())
+    key cost SQLAlchemy about as much as running it (issue 20). Each risk's two latest scores, found in the index:
+    ranking every review of the committee page's 100 risks to keep two each read 711 rows for 200 (issue 20)."""
+    return sa.select(Risk.id, _review_score(1), _review_score(0)).where(
+        Risk.id.in_(sa.bindparam("risks", expanding=True))
     )
 
 
