@@ -415,9 +415,9 @@ def corporate_figures(today: date) -> list[CorporateFigures]:
     one aggregate query of plain values, whatever the numbers of risks and links."""
     current = rules()
     figures = []
-    for *values, next_review_on, open_children, highest, any_above in db.session.execute(
-        _figures_query(_tolerances(current), db.session.get_bind().dialect.name)
-    ):
+    query = _figures_query(_tolerances(current), db.session.get_bind().dialect.name)
+    # Fetched at once: row by row, the fetching cost a quarter of the judging (200 rows at scale M).
+    for *values, next_review_on, open_children, highest, any_above in db.session.execute(query).all():
         risk = _Risk(*values)
         alerts = link_rules.alert_kinds(risk, open_children, highest, bool(any_above), current)
         figures.append(

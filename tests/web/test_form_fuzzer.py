@@ -7,6 +7,7 @@ so a new form route is fuzzed without a line here. Bounded: a few examples per r
 in make test (RISKREG_FUZZ_EXAMPLES raises the number for a longer hunt).
 """
 
+import functools
 import io
 import os
 
@@ -80,10 +81,15 @@ FILE = st.tuples(
 
 def _fingerprint() -> tuple:
     """Row counts of every table, and the audit trail's head: a refused request must leave them as they were."""
-    tables = db.metadata.sorted_tables
-    counts = [sa.select(sa.func.count()).select_from(table).scalar_subquery() for table in tables]
+    return tuple(db.session.execute(_fingerprint_query()).one())
+
+
+@functools.cache
+def _fingerprint_query() -> sa.Select:
+    # Built once: building 50 counts for each of 1,300 fingerprints was a fifth of the fuzzer's time.
+    counts = [sa.select(sa.func.count()).select_from(table).scalar_subquery() for table in db.metadata.sorted_tables]
     head = sa.select(sa.func.max(sa.column("id"))).select_from(sa.table("audit_event")).scalar_subquery()
-    return tuple(db.session.execute(sa.select(*counts, head)).one())
+    return sa.select(*counts, head)
 
 
 def _fields(client, url: str) -> tuple[list[str], list[str]]:
