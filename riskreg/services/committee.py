@@ -15,10 +15,18 @@ from riskreg.models import Comment, Register, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.rules.links import Divergence, Rollup
-from riskreg.services import ServiceError, vocabulary
+from riskreg.services import ServiceError
 from riskreg.services.audit import trail as audit
 from riskreg.services.links import contributions_to, trends
-from riskreg.services.registers import Page, above_appetite_expr, names_only, page_within, residual_score_expr, rules
+from riskreg.services.registers import (
+    Page,
+    above_appetite_expr,
+    names_only,
+    page_within,
+    residual_score_expr,
+    rules,
+    tolerances_key,
+)
 
 COMMENT_MAX_LENGTH = 4000
 # A committee pack carries the comments made in the quarter up to its meeting.
@@ -415,7 +423,7 @@ def corporate_figures(today: date) -> list[CorporateFigures]:
     one aggregate query of plain values, whatever the numbers of risks and links."""
     current = rules()
     figures = []
-    query = _figures_query(_tolerances(current), db.session.get_bind().dialect.name)
+    query = _figures_query(tolerances_key(current), db.session.get_bind().dialect.name)
     # Fetched at once: row by row, the fetching cost a quarter of the judging (200 rows at scale M).
     for *values, next_review_on, open_children, highest, any_above in db.session.execute(query).all():
         risk = _Risk(*values)
@@ -432,17 +440,9 @@ def corporate_figures(today: date) -> list[CorporateFigures]:
     return figures
 
 
-def _tolerances(current: scoring.ScoringRules) -> tuple:
-    """Everything ``above_appetite_expr`` writes into its CASE: each category's tolerance, the tolerance of a risk
-    without one, and the registers whose unit overrides them. The key of the built aggregate query."""
-    exceptions = tuple((key, tuple(ids)) for key, ids in sorted(scoring.tolerance_exceptions(current).items()))
-    categories = tuple((code, scoring.tolerance_for(code, current)) for code in vocabulary.categories().codes)
-    return categories, scoring.tolerance_for(None, current), exceptions
-
-
 @functools.lru_cache(maxsize=8)
 def _figures_query(tolerances: tuple, dialect: str) -> sa.Select | sa.TextualSelect:
-    """``corporate_figures``'s query, built once for the tolerances in force (``_tolerances``, the cache key; the
+    """``corporate_figures``'s query, built once for the tolerances in force (``tolerances_key``, the cache key; the
     request's rules are the ones it describes): building it and working out its cache key cost SQLAlchemy more
     than running it (1.5 ms of the committee page's CPU, issue 20).
 

@@ -32,8 +32,9 @@ from riskreg.enums import LinkKind, RiskStatus
 from riskreg.extensions import db
 from riskreg.models import Register, RegisterFigure, Risk, RiskLink, User
 from riskreg.rules import links as link_rules
+from riskreg.rules import scoring
 from riskreg.services import risks as risk_service
-from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules
+from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules, tolerances_key
 
 PENDING = "riskreg.figures.pending"  # Session.info key: registers whose figures the flush made stale
 DEFERRED = "riskreg.figures.deferred"  # Session.info key: set while ``deferred`` holds the refresh back
@@ -195,20 +196,31 @@ def stored(today: date, restricted_visible: Collection[int]) -> dict[int, Regist
 
 
 def _risk_counts(connection, register_ids: Collection[int]) -> dict[tuple[int, bool], list[int]]:
-    query = (
+    wanted = sorted(register_ids)
+    current = rules()
+    overridden = {register_id for ids in scoring.tolerance_exceptions(current).values() for register_id in ids}
+    query = _risk_counts_query(tolerances_key(current), tuple(i for i in wanted if i in overridden))
+    return {
+        (register, bool(restricted)): [count, int(above or 0)]
+        for register, restricted, count, above in connection.execute(query, {"registers": wanted})
+    }
+
+
+@functools.lru_cache(maxsize=32)
+def _risk_counts_query(tolerances: tuple, overridden: tuple[int, ...]) -> sa.Select:
+    """``_risk_counts``' query, built once for the tolerances in force (``tolerances_key``) and the registers read
+    that have an appetite of their own (their CASE lists only those): every flush that writes a risk counts its
+    register, and building the CASE cost more than running it. ``registers``: the ids, a parameter."""
+    return (
         sa.select(
             Risk.register_id,
             Risk.restricted,
             sa.func.count(),
-            sa.func.sum(sa.case((above_appetite_expr(within=register_ids), 1), else_=0)),
+            sa.func.sum(sa.case((above_appetite_expr(within=overridden), 1), else_=0)),
         )
-        .where(Risk.status == RiskStatus.OPEN, Risk.register_id.in_(list(register_ids)))
+        .where(Risk.status == RiskStatus.OPEN, Risk.register_id.in_(sa.bindparam("registers", expanding=True)))
         .group_by(Risk.register_id, Risk.restricted)
     )
-    return {
-        (register, bool(restricted)): [count, int(above or 0)]
-        for register, restricted, count, above in connection.execute(query)
-    }
 
 
 def _link_alerts(connection, register_ids: Collection[int]) -> dict[tuple[int, bool], int]:

@@ -34,6 +34,14 @@ def residual_score_expr(risk=Risk):
     return risk.residual_l * risk.residual_i
 
 
+def tolerances_key(current: scoring.ScoringRules) -> tuple:
+    """Everything ``above_appetite_expr`` writes into its CASE: each category's tolerance, the tolerance of a risk
+    without one, and the registers whose unit overrides them. The key of a query built once and kept."""
+    exceptions = tuple((key, tuple(ids)) for key, ids in sorted(scoring.tolerance_exceptions(current).items()))
+    categories = tuple((code, scoring.tolerance_for(code, current)) for code in vocabulary.categories().codes)
+    return categories, scoring.tolerance_for(None, current), exceptions
+
+
 def above_appetite_expr(uncategorised: int | None = None, within: Collection[int] | None = None, risk=Risk):
     """Residual score above the tolerance of the risk's category in its register's unit: one CASE, the registers
     under a unit's override listed first (none when no unit has one). ``uncategorised``: the tolerance for a
