@@ -24,18 +24,27 @@ _CACHE = "riskreg_scoring_rules"
 MAX_DAYS = 366
 
 
+# What each row of ``_settings_query`` holds, by its first column.
+_APPETITE, _CADENCE, _OVERRIDE, _TREE = 1, 2, 3, 4
+
+
 def _read() -> scoring.ScoringRules:
     base = settings().scoring
     appetite, days = dict(base.appetite), dict(base.review_days)
-    appetite_query, cadence_query, overrides_query, tree_query = _queries()
+    overrides: dict[int, dict[str, AppetiteLevel]] = {}
+    tree = []
     # Read in the middle of a change (a review being recorded): reading settings must not flush it half-made.
     with db.session.no_autoflush:
-        appetite.update(db.session.execute(appetite_query).tuples().all())
-        days.update(db.session.execute(cadence_query).tuples().all())
-        overrides: dict[int, dict[str, AppetiteLevel]] = {}
-        for unit_id, category, level in db.session.execute(overrides_query):
-            overrides.setdefault(unit_id, {})[category] = level
-        tree = db.session.execute(tree_query).tuples().all()
+        rows = db.session.execute(_settings_query()).all()
+    for kind, unit_id, parent_id, register_id, code, level in rows:
+        if kind == _APPETITE:
+            appetite[code] = level
+        elif kind == _CADENCE:
+            days[Band(code)] = unit_id
+        elif kind == _OVERRIDE:
+            overrides.setdefault(unit_id, {})[code] = level
+        else:
+            tree.append((unit_id, parent_id, register_id))
     return replace(
         base,
         appetite=appetite,
@@ -47,17 +56,25 @@ def _read() -> scoring.ScoringRules:
 
 
 @functools.cache
-def _queries() -> tuple[sa.Select, ...]:
-    """``_read``'s queries, built once: every page that scores reads them, and building a query and its cache key
-    cost SQLAlchemy about as much as running one this small (issue 20)."""
-    # The unit tree only matters when some unit has an appetite of its own: without one, the query returns no
-    # rows, rather than every unit and register (5,000 registers at scale L) on every page that scores.
+def _settings_query() -> sa.CompoundSelect:
+    """``_read``'s one statement, built once: every page that scores reads it, and the four small reads it replaced
+    cost a round trip each (issue 20). Rows of (kind, three integers, a code, an appetite level): each category's
+    appetite; each band's review cadence (its days in the first integer); each unit's own appetite; and the unit
+    tree with its registers, which only matters when some unit has an appetite of its own: without one it returns
+    no rows, rather than every unit and register (5,000 registers at scale L) on every page that scores."""
+    # Typed NULLs: PostgreSQL matches a union's columns branch by branch, and takes an untyped NULL for text.
+    number, text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
     any_override = sa.exists(sa.select(UnitAppetite.unit_id))
-    return (
-        sa.select(AppetiteSetting.category, AppetiteSetting.level),
-        sa.select(CadenceSetting.band, CadenceSetting.days),
-        sa.select(UnitAppetite.unit_id, UnitAppetite.category, UnitAppetite.level),
-        sa.select(Unit.id, Unit.parent_id, Register.id).outerjoin(Register).where(any_override),
+    return sa.union_all(
+        # The first select types the columns: the level column reads back as an AppetiteLevel.
+        sa.select(sa.literal(_APPETITE), number, number, number, AppetiteSetting.category, AppetiteSetting.level),
+        sa.select(sa.literal(_CADENCE), CadenceSetting.days, number, number, CadenceSetting.band, text),
+        sa.select(
+            sa.literal(_OVERRIDE), UnitAppetite.unit_id, number, number, UnitAppetite.category, UnitAppetite.level
+        ),
+        sa.select(sa.literal(_TREE), Unit.id, Unit.parent_id, Register.id, text, text)
+        .outerjoin(Register)
+        .where(any_override),
     )
 
 
