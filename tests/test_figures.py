@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup
 from riskreg.clock import today
 from riskreg.enums import LinkKind, ReviewOutcome, RiskStatus, UnitKind
 from riskreg.extensions import db
-from riskreg.models import Register, RegisterFigure, Risk, Unit
+from riskreg.models import ContributorFigure, Register, RegisterFigure, Risk, RiskLink, Unit
 from riskreg.rules import scoring
-from riskreg.services import figures, links, registers, risks
+from riskreg.services import committee, figures, links, registers, risks
 from tests import factories
 
 
@@ -43,6 +43,27 @@ def assert_figures_fresh(*registers_: Register) -> None:
                 register.id, with_restricted
             )
         assert _stored(register.id, True).link_alerts == alerts.get(register.id, 0)
+    assert _stored_contributor_figures() == _fresh_contributor_figures()
+
+
+def _stored_contributor_figures() -> dict[int, tuple]:
+    rows = db.session.scalars(sa.select(ContributorFigure))
+    return {row.risk_id: (row.open_contributors, row.highest, row.any_above_appetite) for row in rows}
+
+
+def _fresh_contributor_figures() -> dict[int, tuple]:
+    """Per risk informed: its open contributors, their highest score and whether any is above its own appetite,
+    counted from the risks themselves."""
+    rules = registers.rules()
+    found: dict[int, list] = {}
+    for link in db.session.scalars(sa.select(RiskLink).where(RiskLink.kind == LinkKind.CONTRIBUTES_TO)):
+        counted = found.setdefault(link.to_risk_id, [0, None, False])
+        child = link.from_risk
+        if child.is_open:
+            counted[0] += 1
+            counted[1] = max(counted[1] or 0, child.residual_score)
+            counted[2] |= scoring.is_above_appetite(child.residual_score, child.category, rules, child.register_id)
+    return {risk_id: tuple(counted) for risk_id, counted in found.items()}
 
 
 @pytest.fixture
@@ -258,6 +279,7 @@ def test_the_seeded_demo_holds_fresh_figures_for_every_register(demo):
     again = [(f.register_id, f.restricted, f.open_risks, f.above_appetite, f.link_alerts) for f in stored()]
     assert len(seeded) == 2 * db.session.scalar(sa.select(sa.func.count()).select_from(Register))
     assert seeded == again
+    assert _stored_contributor_figures() == _fresh_contributor_figures() != {}
 
 
 def test_a_register_rolled_back_inside_a_deferred_block_is_not_counted(org):
@@ -269,3 +291,22 @@ def test_a_register_rolled_back_inside_a_deferred_block_is_not_counted(org):
         db.session.flush()
         savepoint.rollback()
     assert_figures_fresh(org.ln.register)
+
+
+def test_the_committee_counts_contributors_without_stored_figures_until_they_are_stored(org, frozen_clock):
+    """Right after the upgrade that added them (no rows yet), the committee page counts each corporate risk's
+    contributors itself: the same figures as once they are stored."""
+    parent = factories.RiskFactory(register=org.hq.register, residual_l=2, residual_i=2)
+    for likelihood in (1, 4, 5):
+        child = factories.RiskFactory(register=org.ln.register, residual_l=likelihood, residual_i=5)
+        factories.RiskLinkFactory(from_risk=child, to_risk=parent)
+    closed_parent = factories.RiskFactory(register=org.hq.register, status=RiskStatus.CLOSED)
+    factories.RiskLinkFactory(from_risk=factories.RiskFactory(register=org.ls.register), to_risk=closed_parent)
+    db.session.flush()
+    kept = committee.corporate_figures(today())
+    assert {f.id for f in kept} >= {parent.id, closed_parent.id}
+    db.session.execute(sa.delete(ContributorFigure))
+    assert committee.corporate_figures(today()) == kept
+    figures.rebuild_all()
+    assert _stored_contributor_figures() == _fresh_contributor_figures()
+    assert committee.corporate_figures(today()) == kept

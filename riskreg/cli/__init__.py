@@ -314,19 +314,20 @@ def cron() -> None:
 
 @click.group("figures")
 def figures_group() -> None:
-    """The per-register figures the registers index reads (kept up to date on every write)."""
+    """The stored figures the registers index and the committee page read (kept up to date on every write)."""
 
 
 @figures_group.command("rebuild")
 @with_appcontext
 def figures_rebuild() -> None:
-    """Recompute every register's figures: after upgrading to them, a bulk load or a change to the appetite rules."""
+    """Recompute every register's figures and every risk's contributor figures: after upgrading to them, a bulk load
+    or a change to the appetite rules."""
     from riskreg.extensions import db
     from riskreg.services import figures
 
     count = figures.rebuild_all()
     db.session.commit()
-    click.echo(f"Figures recomputed for {count} registers.")
+    click.echo(f"Figures recomputed for {count} registers and the risks their risks inform.")
 
 
 @click.command("send-reminders")

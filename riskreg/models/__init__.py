@@ -14,7 +14,7 @@ from riskreg.models.certificate import (
     assertion_countermeasure,
 )
 from riskreg.models.committee import CommitteeAction
-from riskreg.models.figures import RegisterFigure
+from riskreg.models.figures import ContributorFigure, RegisterFigure
 from riskreg.models.flag import DismissedPair, Flag, FlagComment, RegisterHealth
 from riskreg.models.importing import ImportUpload
 from riskreg.models.job import Job
@@ -43,6 +43,7 @@ __all__ = [
     "AuditEvent",
     "Comment",
     "ControlTest",
+    "ContributorFigure",
     "Countermeasure",
     "DismissedPair",
     "Evidence",

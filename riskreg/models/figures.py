@@ -21,3 +21,16 @@ class RegisterFigure(db.Model):
     # Link alerts (riskreg.rules.links): on the unrestricted row, those between unrestricted risks; on the
     # restricted row, the extra ones that involve a restricted risk.
     link_alerts: Mapped[int] = mapped_column(default=0)
+
+
+class ContributorFigure(db.Model):
+    """What a risk's open contributing risks add up to, for the committee page (issue 20): how many there are, the
+    highest residual score among them, and whether any is above its own appetite. Kept for every risk that other
+    risks contribute to; the committee page judges its link alerts from these and the risk's own values."""
+
+    __tablename__ = "contributor_figure"
+
+    risk_id: Mapped[int] = mapped_column(sa.ForeignKey("risk.id", ondelete="CASCADE"), primary_key=True)
+    open_contributors: Mapped[int] = mapped_column(default=0)
+    highest: Mapped[int | None]  # None when none is open
+    any_above_appetite: Mapped[bool] = mapped_column(default=False)

@@ -11,21 +11,19 @@ from sqlalchemy.orm import aliased, joinedload
 
 from riskreg.enums import DivergenceKind, LinkKind, RiskStatus, UnitKind
 from riskreg.extensions import db
-from riskreg.models import Comment, Register, Risk, RiskLink, Unit, User
+from riskreg.models import Comment, ContributorFigure, Register, Risk, RiskLink, Unit, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.rules.links import Divergence, Rollup
 from riskreg.services import ServiceError
 from riskreg.services.audit import trail as audit
+from riskreg.services.figures import contributor_figures_select
 from riskreg.services.links import contributions_to, trends
 from riskreg.services.registers import (
     Page,
-    above_appetite_expr,
     names_only,
     page_within,
-    residual_score_expr,
     rules,
-    tolerances_key,
 )
 
 COMMENT_MAX_LENGTH = 4000
@@ -418,17 +416,27 @@ class CommitteePage:
 
 
 def corporate_figures(today: date) -> list[CorporateFigures]:
-    """Every corporate risk the committee sees (``_corporate_risks``), with what the database counts of its open
-    contributors (how many, the highest score, whether any is above its own appetite) judged by the link rules:
-    one aggregate query of plain values, whatever the numbers of risks and links."""
+    """Every corporate risk the committee sees (``_corporate_risks``), with what its open contributors add up to
+    (how many, the highest score, whether any is above its own appetite: ``contributor_figure``, kept on write by
+    riskreg/services/figures.py) judged by the link rules: one query of plain values, whatever the numbers of risks
+    and links. A risk with contributors but no stored row (a database just upgraded, before `riskreg figures
+    rebuild`) is counted here, in one more query."""
     current = rules()
-    figures = []
-    query = _figures_query(tolerances_key(current), db.session.get_bind().dialect.name)
-    # Fetched at once: row by row, the fetching cost a quarter of the judging (200 rows at scale M).
-    for *values, next_review_on, open_children, highest, any_above in db.session.execute(query).all():
+    rows = db.session.execute(_figures_query(db.session.get_bind().dialect.name)).all()
+    uncounted = [row[0] for row in rows if row[-1]]
+    counted = {}
+    if uncounted:
+        query = contributor_figures_select().where(RiskLink.to_risk_id.in_(uncounted))
+        counted = {parent: rest for parent, *rest in db.session.execute(query)}
+    found = []
+    for *values, next_review_on, open_children, highest, any_above, _uncounted in rows:
+        if values[0] in counted:
+            open_children, highest, any_above = counted[values[0]]
         risk = _Risk(*values)
-        alerts = link_rules.alert_kinds(risk, open_children, highest, bool(any_above), current)
-        figures.append(
+        if not (risk.is_open or open_children):
+            continue  # closed, and no open risk informs it any more
+        alerts = link_rules.alert_kinds(risk, open_children or 0, highest, bool(any_above), current)
+        found.append(
             CorporateFigures(
                 *values,
                 risk.is_open
@@ -437,18 +445,14 @@ def corporate_figures(today: date) -> list[CorporateFigures]:
                 tuple(alerts),
             )
         )
-    return figures
+    return found
 
 
-@functools.lru_cache(maxsize=8)
-def _figures_query(tolerances: tuple, dialect: str) -> sa.Select | sa.TextualSelect:
-    """``corporate_figures``'s query, built once for the tolerances in force (``tolerances_key``, the cache key; the
-    request's rules are the ones it describes): building it and working out its cache key cost SQLAlchemy more
-    than running it (1.5 ms of the committee page's CPU, issue 20).
-
-    On PostgreSQL its values (kinds, statuses, each category's tolerance: all fixed by the key) are written into
-    the SQL. As bound parameters they made PostgreSQL plan the prepared statement again on every request, 1.2 of
-    the 3.4 ms it spent on it; with none, it plans it once per connection."""
+@functools.lru_cache(maxsize=2)
+def _figures_query(dialect: str) -> sa.Select | sa.TextualSelect:
+    """``corporate_figures``'s query, built once: building it and working out its cache key cost SQLAlchemy more
+    than running it (issue 20). On PostgreSQL its values (a unit kind, a link kind) are written into the SQL, so
+    its prepared statement is planned once per connection rather than at every bind."""
     query = _figures_select()
     if dialect != "postgresql":
         return query
@@ -457,8 +461,16 @@ def _figures_query(tolerances: tuple, dialect: str) -> sa.Select | sa.TextualSel
 
 
 def _figures_select() -> sa.Select:
-    child = aliased(Risk)
-    open_child = child.id.is_not(None)  # a risk without an open contributor has one row of NULLs
+    stored = ContributorFigure
+    # Looked for by the index, and only where the row is missing: written as EXISTS, PostgreSQL hashed every link
+    # for every request (1.4 ms at scale M).
+    informed = (
+        sa.select(RiskLink.id)
+        .where(RiskLink.to_risk_id == Risk.id, RiskLink.kind == LinkKind.CONTRIBUTES_TO)
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
     return (
         sa.select(
             Risk.id,
@@ -469,17 +481,16 @@ def _figures_select() -> sa.Select:
             Risk.residual_i,
             Risk.status,
             Risk.next_review_on,
-            sa.func.count(child.id),
-            sa.func.max(residual_score_expr(child)),
-            sa.func.max(sa.case((sa.and_(open_child, above_appetite_expr(risk=child)), 1), else_=0)),
+            stored.open_contributors,
+            stored.highest,
+            stored.any_above_appetite,
+            # No stored row, but contributors: not counted yet.
+            sa.case((stored.risk_id.is_(None), informed), else_=False).label("uncounted"),
         )
         .join(Register, Register.id == Risk.register_id)
         .join(Unit, Unit.id == Register.unit_id)
-        .outerjoin(RiskLink, sa.and_(RiskLink.to_risk_id == Risk.id, RiskLink.kind == LinkKind.CONTRIBUTES_TO))
-        .outerjoin(child, sa.and_(child.id == RiskLink.from_risk_id, child.status == RiskStatus.OPEN))
+        .outerjoin(stored, stored.risk_id == Risk.id)
         .where(Unit.kind == UnitKind.HEADQUARTERS)
-        .group_by(Risk.id)
-        .having(sa.or_(Risk.status == RiskStatus.OPEN, sa.func.count(child.id) > 0))
         .order_by(Risk.id)
     )
 

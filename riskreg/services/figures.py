@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, aliased
 
 from riskreg.enums import LinkKind, RiskStatus
 from riskreg.extensions import db
-from riskreg.models import Register, RegisterFigure, Risk, RiskLink, User
+from riskreg.models import ContributorFigure, Register, RegisterFigure, Risk, RiskLink, User
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.services import risks as risk_service
@@ -58,6 +58,7 @@ class _Scored(link_rules.ScoredValues):
 # Reading --------------------------------------------------------------------------------
 
 FILL_LOCK_KEY = 0x5249534B4647  # pg_advisory_xact_lock: one request at a time fills missing figures
+REFRESH_LOCK_KEY = 0x5249534B4652  # pg_advisory_xact_lock: one transaction at a time recounts figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,10 +299,61 @@ def refresh(register_ids: Iterable[int], connection=None) -> None:
     if not wanted:
         return
     connection = connection if connection is not None else db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Transactions that recount figures take turns, each holding the lock until it ends: two people saving
+        # risks of one register at once both deleted its rows and both inserted them (the second insert failed on
+        # the key), and each counted without the other's risk. Waiting here, the second counts after the first
+        # has committed. (SQLite writers already take turns: riskreg/database.py.)
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK_KEY)))
     rows = _computed(connection, wanted)
     table = RegisterFigure.__table__
     connection.execute(sa.delete(table).where(table.c.register_id.in_(wanted)))
     connection.execute(sa.insert(table), rows)
+    forget, store = _contributor_statements(tolerances_key(rules()))
+    connection.execute(forget, {"registers": wanted})
+    connection.execute(store, {"registers": wanted})
+
+
+# What the open risks contributing to each risk add up to (``contributor_figure``: the committee page) -----------
+
+
+def contributor_figures_select() -> sa.Select:
+    """Per risk informed, its open contributors' count, highest residual score and whether any is above its own
+    appetite; a risk whose contributors are all closed has a row of (0, None, false). Rows for the risks in
+    ``parents`` (a subquery or an expanding parameter) are asked for with ``.where(RiskLink.to_risk_id.in_(...))``."""
+    child = aliased(Risk)
+    return (
+        sa.select(
+            RiskLink.to_risk_id,
+            sa.func.count(child.id),
+            sa.func.max(child.residual_l * child.residual_i),
+            sa.func.max(sa.case((sa.and_(child.id.is_not(None), above_appetite_expr(risk=child)), 1), else_=0)) == 1,
+        )
+        .select_from(RiskLink)
+        .outerjoin(child, sa.and_(child.id == RiskLink.from_risk_id, child.status == RiskStatus.OPEN))
+        .where(RiskLink.kind == LinkKind.CONTRIBUTES_TO)
+        .group_by(RiskLink.to_risk_id)
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _contributor_statements(tolerances: tuple) -> tuple[sa.Delete, sa.Insert]:
+    """Forget and store again the contributor figures that a change in ``registers`` may move: those of the risks in
+    them (a risk whose last contributor was unlinked keeps no row) and of the risks theirs contribute to. Built once
+    for the tolerances in force (``tolerances_key``): the CASE of ``above_appetite_expr`` is written into them."""
+    registers = sa.bindparam("registers", expanding=True)
+    child = aliased(Risk)
+    touched = sa.union(
+        sa.select(Risk.id).where(Risk.register_id.in_(registers)),
+        sa.select(RiskLink.to_risk_id)
+        .join(child, child.id == RiskLink.from_risk_id)
+        .where(RiskLink.kind == LinkKind.CONTRIBUTES_TO, child.register_id.in_(registers)),
+    )
+    table = ContributorFigure.__table__
+    forget = sa.delete(table).where(table.c.risk_id.in_(touched))
+    counted = contributor_figures_select().where(RiskLink.to_risk_id.in_(touched))
+    store = sa.insert(table).from_select(["risk_id", "open_contributors", "highest", "any_above_appetite"], counted)
+    return forget, store
 
 
 def rebuild_all(batch: int = REGISTERS_PER_REFRESH) -> int:
