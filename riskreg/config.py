@@ -274,8 +274,16 @@ class Settings:
                 int(delay) for delay in str(config.get("RISKREG_JOB_RETRIES", "10,60")).split(",") if delay.strip()
             ),
             import_job_from_rows=int(config.get("RISKREG_IMPORT_JOB_FROM_ROWS", 1000)),
-            password_hash=config.get("RISKREG_PASSWORD_HASH", "scrypt"),
+            password_hash=_password_hash_method(config.get("RISKREG_PASSWORD_HASH", "scrypt")),
         )
+
+
+def _password_hash_method(method: str) -> str:
+    """werkzeug's scrypt or pbkdf2 (with its parameters, e.g. "pbkdf2:sha256:600000"): a typo stops the start,
+    rather than every sign-in later."""
+    if method.partition(":")[0] not in ("scrypt", "pbkdf2"):
+        raise ValueError(f"RISKREG_PASSWORD_HASH must be werkzeug's scrypt or pbkdf2 method, not {method!r}")
+    return method
 
 
 DEFAULT_SETTINGS = Settings.from_config({k: v for k, v in vars(BaseConfig).items() if k.isupper()})

@@ -8,9 +8,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from riskreg.enums import RiskStatus
+from riskreg.enums import RiskStatus, UnitKind
 from riskreg.extensions import db
-from riskreg.models import Register, RegisterFigure, Risk
+from riskreg.models import Register, RegisterFigure, Risk, RiskLink, User
+from riskreg.services import links
+from riskreg.services.audit import trail as audit
 from tests import factories, served
 
 pytestmark = pytest.mark.postgresql  # SQLite lets one writer in at a time (riskreg/database.py)
@@ -66,4 +68,63 @@ def test_two_writers_of_one_register_both_commit_and_both_are_counted(app, tmp_p
             sa.select(sa.func.count()).where(Risk.register_id == register_id, Risk.status == RiskStatus.OPEN)
         )
         assert (stored, counted) == (2, 2)
+        db.engine.dispose()
+
+
+def test_a_risk_saved_while_a_link_is_removed_waits_for_it_rather_than_deadlocking(app, tmp_path):
+    """A save recounts figures, then audits; removing a link audits, then recounts. Had they two locks, each would
+    hold one and wait for the other until PostgreSQL broke the deadlock by failing one of them."""
+    flask_app = served.fresh_app(tmp_path, "riskreg_figures_turns")
+    with flask_app.app_context():
+        hq = factories.UnitFactory(code="HQ", name="Headquarters", kind=UnitKind.HEADQUARTERS)
+        ln = factories.UnitFactory(code="LN", name="London North", parent=hq)
+        link = factories.RiskLinkFactory(
+            from_risk=factories.RiskFactory(register=ln.register), to_risk=factories.RiskFactory(register=hq.register)
+        )
+        actor = factories.UserFactory()
+        ids = {"register": ln.register.id, "link": link.id, "actor": actor.id}
+        db.session.commit()
+    saved_and_recounted, may_audit = threading.Event(), threading.Event()
+    failures = []
+
+    def save_a_risk() -> None:
+        with flask_app.app_context():
+            try:
+                risk = factories.RiskFactory.build(register=db.session.get(Register, ids["register"]), ref="LN-903")
+                db.session.add(risk)
+                db.session.flush()  # recounted: the lock is held from here to the commit
+                saved_and_recounted.set()
+                may_audit.wait(10)
+                audit.record(None, "risk.created", "risk", risk.id, {"ref": risk.ref}, risk_id=risk.id)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - the test reports whatever either writer met
+                failures.append(repr(error))
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    def remove_the_link() -> None:
+        with flask_app.app_context():
+            try:
+                links.remove_link(db.session.get(RiskLink, ids["link"]), db.session.get(User, ids["actor"]))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001
+                failures.append(repr(error))
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    saver = threading.Thread(target=save_a_risk)
+    saver.start()
+    assert saved_and_recounted.wait(10)
+    remover = threading.Thread(target=remove_the_link)
+    remover.start()
+    remover.join(0.5)  # it audits (or would recount) while the save holds the lock
+    may_audit.set()
+    saver.join(20)
+    remover.join(20)
+    assert failures == []
+    with flask_app.app_context():
+        assert db.session.get(RiskLink, ids["link"]) is None
+        assert audit.verify_chain().ok
         db.engine.dispose()

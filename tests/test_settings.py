@@ -56,6 +56,8 @@ def test_passwords_are_hashed_with_scrypt_and_cheaply_only_in_the_test_suite(app
 def test_a_broken_setting_stops_the_start():
     with pytest.raises(ValueError):
         create_app("testing", {"RISKREG_PAGE_SIZE": "fifty"})
+    with pytest.raises(ValueError, match="RISKREG_PASSWORD_HASH"):
+        create_app("testing", {"RISKREG_PASSWORD_HASH": "scyrpt"})
 
 
 def test_no_service_reads_the_flask_application():

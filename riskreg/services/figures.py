@@ -34,6 +34,7 @@ from riskreg.models import ContributorFigure, Register, RegisterFigure, Risk, Ri
 from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.services import risks as risk_service
+from riskreg.services.audit import trail as audit
 from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules, tolerances_key
 
 PENDING = "riskreg.figures.pending"  # Session.info key: registers whose figures the flush made stale
@@ -56,9 +57,6 @@ class _Scored(link_rules.ScoredValues):
 
 
 # Reading --------------------------------------------------------------------------------
-
-FILL_LOCK_KEY = 0x5249534B4647  # pg_advisory_xact_lock: one request at a time fills missing figures
-REFRESH_LOCK_KEY = 0x5249534B4652  # pg_advisory_xact_lock: one transaction at a time recounts figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +143,7 @@ def fill_missing(register_ids: Collection[int], today: date) -> dict[int, Split]
     try:
         with db.session.begin_nested():
             if connection.dialect.name == "postgresql":
-                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(FILL_LOCK_KEY)))
+                _take_turns(connection)
             table = RegisterFigure.__table__
             present = set(connection.scalars(sa.select(table.c.register_id).where(table.c.register_id.in_(wanted))))
             missing = [row for row in rows if row["register_id"] not in present]
@@ -293,18 +291,26 @@ def _computed(connection, wanted: Sequence[int]) -> list[dict]:
     return rows
 
 
+def _take_turns(connection) -> None:
+    """On PostgreSQL, wait for any other transaction that writes figures (or the audit trail) to end.
+
+    Transactions that recount figures take turns, each holding the lock until it ends: two people saving risks of
+    one register at once both deleted its rows and both inserted them (the second insert failed on the key), and
+    each counted without the other's risk. Waiting here, the second counts after the first has committed. It is
+    the audit trail's lock: nearly every write takes that one too, and two locks taken in different orders by
+    different writes (a link removed audits first, a risk saved recounts first) would deadlock them. (SQLite
+    writers already take turns: riskreg/database.py.)"""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(audit.WRITE_LOCK_KEY)))
+
+
 def refresh(register_ids: Iterable[int], connection=None) -> None:
     """Recompute these registers' stored figures from the database, in the current transaction."""
     wanted = sorted({register_id for register_id in register_ids if register_id is not None})
     if not wanted:
         return
     connection = connection if connection is not None else db.session.connection()
-    if connection.dialect.name == "postgresql":
-        # Transactions that recount figures take turns, each holding the lock until it ends: two people saving
-        # risks of one register at once both deleted its rows and both inserted them (the second insert failed on
-        # the key), and each counted without the other's risk. Waiting here, the second counts after the first
-        # has committed. (SQLite writers already take turns: riskreg/database.py.)
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK_KEY)))
+    _take_turns(connection)
     rows = _computed(connection, wanted)
     table = RegisterFigure.__table__
     connection.execute(sa.delete(table).where(table.c.register_id.in_(wanted)))

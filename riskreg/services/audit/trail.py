@@ -11,8 +11,10 @@ from riskreg.extensions import db
 from riskreg.models import AuditEvent, User
 from riskreg.rules.audit_chain import GENESIS, ChainCheck, check_chain, event_hash, to_jsonable
 
-# Any fixed number: the PostgreSQL advisory lock that serialises appends to the chain.
-_CHAIN_LOCK_KEY = 7_261_001
+# Any fixed number: the PostgreSQL advisory lock that serialises appends to the chain. The stored figures' recounts
+# take the same one (riskreg/services/figures.py): nearly every write takes both, and two locks taken in either
+# order by different writes would deadlock them.
+WRITE_LOCK_KEY = 7_261_001
 
 
 def _lock_chain() -> None:
@@ -20,7 +22,7 @@ def _lock_chain() -> None:
     # event and fork the chain. SQLite write transactions start with
     # BEGIN IMMEDIATE (see riskreg/database.py), which already serialises them.
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
 
 
 def record(
