@@ -32,7 +32,7 @@ from bench.timeline import AUDIT_COLUMNS, Timeline  # noqa: E402
 from riskreg.clock import today as clock_today  # noqa: E402
 from riskreg.extensions import db  # noqa: E402
 from riskreg.rules.audit_chain import GENESIS  # noqa: E402
-from riskreg.services.audit.trail import _CHAIN_LOCK_KEY  # noqa: E402
+from riskreg.services.audit.trail import WRITE_LOCK_KEY  # noqa: E402
 
 SEED = 9
 COLUMNS = {
@@ -104,7 +104,7 @@ def generate(
     """Write ``scale``'s data through ``connection``, inside the caller's transaction (the caller commits)."""
     if connection.dialect.name == "postgresql":
         # Like riskreg.services.audit.trail.record: nobody else appends to the chain while we do.
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
     else:
         # The unique index on the audit hashes is written in random order: without a large page cache SQLite
         # spends most of a bulk load re-reading its own pages.
