@@ -144,32 +144,37 @@ def test_a_file_is_kept_with_its_fingerprint_size_and_type(org, control):
     assert "data" not in added.changes
 
 
+# Items made when the test runs, not when it is collected: "tomorrow" must be the day after the run's today.
 @pytest.mark.parametrize(
-    ("item", "message", "field"),
+    ("make_item", "message", "field"),
     [
-        (_file(data=b"MZ\x90\x00program"), "The selected file must be a PDF, PNG, JPEG, text, CSV", "file"),
-        (_file(data=b""), "The selected file is empty", "file"),
-        (_file(data=PDF + bytes(2100)), "The selected file must be 2 KB or smaller", "file"),
-        (_file(data=b"", filename=""), "Select a file", "file"),
-        (_file(title=" "), "Enter a title for the evidence", "title"),
+        (lambda: _file(data=b"MZ\x90\x00program"), "The selected file must be a PDF, PNG, JPEG, text, CSV", "file"),
+        (lambda: _file(data=b""), "The selected file is empty", "file"),
+        (lambda: _file(data=PDF + bytes(2100)), "The selected file must be 2 KB or smaller", "file"),
+        (lambda: _file(data=b"", filename=""), "Select a file", "file"),
+        (lambda: _file(title=" "), "Enter a title for the evidence", "title"),
         (
-            EvidenceInput(EvidenceKind.LINK, "Report", today(), url="javascript:alert(1)"),
+            lambda: EvidenceInput(EvidenceKind.LINK, "Report", today(), url="javascript:alert(1)"),
             "Enter a web address starting with https://",
             "url",
         ),
-        (EvidenceInput(EvidenceKind.REFERENCE, "Paper file", today()), "Enter where the evidence is kept", "source"),
         (
-            EvidenceInput(EvidenceKind.REFERENCE, "Later", today() + timedelta(days=1), source="Cabinet 3"),
+            lambda: EvidenceInput(EvidenceKind.REFERENCE, "Paper file", today()),
+            "Enter where the evidence is kept",
+            "source",
+        ),
+        (
+            lambda: EvidenceInput(EvidenceKind.REFERENCE, "Later", today() + timedelta(days=1), source="Cabinet 3"),
             "The date of the evidence must be today or in the past",
             "dated_on",
         ),
     ],
 )
-def test_refused_evidence_stores_nothing_not_even_the_test(app, monkeypatch, org, control, item, message, field):
+def test_refused_evidence_stores_nothing_not_even_the_test(app, monkeypatch, org, control, make_item, message, field):
     monkeypatch.setitem(app.config, "RISKREG_EVIDENCE_MAX_BYTES", 2048)
     events = _count(AuditEvent)
     with pytest.raises(EvidenceRefused, match=message) as refusal:
-        control_tests.record_control_test(control, _values(), org.risk_ln, [_file(), item])
+        control_tests.record_control_test(control, _values(), org.risk_ln, [_file(), make_item()])
     assert refusal.value.field == field
     assert (_count(ControlTest), _count(Evidence), _count(EvidenceBlob), _count(AuditEvent)) == (0, 0, 0, events)
 
