@@ -35,7 +35,13 @@ from riskreg.rules import links as link_rules
 from riskreg.rules import scoring
 from riskreg.services import risks as risk_service
 from riskreg.services.audit import trail as audit
-from riskreg.services.registers import RegisterFigures, above_appetite_expr, rules, tolerances_key
+from riskreg.services.registers import (
+    RegisterFigures,
+    above_appetite_expr,
+    residual_score_expr,
+    rules,
+    tolerances_key,
+)
 
 PENDING = "riskreg.figures.pending"  # Session.info key: registers whose figures the flush made stale
 DEFERRED = "riskreg.figures.deferred"  # Session.info key: set while ``deferred`` holds the refresh back
@@ -332,7 +338,7 @@ def contributor_figures_select() -> sa.Select:
         sa.select(
             RiskLink.to_risk_id,
             sa.func.count(child.id),
-            sa.func.max(child.residual_l * child.residual_i),
+            sa.func.max(residual_score_expr(child)),
             sa.func.max(sa.case((sa.and_(child.id.is_not(None), above_appetite_expr(risk=child)), 1), else_=0)) == 1,
         )
         .select_from(RiskLink)
