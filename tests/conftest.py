@@ -7,7 +7,7 @@ worker has databases of its own (tests/databases.py).
 
 import os
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from riskreg import create_app
+from riskreg.clock import utcnow
 from riskreg.extensions import db, limiter
 from tests import browser, databases, factories
 from tests.certificates import support as certificate_support
@@ -176,6 +177,16 @@ def demo_app(app, tmp_path_factory):
         db.engine.dispose()
     if databases.GIVEN_URL and databases.worker():
         databases.drop_postgresql(f"_{databases.worker()}_demo")
+
+
+@pytest.fixture
+def on_the_demos_day(demo_app, tmp_path_factory):
+    """The clock moved to the day the run's shared demo was seeded, ticking on: for tests that compare with what
+    seeding made of its day. A run that crossed midnight seeded it the day before, and seeding again or scanning a
+    day later made other dates and raised a review newly overdue."""
+    seeded_on = databases.demo_seeded_on(tmp_path_factory)
+    with time_machine.travel(datetime.combine(seeded_on, utcnow().time(), tzinfo=UTC), tick=True):
+        yield seeded_on
 
 
 @pytest.fixture

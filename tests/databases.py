@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from riskreg import create_app
+from riskreg.clock import today
 from riskreg.extensions import db
 from riskreg.pdf import signing
 
@@ -53,8 +55,13 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Cal
     with run_lock(tmp_path_factory, name):
         if not done.exists():
             build(target)
-            done.touch()
+            done.write_text(today().isoformat())  # the day it was built (seeding dates the demo from it)
     return target
+
+
+def built_on(tmp_path_factory: pytest.TempPathFactory, name: str) -> date:
+    """The day ``once_per_run`` built the run's ``name``."""
+    return date.fromisoformat((run_folder(tmp_path_factory) / f"{name}.done").read_text())
 
 
 # Signing -----------------------------------------------------------------------------------------------------
@@ -107,6 +114,12 @@ def drop_postgresql(name: str) -> None:
 # The demo organisation ---------------------------------------------------------------------------------------
 
 DEMO_TEMPLATE = "_demo"  # PostgreSQL: <given>_demo, seeded once per run and dropped when the run ends
+DEMO_SQLITE, DEMO_POSTGRESQL = "demo.sqlite", "demo-postgresql"  # the run's seeded demo, by once_per_run's name
+
+
+def demo_seeded_on(tmp_path_factory: pytest.TempPathFactory) -> date:
+    """The day the run's demo was seeded: its dates (reviews due, tests in the period) count from it."""
+    return built_on(tmp_path_factory, DEMO_POSTGRESQL if GIVEN_URL else DEMO_SQLITE)
 
 
 def seed_demo(url: str) -> None:
@@ -123,7 +136,7 @@ def seed_demo(url: str) -> None:
 
 def demo_sqlite(tmp_path_factory: pytest.TempPathFactory, destination: Path) -> str:
     """A copy of the run's seeded demo SQLite file at ``destination``; its URL."""
-    seeded = once_per_run(tmp_path_factory, "demo.sqlite", lambda target: seed_demo(f"sqlite:///{target}"))
+    seeded = once_per_run(tmp_path_factory, DEMO_SQLITE, lambda target: seed_demo(f"sqlite:///{target}"))
     # The backup API copies a consistent database whatever is left in the write-ahead log.
     with sqlite3.connect(seeded) as source, sqlite3.connect(destination) as copy:
         source.backup(copy)
@@ -134,7 +147,7 @@ def demo_sqlite(tmp_path_factory: pytest.TempPathFactory, destination: Path) -> 
 
 def demo_postgresql(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo database for this worker: a copy of the run's seeded template (the template in a plain run)."""
-    once_per_run(tmp_path_factory, "demo-postgresql", lambda _: seed_demo(create_postgresql(DEMO_TEMPLATE)))
+    once_per_run(tmp_path_factory, DEMO_POSTGRESQL, lambda _: seed_demo(create_postgresql(DEMO_TEMPLATE)))
     if not worker():
         return postgresql_url(DEMO_TEMPLATE)
     # CREATE DATABASE ... TEMPLATE refuses while anyone else is connected to the template: one copy at a time.

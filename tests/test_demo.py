@@ -78,7 +78,7 @@ def _advance_ids(session, by: int = 7) -> None:
                 session.execute(sa.select(sa.func.setval(sequence, sa.func.nextval(sequence) + by, False)))
 
 
-def test_demo_is_deterministic_and_its_audit_trail_verifies(demo_app):
+def test_demo_is_deterministic_and_its_audit_trail_verifies(demo_app, on_the_demos_day):
     """Seeding again (here, into the test database, its ids moved on) builds exactly what the shared demo holds."""
     _advance_ids(db.session)
     demo.seed()

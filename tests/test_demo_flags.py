@@ -50,7 +50,7 @@ def test_the_demos_repeats_are_area_risks_restating_corporate_risks_they_do_not_
         assert f"repeats {flag.other_risk.ref}" in flag.note and "link it as contributing" in flag.note
 
 
-def test_a_second_scan_raises_nothing_new(demo):
+def test_a_second_scan_raises_nothing_new(demo, on_the_demos_day):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Flag))
     result = flags.scan_all()
     assert result.raised_count == 0
