@@ -24,6 +24,23 @@ def _transaction():
     yield
 
 
+def _writer(flask_app, failures: list[str], work) -> threading.Thread:
+    """A thread that does ``work`` in a transaction of its own and commits it, noting whatever error it met."""
+
+    def run() -> None:
+        with flask_app.app_context():
+            try:
+                work()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - the test reports whatever a writer met
+                failures.append(repr(error))
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    return threading.Thread(target=run)
+
+
 def test_two_writers_of_one_register_both_commit_and_both_are_counted(app, tmp_path):
     flask_app = served.fresh_app(tmp_path, "riskreg_figures_race")
     with flask_app.app_context():
@@ -32,26 +49,20 @@ def test_two_writers_of_one_register_both_commit_and_both_are_counted(app, tmp_p
     first_flushed, first_may_commit = threading.Event(), threading.Event()
     failures = []
 
-    def write(ref: str, flushed: threading.Event | None, may_commit: threading.Event | None) -> None:
-        with flask_app.app_context():
-            try:
-                register = db.session.get(Register, register_id)
-                db.session.add(factories.RiskFactory.build(register=register, ref=ref))
-                db.session.flush()  # the figures are recounted here
-                if flushed is not None:
-                    flushed.set()
-                    may_commit.wait(10)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the test reports whatever the second writer met
-                failures.append(repr(error))
-                db.session.rollback()
-            finally:
-                db.session.remove()
+    def write(ref: str, flushed: threading.Event | None = None, may_commit: threading.Event | None = None):
+        def work() -> None:
+            db.session.add(factories.RiskFactory.build(register=db.session.get(Register, register_id), ref=ref))
+            db.session.flush()  # the figures are recounted here
+            if flushed is not None:
+                flushed.set()
+                may_commit.wait(10)
 
-    first = threading.Thread(target=write, args=("LN-901", first_flushed, first_may_commit))
+        return _writer(flask_app, failures, work)
+
+    first = write("LN-901", first_flushed, first_may_commit)
     first.start()
     assert first_flushed.wait(10)
-    second = threading.Thread(target=write, args=("LN-902", None, None))
+    second = write("LN-902")
     second.start()
     second.join(0.5)  # the second recounts while the first has not committed
     first_may_commit.set()
@@ -88,36 +99,20 @@ def test_a_risk_saved_while_a_link_is_removed_waits_for_it_rather_than_deadlocki
     failures = []
 
     def save_a_risk() -> None:
-        with flask_app.app_context():
-            try:
-                risk = factories.RiskFactory.build(register=db.session.get(Register, ids["register"]), ref="LN-903")
-                db.session.add(risk)
-                db.session.flush()  # recounted: the lock is held from here to the commit
-                saved_and_recounted.set()
-                may_audit.wait(10)
-                audit.record(None, "risk.created", "risk", risk.id, {"ref": risk.ref}, risk_id=risk.id)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the test reports whatever either writer met
-                failures.append(repr(error))
-                db.session.rollback()
-            finally:
-                db.session.remove()
+        risk = factories.RiskFactory.build(register=db.session.get(Register, ids["register"]), ref="LN-903")
+        db.session.add(risk)
+        db.session.flush()  # recounted: the lock is held from here to the commit
+        saved_and_recounted.set()
+        may_audit.wait(10)
+        audit.record(None, "risk.created", "risk", risk.id, {"ref": risk.ref}, risk_id=risk.id)
 
     def remove_the_link() -> None:
-        with flask_app.app_context():
-            try:
-                links.remove_link(db.session.get(RiskLink, ids["link"]), db.session.get(User, ids["actor"]))
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001
-                failures.append(repr(error))
-                db.session.rollback()
-            finally:
-                db.session.remove()
+        links.remove_link(db.session.get(RiskLink, ids["link"]), db.session.get(User, ids["actor"]))
 
-    saver = threading.Thread(target=save_a_risk)
+    saver = _writer(flask_app, failures, save_a_risk)
     saver.start()
     assert saved_and_recounted.wait(10)
-    remover = threading.Thread(target=remove_the_link)
+    remover = _writer(flask_app, failures, remove_the_link)
     remover.start()
     remover.join(0.5)  # it audits (or would recount) while the save holds the lock
     may_audit.set()
